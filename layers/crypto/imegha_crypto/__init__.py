@@ -1,0 +1,1 @@
+"""iMegha crypto layer."""
