@@ -1,1 +1,91 @@
-"""iMegha crypto layer."""
+"""iMegha crypto layer: everything the client and the Lambdas need, by purpose.
+
+Keys are typed by their place in the hierarchy; every ciphertext is bound to a
+``Context`` (whose, which object, which version) and opens nowhere else; every
+stored secret is a versioned JSON envelope that ``validate_envelope`` checks.
+IVs, salts and algorithms are chosen here, never by the caller. The raw
+``primitives`` module is for conformance tests and this package only.
+"""
+
+from .account import (
+    DEFAULT_PASSWORD_ITERATIONS,
+    AccountKeys,
+    NewAccount,
+    RecoveredAccount,
+    change_password,
+    create_account,
+    open_account,
+    recover_account,
+)
+from .canonical import Context
+from .envelopes import validate_envelope
+from .errors import CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError
+from .fingerprints import Fingerprint, safety_code
+from .keys import (
+    AIConversationKey,
+    AlbumKey,
+    ConversationKey,
+    DataKey,
+    ExchangePrivateKey,
+    ExchangePublicKey,
+    FileKey,
+    FolderKey,
+    GroupKey,
+    IdentityPrivateKey,
+    IdentityPublicKey,
+)
+from .sealing import SEALED_DATA_MAX_BYTES, open_data, open_file, seal_data, seal_file
+from .signing import KeyStatement, sign_key_statement, sign_record, verify_key_statement, verify_record
+from .wrapping import unwrap_key, wrap_key
+
+__all__ = [
+    # The key hierarchy
+    "DataKey",
+    "FileKey",
+    "ConversationKey",
+    "FolderKey",
+    "AlbumKey",
+    "AIConversationKey",
+    "GroupKey",
+    "ExchangePrivateKey",
+    "ExchangePublicKey",
+    "IdentityPrivateKey",
+    "IdentityPublicKey",
+    # Where a ciphertext belongs
+    "Context",
+    # Sealing content
+    "seal_file",
+    "open_file",
+    "seal_data",
+    "open_data",
+    "SEALED_DATA_MAX_BYTES",
+    # Wrapping keys for their owner or a recipient
+    "wrap_key",
+    "unwrap_key",
+    # Account keys
+    "create_account",
+    "open_account",
+    "recover_account",
+    "change_password",
+    "AccountKeys",
+    "NewAccount",
+    "RecoveredAccount",
+    "DEFAULT_PASSWORD_ITERATIONS",
+    # Signed records and key statements
+    "sign_record",
+    "verify_record",
+    "sign_key_statement",
+    "verify_key_statement",
+    "KeyStatement",
+    # What people compare
+    "Fingerprint",
+    "safety_code",
+    # Envelope shapes
+    "validate_envelope",
+    # Errors
+    "CryptoError",
+    "DecryptionError",
+    "FormatError",
+    "RecoveryPhraseError",
+    "SignatureError",
+]

@@ -1,0 +1,73 @@
+"""Sealing content: files with the chunked scheme, small payloads as ``sealed-data`` envelopes."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from .aead import MOVED_OR_ALTERED, open_envelope, seal_envelope
+from .canonical import Context, binding
+from .chunked import chunked_decrypt_stream, chunked_encrypt_stream
+from .envelopes import validate_envelope
+from .errors import DecryptionError, FormatError
+from .keys import AIConversationKey, AlbumKey, ConversationKey, FileKey, FolderKey, GroupKey
+
+SealingKey = FileKey | ConversationKey | FolderKey | AlbumKey | AIConversationKey | GroupKey
+
+# Sealed data lives in DynamoDB items, which hold at most 400 KB; base64url
+# makes 128 KiB into 175 KB and leaves room for the rest of the item.
+SEALED_DATA_MAX_BYTES = 128 * 1024
+
+# The chunked scheme has no header of its own; this stands in for one so that
+# a file's context follows the same binding rule as every envelope.
+_FILE_HEADER = {"v": 1, "kind": FileKey.KIND}
+
+
+def seal_file(key: FileKey, source: BinaryIO, destination: BinaryIO, context: Context) -> int:
+    """Stream ``source`` sealed under ``key`` into ``destination``; returns the bytes written."""
+    _require(isinstance(key, FileKey), "files are sealed with a FileKey")
+    return chunked_encrypt_stream(key.secret_bytes(), source, destination, binding("sealed-file", _FILE_HEADER, context))
+
+
+def open_file(key: FileKey, source: BinaryIO, destination: BinaryIO, context: Context) -> int:
+    """Stream the sealed ``source`` opened into ``destination``; returns the bytes written.
+
+    Raises ``DecryptionError`` for a wrong key or context, tampering or truncation.
+    """
+    _require(isinstance(key, FileKey), "files are opened with a FileKey")
+    return chunked_decrypt_stream(key.secret_bytes(), source, destination, binding("sealed-file", _FILE_HEADER, context))
+
+
+def seal_data(key: SealingKey, plaintext: bytes, context: Context) -> dict:
+    """Seal a small payload (metadata, a message) under a content key; returns a ``sealed-data`` envelope."""
+    _require(isinstance(key, SealingKey), f"data is sealed with a content key, not a {type(key).__name__}")
+    if len(plaintext) > SEALED_DATA_MAX_BYTES:
+        raise FormatError(
+            f"{len(plaintext):,} bytes is more than sealed data holds ({SEALED_DATA_MAX_BYTES:,}); seal it as a file"
+        )
+    header = {"v": 1, "alg": "A256GCM", "kind": key.KIND, **key._envelope_fields()}
+    return seal_envelope(key.secret_bytes(), plaintext, "sealed-data", header, context)
+
+
+def open_data(key: SealingKey, envelope: dict, context: Context) -> bytes:
+    """Open a ``sealed-data`` envelope sealed under ``key`` for ``context``."""
+    _require(isinstance(key, SealingKey), f"data is opened with a content key, not a {type(key).__name__}")
+    validate_envelope("sealed-data", envelope)
+    sealed_with = {name: envelope[name] for name in ("kind", "epoch") if name in envelope}
+    if sealed_with != {"kind": key.KIND, **key._envelope_fields()}:
+        raise DecryptionError(f"this was sealed with {_describe(sealed_with)}, not with {_describe({'kind': key.KIND, **key._envelope_fields()})}")
+    return open_envelope(
+        key.secret_bytes(),
+        envelope,
+        "sealed-data",
+        context,
+        f"the data does not open with this {key.KIND}: wrong key, or {MOVED_OR_ALTERED}",
+    )
+
+
+def _describe(sealed_with: dict) -> str:
+    return f"a {sealed_with['kind']}" + (f" of epoch {sealed_with['epoch']}" if "epoch" in sealed_with else "")
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise TypeError(message)
