@@ -17,7 +17,7 @@ from .account import (
     open_account,
     recover_account,
 )
-from .canonical import Context
+from .canonical import Context, b64url_decode, b64url_encode
 from .envelopes import validate_envelope
 from .errors import CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError
 from .fingerprints import Fingerprint, safety_code
@@ -80,8 +80,10 @@ __all__ = [
     # What people compare
     "Fingerprint",
     "safety_code",
-    # Envelope shapes
+    # Envelope shapes and the encoding of their bytes
     "validate_envelope",
+    "b64url_encode",
+    "b64url_decode",
     # Errors
     "CryptoError",
     "DecryptionError",

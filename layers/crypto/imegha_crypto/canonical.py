@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 
 from .errors import FormatError
@@ -24,9 +25,16 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+# One spelling per byte string: no padding, no stray characters, and unused
+# low bits of the last character zero (the same pattern as the schemas').
+_CANONICAL_B64URL = re.compile(
+    r"(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048]|[A-Za-z0-9_-][AQgw])?"
+)
+
+
 def b64url_decode(text: str) -> bytes:
-    # Callers decode only fields their envelope schema has already checked to be
-    # canonical base64url, so this never sees padding or stray characters.
+    if not isinstance(text, str) or not _CANONICAL_B64URL.fullmatch(text):
+        raise FormatError("not canonical base64url without padding")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 

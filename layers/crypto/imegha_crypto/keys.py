@@ -188,7 +188,10 @@ class IdentityPublicKey(_PublicKey):
 
 def _public_half(pkcs8_der: bytes) -> bytes:
     try:
-        private_key = serialization.load_der_private_key(pkcs8_der, password=None)
+        # A private key here was either just generated or opened from an
+        # authenticated envelope this layer made, so OpenSSL's RSA consistency
+        # check (tens of milliseconds at every sign-in) would prove nothing.
+        private_key = serialization.load_der_private_key(pkcs8_der, password=None, unsafe_skip_rsa_key_validation=True)
     except (ValueError, TypeError) as exc:
         raise FormatError("not a PKCS#8 private key") from exc
     return private_key.public_key().public_bytes(

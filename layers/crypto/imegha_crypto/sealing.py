@@ -65,7 +65,7 @@ def open_data(key: SealingKey, envelope: dict, context: Context) -> bytes:
 
 
 def _describe(sealed_with: dict) -> str:
-    return f"a {sealed_with['kind']}" + (f" of epoch {sealed_with['epoch']}" if "epoch" in sealed_with else "")
+    return f"a key of kind {sealed_with['kind']}" + (f", epoch {sealed_with['epoch']}" if "epoch" in sealed_with else "")
 
 
 def _require(condition: bool, message: str) -> None:

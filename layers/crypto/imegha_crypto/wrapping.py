@@ -102,7 +102,7 @@ def unwrap_key(
     validate_envelope("wrapped-key", envelope)
     _require_kind(envelope, kind)
     if envelope["wrappedBy"] != unwrapping_key.KIND:
-        raise DecryptionError(f"this key is wrapped by a {envelope['wrappedBy']}, not by a {unwrapping_key.KIND}")
+        raise DecryptionError(f"this key is wrapped by a key of kind {envelope['wrappedBy']}, not {unwrapping_key.KIND}")
     secret = open_envelope(
         unwrapping_key.secret_bytes(),
         envelope,
@@ -115,12 +115,12 @@ def unwrap_key(
 
 def _require_may_wrap(wrapping_kind: type, kind: type) -> None:
     if kind not in _MAY_WRAP.get(wrapping_kind, ()):
-        raise TypeError(f"a {_name(wrapping_kind)} does not wrap a {_name(kind)}")
+        raise TypeError(f"a key of kind {_name(wrapping_kind)} does not wrap one of kind {_name(kind)}")
 
 
 def _require_shareable(kind: type) -> None:
     if kind not in _SHAREABLE:
-        raise TypeError(f"a {_name(kind)} is never wrapped for another user")
+        raise TypeError(f"keys of kind {_name(kind)} are never wrapped for another user")
 
 
 def _name(kind: type) -> str:
@@ -129,4 +129,4 @@ def _name(kind: type) -> str:
 
 def _require_kind(envelope: dict, kind: type) -> None:
     if envelope["kind"] != kind.KIND:
-        raise DecryptionError(f"this envelope holds a {envelope['kind']}, not a {kind.KIND}")
+        raise DecryptionError(f"this envelope holds a key of kind {envelope['kind']}, not {kind.KIND}")
