@@ -1,0 +1,113 @@
+"""The directory store: users and their iMTags in the platform's DirectoryTable.
+
+Two kinds of item share the table. ``USER#<sub>`` holds what the privacy policy
+allows (email, iMTag, wrapped keys, public keys, the signed key statement, the
+cloud link); ``IMTAG#<lowercase tag>`` exists only so that DynamoDB itself
+refuses a second owner of a tag in any letter case, inside the same transaction
+that claims it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from imegha_service.errors import Conflict, NotFound
+
+
+def _user_key(user_id: str) -> dict:
+    return {"pk": f"USER#{user_id}"}
+
+
+def _tag_key(imtag: str) -> dict:
+    return {"pk": f"IMTAG#{imtag.casefold()}"}
+
+
+@dataclass
+class DirectoryStore:
+    table_name: str
+    client: Any = None
+
+    def __post_init__(self) -> None:
+        self.client = self.client or boto3.resource("dynamodb")
+        self.table = self.client.Table(self.table_name)
+
+    def create_user(self, user_id: str, email: str, imtag: str, created_at: str) -> None:
+        """Claim the iMTag and create the user in one transaction; a taken tag is a Conflict."""
+        try:
+            self.client.meta.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": _tag_key(imtag) | {"userId": user_id, "iMTag": imtag},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": _user_key(user_id)
+                            | {"userId": user_id, "email": email, "iMTag": imtag, "keysVersion": 0, "createdAt": created_at},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise Conflict(f"iMTag {imtag!r} is taken, or this account already exists") from None
+            raise
+
+    def user(self, user_id: str) -> dict:
+        item = self.table.get_item(Key=_user_key(user_id), ConsistentRead=True).get("Item")
+        if item is None:
+            raise NotFound("no such user")
+        return item
+
+    def user_id_for_tag(self, imtag: str) -> str | None:
+        item = self.table.get_item(Key=_tag_key(imtag)).get("Item")
+        return item["userId"] if item else None
+
+    def replace_keys(self, user_id: str, expected_version: int, changes: dict) -> int:
+        """Write ``changes`` only if the stored keys are still at ``expected_version``; returns the new version."""
+        names = {f"#f{index}": field for index, field in enumerate(changes)}
+        values = {f":v{index}": value for index, value in enumerate(changes.values())}
+        assignments = ", ".join(f"#f{index} = :v{index}" for index in range(len(changes)))
+        try:
+            self.table.update_item(
+                Key=_user_key(user_id),
+                UpdateExpression=f"SET {assignments}, keysVersion = :next",
+                ConditionExpression="attribute_exists(pk) AND keysVersion = :expected",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values | {":expected": expected_version, ":next": expected_version + 1},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(
+                    f"keys changed since version {expected_version}: fetch them again before replacing"
+                ) from None
+            raise
+        return expected_version + 1
+
+    def set_statement(self, user_id: str, statement: dict, previous_sequence: int | None) -> None:
+        """Store a newer key statement; the condition makes a concurrent older one lose."""
+        condition = "attribute_exists(pk) AND "
+        condition += "attribute_not_exists(keyStatement)" if previous_sequence is None else "keyStatement.#body.#sequence = :previous"
+        values = {":statement": statement} | ({} if previous_sequence is None else {":previous": previous_sequence})
+        names = {} if previous_sequence is None else {"ExpressionAttributeNames": {"#body": "body", "#sequence": "sequence"}}
+        try:
+            self.table.update_item(
+                Key=_user_key(user_id),
+                UpdateExpression="SET keyStatement = :statement",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                **names,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict("another key statement was published meanwhile") from None
+            raise

@@ -1,0 +1,78 @@
+"""Platform REST routes of the directory: my profile and keys, user lookup, device push tokens."""
+
+import os
+from pathlib import Path
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import imegha_crypto
+from dal.connections import ConnectionsStore
+from dal.devices import DeviceStore
+from dal.directory import DirectoryStore
+from imegha_service.http import caller_id, register_error_responses
+from imegha_service.requests import parse_json, schema_validator, validate
+from logic import directory
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayRestResolver()
+register_error_responses(app)
+
+SCHEMAS = Path(__file__).parent.parent / "schemas"
+CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
+store = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
+connections = ConnectionsStore(os.environ["CONNECTIONS_TABLE_NAME"])
+devices = DeviceStore(os.environ["DEVICE_TOKENS_TABLE_NAME"])
+
+
+def _body(schema: str) -> dict:
+    body = parse_json(app.current_event.body)
+    validate(body, schema_validator(SCHEMAS / schema, CRYPTO_SCHEMAS))
+    return body
+
+
+@app.get("/me")
+def get_me() -> dict:
+    return directory.my_profile(store, caller_id(app))
+
+
+@app.put("/me/keys")
+def put_my_keys() -> dict:
+    body = _body("upload-keys.json")
+    version = directory.upload_keys(store, caller_id(app), body["expectedVersion"], body["keys"])
+    return {"keysVersion": version}
+
+
+@app.put("/me/statement")
+def put_my_statement() -> Response:
+    directory.publish_key_statement(store, caller_id(app), _body("key-statement.json")["statement"])
+    return Response(status_code=204)
+
+
+@app.get("/users/<imtag>")
+def get_user(imtag: str) -> dict:
+    return directory.lookup_user(store, connections, caller_id(app), imtag)
+
+
+@app.put("/devices/<device_id>")
+def put_device(device_id: str) -> Response:
+    body = _body("register-device.json")
+    directory.register_device(devices, caller_id(app), device_id, body["platform"], body["token"])
+    return Response(status_code=204)
+
+
+@app.delete("/devices/<device_id>")
+def delete_device(device_id: str) -> Response:
+    directory.unregister_device(devices, caller_id(app), device_id)
+    return Response(status_code=204)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,146 @@
+"""The directory: who is who. Email, iMTag, wrapped keys, public keys, the signed key statement.
+
+Everything here is either public (public keys, statements) or sealed on the
+user's device (wrapped keys); the checks below are about shape, ownership and
+ordering, never about content, which this code cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from aws_lambda_powertools import Tracer
+
+from dal.connections import CONNECTED, ConnectionsStore
+from dal.devices import DeviceStore
+from dal.directory import DirectoryStore
+from imegha_crypto import CryptoError, IdentityPublicKey, b64url_decode, validate_envelope, verify_key_statement
+from imegha_service.errors import Conflict, InvalidRequest, NotFound
+
+tracer = Tracer()
+
+IMTAG_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,31}")
+# Fields a device may replace after sign-up: re-wrapping the same DEK under a
+# new password or phrase, or re-wrapping the private keys under it. The public
+# keys stay: others have pinned them.
+REWRAPPABLE = ("passwordWrappedDek", "recoveryWrappedDek", "wrappedExchangeKey", "wrappedIdentityKey")
+
+
+def check_imtag(imtag: str) -> str:
+    if not isinstance(imtag, str) or not IMTAG_PATTERN.fullmatch(imtag):
+        raise InvalidRequest(
+            "iMTag", "3 to 32 characters: a letter, then letters, digits, '_', '.' or '-'"
+        )
+    return imtag
+
+
+@tracer.capture_method
+def check_imtag_available(store: DirectoryStore, imtag: str) -> None:
+    """A courtesy check before Cognito creates the account; the transaction in ``register_user`` decides."""
+    if store.user_id_for_tag(check_imtag(imtag)) is not None:
+        raise Conflict(f"iMTag {imtag!r} is taken")
+
+
+@tracer.capture_method
+def register_user(store: DirectoryStore, user_id: str, email: str, imtag: str) -> None:
+    """Create the directory entry of a confirmed account; repeating it for the same user is a no-op."""
+    try:
+        store.create_user(user_id, email, check_imtag(imtag), datetime.now(UTC).isoformat(timespec="seconds"))
+    except Conflict:
+        existing = store.user_id_for_tag(imtag)
+        if existing != user_id:
+            raise
+
+
+@tracer.capture_method
+def my_profile(store: DirectoryStore, caller: str) -> dict:
+    user = store.user(caller)
+    return {
+        "userId": caller,
+        "email": user["email"],
+        "iMTag": user["iMTag"],
+        "keysVersion": int(user["keysVersion"]),
+        "keys": user.get("keys"),
+        "keyStatement": user.get("keyStatement"),
+        "cloudUrl": user.get("cloudUrl"),
+    }
+
+
+@tracer.capture_method
+def upload_keys(store: DirectoryStore, caller: str, expected_version: int, account_keys: dict) -> int:
+    """Store the caller's wrapped keys; after the first upload only re-wrapped copies may replace them."""
+    _require_valid("keys", "account-keys", account_keys)
+    stored = store.user(caller).get("keys")
+    if stored is not None:
+        for field in set(account_keys) - set(REWRAPPABLE) - {"v"}:
+            if account_keys[field] != stored[field]:
+                raise Conflict(f"keys/{field} cannot change: others have pinned your public keys")
+    return store.replace_keys(caller, expected_version, {"keys": account_keys})
+
+
+@tracer.capture_method
+def publish_key_statement(store: DirectoryStore, caller: str, statement: dict) -> None:
+    """Accept a statement only if it is the caller's, signed by their registered identity key, and newer."""
+    user = store.user(caller)
+    keys = user.get("keys")
+    if keys is None:
+        raise Conflict("upload your keys before publishing a key statement")
+    previous = user.get("keyStatement")
+    previous_sequence = int(previous["body"]["sequence"]) if previous else None
+    try:
+        verify_key_statement(
+            statement,
+            user_id=caller,
+            pinned_identity=IdentityPublicKey(b64url_decode(keys["identityKey"])),
+            min_sequence=0 if previous_sequence is None else previous_sequence + 1,
+        )
+    except CryptoError as error:
+        raise InvalidRequest("statement", str(error)) from None
+    if statement["body"]["exchangeKey"] != keys["exchangeKey"]:
+        raise InvalidRequest("statement/body/exchangeKey", "is not the exchange key you registered")
+    store.set_statement(caller, statement, previous_sequence)
+
+
+@tracer.capture_method
+def lookup_user(store: DirectoryStore, connections: ConnectionsStore, caller: str, imtag: str) -> dict:
+    """What anyone signed in may know of a user; the email only if the two are connected."""
+    user_id = store.user_id_for_tag(check_imtag(imtag))
+    if user_id is None:
+        raise NotFound(f"no user has the iMTag {imtag!r}")
+    user = store.user(user_id)
+    keys = user.get("keys") or {}
+    found = {
+        "userId": user_id,
+        "iMTag": user["iMTag"],
+        "exchangeKey": keys.get("exchangeKey"),
+        "identityKey": keys.get("identityKey"),
+        "keyStatement": user.get("keyStatement"),
+        "cloudUrl": user.get("cloudUrl"),
+    }
+    if user_id == caller or connections.status(caller, user_id) == CONNECTED:
+        found["email"] = user["email"]
+    return found
+
+
+DEVICE_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+@tracer.capture_method
+def register_device(devices: DeviceStore, caller: str, device_id: str, platform: str, token: str) -> None:
+    """Register or refresh a device's push token; the platform only ever pushes metadata to it."""
+    if not DEVICE_ID_PATTERN.fullmatch(device_id):
+        raise InvalidRequest("deviceId", "8 to 64 characters of letters, digits, '_' or '-'")
+    devices.put(caller, device_id, platform, token, datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+@tracer.capture_method
+def unregister_device(devices: DeviceStore, caller: str, device_id: str) -> None:
+    devices.delete(caller, device_id)
+
+
+def _require_valid(field: str, envelope_type: str, envelope: object) -> None:
+    try:
+        validate_envelope(envelope_type, envelope)
+    except CryptoError as error:
+        raise InvalidRequest(field, str(error)) from None

@@ -1,0 +1,1 @@
+"""What every iMegha Lambda shares: domain errors, request validation, caller identity."""

@@ -1,0 +1,38 @@
+"""The edge between domain errors and API Gateway responses, shared by every resolver."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+
+from .errors import Conflict, DomainError, InvalidRequest, NotAllowed, NotFound
+
+_STATUS = {
+    InvalidRequest: HTTPStatus.BAD_REQUEST,
+    NotAllowed: HTTPStatus.FORBIDDEN,
+    NotFound: HTTPStatus.NOT_FOUND,
+    Conflict: HTTPStatus.CONFLICT,
+}
+
+
+def register_error_responses(app: ApiGatewayResolver) -> None:
+    @app.exception_handler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
+        body: dict[str, str] = {"message": str(error)}
+        if isinstance(error, InvalidRequest):
+            body |= {"field": error.field, "reason": error.reason}
+        return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def caller_id(app: ApiGatewayResolver) -> str:
+    """The verified Cognito ``sub`` of the caller, from a REST (v1) or HTTP (v2) authorizer context."""
+    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    claims = authorizer.get("claims") or (authorizer.get("jwt") or {}).get("claims") or {}
+    subject = claims.get("sub")
+    if not subject:
+        # Routes that call this sit behind an authorizer; no subject means the wiring is wrong.
+        raise NotAllowed("no authenticated caller")
+    return subject

@@ -1,0 +1,44 @@
+"""Request bodies parsed and checked against a JSON Schema before anything is written."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from .errors import InvalidRequest
+
+
+def parse_json(body: str | None) -> object:
+    if not body:
+        raise InvalidRequest("body", "a JSON body is required")
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest("body", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+
+
+def validate(document: object, validator: Draft202012Validator) -> None:
+    """Raise ``InvalidRequest`` naming the first wrong field (by path) and why."""
+    errors = sorted(validator.iter_errors(document), key=lambda error: list(map(str, error.absolute_path)))
+    if errors:
+        first = errors[0]
+        field = "/".join(str(part) for part in first.absolute_path) or "body"
+        raise InvalidRequest(field, first.message)
+
+
+@cache
+def schema_validator(schema_path: Path, *referenced_dirs: Path) -> Draft202012Validator:
+    """A validator for a schema file; ``$ref``s resolve by ``$id`` among the schemas in ``referenced_dirs``."""
+    resources = [
+        Resource.from_contents(json.loads(path.read_text()))
+        for directory in referenced_dirs
+        for path in sorted(directory.glob("*.json"))
+    ]
+    registry = Registry().with_resources((resource.id(), resource) for resource in resources if resource.id())
+    schema = json.loads(schema_path.read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -1,0 +1,34 @@
+import sys
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.aws_tables import create_tables
+from tests.conftest import ROOT
+
+# The platform's Lambdas share one CodeUri; its packages (dal, logic, handlers) import as Lambda would see them.
+sys.path.insert(0, str(ROOT / "functions"))
+
+
+@pytest.fixture
+def platform_tables(monkeypatch):
+    with mock_aws():
+        tables = create_tables(boto3.client("dynamodb"), ROOT / "template.yaml")
+        monkeypatch.setenv("DIRECTORY_TABLE_NAME", tables["DirectoryTable"])
+        monkeypatch.setenv("CONNECTIONS_TABLE_NAME", tables["ConnectionsTable"])
+        monkeypatch.setenv("DEVICE_TOKENS_TABLE_NAME", tables["DeviceTokensTable"])
+        yield tables
+
+
+@pytest.fixture
+def stores(platform_tables):
+    from dal.connections import ConnectionsStore
+    from dal.devices import DeviceStore
+    from dal.directory import DirectoryStore
+
+    return (
+        DirectoryStore(platform_tables["DirectoryTable"]),
+        ConnectionsStore(platform_tables["ConnectionsTable"]),
+        DeviceStore(platform_tables["DeviceTokensTable"]),
+    )

@@ -1,0 +1,137 @@
+"""The directory: iMTags unique in any case, keys replaced only from the version read, statements only newer."""
+
+import pytest
+
+from imegha_crypto import create_account, sign_key_statement
+from imegha_service.errors import Conflict, InvalidRequest, NotFound
+
+FAST = 100_000  # the lowest the envelopes accept; the default 600,000 is for people, not tests
+
+
+@pytest.fixture
+def directory(stores):
+    from logic import directory
+
+    return directory
+
+
+@pytest.fixture
+def alice(directory, stores):
+    directory_store = stores[0]
+    directory.register_user(directory_store, "alice-id", "alice@example.org", "Alice")
+    account = create_account("alice-id", "correct horse battery staple", iterations=FAST)
+    directory.upload_keys(directory_store, "alice-id", 0, account.bundle)
+    return account
+
+
+def _statement(account, sequence, user_id="alice-id", cloud_url="https://alice.example.org"):
+    return sign_key_statement(
+        account.keys.identity_key,
+        user_id=user_id,
+        exchange_key=account.keys.exchange_key.public_key,
+        cloud_url=cloud_url,
+        sequence=sequence,
+    )
+
+
+def test_an_imtag_is_unique_in_any_letter_case_and_the_loser_leaves_nothing(directory, stores):
+    directory_store = stores[0]
+    directory.register_user(directory_store, "alice-id", "alice@example.org", "Alice")
+
+    with pytest.raises(Conflict):
+        directory.register_user(directory_store, "mallory-id", "mallory@example.org", "aLiCe")
+
+    with pytest.raises(NotFound):
+        directory_store.user("mallory-id")
+    assert directory_store.user_id_for_tag("ALICE") == "alice-id"
+
+
+def test_registering_the_same_confirmed_user_twice_is_a_no_op(directory, stores):
+    directory.register_user(stores[0], "alice-id", "alice@example.org", "Alice")
+    directory.register_user(stores[0], "alice-id", "alice@example.org", "Alice")
+
+    assert directory.my_profile(stores[0], "alice-id")["iMTag"] == "Alice"
+
+
+@pytest.mark.parametrize("tag", ["ab", "9lives", "has space", "x" * 33, "émile", ""])
+def test_malformed_imtags_are_refused(directory, stores, tag):
+    with pytest.raises(InvalidRequest) as refused:
+        directory.register_user(stores[0], "user-id", "user@example.org", tag)
+    assert refused.value.field == "iMTag"
+
+
+def test_keys_replace_only_from_the_version_the_device_read(directory, stores, alice):
+    from imegha_crypto import change_password
+
+    rewrapped = change_password(alice.bundle, "alice-id", "correct horse battery staple", "new password 1234", iterations=FAST)
+
+    assert directory.upload_keys(stores[0], "alice-id", 1, rewrapped) == 2
+    with pytest.raises(Conflict, match="version 1"):
+        directory.upload_keys(stores[0], "alice-id", 1, alice.bundle)
+    assert directory.my_profile(stores[0], "alice-id")["keys"] == rewrapped
+
+
+def test_public_keys_cannot_be_swapped_after_sign_up(directory, stores, alice):
+    other = create_account("alice-id", "another password", iterations=FAST)
+
+    with pytest.raises(Conflict, match="pinned"):
+        directory.upload_keys(stores[0], "alice-id", 1, other.bundle)
+    assert directory.my_profile(stores[0], "alice-id")["keys"] == alice.bundle
+
+
+def test_a_malformed_envelope_is_refused_with_the_field_named(directory, stores, alice):
+    broken = {**alice.bundle, "passwordWrappedDek": {**alice.bundle["passwordWrappedDek"], "iterations": 1000}}
+
+    with pytest.raises(InvalidRequest) as refused:
+        directory.upload_keys(stores[0], "alice-id", 1, broken)
+    assert "iterations" in str(refused.value)
+    assert directory.my_profile(stores[0], "alice-id")["keysVersion"] == 1
+
+
+def test_statements_must_be_signed_by_the_registered_identity_and_newer(directory, stores, alice):
+    directory.publish_key_statement(stores[0], "alice-id", _statement(alice, 1))
+    directory.publish_key_statement(stores[0], "alice-id", _statement(alice, 2, cloud_url="https://new.example.org"))
+
+    impostor = create_account("alice-id", "x" * 12, iterations=FAST)
+    with pytest.raises(InvalidRequest):
+        directory.publish_key_statement(stores[0], "alice-id", _statement(impostor, 3))
+    with pytest.raises(InvalidRequest, match="older"):
+        directory.publish_key_statement(stores[0], "alice-id", _statement(alice, 2))
+    with pytest.raises(InvalidRequest):
+        directory.publish_key_statement(stores[0], "alice-id", _statement(alice, 3, user_id="bob-id"))
+    assert directory.my_profile(stores[0], "alice-id")["keyStatement"]["body"]["cloudUrl"] == "https://new.example.org"
+
+
+def test_lookup_shows_email_only_to_connections(directory, stores, alice):
+    from logic import connections
+
+    directory_store, connections_store, _ = stores
+    directory.register_user(directory_store, "bob-id", "bob@example.org", "Bob")
+
+    before = directory.lookup_user(directory_store, connections_store, "bob-id", "alice")
+    connections.request_connection(directory_store, connections_store, "bob-id", "Alice")
+    while_pending = directory.lookup_user(directory_store, connections_store, "bob-id", "alice")
+    connections.accept_connection(connections_store, "alice-id", "bob-id")
+    after = directory.lookup_user(directory_store, connections_store, "bob-id", "alice")
+
+    assert "email" not in before and "email" not in while_pending
+    assert after["email"] == "alice@example.org"
+    assert before["exchangeKey"] == alice.bundle["exchangeKey"]
+
+
+def test_looking_up_nobody_is_not_found(directory, stores):
+    with pytest.raises(NotFound):
+        directory.lookup_user(stores[0], stores[1], "alice-id", "nobody")
+
+
+def test_device_tokens_register_and_unregister(directory, stores):
+    devices = stores[2]
+    directory.register_device(devices, "alice-id", "phone-0001", "apns", "a" * 64)
+
+    directory.unregister_device(devices, "alice-id", "phone-0001")
+
+    assert devices.tokens("alice-id") == []
+    with pytest.raises(NotFound):
+        directory.unregister_device(devices, "alice-id", "phone-0001")
+    with pytest.raises(InvalidRequest):
+        directory.register_device(devices, "alice-id", "x", "apns", "a" * 64)

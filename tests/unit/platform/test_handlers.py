@@ -1,0 +1,89 @@
+"""Platform handlers on their sample events: validation before any write, domain errors as 4xx with a reason."""
+
+import importlib
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from tests.conftest import EVENTS
+
+ALICE = "11111111-2222-3333-4444-555555555555"
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "PlatformFunction"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:111111111111:function:PlatformFunction"
+    aws_request_id: str = "test-request"
+
+
+def event(name: str, **changes) -> dict:
+    loaded = json.loads((EVENTS / name).read_text())
+    loaded.update(changes)
+    return loaded
+
+
+@pytest.fixture
+def handlers(platform_tables):
+    # Handlers build their stores at import, as in a Lambda cold start: import them inside the mock.
+    return {name: importlib.reload(importlib.import_module(f"handlers.{name}")) for name in ("directory", "connections", "cognito_triggers")}
+
+
+def call(handler, payload):
+    response = handler(payload, FakeLambdaContext())
+    return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+
+def test_sign_up_triggers_create_the_directory_entry(handlers):
+    triggers = handlers["cognito_triggers"]
+
+    assert triggers.pre_sign_up(event("cognito_pre_sign_up.json"), FakeLambdaContext())["response"]["autoConfirmUser"] is False
+    triggers.post_confirmation(event("cognito_post_confirmation.json"), FakeLambdaContext())
+
+    status, me = call(handlers["directory"].lambda_handler, event("platform_get_me.json"))
+    assert status == 200
+    assert (me["userId"], me["email"], me["iMTag"], me["keysVersion"]) == (ALICE, "alice@example.org", "Alice", 0)
+
+
+def test_pre_sign_up_refuses_a_taken_imtag_in_another_case(handlers):
+    triggers = handlers["cognito_triggers"]
+    triggers.post_confirmation(event("cognito_post_confirmation.json"), FakeLambdaContext())
+    second = event("cognito_pre_sign_up.json")
+    second["request"]["userAttributes"]["custom:imtag"] = "ALICE"
+
+    with pytest.raises(ValueError, match="taken"):
+        triggers.pre_sign_up(second, FakeLambdaContext())
+
+
+def test_a_body_that_is_not_json_gets_400_naming_the_body(handlers):
+    status, body = call(handlers["connections"].lambda_handler, event("platform_request_connection.json", body="{iMTag:"))
+
+    assert status == 400
+    assert body["field"] == "body" and "not valid JSON" in body["reason"]
+
+
+def test_a_body_failing_its_schema_gets_400_naming_the_field(handlers):
+    bad = event("platform_request_connection.json", body=json.dumps({"iMTag": "Bob", "admin": True}))
+
+    status, body = call(handlers["connections"].lambda_handler, bad)
+
+    assert status == 400
+    assert "admin" in body["reason"]
+
+
+def test_requesting_an_unknown_user_is_404_and_writes_nothing(handlers, platform_tables):
+    handlers["cognito_triggers"].post_confirmation(event("cognito_post_confirmation.json"), FakeLambdaContext())
+
+    status, body = call(handlers["connections"].lambda_handler, event("platform_request_connection.json"))
+
+    assert status == 404 and "Bob" in body["message"]
+    status, listed = call(handlers["connections"].lambda_handler, event("platform_get_me.json", path="/connections", resource="/connections"))
+    assert status == 200 and listed == {"connections": []}
+
+
+def test_unknown_profile_is_404(handlers):
+    status, body = call(handlers["directory"].lambda_handler, event("platform_get_me.json"))
+
+    assert status == 404
