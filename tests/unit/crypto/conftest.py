@@ -46,6 +46,16 @@ def context() -> Context:
     return Context(owner="alice", object_id="file-7", version=3)
 
 
+@pytest.fixture(
+    params=[("mallory", "file-7", 3), ("alice", "file-8", 3), ("alice", "file-7", 2)],
+    ids=["other owner", "other object", "other version"],
+)
+def elsewhere(request) -> Context:
+    """The ``context`` fixture with one thing changed: where a moved ciphertext would be read."""
+    owner, object_id, version = request.param
+    return Context(owner=owner, object_id=object_id, version=version)
+
+
 _OTHER_VALUES = {
     "kind": {"FEK": "CK", "CK": "FEK", "FK": "AK", "AK": "FK", "AIK": "CK", "GK": "CK"},
     "wrappedBy": {"DEK": "FK", "FK": "DEK", "AK": "DEK"},
