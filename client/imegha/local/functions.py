@@ -3,7 +3,9 @@
 Every function's code directory is a separate root in AWS, so two functions may
 each have an ``app.py``. In one process they would collide in ``sys.modules``;
 loading keeps each function's own modules apart so that a handler always runs
-the code from its own directory.
+the code from its own directory. (The local cloud's runtime gives each function
+a process of its own instead; this is for tests and benchmarks that call a
+handler directly.)
 """
 
 from __future__ import annotations
@@ -17,15 +19,30 @@ from pathlib import Path
 Handler = Callable[[dict, object], dict]
 
 
+def handler_module(code_dir: Path, handler: str) -> tuple[str, str]:
+    """Split a ``Handler`` setting into module and function, checking the module is in ``code_dir``.
+
+    Lambda accepts ``package.module.function`` and ``dir/module.function``.
+    """
+    module_path, _, function_name = handler.rpartition(".")
+    if not module_path or not function_name:
+        raise ValueError(f"handler {handler!r} is not of the form module.function")
+    module_name = module_path.replace("/", ".")
+    relative = module_name.replace(".", "/")
+    if not ((code_dir / f"{relative}.py").is_file() or (code_dir / relative / "__init__.py").is_file()):
+        raise FileNotFoundError(f"handler module {module_name!r} not found in {code_dir}")
+    return module_name, function_name
+
+
 def load_handler(code_dir: Path, handler: str) -> Handler:
     """Import ``module.function`` from ``code_dir`` without leaking its modules to other functions."""
     code_dir = code_dir.resolve()
-    module_name, _, function_name = handler.rpartition(".")
-    if not module_name:
-        raise ValueError(f"handler {handler!r} is not of the form module.function")
-    if not (code_dir / f"{module_name.replace('.', '/')}.py").is_file():
-        raise FileNotFoundError(f"handler module {module_name!r} not found in {code_dir}")
+    module_name, function_name = handler_module(code_dir, handler)
 
+    # Modules of the same names already imported from elsewhere (another
+    # function, a test) are hidden during the import and put back after it.
+    own_names = {path.stem for path in code_dir.iterdir() if path.suffix == ".py" or (path / "__init__.py").is_file()}
+    hidden = {name: sys.modules.pop(name) for name in list(sys.modules) if name.partition(".")[0] in own_names}
     before = set(sys.modules)
     sys.path.insert(0, str(code_dir))
     try:
@@ -37,6 +54,7 @@ def load_handler(code_dir: Path, handler: str) -> Handler:
                 # Renamed rather than dropped: the handler keeps its references,
                 # and the next function importing the same name gets its own.
                 sys.modules[f"_imegha_fn_{_tag(code_dir)}.{name}"] = sys.modules.pop(name)
+        sys.modules.update(hidden)
     return getattr(module, function_name)
 
 
