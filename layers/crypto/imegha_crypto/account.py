@@ -15,6 +15,7 @@ from typing import ClassVar, Self
 from .aead import open_envelope, seal_envelope
 from .canonical import Context, b64url_decode, b64url_encode
 from .envelopes import validate_envelope
+from .errors import RecoveryPhraseError
 from .keys import DataKey, ExchangePrivateKey, ExchangePublicKey, IdentityPrivateKey, IdentityPublicKey
 from .primitives import (
     RSA_DEFAULT_BITS,
@@ -30,7 +31,8 @@ from .wrapping import unwrap_key, wrap_key
 # whitepaper's 100,000, is in the schema so that Lambdas enforce it too.
 DEFAULT_PASSWORD_ITERATIONS = 600_000
 
-RECOVERY_ENTROPY_BYTES = 32  # 24 words
+RECOVERY_ENTROPY_BYTES = 32
+RECOVERY_WORDS = 24
 _RECOVERY_INFO = b"imegha recovery key v1"
 
 
@@ -70,7 +72,8 @@ class _DekWrappingKey:
         self._header = header
 
     def wrap(self, data_key: DataKey, user_id: str) -> dict:
-        return seal_envelope(self._secret, data_key.secret_bytes(), self.ENVELOPE, self._header, _account_context(user_id))
+        context = _account_context(user_id)
+        return seal_envelope(self._secret, data_key.secret_bytes(), self.ENVELOPE, self._header, context)
 
     def unwrap(self, envelope: dict, user_id: str) -> DataKey:
         return DataKey(open_envelope(self._secret, envelope, self.ENVELOPE, _account_context(user_id), self.FAILURE))
@@ -118,7 +121,11 @@ class RecoveryKey(_DekWrappingKey):
     @classmethod
     def from_phrase(cls, phrase: str) -> Self:
         """Raises ``RecoveryPhraseError`` naming an unknown word, a wrong count or a failed checksum."""
-        return cls.from_entropy(entropy_from_mnemonic(" ".join(phrase.lower().split())))
+        words = phrase.lower().split()
+        # BIP39 also allows 12 to 21 words, which would decode to a shorter key.
+        if len(words) != RECOVERY_WORDS:
+            raise RecoveryPhraseError(f"a recovery phrase has {RECOVERY_WORDS} words; this one has {len(words)}")
+        return cls.from_entropy(entropy_from_mnemonic(" ".join(words)))
 
 
 def create_account(
@@ -149,7 +156,12 @@ def open_account(bundle: dict, user_id: str, password: str) -> AccountKeys:
 
 
 def recover_account(
-    bundle: dict, user_id: str, recovery_phrase: str, new_password: str, *, iterations: int = DEFAULT_PASSWORD_ITERATIONS
+    bundle: dict,
+    user_id: str,
+    recovery_phrase: str,
+    new_password: str,
+    *,
+    iterations: int = DEFAULT_PASSWORD_ITERATIONS,
 ) -> RecoveredAccount:
     """Open a user's keys with their recovery phrase and rewrap the DEK for a new password."""
     validate_envelope("account-keys", bundle)

@@ -57,7 +57,15 @@ def _field(error: ValidationError) -> str:
     return ".".join(path) or "(the envelope itself)"
 
 
-_JSON_TYPES = {type(None): "null", dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
+_JSON_TYPES = {
+    type(None): "null",
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+}
 
 
 def _reason(error: ValidationError) -> str:

@@ -172,7 +172,9 @@ class ExchangePublicKey(_PublicKey):
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise FormatError("not an RSA public key")
         if not RSA_MIN_BITS <= public_key.key_size <= RSA_MAX_BITS:
-            raise FormatError(f"an RSA key of {public_key.key_size} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are accepted")
+            raise FormatError(
+                f"an RSA key of {public_key.key_size} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are accepted"
+            )
 
 
 class IdentityPublicKey(_PublicKey):

@@ -17,15 +17,17 @@ SealingKey = FileKey | ConversationKey | FolderKey | AlbumKey | AIConversationKe
 # makes 128 KiB into 175 KB and leaves room for the rest of the item.
 SEALED_DATA_MAX_BYTES = 128 * 1024
 
-# The chunked scheme has no header of its own; this stands in for one so that
-# a file's context follows the same binding rule as every envelope.
-_FILE_HEADER = {"v": 1, "kind": FileKey.KIND}
+
+def _file_binding(context: Context) -> bytes:
+    # The chunked scheme has no header of its own; this one stands in for it so
+    # that a file's context string follows the same rule as every envelope.
+    return binding("sealed-file", {"v": 1, "kind": FileKey.KIND}, context)
 
 
 def seal_file(key: FileKey, source: BinaryIO, destination: BinaryIO, context: Context) -> int:
     """Stream ``source`` sealed under ``key`` into ``destination``; returns the bytes written."""
     _require(isinstance(key, FileKey), "files are sealed with a FileKey")
-    return chunked_encrypt_stream(key.secret_bytes(), source, destination, binding("sealed-file", _FILE_HEADER, context))
+    return chunked_encrypt_stream(key.secret_bytes(), source, destination, _file_binding(context))
 
 
 def open_file(key: FileKey, source: BinaryIO, destination: BinaryIO, context: Context) -> int:
@@ -34,7 +36,7 @@ def open_file(key: FileKey, source: BinaryIO, destination: BinaryIO, context: Co
     Raises ``DecryptionError`` for a wrong key or context, tampering or truncation.
     """
     _require(isinstance(key, FileKey), "files are opened with a FileKey")
-    return chunked_decrypt_stream(key.secret_bytes(), source, destination, binding("sealed-file", _FILE_HEADER, context))
+    return chunked_decrypt_stream(key.secret_bytes(), source, destination, _file_binding(context))
 
 
 def seal_data(key: SealingKey, plaintext: bytes, context: Context) -> dict:
@@ -53,8 +55,9 @@ def open_data(key: SealingKey, envelope: dict, context: Context) -> bytes:
     _require(isinstance(key, SealingKey), f"data is opened with a content key, not a {type(key).__name__}")
     validate_envelope("sealed-data", envelope)
     sealed_with = {name: envelope[name] for name in ("kind", "epoch") if name in envelope}
-    if sealed_with != {"kind": key.KIND, **key._envelope_fields()}:
-        raise DecryptionError(f"this was sealed with {_describe(sealed_with)}, not with {_describe({'kind': key.KIND, **key._envelope_fields()})}")
+    opening_with = {"kind": key.KIND, **key._envelope_fields()}
+    if sealed_with != opening_with:
+        raise DecryptionError(f"this was sealed with {_describe(sealed_with)}, not with {_describe(opening_with)}")
     return open_envelope(
         key.secret_bytes(),
         envelope,
@@ -64,8 +67,9 @@ def open_data(key: SealingKey, envelope: dict, context: Context) -> bytes:
     )
 
 
-def _describe(sealed_with: dict) -> str:
-    return f"a key of kind {sealed_with['kind']}" + (f", epoch {sealed_with['epoch']}" if "epoch" in sealed_with else "")
+def _describe(key_fields: dict) -> str:
+    epoch = f", epoch {key_fields['epoch']}" if "epoch" in key_fields else ""
+    return f"a key of kind {key_fields['kind']}{epoch}"
 
 
 def _require(condition: bool, message: str) -> None:

@@ -40,7 +40,7 @@ def sign_record(identity_key: IdentityPrivateKey, record_type: str, body: dict) 
 
 
 def verify_record(record: dict, record_type: str, signer: IdentityPublicKey) -> dict:
-    """Return the body of ``record`` if it is a ``record_type`` signed by ``signer``; raise ``SignatureError`` if not."""
+    """The body of ``record`` if it is a ``record_type`` signed by ``signer``; ``SignatureError`` if not."""
     validate_envelope(_envelope_type(record_type), record)
     if record["type"] != record_type:
         raise SignatureError(f"this is a {record['type']!r} record, not a {record_type!r}")
@@ -96,7 +96,8 @@ def verify_key_statement(
         raise SignatureError(f"the statement is for user {body['userId']!r}, not {user_id!r}")
     if body["sequence"] < min_sequence:
         raise SignatureError(
-            f"the statement's sequence {body['sequence']} is older than {min_sequence}, already seen: a replayed statement"
+            f"the statement's sequence {body['sequence']} is older than {min_sequence}, already seen: "
+            "a replayed statement"
         )
     return KeyStatement(
         user_id=body["userId"],
@@ -117,9 +118,8 @@ def _signed_bytes(unsigned: dict) -> bytes:
 
 def _check_signature(record: dict, signer: IdentityPublicKey) -> None:
     if record["signer"] != signer.fingerprint.hex:
-        raise SignatureError(
-            f"signed by identity key {Fingerprint(bytes.fromhex(record['signer']))}, not by the expected {signer.fingerprint}"
-        )
+        claimed = Fingerprint(bytes.fromhex(record["signer"]))
+        raise SignatureError(f"signed by identity key {claimed}, not by the expected {signer.fingerprint}")
     unsigned = {name: value for name, value in record.items() if name != "sig"}
     if not ed25519_verify(signer.der, b64url_decode(record["sig"]), _signed_bytes(unsigned)):
         raise SignatureError("the signature does not match the record: it was altered after signing")

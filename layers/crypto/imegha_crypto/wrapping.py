@@ -52,7 +52,9 @@ _MAY_WRAP: dict[type, tuple[type, ...]] = {
 _SHAREABLE = (FileKey, FolderKey, AlbumKey, ConversationKey, GroupKey)
 
 
-def wrap_key(key: Wrappable, *, wrapping_key: DataKey | FolderKey | AlbumKey | ExchangePublicKey, context: Context) -> dict:
+def wrap_key(
+    key: Wrappable, *, wrapping_key: DataKey | FolderKey | AlbumKey | ExchangePublicKey, context: Context
+) -> dict:
     """Wrap ``key`` for its owner (under a DEK, FK or AK) or for a recipient (under their RSA public key).
 
     Returns a ``wrapped-key`` or ``recipient-wrapped-key`` envelope bound to ``context``.
@@ -80,14 +82,16 @@ def unwrap_key(
     unwrapping_key: DataKey | FolderKey | AlbumKey | ExchangePrivateKey,
     context: Context,
 ) -> K:
-    """Open a wrapped key, refusing unless it holds a key of ``kind`` wrapped under ``unwrapping_key`` for ``context``."""
+    """Open a wrapped key; refuse unless it holds a ``kind`` wrapped under ``unwrapping_key`` for ``context``."""
     if isinstance(unwrapping_key, ExchangePrivateKey):
         _require_shareable(kind)
         validate_envelope("recipient-wrapped-key", envelope)
         _require_kind(envelope, kind)
         recipient = unwrapping_key.public_key.fingerprint.hex
         if envelope["recipient"] != recipient:
-            raise DecryptionError(f"this key was wrapped for the public key {envelope['recipient']}, not for yours ({recipient})")
+            raise DecryptionError(
+                f"this key was wrapped for the public key {envelope['recipient']}, not for yours ({recipient})"
+            )
         header = {name: value for name, value in envelope.items() if name != "ct"}
         try:
             secret = rsa_oaep_decrypt(
@@ -102,7 +106,9 @@ def unwrap_key(
     validate_envelope("wrapped-key", envelope)
     _require_kind(envelope, kind)
     if envelope["wrappedBy"] != unwrapping_key.KIND:
-        raise DecryptionError(f"this key is wrapped by a key of kind {envelope['wrappedBy']}, not {unwrapping_key.KIND}")
+        raise DecryptionError(
+            f"this key is wrapped by a key of kind {envelope['wrappedBy']}, not {unwrapping_key.KIND}"
+        )
     secret = open_envelope(
         unwrapping_key.secret_bytes(),
         envelope,

@@ -177,9 +177,15 @@ def test_an_unknown_word_is_named_with_its_position(alice, iterations):
 
 
 def test_a_phrase_with_a_missing_word_is_refused(alice, iterations):
-    with pytest.raises(RecoveryPhraseError, match="has 23"):
+    with pytest.raises(RecoveryPhraseError, match="a recovery phrase has 24 words; this one has 23"):
         recover_account(alice.bundle, "alice", " ".join(alice.recovery_phrase.split()[:23]), "new",
                         iterations=iterations)
+
+
+def test_a_valid_twelve_word_bip39_phrase_is_not_a_recovery_phrase(alice, iterations):
+    twelve = WORDS.to_mnemonic(bytes(16))
+    with pytest.raises(RecoveryPhraseError, match="this one has 12"):
+        recover_account(alice.bundle, "alice", twelve, "new", iterations=iterations)
 
 
 def test_another_accounts_phrase_does_not_open_this_account(alice, bob, iterations):
