@@ -17,6 +17,7 @@ from .account import (
     open_account,
     recover_account,
 )
+from .authentication import AUTHENTICATION_ITERATIONS, authentication_secret
 from .canonical import Context, b64url_decode, b64url_encode
 from .envelopes import validate_envelope
 from .errors import CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError
@@ -71,6 +72,8 @@ __all__ = [
     "NewAccount",
     "RecoveredAccount",
     "DEFAULT_PASSWORD_ITERATIONS",
+    "authentication_secret",
+    "AUTHENTICATION_ITERATIONS",
     # Signed records and key statements
     "sign_record",
     "verify_record",

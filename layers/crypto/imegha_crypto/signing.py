@@ -55,12 +55,13 @@ class KeyStatement:
     user_id: str
     exchange_key: ExchangePublicKey
     identity_key: IdentityPublicKey
-    cloud_url: str
+    cloud_url: str | None
+    """None until the user's cloud is deployed."""
     sequence: int
 
 
 def sign_key_statement(
-    identity_key: IdentityPrivateKey, *, user_id: str, exchange_key: ExchangePublicKey, cloud_url: str, sequence: int
+    identity_key: IdentityPrivateKey, *, user_id: str, exchange_key: ExchangePublicKey, cloud_url: str | None, sequence: int
 ) -> dict:
     """Sign the statement a user publishes in the directory; raise ``sequence`` with every new one."""
     body = {
