@@ -120,12 +120,24 @@ class RecoveryKey(_DekWrappingKey):
 
     @classmethod
     def from_phrase(cls, phrase: str) -> Self:
-        """Raises ``RecoveryPhraseError`` naming an unknown word, a wrong count or a failed checksum."""
-        words = phrase.lower().split()
-        # BIP39 also allows 12 to 21 words, which would decode to a shorter key.
-        if len(words) != RECOVERY_WORDS:
-            raise RecoveryPhraseError(f"a recovery phrase has {RECOVERY_WORDS} words; this one has {len(words)}")
-        return cls.from_entropy(entropy_from_mnemonic(" ".join(words)))
+        return cls.from_entropy(_recovery_entropy(phrase))
+
+
+def _recovery_entropy(phrase: str) -> bytes:
+    words = phrase.lower().split()
+    # BIP39 also allows 12 to 21 words, which would decode to a shorter key.
+    if len(words) != RECOVERY_WORDS:
+        raise RecoveryPhraseError(f"a recovery phrase has {RECOVERY_WORDS} words; this one has {len(words)}")
+    return entropy_from_mnemonic(" ".join(words))
+
+
+def check_recovery_phrase(recovery_phrase: str) -> None:
+    """Refuse a phrase that cannot be one, before anything is sent anywhere.
+
+    Raises ``RecoveryPhraseError`` naming an unknown word and its position, a
+    wrong number of words or a failed checksum. Case and spacing do not matter.
+    """
+    _recovery_entropy(recovery_phrase)
 
 
 def create_account(

@@ -13,6 +13,7 @@ from imegha_crypto import (
     RecoveryPhraseError,
     b64url_encode,
     change_password,
+    check_recovery_phrase,
     create_account,
     open_account,
     recover_account,
@@ -219,3 +220,9 @@ def test_a_3072_bit_account_uses_the_same_envelopes(iterations):
     account = create_account("gina", "pw", iterations=iterations, rsa_bits=3072)
     validate_envelope("account-keys", account.bundle)
     assert open_account(account.bundle, "gina", "pw") == account.keys
+
+
+def test_a_phrase_can_be_checked_before_anything_is_sent(alice):
+    check_recovery_phrase(alice.recovery_phrase.upper())
+    with pytest.raises(RecoveryPhraseError, match=r"word 24 \('qwerty'\)"):
+        check_recovery_phrase(_with_word(alice.recovery_phrase, 24, "qwerty"))

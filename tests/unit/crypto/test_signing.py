@@ -157,6 +157,13 @@ def test_an_older_statement_is_refused_as_a_replay(alice, statement):
         )
 
 
+def test_a_statement_made_before_the_cloud_exists_names_no_url(alice):
+    statement = sign_key_statement(
+        alice.keys.identity_key, user_id="alice", exchange_key=alice.keys.exchange_key.public_key, cloud_url=None, sequence=1
+    )
+    assert verify_key_statement(statement, user_id="alice", pinned_identity=None).cloud_url is None
+
+
 def test_a_key_statement_must_name_an_rsa_exchange_key(alice, statement):
     body = dict(statement["body"], exchangeKey=statement["body"]["identityKey"])
     with pytest.raises(FormatError, match="^key-statement: body.exchangeKey: 59 characters; expected a 2048 to 4096-bit RSA"):
