@@ -1,0 +1,237 @@
+"""A person's account, as their device handles it: every key is made, wrapped and opened here.
+
+What leaves the device: the email, the iMTag, an authentication secret derived
+from the password (never the password), wrapped keys, public keys and signed
+statements. The password, the recovery phrase and every unwrapped key stay in
+this process or the profile's key agent.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from imegha_crypto import (
+    DEFAULT_PASSWORD_ITERATIONS,
+    AccountKeys,
+    CryptoError,
+    DecryptionError,
+    IdentityPublicKey,
+    authentication_secret,
+    b64url_decode,
+    b64url_encode,
+    change_password,
+    create_account,
+    open_account,
+    recover_account,
+    safety_code,
+    sign_key_statement,
+)
+from imegha_crypto.account import RecoveryKey
+
+from .agent import agent_keys, start_agent, stop_agent
+from .cognito import CognitoAuth, SignInError, Tokens
+from .endpoints import Endpoints
+from .platform_api import ApiError, PlatformApi
+from .profile import Profile
+from .trust import Peer, PinStore, mark_verified, trusted_peer
+
+# The cost of guessing a password is the point of the derivation; tests and
+# benchmarks on the local cloud may lower it to the floor the envelopes accept.
+KDF_ITERATIONS = int(os.environ.get("IMEGHA_KDF_ITERATIONS", DEFAULT_PASSWORD_ITERATIONS))
+
+
+class AccountError(Exception):
+    """Something the person can act on: a wrong password, a taken iMTag, no session."""
+
+
+@dataclass(frozen=True)
+class Session:
+    user_id: str
+    email: str
+    imtag: str
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    identity_key: str
+    """The user's own identity public key (SPKI, base64url), for safety codes."""
+
+
+class Account:
+    def __init__(self, profile: Profile, endpoints: Endpoints):
+        self.profile = profile
+        self.endpoints = endpoints
+        self.cognito = CognitoAuth(endpoints)
+        self.pins = PinStore(profile)
+
+    # --- sessions ---------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        saved = self.profile.read("session")
+        if saved is None:
+            raise AccountError(f"profile {self.profile.name!r} is not signed in: run 'imegha login'")
+        return Session(**saved)
+
+    def platform(self) -> PlatformApi:
+        return PlatformApi(self.endpoints.platform_api_url, self.session.id_token)
+
+    def keys(self) -> AccountKeys:
+        return agent_keys(self.profile)
+
+    def _open_session(self, user_id: str, email: str, imtag: str, tokens: Tokens, keys: AccountKeys) -> Session:
+        session = Session(
+            user_id=user_id,
+            email=email,
+            imtag=imtag,
+            id_token=tokens.id_token,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            identity_key=b64url_encode(keys.identity_key.public_key.der),
+        )
+        self.profile.write("session", session.__dict__)
+        start_agent(self.profile, keys)
+        return session
+
+    # --- sign-up, sign-in, password, recovery ------------------------------
+
+    def sign_up(self, email: str, password: str, imtag: str, confirmation_code: Callable[[], str]) -> str:
+        """Create the account and its keys; returns the 24-word recovery phrase, to show once.
+
+        ``confirmation_code`` is asked for once Cognito has emailed it.
+        """
+        secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
+        user_id = self._cognito(self.cognito.sign_up, email, secret, imtag)
+        self._cognito(self.cognito.confirm, email, confirmation_code())
+        tokens = self._cognito(self.cognito.sign_in, email, secret)
+        return self._finish_sign_up(user_id, email, password, tokens)
+
+    def _finish_sign_up(self, user_id: str, email: str, password: str, tokens: Tokens) -> str:
+        api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
+        me = api.me()
+        account = create_account(user_id, password, iterations=KDF_ITERATIONS)
+        api.upload_keys(me["keysVersion"], account.bundle)
+        api.publish_statement(self._statement(user_id, account.keys, None, sequence=1))
+        self._open_session(user_id, email, me["iMTag"], tokens, account.keys)
+        return account.recovery_phrase
+
+    def log_in(self, email: str, password: str) -> str | None:
+        """Sign in and unwrap the keys from the password alone.
+
+        Returns a recovery phrase only when an earlier sign-up stopped before its
+        keys were uploaded and this call finished it.
+        """
+        secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
+        tokens = self._cognito(self.cognito.sign_in, email, secret)
+        me = PlatformApi(self.endpoints.platform_api_url, tokens.id_token).me()
+        if me["keys"] is None:
+            return self._finish_sign_up(me["userId"], email, password, tokens)
+        try:
+            keys = open_account(me["keys"], me["userId"], password)
+        except DecryptionError:
+            raise AccountError("the password does not open this account's keys") from None
+        self._open_session(me["userId"], email, me["iMTag"], tokens, keys)
+        return None
+
+    def log_out(self) -> None:
+        stop_agent(self.profile)
+        self.profile.remove("session")
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """Rewrap the same DEK under the new password, then move Cognito to the new secret.
+
+        If Cognito refuses, the previous wrapping is put back, so the old
+        password keeps opening both.
+        """
+        session = self.session
+        api = self.platform()
+        me = api.me()
+        try:
+            rewrapped = change_password(me["keys"], session.user_id, old_password, new_password, iterations=KDF_ITERATIONS)
+        except DecryptionError:
+            raise AccountError("the current password is wrong") from None
+        version = api.upload_keys(me["keysVersion"], rewrapped)
+        old_secret = authentication_secret(session.email, old_password, iterations=KDF_ITERATIONS)
+        new_secret = authentication_secret(session.email, new_password, iterations=KDF_ITERATIONS)
+        try:
+            self._cognito(self.cognito.change_secret, session.access_token, old_secret, new_secret)
+        except AccountError:
+            api.upload_keys(version, me["keys"])
+            raise
+
+    def recover(self, email: str, phrase: str, new_password: str, confirmation_code: Callable[[], str]) -> None:
+        """Set a new password with the 24-word phrase: Cognito through its emailed code, the DEK through the phrase."""
+        try:
+            RecoveryKey.from_phrase(phrase)
+        except CryptoError as error:
+            raise AccountError(f"recovery phrase refused: {error}") from None
+        new_secret = authentication_secret(email, new_password, iterations=KDF_ITERATIONS)
+        self._cognito(self.cognito.request_reset, email)
+        self._cognito(self.cognito.confirm_reset, email, confirmation_code(), new_secret)
+        tokens = self._cognito(self.cognito.sign_in, email, new_secret)
+        api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
+        me = api.me()
+        try:
+            recovered = recover_account(me["keys"], me["userId"], phrase, new_password, iterations=KDF_ITERATIONS)
+        except CryptoError as error:
+            raise AccountError(f"recovery phrase refused: {error}") from None
+        api.upload_keys(me["keysVersion"], recovered.bundle)
+        self._open_session(me["userId"], email, me["iMTag"], tokens, recovered.keys)
+
+    # --- the directory and connections --------------------------------------
+
+    def publish_cloud_url(self, cloud_url: str) -> None:
+        """Sign and publish a new key statement naming the user's cloud."""
+        api = self.platform()
+        current = api.me()["keyStatement"]
+        sequence = current["body"]["sequence"] + 1 if current else 1
+        api.publish_statement(self._statement(self.session.user_id, self.keys(), cloud_url, sequence))
+
+    def peer(self, imtag: str, *, accept_new_identity: bool = False) -> Peer:
+        """Look a user up and check what the directory says against their pinned identity key."""
+        return trusted_peer(self.pins, self.platform().lookup(imtag), accept_new_identity=accept_new_identity)
+
+    def connect(self, imtag: str) -> dict:
+        peer = self.peer(imtag)
+        return self.platform().request_connection(peer.imtag) | {"fingerprint": str(peer.exchange_key.fingerprint)}
+
+    def connections(self) -> list[dict]:
+        listed = []
+        for connection in self.platform().connections():
+            pin = self.pins.get(connection["peerId"])
+            if pin is not None:
+                connection["identityFingerprint"] = str(IdentityPublicKey(b64url_decode(pin["identityKey"])).fingerprint)
+                connection["verified"] = pin["verified"]
+            listed.append(connection)
+        return listed
+
+    def safety_code(self, imtag: str, *, accept: bool = False) -> tuple[str, Peer]:
+        """The code both people read aloud; ``accept`` records that they matched (and trusts a changed key)."""
+        peer = self.peer(imtag, accept_new_identity=accept)
+        mine = IdentityPublicKey(b64url_decode(self.session.identity_key))
+        if accept:
+            mark_verified(self.pins, peer.user_id)
+        return safety_code(mine, peer.identity_key), peer
+
+    # --- helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _statement(user_id: str, keys: AccountKeys, cloud_url: str | None, sequence: int) -> dict:
+        return sign_key_statement(
+            keys.identity_key,
+            user_id=user_id,
+            exchange_key=keys.exchange_key.public_key,
+            cloud_url=cloud_url,
+            sequence=sequence,
+        )
+
+    @staticmethod
+    def _cognito(operation, *arguments):
+        try:
+            return operation(*arguments)
+        except SignInError as error:
+            raise AccountError(str(error)) from None
+
+
+__all__ = ["Account", "AccountError", "ApiError", "Session"]

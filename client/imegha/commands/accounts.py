@@ -1,0 +1,220 @@
+"""Accounts: signup, login, logout, passwd, recover, whoami, connect, connections, accept, decline, disconnect, verify."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..accounts import Account, AccountError
+from ..endpoints import Endpoints, EndpointsNotFound
+from ..platform_api import ApiError
+from ..profile import Profile
+from ..trust import UntrustedPeer
+from . import CommandError, SecretReader, emit
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    def add(name: str, handler, help_text: str, secrets: bool = False) -> argparse.ArgumentParser:
+        parser = subparsers.add_parser(name, help=help_text, description=help_text)
+        if secrets:
+            parser.add_argument("--password-stdin", action="store_true", help="read passwords (and the phrase) from stdin, one per line")
+        parser.set_defaults(handler=handler)
+        return parser
+
+    signup = add("signup", signup_command, "create an account: keys are made on this device", secrets=True)
+    signup.add_argument("email")
+    signup.add_argument("imtag", help="your public handle, e.g. DrAsha")
+    signup.add_argument("--code", help="the confirmation code Cognito emailed (asked for if omitted)")
+
+    login = add("login", login_command, "sign in on this device with your password alone", secrets=True)
+    login.add_argument("email")
+
+    add("logout", logout_command, "forget this device's session and stop its key agent")
+    add("whoami", whoami_command, "who this profile is signed in as")
+    add("passwd", passwd_command, "change your password (your keys stay the same)", secrets=True)
+
+    recover = add("recover", recover_command, "set a new password with your 24-word recovery phrase", secrets=True)
+    recover.add_argument("email")
+    recover.add_argument("--code", help="the reset code Cognito emailed (asked for if omitted)")
+
+    connect = add("connect", connect_command, "ask someone to connect, by iMTag")
+    connect.add_argument("imtag")
+    add("connections", connections_command, "your connections and requests, with fingerprints")
+    for name, handler, text in (
+        ("accept", accept_command, "accept a connection request"),
+        ("decline", decline_command, "decline a connection request"),
+        ("disconnect", disconnect_command, "remove a connection or withdraw a request"),
+    ):
+        add(name, handler, text).add_argument("imtag")
+    verify = add("verify", verify_command, "show the safety code to compare with someone")
+    verify.add_argument("imtag")
+    verify.add_argument("--accept", action="store_true", help="record that the codes matched (and trust a changed key)")
+
+
+def account_for(args: argparse.Namespace) -> Account:
+    try:
+        return Account(Profile.named(args.profile), Endpoints.discover())
+    except (EndpointsNotFound, ValueError) as error:
+        raise CommandError(str(error)) from None
+
+
+def guarded(handler):
+    """Turn the SDK's refusals into one-line CLI errors."""
+
+    def run(args: argparse.Namespace) -> None:
+        try:
+            handler(args)
+        except (AccountError, UntrustedPeer) as error:
+            raise CommandError(str(error)) from None
+        except ApiError as error:
+            raise CommandError(f"the platform refused: {error.message}") from None
+
+    return run
+
+
+def _new_password(secrets: SecretReader, prompt: str = "New password: ") -> str:
+    password = secrets.read(prompt, confirm=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CommandError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def _code_source(args: argparse.Namespace, account: Account, what: str):
+    def ask() -> str:
+        if args.code:
+            return args.code
+        if account.endpoints.aws_endpoint_url:
+            # The local cloud sends no email and Cognito there accepts any code.
+            return "000000"
+        if args.password_stdin:
+            raise CommandError(f"pass the {what} code Cognito emailed with --code")
+        return input(f"The {what} code Cognito emailed to {args.email}: ").strip()
+
+    return ask
+
+
+@guarded
+def signup_command(args: argparse.Namespace) -> None:
+    account = account_for(args)
+    password = _new_password(SecretReader(args), "Password: ")
+    phrase = account.sign_up(args.email, password, args.imtag, _code_source(args, account, "confirmation"))
+    session = account.session
+    emit(
+        args,
+        {"userId": session.user_id, "email": session.email, "iMTag": session.imtag, "recoveryPhrase": phrase},
+        lambda: (
+            f"Signed up as {session.imtag} ({session.email}).\n\n"
+            "Your recovery phrase. Write it down now: it is shown once, and it is the only way\n"
+            "back into your files if you forget your password.\n\n"
+            + _numbered(phrase)
+        ),
+    )
+
+
+@guarded
+def login_command(args: argparse.Namespace) -> None:
+    account = account_for(args)
+    password = SecretReader(args).read("Password: ")
+    phrase = account.log_in(args.email, password)
+    session = account.session
+    data = {"userId": session.user_id, "email": session.email, "iMTag": session.imtag}
+    text = f"Signed in as {session.imtag} ({session.email}); keys unlocked on this device."
+    if phrase:
+        data["recoveryPhrase"] = phrase
+        text += "\nYour sign-up was unfinished and is now complete. Your recovery phrase:\n\n" + _numbered(phrase)
+    emit(args, data, text)
+
+
+@guarded
+def logout_command(args: argparse.Namespace) -> None:
+    account_for(args).log_out()
+    emit(args, {"signedOut": True}, "Signed out; this device holds no keys for the profile now.")
+
+
+@guarded
+def whoami_command(args: argparse.Namespace) -> None:
+    session = account_for(args).session
+    emit(args, {"userId": session.user_id, "email": session.email, "iMTag": session.imtag}, f"{session.imtag} ({session.email})")
+
+
+@guarded
+def passwd_command(args: argparse.Namespace) -> None:
+    secrets = SecretReader(args)
+    account = account_for(args)
+    old = secrets.read("Current password: ")
+    account.change_password(old, _new_password(secrets))
+    emit(args, {"changed": True}, "Password changed; your keys and recovery phrase are unchanged.")
+
+
+@guarded
+def recover_command(args: argparse.Namespace) -> None:
+    account = account_for(args)
+    # The phrase comes from stdin whenever stdin is not a terminal, so it never sits in shell history.
+    phrase = SecretReader(args, from_stdin=args.password_stdin or not sys.stdin.isatty()).read("Recovery phrase: ")
+    new_password = _new_password(SecretReader(args))
+    account.recover(args.email, phrase, new_password, _code_source(args, account, "reset"))
+    emit(args, {"recovered": True, "iMTag": account.session.imtag}, "Recovered: sign in with your new password from now on.")
+
+
+@guarded
+def connect_command(args: argparse.Namespace) -> None:
+    result = account_for(args).connect(args.imtag)
+    state = "connected" if result["status"] == "connected" else "request sent"
+    emit(args, result, f"{result['iMTag']}: {state}. Their key fingerprint: {result['fingerprint']}")
+
+
+@guarded
+def connections_command(args: argparse.Namespace) -> None:
+    listed = account_for(args).connections()
+
+    def text() -> str:
+        if not listed:
+            return "No connections yet: 'imegha connect <iMTag>'."
+        return "\n".join(
+            f"{c['iMTag']:<20} {c['status']:<10} {c.get('identityFingerprint', '(not looked up yet)')}"
+            + ("  verified" if c.get("verified") else "")
+            for c in listed
+        )
+
+    emit(args, {"connections": listed}, text)
+
+
+def _peer_command(action: str):
+    @guarded
+    def run(args: argparse.Namespace) -> None:
+        account = account_for(args)
+        peer_id = account.platform().lookup(args.imtag)["userId"]
+        api = account.platform()
+        {"accept": api.accept, "decline": api.decline, "disconnect": api.remove}[action](peer_id)
+        emit(args, {"iMTag": args.imtag, "done": action}, f"{args.imtag}: {action}ed." if action != "disconnect" else f"{args.imtag}: disconnected.")
+
+    return run
+
+
+accept_command = _peer_command("accept")
+decline_command = _peer_command("decline")
+disconnect_command = _peer_command("disconnect")
+
+
+@guarded
+def verify_command(args: argparse.Namespace) -> None:
+    code, peer = account_for(args).safety_code(args.imtag, accept=args.accept)
+    emit(
+        args,
+        {"iMTag": peer.imtag, "safetyCode": code, "verified": args.accept or peer.verified},
+        lambda: (
+            f"Safety code with {peer.imtag}:\n\n  {code}\n\n"
+            + (
+                "Recorded as verified."
+                if args.accept
+                else f"Read it to {peer.imtag} in person or on a call; if it matches theirs, run 'imegha verify {peer.imtag} --accept'."
+            )
+        ),
+    )
+
+
+def _numbered(phrase: str) -> str:
+    words = phrase.split()
+    return "\n".join("   ".join(f"{index + row * 6 + 1:>2}. {words[index + row * 6]:<10}" for index in range(6)) for row in range(4))

@@ -1,0 +1,77 @@
+"""The platform's REST API, as a device calls it with its Cognito id token."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+class ApiError(Exception):
+    """A 4xx/5xx from an iMegha API, with the reason it gave."""
+
+    def __init__(self, status: int, message: str, field: str | None = None):
+        super().__init__(f"{message} (HTTP {status})")
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+def call_json(method: str, url: str, authorization: str | None, body: dict | None = None, timeout: float = 30) -> dict | None:
+    """One JSON request; ``authorization`` is the header's whole value (REST Cognito authorizers take the bare token)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Accept", "application/json")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if authorization:
+        request.add_header("Authorization", authorization)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            payload = response.read()
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            detail = json.loads(raw)
+        except ValueError:
+            detail = {"message": raw.decode(errors="replace") or error.reason}
+        raise ApiError(error.code, detail.get("message", error.reason), detail.get("field")) from None
+    return json.loads(payload) if payload else None
+
+
+@dataclass
+class PlatformApi:
+    base_url: str
+    id_token: str
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict | None:
+        return call_json(method, self.base_url.rstrip("/") + path, self.id_token, body)
+
+    def me(self) -> dict:
+        return self._call("GET", "/me")
+
+    def upload_keys(self, expected_version: int, keys: dict) -> int:
+        return self._call("PUT", "/me/keys", {"expectedVersion": expected_version, "keys": keys})["keysVersion"]
+
+    def publish_statement(self, statement: dict) -> None:
+        self._call("PUT", "/me/statement", {"statement": statement})
+
+    def lookup(self, imtag: str) -> dict:
+        return self._call("GET", f"/users/{quote(imtag, safe='')}")
+
+    def connections(self) -> list[dict]:
+        return self._call("GET", "/connections")["connections"]
+
+    def request_connection(self, imtag: str) -> dict:
+        return self._call("POST", "/connections", {"iMTag": imtag})
+
+    def accept(self, peer_id: str) -> dict:
+        return self._call("POST", f"/connections/{quote(peer_id, safe='')}/accept")
+
+    def decline(self, peer_id: str) -> None:
+        self._call("POST", f"/connections/{quote(peer_id, safe='')}/decline")
+
+    def remove(self, peer_id: str) -> None:
+        self._call("DELETE", f"/connections/{quote(peer_id, safe='')}")

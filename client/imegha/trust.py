@@ -1,0 +1,110 @@
+"""Not trusting the directory blindly: peers' key statements, checked and pinned.
+
+The first statement seen for a peer pins their identity key (trust on first
+use). Every later lookup must verify under that pinned key with a sequence no
+lower than the last one seen; anything else is refused until the user compares
+safety codes with the peer and accepts the new key (``imegha verify --accept``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from imegha_crypto import (
+    CryptoError,
+    ExchangePublicKey,
+    IdentityPublicKey,
+    b64url_decode,
+    b64url_encode,
+    verify_key_statement,
+)
+
+from .profile import Profile
+
+
+class UntrustedPeer(Exception):
+    """The directory served something about a peer that their pinned identity key does not vouch for."""
+
+
+@dataclass(frozen=True)
+class Peer:
+    user_id: str
+    imtag: str
+    exchange_key: ExchangePublicKey
+    identity_key: IdentityPublicKey
+    cloud_url: str | None
+    sequence: int
+    verified: bool
+    first_seen: bool
+
+
+class PinStore:
+    def __init__(self, profile: Profile):
+        self.profile = profile
+
+    def _all(self) -> dict:
+        return self.profile.read("pins") or {}
+
+    def get(self, user_id: str) -> dict | None:
+        return self._all().get(user_id)
+
+    def put(self, user_id: str, pin: dict) -> None:
+        pins = self._all()
+        pins[user_id] = pin
+        self.profile.write("pins", pins)
+
+    def all(self) -> dict:
+        return self._all()
+
+
+def trusted_peer(pins: PinStore, found: dict, *, accept_new_identity: bool = False) -> Peer:
+    """Check a directory lookup against the pins; pin it the first time; raise ``UntrustedPeer`` on any mismatch."""
+    user_id, imtag = found["userId"], found["iMTag"]
+    statement = found.get("keyStatement")
+    if statement is None:
+        raise UntrustedPeer(f"{imtag} has not published a signed key statement yet; nothing vouches for their keys")
+    pin = pins.get(user_id)
+    pinned = None if pin is None or accept_new_identity else IdentityPublicKey(b64url_decode(pin["identityKey"]))
+    try:
+        checked = verify_key_statement(
+            statement,
+            user_id=user_id,
+            pinned_identity=pinned,
+            min_sequence=0 if pinned is None else pin["sequence"],
+        )
+    except CryptoError as error:
+        raise UntrustedPeer(
+            f"WARNING: the directory's keys for {imtag} do not check out: {error}. "
+            f"Do not share with {imtag} until you have compared safety codes ('imegha verify {imtag}')."
+        ) from None
+    if found.get("exchangeKey") not in (None, b64url_encode(checked.exchange_key.der)):
+        raise UntrustedPeer(
+            f"WARNING: the directory serves {imtag} an exchange key their signed statement does not name; "
+            "the statement's key is the only one to use. Compare safety codes before sharing."
+        )
+    identity_changed = pin is not None and pin["identityKey"] != b64url_encode(checked.identity_key.der)
+    verified = bool(pin and pin.get("verified")) and not identity_changed
+    pins.put(
+        user_id,
+        {
+            "iMTag": imtag,
+            "identityKey": b64url_encode(checked.identity_key.der),
+            "sequence": checked.sequence,
+            "verified": verified,
+        },
+    )
+    return Peer(
+        user_id=user_id,
+        imtag=imtag,
+        exchange_key=checked.exchange_key,
+        identity_key=checked.identity_key,
+        cloud_url=checked.cloud_url,
+        sequence=checked.sequence,
+        verified=verified,
+        first_seen=pin is None,
+    )
+
+
+def mark_verified(pins: PinStore, user_id: str) -> None:
+    pin = pins.get(user_id)
+    pins.put(user_id, {**pin, "verified": True})
