@@ -22,13 +22,13 @@ from imegha_crypto import (
     b64url_decode,
     b64url_encode,
     change_password,
+    check_recovery_phrase,
     create_account,
     open_account,
     recover_account,
     safety_code,
     sign_key_statement,
 )
-from imegha_crypto.account import RecoveryKey
 
 from .agent import agent_keys, start_agent, stop_agent
 from .cognito import CognitoAuth, SignInError, Tokens
@@ -163,7 +163,7 @@ class Account:
     def recover(self, email: str, phrase: str, new_password: str, confirmation_code: Callable[[], str]) -> None:
         """Set a new password with the 24-word phrase: Cognito through its emailed code, the DEK through the phrase."""
         try:
-            RecoveryKey.from_phrase(phrase)
+            check_recovery_phrase(phrase)
         except CryptoError as error:
             raise AccountError(f"recovery phrase refused: {error}") from None
         new_secret = authentication_secret(email, new_password, iterations=KDF_ITERATIONS)

@@ -1,0 +1,102 @@
+"""The client does not trust the directory blindly: a malicious platform swapping keys or URLs is noticed."""
+
+import pytest
+
+from imegha.profile import Profile
+from imegha.trust import PinStore, UntrustedPeer, mark_verified, trusted_peer
+from imegha_crypto import create_account, sign_key_statement
+
+FAST = 100_000
+
+
+@pytest.fixture
+def pins(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMEGHA_HOME", str(tmp_path))
+    return PinStore(Profile.named("alice"))
+
+
+@pytest.fixture(scope="module")
+def bob():
+    return create_account("bob-id", "bob's password", iterations=FAST)
+
+
+@pytest.fixture(scope="module")
+def mallory():
+    return create_account("bob-id", "mallory's password", iterations=FAST)
+
+
+def lookup(account, sequence=1, cloud_url="https://bob.example.org", user_id="bob-id", served_exchange_key=None):
+    statement = sign_key_statement(
+        account.keys.identity_key,
+        user_id=user_id,
+        exchange_key=account.keys.exchange_key.public_key,
+        cloud_url=cloud_url,
+        sequence=sequence,
+    )
+    return {
+        "userId": "bob-id",
+        "iMTag": "Bob",
+        "exchangeKey": served_exchange_key or statement["body"]["exchangeKey"],
+        "identityKey": statement["body"]["identityKey"],
+        "keyStatement": statement,
+        "cloudUrl": cloud_url,
+    }
+
+
+def test_first_lookup_pins_and_later_ones_agree(pins, bob):
+    first = trusted_peer(pins, lookup(bob))
+    again = trusted_peer(pins, lookup(bob, sequence=2, cloud_url="https://moved.example.org"))
+
+    assert first.first_seen and not again.first_seen
+    assert again.cloud_url == "https://moved.example.org"
+    assert again.exchange_key == bob.keys.exchange_key.public_key
+
+
+def test_a_platform_swapping_bobs_whole_identity_is_refused(pins, bob, mallory):
+    trusted_peer(pins, lookup(bob))
+
+    with pytest.raises(UntrustedPeer, match="WARNING.*compared safety codes"):
+        trusted_peer(pins, lookup(mallory, sequence=5))
+
+
+def test_a_platform_swapping_bobs_exchange_key_outside_the_statement_is_refused(pins, bob, mallory):
+    swapped = lookup(bob, served_exchange_key=lookup(mallory)["exchangeKey"])
+
+    with pytest.raises(UntrustedPeer, match="does not name"):
+        trusted_peer(pins, swapped)
+
+
+def test_a_platform_editing_bobs_cloud_url_breaks_the_signature(pins, bob):
+    tampered = lookup(bob)
+    tampered["keyStatement"]["body"]["cloudUrl"] = "https://evil.example.org"
+
+    with pytest.raises(UntrustedPeer):
+        trusted_peer(pins, tampered)
+
+
+def test_a_replayed_older_statement_is_refused(pins, bob):
+    trusted_peer(pins, lookup(bob, sequence=3, cloud_url="https://new.example.org"))
+
+    with pytest.raises(UntrustedPeer, match="older"):
+        trusted_peer(pins, lookup(bob, sequence=2, cloud_url="https://old.example.org"))
+
+
+def test_a_statement_for_another_user_is_refused(pins, bob):
+    with pytest.raises(UntrustedPeer):
+        trusted_peer(pins, lookup(bob, user_id="carol-id"))
+
+
+def test_a_new_identity_is_accepted_only_on_purpose_and_loses_verified(pins, bob, mallory):
+    trusted_peer(pins, lookup(bob))
+    mark_verified(pins, "bob-id")
+    assert trusted_peer(pins, lookup(bob)).verified
+
+    accepted = trusted_peer(pins, lookup(mallory, sequence=7), accept_new_identity=True)
+
+    assert not accepted.verified
+    assert trusted_peer(pins, lookup(mallory, sequence=7)).identity_key == mallory.keys.identity_key.public_key
+
+
+def test_a_user_without_a_statement_is_not_trusted(pins):
+    with pytest.raises(UntrustedPeer, match="not published"):
+        trusted_peer(pins, {"userId": "x", "iMTag": "X", "keyStatement": None})
