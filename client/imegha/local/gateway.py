@@ -1,0 +1,234 @@
+"""The local API Gateway: every REST and HTTP API of the local cloud, served on one port.
+
+URLs: ``http://HOST:PORT/<api_id>/<stage>/<path>``, the stage left out for an
+HTTP API's ``$default`` stage, as in an execute-api URL. :meth:`LocalGateway.add_api`
+returns an API's base URL.
+
+Per request, as API Gateway: choose the route (:mod:`imegha.local.routes`; none
+is a REST API's 403 "Missing Authentication Token" or an HTTP API's 404),
+run the route's authorizer (401 without invoking anything), build the proxy event
+(:mod:`imegha.local.proxy`), invoke the function through the runtime, and map
+its answer back. A function that fails, times out or answers something
+malformed is a 502 ``{"message":"Internal server error"}``; what went wrong is in
+the log, never in the response. Each request is one ``"type": "request"`` line in
+the runtime's log (route, status, latency, and why it was refused), like an
+access log.
+"""
+
+from __future__ import annotations
+
+import errno
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
+from urllib.parse import urlsplit
+
+from imegha.local import proxy
+from imegha.local.authorizers import AuthorizerSpec, TokenVerifier, Unauthorized
+from imegha.local.proxy import HttpRequest, HttpResponse, MalformedResponse
+from imegha.local.routes import DEFAULT_ROUTE, RouteTable
+from imegha.local.runtime import LambdaRuntime, UnknownFunction
+
+__all__ = ["ApiSpec", "AuthorizerSpec", "LocalGateway", "PortInUse", "RouteSpec"]
+
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str  # GET, POST, ..., or ANY
+    path: str  # the template's form: /users/{iMTag}, /{proxy+}; "$default" for an HTTP API's default route
+    function_arn: str
+    authorizer: AuthorizerSpec | None
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    api_id: str
+    account_id: str
+    region: str
+    kind: Literal["REST", "HTTP"]
+    stage: str  # "$default" for an HTTP API's default stage
+    routes: tuple[RouteSpec, ...]
+    # A REST API's BinaryMediaTypes: which request bodies reach the function
+    # base64-encoded, and which base64 answers go back as bytes.
+    binary_media_types: tuple[str, ...] = ()
+
+
+class PortInUse(Exception):
+    pass
+
+
+@dataclass
+class _Api:
+    spec: ApiSpec
+    routes: RouteTable
+    prefix: str = field(init=False)
+
+    def __post_init__(self):
+        self.prefix = f"/{self.spec.api_id}" + ("" if self.spec.stage == "$default" else f"/{self.spec.stage}")
+
+
+class LocalGateway:
+    def __init__(self, runtime: LambdaRuntime, host: str = "127.0.0.1", port: int = 0):
+        self._runtime = runtime
+        self._verifier = TokenVerifier()
+        self._apis: dict[str, _Api] = {}
+        try:
+            self._server = _Server((host, port), _RequestHandler)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(f"{host}:{port} is already in use: stop what holds it, or choose another port") from None
+            raise
+        self._server.gateway = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-gateway", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+
+    def add_api(self, api: ApiSpec) -> str:
+        """Serve ``api`` (replacing an API with the same id); returns its base URL."""
+        if api.kind == "REST" and any(route.path == DEFAULT_ROUTE for route in api.routes):
+            raise ValueError(f"API {api.api_id}: only HTTP APIs have a $default route")
+        entry = _Api(api, RouteTable(api.routes))
+        self._apis[api.api_id] = entry
+        return self.url + entry.prefix
+
+    def remove_api(self, api_id: str) -> None:
+        self._apis.pop(api_id, None)
+
+    def handle(self, method: str, target: str, headers: tuple[tuple[str, str], ...], body: bytes,
+               source_ip: str) -> HttpResponse:
+        """Answer one HTTP request as API Gateway would."""
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        record = {"type": "request", "method": method, "request_id": request_id}
+        try:
+            response = self._answer(method, target, headers, body, source_ip, request_id, record)
+        except Exception as error:  # noqa: BLE001 - a fault here is still an HTTP answer, and goes to the log
+            record["reason"] = f"gateway fault: {type(error).__name__}: {error}"
+            response = proxy.message(500, "Internal server error")
+        record["status"] = response.status
+        record["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        self._runtime.log.write(record, _summary(record))
+        return response
+
+    def _answer(self, method: str, target: str, headers: tuple[tuple[str, str], ...], body: bytes,
+                source_ip: str, request_id: str, record: dict) -> HttpResponse:
+        split = urlsplit(target)
+        api = self._apis.get(split.path.split("/")[1] if split.path.startswith("/") else "")
+        if api is None or not (split.path == api.prefix or split.path.startswith(api.prefix + "/")):
+            record["reason"] = "no such API or stage"
+            return proxy.message(404, "Not Found")
+        spec = api.spec
+        record.update(api=spec.api_id, account=spec.account_id)
+        request = HttpRequest(method, split.path[len(api.prefix):] or "/", split.query, headers, body, source_ip)
+        match = api.routes.match(method, request.path)
+        if match is None:
+            record["reason"] = "no route"
+            if spec.kind == "REST":
+                return proxy.message(403, "Missing Authentication Token")
+            return proxy.message(404, "Not Found")
+        route: RouteSpec = match.route
+        record["route"] = route.path if route.path == DEFAULT_ROUTE else f"{route.method.upper()} {route.path}"
+
+        claims = None
+        if route.authorizer is not None:
+            try:
+                claims = self._verifier.claims(route.authorizer, request.headers_by_name())
+            except Unauthorized as refusal:
+                record["reason"] = f"unauthorized: {refusal}"
+                challenge = (("www-authenticate", f'Bearer scope="" error="invalid_token" error_description="{refusal}"'),)
+                return proxy.message(401, "Unauthorized", challenge if spec.kind == "HTTP" else ())
+
+        build_event = proxy.rest_event if spec.kind == "REST" else proxy.http_event
+        event = build_event(spec, route, request, match.path_parameters, claims, request_id)
+        try:
+            result = self._runtime.invoke(route.function_arn, event, source=f"api {spec.api_id} {record['route']}")
+        except UnknownFunction:
+            record["reason"] = f"no function {route.function_arn}"
+            return proxy.message(500, "Internal server error")
+        if result.error:
+            record["reason"] = f"function error: {result.payload.get('errorType')}"
+            return proxy.message(502, "Internal server error")
+        try:
+            response = (proxy.rest_response(result.payload, spec, request) if spec.kind == "REST"
+                        else proxy.http_response(result.payload))
+        except MalformedResponse as malformed:
+            record["reason"] = f"malformed Lambda proxy response: {malformed}"
+            return proxy.message(502, "Internal server error")
+        own_header = "x-amzn-RequestId" if spec.kind == "REST" else "apigw-requestid"
+        return HttpResponse(response.status, (*response.headers, (own_header, request_id)), response.body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    gateway: LocalGateway
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients expect of API Gateway
+    server: _Server
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        if body is None:
+            response = proxy.message(413, "Request Entity Too Large")
+            self.close_connection = True
+        else:
+            response = self.server.gateway.handle(
+                self.command, self.path, tuple(self.headers.items()), body, self.client_address[0])
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None when it is over API Gateway's limit."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks, size = [], 0
+            while chunk_size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                size += chunk_size
+                if size > MAX_REQUEST_BYTES:
+                    return None
+                chunks.append(self.rfile.read(chunk_size))
+                self.rfile.readline()
+            while self.rfile.readline().strip():
+                pass  # trailers
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            return None
+        return self.rfile.read(length)
+
+    def version_string(self) -> str:
+        return "imegha-local-gateway"
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's signature
+        """Silent: the gateway logs every request to the runtime's log instead of stderr."""
+
+
+def _summary(record: dict) -> str:
+    reason = f"  ({record['reason']})" if "reason" in record else ""
+    return (f"{record['status']:>7}  {record['method']} {record.get('api', '-')} {record.get('route', '-')}  "
+            f"{record['latency_ms']:.1f} ms{reason}")
