@@ -1,0 +1,18 @@
+"""`make demo` tells its story to the end, and every check it shows comes out as it should."""
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_the_demo_runs_and_its_checks_hold():
+    result = subprocess.run(
+        [sys.executable, "-m", "imegha.demo"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Same DEK on the new device: True" in result.stdout
+    assert "Bob opens the same bytes from Alice's bucket: True" in result.stdout
+    assert "refused (DecryptionError)" in result.stdout
+    assert "Patient 4711" in result.stdout.split("What AWS holds")[0]
