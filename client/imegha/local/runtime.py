@@ -36,6 +36,7 @@ ASSUMED_CREDENTIALS_LIFETIME_S = 3600
 # An environment is retired this long before its credentials expire, so that no
 # invocation starts with credentials that could lapse halfway through.
 CREDENTIALS_MARGIN_S = 15 * 60
+STDERR = 2
 
 _CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 # Optional in what a credentials provider returns: when the credentials lapse (ISO 8601).
@@ -86,7 +87,7 @@ class LambdaRuntime:
         # Path-style addressing, so that presigned URLs name 127.0.0.1 and work with
         # any HTTP client; SigV4, the only signature S3 accepts in newer regions.
         self._aws_config.write_text("[default]\ns3 =\n    addressing_style = path\n    signature_version = s3v4\n")
-        self._zygote = Zygote()
+        self._zygote = Zygote.shared()
         self._functions: dict[str, _Function] = {}
         self._lock = threading.Lock()
 
@@ -142,7 +143,6 @@ class LambdaRuntime:
             functions, self._functions = list(self._functions.values()), {}
         for function in functions:
             function.close()
-        self._zygote.close()
         self._scratch.cleanup()
         self.log.close()
 
@@ -184,9 +184,10 @@ class LambdaRuntime:
             code_dir=spec.code_dir.resolve(), handler=spec.handler,
             layer_dirs=tuple(path.resolve() for path in spec.layer_dirs),
             variables=variables, memory_mb=spec.memory_mb,
-            log_path=self.log.path, verbose=self.log.verbose,
+            log_path=self.log.path,
         )
-        return _Worker.start(self._zygote, environment, expires_at)
+        echo_fd = STDERR if self.log.verbose else None
+        return _Worker.start(self._zygote, environment, echo_fd, expires_at)
 
 
 class RuntimeLog:
@@ -227,8 +228,8 @@ class _Worker:
         self.expires_at = expires_at
 
     @classmethod
-    def start(cls, zygote: Zygote, environment: Environment, expires_at: float) -> _Worker:
-        pid, connection = zygote.start(environment)
+    def start(cls, zygote: Zygote, environment: Environment, echo_fd: int | None, expires_at: float) -> _Worker:
+        pid, connection = zygote.start(environment, echo_fd)
         worker = cls(zygote, pid, connection, expires_at)
         if not connection.poll(INIT_TIMEOUT_S):
             worker.stop()

@@ -44,7 +44,6 @@ class Environment:
     variables: dict[str, str]
     memory_mb: int
     log_path: Path
-    verbose: bool
 
 
 @dataclass(frozen=True)
@@ -79,9 +78,13 @@ def append_line(fd: int, record: dict) -> None:
     os.write(fd, (json.dumps({"time": _now(), **record}, default=str) + "\n").encode())
 
 
-def serve(connection: Connection, environment: Environment) -> None:
-    """The worker's entry point: become the function, report init, then invoke until told to stop."""
-    output = _FunctionOutput(environment)
+def serve(connection: Connection, environment: Environment, echo_fd: int | None) -> None:
+    """The worker's entry point: become the function, report init, then invoke until told to stop.
+
+    The function's output goes to the log, and is copied to ``echo_fd`` (the
+    runtime's stderr, when verbose) as it comes.
+    """
+    output = _FunctionOutput(environment, echo_fd)
     _become(environment)
     try:
         handler = _import_handler(environment)
@@ -207,11 +210,11 @@ class _FunctionOutput:
     the log file as it is.
     """
 
-    def __init__(self, environment: Environment):
+    def __init__(self, environment: Environment, echo_fd: int | None):
         self.request_id: str | None = None
         self._environment = environment
         self._fd = os.open(environment.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        self._echo_fd = os.dup(2) if environment.verbose else None
+        self._echo_fd = echo_fd
         self._lock = threading.Lock()
         os.dup2(self._fd, 1)
         os.dup2(self._fd, 2)

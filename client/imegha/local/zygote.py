@@ -10,13 +10,15 @@ The runtime holds a :class:`Zygote`; the zygote process runs :func:`main`. They
 speak over one Unix socket, a length-prefixed pickle each way, a worker's end of
 its own socketpair passed alongside (SCM_RIGHTS):
 
-    ("start", Environment) + [fd]  ->  ("started", pid)
+    ("start", Environment) + [fd, echo fd?]  ->  ("started", pid)
     ("stop", pid)                  ->  ("stopped", exit code)
 
 The zygote is the only parent of the workers and the only one that reaps them,
 so a pid it is asked to kill is still its own child, never a recycled number.
-When the runtime's end of the socket closes, the zygote kills what is left and
-exits; so does every worker whose connection closes.
+One zygote serves every runtime in a process (a test session starts many local
+clouds, each should start in well under a second). When the process exits, its
+end of the socket closes: the zygote kills what is left and exits, and so does
+every worker whose connection closes.
 """
 
 from __future__ import annotations
@@ -50,7 +52,18 @@ PRELOAD = (
 
 
 class Zygote:
-    """The runtime's handle on the zygote process (safe to share between threads)."""
+    """The runtimes' handle on the zygote process (safe to share between threads)."""
+
+    _shared: Zygote | None = None
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> Zygote:
+        """This process's zygote, started on first use (and again if it died)."""
+        with cls._shared_lock:
+            if cls._shared is None or cls._shared._process.poll() is not None:
+                cls._shared = cls()
+            return cls._shared
 
     def __init__(self):
         ours, theirs = socket.socketpair()
@@ -64,10 +77,12 @@ class Zygote:
         self._channel = _Channel(ours)
         self._lock = threading.Lock()
 
-    def start(self, environment: Environment) -> tuple[int, Connection]:
+    def start(self, environment: Environment, echo_fd: int | None) -> tuple[int, Connection]:
+        """Fork a worker for ``environment``; it copies its output to ``echo_fd`` too, if given."""
         ours, theirs = socket.socketpair()
         with self._lock, theirs:
-            self._channel.send(("start", environment), fds=[theirs.fileno()])
+            fds = [theirs.fileno()] if echo_fd is None else [theirs.fileno(), echo_fd]
+            self._channel.send(("start", environment), fds=fds)
             (_, pid), _ = self._channel.recv()
         return pid, Connection(ours.detach())
 
@@ -78,9 +93,6 @@ class Zygote:
             (_, exit_code), _ = self._channel.recv()
         return exit_code
 
-    def close(self) -> None:
-        self._channel.close()
-        self._process.wait(timeout=5)
 
 
 class _Channel:
@@ -95,7 +107,7 @@ class _Channel:
 
     def recv(self):
         # The descriptors travel with the first bytes, so they come with the header.
-        header, fds, _, _ = socket.recv_fds(self._socket, 4, 1)
+        header, fds, _, _ = socket.recv_fds(self._socket, 4, 2)
         if not header:
             raise EOFError
         header += self._exactly(4 - len(header))
@@ -132,8 +144,9 @@ def main(control_fd: int) -> None:
             pid = os.fork()
             if pid == 0:
                 channel.close()
-                os._exit(_run_worker(fds[0], argument))
-            os.close(fds[0])
+                os._exit(_run_worker(argument, *fds))
+            for fd in fds:
+                os.close(fd)
             children.add(pid)
             channel.send(("started", pid))
         elif request == "stop":
@@ -141,11 +154,12 @@ def main(control_fd: int) -> None:
             children.discard(argument)
     for pid in children:
         _kill(pid)
+    os._exit(0)  # nothing to flush, and a heap this size takes a while to tear down
 
 
-def _run_worker(fd: int, environment: Environment) -> int:
+def _run_worker(environment: Environment, fd: int, echo_fd: int | None = None) -> int:
     try:
-        serve(Connection(fd), environment)
+        serve(Connection(fd), environment, echo_fd)
     except SystemExit as exit:
         return exit.code if isinstance(exit.code, int) else 1
     except BaseException:  # noqa: BLE001 - the worker's last words go to its log before it exits
