@@ -14,15 +14,21 @@ always shorter than 16 KiB, empty if need be, so a message cut at a chunk
 boundary has no valid last chunk and is refused as truncated. Every step is
 HMAC or AES-GCM, which a browser's Web Crypto can do as well.
 
-Streams are processed in batches of whole chunks through buffers allocated
-once, so memory stays flat whatever the file size.
+Streams are processed in batches of whole chunks through a fixed number of
+buffers, so memory stays flat whatever the file size; a long stream also
+hands batches to a forked helper process, to use a second core.
 """
 
 from __future__ import annotations
 
 import hmac
 import io
+import mmap
 import os
+import struct
+import sys
+from collections import deque
+from collections.abc import Callable
 from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
@@ -30,7 +36,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
-from .errors import DecryptionError
+from .errors import CryptoError, DecryptionError
 
 KEY_SIZE = 32
 CHUNK_SIZE = 16 * 1024
@@ -45,9 +51,22 @@ MAX_CHUNKS = 1 << 38
 
 _INFO_PREFIX = b"c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\x00"
 _NONCE_SIZE = 12
-# Chunks per read: 256 KiB of plaintext and its sealed form stay within a
-# core's L2 cache, which measured faster than larger batches.
-_BATCH_CHUNKS = 16
+# The unit of work of a stream: chunks read, transformed and written at once.
+_BATCH_CHUNKS = 32
+# Batches in flight in a stream, at most; each holds both forms of its chunks
+# (about 1 MiB), allocated only as needed.
+_PIPELINE_BATCHES = 12
+# Batches (16 MiB) a stream transforms alone before forking a helper: a fork
+# costs a few milliseconds, which the helper wins back over some 30 MiB more.
+_HELPER_AFTER_BATCHES = 32
+# Batches queued for the helper at once: deep enough that it never waits for
+# the next while this process reads, writes or transforms a batch itself.
+_HELPER_QUEUE = 8
+# Helper protocol: (slot, first chunk index, chunk count) in, the index of a
+# chunk that failed to authenticate (or _NO_FAILURE) out.
+_REQUEST = struct.Struct("=IQI")
+_REPLY = struct.Struct("=q")
+_NO_FAILURE = -1
 
 
 def chunked_ciphertext_size(plaintext_size: int) -> int:
@@ -78,15 +97,19 @@ class _MessageKeys:
 
     __slots__ = ("aead", "base_nonce", "commitment")
 
-    def __init__(self, key: bytes, salt: bytes, context: bytes) -> None:
+    def __init__(self, aead_key: bytes, base_nonce: bytes, commitment: bytes) -> None:
+        self.aead = AESGCM(aead_key)
+        self.base_nonce = int.from_bytes(base_nonce, "big")
+        self.commitment = commitment
+
+    @classmethod
+    def derive(cls, key: bytes, salt: bytes, context: bytes) -> _MessageKeys:
         derived = HKDFExpand(
             algorithm=hashes.SHA512(),
             length=KEY_SIZE + _NONCE_SIZE + COMMITMENT_SIZE,
             info=_INFO_PREFIX + bytes(salt) + bytes(context),
         ).derive(key)
-        self.aead = AESGCM(derived[:KEY_SIZE])
-        self.base_nonce = int.from_bytes(derived[KEY_SIZE : KEY_SIZE + _NONCE_SIZE], "big")
-        self.commitment = derived[KEY_SIZE + _NONCE_SIZE :]
+        return cls(derived[:KEY_SIZE], derived[KEY_SIZE : KEY_SIZE + _NONCE_SIZE], derived[KEY_SIZE + _NONCE_SIZE :])
 
     @classmethod
     def for_opening(cls, key: bytes, header: bytes, context: bytes) -> _MessageKeys:
@@ -95,7 +118,7 @@ class _MessageKeys:
             raise DecryptionError(f"the key is {len(key)} bytes; sealed files open with a {KEY_SIZE}-byte key")
         if len(header) < HEADER_SIZE:
             raise DecryptionError("the sealed file is truncated: its header is incomplete")
-        keys = cls(key, header[:SALT_SIZE], context)
+        keys = cls.derive(key, header[:SALT_SIZE], context)
         # Checked before any chunk is opened, as the spec requires: a wrong key
         # or context stops here, and no chunk is decrypted under a key the
         # header does not commit to.
@@ -116,22 +139,205 @@ class _MessageKeys:
             try:
                 decrypt_into((base_nonce ^ index).to_bytes(_NONCE_SIZE, "big"), sealed, None, chunk)
             except InvalidTag:
-                raise DecryptionError(
-                    f"chunk {index} of the sealed file failed to authenticate: "
-                    "it was altered, moved, or comes from another file"
-                ) from None
+                raise _ChunkFailed(index) from None
+
+
+class _ChunkFailed(DecryptionError):
+    def __init__(self, index: int) -> None:
+        super().__init__(
+            f"chunk {index} of the sealed file failed to authenticate: it was altered, moved, or comes from another file"
+        )
+        self.index = index
 
 
 class _Batch:
-    """Buffers for a batch of chunks in both forms, with a view of every chunk in each."""
+    """Room for a batch of chunks in and out, with a view of each chunk on both sides.
 
-    def __init__(self) -> None:
-        self.plain = memoryview(bytearray(_BATCH_CHUNKS * CHUNK_SIZE))
-        self.sealed = memoryview(bytearray(_BATCH_CHUNKS * SEALED_CHUNK_SIZE))
-        self.plain_chunks = [self.plain[i * CHUNK_SIZE : (i + 1) * CHUNK_SIZE] for i in range(_BATCH_CHUNKS)]
-        self.sealed_chunks = [
-            self.sealed[i * SEALED_CHUNK_SIZE : (i + 1) * SEALED_CHUNK_SIZE] for i in range(_BATCH_CHUNKS)
-        ]
+    ``slot`` numbers a batch in the memory shared with the helper; ``None``
+    marks one in this process's own memory, which the helper cannot see.
+    """
+
+    def __init__(self, slot: int | None, memory: memoryview, input_chunk_size: int, output_chunk_size: int) -> None:
+        self.slot = slot
+        self.input = memory[: _BATCH_CHUNKS * input_chunk_size]
+        self.output = memory[len(self.input) :][: _BATCH_CHUNKS * output_chunk_size]
+        self.input_chunks = [self.input[i * input_chunk_size :][:input_chunk_size] for i in range(_BATCH_CHUNKS)]
+        self.output_chunks = [self.output[i * output_chunk_size :][:output_chunk_size] for i in range(_BATCH_CHUNKS)]
+        self.output_size = 0
+        self.transformed = False
+
+
+# Seals or opens the chunks numbered from its first argument: _MessageKeys.seal or .open.
+_Transform = Callable[[int, list[memoryview], list[memoryview]], None]
+
+
+class _Pipeline:
+    """Transforms batches of chunks, then writes their output in order.
+
+    Once a stream has run long enough to pay for it, a forked helper process
+    takes batches too, working in memory shared with this one: AES-GCM in
+    ``cryptography`` holds the GIL, so a second core is reachable only from a
+    second process. A batch goes to the helper while it has fewer than
+    ``_HELPER_QUEUE`` in hand and is otherwise done here, which shares the work
+    whatever the two processes' speeds. Output is written strictly in order
+    and only once transformed, so nothing unauthenticated reaches ``dst``.
+
+    Until then batches live in ordinary memory, which the allocator hands back
+    warm from one call to the next; fresh shared pages would cost a small
+    file more than its encryption.
+    """
+
+    def __init__(self, transform: _Transform, input_chunk_size: int, output_chunk_size: int, dst: BinaryIO) -> None:
+        self._transform = transform
+        self._chunk_sizes = (input_chunk_size, output_chunk_size)
+        self._dst = dst
+        self._batch_size = _BATCH_CHUNKS * (input_chunk_size + output_chunk_size)
+        self._shared: mmap.mmap | None = None
+        self._shared_batches = 0
+        self._live_batches = 0
+        self._free: deque[_Batch] = deque()
+        self._in_order: deque[_Batch] = deque()
+        self._with_helper: deque[_Batch] = deque()
+        self._helper_pid = 0
+        self._to_helper = self._from_helper = -1
+        self._transformed_here = 0
+        self.written = 0
+
+    def __enter__(self) -> _Pipeline:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # The shared memory is unmapped when the last view of it goes, not
+        # here: a traceback may still hold a batch.
+        if self._helper_pid:
+            os.close(self._to_helper)  # the helper's cue to exit
+            os.close(self._from_helper)
+            os.waitpid(self._helper_pid, 0)
+
+    def free_batch(self) -> _Batch:
+        """A batch to fill, writing out finished ones to make room if need be."""
+        while self._in_order and self._in_order[0].transformed:
+            self._write_oldest()
+        if not self._free and self._live_batches < _PIPELINE_BATCHES:
+            self._free.append(self._new_batch())
+        while not self._free:
+            self._write_oldest()
+        return self._free.popleft()
+
+    def submit(self, batch: _Batch, first_index: int, chunk_count: int) -> None:
+        """Transform the first ``chunk_count`` input chunks of ``batch``, numbered from ``first_index``."""
+        batch.output_size = chunk_count * self._chunk_sizes[1]
+        batch.transformed = False
+        self._in_order.append(batch)
+        if not self._helper_pid and self._transformed_here == _HELPER_AFTER_BATCHES and _can_fork_helper():
+            self._start_helper()
+        if batch.slot is not None and len(self._with_helper) < _HELPER_QUEUE:
+            os.write(self._to_helper, _REQUEST.pack(batch.slot, first_index, chunk_count))
+            self._with_helper.append(batch)
+            return
+        self._transform(first_index, batch.input_chunks[:chunk_count], batch.output_chunks[:chunk_count])
+        batch.transformed = True
+        self._transformed_here += 1
+
+    def finish(self, batch: _Batch, first_index: int, chunk_count: int, last_input_size: int) -> int:
+        """Transform ``batch``, which ends with the short last chunk, write all out; returns bytes written."""
+        input_chunk_size, output_chunk_size = self._chunk_sizes
+        last_output_size = last_input_size + output_chunk_size - input_chunk_size
+        self._transform(
+            first_index,
+            [*batch.input_chunks[:chunk_count], batch.input_chunks[chunk_count][:last_input_size]],
+            [*batch.output_chunks[:chunk_count], batch.output_chunks[chunk_count][:last_output_size]],
+        )
+        batch.output_size = chunk_count * output_chunk_size + last_output_size
+        batch.transformed = True
+        self._in_order.append(batch)
+        while self._in_order:
+            self._write_oldest()
+        return self.written
+
+    def _new_batch(self) -> _Batch:
+        self._live_batches += 1
+        if self._shared is None:
+            return _Batch(None, memoryview(bytearray(self._batch_size)), *self._chunk_sizes)
+        self._shared_batches += 1
+        return self._shared_batch(self._shared_batches - 1)
+
+    def _shared_batch(self, slot: int) -> _Batch:
+        memory = memoryview(self._shared)[slot * self._batch_size :][: self._batch_size]
+        return _Batch(slot, memory, *self._chunk_sizes)
+
+    def _write_oldest(self) -> None:
+        batch = self._in_order.popleft()
+        while not batch.transformed:
+            self._receive_from_helper()
+        _write_fully(self._dst, batch.output[: batch.output_size])
+        self.written += batch.output_size
+        if self._shared is not None and batch.slot is None:
+            self._live_batches -= 1  # retired, to make room for a batch the helper can take
+        else:
+            self._free.append(batch)
+
+    def _receive_from_helper(self) -> None:
+        reply = os.read(self._from_helper, _REPLY.size)
+        if not reply:
+            raise CryptoError("the helper process sealing or opening chunks has died")
+        (failed_index,) = _REPLY.unpack(reply)
+        if failed_index != _NO_FAILURE:
+            raise _ChunkFailed(failed_index)
+        self._with_helper.popleft().transformed = True
+
+    def _start_helper(self) -> None:
+        requests_read, self._to_helper = os.pipe()
+        self._from_helper, replies_write = os.pipe()
+        # Mapped before the fork, so that both processes see the same pages.
+        shared = mmap.mmap(-1, _PIPELINE_BATCHES * self._batch_size)
+        try:
+            self._helper_pid = os.fork()
+        except OSError:  # out of processes, say: carry on alone
+            for end in (requests_read, self._to_helper, self._from_helper, replies_write):
+                os.close(end)
+            return
+        if self._helper_pid == 0:
+            try:
+                os.close(self._to_helper)
+                os.close(self._from_helper)
+                self._shared = shared
+                self._serve(requests_read, replies_write)
+            finally:
+                # Never return into the caller's code, nor flush its buffers twice.
+                os._exit(0)
+        os.close(requests_read)
+        os.close(replies_write)
+        self._shared = shared
+        self._live_batches -= len(self._free)
+        self._free.clear()
+
+    def _serve(self, requests: int, replies: int) -> None:
+        """The helper's loop: transform the batches asked for, until the caller closes the pipe.
+
+        A failed chunk is reported and the loop goes on: the caller, which may
+        have sent more batches already, decides what happens next.
+        """
+        batches: dict[int, _Batch] = {}
+        while request := os.read(requests, _REQUEST.size):
+            slot, first_index, chunk_count = _REQUEST.unpack(request)
+            if slot not in batches:
+                batches[slot] = self._shared_batch(slot)
+            batch = batches[slot]
+            outcome = _NO_FAILURE
+            try:
+                self._transform(first_index, batch.input_chunks[:chunk_count], batch.output_chunks[:chunk_count])
+            except _ChunkFailed as failure:
+                outcome = failure.index
+            os.write(replies, _REPLY.pack(outcome))
+
+
+def _can_fork_helper() -> bool:
+    # Linux only: macOS forbids many system libraries after fork without exec.
+    # And only when this process runs a single thread, as the kernel counts
+    # them (threads started outside the threading module too): a lock another
+    # thread held at the fork would stay locked forever in the helper.
+    return sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1 and len(os.listdir("/proc/self/task")) == 1
 
 
 def _read_fully(src: BinaryIO, buffer: memoryview) -> int:
@@ -151,6 +357,35 @@ def _write_fully(dst: BinaryIO, data: memoryview) -> None:
         data = data[dst.write(data) :]
 
 
+def _transform_stream(
+    transform: _Transform, input_chunk_size: int, output_chunk_size: int, src: BinaryIO, dst: BinaryIO
+) -> int:
+    """Cut ``src`` into chunks, transform them in order into ``dst``; returns the bytes written.
+
+    The input ends at the first short chunk, which may be empty when sealing
+    and is at least a tag when opening.
+    """
+    opening = input_chunk_size > output_chunk_size
+    with _Pipeline(transform, input_chunk_size, output_chunk_size, dst) as pipeline:
+        index = 0
+        while True:
+            batch = pipeline.free_batch()
+            filled = _read_fully(src, batch.input)
+            chunk_count, last_input_size = divmod(filled, input_chunk_size)
+            if index + chunk_count >= MAX_CHUNKS:
+                if opening:
+                    raise DecryptionError(f"the sealed file has more than the {MAX_CHUNKS} chunks a file can hold")
+                raise ValueError(f"a sealed file holds at most {MAX_CHUNKS} chunks (4 PiB)")
+            if filled < len(batch.input):
+                # A sealed chunk is at least its tag; a file cut at a chunk
+                # boundary has no last chunk at all.
+                if opening and last_input_size < TAG_SIZE:
+                    raise DecryptionError("the sealed file is truncated: its last chunk is missing")
+                return pipeline.finish(batch, index, chunk_count, last_input_size)
+            pipeline.submit(batch, index, chunk_count)
+            index += chunk_count
+
+
 def chunked_encrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, context: bytes = b"") -> int:
     """Seal everything ``src`` holds into ``dst``; returns the number of bytes written.
 
@@ -160,30 +395,9 @@ def chunked_encrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, context: by
     if len(key) != KEY_SIZE:
         raise ValueError(f"the key is {len(key)} bytes; sealing takes a {KEY_SIZE}-byte key")
     salt = os.urandom(SALT_SIZE)
-    keys = _MessageKeys(key, salt, context)
+    keys = _MessageKeys.derive(key, salt, context)
     _write_fully(dst, memoryview(salt + keys.commitment))
-    written = HEADER_SIZE
-    batch = _Batch()
-    index = 0
-    while True:
-        filled = _read_fully(src, batch.plain)
-        full_chunks, last_size = divmod(filled, CHUNK_SIZE)
-        if index + full_chunks >= MAX_CHUNKS:
-            raise ValueError(f"a sealed file holds at most {MAX_CHUNKS} chunks (4 PiB)")
-        keys.seal(index, batch.plain_chunks[:full_chunks], batch.sealed_chunks[:full_chunks])
-        index += full_chunks
-        sealed_size = full_chunks * SEALED_CHUNK_SIZE
-        if filled == len(batch.plain):
-            _write_fully(dst, batch.sealed[:sealed_size])
-            written += sealed_size
-            continue
-        # The end of the input: what is left is the short last chunk, perhaps empty.
-        last_chunk = batch.plain_chunks[full_chunks][:last_size]
-        last_sealed = batch.sealed_chunks[full_chunks][: last_size + TAG_SIZE]
-        keys.seal(index, [last_chunk], [last_sealed])
-        sealed_size += last_size + TAG_SIZE
-        _write_fully(dst, batch.sealed[:sealed_size])
-        return written + sealed_size
+    return HEADER_SIZE + _transform_stream(keys.seal, CHUNK_SIZE, SEALED_CHUNK_SIZE, src, dst)
 
 
 def chunked_decrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, context: bytes = b"") -> int:
@@ -199,30 +413,7 @@ def chunked_decrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, context: by
     """
     header = memoryview(bytearray(HEADER_SIZE))
     keys = _MessageKeys.for_opening(key, header[: _read_fully(src, header)], context)
-    batch = _Batch()
-    index = written = 0
-    while True:
-        filled = _read_fully(src, batch.sealed)
-        full_chunks, last_sealed_size = divmod(filled, SEALED_CHUNK_SIZE)
-        if index + full_chunks >= MAX_CHUNKS:
-            raise DecryptionError(f"the sealed file has more than the {MAX_CHUNKS} chunks a file can hold")
-        # A whole sealed chunk is never the last one (the last is always
-        # short), so it opens before knowing where the file ends.
-        keys.open(index, batch.sealed_chunks[:full_chunks], batch.plain_chunks[:full_chunks])
-        index += full_chunks
-        plain_size = full_chunks * CHUNK_SIZE
-        if filled == len(batch.sealed):
-            _write_fully(dst, batch.plain[:plain_size])
-            written += plain_size
-            continue
-        if last_sealed_size < TAG_SIZE:
-            raise DecryptionError("the sealed file is truncated: its last chunk is missing")
-        last_size = last_sealed_size - TAG_SIZE
-        last_sealed = batch.sealed_chunks[full_chunks][:last_sealed_size]
-        keys.open(index, [last_sealed], [batch.plain_chunks[full_chunks][:last_size]])
-        plain_size += last_size
-        _write_fully(dst, batch.plain[:plain_size])
-        return written + plain_size
+    return _transform_stream(keys.open, SEALED_CHUNK_SIZE, CHUNK_SIZE, src, dst)
 
 
 def chunked_encrypt(key: bytes, plaintext: bytes, context: bytes = b"") -> bytes:
@@ -266,6 +457,8 @@ class ChunkedReader:
             sealed_size = self.plaintext_size % CHUNK_SIZE + TAG_SIZE
         self._file.seek(HEADER_SIZE + index * SEALED_CHUNK_SIZE)
         sealed = memoryview(self._file.read(sealed_size))
+        if len(sealed) < sealed_size:
+            raise DecryptionError(f"chunk {index} is cut short: the sealed file changed since it was opened")
         chunk = memoryview(bytearray(sealed_size - TAG_SIZE))
         self._keys.open(index, [sealed], [chunk])
         return chunk.tobytes()
