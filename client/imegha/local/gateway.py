@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from imegha.local import proxy
 from imegha.local.authorizers import AuthorizerSpec, TokenVerifier, Unauthorized
 from imegha.local.proxy import HttpRequest, HttpResponse, MalformedResponse
-from imegha.local.routes import DEFAULT_ROUTE, RouteTable
+from imegha.local.routes import DEFAULT_ROUTE, RouteTable, route_key
 from imegha.local.runtime import LambdaRuntime, UnknownFunction
 
 __all__ = ["ApiSpec", "AuthorizerSpec", "LocalGateway", "PortInUse", "RouteSpec"]
@@ -145,7 +145,7 @@ class LocalGateway:
                 return proxy.message(403, "Missing Authentication Token")
             return proxy.message(404, "Not Found")
         route: RouteSpec = match.route
-        record["route"] = route.path if route.path == DEFAULT_ROUTE else f"{route.method.upper()} {route.path}"
+        record["route"] = route_key(route)
 
         claims = None
         if route.authorizer is not None:
@@ -183,6 +183,9 @@ class _Server(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients expect of API Gateway
+    # Headers and body go out in separate writes; with Nagle's algorithm the body
+    # would wait for the client's delayed ACK, some 40 ms a response.
+    disable_nagle_algorithm = True
     server: _Server
 
     def _serve(self) -> None:

@@ -16,11 +16,14 @@ import hashlib
 import json
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
+
+from imegha.local.routes import route_key
 
 if TYPE_CHECKING:
     from imegha.local.gateway import ApiSpec, RouteSpec
@@ -47,10 +50,8 @@ class HttpRequest:
 
     def headers_by_name(self) -> dict[str, str]:
         """Lower-cased names, repeated headers comma-joined (as HTTP allows)."""
-        joined: dict[str, list[str]] = defaultdict(list)
-        for key, value in self.headers:
-            joined[key.lower()].append(value)
-        return {key: ",".join(values) for key, values in joined.items()}
+        grouped = _grouped((name.lower(), value) for name, value in self.headers)
+        return {name: ",".join(values) for name, values in grouped.items()}
 
 
 @dataclass(frozen=True)
@@ -73,15 +74,8 @@ def message(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -
 def rest_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parameters: dict[str, str],
                claims: dict | None, request_id: str) -> dict:
     """Payload format 1.0."""
-    headers: dict[str, str] = {}
-    multi_headers: dict[str, list[str]] = defaultdict(list)
-    for name, value in request.headers:
-        headers[name] = value
-        multi_headers[name].append(value)
-    query = parse_qsl(request.query, keep_blank_values=True)
-    multi_query: dict[str, list[str]] = defaultdict(list)
-    for name, value in query:
-        multi_query[name].append(value)
+    multi_headers = _grouped(request.headers)
+    multi_query = _grouped(parse_qsl(request.query, keep_blank_values=True))
     body, is_base64 = _event_body(request, binary=_is_binary(request.header("content-type"), api.binary_media_types))
     path = unquote(request.path)
     now = datetime.now(UTC)
@@ -114,10 +108,11 @@ def rest_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
         "resource": route.path,
         "path": path,
         "httpMethod": request.method,
-        "headers": headers or None,
-        "multiValueHeaders": dict(multi_headers) or None,
-        "queryStringParameters": dict(query) or None,
-        "multiValueQueryStringParameters": dict(multi_query) or None,
+        # The single-valued fields keep the last value, as API Gateway's do.
+        "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
         "pathParameters": path_parameters or None,
         "stageVariables": None,
         "requestContext": context,
@@ -133,11 +128,9 @@ def http_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
     headers.pop("cookie", None)
     cookies = [cookie.strip() for name, value in request.headers if name.lower() == "cookie"
                for cookie in value.split(";") if cookie.strip()]
-    query: dict[str, list[str]] = defaultdict(list)
-    for name, value in parse_qsl(request.query, keep_blank_values=True):
-        query[name].append(value)
+    query = _grouped(parse_qsl(request.query, keep_blank_values=True))
     raw_path = request.path if api.stage == "$default" else f"/{api.stage}{request.path}"
-    route_key = route.path if route.path == "$default" else f"{route.method.upper()} {route.path}"
+    key = route_key(route)
     now = datetime.now(UTC)
     context = {
         "accountId": api.account_id,
@@ -152,7 +145,7 @@ def http_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
             "userAgent": headers.get("user-agent", ""),
         },
         "requestId": request_id,
-        "routeKey": route_key,
+        "routeKey": key,
         "stage": api.stage,
         "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
         "timeEpoch": int(now.timestamp() * 1000),
@@ -164,7 +157,7 @@ def http_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
         }}
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": route_key,
+        "routeKey": key,
         "rawPath": raw_path,
         "rawQueryString": request.query,
         "headers": headers,
@@ -214,6 +207,13 @@ def http_response(payload: Any) -> HttpResponse:
         raise MalformedResponse("cookies must be a list")
     headers += [("Set-Cookie", str(cookie)) for cookie in cookies]
     return HttpResponse(_status(payload["statusCode"]), tuple(headers), _response_body(payload, decode=True))
+
+
+def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for name, value in pairs:
+        grouped[name].append(value)
+    return dict(grouped)
 
 
 def _event_body(request: HttpRequest, *, binary: bool) -> tuple[str | None, bool]:

@@ -62,6 +62,11 @@ class RouteTable:
         return Match(self._default, {}) if self._default is not None else None
 
 
+def route_key(route: Route) -> str:
+    """How API Gateway names a route: "GET /users/{iMTag}", or "$default"."""
+    return route.path if route.path == DEFAULT_ROUTE else f"{route.method.upper()} {route.path}"
+
+
 def _parse(path: str) -> tuple[_Segment, ...]:
     segments = []
     for text in (segment for segment in path.split("/") if segment):
