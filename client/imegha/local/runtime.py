@@ -87,7 +87,7 @@ class LambdaRuntime:
         # Path-style addressing, so that presigned URLs name 127.0.0.1 and work with
         # any HTTP client; SigV4, the only signature S3 accepts in newer regions.
         self._aws_config.write_text("[default]\ns3 =\n    addressing_style = path\n    signature_version = s3v4\n")
-        self._zygote = Zygote.shared()
+        Zygote.shared()  # started now, so that its imports overlap with what the caller does next
         self._functions: dict[str, _Function] = {}
         self._lock = threading.Lock()
 
@@ -139,6 +139,7 @@ class LambdaRuntime:
         return self._finish(record, payload, _since(started), "error", init_ms)
 
     def close(self) -> None:
+        """Stop every worker and the log (stop whatever invokes first: the gateway, moto)."""
         with self._lock:
             functions, self._functions = list(self._functions.values()), {}
         for function in functions:
@@ -187,7 +188,7 @@ class LambdaRuntime:
             log_path=self.log.path,
         )
         echo_fd = STDERR if self.log.verbose else None
-        return _Worker.start(self._zygote, environment, echo_fd, expires_at)
+        return _Worker.start(Zygote.shared(), environment, echo_fd, expires_at)
 
 
 class RuntimeLog:

@@ -1,7 +1,7 @@
 """Inside one Lambda execution environment: the loop a runtime worker process runs.
 
-A worker is forked from the runtime's forkserver with the heavy libraries already
-imported. It takes on the function's environment (variables, working directory,
+A worker is forked from the zygote (:mod:`imegha.local.zygote`) with the heavy
+libraries already imported. It takes on the function's environment (variables, working directory,
 import path), imports the handler once (Lambda's init phase), then answers
 invocations one at a time until the runtime closes the pipe. Nothing here runs in
 the runtime's own process except :func:`append_line`.
@@ -28,7 +28,6 @@ from imegha.local.functions import handler_module
 # zygote, so a function's first boto3 client costs milliseconds, not a few
 # hundred of them spent reading JSON.
 AWS_SERVICES = ("s3", "dynamodb", "sts", "events", "sns", "sqs", "stepfunctions", "cognito-idp", "lambda", "kms")
-_warm_loader = None
 
 
 @dataclass(frozen=True)
@@ -78,14 +77,15 @@ def append_line(fd: int, record: dict) -> None:
     os.write(fd, (json.dumps({"time": _now(), **record}, default=str) + "\n").encode())
 
 
-def serve(connection: Connection, environment: Environment, echo_fd: int | None) -> None:
+def serve(connection: Connection, environment: Environment, aws_models, echo_fd: int | None) -> None:
     """The worker's entry point: become the function, report init, then invoke until told to stop.
 
-    The function's output goes to the log, and is copied to ``echo_fd`` (the
-    runtime's stderr, when verbose) as it comes.
+    ``aws_models`` is the zygote's :func:`load_aws_models`. The function's output
+    goes to the log, and is copied to ``echo_fd`` (the runtime's stderr, when
+    verbose) as it comes.
     """
     output = _FunctionOutput(environment, echo_fd)
-    _become(environment)
+    _become(environment, aws_models)
     try:
         handler = _import_handler(environment)
     except Exception as error:  # noqa: BLE001 - any init failure is reported as Lambda reports it
@@ -105,9 +105,8 @@ def serve(connection: Connection, environment: Environment, echo_fd: int | None)
         connection.send(_invoke(handler, environment, invocation, output))
 
 
-def load_aws_models() -> None:
-    """Parse the AWS SDK's data for :data:`AWS_SERVICES` (in the zygote, before any fork)."""
-    global _warm_loader
+def load_aws_models():
+    """A botocore loader holding the parsed data for :data:`AWS_SERVICES` (made in the zygote, before any fork)."""
     import boto3
     import botocore.loaders
 
@@ -119,21 +118,20 @@ def load_aws_models() -> None:
         for kind in ("service-2", "endpoint-rule-set-1"):
             loader.load_service_model(service, kind)
     loader.load_service_model("dynamodb", "resources-1")
-    _warm_loader = loader
+    return loader
 
 
-def _become(environment: Environment) -> None:
+def _become(environment: Environment, aws_models) -> None:
+    import boto3
+    import botocore.session
+
     os.environ.clear()
     os.environ.update(environment.variables)
-    if _warm_loader is not None:
-        import boto3
-        import botocore.session
-
-        # boto3's default session, made now that the environment is the function's,
-        # reading models from the zygote's parsed copy.
-        session = botocore.session.get_session()
-        session.register_component("data_loader", _warm_loader)
-        boto3.setup_default_session(botocore_session=session)
+    # boto3's default session, made now that the environment is the function's,
+    # reading models from the zygote's parsed copy.
+    session = botocore.session.get_session()
+    session.register_component("data_loader", aws_models)
+    boto3.setup_default_session(botocore_session=session)
     os.chdir(environment.code_dir)
     # The function sees its code, its layers and the runtime's libraries, nothing
     # else: not the directory the local cloud was started from, and not the

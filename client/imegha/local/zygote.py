@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
 from imegha.local.worker import Environment, load_aws_models, serve
@@ -45,9 +46,15 @@ PRELOAD = (
     "aws_xray_sdk.core",  # what Powertools' Tracer imports, even with tracing disabled
     "aws_lambda_powertools.event_handler",
     "aws_lambda_powertools.utilities.typing",
+    "aws_lambda_powertools.utilities.data_classes",
+    # What the crypto and service layers import.
     "cryptography.hazmat.primitives.ciphers.aead",
-    "cryptography.hazmat.primitives.asymmetric.x25519",
+    "cryptography.hazmat.primitives.asymmetric.ed25519",
+    "cryptography.hazmat.primitives.asymmetric.rsa",
+    "cryptography.hazmat.primitives.kdf.hkdf",
+    "cryptography.hazmat.primitives.kdf.pbkdf2",
     "jsonschema",
+    "mnemonic",
 )
 
 
@@ -94,12 +101,11 @@ class Zygote:
         return exit_code
 
 
-
 class _Channel:
     def __init__(self, sock: socket.socket):
         self._socket = sock
 
-    def send(self, message, fds: list[int] = ()) -> None:
+    def send(self, message, fds: Sequence[int] = ()) -> None:
         data = pickle.dumps(message)
         data = len(data).to_bytes(4, "big") + data
         sent = socket.send_fds(self._socket, [data], list(fds)) if fds else 0
@@ -132,7 +138,7 @@ def main(control_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for module in PRELOAD:
         importlib.import_module(module)
-    load_aws_models()
+    aws_models = load_aws_models()
     channel = _Channel(socket.socket(fileno=control_fd))
     children: set[int] = set()
     while True:
@@ -144,7 +150,7 @@ def main(control_fd: int) -> None:
             pid = os.fork()
             if pid == 0:
                 channel.close()
-                os._exit(_run_worker(argument, *fds))
+                os._exit(_run_worker(argument, aws_models, *fds))
             for fd in fds:
                 os.close(fd)
             children.add(pid)
@@ -157,9 +163,9 @@ def main(control_fd: int) -> None:
     os._exit(0)  # nothing to flush, and a heap this size takes a while to tear down
 
 
-def _run_worker(environment: Environment, fd: int, echo_fd: int | None = None) -> int:
+def _run_worker(environment: Environment, aws_models, fd: int, echo_fd: int | None = None) -> int:
     try:
-        serve(Connection(fd), environment, echo_fd)
+        serve(Connection(fd), environment, aws_models, echo_fd)
     except SystemExit as exit:
         return exit.code if isinstance(exit.code, int) else 1
     except BaseException:  # noqa: BLE001 - the worker's last words go to its log before it exits
