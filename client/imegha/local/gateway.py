@@ -18,6 +18,7 @@ access log.
 from __future__ import annotations
 
 import errno
+import sys
 import threading
 import time
 import uuid
@@ -179,6 +180,11 @@ class LocalGateway:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     gateway: LocalGateway
+
+    def handle_error(self, request, client_address) -> None:
+        # A client hanging up mid-response is its own business, not a fault to print.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
