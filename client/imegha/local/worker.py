@@ -77,15 +77,14 @@ def append_line(fd: int, record: dict) -> None:
     os.write(fd, (json.dumps({"time": _now(), **record}, default=str) + "\n").encode())
 
 
-def serve(connection: Connection, environment: Environment, aws_models, echo_fd: int | None) -> None:
+def serve(connection: Connection, environment: Environment, echo_fd: int | None) -> None:
     """The worker's entry point: become the function, report init, then invoke until told to stop.
 
-    ``aws_models`` is the zygote's :func:`load_aws_models`. The function's output
-    goes to the log, and is copied to ``echo_fd`` (the runtime's stderr, when
-    verbose) as it comes.
+    The function's output goes to the log, and is copied to ``echo_fd`` (the
+    runtime's stderr, when verbose) as it comes.
     """
     output = _FunctionOutput(environment, echo_fd)
-    _become(environment, aws_models)
+    _become(environment)
     try:
         handler = _import_handler(environment)
     except Exception as error:  # noqa: BLE001 - any init failure is reported as Lambda reports it
@@ -105,33 +104,33 @@ def serve(connection: Connection, environment: Environment, aws_models, echo_fd:
         connection.send(_invoke(handler, environment, invocation, output))
 
 
-def load_aws_models():
-    """A botocore loader holding the parsed data for :data:`AWS_SERVICES` (made in the zygote, before any fork)."""
+def prepare_aws_sdk() -> None:
+    """Parse the SDK's data for :data:`AWS_SERVICES` and make boto3's default session (in the zygote).
+
+    Neither reads the environment or the AWS config file yet: the session has its
+    data loader already, and it resolves region, endpoint, config and credentials
+    when a client is first made, in the worker, as the function. (The runtime's
+    tests check that a function's region, credentials and S3 addressing are its own.)
+    """
     import boto3
     import botocore.loaders
+    import botocore.session
 
     loader = botocore.loaders.create_loader()
-    loader.search_paths.append(str(Path(boto3.__file__).parent / "data"))  # as boto3.Session adds it
     for name in ("endpoints", "partitions", "sdk-default-configuration", "_retry"):
         loader.load_data(name)
     for service in AWS_SERVICES:
         for kind in ("service-2", "endpoint-rule-set-1"):
             loader.load_service_model(service, kind)
+    session = botocore.session.get_session()
+    session.register_component("data_loader", loader)
+    boto3.setup_default_session(botocore_session=session)  # adds boto3's resource models to the loader
     loader.load_service_model("dynamodb", "resources-1")
-    return loader
 
 
-def _become(environment: Environment, aws_models) -> None:
-    import boto3
-    import botocore.session
-
+def _become(environment: Environment) -> None:
     os.environ.clear()
     os.environ.update(environment.variables)
-    # boto3's default session, made now that the environment is the function's,
-    # reading models from the zygote's parsed copy.
-    session = botocore.session.get_session()
-    session.register_component("data_loader", aws_models)
-    boto3.setup_default_session(botocore_session=session)
     os.chdir(environment.code_dir)
     # The function sees its code, its layers and the runtime's libraries, nothing
     # else: not the directory the local cloud was started from, and not the

@@ -23,6 +23,7 @@ every worker whose connection closes.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import pickle
@@ -35,7 +36,7 @@ import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
-from imegha.local.worker import Environment, load_aws_models, serve
+from imegha.local.worker import Environment, prepare_aws_sdk, serve
 
 PRELOAD = (
     "boto3",
@@ -138,7 +139,9 @@ def main(control_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for module in PRELOAD:
         importlib.import_module(module)
-    aws_models = load_aws_models()
+    prepare_aws_sdk()
+    # Keeps the collector from touching (and so copying) every preloaded object in each worker.
+    gc.freeze()
     channel = _Channel(socket.socket(fileno=control_fd))
     children: set[int] = set()
     while True:
@@ -150,7 +153,7 @@ def main(control_fd: int) -> None:
             pid = os.fork()
             if pid == 0:
                 channel.close()
-                os._exit(_run_worker(argument, aws_models, *fds))
+                os._exit(_run_worker(argument, *fds))
             for fd in fds:
                 os.close(fd)
             children.add(pid)
@@ -163,9 +166,9 @@ def main(control_fd: int) -> None:
     os._exit(0)  # nothing to flush, and a heap this size takes a while to tear down
 
 
-def _run_worker(environment: Environment, aws_models, fd: int, echo_fd: int | None = None) -> int:
+def _run_worker(environment: Environment, fd: int, echo_fd: int | None = None) -> int:
     try:
-        serve(Connection(fd), environment, aws_models, echo_fd)
+        serve(Connection(fd), environment, echo_fd)
     except SystemExit as exit:
         return exit.code if isinstance(exit.code, int) else 1
     except BaseException:  # noqa: BLE001 - the worker's last words go to its log before it exits

@@ -34,6 +34,7 @@ def test_each_function_has_its_own_environment_and_nothing_of_the_host(register,
     first = register("EnvironmentOne", "probe", "app.environment",
                      environment={"TABLE_NAME": "one", "AWS_REGION": "eu-west-3"}, memory_mb=256)
     second = register("EnvironmentTwo", "probe", "app.environment", environment={"QUEUE_URL": "two"},
+                      region="eu-central-1",
                       credentials=lambda: {"AWS_ACCESS_KEY_ID": "AKIDTWO", "AWS_SECRET_ACCESS_KEY": "secret"})
 
     one = lambda_runtime.invoke(first, {}, source="test").payload
@@ -42,6 +43,7 @@ def test_each_function_has_its_own_environment_and_nothing_of_the_host(register,
     assert one["environ"]["TABLE_NAME"] == "one" and "QUEUE_URL" not in one["environ"]
     assert two["environ"]["QUEUE_URL"] == "two" and "TABLE_NAME" not in two["environ"]
     assert one["environ"]["AWS_REGION"] == REGION, "reserved variables are Lambda's, not the template's"
+    assert (one["boto3_region"], two["boto3_region"]) == (REGION, "eu-central-1")
     assert one["environ"]["AWS_LAMBDA_FUNCTION_NAME"] == "EnvironmentOne"
     assert one["environ"]["AWS_ENDPOINT_URL"] == aws_endpoint
     assert two["environ"]["AWS_ACCESS_KEY_ID"] == "AKIDTWO"
@@ -100,8 +102,10 @@ def test_a_function_calls_aws_as_its_role_in_its_own_account(register, lambda_ru
 
     assert "runtime-test-own" in here["buckets"]
     assert "runtime-test-own" not in elsewhere["buckets"]
-    # A presigned URL names the local endpoint, path-style, and any HTTP client can use it.
+    # A presigned URL names the local endpoint, path-style, signed with SigV4 as the
+    # runtime's AWS config asks, and any HTTP client can use it.
     assert here["presigned"].startswith(f"{aws_endpoint}/runtime-test-own/k?")
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in here["presigned"]
     with urllib.request.urlopen(here["presigned"]) as response:
         assert response.read() == b"sealed bytes"
 
