@@ -90,7 +90,7 @@ def serve(connection: Connection, environment: Environment, echo_fd: int | None)
     except Exception as error:  # noqa: BLE001 - any init failure is reported as Lambda reports it
         traceback.print_exc()
         output.flush()
-        connection.send(("init_error", _error_document(error, _init_error_type(error))))
+        connection.send(("init_error", _error_document(error, _init_error_type(error), error.__traceback__)))
         return
     output.flush()
     connection.send(("ready", None))
@@ -173,25 +173,28 @@ def _invoke(handler, environment: Environment, invocation: Invocation, output: _
     output.request_id = invocation.request_id
     try:
         result = handler(json.loads(invocation.event_json), LambdaContext(environment, invocation))
+    except Exception as error:  # noqa: BLE001 - an unhandled handler error is the invocation's result
+        # As Lambda's Python runtime does: the error and the handler's part of its
+        # trace go to the function's log, and back to the caller.
+        handler_frames = error.__traceback__.tb_next
+        print(f"[ERROR] {type(error).__name__}: {error}", file=sys.stderr)
+        traceback.print_exception(type(error), error, handler_frames, file=sys.stderr)
+        reply = ("error", _error_document(error, type(error).__name__, handler_frames, invocation.request_id))
+    else:
         try:
             reply = ("ok", json.dumps(result))
         except (TypeError, ValueError) as error:
-            reply = ("error", _error_document(error, "Runtime.MarshalError", invocation.request_id))
-    except Exception as error:  # noqa: BLE001 - an unhandled handler error is the invocation's result
-        # As Lambda's Python runtime does: the error and its trace go to the function's log.
-        print(f"[ERROR] {type(error).__name__}: {error}", file=sys.stderr)
-        traceback.print_exc()
-        reply = ("error", _error_document(error, type(error).__name__, invocation.request_id))
+            reply = ("error", _error_document(error, "Runtime.MarshalError", None, invocation.request_id))
     output.flush()
     output.request_id = None
     return reply
 
 
-def _error_document(error: BaseException, error_type: str, request_id: str | None = None) -> dict:
+def _error_document(error: BaseException, error_type: str, frames, request_id: str | None = None) -> dict:
     document = {
         "errorMessage": str(error),
         "errorType": error_type,
-        "stackTrace": traceback.format_tb(error.__traceback__),
+        "stackTrace": traceback.format_tb(frames) if frames else [],
     }
     if request_id:
         document["requestId"] = request_id
