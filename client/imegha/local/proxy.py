@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 _TEXT_TYPES = ("text/*", "application/json", "application/*+json", "application/xml", "application/*+xml",
                "application/javascript", "application/x-www-form-urlencoded")
 _REST_RESPONSE_FIELDS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+_REQUEST_TIME = "%d/%b/%Y:%H:%M:%S +0000"
 # Framing is the gateway's business, whatever the function says.
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "keep-alive"}
 
@@ -80,10 +81,7 @@ def rest_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
     path = unquote(request.path)
     now = datetime.now(UTC)
     context = {
-        "accountId": api.account_id,
-        "apiId": api.api_id,
-        "domainName": request.header("host"),
-        "domainPrefix": api.api_id,
+        **_shared_context(api, request, request_id),
         "extendedRequestId": request_id,
         "httpMethod": request.method,
         "identity": {
@@ -95,12 +93,10 @@ def rest_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
         },
         "path": f"/{api.stage}{path}",
         "protocol": "HTTP/1.1",
-        "requestId": request_id,
-        "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "requestTime": now.strftime(_REQUEST_TIME),
         "requestTimeEpoch": int(now.timestamp() * 1000),
         "resourceId": hashlib.sha256(route.path.encode()).hexdigest()[:6],
         "resourcePath": route.path,
-        "stage": api.stage,
     }
     if claims is not None:
         context["authorizer"] = {"claims": {name: _rest_claim(name, value) for name, value in claims.items()}}
@@ -133,10 +129,7 @@ def http_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
     key = route_key(route)
     now = datetime.now(UTC)
     context = {
-        "accountId": api.account_id,
-        "apiId": api.api_id,
-        "domainName": headers.get("host"),
-        "domainPrefix": api.api_id,
+        **_shared_context(api, request, request_id),
         "http": {
             "method": request.method,
             "path": unquote(raw_path),
@@ -144,10 +137,8 @@ def http_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
             "sourceIp": request.source_ip,
             "userAgent": headers.get("user-agent", ""),
         },
-        "requestId": request_id,
         "routeKey": key,
-        "stage": api.stage,
-        "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "time": now.strftime(_REQUEST_TIME),
         "timeEpoch": int(now.timestamp() * 1000),
     }
     if claims is not None:
@@ -207,6 +198,18 @@ def http_response(payload: Any) -> HttpResponse:
         raise MalformedResponse("cookies must be a list")
     headers += [("Set-Cookie", str(cookie)) for cookie in cookies]
     return HttpResponse(_status(payload["statusCode"]), tuple(headers), _response_body(payload, decode=True))
+
+
+def _shared_context(api: ApiSpec, request: HttpRequest, request_id: str) -> dict:
+    """The requestContext fields both payload formats have."""
+    return {
+        "accountId": api.account_id,
+        "apiId": api.api_id,
+        "domainName": request.header("host"),
+        "domainPrefix": api.api_id,
+        "requestId": request_id,
+        "stage": api.stage,
+    }
 
 
 def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
