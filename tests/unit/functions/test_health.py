@@ -1,22 +1,15 @@
 """The health routes of both templates, driven by the sample events `sam local invoke` uses."""
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from imegha.local.functions import load_handler
 from imegha.local.templates import load_template
+from tests.lambda_context import FakeLambdaContext
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "HealthFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:111111111111:function:HealthFunction"
-    aws_request_id: str = "test-request"
 
 
 def handler_from_template(template: str, logical_id: str):

@@ -2,21 +2,14 @@
 
 import importlib
 import json
-from dataclasses import dataclass
 
 import pytest
+
+from tests.lambda_context import FakeLambdaContext
 
 from tests.conftest import EVENTS
 
 ALICE = "11111111-2222-3333-4444-555555555555"
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "PlatformFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:111111111111:function:PlatformFunction"
-    aws_request_id: str = "test-request"
 
 
 def event(name: str, **changes) -> dict:
