@@ -68,7 +68,10 @@ def _ask(profile: Profile, request: dict) -> dict:
         except (FileNotFoundError, ConnectionRefusedError):
             raise AgentUnavailable(f"profile {profile.name!r} is not signed in on this device: run 'imegha login'") from None
         connection.sendall(json.dumps(request).encode() + b"\n")
-        return json.loads(connection.makefile("rb").readline() or b"{}")
+        reply = connection.makefile("rb").readline()
+    if not reply:
+        raise AgentUnavailable(f"profile {profile.name!r} is not signed in on this device: run 'imegha login'")
+    return json.loads(reply)
 
 
 def _serialize(keys: AccountKeys) -> dict:
@@ -113,6 +116,9 @@ def _serve(socket_path: Path, idle_seconds: float) -> None:
                 if request.get("op") == "keys":
                     connection.sendall(json.dumps(keys).encode() + b"\n")
                 elif request.get("op") == "stop":
+                    # Gone before the reply, so no request after "stopped" can reach this agent.
+                    server.close()
+                    socket_path.unlink(missing_ok=True)
                     connection.sendall(b"{}\n")
                     return
     finally:
