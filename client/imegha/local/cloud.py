@@ -1,0 +1,438 @@
+"""The local cloud: an embedded AWS on 127.0.0.1, with the platform and users' clouds deployed from their templates.
+
+moto runs in server mode in this process; its gaps are closed by
+:mod:`imegha.local.shims` and :mod:`imegha.local.providers`; Lambdas run in
+:mod:`imegha.local.runtime` and APIs are served by :mod:`imegha.local.gateway`.
+
+Deploying works as ``sam deploy`` does, through the AWS APIs only: package the
+template's local code (:mod:`imegha.local.packaging`), then CreateStack, where
+CloudFormation runs the SAM transform. Accounts are separate as in AWS: the
+platform has one, each user's cloud another, and the platform reaches a user's
+account by AssumeRole with that user's ExternalId. The functions at module
+level need only the endpoint, so the CLI can use them against a running cloud
+from another process; :class:`LocalCloud` is the cloud itself.
+
+The running cloud writes its endpoints and the platform's credentials to a state
+file (:func:`state_path`), where the CLI and SDK find it.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import hashlib
+import secrets
+import threading
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from imegha.local.packaging import PackagingError, package_template
+
+ROOT = Path(__file__).resolve().parents[3]
+PLATFORM_TEMPLATE = ROOT / "template.yaml"
+USER_CLOUD_TEMPLATE = ROOT / "user-cloud" / "user-cloud.yaml"
+BOOTSTRAP_TEMPLATE = ROOT / "user-cloud" / "bootstrap-role.yaml"
+DEFAULT_PORT = 4747  # the embedded AWS; the gateway listens on the next port
+REGION = "us-east-1"
+PLATFORM_ACCOUNT = "111111111111"
+PLATFORM_STACK = "imegha-platform"
+USER_CLOUD_STACK = "imegha-user-cloud"
+BOOTSTRAP_STACK = "imegha-bootstrap"
+ADMIN_USER = "imegha-local-admin"
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+CLIENT_CONFIG = Config(
+    s3={"addressing_style": "path"},  # so presigned URLs name the endpoint, and any HTTP client can use them
+    retries={"max_attempts": 2, "mode": "standard"},
+)
+
+
+class LocalCloudError(Exception):
+    """The local cloud cannot start or cannot deploy; the message says what and why."""
+
+
+def local_home() -> Path:
+    return Path(os.environ.get("IMEGHA_HOME") or Path.home() / ".imegha") / "local"
+
+
+def state_path() -> Path:
+    """Where the running local cloud describes itself: ``$IMEGHA_LOCAL_STATE``, else ``~/.imegha/local/endpoints.json``."""
+    return Path(os.environ.get("IMEGHA_LOCAL_STATE") or local_home() / "endpoints.json")
+
+
+# --- Accounts and stacks, through the AWS APIs only --------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    """An AWS account of the local cloud, and credentials in it."""
+
+    account_id: str
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+    def client(self, service: str, endpoint_url: str, region: str = REGION):
+        return boto3.client(
+            service, region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG,
+            aws_access_key_id=self.access_key_id, aws_secret_access_key=self.secret_access_key,
+            aws_session_token=self.session_token,
+        )
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    account_id: str
+    name: str
+    stack_id: str
+    outputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class UserCloud:
+    """A user's cloud in an account of its own, deployed by the platform through the user's deployment role."""
+
+    account: Account  # the user's own credentials in their account
+    role_arn: str
+    external_id: str
+    stack: DeployedStack
+
+
+def create_account(endpoint_url: str, region: str = REGION, account_id: str | None = None) -> Account:
+    """A fresh account, with an administrator's access key (moto maps every request to an account by its key)."""
+    account_id = account_id or str(secrets.randbelow(9 * 10**11) + 10**11)
+    iam = boto3.client("iam", region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG,
+                       aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+
+    def in_account(request, **_) -> None:
+        request.headers["x-moto-account-id"] = account_id
+
+    iam.meta.events.register("before-send.iam.*", in_account)
+    iam.create_user(UserName=ADMIN_USER)
+    key = iam.create_access_key(UserName=ADMIN_USER)["AccessKey"]
+    return Account(account_id, key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def deploy_stack(endpoint_url: str, account: Account, template: Path, stack_name: str,
+                 parameters: dict[str, str] | None = None, *, artifacts: Account | None = None,
+                 region: str = REGION) -> DeployedStack:
+    """Package ``template`` into the artifact bucket of ``artifacts`` (default: the deploying account), then create
+    or update the stack as ``account``. Raises :class:`LocalCloudError` naming the resource that failed and why."""
+    uploader = _ArtifactBucket(artifacts or account, endpoint_url, region)
+    try:
+        body = package_template(template, uploader.upload, region)
+    except PackagingError as error:
+        raise LocalCloudError(f"{template.name}: {error}") from None
+    declared = body.get("Parameters") or {}
+    cloudformation = account.client("cloudformation", endpoint_url, region)
+    request = {
+        "StackName": stack_name,
+        "TemplateBody": json.dumps(body),
+        "Parameters": [{"ParameterKey": key, "ParameterValue": str(value)}
+                       for key, value in (parameters or {}).items() if key in declared],
+        "Capabilities": CAPABILITIES,
+    }
+    try:
+        try:
+            cloudformation.create_stack(**request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "AlreadyExistsException":
+                raise
+            cloudformation.update_stack(**request)
+    except ClientError as error:
+        raise LocalCloudError(f"{template.name}: {error.response['Error']['Message']}") from None
+    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+        raise LocalCloudError(f"{template.name}: stack {stack_name} is {stack['StackStatus']}: "
+                              + "; ".join(_failures(cloudformation, stack_name)))
+    return DeployedStack(account.account_id, stack_name, stack["StackId"],
+                         {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs") or []})
+
+
+def _failures(cloudformation, stack_name: str) -> list[str]:
+    events = cloudformation.describe_stack_events(StackName=stack_name)["StackEvents"]
+    return [f"{event['LogicalResourceId']} ({event['ResourceType']}): {event.get('ResourceStatusReason')}"
+            for event in events if event["ResourceStatus"].endswith("_FAILED")] or ["no resource reported a failure"]
+
+
+class _ArtifactBucket:
+    """What ``sam deploy``'s managed bucket is: one per account, objects named by their content."""
+
+    def __init__(self, account: Account, endpoint_url: str, region: str):
+        self._s3 = account.client("s3", endpoint_url, region)
+        self.name = f"imegha-artifacts-{account.account_id}-{region}"
+        self._known: set[str] = set()
+
+    def upload(self, content: bytes, suffix: str) -> tuple[str, str]:
+        if not self._known:
+            try:
+                self._s3.create_bucket(Bucket=self.name)
+            except ClientError as error:
+                if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+            self._known.add("")
+        key = hashlib.sha256(content).hexdigest() + suffix
+        if key not in self._known:
+            self._s3.put_object(Bucket=self.name, Key=key, Body=content)
+            self._known.add(key)
+        return self.name, key
+
+
+def assume_deployment_role(endpoint_url: str, platform: Account, role_arn: str, external_id: str | None,
+                           region: str = REGION) -> Account:
+    """The platform's session in a user's account, as production gets it: AssumeRole with the user's ExternalId."""
+    arguments = {"RoleArn": role_arn, "RoleSessionName": "imegha-deployment", "DurationSeconds": 3600}
+    if external_id is not None:
+        arguments["ExternalId"] = external_id
+    credentials = platform.client("sts", endpoint_url, region).assume_role(**arguments)["Credentials"]
+    return Account(role_arn.split(":")[4], credentials["AccessKeyId"], credentials["SecretAccessKey"],
+                   credentials["SessionToken"])
+
+
+def deploy_user_cloud(endpoint_url: str, platform: Account, platform_outputs: dict[str, str], owner: str,
+                      region: str = REGION) -> UserCloud:
+    """A fresh account for ``owner``, set up as the user would (the bootstrap stack), and their cloud deployed in it
+    by the platform through the deployment role; the code and nested templates come from the platform's bucket."""
+    user = create_account(endpoint_url, region)
+    external_id = f"imegha-{uuid.uuid4()}"
+    bootstrap = deploy_stack(endpoint_url, user, BOOTSTRAP_TEMPLATE, BOOTSTRAP_STACK, {
+        "PlatformAccountId": platform.account_id,
+        "ExternalId": external_id,
+        "PlatformEventBusArn": platform_outputs.get("PlatformEventBusArn", ""),
+    }, region=region)
+    role_arn = bootstrap.outputs["DeploymentRoleArn"]
+    deployer = assume_deployment_role(endpoint_url, platform, role_arn, external_id, region)
+    stack = deploy_stack(endpoint_url, deployer, USER_CLOUD_TEMPLATE, USER_CLOUD_STACK,
+                         user_cloud_parameters(platform_outputs, bootstrap.outputs, owner),
+                         artifacts=platform, region=region)
+    return UserCloud(user, role_arn, external_id, stack)
+
+
+def user_cloud_parameters(platform_outputs: dict[str, str], bootstrap_outputs: dict[str, str],
+                          owner: str) -> dict[str, str]:
+    """What the platform gives a user's cloud (each passed only if the template declares it)."""
+    return {
+        "PlatformIssuer": platform_outputs.get("UserPoolIssuer", ""),
+        "PlatformAudience": platform_outputs.get("UserPoolClientId", ""),
+        "PlatformEventBusArn": platform_outputs.get("PlatformEventBusArn", ""),
+        "OwnerUserId": owner,
+        "PermissionsBoundaryArn": bootstrap_outputs.get("DeploymentBoundaryArn", ""),
+    }
+
+
+# --- The running cloud ------------------------------------------------------------------
+
+
+@dataclass
+class LocalState:
+    """What the state file says: how to reach the running cloud, and its platform."""
+
+    pid: int
+    region: str
+    aws_endpoint_url: str
+    gateway_url: str
+    log_path: str
+    platform_account_id: str
+    platform_credentials: dict[str, str]
+    outputs: dict[str, str] = field(default_factory=dict)
+    # The names imegha.endpoints.Endpoints reads.
+    platform_api_url: str | None = None
+    user_pool_id: str | None = None
+    user_pool_client_id: str | None = None
+
+    @property
+    def platform(self) -> Account:
+        return Account(self.platform_account_id, **self.platform_credentials)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        staging = path.with_suffix(".tmp")
+        staging.write_text(json.dumps(asdict(self), indent=2))
+        staging.chmod(0o600)  # it holds the platform's (local) credentials
+        staging.replace(path)
+
+
+def running_cloud(path: Path | None = None) -> LocalState | None:
+    """The running local cloud's state, or None if none runs (a state file whose process is gone counts as none)."""
+    path = path or state_path()
+    try:
+        document = json.loads(path.read_text())
+        os.kill(document["pid"], 0)
+    except (FileNotFoundError, ProcessLookupError, json.JSONDecodeError, KeyError):
+        return None
+    return LocalState(**{name: document.get(name) for name in LocalState.__dataclass_fields__})
+
+
+class LocalCloud:
+    """The embedded AWS, the Lambda runtime and the gateway, in this process.
+
+    ``start()`` binds the ports and creates the platform's account; ``deploy_platform()``
+    deploys ``template.yaml`` there; ``reset()`` forgets every account and
+    resource (moto's state is process-wide: one local cloud per process).
+    """
+
+    def __init__(self, port: int = DEFAULT_PORT, *, gateway_port: int | None = None, host: str = "127.0.0.1",
+                 region: str = REGION, home: Path | None = None, verbose: bool = False):
+        self.host, self.port, self.region, self.verbose = host, port, region, verbose
+        self.gateway_port = gateway_port if gateway_port is not None else (port + 1 if port else 0)
+        self.home = home or local_home()
+        self.log_path = self.home / "local-cloud.log"
+        self.platform: Account | None = None
+        self.platform_stack: DeployedStack | None = None
+        self._server = None
+        self._runtime = None
+        self._gateway = None
+
+    # Lifecycle --------------------------------------------------------------
+
+    def start(self) -> LocalCloud:
+        from imegha.local import shims
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server would log every request
+        shims.install()
+        self._server = _bind_moto(self.host, self.port)
+        self.port = self._server.port
+        try:
+            self._open()
+        except BaseException:
+            self._server.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self._close()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def reset(self) -> None:
+        """Forget every account and resource: a fresh cloud on the same ports, with a fresh runtime."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        from imegha.local import shims
+
+        self._close()
+        moto_api_backend.reset()
+        shims.forget_credentials()
+        self._open()
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def _open(self) -> None:
+        from imegha.local import shims
+        from imegha.local.gateway import LocalGateway, PortInUse
+        from imegha.local.runtime import LambdaRuntime
+
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._runtime = LambdaRuntime(self.endpoint_url, self.log_path, self.verbose)
+        try:
+            self._gateway = LocalGateway(self._runtime, self.host, self.gateway_port)
+        except PortInUse as error:
+            self._runtime.close()
+            raise LocalCloudError(f"the local gateway cannot listen: {error}") from None
+        self._gateway.start()
+        self.gateway_port = int(self._gateway.url.rsplit(":", 1)[1])
+        shims.activate(shims.Hooks(self.endpoint_url, self._runtime, self._gateway, self.home / "code"))
+        self.platform = create_account(self.endpoint_url, self.region, PLATFORM_ACCOUNT)
+        self.platform_stack = None
+
+    def _close(self) -> None:
+        from imegha.local import shims
+
+        shims.deactivate()
+        if self._gateway is not None:
+            self._gateway.stop()
+            self._gateway = None
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+
+    # What runs on it ----------------------------------------------------------
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return self._gateway.url
+
+    def client(self, service: str, account: Account | None = None):
+        """A client for the embedded AWS, as the platform (or ``account``)."""
+        return (account or self.platform).client(service, self.endpoint_url, self.region)
+
+    def deploy_platform(self, template: Path = PLATFORM_TEMPLATE, parameters: dict[str, str] | None = None,
+                        stack_name: str = PLATFORM_STACK) -> DeployedStack:
+        self.platform_stack = deploy_stack(self.endpoint_url, self.platform, template, stack_name, parameters,
+                                           region=self.region)
+        return self.platform_stack
+
+    def deploy(self, template: Path, stack_name: str, parameters: dict[str, str] | None = None,
+               account: Account | None = None) -> DeployedStack:
+        """Deploy any template, as the platform or as ``account``."""
+        return deploy_stack(self.endpoint_url, account or self.platform, template, stack_name, parameters,
+                            region=self.region)
+
+    def create_account(self) -> Account:
+        return create_account(self.endpoint_url, self.region)
+
+    def deploy_user_cloud(self, owner: str = "local-user") -> UserCloud:
+        if self.platform_stack is None:
+            raise LocalCloudError("deploy the platform first: a user's cloud trusts the platform's pool and bus")
+        return deploy_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, owner, self.region)
+
+    def state(self) -> LocalState:
+        outputs = self.platform_stack.outputs if self.platform_stack else {}
+        return LocalState(
+            pid=os.getpid(), region=self.region, aws_endpoint_url=self.endpoint_url, gateway_url=self.gateway_url,
+            log_path=str(self.log_path), platform_account_id=self.platform.account_id,
+            platform_credentials={"access_key_id": self.platform.access_key_id,
+                                  "secret_access_key": self.platform.secret_access_key},
+            outputs=outputs, platform_api_url=outputs.get("PlatformApiUrl"),
+            user_pool_id=outputs.get("UserPoolId"), user_pool_client_id=outputs.get("UserPoolClientId"),
+        )
+
+
+class _MotoServer:
+    """moto's threaded server, bound in the caller's thread so that a port in use is an error, not a hang.
+
+    (``ThreadedMotoServer`` binds inside its thread; when that fails, ``start()``
+    waits for ever for a server that will never be ready.)
+    """
+
+    def __init__(self, host: str, port: int):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        self._server = make_server(host, port, DomainDispatcherApplication(create_backend_app), threaded=True,
+                                   request_handler=MotoRequestHandler)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+
+def _bind_moto(host: str, port: int) -> _MotoServer:
+    try:
+        return _MotoServer(host, port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise LocalCloudError(
+                f"port {port} on {host} is already in use (another 'imegha local up'?): "
+                "stop what holds it, or choose another with --port") from None
+        raise

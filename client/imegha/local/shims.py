@@ -1,0 +1,1055 @@
+"""Where moto differs from AWS in ways iMegha depends on, each gap closed by one named shim.
+
+moto is an excellent model of AWS's APIs, but several behaviours that a real
+deployment relies on are stubbed, skipped or not modelled at all. Each function
+below named ``_<behaviour>`` restores one documented AWS behaviour, says why it
+is needed, and patches as little as it can. :func:`install` applies them once per
+process (moto's state is process-wide); :func:`activate` points them at the
+running local cloud (its Lambda runtime, gateway and endpoint).
+
+The tests (``tests/integration/local``) show each behaviour as AWS documents it,
+through the AWS APIs, never by calling a shim.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fnmatch
+import functools
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from imegha.local.runtime import FunctionSpec, LambdaRuntime
+
+PARTITION = "aws"
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+# Marks requests the local cloud makes on a service's behalf, so that the Lambda
+# log can say which service invoked a function (see ``_source_of``).
+SOURCE_USER_AGENT = "imegha-source"
+SESSION_SECONDS = 3600
+
+
+class LocalCloudUnsupported(Exception):
+    """A template or request asks for something the local cloud cannot do; the message says what and why."""
+
+
+@dataclass
+class Hooks:
+    """What the shims reach in the running local cloud."""
+
+    endpoint_url: str
+    runtime: LambdaRuntime
+    gateway: Any  # imegha.local.gateway.LocalGateway
+    code_cache: Path
+    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "imegha-async"))
+    # Each API stage's AWS invoke URL -> the local gateway's base URL for it.
+    api_urls: dict[str, str] = field(default_factory=dict)
+
+
+_hooks: Hooks | None = None
+_installed = False
+_install_lock = threading.Lock()
+
+
+def activate(hooks: Hooks) -> None:
+    global _hooks
+    _hooks = hooks
+
+
+def deactivate() -> None:
+    global _hooks
+    if _hooks is not None:
+        _hooks.executor.shutdown(wait=False, cancel_futures=True)
+    _hooks = None
+
+
+def active() -> Hooks:
+    if _hooks is None:
+        raise LocalCloudUnsupported("no local cloud is running in this process")
+    return _hooks
+
+
+def install() -> None:
+    """Apply every shim to moto, once per process."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        from moto.core.config import default_user_config
+
+        # Step Functions executes state machines for real (moto's interpreter from LocalStack).
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        for shim in (
+            _moto_lists_regions_once_per_service,
+            _lambda_runs_in_the_local_runtime,
+            _cloudformation_keeps_lambda_layers,
+            _ref_returns_what_aws_documents,
+            _eventbridge_delivers_to_lambda_sns_and_step_functions,
+            _nested_stack_outputs_resolve,
+            _assume_role_honours_trust_policies,
+            _step_functions_tasks_use_their_role,
+            _cognito_invokes_lambda_triggers,
+            _cloudformation_runs_the_sam_transform,
+            _cloudformation_reads_json_templates_as_json,
+            _cloudformation_rolls_back_failed_stacks,
+            _stack_outputs_name_the_local_gateway,
+        ):
+            shim()
+        from imegha.local import providers
+
+        providers.register()
+        _installed = True
+
+
+def _patch(owner: Any, name: str) -> Callable[[Callable], Callable]:
+    """Replace ``owner.name`` by the decorated function, which receives the original first.
+
+    The replacement acts only while a local cloud is active in the process, so
+    that moto used directly (``mock_aws`` in unit tests) keeps its own behaviour.
+    """
+
+    def decorate(replacement: Callable) -> Callable:
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        def patched(*args: Any, **kwargs: Any) -> Any:
+            if _hooks is None:
+                return original(*args, **kwargs)
+            return replacement(original, *args, **kwargs)
+
+        setattr(owner, name, patched)
+        return patched
+
+    return decorate
+
+
+def _moto_lists_regions_once_per_service() -> None:
+    """A service's regions are listed once per process, not once per account.
+
+    moto caches the list on each account's backend object, so each new account
+    pays again, some 0.1 s per service: a user's cloud touches a dozen services in
+    an account of its own. Not a behaviour AWS documents; deploying a user's cloud
+    in under three seconds depends on it.
+    """
+    from moto.core.base_backend import AccountSpecificBackend
+
+    per_account = AccountSpecificBackend._generate_regions.__wrapped__
+
+    @functools.cache
+    def regions(service_name: str) -> list[str]:
+        return per_account(None, service_name)
+
+    AccountSpecificBackend._generate_regions = lambda backend, service_name: regions(service_name)
+
+
+# --- Lambda ------------------------------------------------------------------
+
+_invocation_source: ContextVar[str] = ContextVar("invocation_source", default="lambda:Invoke")
+
+
+@contextlib.contextmanager
+def invoked_by(source: str) -> Iterator[None]:
+    """Label the Lambda invocations made in this block (for the invocation log)."""
+    token = _invocation_source.set(source)
+    try:
+        yield
+    finally:
+        _invocation_source.reset(token)
+
+
+def _lambda_runs_in_the_local_runtime() -> None:
+    """Lambda functions run their handler, in the local runtime, without Docker.
+
+    moto runs a function by starting a Docker container (or, with
+    ``use_docker: False``, returns a canned string without running anything). Here
+    a function is registered with :class:`LambdaRuntime` when it is created or
+    updated (its zip unpacked once per digest, its layers likewise), and every
+    invocation moto makes, whatever the caller (the Invoke API, SNS, SQS and
+    DynamoDB event source mappings, EventBridge, Step Functions, Cognito), runs
+    there. As in AWS, ``Event`` invocations return at once and run in the
+    background, and ``CreateFunction`` refuses a role that Lambda cannot assume.
+    """
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
+
+    @_patch(LambdaBackend, "create_function")
+    def create_function(original, backend, spec):
+        function = original(backend, spec)
+        if _trust_refusal(function.role, _Principal.service("lambda.amazonaws.com")):
+            backend.delete_function(function.function_name)
+            raise InvalidParameterValueException("The role defined for the function cannot be assumed by Lambda.")
+        _register(function)
+        return function
+
+    for method in ("update_configuration", "update_function_code"):
+        @_patch(LambdaFunction, method)
+        def updated(original, function, *args, **kwargs):
+            result = original(function, *args, **kwargs)
+            _register(function)
+            return result
+
+    @_patch(LambdaFunction, "invoke")
+    def invoke(original, function, body, request_headers, response_headers):
+        hooks = active()
+        event = json.loads(body) if body else {}
+        arn = _unqualified_arn(function)
+        source = _source_of(request_headers)
+        invocation_type = _header(request_headers, "X-Amz-Invocation-Type") or "RequestResponse"
+        if invocation_type == "DryRun":
+            return b""
+        if invocation_type == "Event":
+            hooks.executor.submit(hooks.runtime.invoke, arn, event, source=source)
+            return b""
+        result = hooks.runtime.invoke(arn, event, source=source)
+        if result.error:
+            response_headers["x-amz-function-error"] = result.error
+        return json.dumps(result.payload).encode()
+
+    # The in-process callers, so that the invocation log names them.
+    for method, source in (("send_sqs_batch", "sqs"), ("send_sns_message", "sns"),
+                           ("send_dynamodb_items", "dynamodb"), ("send_kinesis_message", "kinesis")):
+        @_patch(LambdaBackend, method)
+        def labelled(original, *args, _source=source, **kwargs):
+            with invoked_by(_source):
+                return original(*args, **kwargs)
+
+
+def _register(function) -> None:
+    from moto.awslambda.utils import get_backend
+
+    if function.package_type != "Zip":
+        raise LocalCloudUnsupported(f"function {function.function_name}: the local cloud runs zip packages only")
+    if not function.code_bytes:
+        raise LocalCloudUnsupported(f"function {function.function_name}: its code could not be read from S3")
+    backend = get_backend(function.account_id, function.region)
+    layer_dirs: list[Path] = []
+    for layer in function.layers:
+        version = backend.layers_versions_by_arn(layer["Arn"])
+        root = _unpacked(version.code_bytes)
+        # Lambda puts /opt/python and its site-packages on sys.path.
+        layer_dirs += [path for path in (root / "python", root / "python/lib/python3.12/site-packages") if path.is_dir()]
+    active().runtime.register(FunctionSpec(
+        arn=_unqualified_arn(function),
+        name=function.function_name,
+        account_id=function.account_id,
+        region=function.region,
+        code_dir=_unpacked(function.code_bytes),
+        handler=function.handler,
+        environment={name: str(value) for name, value in function.environment_vars.items()},
+        layer_dirs=tuple(layer_dirs),
+        timeout_s=int(function.timeout),
+        memory_mb=int(function.memory_size),
+        credentials=functools.partial(
+            service_credentials, function.role, "lambda.amazonaws.com", function.function_name
+        ),
+    ))
+
+
+def _unqualified_arn(function) -> str:
+    return f"arn:{PARTITION}:lambda:{function.region}:{function.account_id}:function:{function.function_name}"
+
+
+def _unpacked(code: bytes) -> Path:
+    """The directory a code zip unpacks to, unpacked once per content (concurrent callers race safely)."""
+    cache = active().code_cache
+    target = cache / hashlib.sha256(code).hexdigest()
+    if not target.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=cache, prefix=".unpacking-"))
+        with zipfile.ZipFile(io.BytesIO(code)) as archive:
+            archive.extractall(staging)
+        try:
+            os.rename(staging, target)
+        except OSError:  # another thread got there first
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for candidate in (name, name.lower()):
+        if candidate in headers:
+            return headers[candidate]
+    return None
+
+
+def _source_of(request_headers: Any) -> str:
+    agent = _header(request_headers, "User-Agent") or ""
+    marker = re.search(rf"{SOURCE_USER_AGENT}/(\S+)", agent)
+    return marker.group(1) if marker else _invocation_source.get()
+
+
+def _cloudformation_keeps_lambda_layers() -> None:
+    """CloudFormation gives a function its ``Layers``, and a layer version its ``LayerName``.
+
+    moto's CloudFormation model of ``AWS::Lambda::Function`` passes only a few
+    properties on to CreateFunction and drops ``Layers`` (and ``Architectures``),
+    so a function deployed from a template would run without its layers; its
+    ``AWS::Lambda::LayerVersion`` ignores ``LayerName``.
+    """
+    from moto.awslambda.models import LambdaFunction, LayerVersion
+
+    @_patch(LambdaFunction, "create_from_cloudformation_json")
+    def create_function(original, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        function = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        properties = cloudformation_json["Properties"]
+        if properties.get("Layers") or properties.get("Architectures"):
+            function.layers = function._get_layers_data(properties.get("Layers", []))
+            function.architectures = properties.get("Architectures", function.architectures)
+            _register(function)
+        return function
+
+    @_patch(LayerVersion, "create_from_cloudformation_json")
+    def create_layer(original, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        name = cloudformation_json["Properties"].get("LayerName", resource_name)
+        return original(name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+def _ref_returns_what_aws_documents() -> None:
+    """``Ref`` of a layer version is its ARN, and of an event bus its name.
+
+    moto's models of these two types have no physical id, so ``Ref`` returns the
+    model object itself and whatever uses it (a function's ``Layers``, a rule's
+    ``EventBusName``) fails or receives nonsense.
+    """
+    from moto.awslambda.models import LayerVersion
+    from moto.events.models import EventBus
+
+    LayerVersion.physical_resource_id = property(lambda layer: layer.arn)
+    EventBus.physical_resource_id = property(lambda bus: bus.name)
+
+
+# --- EventBridge -------------------------------------------------------------
+
+
+def _eventbridge_delivers_to_lambda_sns_and_step_functions() -> None:
+    """A rule's Lambda, SNS and Step Functions targets receive the events it matches.
+
+    moto delivers matched events to log groups, archives, SQS queues and other
+    buses only, and raises NotImplementedError (failing PutEvents) for any other
+    target. As in AWS: a Lambda target is invoked asynchronously with the event,
+    an SNS target gets it as the message, a state machine target starts an
+    execution with it as input; ``Input``, ``InputPath`` and ``InputTransformer``
+    shape what is delivered, and ``time`` is an ISO 8601 timestamp.
+    """
+    from moto.events.models import EventTemplateParser, Rule
+
+    deliverers = {"lambda": _deliver_to_lambda, "sns": _deliver_to_sns, "states": _deliver_to_state_machine}
+
+    @_patch(Rule, "send_to_targets")
+    def send_to_targets(original, rule, event, transform_input=True):
+        ours = [target for target in rule.targets if target["Arn"].split(":")[2] in deliverers]
+        if len(ours) < len(rule.targets):
+            others = _copy_with_targets(rule, [target for target in rule.targets if target not in ours])
+            original(others, event, transform_input)
+        if not ours or not rule.event_pattern.matches_event(event):
+            return
+        delivered = {key: value for key, value in event.items() if key != "ingestion-time"}
+        if isinstance(delivered.get("time"), int | float):
+            delivered["time"] = dt.datetime.fromtimestamp(delivered["time"], dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for target in ours:
+            payload = _target_input(target, delivered, EventTemplateParser)
+            deliverers[target["Arn"].split(":")[2]](target["Arn"], payload)
+
+
+def _copy_with_targets(rule, targets: list[dict]):
+    import copy
+
+    view = copy.copy(rule)
+    view.targets = targets
+    return view
+
+
+def _target_input(target: dict, event: dict, template_parser) -> Any:
+    if "Input" in target:
+        return json.loads(target["Input"])
+    if "InputPath" in target:
+        value: Any = event
+        for part in target["InputPath"].removeprefix("$").strip(".").split("."):
+            value = value.get(part) if part and isinstance(value, dict) else value
+        return value
+    if "InputTransformer" in target:
+        transformer = target["InputTransformer"]
+        return template_parser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=event,
+        )
+    return event
+
+
+def _deliver_to_lambda(arn: str, payload: Any) -> None:
+    from moto.awslambda.utils import get_backend
+
+    _, _, _, region, account, *_ = arn.split(":")
+    with invoked_by("events"):
+        get_backend(account, region).invoke(
+            function_name=arn, qualifier=None, body=json.dumps(payload),
+            headers={"X-Amz-Invocation-Type": "Event"}, response_headers={},
+        )
+
+
+def _deliver_to_sns(arn: str, payload: Any) -> None:
+    from moto.sns.models import sns_backends
+
+    _, _, _, region, account, *_ = arn.split(":")
+    message = payload if isinstance(payload, str) else json.dumps(payload)
+    active().executor.submit(sns_backends[account][region].publish, message=message, arn=arn)
+
+
+def _deliver_to_state_machine(arn: str, payload: Any) -> None:
+    import uuid
+
+    from moto.stepfunctions.responses import get_backend
+
+    _, _, _, region, account, *_ = arn.split(":")
+    get_backend(account, region).start_execution(arn, name=str(uuid.uuid4()), execution_input=json.dumps(payload))
+
+
+# --- CloudFormation ----------------------------------------------------------
+
+
+def _nested_stack_outputs_resolve() -> None:
+    """``Fn::GetAtt NestedStack.Outputs.Name`` is the nested stack's output, and a failed nested stack fails its parent.
+
+    moto's ``AWS::CloudFormation::Stack`` accepts every attribute but resolves
+    none (GetAtt logs a warning and yields nothing, so the property that used it
+    silently disappears), and creates a nested stack whatever becomes of it.
+    """
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import Stack
+
+    def get_cfn_attribute(stack: Stack, attribute: str) -> Any:
+        name = attribute.removeprefix("Outputs.")
+        for output in stack.outputs or []:
+            if attribute.startswith("Outputs.") and output["OutputKey"] == name:
+                return output["OutputValue"]
+        raise ValidationError(message=f"Template error: stack {stack.name} has no attribute {attribute}")
+
+    Stack.get_cfn_attribute = get_cfn_attribute
+
+    @_patch(Stack, "create_from_cloudformation_json")
+    def create_nested(original, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        stack = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        if stack.status != "CREATE_COMPLETE":
+            raise ValidationError(message=f"Embedded stack {stack.stack_id} was not successfully created: "
+                                          f"{getattr(stack, 'stack_status_reason', None) or stack.status}")
+        return stack
+
+
+def _cloudformation_runs_the_sam_transform() -> None:
+    """CloudFormation expands ``Transform: AWS::Serverless-2016-10-31`` and refuses what it cannot create.
+
+    In AWS the SAM transform runs inside CloudFormation, on every stack and nested
+    stack; moto ignores ``Transform`` and would create nothing from a SAM template.
+    Here CreateStack, UpdateStack and CreateChangeSet run aws-sam-translator
+    first. moto also skips, with a mere warning, every resource type it has no
+    model for, so a template would deploy with pieces silently missing: such a
+    template is refused instead, naming each resource and its type.
+    """
+    from moto.cloudformation.models import CloudFormationBackend
+
+    @_patch(CloudFormationBackend, "create_stack")
+    def create_stack(original, backend, name, template, parameters, *args, **kwargs):
+        return original(backend, name, _expanded(template, parameters, backend.region_name), parameters, *args, **kwargs)
+
+    @_patch(CloudFormationBackend, "update_stack")
+    def update_stack(original, backend, name, template, role_arn, parameters, tags):
+        values = {p["ParameterKey"]: p.get("ParameterValue") for p in parameters or [] if "ParameterValue" in p}
+        return original(backend, name, _expanded(template, values, backend.region_name), role_arn, parameters, tags)
+
+    @_patch(CloudFormationBackend, "create_change_set")
+    def create_change_set(original, backend, stack_name, change_set_name, template, parameters, *args, **kwargs):
+        return original(backend, stack_name, change_set_name,
+                        _expanded(template, parameters, backend.region_name), parameters, *args, **kwargs)
+
+
+def _expanded(template: str | None, parameters: dict | None, region: str) -> str | None:
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import Stack
+
+    if not template:
+        return template
+    document = Stack.parse_template(template)
+    transforms = document.get("Transform") or []
+    transforms = [transforms] if isinstance(transforms, str) else transforms
+    if not transforms and not _unsupported_types(document):
+        return template
+    unknown = [name for name in transforms if name != SAM_TRANSFORM]
+    if unknown:
+        raise ValidationError(message=f"Transform {', '.join(unknown)} is not supported by the local cloud")
+    if transforms:
+        document = _sam_translate_cached(document, parameters or {}, region)
+    unsupported = _unsupported_types(document)
+    if unsupported:
+        raise ValidationError(message="The local cloud cannot create " + "; ".join(
+            f"{logical_id} ({kind}): neither moto nor imegha.local.providers models this type"
+            for logical_id, kind in unsupported))
+    return json.dumps(document)
+
+
+def _unsupported_types(document: dict) -> list[tuple[str, str]]:
+    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+
+    models = get_model_map()
+    return [
+        (logical_id, resource.get("Type"))
+        for logical_id, resource in (document.get("Resources") or {}).items()
+        if resource.get("Type") not in models and resource.get("Type") not in NULL_MODELS
+        and not str(resource.get("Type")).startswith("Custom::")
+    ]
+
+
+def _sam_translate(document: dict, parameters: dict, region: str) -> dict:
+    import boto3
+    from moto.cloudformation.exceptions import ValidationError
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+    from samtranslator.utils.py27hash_fix import to_py27_compatible_template, undo_mark_unicode_str_in_template
+
+    values = {key: value for key, value in parameters.items() if value is not None}
+    to_py27_compatible_template(document, values)
+    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=region))
+    try:
+        translated = translator.translate(document, parameter_values=values, get_managed_policy_map=_aws_managed_policies)
+    except InvalidDocumentException as error:
+        raise ValidationError(message=f"Transform {SAM_TRANSFORM} failed with: {error.message}") from None
+    finally:
+        translator.metrics.metrics_cache.clear()  # nothing to publish them to
+    return undo_mark_unicode_str_in_template(translated)
+
+
+def _sam_translate_cached(document: dict, parameters: dict, region: str) -> dict:
+    """The SAM transform's output, remembered on disk: the same template, parameters, region and translator
+    version always translate alike, and importing the translator alone costs a second at start."""
+    from importlib.metadata import version
+
+    values = {key: value for key, value in parameters.items() if value is not None}
+    key = hashlib.sha256(json.dumps([document, values, region, version("aws-sam-translator")],
+                                    sort_keys=True).encode()).hexdigest()
+    cached = active().code_cache.parent / "transforms" / f"{key}.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
+    translated = _sam_translate(document, parameters, region)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    staging = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+    staging.write_text(json.dumps(translated))
+    staging.replace(cached)
+    return translated
+
+
+@functools.cache
+def _aws_managed_policies() -> dict[str, str]:
+    """AWS managed policy name -> ARN, for templates naming a policy by name (as SAM allows)."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return {
+        name: f"arn:{PARTITION}:iam::aws:policy{policy.get('Path', '/')}{name}"
+        for name, policy in json.loads(aws_managed_policies_data).items()
+    }
+
+
+def _cloudformation_reads_json_templates_as_json() -> None:
+    """A JSON template is parsed as JSON.
+
+    moto parses every template with PyYAML's pure-Python loader first (JSON is
+    YAML), which takes a tenth of a second for a 50 KB template, on every
+    CreateStack, nested stack and ``has_template`` check. Not a behaviour AWS
+    documents; the local cloud's start and each test module's fresh cloud
+    depend on it being quick.
+    """
+    from moto.cloudformation.models import Stack
+
+    yaml_first = Stack.parse_template
+
+    def parse_template(template: str) -> dict:
+        if isinstance(template, str) and template.lstrip().startswith("{"):
+            with contextlib.suppress(json.JSONDecodeError):
+                return json.loads(template)
+        return yaml_first(template)
+
+    Stack.parse_template = staticmethod(parse_template)
+
+
+def _cloudformation_rolls_back_failed_stacks() -> None:
+    """A stack whose resource fails to create is rolled back and says why.
+
+    In AWS, CreateStack returns at once; a resource that fails is ``CREATE_FAILED``
+    with its reason, the resources made so far are deleted and the stack ends in
+    ``ROLLBACK_COMPLETE``. moto creates resources inside the CreateStack call and
+    lets an exception escape as an internal error, leaving the half-built stack in
+    ``CREATE_IN_PROGRESS`` for ever.
+    """
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import Event, Stack
+
+    @_patch(parsing, "parse_and_create_resource")
+    def create_resource(original, logical_id, resource_json, *args, **kwargs):
+        try:
+            return original(logical_id, resource_json, *args, **kwargs)
+        except Exception as error:
+            error.__dict__.setdefault("failed_resources", []).append((logical_id, resource_json.get("Type")))
+            raise
+
+    @_patch(Stack, "create_resources")
+    def create_resources(original, stack):
+        try:
+            original(stack)
+        except Exception as error:  # noqa: BLE001 - any failure is the resource's, reported as CloudFormation does
+            logical_id, kind = (getattr(error, "failed_resources", None) or [(stack.name, "AWS::CloudFormation::Stack")])[-1]
+            reason = str(getattr(error, "message", "") or error) or type(error).__name__
+            stack.events.append(Event(stack.stack_id, stack.name, logical_id, "", kind, "CREATE_FAILED", reason, None))
+            stack.status = "ROLLBACK_IN_PROGRESS"
+            stack.stack_status_reason = f"The following resource(s) failed to create: [{logical_id}]. {reason}"
+            try:
+                stack.resource_map.delete()
+                stack.status, cleanup = "ROLLBACK_COMPLETE", None
+            except Exception as failure:  # noqa: BLE001 - what could not be deleted stays, as in AWS
+                stack.status, cleanup = "ROLLBACK_FAILED", f"could not delete everything: {failure}"
+            stack._add_stack_event(stack.status, resource_status_reason=cleanup)
+
+
+def _stack_outputs_name_the_local_gateway() -> None:
+    """Stack outputs that give an API's ``execute-api`` URL give the local gateway's URL for it.
+
+    Templates build their API's URL from the API id and the region
+    (``https://${Api}.execute-api.${AWS::Region}.amazonaws.com/${Stage}``); no DNS
+    resolves that name locally, so whoever reads the outputs (the CLI, the deploy
+    state machine) gets the address where the local gateway serves that stage.
+    """
+    from moto.cloudformation.models import Stack
+
+    original = Stack.outputs.fget
+
+    def outputs(stack: Stack) -> list[dict] | None:
+        listed = original(stack)
+        if not listed or _hooks is None:
+            return listed
+        return [{**output, "OutputValue": local_url(str(output["OutputValue"]))} for output in listed]
+
+    Stack.outputs = property(outputs)
+
+
+def local_url(value: str) -> str:
+    """``value`` with each AWS invoke URL of a locally served API replaced by the local gateway's."""
+    for aws_url, local in sorted(active().api_urls.items(), key=lambda item: -len(item[0])):
+        value = value.replace(aws_url, local)
+    return value
+
+
+# --- IAM and STS ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Principal:
+    """Who asks to assume a role: an AWS identity (account and ARN) or a service."""
+
+    account: str | None = None
+    arn: str | None = None
+    role_arn: str | None = None  # for an assumed-role session: the role behind it
+    service_name: str | None = None
+
+    @classmethod
+    def service(cls, name: str) -> _Principal:
+        return cls(service_name=name)
+
+    @property
+    def described(self) -> str:
+        return self.arn or self.service_name or "anonymous"
+
+
+def _assume_role_honours_trust_policies() -> None:
+    """AssumeRole is allowed only by the role's trust policy, ``sts:ExternalId`` conditions included.
+
+    moto lets any caller assume any role, even one that does not exist, so the
+    confused-deputy defence of cross-account deployment (the role trusts the
+    platform account only with ``sts:ExternalId = imegha-{uuid}``) would pass with
+    a wrong or missing ExternalId. Here the role must exist and an ``Allow``
+    statement for ``sts:AssumeRole`` must name the caller (its account, user, role
+    or ``*``) with every condition met, and no ``Deny`` may match; otherwise the
+    call fails with ``AccessDenied``, as in AWS. Conditions on keys or with
+    operators it does not know count as unmet: the local cloud refuses rather
+    than guesses.
+    """
+    from moto.sts.exceptions import STSClientError
+    from moto.sts.responses import TokenResponse
+
+    @_patch(TokenResponse, "assume_role")
+    def assume_role(original, response):
+        role_arn = response._get_param("RoleArn")
+        caller = _caller(response.get_access_key())
+        refusal = _trust_refusal(role_arn, caller, response._get_param("ExternalId"))
+        if refusal:
+            raise STSClientError(
+                "AccessDenied",
+                f"User: {caller.described} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+                f" ({refusal})",
+            )
+        return original(response)
+
+
+def _caller(access_key: str) -> _Principal:
+    from moto.iam.models import get_account_id_from, iam_backends
+    from moto.sts.models import sts_backends
+
+    account = get_account_id_from(access_key)
+    session = sts_backends[account][PARTITION].get_assumed_role_from_access_key(access_key)
+    if session:
+        return _Principal(account, session.arn, session.role_arn)
+    user = iam_backends[account][PARTITION].get_user_from_access_key_id(access_key)
+    return _Principal(account, user.arn if user else f"arn:{PARTITION}:iam::{account}:root")
+
+
+def _trust_refusal(role_arn: str, principal: _Principal, external_id: str | None = None) -> str | None:
+    """Why the role's trust policy refuses ``principal``, or None when it allows it."""
+    from moto.iam.models import iam_backends
+
+    match = re.fullmatch(rf"arn:{PARTITION}:iam::(\d{{12}}):role/.+", role_arn or "")
+    if not match:
+        return f"{role_arn!r} is not a role ARN"
+    try:
+        role = iam_backends[match.group(1)][PARTITION].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - moto raises its own NotFound types
+        return "the role does not exist"
+    policy = role.assume_role_policy_document
+    document = json.loads(policy) if isinstance(policy, str) else policy
+    statements = document.get("Statement", [])
+    context = {
+        "sts:externalid": external_id,
+        "aws:principalaccount": principal.account,
+        "aws:principalarn": principal.arn,
+    }
+    refusal = "no statement of the trust policy allows the caller"
+    allowed = False
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not _matches_action(statement.get("Action"), "sts:AssumeRole"):
+            continue
+        if "NotPrincipal" in statement or not _names_principal(statement.get("Principal"), principal):
+            continue
+        unmet = _unmet_condition(statement.get("Condition") or {}, context)
+        if unmet:
+            refusal = unmet
+            continue
+        if statement.get("Effect") == "Deny":
+            return "an explicit Deny in the trust policy"
+        allowed = True
+    return None if allowed else refusal
+
+
+def _matches_action(actions: Any, action: str) -> bool:
+    actions = [actions] if isinstance(actions, str) else actions or []
+    return any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in actions)
+
+
+def _names_principal(principals: Any, principal: _Principal) -> bool:
+    if principals == "*":
+        return True
+    for kind, values in (principals or {}).items():
+        for value in [values] if isinstance(values, str) else values:
+            if kind == "Service" and value == principal.service_name:
+                return True
+            if kind == "AWS" and principal.account and _names_aws_identity(value, principal):
+                return True
+    return False
+
+
+def _names_aws_identity(value: str, principal: _Principal) -> bool:
+    if value == "*":
+        return True
+    if value in (principal.account, f"arn:{PARTITION}:iam::{principal.account}:root"):
+        return True
+    return value in (principal.arn, principal.role_arn)
+
+
+_STRING_OPERATORS: dict[str, Callable[[str, str], bool]] = {
+    "StringEquals": lambda actual, expected: actual == expected,
+    "StringNotEquals": lambda actual, expected: actual != expected,
+    "StringEqualsIgnoreCase": lambda actual, expected: actual.lower() == expected.lower(),
+    "StringLike": lambda actual, expected: fnmatch.fnmatchcase(actual, expected),
+    "StringNotLike": lambda actual, expected: not fnmatch.fnmatchcase(actual, expected),
+}
+
+
+def _unmet_condition(conditions: dict, context: dict[str, str | None]) -> str | None:
+    """The first condition of a statement that does not hold, described; None when all hold."""
+    for operator, tests in conditions.items():
+        base = operator.removesuffix("IfExists")
+        if base not in _STRING_OPERATORS:
+            return f"condition operator {operator} is not evaluated by the local cloud"
+        for key, expected in tests.items():
+            if key.lower() not in context:
+                return f"condition key {key} is not evaluated by the local cloud"
+            actual = context[key.lower()]
+            if actual is None:
+                if operator.endswith("IfExists") or base.startswith("StringNot"):
+                    continue
+                return f"the request has no {key}"
+            expected_values = [expected] if isinstance(expected, str) else expected
+            negated = base.startswith("StringNot")
+            check = _STRING_OPERATORS[base]
+            holds = all(check(actual, value) for value in expected_values) if negated else any(
+                check(actual, value) for value in expected_values)
+            if not holds:
+                return f"{key} does not satisfy {operator}"
+    return None
+
+
+_credentials_cache: dict[tuple[str, str], dict[str, str]] = {}
+_credentials_lock = threading.Lock()
+
+
+def service_credentials(role_arn: str, service: str, session_name: str) -> dict[str, str]:
+    """Credentials of ``role_arn`` as ``service`` assumes it for its work (a function's, a state machine's).
+
+    The role's trust policy must allow the service, as AWS checks; sessions are
+    reused until a quarter of an hour before they lapse.
+    """
+    from moto.sts.models import sts_backends
+
+    key = (role_arn, service)
+    with _credentials_lock:
+        cached = _credentials_cache.get(key)
+        if cached and dt.datetime.fromisoformat(cached["AWS_CREDENTIAL_EXPIRATION"]) > _now() + dt.timedelta(minutes=15):
+            return cached
+    refusal = _trust_refusal(role_arn, _Principal.service(service))
+    if refusal:
+        raise PermissionError(f"{service} cannot assume {role_arn}: {refusal}")
+    account = role_arn.split(":")[4]
+    session = sts_backends[account][PARTITION].assume_role(
+        region_name="us-east-1", role_session_name=session_name[:64], role_arn=role_arn,
+        policy=None, duration=SESSION_SECONDS, external_id=None,
+    )
+    credentials = {
+        "AWS_ACCESS_KEY_ID": session.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": session.secret_access_key,
+        "AWS_SESSION_TOKEN": session.session_token,
+        "AWS_CREDENTIAL_EXPIRATION": session.expiration.replace(tzinfo=dt.UTC).isoformat(),
+    }
+    with _credentials_lock:
+        _credentials_cache[key] = credentials
+    return credentials
+
+
+def forget_credentials() -> None:
+    """Drop cached sessions (after moto's state is reset, they name nothing)."""
+    with _credentials_lock:
+        _credentials_cache.clear()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- Step Functions ------------------------------------------------------------
+
+
+def _step_functions_tasks_use_their_role() -> None:
+    """A state machine's tasks call AWS as its execution role, in its account, or as the task's ``Credentials`` role.
+
+    moto's interpreter makes every task's AWS call with the fixed keys
+    ``ak``/``sk`` against ``localhost:$MOTO_PORT``: the calls land in moto's default
+    account whatever account the state machine lives in, and a task's
+    ``Credentials.RoleArn`` (cross-account tasks) is ignored. Here a task runs with
+    the execution role's session, which ``states.amazonaws.com`` must be trusted
+    to assume; with ``Credentials``, that session then assumes the named role
+    through STS, so the target role's trust policy decides, as in AWS.
+    """
+    import importlib
+    import pkgutil
+
+    import moto.stepfunctions.parser as parser
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials import StateCredentials
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    @dataclass
+    class TaskCredentials(StateCredentials):
+        execution_role_arn: str = ""
+
+    @_patch(StateTask, "_eval_state_credentials")
+    def eval_state_credentials(original, task, env):
+        credentials = original(task, env)
+        return TaskCredentials(role_arn=credentials.role_arn, execution_role_arn=env.aws_execution_details.role_arn)
+
+    # The interpreter's modules import the client factory by name: replace it in each.
+    for module_info in pkgutil.walk_packages(parser.__path__, parser.__name__ + "."):
+        if module_info.name.startswith(f"{parser.__name__}.asl.component"):
+            importlib.import_module(module_info.name)
+    global _moto_task_client
+    _moto_task_client = boto_client.boto_client_for
+    for module in list(_modules_under(parser.__name__)):
+        if getattr(module, "boto_client_for", None) is _moto_task_client:
+            module.boto_client_for = _task_client
+
+
+def _modules_under(prefix: str):
+    import sys
+
+    return (module for name, module in list(sys.modules.items()) if name.startswith(prefix) and module)
+
+
+_moto_task_client: Callable | None = None
+_task_sessions: dict[str, Any] = {}
+_task_lock = threading.Lock()
+
+
+def _task_client(region: str, service: str, state_credentials: Any = None):
+    import boto3
+    from botocore.config import Config
+
+    if _hooks is None:
+        return _moto_task_client(region=region, service=service, state_credentials=state_credentials)
+    hooks = _hooks
+    role_arn = getattr(state_credentials, "role_arn", None)
+    execution_role = getattr(state_credentials, "execution_role_arn", None) or role_arn
+    if not execution_role:
+        raise PermissionError("the state machine has no execution role")
+    credentials = service_credentials(execution_role, "states.amazonaws.com", "states-task")
+    config = Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1},
+                    user_agent_extra=f"{SOURCE_USER_AGENT}/states")
+    with _task_lock:
+        session = _task_sessions.setdefault("session", boto3.Session())
+    if role_arn and role_arn != execution_role:
+        sts = session.client("sts", region_name=region, endpoint_url=hooks.endpoint_url, config=config,
+                             **_client_keys(credentials))
+        assumed = sts.assume_role(RoleArn=role_arn, RoleSessionName="states-task", DurationSeconds=SESSION_SECONDS)
+        credentials = {
+            "AWS_ACCESS_KEY_ID": assumed["Credentials"]["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": assumed["Credentials"]["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": assumed["Credentials"]["SessionToken"],
+        }
+    return session.client(service, region_name=region, endpoint_url=hooks.endpoint_url, config=config,
+                          **_client_keys(credentials))
+
+
+def _client_keys(credentials: dict[str, str]) -> dict[str, str]:
+    return {
+        "aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"],
+        "aws_session_token": credentials["AWS_SESSION_TOKEN"],
+    }
+
+
+# --- Cognito -------------------------------------------------------------------
+
+
+def _cognito_invokes_lambda_triggers() -> None:
+    """A user pool's PreSignUp and PostConfirmation triggers run, and a failing trigger fails the call.
+
+    moto stores a pool's ``LambdaConfig`` but never invokes it. As in AWS:
+    SignUp and AdminCreateUser invoke PreSignUp, and if it raises, the call fails
+    with ``UserLambdaValidationException: PreSignUp failed with error <message>.``
+    and no user is created; its ``autoConfirmUser``/``autoVerifyEmail`` answers are
+    honoured. ConfirmSignUp, AdminConfirmSignUp and ConfirmForgotPassword invoke
+    PostConfirmation (the user stays confirmed if it fails, as in AWS, but the
+    caller gets the error).
+    """
+    from moto.cognitoidp.models import CognitoIdpBackend, UserStatus
+
+    @_patch(CognitoIdpBackend, "sign_up")
+    def sign_up(original, backend, client_id, username, password, attributes):
+        user, details = original(backend, client_id, username, password, attributes)
+        _pre_sign_up(backend, _pool_of_client(backend, client_id), user, "PreSignUp_SignUp", client_id, UserStatus)
+        return user, details
+
+    @_patch(CognitoIdpBackend, "admin_create_user")
+    def admin_create_user(original, backend, user_pool_id, *args, **kwargs):
+        user = original(backend, user_pool_id, *args, **kwargs)
+        pool = backend.describe_user_pool(user_pool_id)
+        _pre_sign_up(backend, pool, user, "PreSignUp_AdminCreateUser", None, UserStatus)
+        return user
+
+    @_patch(CognitoIdpBackend, "confirm_sign_up")
+    def confirm_sign_up(original, backend, client_id, username):
+        result = original(backend, client_id, username)
+        pool = _pool_of_client(backend, client_id)
+        _post_confirmation(pool, pool._get_user(username), "PostConfirmation_ConfirmSignUp", client_id)
+        return result
+
+    @_patch(CognitoIdpBackend, "admin_confirm_sign_up")
+    def admin_confirm_sign_up(original, backend, user_pool_id, username):
+        result = original(backend, user_pool_id, username)
+        pool = backend.describe_user_pool(user_pool_id)
+        _post_confirmation(pool, pool._get_user(username), "PostConfirmation_ConfirmSignUp", None)
+        return result
+
+    @_patch(CognitoIdpBackend, "confirm_forgot_password")
+    def confirm_forgot_password(original, backend, client_id, username, *args, **kwargs):
+        result = original(backend, client_id, username, *args, **kwargs)
+        pool = _pool_of_client(backend, client_id)
+        _post_confirmation(pool, pool._get_user(username), "PostConfirmation_ConfirmForgotPassword", client_id)
+        return result
+
+
+def _pool_of_client(backend, client_id: str):
+    return next(pool for pool in backend.user_pools.values() if client_id in pool.clients)
+
+
+def _pre_sign_up(backend, pool, user, trigger_source: str, client_id: str | None, statuses) -> None:
+    try:
+        response = _run_trigger(pool, "PreSignUp", trigger_source, user, client_id,
+                                # What the caller supplied: the sub does not exist yet in AWS at this point.
+                                {"userAttributes": {name: value for name, value in user.attribute_lookup.items()
+                                                    if name != "sub"}, "validationData": None},
+                                {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})
+    except Exception:
+        pool.users.pop(user.username, None)
+        raise
+    if response.get("autoConfirmUser"):
+        user.status = statuses.CONFIRMED
+    for attribute in ("email", "phone_number"):
+        if response.get(f"autoVerify{'Email' if attribute == 'email' else 'Phone'}"):
+            user.update_attributes([{"Name": f"{attribute}_verified", "Value": "true"}])
+
+
+def _post_confirmation(pool, user, trigger_source: str, client_id: str | None) -> None:
+    attributes = {**user.attribute_lookup, "cognito:user_status": "CONFIRMED"}
+    _run_trigger(pool, "PostConfirmation", trigger_source, user, client_id, {"userAttributes": attributes}, {})
+
+
+def _run_trigger(pool, trigger: str, trigger_source: str, user, client_id: str | None,
+                 request: dict, response: dict) -> dict:
+    from moto.awslambda.utils import get_backend
+    from moto.core.exceptions import JsonRESTError
+
+    arn = (pool.extended_config.get("LambdaConfig") or {}).get(trigger)
+    if not arn:
+        return response
+    event = {
+        "version": "1",
+        "region": pool.region,
+        "userPoolId": pool.id,
+        "userName": user.username,
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown",
+                          "clientId": client_id or "CLIENT_ID_NOT_APPLICABLE"},
+        "triggerSource": trigger_source,
+        "request": request,
+        "response": response,
+    }
+    _, _, _, region, account, *_ = arn.split(":")
+    headers: dict[str, str] = {}
+    with invoked_by("cognito-idp"):
+        payload = get_backend(account, region).invoke(
+            function_name=arn, qualifier=None, body=json.dumps(event), headers={}, response_headers=headers,
+        )
+    result = json.loads(payload) if payload else {}
+    if "x-amz-function-error" in headers:
+        message = result.get("errorMessage", "") if isinstance(result, dict) else str(result)
+        raise JsonRESTError("UserLambdaValidationException", f"{trigger} failed with error {message}.")
+    return (result or {}).get("response") or {}
