@@ -1,0 +1,107 @@
+"""The local cloud's part of ``make demo``: the platform deployed from ``template.yaml`` on this machine, and a
+request followed through the gateway, an EventBridge rule and a state machine."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from botocore import UNSIGNED
+from botocore.config import Config
+
+from imegha.local.cloud import LocalCloud
+
+DEMO_EMAIL = "asha@example.org"
+DEMO_IMTAG = "DrAsha"
+DEMO_PASSWORD = "correct horse battery staple"
+
+
+def run_local_demo(say: Callable[[str], None] = print) -> None:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="imegha-demo-") as home, \
+            LocalCloud(0, home=Path(home)) as cloud:
+        platform = cloud.deploy_platform()
+        api = platform.outputs["PlatformApiUrl"]
+        say(f"The local cloud is up in {time.perf_counter() - started:.1f} s: an embedded AWS at {cloud.endpoint_url},")
+        say(f"the platform deployed into account {cloud.platform.account_id} from template.yaml, its API at {api}.")
+
+        status, body = _request("GET", f"{api}/health")
+        say(f"\nGET /health through the local gateway, no token: {status} {body}")
+        status, body = _request("GET", f"{api}/me")
+        say(f"GET /me without a token: {status} {body} (the Cognito authorizer refused it; no Lambda ran)")
+
+        token = _sign_up_and_in(cloud, platform.outputs["UserPoolClientId"], platform.outputs["UserPoolId"])
+        say(f"\n{DEMO_EMAIL} signed up as {DEMO_IMTAG}: Cognito ran the PreSignUp trigger (iMTag free?) and, on")
+        say("confirmation, PostConfirmation (the directory entry); signing in gave an ID token.")
+        status, body = _request("GET", f"{api}/me", token)
+        say(f"GET /me with it: {status} {body}")
+
+        status, body = _request("POST", f"{api}/deployments", token)
+        deployment_id = body["deploymentId"]
+        say(f"\nPOST /deployments: {status} {body}")
+        say("The function put a 'Deployment Requested' event on the platform bus; the bus's rule started")
+        say("DeployUserCloudStateMachine, whose tasks record the deployment's progress.")
+        record = _wait_for(lambda: _request("GET", f"{api}/deployments/{deployment_id}", token)[1],
+                           lambda document: document.get("status") in ("SUCCEEDED", "FAILED"))
+        say(f"GET /deployments/{deployment_id}: {record}")
+        machine = platform.outputs["DeployUserCloudStateMachineArn"]
+        sfn = cloud.client("stepfunctions")
+        execution = sfn.list_executions(stateMachineArn=machine)["executions"][0]
+        history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+        states = [event["stateEnteredEventDetails"]["name"] for event in history if "stateEnteredEventDetails" in event]
+        say(f"The execution {execution['status']}: {' -> '.join(states)}")
+
+        say("\nEvery Lambda invocation and API request, from the local cloud's log:")
+        for line in cloud.log_path.read_text().splitlines():
+            record = json.loads(line)
+            if record["type"] == "invocation":
+                say(f"  {record['outcome']:>5}  {record['function'].split('-')[-2]:<26} <- {record['source']}")
+
+
+def _sign_up_and_in(cloud: LocalCloud, client_id: str, pool_id: str) -> str:
+    # What a device does: the public, unsigned calls. The operator confirms (there is no email locally).
+    operator = cloud.client("cognito-idp")
+    anonymous = _unsigned_cognito(cloud)
+    anonymous.sign_up(ClientId=client_id, Username=DEMO_EMAIL, Password=DEMO_PASSWORD,
+                      UserAttributes=[{"Name": "email", "Value": DEMO_EMAIL},
+                                      {"Name": "custom:imtag", "Value": DEMO_IMTAG}])
+    operator.admin_confirm_sign_up(UserPoolId=pool_id, Username=DEMO_EMAIL)
+    tokens = anonymous.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                     AuthParameters={"USERNAME": DEMO_EMAIL, "PASSWORD": DEMO_PASSWORD})
+    return tokens["AuthenticationResult"]["IdToken"]
+
+
+def _unsigned_cognito(cloud: LocalCloud):
+    import boto3
+
+    return boto3.client("cognito-idp", region_name=cloud.region, endpoint_url=cloud.endpoint_url,
+                        config=Config(signature_version=UNSIGNED))
+
+
+def _request(method: str, url: str, token: str | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    if token:
+        request.add_header("Authorization", token)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def _wait_for(read: Callable[[], dict], done: Callable[[dict], bool], timeout_s: float = 30) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        document = read()
+        if done(document) or time.monotonic() > deadline:
+            return document
+        time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    run_local_demo()
