@@ -24,6 +24,7 @@ import logging
 import os
 import hashlib
 import secrets
+import socket
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -312,6 +313,11 @@ class LocalCloud:
             self._server.stop()
             self._server = None
 
+    def suspend(self) -> None:
+        """Stop the runtime and the gateway, and let moto be plain moto, until ``reset()`` (for tests that share
+        the process with other users of moto)."""
+        self._close()
+
     def reset(self) -> None:
         """Forget every account and resource: a fresh cloud on the same ports, with a fresh runtime."""
         from moto.moto_api._internal.models import moto_api_backend
@@ -405,19 +411,19 @@ class LocalCloud:
 
 
 class _MotoServer:
-    """moto's threaded server, bound in the caller's thread so that a port in use is an error, not a hang.
-
-    (``ThreadedMotoServer`` binds inside its thread; when that fails, ``start()``
-    waits for ever for a server that will never be ready.)
-    """
+    """moto's threaded server (what ``ThreadedMotoServer`` runs), on a socket bound first, so that a port in use
+    is an error here: ``ThreadedMotoServer`` binds inside its thread, and when that fails its ``start()`` waits for
+    ever."""
 
     def __init__(self, host: str, port: int):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        self._server = make_server(host, port, DomainDispatcherApplication(create_backend_app), threaded=True,
-                                   request_handler=MotoRequestHandler)
-        self.port = self._server.server_port
+        # Bound here, not by werkzeug: on a port in use, werkzeug prints a message and exits the process.
+        with socket.create_server((host, port)) as listening:
+            self._server = make_server(host, listening.getsockname()[1], DomainDispatcherApplication(create_backend_app),
+                                       threaded=True, request_handler=MotoRequestHandler, fd=listening.fileno())
+        self.port = self._server.port
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
         self._thread.start()
 

@@ -638,6 +638,8 @@ def _stack_outputs_name_the_local_gateway() -> None:
     original = Stack.outputs.fget
 
     def outputs(stack: Stack) -> list[dict] | None:
+        if _hooks is not None and stack.status.startswith("ROLLBACK"):
+            return None  # nothing to resolve them from (moto would try to create the missing resources)
         listed = original(stack)
         if not listed or _hooks is None:
             return listed
