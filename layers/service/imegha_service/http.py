@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -36,3 +37,11 @@ def caller_id(app: ApiGatewayResolver) -> str:
         # Routes that call this sit behind an authorizer; no subject means the wiring is wrong.
         raise NotAllowed("no authenticated caller")
     return subject
+
+
+def require_owner(app: ApiGatewayResolver) -> str:
+    """The caller, if they own this user cloud (``OWNER_USER_ID``, set by the template); otherwise 403."""
+    caller = caller_id(app)
+    if caller != os.environ["OWNER_USER_ID"]:
+        raise NotAllowed("only the owner of this cloud may do this")
+    return caller

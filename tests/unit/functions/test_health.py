@@ -1,4 +1,4 @@
-"""The health routes of both templates, driven by the sample events `sam local invoke` uses."""
+"""The health routes of both clouds, driven by the sample events and env.json that `sam local invoke` uses."""
 
 import json
 from pathlib import Path
@@ -10,39 +10,51 @@ from imegha.local.templates import load_template
 from tests.lambda_context import FakeLambdaContext
 
 ROOT = Path(__file__).resolve().parents[3]
+# The user cloud's health function lives in its API's nested template.
+PLATFORM_HEALTH = ("template.yaml", "platform_health.json")
+USER_CLOUD_HEALTH = ("user-cloud/api.yaml", "user_cloud_health.json")
 
 
-def handler_from_template(template: str, logical_id: str):
-    properties = load_template(ROOT / template)["Resources"][logical_id]["Properties"]
+@pytest.fixture(autouse=True)
+def sam_local_environment(monkeypatch):
+    for name, value in json.loads((ROOT / "env.json").read_text())["HealthFunction"].items():
+        monkeypatch.setenv(name, value)
+
+
+def handler_from_template(template: str):
+    properties = load_template(ROOT / template)["Resources"]["HealthFunction"]["Properties"]
     return load_handler((ROOT / template).parent / properties["CodeUri"], properties["Handler"])
+
+
+def sample_event(name: str) -> dict:
+    return json.loads((ROOT / "events" / name).read_text())
 
 
 @pytest.mark.parametrize(
     ("template", "event_file", "service"),
-    [
-        ("template.yaml", "platform_health.json", "platform"),
-        ("user-cloud/user-cloud.yaml", "user_cloud_health.json", "user-cloud"),
-    ],
+    [(*PLATFORM_HEALTH, "platform"), (*USER_CLOUD_HEALTH, "user-cloud")],
 )
 def test_health_answers_its_sample_event(template, event_file, service):
-    handler = handler_from_template(template, "HealthFunction")
-    event = json.loads((ROOT / "events" / event_file).read_text())
-
-    response = handler(event, FakeLambdaContext())
+    response = handler_from_template(template)(sample_event(event_file), FakeLambdaContext())
 
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"status": "ok", "service": service}
 
 
-def test_two_functions_with_the_same_module_name_keep_their_own_code():
-    loaded = [
-        (handler_from_template("template.yaml", "HealthFunction"), "platform_health.json"),
-        (handler_from_template("user-cloud/user-cloud.yaml", "HealthFunction"), "user_cloud_health.json"),
-    ]
+def test_a_users_cloud_answers_its_owner_only():
+    event = sample_event(USER_CLOUD_HEALTH[1])
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = "someone-else"
 
-    answers = [
-        json.loads(handler(json.loads((ROOT / "events" / event).read_text()), FakeLambdaContext())["body"])["service"]
-        for handler, event in loaded
-    ]
+    response = handler_from_template(USER_CLOUD_HEALTH[0])(event, FakeLambdaContext())
+
+    assert response["statusCode"] == 403
+    assert json.loads(response["body"]) == {"message": "only the owner of this cloud may do this"}
+
+
+def test_two_functions_with_the_same_module_name_keep_their_own_code():
+    loaded = [(handler_from_template(template), event) for template, event in (PLATFORM_HEALTH, USER_CLOUD_HEALTH)]
+
+    answers = [json.loads(handler(sample_event(event), FakeLambdaContext())["body"])["service"]
+               for handler, event in loaded]
 
     assert answers == ["platform", "user-cloud"]
