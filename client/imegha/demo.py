@@ -23,6 +23,8 @@ from imegha_crypto import (
     wrap_key,
 )
 
+from imegha.demo_local import run_local_demo
+
 DEMO_ITERATIONS = 600_000
 RULE = "─" * 78
 
@@ -90,6 +92,8 @@ def main() -> None:
     print("iMegha: your files and conversations, sealed on your device, kept in your own cloud.")
     crypto_chapter()
     print(f"\n{RULE}\nThe platform and AWS held only what is on the right-hand side.")
+    heading("6. The whole system on this machine: the local cloud")
+    run_local_demo(lambda line: print(f"  {line}"))
 
 
 if __name__ == "__main__":

@@ -16,3 +16,5 @@ def test_the_demo_runs_and_its_checks_hold():
     assert "Bob opens the same bytes from Alice's bucket: True" in result.stdout
     assert "refused (DecryptionError)" in result.stdout
     assert result.stdout.count("Patient 4711") == 1, "the plaintext shows on the person's side only"
+    assert "GET /me without a token: 401" in result.stdout
+    assert "The execution SUCCEEDED: RecordInProgress" in result.stdout
