@@ -10,6 +10,7 @@ that claims it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -24,6 +25,18 @@ def _user_key(user_id: str) -> dict:
 
 def _tag_key(imtag: str) -> dict:
     return {"pk": f"IMTAG#{imtag.casefold()}"}
+
+
+def _integers(value: Any) -> Any:
+    """DynamoDB hands every number back as a Decimal; what is stored here is integers only (envelope versions,
+    iterations, sequences), and a Decimal would leave the API as a string that no envelope schema accepts."""
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integers(item) for item in value]
+    return value
 
 
 @dataclass
@@ -66,7 +79,7 @@ class DirectoryStore:
         item = self.table.get_item(Key=_user_key(user_id), ConsistentRead=True).get("Item")
         if item is None:
             raise NotFound("no such user")
-        return item
+        return _integers(item)
 
     def user_id_for_tag(self, imtag: str) -> str | None:
         item = self.table.get_item(Key=_tag_key(imtag)).get("Item")

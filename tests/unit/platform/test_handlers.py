@@ -80,3 +80,19 @@ def test_unknown_profile_is_404(handlers):
     status, body = call(handlers["directory"].lambda_handler, event("platform_get_me.json"))
 
     assert status == 404
+
+
+def test_my_keys_come_back_as_the_envelope_that_was_uploaded(handlers):
+    from imegha_crypto import create_account, open_account
+
+    handlers["cognito_triggers"].post_confirmation(event("cognito_post_confirmation.json"), FakeLambdaContext())
+    account = create_account(ALICE, "correct horse battery staple", iterations=100_000)
+    upload = event("platform_get_me.json", httpMethod="PUT", path="/me/keys", resource="/me/keys",
+                   body=json.dumps({"expectedVersion": 0, "keys": account.bundle}))
+    assert call(handlers["directory"].lambda_handler, upload) == (200, {"keysVersion": 1})
+
+    status, me = call(handlers["directory"].lambda_handler, event("platform_get_me.json"))
+
+    # DynamoDB returns numbers as Decimals: they must leave as JSON integers, or no device can open its keys.
+    assert status == 200 and me["keys"] == account.bundle
+    assert open_account(me["keys"], ALICE, "correct horse battery staple") == account.keys
