@@ -36,6 +36,7 @@ from .keys import (
     IdentityPrivateKey,
     IdentityPublicKey,
 )
+from .messages import MESSAGE_MAX_BYTES, Message, message_context, open_message, seal_message
 from .sealing import SEALED_DATA_MAX_BYTES, open_data, open_file, seal_data, seal_file
 from .signing import KeyStatement, sign_key_statement, sign_record, verify_key_statement, verify_record
 from .wrapping import unwrap_key, wrap_key
@@ -61,6 +62,12 @@ __all__ = [
     "seal_data",
     "open_data",
     "SEALED_DATA_MAX_BYTES",
+    # Chat messages: sealed, bound to their place, signed by the sender
+    "seal_message",
+    "open_message",
+    "message_context",
+    "Message",
+    "MESSAGE_MAX_BYTES",
     # Wrapping keys for their owner or a recipient
     "wrap_key",
     "unwrap_key",
