@@ -36,7 +36,14 @@ from .keys import (
     IdentityPrivateKey,
     IdentityPublicKey,
 )
-from .messages import MESSAGE_MAX_BYTES, Message, message_context, open_message, seal_message
+from .messages import (
+    MESSAGE_MAX_BYTES,
+    Message,
+    direct_conversation_id,
+    message_context,
+    open_message,
+    seal_message,
+)
 from .sealing import SEALED_DATA_MAX_BYTES, open_data, open_file, seal_data, seal_file
 from .signing import KeyStatement, sign_key_statement, sign_record, verify_key_statement, verify_record
 from .wrapping import unwrap_key, wrap_key
@@ -66,6 +73,7 @@ __all__ = [
     "seal_message",
     "open_message",
     "message_context",
+    "direct_conversation_id",
     "Message",
     "MESSAGE_MAX_BYTES",
     # Wrapping keys for their owner or a recipient

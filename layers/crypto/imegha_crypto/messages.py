@@ -10,9 +10,10 @@ read it (the key never leaves the participants' devices).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-from .canonical import Context
+from .canonical import Context, canonical_json
 from .errors import DecryptionError, FormatError
 from .keys import ConversationKey, GroupKey, IdentityPrivateKey, IdentityPublicKey
 from .sealing import open_data, seal_data
@@ -36,6 +37,22 @@ class Message:
     text: str
     epoch: int | None
     """The group key's epoch it was sealed under; None in a 1:1 conversation."""
+
+
+def direct_conversation_id(user_a: str, user_b: str) -> str:
+    """The one id of the 1:1 conversation between two users, whichever of them computes it.
+
+    ``"dm-"`` and the first 16 bytes, in hex, of SHA-256 of the canonical JSON
+    ``["imegha direct conversation", first, second]``, the two user ids in code
+    point order.
+    Both clouds and both devices derive it, so a cloud knows who may read a
+    conversation from its id alone.
+    """
+    if user_a == user_b:
+        raise ValueError("a conversation is between two different users")
+    first, second = sorted((user_a, user_b))
+    digest = hashlib.sha256(canonical_json(["imegha direct conversation", first, second]))
+    return "dm-" + digest.hexdigest()[:32]
 
 
 def message_context(conversation_id: str, sender: str, sequence: int) -> Context:

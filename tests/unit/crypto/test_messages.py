@@ -125,3 +125,14 @@ def test_a_body_with_extra_fields_is_refused(alice, key):
 def test_only_conversation_and_group_keys_seal_messages(alice):
     with pytest.raises(TypeError, match="ConversationKey or a GroupKey"):
         sealed(alice, FileKey.generate())
+
+
+def test_both_users_derive_the_same_direct_conversation_id_and_no_one_else_does():
+    from imegha_crypto import direct_conversation_id
+
+    assert direct_conversation_id("alice", "bob") == direct_conversation_id("bob", "alice")
+    assert direct_conversation_id("alice", "bob") != direct_conversation_id("alice", "carol")
+    assert direct_conversation_id("a", "b\x00c") != direct_conversation_id("a\x00b", "c")
+    assert direct_conversation_id("alice", "bob").startswith("dm-") and len(direct_conversation_id("alice", "bob")) == 35
+    with pytest.raises(ValueError):
+        direct_conversation_id("alice", "alice")
