@@ -1,0 +1,76 @@
+"""iMChat routes of the user cloud: the owner's part of each conversation, read by those who take part."""
+
+import os
+from pathlib import Path
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import imegha_crypto
+from dal.conversations import ConversationStore
+from imegha_service.errors import InvalidRequest
+from imegha_service.events import EventPublisher
+from imegha_service.http import caller_id, register_error_responses, require_owner
+from imegha_service.requests import parse_json, schema_validator, validate
+from logic import conversations as chat
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+register_error_responses(app)
+
+SCHEMAS = Path(__file__).parent.parent / "schemas"
+CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
+OWNER = os.environ["OWNER_USER_ID"]
+store = ConversationStore(os.environ["TABLE_NAME"])
+platform_bus = EventPublisher(os.environ["PLATFORM_EVENT_BUS_ARN"], source="imegha.user-cloud")
+
+
+def _body(schema: str) -> dict:
+    body = parse_json(app.current_event.body)
+    validate(body, schema_validator(SCHEMAS / schema, CRYPTO_SCHEMAS))
+    return body
+
+
+def _integer_query(name: str, default: int) -> int:
+    value = app.current_event.get_query_string_value(name, str(default))
+    if not value.isdigit():
+        raise InvalidRequest(name, "a whole number, 0 or more")
+    return int(value)
+
+
+@app.put("/conversations/<conversation_id>")
+def put_conversation(conversation_id: str) -> dict:
+    return chat.save_conversation(store, require_owner(app), conversation_id, _body("conversation.json"))
+
+
+@app.get("/conversations/<conversation_id>")
+def get_conversation(conversation_id: str) -> dict:
+    return chat.conversation(store, OWNER, caller_id(app), conversation_id)
+
+
+@app.post("/conversations/<conversation_id>/messages")
+def post_message(conversation_id: str) -> Response:
+    owner = require_owner(app)
+    body = _body("message-post.json")
+    answer, new = chat.post_message(store, platform_bus, owner, conversation_id, body["message"], body["recipients"])
+    if new:
+        metrics.add_metric(name="MessagesPosted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=201 if new else 200, content_type="application/json", body=answer)
+
+
+@app.get("/conversations/<conversation_id>/messages")
+def get_messages(conversation_id: str) -> dict:
+    return chat.read_messages(store, OWNER, caller_id(app), conversation_id,
+                              _integer_query("after", 0), _integer_query("limit", 100))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)
