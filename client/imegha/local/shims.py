@@ -99,9 +99,11 @@ def install() -> None:
             _cloudformation_keeps_lambda_layers,
             _ref_returns_what_aws_documents,
             _eventbridge_delivers_to_lambda_sns_and_step_functions,
+            _eventbridge_takes_events_from_the_accounts_its_bus_policy_names,
             _nested_stack_outputs_resolve,
             _assume_role_honours_trust_policies,
             _step_functions_tasks_use_their_role,
+            _step_functions_sdk_tasks_name_eventbridge_as_aws_does,
             _cognito_invokes_lambda_triggers,
             _cloudformation_runs_the_sam_transform,
             _cloudformation_reads_json_templates_as_json,
@@ -365,6 +367,72 @@ def _eventbridge_delivers_to_lambda_sns_and_step_functions() -> None:
         for target in ours:
             payload = _target_input(target, delivered, EventTemplateParser)
             deliverers[target["Arn"].split(":")[2]](target["Arn"], payload)
+
+
+_event_sender: ContextVar[str | None] = ContextVar("event_sender", default=None)
+
+
+def _eventbridge_takes_events_from_the_accounts_its_bus_policy_names() -> None:
+    """PutEvents to another account's bus (named by ARN) lands there if that bus's policy allows the sender's account.
+
+    moto looks every bus up in the caller's own account, so an event a user's
+    cloud sends to the platform's bus fails with ResourceNotFoundException. As in
+    AWS: the bus's resource policy (``PutPermission``) must allow
+    ``events:PutEvents`` to the sender's account, or the whole call fails with
+    AccessDeniedException; a delivered event's ``account`` is the sender's, which
+    is what lets a consumer, or a rule's ``account`` pattern, tell who sent it.
+    """
+    from moto.core.exceptions import JsonRESTError
+    from moto.events.models import EventsBackend, Rule, events_backends
+
+    @_patch(EventsBackend, "put_events")
+    def put_events(original, backend, events):
+        buses = [_other_accounts_bus(backend, event.get("EventBusName")) for event in events]
+        if not any(buses):
+            return original(backend, events)
+        for event, bus in zip(events, buses):
+            if bus and not _bus_policy_allows(bus.policy, backend.account_id):
+                raise JsonRESTError(
+                    "AccessDeniedException",
+                    f"User: arn:{PARTITION}:iam::{backend.account_id}:root is not authorized to perform: "
+                    f"events:PutEvents on resource: {event['EventBusName']} because no resource-based policy "
+                    "allows the events:PutEvents action")
+        entries = []
+        for event, bus in zip(events, buses):
+            if bus is None:
+                entries += original(backend, [event])
+                continue
+            token = _event_sender.set(backend.account_id)
+            try:
+                entries += events_backends[bus.account_id][bus.region].put_events([{**event, "EventBusName": bus.name}])
+            finally:
+                _event_sender.reset(token)
+        return entries
+
+    @_patch(Rule, "send_to_targets")
+    def send_to_targets(original, rule, event, transform_input=True):
+        sender = _event_sender.get()
+        return original(rule, {**event, "account": sender} if sender else event, transform_input)
+
+
+def _other_accounts_bus(backend, name: str | None):
+    """The bus ``name`` names if it is an ARN in another account than ``backend``'s, else None."""
+    from moto.events.models import events_backends
+
+    match = re.fullmatch(rf"arn:{PARTITION}:events:([\w-]+):(\d{{12}}):event-bus/(.+)", name or "")
+    if not match or match.group(2) == backend.account_id:
+        return None
+    return events_backends[match.group(2)][match.group(1)].describe_event_bus(match.group(3))
+
+
+def _bus_policy_allows(policy: str | None, account: str) -> bool:
+    statements = json.loads(policy)["Statement"] if policy else []
+    sender = _Principal(account, f"arn:{PARTITION}:iam::{account}:root")
+    allowed = [statement for statement in statements
+               if _matches_action(statement.get("Action"), "events:PutEvents")
+               and _names_principal(statement.get("Principal"), sender)
+               and not _unmet_condition(statement.get("Condition") or {}, {"aws:principalaccount": account})]
+    return any(s.get("Effect") == "Allow" for s in allowed) and not any(s.get("Effect") == "Deny" for s in allowed)
 
 
 def _copy_with_targets(rule, targets: list[dict]):
@@ -898,6 +966,23 @@ def _step_functions_tasks_use_their_role() -> None:
     for module in list(_modules_under(parser.__name__)):
         if getattr(module, "boto_client_for", None) is _moto_task_client:
             module.boto_client_for = _task_client
+
+
+def _step_functions_sdk_tasks_name_eventbridge_as_aws_does() -> None:
+    """``arn:aws:states:::aws-sdk:eventbridge:<action>`` calls EventBridge, and its errors are ``EventBridge.*``.
+
+    Step Functions names the service ``eventbridge`` in SDK integrations, while
+    boto3 calls it ``events``: moto's interpreter looks the name up in boto3 as it
+    is and fails the task with an unknown service. A state that catches
+    ``EventBridge.ResourceNotFoundException`` (as AWS names it) must see that name.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service,
+        state_task_service_aws_sdk,
+    )
+
+    state_task_service.StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES["eventbridge"] = "events"
+    state_task_service_aws_sdk._SERVICE_ERROR_NAMES["eventbridge"] = "EventBridge"
 
 
 def _modules_under(prefix: str):

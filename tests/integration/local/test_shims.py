@@ -113,6 +113,26 @@ def test_a_rules_lambda_target_receives_the_event(local_cloud, probe):
     datetime.strptime(received["time"], "%Y-%m-%dT%H:%M:%SZ")  # ISO 8601, as EventBridge sends it
 
 
+def test_another_account_puts_events_on_the_bus_only_once_its_policy_names_that_account(local_cloud, probe):
+    sender = local_cloud.create_account()
+    bus_arn = local_cloud.client("events").describe_event_bus(Name="probe-bus")["Arn"]
+    entry = {"EventBusName": bus_arn, "Source": "user.cloud", "DetailType": "to-lambda", "Detail": '{"n": 3}'}
+
+    with pytest.raises(ClientError) as refusal:
+        local_cloud.client("events", sender).put_events(Entries=[entry])
+    assert refusal.value.response["Error"]["Code"] == "AccessDeniedException"
+
+    local_cloud.client("events").put_permission(EventBusName="probe-bus", Action="events:PutEvents",
+                                                Principal=sender.account_id, StatementId="sender")
+    event_id = local_cloud.client("events", sender).put_events(Entries=[entry])["Entries"][0]["EventId"]
+    received = eventually(lambda: records(local_cloud, probe["RecordsTable"]).get(f"user.cloud:{event_id}"))
+    assert received["account"] == sender.account_id, "the sender's account, not the bus owner's"
+
+    local_cloud.client("events").remove_permission(EventBusName="probe-bus", StatementId="sender")
+    with pytest.raises(ClientError):
+        local_cloud.client("events", sender).put_events(Entries=[entry])
+
+
 def test_a_rules_topic_target_publishes_the_event(local_cloud, probe):
     event_id = put_event(local_cloud, "to-topic", {"n": 1})
 
