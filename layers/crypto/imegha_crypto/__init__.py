@@ -20,9 +20,21 @@ from .account import (
 )
 from .authentication import AUTHENTICATION_ITERATIONS, authentication_secret
 from .canonical import Context, b64url_decode, b64url_encode
+from .chain import AUDIT_GENESIS, EMPTY_LOG, AuditHead, audit_digest, verify_audit_chain
 from .envelopes import validate_envelope
-from .errors import CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError
+from .errors import ChainError, CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError
 from .fingerprints import Fingerprint, safety_code
+from .groups import (
+    Roster,
+    group_key_context,
+    group_name_context,
+    new_group_id,
+    record_digest,
+    sign_key_grant,
+    sign_roster,
+    verify_key_grant,
+    verify_roster_chain,
+)
 from .keys import (
     AIConversationKey,
     AlbumKey,
@@ -44,7 +56,19 @@ from .messages import (
     open_message,
     seal_message,
 )
-from .sealing import SEALED_DATA_MAX_BYTES, open_data, open_file, seal_data, seal_file
+from .sealing import (
+    FILE_CHUNK_SIZE,
+    SEALED_DATA_MAX_BYTES,
+    SEALED_FILE_HEADER_SIZE,
+    SealedFilePosition,
+    continue_seal_file,
+    open_data,
+    open_file,
+    seal_data,
+    seal_file,
+    sealed_file_position,
+    sealed_file_size,
+)
 from .signing import KeyStatement, sign_key_statement, sign_record, verify_key_statement, verify_record
 from .wrapping import unwrap_key, wrap_key
 
@@ -66,6 +90,12 @@ __all__ = [
     # Sealing content
     "seal_file",
     "open_file",
+    "continue_seal_file",
+    "sealed_file_size",
+    "sealed_file_position",
+    "SealedFilePosition",
+    "SEALED_FILE_HEADER_SIZE",
+    "FILE_CHUNK_SIZE",
     "seal_data",
     "open_data",
     "SEALED_DATA_MAX_BYTES",
@@ -76,6 +106,16 @@ __all__ = [
     "direct_conversation_id",
     "Message",
     "MESSAGE_MAX_BYTES",
+    # Groups: the admin's signed rosters, grants for members' key copies
+    "new_group_id",
+    "sign_roster",
+    "verify_roster_chain",
+    "Roster",
+    "sign_key_grant",
+    "verify_key_grant",
+    "record_digest",
+    "group_key_context",
+    "group_name_context",
     # Wrapping keys for their owner or a recipient
     "wrap_key",
     "unwrap_key",
@@ -97,6 +137,12 @@ __all__ = [
     "sign_key_statement",
     "verify_key_statement",
     "KeyStatement",
+    # The audit log's hash chain
+    "audit_digest",
+    "verify_audit_chain",
+    "AuditHead",
+    "AUDIT_GENESIS",
+    "EMPTY_LOG",
     # What people compare
     "Fingerprint",
     "safety_code",
@@ -110,4 +156,5 @@ __all__ = [
     "FormatError",
     "RecoveryPhraseError",
     "SignatureError",
+    "ChainError",
 ]

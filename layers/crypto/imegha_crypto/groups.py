@@ -1,0 +1,125 @@
+"""Group chats: the roster the admin signs, and the grants that vouch for each member's copy of a group key.
+
+The platform keeps a group's memberships, but it cannot change who is in it:
+every roster is a ``signed-record`` of type ``group-roster`` by the admin's
+identity key, numbered from 1 and chained to the one before by its digest, so
+a member's device that checks the chain sees any member the admin did not add
+(a ghost), any roster dropped or replayed, and any other signer.
+
+A group key travels to each member as a ``recipient-wrapped-key`` (RSA-OAEP),
+which anyone holding the member's public key could make; a ``group-key`` grant
+signed by the member who made the copy says this copy, of this epoch, is from
+them, so the platform cannot hand a member a key of its own making.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from .canonical import Context, canonical_json
+from .errors import SignatureError
+from .keys import IdentityPrivateKey, IdentityPublicKey
+from .signing import sign_record, verify_record
+
+ROSTER_RECORD = "group-roster"
+KEY_GRANT_RECORD = "group-key"
+
+
+def new_group_id() -> str:
+    """A fresh group id: ``"grp-"`` and 16 random bytes in hex, made on the creator's device."""
+    return "grp-" + secrets.token_hex(16)
+
+
+def record_digest(record: dict) -> str:
+    """SHA-256 of a record's canonical JSON, in hex: how a roster names the one before it and a grant its copy."""
+    return hashlib.sha256(canonical_json(record)).hexdigest()
+
+
+def group_key_context(group_id: str, member: str, epoch: int) -> Context:
+    """Where a member's copy of a group key belongs."""
+    return Context(owner=member, object_id=group_id, version=epoch)
+
+
+def group_name_context(group_id: str, epoch: int) -> Context:
+    """Where a group's name, sealed under the key of an epoch, belongs."""
+    return Context(owner=group_id, object_id="group-name", version=epoch)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A checked roster: the latest of a verified chain."""
+
+    group_id: str
+    version: int
+    admin: str
+    members: tuple[dict, ...]
+    """``{"userId": …, "iMTag": …}`` for each member, the admin included."""
+
+    @property
+    def member_ids(self) -> frozenset[str]:
+        return frozenset(member["userId"] for member in self.members)
+
+
+def sign_roster(admin_key: IdentityPrivateKey, *, group_id: str, admin: str, members: list[dict],
+                previous: dict | None) -> dict:
+    """The admin's roster after ``previous`` (None for a new group): version one more, chained to it."""
+    ids = [member["userId"] for member in members]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a roster names each member once")
+    if admin not in ids:
+        raise ValueError("the admin is a member of their group")
+    body = {
+        "groupId": group_id,
+        "version": 1 if previous is None else previous["body"]["version"] + 1,
+        "admin": admin,
+        "members": [{"userId": member["userId"], "iMTag": member["iMTag"]} for member in members],
+        "previous": None if previous is None else record_digest(previous),
+    }
+    return sign_record(admin_key, ROSTER_RECORD, body)
+
+
+def verify_roster_chain(rosters: list[dict], *, group_id: str, admin_identity: IdentityPublicKey) -> Roster:
+    """Check every roster of a group, oldest first, and return the latest; ``SignatureError`` on any break."""
+    if not rosters:
+        raise SignatureError(f"group {group_id} has no roster")
+    previous: dict | None = None
+    admin: str | None = None
+    for position, record in enumerate(rosters, start=1):
+        body = verify_record(record, ROSTER_RECORD, admin_identity)
+        if body.get("groupId") != group_id:
+            raise SignatureError(f"roster {position} is of group {body.get('groupId')!r}, not {group_id!r}")
+        if body.get("version") != position:
+            raise SignatureError(f"roster {position} says it is version {body.get('version')}: one is missing or replayed")
+        if body.get("previous") != (None if previous is None else record_digest(previous)):
+            raise SignatureError(f"roster {position} does not follow roster {position - 1}")
+        members = body.get("members")
+        if not isinstance(members, list) or not all(
+            isinstance(member, dict) and set(member) == {"userId", "iMTag"} for member in members
+        ):
+            raise SignatureError(f"roster {position} lists its members in another shape")
+        ids = [member["userId"] for member in members]
+        if len(set(ids)) != len(ids) or body.get("admin") not in ids:
+            raise SignatureError(f"roster {position} names a member twice, or not its admin")
+        if admin is not None and body["admin"] != admin:
+            raise SignatureError(f"roster {position} names another admin")
+        admin, previous = body["admin"], record
+    body = previous["body"]
+    return Roster(group_id=group_id, version=body["version"], admin=body["admin"], members=tuple(body["members"]))
+
+
+def sign_key_grant(maker_key: IdentityPrivateKey, *, group_id: str, epoch: int, member: str, copy: dict) -> dict:
+    """Vouch, as the member who made it, for ``copy``: ``member``'s wrapped key of ``epoch``."""
+    body = {"groupId": group_id, "epoch": epoch, "member": member, "copy": record_digest(copy)}
+    return sign_record(maker_key, KEY_GRANT_RECORD, body)
+
+
+def verify_key_grant(grant: dict, copy: dict, *, maker_identity: IdentityPublicKey, group_id: str, epoch: int,
+                     member: str) -> None:
+    """Refuse (``SignatureError``) a copy its grant does not vouch for, or a grant not signed by ``maker_identity``."""
+    body = verify_record(grant, KEY_GRANT_RECORD, maker_identity)
+    expected = {"groupId": group_id, "epoch": epoch, "member": member, "copy": record_digest(copy)}
+    if body != expected:
+        changed = sorted(name for name in expected if body.get(name) != expected[name])
+        raise SignatureError(f"the grant does not vouch for this key copy (it differs in {', '.join(changed)})")
