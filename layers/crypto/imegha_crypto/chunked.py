@@ -358,16 +358,22 @@ def _write_fully(dst: BinaryIO, data: memoryview) -> None:
 
 
 def _transform_stream(
-    transform: _Transform, input_chunk_size: int, output_chunk_size: int, src: BinaryIO, dst: BinaryIO
+    transform: _Transform,
+    input_chunk_size: int,
+    output_chunk_size: int,
+    src: BinaryIO,
+    dst: BinaryIO,
+    first_index: int = 0,
 ) -> int:
-    """Cut ``src`` into chunks, transform them in order into ``dst``; returns the bytes written.
+    """Cut ``src`` into chunks numbered from ``first_index``, transform them in order into ``dst``; returns the
+    bytes written.
 
     The input ends at the first short chunk, which may be empty when sealing
     and is at least a tag when opening.
     """
     opening = input_chunk_size > output_chunk_size
     with _Pipeline(transform, input_chunk_size, output_chunk_size, dst) as pipeline:
-        index = 0
+        index = first_index
         while True:
             batch = pipeline.free_batch()
             filled = _read_fully(src, batch.input)
@@ -398,6 +404,29 @@ def chunked_encrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, context: by
     keys = _MessageKeys.derive(key, salt, context)
     _write_fully(dst, memoryview(salt + keys.commitment))
     return HEADER_SIZE + _transform_stream(keys.seal, CHUNK_SIZE, SEALED_CHUNK_SIZE, src, dst)
+
+
+def chunked_encrypt_stream_from(
+    key: bytes, header: bytes, first_chunk: int, src: BinaryIO, dst: BinaryIO, context: bytes = b""
+) -> int:
+    """Go on sealing the message that begins with ``header``: chunks ``first_chunk`` onward, from ``src`` into ``dst``.
+
+    For resuming an interrupted transfer. ``src`` starts at the plaintext of
+    chunk ``first_chunk`` and runs to the end; nothing but chunks is written
+    (the header was written before). The same key, salt and context give the
+    same nonces, so ``src`` must hold the very bytes sealed under ``header``
+    before: other bytes under the same nonces would break AES-GCM. Raises
+    ``DecryptionError`` if ``header`` was not made with this key and context.
+    """
+    if not 0 <= first_chunk < MAX_CHUNKS:
+        raise ValueError(f"chunk {first_chunk} is outside the {MAX_CHUNKS} chunks a sealed file can hold")
+    if len(header) != HEADER_SIZE:
+        raise ValueError(f"a sealed file's header is {HEADER_SIZE} bytes, not {len(header)}")
+    try:
+        keys = _MessageKeys.for_opening(key, bytes(header), context)
+    except DecryptionError:
+        raise DecryptionError("this header was not made with this key and context: sealing cannot go on from it") from None
+    return _transform_stream(keys.seal, CHUNK_SIZE, SEALED_CHUNK_SIZE, src, dst, first_chunk)
 
 
 def chunked_decrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, context: bytes = b"") -> int:

@@ -24,3 +24,7 @@ class RecoveryPhraseError(CryptoError):
 
 class SignatureError(CryptoError):
     """A signature did not verify against the key it claims."""
+
+
+class ChainError(CryptoError):
+    """A hash chain does not hold: an entry was removed, edited, reordered or rewritten."""
