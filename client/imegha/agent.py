@@ -7,6 +7,9 @@ commands over a Unix socket: the socket sits in the 0700 profile directory,
 is itself 0600, and the agent also checks the peer's uid (SO_PEERCRED). The
 agent exits after ``IMEGHA_AGENT_IDLE_SECONDS`` (default 1800) without a
 request, on ``imegha logout``, or when its profile directory disappears.
+
+This module is the profile's side; the agent's own process runs
+:mod:`imegha.agent_server`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +26,7 @@ from imegha_crypto import AccountKeys, DataKey, ExchangePrivateKey, IdentityPriv
 from .profile import Profile
 
 DEFAULT_IDLE_SECONDS = 1800
+AGENT_SERVER = Path(__file__).with_name("agent_server.py")
 
 
 class AgentUnavailable(Exception):
@@ -35,7 +38,8 @@ def start_agent(profile: Profile, keys: AccountKeys) -> None:
     stop_agent(profile)
     idle = os.environ.get("IMEGHA_AGENT_IDLE_SECONDS", str(DEFAULT_IDLE_SECONDS))
     agent = subprocess.Popen(
-        [sys.executable, "-m", "imegha.agent", str(profile.agent_socket), idle],
+        # Isolated (-I) and without site-packages (-S): it needs the standard library only, and starts in milliseconds.
+        [sys.executable, "-I", "-S", str(AGENT_SERVER), str(profile.agent_socket), idle],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -88,43 +92,3 @@ def _deserialize(document: dict) -> AccountKeys:
         ExchangePrivateKey(b64url_decode(document["exchangeKey"])),
         IdentityPrivateKey(b64url_decode(document["identityKey"])),
     )
-
-
-def _serve(socket_path: Path, idle_seconds: float) -> None:
-    keys = json.loads(sys.stdin.readline())
-    socket_path.unlink(missing_ok=True)
-    previous_umask = os.umask(0o177)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(socket_path))
-    os.umask(previous_umask)
-    server.listen(8)
-    server.settimeout(idle_seconds)
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
-    sys.stdout.close()
-    try:
-        while socket_path.exists():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                return
-            with connection:
-                uid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
-                if uid != os.getuid():
-                    continue
-                request = json.loads(connection.makefile("rb").readline() or b"{}")
-                if request.get("op") == "keys":
-                    connection.sendall(json.dumps(keys).encode() + b"\n")
-                elif request.get("op") == "stop":
-                    # Gone before the reply, so no request after "stopped" can reach this agent.
-                    server.close()
-                    socket_path.unlink(missing_ok=True)
-                    connection.sendall(b"{}\n")
-                    return
-    finally:
-        server.close()
-        socket_path.unlink(missing_ok=True)
-
-
-if __name__ == "__main__":
-    _serve(Path(sys.argv[1]), float(sys.argv[2]))
