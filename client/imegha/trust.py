@@ -82,6 +82,12 @@ def trusted_peer(pins: PinStore, found: dict, *, accept_new_identity: bool = Fal
             f"WARNING: the directory serves {imtag} an exchange key their signed statement does not name; "
             "the statement's key is the only one to use. Compare safety codes before sharing."
         )
+    # Until a statement names the user's cloud, the directory's link to it is unsigned and goes unused.
+    if checked.cloud_url is not None and found.get("cloudUrl") not in (None, checked.cloud_url):
+        raise UntrustedPeer(
+            f"WARNING: the directory serves {imtag} a cloud URL ({found['cloudUrl']}) their signed statement does not "
+            f"name ({checked.cloud_url}); do not send {imtag} anything until they publish a statement naming it."
+        )
     identity_changed = pin is not None and pin["identityKey"] != b64url_encode(checked.identity_key.der)
     verified = bool(pin and pin.get("verified")) and not identity_changed
     pins.put(

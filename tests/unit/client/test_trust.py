@@ -66,6 +66,21 @@ def test_a_platform_swapping_bobs_exchange_key_outside_the_statement_is_refused(
         trusted_peer(pins, swapped)
 
 
+def test_a_platform_serving_bob_a_cloud_url_outside_the_statement_is_refused(pins, bob):
+    served = lookup(bob)
+    served["cloudUrl"] = "https://evil.example.org"
+
+    with pytest.raises(UntrustedPeer, match="cloud URL .*evil.example.org.* does not name"):
+        trusted_peer(pins, served)
+
+
+def test_a_cloud_url_no_statement_names_yet_goes_unused(pins, bob):
+    served = lookup(bob, cloud_url=None)
+    served["cloudUrl"] = "https://unsigned.example.org"
+
+    assert trusted_peer(pins, served).cloud_url is None
+
+
 def test_a_platform_editing_bobs_cloud_url_breaks_the_signature(pins, bob):
     tampered = lookup(bob)
     tampered["keyStatement"]["body"]["cloudUrl"] = "https://evil.example.org"
