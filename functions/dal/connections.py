@@ -35,7 +35,11 @@ class ConnectionsStore:
         items, start = [], {}
         while True:
             page = self.table.query(
-                KeyConditionExpression="userId = :user", ExpressionAttributeValues={":user": user_id}, **start
+                KeyConditionExpression="userId = :user",
+                # Group memberships and key copies share the user's partition (dal.groups); they are not connections.
+                FilterExpression="NOT begins_with(peerId, :group)",
+                ExpressionAttributeValues={":user": user_id, ":group": "GROUP"},
+                **start,
             )
             items += page["Items"]
             if "LastEvaluatedKey" not in page:

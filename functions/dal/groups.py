@@ -1,0 +1,219 @@
+"""The group store: group chats' memberships, rosters and key copies, in ConnectionsTable.
+
+A group's own partition, ``GROUP#<groupId>``, holds its state (``GROUP``: admin,
+members, current epoch, whether the epoch needs a new key), every roster the
+admin signed (``ROSTER#<version>``) and each epoch's sealed name
+(``EPOCH#<epoch>``). Each member's partition (their user id, as for
+connections) holds their membership (``GROUP#<groupId>``) and their copy of
+each epoch's key they were given (``GROUPKEY#<groupId>#<epoch>``), which is
+where they fetch it and where it is revoked when they are removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from imegha_service.errors import Conflict
+from imegha_service.items import integers
+
+STATE = "GROUP"
+MEMBERSHIP_PREFIX = "GROUP#"
+COPY_PREFIX = "GROUPKEY#"
+_DIGITS = 16
+
+
+def group_partition(group_id: str) -> str:
+    return f"GROUP#{group_id}"
+
+
+def _roster_key(version: int) -> str:
+    return f"ROSTER#{version:0{_DIGITS}d}"
+
+
+def _epoch_key(epoch: int) -> str:
+    return f"EPOCH#{epoch:0{_DIGITS}d}"
+
+
+def _copy_key(group_id: str, epoch: int) -> str:
+    return f"{COPY_PREFIX}{group_id}#{epoch:0{_DIGITS}d}"
+
+
+@dataclass
+class GroupStore:
+    table_name: str
+    resource: Any = None
+
+    def __post_init__(self) -> None:
+        self.resource = self.resource or boto3.resource("dynamodb")
+        self.table = self.resource.Table(self.table_name)
+
+    # --- reading -------------------------------------------------------------
+
+    def group(self, group_id: str) -> dict | None:
+        item = self.table.get_item(Key={"userId": group_partition(group_id), "peerId": STATE},
+                                   ConsistentRead=True).get("Item")
+        return integers(item)
+
+    def groups(self, group_ids: list[str]) -> list[dict]:
+        found: list[dict] = []
+        for start in range(0, len(group_ids), 100):
+            keys = [{"userId": group_partition(group_id), "peerId": STATE} for group_id in group_ids[start:start + 100]]
+            request = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                answer = self.resource.batch_get_item(RequestItems=request)
+                found += integers(answer["Responses"].get(self.table_name, []))
+                request = answer.get("UnprocessedKeys") or None
+        return found
+
+    def rosters(self, group_id: str) -> list[dict]:
+        return [item["roster"] for item in self._query(group_partition(group_id), "ROSTER#")]
+
+    def epoch_records(self, group_id: str) -> dict[int, dict]:
+        return {item["epoch"]: item for item in self._query(group_partition(group_id), "EPOCH#")}
+
+    def memberships(self, user_id: str) -> list[dict]:
+        return self._query(user_id, MEMBERSHIP_PREFIX)
+
+    def copies(self, user_id: str, group_id: str) -> list[dict]:
+        return self._query(user_id, f"{COPY_PREFIX}{group_id}#")
+
+    # --- writing -------------------------------------------------------------
+
+    def create(self, state: dict, roster: dict, epoch_record: dict, copies: dict[str, dict], at: str) -> None:
+        """Members' memberships and key copies first, the group's state last and only once: a retried creation
+        rewrites the same items, and a group id already taken is a Conflict."""
+        group_id = state["groupId"]
+        with self.table.batch_writer() as batch:
+            batch.put_item(Item={"userId": group_partition(group_id), "peerId": _roster_key(1), "version": 1,
+                                 "roster": roster})
+            batch.put_item(Item={"userId": group_partition(group_id), "peerId": _epoch_key(0), **epoch_record})
+            for member, copy in copies.items():
+                batch.put_item(Item=self._membership(member, group_id, at))
+                batch.put_item(Item=self._copy(member, group_id, 0, copy))
+        try:
+            self.table.put_item(Item={"userId": group_partition(group_id), "peerId": STATE, **state},
+                                ConditionExpression="attribute_not_exists(peerId)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(f"group {group_id} exists already") from None
+            raise
+
+    def change_members(self, group_id: str, roster_version: int, roster: dict, members: list[str], at: str, *,
+                       added: tuple[str, int, dict] | None = None, removed: str | None = None) -> None:
+        """Move the group to the next roster in one transaction: its state, the roster, and the membership (and, for
+        an added member, their key copy) change together, only if no other change came first."""
+        partition = group_partition(group_id)
+        items = [
+            {"Update": {
+                "TableName": self.table_name, "Key": {"userId": partition, "peerId": STATE},
+                "UpdateExpression": "SET members = :members, rosterVersion = :next",
+                "ConditionExpression": "rosterVersion = :current",
+                "ExpressionAttributeValues": {":members": members, ":next": roster_version + 1,
+                                              ":current": roster_version},
+            }},
+            {"Put": {"TableName": self.table_name, "Item": {
+                "userId": partition, "peerId": _roster_key(roster_version + 1), "version": roster_version + 1,
+                "roster": roster}}},
+        ]
+        if added is not None:
+            member, epoch, copy = added
+            items += [{"Put": {"TableName": self.table_name, "Item": self._membership(member, group_id, at)}},
+                      {"Put": {"TableName": self.table_name, "Item": self._copy(member, group_id, epoch, copy)}}]
+        if removed is not None:
+            items.append({"Delete": {"TableName": self.table_name,
+                                     "Key": {"userId": removed, "peerId": MEMBERSHIP_PREFIX + group_id}}})
+        self._transact(items, "the group changed meanwhile: fetch it again")
+
+    def revoke_copies(self, user_id: str, group_id: str) -> int:
+        """Delete every key copy ``user_id`` holds for the group; returns how many there were."""
+        copies = self.copies(user_id, group_id)
+        with self.table.batch_writer() as batch:
+            for copy in copies:
+                batch.delete_item(Key={"userId": user_id, "peerId": copy["peerId"]})
+        return len(copies)
+
+    def advance_epoch(self, group_id: str, from_epoch: int, at: str) -> bool:
+        """Start the epoch after ``from_epoch``, needing a new key; False if the group has already moved past it."""
+        try:
+            self.table.update_item(
+                Key={"userId": group_partition(group_id), "peerId": STATE},
+                UpdateExpression="SET epoch = :next, needsNewKey = :yes, epochs = list_append(epochs, :started) "
+                                 "REMOVE keyMaker",
+                ConditionExpression="epoch = :from",
+                ExpressionAttributeValues={":next": from_epoch + 1, ":yes": True, ":from": from_epoch,
+                                           ":started": [{"epoch": from_epoch + 1, "startedAt": at}]},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def claim_new_key(self, group_id: str, epoch: int, maker: str, members: list[str]) -> None:
+        """Become the one member who makes the key of ``epoch``, for exactly ``members``; a Conflict if the epoch
+        has a key, is not the current one, its members changed, or another member claimed it."""
+        try:
+            self.table.update_item(
+                Key={"userId": group_partition(group_id), "peerId": STATE},
+                UpdateExpression="SET keyMaker = :maker",
+                ConditionExpression="epoch = :epoch AND needsNewKey = :yes AND members = :members "
+                                    "AND (attribute_not_exists(keyMaker) OR keyMaker = :maker)",
+                ExpressionAttributeValues={":maker": maker, ":epoch": epoch, ":yes": True, ":members": members},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(f"the key of epoch {epoch} is made already, or by another member, or the group "
+                               "changed: fetch the group again") from None
+            raise
+
+    def store_new_key(self, group_id: str, epoch: int, maker: str, epoch_record: dict, copies: dict[str, dict]) -> None:
+        """The claimed epoch's key copies and sealed name, then the group marked as keyed (only by its claimant)."""
+        with self.table.batch_writer() as batch:
+            batch.put_item(Item={"userId": group_partition(group_id), "peerId": _epoch_key(epoch), **epoch_record})
+            for member, copy in copies.items():
+                batch.put_item(Item=self._copy(member, group_id, epoch, copy))
+        try:
+            self.table.update_item(
+                Key={"userId": group_partition(group_id), "peerId": STATE},
+                UpdateExpression="SET needsNewKey = :no REMOVE keyMaker",
+                ConditionExpression="epoch = :epoch AND keyMaker = :maker",
+                ExpressionAttributeValues={":no": False, ":epoch": epoch, ":maker": maker},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict("the group changed while its key was being made: fetch it again") from None
+            raise
+
+    # --- helpers ---------------------------------------------------------------
+
+    @staticmethod
+    def _membership(member: str, group_id: str, at: str) -> dict:
+        return {"userId": member, "peerId": MEMBERSHIP_PREFIX + group_id, "groupId": group_id, "joinedAt": at}
+
+    @staticmethod
+    def _copy(member: str, group_id: str, epoch: int, copy: dict) -> dict:
+        return {"userId": member, "peerId": _copy_key(group_id, epoch), "groupId": group_id, "epoch": epoch,
+                "wrappedKey": copy["wrappedKey"], "grant": copy["grant"]}
+
+    def _query(self, partition: str, prefix: str) -> list[dict]:
+        condition = Key("userId").eq(partition) & Key("peerId").begins_with(prefix)
+        items, start = [], {}
+        while True:
+            page = self.table.query(KeyConditionExpression=condition, ConsistentRead=True, **start)
+            items += integers(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    def _transact(self, items: list[dict], conflict_reason: str) -> None:
+        try:
+            self.resource.meta.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise Conflict(conflict_reason) from None
+            raise

@@ -1,0 +1,34 @@
+"""Platform REST route of the inbox: what happened for the caller, after the last notification they saw."""
+
+import os
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from dal.inbox import InboxStore
+from imegha_service.errors import InvalidRequest
+from imegha_service.http import caller_id, register_error_responses
+from logic import notifications
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayRestResolver()
+register_error_responses(app)
+
+store = InboxStore(os.environ["NOTIFICATIONS_TABLE_NAME"])
+
+
+@app.get("/notifications")
+def list_notifications() -> dict:
+    limit = app.current_event.get_query_string_value("limit", "50")
+    if not limit.isdigit():
+        raise InvalidRequest("limit", "a whole number")
+    return notifications.inbox(store, caller_id(app), app.current_event.get_query_string_value("after"), int(limit))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,67 @@
+"""The doorbell: 'Message Posted' and 'Share Created' from users' clouds become inbox entries and pushes.
+
+Idempotent: an event that arrives twice (EventBridge delivers at least once; a
+cloud may re-send after a lost answer) has the same source, type and detail,
+and notifies once. A refused event (from an account that is not the sender's
+cloud, or naming people the platform will not notify) is dropped with a log
+line; a failure is retried by Lambda and then lands in the dead-letter queue.
+"""
+
+import os
+from pathlib import Path
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import imegha_crypto
+from dal.directory import DirectoryStore
+from dal.groups import GroupStore
+from dal.inbox import InboxStore
+from dal.push import PushPublisher
+from imegha_service.errors import InvalidRequest
+from imegha_service.requests import schema_validator, validate
+from logic import notifications
+from logic.notifications import Doorbell, Refused
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+SCHEMAS = Path(__file__).parent.parent / "schemas"
+CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
+doorbell = Doorbell(
+    DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"]),
+    GroupStore(os.environ["CONNECTIONS_TABLE_NAME"]),
+    InboxStore(os.environ["NOTIFICATIONS_TABLE_NAME"]),
+    PushPublisher(os.environ["PUSH_TOPIC_ARN"]),
+)
+# What makes two deliveries the same event: EventBridge's id differs when a cloud re-sends, the detail does not.
+idempotency = IdempotencyConfig(event_key_jmespath='[source, "detail-type", detail]', expires_after_seconds=7 * 86400)
+persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE_NAME"])
+
+EVENTS = {
+    "Message Posted": ("message-posted.json", notifications.message_posted),
+    "Share Created": ("share-created.json", notifications.share_created),
+}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@idempotent(config=idempotency, persistence_store=persistence)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    bridge = EventBridgeEvent(event)
+    schema, ring = EVENTS[bridge.detail_type]
+    try:
+        validate(bridge.detail, schema_validator(SCHEMAS / schema, SCHEMAS, CRYPTO_SCHEMAS))
+        rung = ring(doorbell, bridge.account, bridge.time, bridge.detail)
+    except (Refused, InvalidRequest) as refusal:
+        logger.warning("event refused", extra={"detailType": bridge.detail_type, "account": bridge.account,
+                                               "reason": str(refusal)})
+        metrics.add_metric(name="EventsRefused", unit=MetricUnit.Count, value=1)
+        return {"notified": 0, "refused": str(refusal)}
+    metrics.add_metric(name="Notifications", unit=MetricUnit.Count, value=len(rung.recipients))
+    return {"notified": len(rung.recipients), "pushRequests": rung.push_requests}

@@ -1,0 +1,206 @@
+"""Group chats on the platform: who is in a group, and how each member gets their copy of each epoch's key.
+
+The platform keeps memberships and delivers key copies, but it holds no group
+key it can open (each copy is wrapped for one member's RSA key on a member's
+device) and cannot change who is in a group (every roster is signed by the
+admin, and each member's device checks the chain again). The checks here keep
+the stored state consistent and refuse what no honest device would send.
+
+Removing a member moves the group to a new epoch: the removal is recorded and
+announced at once ("Member Removed"); the rekey function then revokes the
+removed member's key copies, starts the next epoch and marks it as needing a
+key, which the next member to send (or the admin's device at once) makes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aws_lambda_powertools import Tracer
+
+from dal.directory import DirectoryStore
+from dal.groups import GroupStore
+from dal.platform_events import PlatformEvents
+from imegha_crypto import (
+    CryptoError,
+    IdentityPublicKey,
+    Roster,
+    b64url_decode,
+    validate_envelope,
+    verify_key_grant,
+    verify_roster_chain,
+)
+from imegha_service.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+
+tracer = Tracer()
+
+MEMBER_REMOVED = "Member Removed"
+MAX_MEMBERS = 1000
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@tracer.capture_method
+def my_groups(groups: GroupStore, caller: str) -> list[dict]:
+    states = groups.groups([membership["groupId"] for membership in groups.memberships(caller)])
+    return sorted((_summary(state) for state in states), key=lambda group: group["groupId"])
+
+
+@tracer.capture_method
+def group_state(groups: GroupStore, caller: str, group_id: str) -> dict:
+    """What a member needs: the state, every roster (to check the chain), the sealed names, and their key copies."""
+    state = _member_state(groups, caller, group_id)
+    copies = groups.copies(caller, group_id)
+    return _summary(state) | {
+        "members": state["members"],
+        "epochs": state["epochs"],
+        "rosters": groups.rosters(group_id),
+        "names": {str(epoch): record["sealedName"] for epoch, record in groups.epoch_records(group_id).items()
+                  if any(copy["epoch"] == epoch for copy in copies)},
+        "copies": {str(copy["epoch"]): {"wrappedKey": copy["wrappedKey"], "grant": copy["grant"]} for copy in copies},
+    }
+
+
+def _summary(state: dict) -> dict:
+    return {name: state[name] for name in ("groupId", "admin", "epoch", "needsNewKey", "rosterVersion")} | {
+        "memberCount": len(state["members"])}
+
+
+def _member_state(groups: GroupStore, caller: str, group_id: str) -> dict:
+    state = groups.group(group_id)
+    if state is None or caller not in state["members"]:
+        # The same answer whether the group exists or not: non-members learn nothing of it.
+        raise NotAllowed("you are not a member of this group")
+    return state
+
+
+# --- creating and changing groups -------------------------------------------------------------
+
+
+@tracer.capture_method
+def create_group(groups: GroupStore, directory: DirectoryStore, caller: str, request: dict) -> dict:
+    roster_record, copies = request["roster"], request["copies"]
+    group_id = roster_record["body"].get("groupId")
+    roster = _checked_rosters(directory, caller, group_id, [roster_record])
+    members = sorted(roster.member_ids)
+    if len(members) > MAX_MEMBERS:
+        raise InvalidRequest("roster", f"a group has at most {MAX_MEMBERS:,} members")
+    _check_copies(directory, caller, group_id, 0, members, copies)
+    at = _now()
+    state = {"groupId": group_id, "admin": caller, "members": members, "epoch": 0, "needsNewKey": False,
+             "rosterVersion": 1, "epochs": [{"epoch": 0, "startedAt": at}], "createdAt": at}
+    groups.create(state, roster_record, {"epoch": 0, "maker": caller, "sealedName": request["sealedName"]}, copies, at)
+    return _summary(state)
+
+
+@tracer.capture_method
+def add_member(groups: GroupStore, directory: DirectoryStore, caller: str, group_id: str, request: dict) -> dict:
+    """The admin adds one member, giving them the current epoch's key only (not the history)."""
+    state, roster = _next_roster(groups, directory, caller, group_id, request["roster"])
+    added = roster.member_ids - set(state["members"])
+    if len(added) != 1 or not set(state["members"]) <= roster.member_ids:
+        raise InvalidRequest("roster", "adding a member: the new roster is the current one and one member more")
+    if len(roster.member_ids) > MAX_MEMBERS:
+        raise InvalidRequest("roster", f"a group has at most {MAX_MEMBERS:,} members")
+    if state["needsNewKey"]:
+        raise Conflict(f"epoch {state['epoch']} has no key yet: make it before adding anyone")
+    (member,) = added
+    _check_copies(directory, caller, group_id, state["epoch"], [member], {member: request["copy"]})
+    groups.change_members(group_id, state["rosterVersion"], request["roster"], sorted(roster.member_ids), _now(),
+                          added=(member, state["epoch"], request["copy"]))
+    return _summary(groups.group(group_id)) | {"added": member}
+
+
+@tracer.capture_method
+def remove_member(groups: GroupStore, directory: DirectoryStore, events: PlatformEvents, caller: str, group_id: str,
+                  request: dict) -> dict:
+    """The admin removes one member; the rekey function then moves the group to a new epoch."""
+    state, roster = _next_roster(groups, directory, caller, group_id, request["roster"])
+    removed = set(state["members"]) - roster.member_ids
+    if len(removed) != 1 or not roster.member_ids <= set(state["members"]):
+        raise InvalidRequest("roster", "removing a member: the new roster is the current one and one member fewer")
+    (member,) = removed
+    groups.change_members(group_id, state["rosterVersion"], request["roster"], sorted(roster.member_ids), _now(),
+                          removed=member)
+    events.publish(MEMBER_REMOVED, {"groupId": group_id, "removedUserId": member, "fromEpoch": state["epoch"]})
+    return _summary(groups.group(group_id)) | {"removed": member, "rekeying": True}
+
+
+@tracer.capture_method
+def store_epoch_key(groups: GroupStore, directory: DirectoryStore, caller: str, group_id: str, epoch: int,
+                    request: dict) -> dict:
+    """A member brings the new epoch's key, wrapped for every current member; the first to claim the epoch wins."""
+    state = _member_state(groups, caller, group_id)
+    if epoch != state["epoch"] or not state["needsNewKey"]:
+        raise Conflict(f"the group is at epoch {state['epoch']}, which "
+                       + ("needs a key" if state["needsNewKey"] else "has its key already"))
+    _check_copies(directory, caller, group_id, epoch, state["members"], request["copies"])
+    groups.claim_new_key(group_id, epoch, caller, state["members"])
+    groups.store_new_key(group_id, epoch, caller, {"epoch": epoch, "maker": caller, "sealedName": request["sealedName"],
+                                                   "madeAt": _now()}, request["copies"])
+    return _summary(groups.group(group_id))
+
+
+@tracer.capture_method
+def rekey_after_removal(groups: GroupStore, group_id: str, removed: str, from_epoch: int) -> dict:
+    """Revoke the removed member's key copies and start the next epoch; a repeated event changes nothing more.
+
+    Returns who must hear of the new epoch (nobody when the group had already moved past ``from_epoch``).
+    """
+    revoked = groups.revoke_copies(removed, group_id)
+    advanced = groups.advance_epoch(group_id, from_epoch, _now())
+    state = groups.group(group_id) or {"members": [], "epoch": from_epoch}
+    return {"groupId": group_id, "revokedCopies": revoked, "advanced": advanced, "epoch": state["epoch"],
+            "notify": state["members"] if advanced else []}
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+def _identity_of(directory: DirectoryStore, user_id: str) -> IdentityPublicKey:
+    keys = directory.user(user_id).get("keys")
+    if keys is None:
+        raise Conflict("upload your keys before taking part in groups")
+    return IdentityPublicKey(b64url_decode(keys["identityKey"]))
+
+
+def _checked_rosters(directory: DirectoryStore, caller: str, group_id: object, rosters: list[dict]) -> Roster:
+    if not isinstance(group_id, str) or not group_id.startswith("grp-") or len(group_id) != 36:
+        raise InvalidRequest("roster/body/groupId", "'grp-' and 32 lowercase hex digits")
+    try:
+        roster = verify_roster_chain(rosters, group_id=group_id, admin_identity=_identity_of(directory, caller))
+    except CryptoError as error:
+        raise InvalidRequest("roster", str(error)) from None
+    if roster.admin != caller:
+        raise NotAllowed("only the group's admin changes who is in it")
+    return roster
+
+
+def _next_roster(groups: GroupStore, directory: DirectoryStore, caller: str, group_id: str,
+                 record: dict) -> tuple[dict, Roster]:
+    state = _member_state(groups, caller, group_id)
+    if state["admin"] != caller:
+        raise NotAllowed("only the group's admin changes who is in it")
+    roster = _checked_rosters(directory, caller, group_id, [*groups.rosters(group_id), record])
+    return state, roster
+
+
+def _check_copies(directory: DirectoryStore, maker: str, group_id: str, epoch: int, members: list[str],
+                  copies: dict) -> None:
+    if set(copies) != set(members):
+        raise InvalidRequest("copies", "one key copy for each member, and for no one else")
+    identity = _identity_of(directory, maker)
+    for member, copy in copies.items():
+        try:
+            validate_envelope("recipient-wrapped-key", copy["wrappedKey"])
+            if copy["wrappedKey"]["kind"] != "GK" or copy["wrappedKey"].get("epoch") != epoch:
+                raise InvalidRequest(f"copies/{member}/wrappedKey", f"must hold the group key of epoch {epoch}")
+            verify_key_grant(copy["grant"], copy["wrappedKey"], maker_identity=identity, group_id=group_id,
+                             epoch=epoch, member=member)
+        except CryptoError as error:
+            raise InvalidRequest(f"copies/{member}", str(error)) from None

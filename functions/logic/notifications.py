@@ -1,0 +1,143 @@
+"""The doorbell: users' clouds say a message was posted or a share created; the platform tells the recipients.
+
+An event from a user's cloud is believed only if it comes from the AWS account
+registered as the sender's own cloud: a cloud cannot ring anyone's doorbell in
+someone else's name. Recipients are checked against what the platform knows (a
+1:1 conversation's id names its two people; a group's members are its roster),
+so a cloud cannot make the platform notify strangers or removed members. A
+refused event is logged and dropped, not retried: nothing about it will change.
+
+What reaches an inbox or a phone: who, where (ids), when. Never what was said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger, Tracer
+
+from dal.directory import DirectoryStore
+from dal.groups import GroupStore
+from dal.inbox import InboxStore
+from dal.push import Push, PushPublisher
+from imegha_crypto import direct_conversation_id
+from imegha_service.errors import InvalidRequest, NotFound
+
+logger = Logger()
+tracer = Tracer()
+
+MESSAGE, SHARE, GROUP_KEY = "message", "share", "group-key"
+MAX_PAGE = 200
+
+
+class Refused(Exception):
+    """An event the platform will not act on; the message says why (for the log, never for a retry)."""
+
+
+@dataclass(frozen=True)
+class Doorbell:
+    directory: DirectoryStore
+    groups: GroupStore
+    inbox: InboxStore
+    push: PushPublisher
+
+
+@dataclass(frozen=True)
+class Rung:
+    """What a notification round did: whom it told, and in how many requests to SNS."""
+
+    recipients: list[str]
+    push_requests: int
+
+
+# --- events from users' clouds -------------------------------------------------------------
+
+
+@tracer.capture_method
+def message_posted(doorbell: Doorbell, account: str, time: str, detail: dict) -> Rung:
+    sender = _sender_in_own_cloud(doorbell.directory, account, detail)
+    conversation_id, message_id = detail["conversationId"], detail["messageId"]
+    if conversation_id.startswith("grp-"):
+        recipients = _group_recipients(doorbell.groups, sender["userId"], conversation_id, detail)
+        alert = f"{sender['iMTag']} sent a message to a group"
+    else:
+        recipients = _direct_recipient(sender["userId"], conversation_id, detail["recipients"])
+        alert = f"{sender['iMTag']} sent a message"
+    where = {"conversationId": conversation_id, "messageId": message_id}
+    return _ring(doorbell, recipients, f"{time}#{conversation_id}#{sender['userId']}#{message_id}",
+                 {"kind": MESSAGE, "senderId": sender["userId"], "senderTag": sender["iMTag"], "createdAt": time,
+                  **where}, alert, where)
+
+
+@tracer.capture_method
+def share_created(doorbell: Doorbell, account: str, time: str, detail: dict) -> Rung:
+    sender = _sender_in_own_cloud(doorbell.directory, account, detail)
+    recipients = [recipient for recipient in dict.fromkeys(detail["recipients"]) if recipient != sender["userId"]]
+    where = {"shareId": detail["shareId"]}
+    return _ring(doorbell, recipients, f"{time}#{detail['shareId']}#{sender['userId']}",
+                 {"kind": SHARE, "senderId": sender["userId"], "senderTag": sender["iMTag"], "createdAt": time,
+                  **where}, f"{sender['iMTag']} shared something with you", where)
+
+
+# --- the platform's own events --------------------------------------------------------------
+
+
+@tracer.capture_method
+def group_rekeyed(doorbell: Doorbell, time: str, group_id: str, epoch: int, members: list[str]) -> Rung:
+    """Tell the remaining members their group has a new epoch, whose key the next of them to send will make."""
+    where = {"conversationId": group_id, "epoch": epoch}
+    return _ring(doorbell, members, f"{time}#{group_id}#epoch#{epoch}",
+                 {"kind": GROUP_KEY, "createdAt": time, **where}, "A group you are in has a new key", where)
+
+
+# --- the inbox ---------------------------------------------------------------------------------
+
+
+@tracer.capture_method
+def inbox(store: InboxStore, caller: str, after: str | None, limit: int) -> dict:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidRequest("limit", f"from 1 to {MAX_PAGE}")
+    entries, more = store.entries(caller, after, limit)
+    return {"notifications": entries, "next": entries[-1]["notificationId"] if entries else after, "more": more}
+
+
+# --- checks and delivery ------------------------------------------------------------------------
+
+
+def _sender_in_own_cloud(directory: DirectoryStore, account: str, detail: dict) -> dict:
+    try:
+        sender = directory.user(detail["senderId"])
+    except NotFound:
+        raise Refused(f"the sender {detail['senderId']!r} is not a user") from None
+    registered = sender.get("cloudAccountId")
+    if registered is None or registered != account:
+        raise Refused(f"the event comes from account {account}, but {detail['senderId']}'s cloud is "
+                      f"{registered or 'not deployed'}: a cloud speaks for its owner only")
+    return sender
+
+
+def _direct_recipient(sender: str, conversation_id: str, recipients: list[str]) -> list[str]:
+    if len(recipients) != 1 or recipients[0] == sender or direct_conversation_id(sender, recipients[0]) != conversation_id:
+        raise Refused(f"{conversation_id} is not a conversation between {sender} and {recipients}")
+    return recipients
+
+
+def _group_recipients(groups: GroupStore, sender: str, group_id: str, detail: dict) -> list[str]:
+    state = groups.group(group_id)
+    if state is None or sender not in state["members"]:
+        raise Refused(f"{sender} is not a member of {group_id}")
+    if detail.get("epoch") != state["epoch"] or state["needsNewKey"]:
+        raise Refused(f"the message is sealed under epoch {detail.get('epoch')}, but {group_id} is at epoch "
+                      f"{state['epoch']}{' and awaits its key' if state['needsNewKey'] else ''}")
+    members = set(state["members"])
+    outsiders = [recipient for recipient in detail["recipients"] if recipient not in members]
+    if outsiders:
+        logger.warning("recipients who are not members are dropped", extra={"groupId": group_id, "count": len(outsiders)})
+    return [recipient for recipient in dict.fromkeys(detail["recipients"]) if recipient in members and recipient != sender]
+
+
+def _ring(doorbell: Doorbell, recipients: list[str], notification_id: str, entry: dict, alert: str,
+          data: dict) -> Rung:
+    doorbell.inbox.add([{"userId": recipient, "notificationId": notification_id, **entry} for recipient in recipients])
+    requests = doorbell.push.publish([Push(recipient, alert, data) for recipient in recipients])
+    return Rung(recipients, requests)
