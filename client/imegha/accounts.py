@@ -8,9 +8,12 @@ this process or the profile's key agent.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 from imegha_crypto import (
     DEFAULT_PASSWORD_ITERATIONS,
@@ -35,11 +38,13 @@ from .cognito import CognitoAuth, SignInError, Tokens
 from .endpoints import Endpoints
 from .platform_api import ApiError, PlatformApi
 from .profile import Profile
-from .trust import Peer, PinStore, mark_verified, trusted_peer
+from .trust import Peer, PinStore, UntrustedPeer, mark_verified, trusted_peer
 
 # The cost of guessing a password is the point of the derivation; tests and
 # benchmarks on the local cloud may lower it to the floor the envelopes accept.
 KDF_ITERATIONS = int(os.environ.get("IMEGHA_KDF_ITERATIONS", DEFAULT_PASSWORD_ITERATIONS))
+# Cognito's ID tokens live an hour; a session renews them this long before they lapse.
+TOKEN_RENEWAL_MARGIN_S = 60
 
 
 class AccountError(Exception):
@@ -74,8 +79,23 @@ class Account:
             raise AccountError(f"profile {self.profile.name!r} is not signed in: run 'imegha login'")
         return Session(**saved)
 
+    def live_session(self) -> Session:
+        """The session, its tokens renewed with the refresh token if they are about to lapse."""
+        session = self.session
+        if _expires_at(session.id_token) - time.time() > TOKEN_RENEWAL_MARGIN_S:
+            return session
+        if not session.refresh_token:
+            raise AccountError(f"the session of profile {self.profile.name!r} has expired: run 'imegha login'")
+        try:
+            tokens = self.cognito.refresh(session.refresh_token)
+        except SignInError:
+            raise AccountError(f"the session of profile {self.profile.name!r} has expired: run 'imegha login'") from None
+        renewed = replace(session, id_token=tokens.id_token, access_token=tokens.access_token, refresh_token=tokens.refresh_token)
+        self.profile.write("session", asdict(renewed))
+        return renewed
+
     def platform(self) -> PlatformApi:
-        return PlatformApi(self.endpoints.platform_api_url, self.session.id_token)
+        return PlatformApi(self.endpoints.platform_api_url, self.live_session().id_token)
 
     def keys(self) -> AccountKeys:
         return agent_keys(self.profile)
@@ -90,7 +110,7 @@ class Account:
             refresh_token=tokens.refresh_token,
             identity_key=b64url_encode(keys.identity_key.public_key.der),
         )
-        self.profile.write("session", session.__dict__)
+        self.profile.write("session", asdict(session))
         start_agent(self.profile, keys)
         return session
 
@@ -105,32 +125,33 @@ class Account:
         user_id = self._cognito(self.cognito.sign_up, email, secret, imtag)
         self._cognito(self.cognito.confirm, email, confirmation_code())
         tokens = self._cognito(self.cognito.sign_in, email, secret)
-        return self._finish_sign_up(user_id, email, password, tokens)
+        # PostConfirmation has just made the directory entry, with no keys yet: version 0.
+        return self._finish_sign_up(user_id, email, imtag, password, tokens, keys_version=0)
 
-    def _finish_sign_up(self, user_id: str, email: str, password: str, tokens: Tokens) -> str:
+    def _finish_sign_up(self, user_id: str, email: str, imtag: str, password: str, tokens: Tokens, keys_version: int) -> str:
         api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
-        me = api.me()
         account = create_account(user_id, password, iterations=KDF_ITERATIONS)
-        api.upload_keys(me["keysVersion"], account.bundle)
+        api.upload_keys(keys_version, account.bundle)
         api.publish_statement(self._statement(user_id, account.keys, None, sequence=1))
-        self._open_session(user_id, email, me["iMTag"], tokens, account.keys)
+        self._open_session(user_id, email, imtag, tokens, account.keys)
         return account.recovery_phrase
 
     def log_in(self, email: str, password: str) -> str | None:
         """Sign in and unwrap the keys from the password alone.
 
         Returns a recovery phrase only when an earlier sign-up stopped before its
-        keys were uploaded and this call finished it.
+        keys were uploaded and this call finished it; one that stopped before
+        signing its key statement is finished too.
         """
         secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
         tokens = self._cognito(self.cognito.sign_in, email, secret)
-        me = PlatformApi(self.endpoints.platform_api_url, tokens.id_token).me()
+        api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
+        me = api.me()
         if me["keys"] is None:
-            return self._finish_sign_up(me["userId"], email, password, tokens)
-        try:
-            keys = open_account(me["keys"], me["userId"], password)
-        except DecryptionError:
-            raise AccountError("the password does not open this account's keys") from None
+            return self._finish_sign_up(me["userId"], email, me["iMTag"], password, tokens, me["keysVersion"])
+        keys = _opened(lambda: open_account(me["keys"], me["userId"], password), "the password does not open this account's keys")
+        if me["keyStatement"] is None:
+            api.publish_statement(self._statement(me["userId"], keys, None, sequence=1))
         self._open_session(me["userId"], email, me["iMTag"], tokens, keys)
         return None
 
@@ -144,13 +165,13 @@ class Account:
         If Cognito refuses, the previous wrapping is put back, so the old
         password keeps opening both.
         """
-        session = self.session
+        session = self.live_session()
         api = self.platform()
         me = api.me()
-        try:
-            rewrapped = change_password(me["keys"], session.user_id, old_password, new_password, iterations=KDF_ITERATIONS)
-        except DecryptionError:
-            raise AccountError("the current password is wrong") from None
+        rewrapped = _opened(
+            lambda: change_password(me["keys"], session.user_id, old_password, new_password, iterations=KDF_ITERATIONS),
+            "the current password is wrong",
+        )
         version = api.upload_keys(me["keysVersion"], rewrapped)
         old_secret = authentication_secret(session.email, old_password, iterations=KDF_ITERATIONS)
         new_secret = authentication_secret(session.email, new_password, iterations=KDF_ITERATIONS)
@@ -161,7 +182,14 @@ class Account:
             raise
 
     def recover(self, email: str, phrase: str, new_password: str, confirmation_code: Callable[[], str]) -> None:
-        """Set a new password with the 24-word phrase: Cognito through its emailed code, the DEK through the phrase."""
+        """Set a new password with the 24-word phrase: Cognito through its emailed code, the DEK through the phrase.
+
+        A phrase that is not one (an unknown word, a failed checksum) is refused
+        before anything is sent. A well-formed phrase that is not this account's
+        can only be found out once Cognito's reset has given a token to fetch the
+        keys with: then the keys are left as they were, and the emailed reset has
+        changed only the sign-in secret, which the right phrase sets again.
+        """
         try:
             check_recovery_phrase(phrase)
         except CryptoError as error:
@@ -175,7 +203,9 @@ class Account:
         try:
             recovered = recover_account(me["keys"], me["userId"], phrase, new_password, iterations=KDF_ITERATIONS)
         except CryptoError as error:
-            raise AccountError(f"recovery phrase refused: {error}") from None
+            raise AccountError(
+                f"recovery phrase refused: {error}. Your keys are unchanged; run 'imegha recover' again with your own phrase"
+            ) from None
         api.upload_keys(me["keysVersion"], recovered.bundle)
         self._open_session(me["userId"], email, me["iMTag"], tokens, recovered.keys)
 
@@ -193,16 +223,33 @@ class Account:
         return trusted_peer(self.pins, self.platform().lookup(imtag), accept_new_identity=accept_new_identity)
 
     def connect(self, imtag: str) -> dict:
+        """Ask to connect, once the directory's keys for ``imtag`` check out."""
         peer = self.peer(imtag)
-        return self.platform().request_connection(peer.imtag) | {"fingerprint": str(peer.exchange_key.fingerprint)}
+        return self.platform().request_connection(peer.imtag) | _identity(peer)
+
+    def accept(self, imtag: str) -> dict:
+        """Accept a request, once the directory's keys for ``imtag`` check out."""
+        peer = self.peer(imtag)
+        return self.platform().accept(peer.user_id) | {"iMTag": peer.imtag} | _identity(peer)
+
+    def decline(self, imtag: str) -> None:
+        """Saying no needs no trust in the directory's keys: only the user id."""
+        api = self.platform()
+        api.decline(api.lookup(imtag)["userId"])
+
+    def disconnect(self, imtag: str) -> None:
+        api = self.platform()
+        api.remove(api.lookup(imtag)["userId"])
 
     def connections(self) -> list[dict]:
+        """Connections and requests, each with the peer's identity fingerprint, or a warning if their keys do not check out."""
+        api = self.platform()
         listed = []
-        for connection in self.platform().connections():
-            pin = self.pins.get(connection["peerId"])
-            if pin is not None:
-                connection["identityFingerprint"] = str(IdentityPublicKey(b64url_decode(pin["identityKey"])).fingerprint)
-                connection["verified"] = pin["verified"]
+        for connection in api.connections():
+            try:
+                connection |= _identity(trusted_peer(self.pins, api.lookup(connection["iMTag"])))
+            except UntrustedPeer as error:
+                connection["warning"] = str(error)
             listed.append(connection)
         return listed
 
@@ -232,6 +279,26 @@ class Account:
             return operation(*arguments)
         except SignInError as error:
             raise AccountError(str(error)) from None
+
+
+def _opened(open_keys: Callable[[], AccountKeys | dict], wrong_password: str):
+    """Open keys the platform served; a wrong password and a malformed bundle are both the person's to hear about."""
+    try:
+        return open_keys()
+    except DecryptionError:
+        raise AccountError(wrong_password) from None
+    except CryptoError as error:
+        raise AccountError(f"the platform served keys that are not well-formed ({error}); nothing was changed") from None
+
+
+def _identity(peer: Peer) -> dict:
+    return {"identityFingerprint": str(peer.identity_key.fingerprint), "verified": peer.verified}
+
+
+def _expires_at(token: str) -> float:
+    """When a JWT lapses, from its own claims; read only to renew it in time (the gateway verifies it)."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"]
 
 
 __all__ = ["Account", "AccountError", "ApiError", "Session"]

@@ -69,6 +69,18 @@ class CognitoAuth:
             raise SignInError(_reason(error)) from None
         return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken"))
 
+    def refresh(self, refresh_token: str) -> Tokens:
+        """New ID and access tokens for a session; Cognito keeps the refresh token as it is."""
+        try:
+            result = self.idp.initiate_auth(
+                ClientId=self.client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh_token},
+            )["AuthenticationResult"]
+        except ClientError as error:
+            raise SignInError(_reason(error)) from None
+        return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken") or refresh_token)
+
     def request_reset(self, email: str) -> None:
         """Have Cognito email a code for setting a new secret."""
         try:

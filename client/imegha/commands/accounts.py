@@ -162,7 +162,7 @@ def recover_command(args: argparse.Namespace) -> None:
 def connect_command(args: argparse.Namespace) -> None:
     result = account_for(args).connect(args.imtag)
     state = "connected" if result["status"] == "connected" else "request sent"
-    emit(args, result, f"{result['iMTag']}: {state}. Their key fingerprint: {result['fingerprint']}")
+    emit(args, result, f"{result['iMTag']}: {state}. Their identity key's fingerprint: {result['identityFingerprint']}")
 
 
 @guarded
@@ -173,29 +173,30 @@ def connections_command(args: argparse.Namespace) -> None:
         if not listed:
             return "No connections yet: 'imegha connect <iMTag>'."
         return "\n".join(
-            f"{c['iMTag']:<20} {c['status']:<10} {c.get('identityFingerprint', '(not looked up yet)')}"
-            + ("  verified" if c.get("verified") else "")
+            f"{c['iMTag']:<20} {c['status']:<10} "
+            + (c["warning"] if "warning" in c else c["identityFingerprint"] + ("  verified" if c["verified"] else ""))
             for c in listed
         )
 
     emit(args, {"connections": listed}, text)
 
 
-def _peer_command(action: str):
-    @guarded
-    def run(args: argparse.Namespace) -> None:
-        account = account_for(args)
-        peer_id = account.platform().lookup(args.imtag)["userId"]
-        api = account.platform()
-        {"accept": api.accept, "decline": api.decline, "disconnect": api.remove}[action](peer_id)
-        emit(args, {"iMTag": args.imtag, "done": action}, f"{args.imtag}: {action}ed." if action != "disconnect" else f"{args.imtag}: disconnected.")
-
-    return run
+@guarded
+def accept_command(args: argparse.Namespace) -> None:
+    result = account_for(args).accept(args.imtag)
+    emit(args, result, f"{result['iMTag']}: connected. Their identity key's fingerprint: {result['identityFingerprint']}")
 
 
-accept_command = _peer_command("accept")
-decline_command = _peer_command("decline")
-disconnect_command = _peer_command("disconnect")
+@guarded
+def decline_command(args: argparse.Namespace) -> None:
+    account_for(args).decline(args.imtag)
+    emit(args, {"iMTag": args.imtag, "status": "declined"}, f"{args.imtag}: request declined.")
+
+
+@guarded
+def disconnect_command(args: argparse.Namespace) -> None:
+    account_for(args).disconnect(args.imtag)
+    emit(args, {"iMTag": args.imtag, "status": "disconnected"}, f"{args.imtag}: disconnected.")
 
 
 @guarded
@@ -203,7 +204,13 @@ def verify_command(args: argparse.Namespace) -> None:
     code, peer = account_for(args).safety_code(args.imtag, accept=args.accept)
     emit(
         args,
-        {"iMTag": peer.imtag, "safetyCode": code, "verified": args.accept or peer.verified},
+        {
+            "iMTag": peer.imtag,
+            "safetyCode": code,
+            "verified": args.accept or peer.verified,
+            "identityFingerprint": str(peer.identity_key.fingerprint),
+            "cloudUrl": peer.cloud_url,
+        },
         lambda: (
             f"Safety code with {peer.imtag}:\n\n  {code}\n\n"
             + (
