@@ -14,7 +14,7 @@ from pathlib import Path
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from imegha.local.cloud import LocalCloud
+from imegha.local.cloud import LocalCloud, bootstrap_account
 
 DEMO_EMAIL = "asha@example.org"
 DEMO_IMTAG = "DrAsha"
@@ -41,14 +41,25 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
         status, body = _request("GET", f"{api}/me", token)
         say(f"GET /me with it: {status} {body}")
 
+        status, connection = _request("POST", f"{api}/cloud/connection", token)
+        say(f"\nPOST /cloud/connection: {status}: ExternalId {connection['externalId']}, made for {DEMO_IMTAG} alone.")
+        account, bootstrap = bootstrap_account(cloud.endpoint_url, connection["platformAccountId"],
+                                               connection["externalId"], connection["platformEventBusArn"])
+        role_arn = bootstrap.outputs["DeploymentRoleArn"]
+        say(f"{DEMO_IMTAG}'s own AWS account {account.account_id} launched the bootstrap stack with it: {role_arn}")
+        status, _ = _request("PUT", f"{api}/cloud/connection", token, {"roleArn": role_arn})
         status, body = _request("POST", f"{api}/deployments", token)
         deployment_id = body["deploymentId"]
-        say(f"\nPOST /deployments: {status} {body}")
+        say(f"POST /deployments: {status} {body}")
         say("The function put a 'Deployment Requested' event on the platform bus; the bus's rule started")
-        say("DeployUserCloudStateMachine, whose tasks record the deployment's progress.")
+        say("DeployUserCloudStateMachine, which assumed the deployment role with the ExternalId and created the")
+        say(f"user-cloud stack in account {account.account_id} from the template the platform published.")
         record = _wait_for(lambda: _request("GET", f"{api}/deployments/{deployment_id}", token)[1],
                            lambda document: document.get("status") in ("SUCCEEDED", "FAILED"))
-        say(f"GET /deployments/{deployment_id}: {record}")
+        say(f"GET /deployments/{deployment_id}: {record['status']}, stack {record.get('stackStatus')}, "
+            f"cloud API {record.get('cloudApiUrl')}")
+        status, body = _request("GET", f"{record.get('cloudApiUrl')}/health", token)
+        say(f"GET /health on {DEMO_IMTAG}'s cloud with her token: {status} {body}")
         machine = platform.outputs["DeployUserCloudStateMachineArn"]
         sfn = cloud.client("stepfunctions")
         execution = sfn.list_executions(stateMachineArn=machine)["executions"][0]
@@ -83,10 +94,13 @@ def _unsigned_cognito(cloud: LocalCloud):
                         config=Config(signature_version=UNSIGNED))
 
 
-def _request(method: str, url: str, token: str | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+def _request(method: str, url: str, token: str | None = None, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else b"" if method in ("POST", "PUT") else None
+    request = urllib.request.Request(url, method=method, data=data)
     if token:
         request.add_header("Authorization", token)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"{}")

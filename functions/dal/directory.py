@@ -124,3 +124,17 @@ class DirectoryStore:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise Conflict("another key statement was published meanwhile") from None
             raise
+
+    def set_cloud(self, user_id: str, cloud_api_url: str, cloud_account_id: str) -> None:
+        """Link the user's deployed cloud: its API, and the AWS account whose events speak for this user."""
+        self.table.update_item(
+            Key=_user_key(user_id),
+            UpdateExpression="SET cloudApiUrl = :url, cloudAccountId = :account",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":url": cloud_api_url, ":account": cloud_account_id},
+        )
+
+    def clear_cloud(self, user_id: str) -> None:
+        """Unlink a destroyed cloud: its URL answers no more, and its account speaks for no one."""
+        self.table.update_item(Key=_user_key(user_id), UpdateExpression="REMOVE cloudApiUrl, cloudAccountId",
+                               ConditionExpression="attribute_exists(pk)")

@@ -1,7 +1,8 @@
-"""A step of the deploy state machine: record how a deployment stands.
+"""A step of the deploy state machine: record how a deployment stands, on the deployment, the user's cloud and
+the directory.
 
-Idempotent by construction: a status is a forward-only conditional write, so a
-retried or repeated step records nothing new.
+Idempotent by construction: a status is a forward-only conditional write and the
+cloud's lock is released once, so a retried or repeated step records nothing new.
 """
 
 import os
@@ -10,16 +11,17 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.deployments import DeploymentStore
+from dal.directory import DirectoryStore
 from logic import deployments
 
 logger = Logger()
 tracer = Tracer()
 store = DeploymentStore(os.environ["DEPLOYMENTS_TABLE_NAME"])
+directory = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    recorded = deployments.record_status(store, event["userId"], event["deploymentId"], event["status"],
-                                         event.get("reason"))
-    return {"deploymentId": event["deploymentId"], "status": event["status"], "recorded": recorded}
+    return deployments.record_status(store, directory, event["userId"], event["deploymentId"], event["status"],
+                                     event.get("executionArn"), event.get("stack"), event.get("failure"))

@@ -1,6 +1,7 @@
-"""Platform REST routes of deployments: ask for one's cloud to be deployed, and follow it."""
+"""Platform REST routes of a user's cloud: connect their AWS account, ask for a deploy or a destroy, and follow it."""
 
 import os
+from pathlib import Path
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -8,8 +9,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.deployments import DeploymentStore
+from dal.executions import DeploymentExecutions
 from dal.platform_events import PlatformEvents
 from imegha_service.http import caller_id, register_error_responses
+from imegha_service.requests import parse_json, schema_validator, validate
 from logic import deployments
 
 logger = Logger()
@@ -17,19 +20,46 @@ tracer = Tracer()
 app = APIGatewayRestResolver()
 register_error_responses(app)
 
+SCHEMAS = Path(__file__).parent.parent / "schemas"
 store = DeploymentStore(os.environ["DEPLOYMENTS_TABLE_NAME"])
 events = PlatformEvents(os.environ["PLATFORM_EVENT_BUS_NAME"])
+executions = DeploymentExecutions()
+
+
+def _body(schema: str, default: dict | None = None) -> dict:
+    if default is not None and not app.current_event.body:
+        return default
+    body = parse_json(app.current_event.body)
+    validate(body, schema_validator(SCHEMAS / schema))
+    return body
+
+
+@app.post("/cloud/connection")
+def connect() -> dict:
+    return deployments.connect(store, caller_id(app), os.environ["PLATFORM_ACCOUNT_ID"],
+                               os.environ["PLATFORM_EVENT_BUS_ARN"])
+
+
+@app.put("/cloud/connection")
+def set_role() -> dict:
+    return deployments.set_role(store, caller_id(app), _body("deployment-role.json")["roleArn"])
+
+
+@app.get("/cloud")
+def get_cloud() -> dict:
+    return deployments.cloud(store, caller_id(app))
 
 
 @app.post("/deployments")
 def request_deployment() -> Response:
-    result = deployments.request_deployment(store, events, caller_id(app))
+    action = _body("deployment-request.json", default={}).get("action", "deploy")
+    result = deployments.request_deployment(store, events, caller_id(app), action)
     return Response(status_code=202, content_type="application/json", body=result)
 
 
 @app.get("/deployments/<deployment_id>")
 def get_deployment(deployment_id: str) -> dict:
-    return deployments.deployment(store, caller_id(app), deployment_id)
+    return deployments.deployment(store, caller_id(app), deployment_id, executions.steps)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -63,7 +63,7 @@ def my_profile(store: DirectoryStore, caller: str) -> dict:
         "keysVersion": int(user["keysVersion"]),
         "keys": user.get("keys"),
         "keyStatement": user.get("keyStatement"),
-        "cloudUrl": user.get("cloudUrl"),
+        "cloudUrl": user.get("cloudApiUrl"),
     }
 
 
@@ -116,7 +116,7 @@ def lookup_user(store: DirectoryStore, connections: ConnectionsStore, caller: st
         "exchangeKey": keys.get("exchangeKey"),
         "identityKey": keys.get("identityKey"),
         "keyStatement": user.get("keyStatement"),
-        "cloudUrl": user.get("cloudUrl"),
+        "cloudUrl": user.get("cloudApiUrl"),
     }
     if user_id == caller or connections.status(caller, user_id) == CONNECTED:
         found["email"] = user["email"]

@@ -163,12 +163,29 @@ def _failures(cloudformation, stack_name: str) -> list[str]:
             for event in events if event["ResourceStatus"].endswith("_FAILED")] or ["no resource reported a failure"]
 
 
+def publish_user_cloud(endpoint_url: str, platform: Account, platform_outputs: dict[str, str],
+                       region: str = REGION) -> str:
+    """Publish user-cloud.yaml where the deploy state machine reads it, as the README's release steps do for real
+    AWS (``sam package`` into the platform's artifacts bucket, then the packaged template under its key); returns
+    its URL."""
+    bucket = platform_outputs["UserCloudArtifactsBucketName"]
+    artifacts = _ArtifactBucket(platform, endpoint_url, region, bucket, prefix="user-cloud/")
+    try:
+        packaged = package_template(USER_CLOUD_TEMPLATE, artifacts.upload, region)
+    except PackagingError as error:
+        raise LocalCloudError(f"{USER_CLOUD_TEMPLATE.name}: {error}") from None
+    key = platform_outputs["UserCloudTemplateKey"]
+    platform.client("s3", endpoint_url, region).put_object(Bucket=bucket, Key=key, Body=json.dumps(packaged).encode())
+    return f"https://s3.{region}.amazonaws.com/{bucket}/{key}"
+
+
 class _ArtifactBucket:
     """What ``sam deploy``'s managed bucket is: one per account, objects named by their content."""
 
-    def __init__(self, account: Account, endpoint_url: str, region: str):
+    def __init__(self, account: Account, endpoint_url: str, region: str, name: str | None = None, prefix: str = ""):
         self._s3 = account.client("s3", endpoint_url, region)
-        self.name = f"imegha-artifacts-{account.account_id}-{region}"
+        self.name = name or f"imegha-artifacts-{account.account_id}-{region}"
+        self._prefix = prefix
         self._known: set[str] = set()
 
     def upload(self, content: bytes, suffix: str) -> tuple[str, str]:
@@ -179,7 +196,7 @@ class _ArtifactBucket:
                 if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                     raise
             self._known.add("")
-        key = hashlib.sha256(content).hexdigest() + suffix
+        key = self._prefix + hashlib.sha256(content).hexdigest() + suffix
         if key not in self._known:
             self._s3.put_object(Bucket=self.name, Key=key, Body=content)
             self._known.add(key)
@@ -197,17 +214,28 @@ def assume_deployment_role(endpoint_url: str, platform: Account, role_arn: str, 
                    credentials["SessionToken"])
 
 
+def bootstrap_account(endpoint_url: str, platform_account_id: str, external_id: str, platform_event_bus_arn: str,
+                      region: str = REGION) -> tuple[Account, DeployedStack]:
+    """The user's part of connecting their AWS account, played on the local cloud: a fresh account, with the
+    bootstrap stack launched in it with the ExternalId the platform gave them."""
+    user = create_account(endpoint_url, region)
+    bootstrap = deploy_stack(endpoint_url, user, BOOTSTRAP_TEMPLATE, BOOTSTRAP_STACK, {
+        "PlatformAccountId": platform_account_id,
+        "ExternalId": external_id,
+        "PlatformEventBusArn": platform_event_bus_arn,
+    }, region=region)
+    return user, bootstrap
+
+
 def deploy_user_cloud(endpoint_url: str, platform: Account, platform_outputs: dict[str, str], owner: str,
                       region: str = REGION) -> UserCloud:
     """A fresh account for ``owner``, set up as the user would (the bootstrap stack), and their cloud deployed in it
-    by the platform through the deployment role; the code and nested templates come from the platform's bucket."""
-    user = create_account(endpoint_url, region)
+    by the platform through the deployment role; the code and nested templates come from the platform's bucket.
+    A shortcut for tests that need a user's cloud, not its deployment: the deploy state machine does this for real
+    (``POST /deployments``)."""
     external_id = f"imegha-{uuid.uuid4()}"
-    bootstrap = deploy_stack(endpoint_url, user, BOOTSTRAP_TEMPLATE, BOOTSTRAP_STACK, {
-        "PlatformAccountId": platform.account_id,
-        "ExternalId": external_id,
-        "PlatformEventBusArn": platform_outputs.get("PlatformEventBusArn", ""),
-    }, region=region)
+    user, bootstrap = bootstrap_account(endpoint_url, platform.account_id, external_id,
+                                        platform_outputs.get("PlatformEventBusArn", ""), region)
     role_arn = bootstrap.outputs["DeploymentRoleArn"]
     deployer = assume_deployment_role(endpoint_url, platform, role_arn, external_id, region)
     stack = deploy_stack(endpoint_url, deployer, USER_CLOUD_TEMPLATE, USER_CLOUD_STACK,
@@ -380,8 +408,11 @@ class LocalCloud:
 
     def deploy_platform(self, template: Path = PLATFORM_TEMPLATE, parameters: dict[str, str] | None = None,
                         stack_name: str = PLATFORM_STACK) -> DeployedStack:
+        """Deploy the platform and, as its release does, publish the user cloud's template for it to deploy."""
         self.platform_stack = deploy_stack(self.endpoint_url, self.platform, template, stack_name, parameters,
                                            region=self.region)
+        if "UserCloudArtifactsBucketName" in self.platform_stack.outputs:
+            publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, self.region)
         return self.platform_stack
 
     def deploy(self, template: Path, stack_name: str, parameters: dict[str, str] | None = None,

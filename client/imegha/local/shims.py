@@ -108,6 +108,7 @@ def install() -> None:
             _cloudformation_runs_the_sam_transform,
             _cloudformation_reads_json_templates_as_json,
             _cloudformation_rolls_back_failed_stacks,
+            _bucket_policies_apply_the_statements_whose_conditions_hold,
             _stack_outputs_name_the_local_gateway,
         ):
             shim()
@@ -744,6 +745,44 @@ class _Principal:
         return self.arn or self.service_name or "anonymous"
 
 
+def _bucket_policies_apply_the_statements_whose_conditions_hold() -> None:
+    """A bucket policy statement applies only when its conditions hold, so a TLS-only Deny denies plain HTTP alone.
+
+    moto ignores a statement's condition keys and treats the statement as failing
+    its conditions, which it reads as DENIED whatever the statement's effect: the
+    usual ``Deny`` unless ``aws:SecureTransport`` (every iMegha bucket has it)
+    denies every object request, and a conditional ``Allow`` denies too. Here a
+    statement whose conditions hold applies with its own effect, one whose
+    conditions do not hold is left out, as in AWS. The local endpoint is plain
+    HTTP standing in for AWS's HTTPS endpoints, so ``aws:SecureTransport`` is
+    true; a condition on any key the bucket cannot know here (the caller's
+    principal, for one) is unmet, so such a statement neither allows nor denies.
+    """
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    context = {"aws:securetransport": "true"}
+
+    @_patch(FakeBucket, "get_permission")
+    def get_permission(original, bucket, action, resource):
+        if bucket.policy is None:
+            return PermissionResult.NEUTRAL
+        statements = json.loads(bucket.policy)["Statement"]
+        applying = [statement for statement in statements if isinstance(statement, dict)
+                    and statement.get("Principal") in ("*", {"AWS": "*"})
+                    and _matches_action(statement.get("Action"), action)
+                    and _matches_resource(statement.get("Resource"), resource)
+                    and not _unmet_condition(statement.get("Condition") or {}, context)]
+        if any(statement.get("Effect") == "Deny" for statement in applying):
+            return PermissionResult.DENIED
+        return PermissionResult.PERMITTED if applying else PermissionResult.NEUTRAL
+
+
+def _matches_resource(resources: Any, resource: str) -> bool:
+    resources = [resources] if isinstance(resources, str) else resources or []
+    return any(fnmatch.fnmatchcase(resource, pattern) for pattern in resources)
+
+
 def _assume_role_honours_trust_policies() -> None:
     """AssumeRole is allowed only by the role's trust policy, ``sts:ExternalId`` conditions included.
 
@@ -848,6 +887,7 @@ def _names_aws_identity(value: str, principal: _Principal) -> bool:
 
 
 _STRING_OPERATORS: dict[str, Callable[[str, str], bool]] = {
+    "Bool": lambda actual, expected: actual.lower() == str(expected).lower(),
     "StringEquals": lambda actual, expected: actual == expected,
     "StringNotEquals": lambda actual, expected: actual != expected,
     "StringEqualsIgnoreCase": lambda actual, expected: actual.lower() == expected.lower(),

@@ -1,0 +1,153 @@
+"""A user's cloud stack, in their own AWS account, reached through their deployment role.
+
+The only way in is STS AssumeRole with the user's ExternalId (the confused-deputy
+defence): a role that does not trust the platform with that ExternalId refuses,
+and nothing here can act in an account without it. Sessions last one hour and
+are made for one step of one deployment, so they never outlive it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+SESSION_SECONDS = 3600
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+CREATE_TIMEOUT_MINUTES = 30  # then CloudFormation itself fails the creation and rolls it back
+_THROTTLING = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
+               "SlowDown", "RequestThrottled"}
+# boto3 retries throttling itself first (with backoff); the state machine's Retry takes over after that.
+_CLIENT_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"})
+
+
+class RoleRefused(Exception):
+    """The deployment role would not let the platform in (wrong or missing ExternalId, another principal, no role)."""
+
+
+class Throttled(Exception):
+    """AWS asked to slow down after boto3's own retries; the state machine retries with backoff."""
+
+
+class StackRefused(Exception):
+    """CloudFormation refused the request; the message is its reason."""
+
+
+@dataclass(frozen=True)
+class StackState:
+    stack_id: str
+    status: str
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+def _aws_error(error: ClientError) -> Exception:
+    code, message = error.response["Error"]["Code"], error.response["Error"].get("Message", "")
+    if code in _THROTTLING:
+        return Throttled(f"{code}: {message}")
+    return StackRefused(message or code)
+
+
+def assume_deployment_role(role_arn: str, external_id: str, session_name: str, region: str,
+                           sts: Any = None) -> UserCloudStack:
+    """The user's stack, reached as their deployment role with their ExternalId; :class:`RoleRefused` otherwise."""
+    sts = sts or boto3.client("sts", region_name=region, config=_CLIENT_CONFIG)
+    try:
+        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64], ExternalId=external_id,
+                                      DurationSeconds=SESSION_SECONDS)["Credentials"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] in _THROTTLING:
+            raise Throttled(error.response["Error"]["Message"]) from None
+        raise RoleRefused(f"the platform cannot assume {role_arn} with your ExternalId: "
+                          f"{error.response['Error'].get('Message', error.response['Error']['Code'])}") from None
+    session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                            aws_secret_access_key=credentials["SecretAccessKey"],
+                            aws_session_token=credentials["SessionToken"], region_name=region)
+    return UserCloudStack(session, role_arn.split(":")[4])
+
+
+class UserCloudStack:
+    """One named stack in the user's account, and the bucket it holds (emptied before the stack is deleted)."""
+
+    def __init__(self, session: boto3.Session, account_id: str, name: str = "imegha-user-cloud"):
+        self.account_id = account_id
+        self.name = name
+        self._cloudformation = session.client("cloudformation", config=_CLIENT_CONFIG)
+        self._s3 = session.client("s3", config=_CLIENT_CONFIG)
+
+    def state(self) -> StackState | None:
+        """How the stack stands, or None if there is none (never made, or deleted)."""
+        try:
+            stacks = self._cloudformation.describe_stacks(StackName=self.name)["Stacks"]
+        except ClientError as error:
+            if "does not exist" in error.response["Error"].get("Message", ""):
+                return None
+            raise _aws_error(error) from None
+        stack = stacks[0]
+        if stack["StackStatus"] == "DELETE_COMPLETE":
+            return None
+        return StackState(stack["StackId"], stack["StackStatus"],
+                          {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs") or []})
+
+    def create(self, template_url: str, parameters: dict[str, str]) -> None:
+        self._call(self._cloudformation.create_stack, StackName=self.name, TemplateURL=template_url,
+                   Parameters=_parameters(parameters), Capabilities=CAPABILITIES,
+                   TimeoutInMinutes=CREATE_TIMEOUT_MINUTES, OnFailure="ROLLBACK")
+
+    def update(self, template_url: str, parameters: dict[str, str]) -> bool:
+        """Start an update; False when the stack already is what it would become."""
+        try:
+            self._cloudformation.update_stack(StackName=self.name, TemplateURL=template_url,
+                                              Parameters=_parameters(parameters), Capabilities=CAPABILITIES)
+        except ClientError as error:
+            if "No updates are to be performed" in error.response["Error"].get("Message", ""):
+                return False
+            raise _aws_error(error) from None
+        return True
+
+    def delete(self) -> None:
+        self._call(self._cloudformation.delete_stack, StackName=self.name)
+
+    def failures(self) -> list[str]:
+        """What failed in the stack's latest operation, first failure first: ``resource (type): reason``."""
+        events = self._call(self._cloudformation.describe_stack_events, StackName=self.name)["StackEvents"]
+        failed = []
+        for event in events:  # newest first, back to the event that began the latest operation
+            if event["ResourceStatus"].endswith("_FAILED") and event.get("ResourceStatusReason"):
+                failed.append(f"{event['LogicalResourceId']} ({event['ResourceType']}): {event['ResourceStatusReason']}")
+            if event["LogicalResourceId"] == self.name and event["ResourceStatus"] in (
+                    "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"):
+                break
+        return failed[::-1]
+
+    def empty_bucket(self, bucket: str, seconds: float) -> bool:
+        """Delete every version of every object (CloudFormation cannot delete a bucket that holds any), for at most
+        ``seconds``; True once the bucket is empty."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                listed = self._s3.list_object_versions(Bucket=bucket, MaxKeys=1000)
+            except ClientError as error:
+                if error.response["Error"]["Code"] == "NoSuchBucket":
+                    return True
+                raise _aws_error(error) from None
+            versions = [{"Key": entry["Key"], "VersionId": entry["VersionId"]}
+                        for entry in listed.get("Versions", []) + listed.get("DeleteMarkers", [])]
+            if not versions:
+                return True
+            self._call(self._s3.delete_objects, Bucket=bucket, Delete={"Objects": versions, "Quiet": True})
+        return False
+
+    @staticmethod
+    def _call(operation, **arguments) -> Any:
+        try:
+            return operation(**arguments)
+        except ClientError as error:
+            raise _aws_error(error) from None
+
+
+def _parameters(parameters: dict[str, str]) -> list[dict[str, str]]:
+    return [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()]

@@ -1,0 +1,144 @@
+"""The steps the deploy state machine takes on a user's cloud stack, each reporting a phase it can branch on.
+
+Every step reaches the stack through the deployment role named on the deployment
+(never a role from the event that started it) with the ExternalId the platform
+made for that user, and reports ``phase``: ``IN_PROGRESS`` (wait and look again),
+``SUCCEEDED`` or ``FAILED`` (with CloudFormation's reasons), the stack's status,
+the account it stands in and, once it stands, its outputs.
+
+- ``deploy`` creates the stack, or updates it if it stands (deploying twice updates).
+- ``destroy`` empties the cloud's bucket, then deletes the stack.
+- ``describe`` looks again, judging the stack by what the deployment set out to do.
+- ``roll_back`` leaves no half-built stack behind a failed deployment: a stack that
+  never finished being created is deleted; an update that failed was already put
+  back by CloudFormation, so the cloud stays as it was. Repeating it is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Tracer
+
+from dal.deployments import DeploymentStore
+from dal.user_cloud_stack import StackState, UserCloudStack
+
+tracer = Tracer()
+
+IN_PROGRESS, SUCCEEDED, FAILED = "IN_PROGRESS", "SUCCEEDED", "FAILED"
+GONE = "DELETE_COMPLETE"
+DEPLOYED = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+# Settled states an update may start from (UPDATE_ROLLBACK_COMPLETE: the previous version, put back).
+UPDATABLE = (*DEPLOYED, "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE")
+# A creation that never finished: nothing of it may stay.
+HALF_BUILT = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED")
+OUTPUTS = {"CloudApiUrl": "cloudApiUrl", "BucketName": "bucketName", "TableName": "tableName"}
+# Emptying the bucket may take long for a large cloud; what is left is emptied when destroy is asked again.
+EMPTYING_SECONDS = 780
+
+Connect = Callable[[str, str, str], UserCloudStack]
+"""(role ARN, ExternalId, session name) -> the user's stack, through their deployment role."""
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What the platform gives every user's cloud: where its template is published, and whom it trusts."""
+
+    template_url: str
+    issuer: str
+    audience: str
+    event_bus_arn: str
+    region: str
+
+    def parameters(self, owner: str, account_id: str) -> dict[str, str]:
+        return {
+            "OwnerUserId": owner,
+            "PlatformIssuer": self.issuer,
+            "PlatformAudience": self.audience,
+            "PlatformEventBusArn": self.event_bus_arn,
+            # Named so by the bootstrap stack (user-cloud/bootstrap-role.yaml), in the region it deploys to.
+            "PermissionsBoundaryArn": f"arn:aws:iam::{account_id}:policy/imegha-deployment-boundary-{self.region}",
+        }
+
+
+def _stack(store: DeploymentStore, connect: Connect, user_id: str, deployment_id: str) -> tuple[UserCloudStack, str]:
+    deployment = store.get(user_id, deployment_id)
+    cloud = store.cloud(user_id) or {}
+    return connect(deployment["roleArn"], cloud["externalId"], f"imegha-{deployment_id}"), deployment["action"]
+
+
+def _report(stack: UserCloudStack, state: StackState | None, phase: str, reason: str | None = None) -> dict:
+    report = {"phase": phase, "stackStatus": state.status if state else GONE, "cloudAccountId": stack.account_id}
+    if state and state.status in DEPLOYED:
+        report["outputs"] = {name: state.outputs[key] for key, name in OUTPUTS.items() if key in state.outputs}
+    if reason:
+        report["reason"] = reason
+    return report
+
+
+def _failed(stack: UserCloudStack, state: StackState | None) -> dict:
+    reasons = stack.failures() if state else []
+    status = state.status if state else GONE
+    return _report(stack, state, FAILED, f"the stack is {status}: " + ("; ".join(reasons) or "CloudFormation gave no reason"))
+
+
+def _judged(stack: UserCloudStack, state: StackState | None, action: str) -> dict:
+    """The phase of a stack that is doing, or has done, what ``action`` set out to do."""
+    if state and state.status.endswith("_IN_PROGRESS"):
+        return _report(stack, state, IN_PROGRESS)
+    if action == "destroy":
+        return _report(stack, state, SUCCEEDED) if state is None else _failed(stack, state)
+    return _report(stack, state, SUCCEEDED) if state and state.status in DEPLOYED else _failed(stack, state)
+
+
+@tracer.capture_method
+def deploy(store: DeploymentStore, connect: Connect, platform: Platform, user_id: str, deployment_id: str) -> dict:
+    stack, _ = _stack(store, connect, user_id, deployment_id)
+    state = stack.state()
+    parameters = platform.parameters(user_id, stack.account_id)
+    if state is None:
+        stack.create(platform.template_url, parameters)
+    elif state.status in UPDATABLE:
+        if not stack.update(platform.template_url, parameters):
+            return _report(stack, state, SUCCEEDED)
+    else:
+        return _report(stack, state, FAILED, f"the stack is {state.status} and cannot be deployed to now")
+    return _judged(stack, stack.state(), "deploy")
+
+
+@tracer.capture_method
+def destroy(store: DeploymentStore, connect: Connect, user_id: str, deployment_id: str) -> dict:
+    stack, _ = _stack(store, connect, user_id, deployment_id)
+    state = stack.state()
+    if state is None or state.status.endswith("_IN_PROGRESS"):
+        return _judged(stack, state, "destroy")
+    bucket = state.outputs.get("BucketName")
+    if bucket and not stack.empty_bucket(bucket, EMPTYING_SECONDS):
+        return _report(stack, state, FAILED, f"the bucket {bucket} holds too much to empty at once: "
+                                             "run 'imegha cloud destroy' again to go on")
+    stack.delete()
+    return _judged(stack, stack.state(), "destroy")
+
+
+@tracer.capture_method
+def describe(store: DeploymentStore, connect: Connect, user_id: str, deployment_id: str) -> dict:
+    stack, action = _stack(store, connect, user_id, deployment_id)
+    return _judged(stack, stack.state(), action)
+
+
+@tracer.capture_method
+def roll_back(store: DeploymentStore, connect: Connect, user_id: str, deployment_id: str) -> dict:
+    stack, _ = _stack(store, connect, user_id, deployment_id)
+    state = stack.state()
+    if state is None:
+        return _report(stack, state, SUCCEEDED)
+    if state.status.endswith("_IN_PROGRESS"):
+        return _report(stack, state, IN_PROGRESS)
+    if state.status in HALF_BUILT:
+        stack.delete()
+        state = stack.state()
+        return _report(stack, state, IN_PROGRESS if state else SUCCEEDED)
+    if state.status.endswith("_FAILED"):  # DELETE_FAILED, UPDATE_ROLLBACK_FAILED: CloudFormation needs a person
+        return _failed(stack, state)
+    return _report(stack, state, SUCCEEDED)
