@@ -200,7 +200,7 @@ def _check_copies(directory: DirectoryStore, maker: str, group_id: str, epoch: i
             validate_envelope("recipient-wrapped-key", copy["wrappedKey"])
             if copy["wrappedKey"]["kind"] != "GK" or copy["wrappedKey"].get("epoch") != epoch:
                 raise InvalidRequest(f"copies/{member}/wrappedKey", f"must hold the group key of epoch {epoch}")
-            verify_key_grant(copy["grant"], copy["wrappedKey"], maker_identity=identity, group_id=group_id,
-                             epoch=epoch, member=member)
+            verify_key_grant(copy["grant"], copy["wrappedKey"], maker_identity=identity, conversation_id=group_id,
+                             version=epoch, member=member)
         except CryptoError as error:
             raise InvalidRequest(f"copies/{member}", str(error)) from None

@@ -1,4 +1,4 @@
-"""Group chats: the roster the admin signs, and the grants that vouch for each member's copy of a group key.
+"""Group chats' rosters the admin signs, and the grants that vouch for each copy of a conversation or group key.
 
 The platform keeps a group's memberships, but it cannot change who is in it:
 every roster is a ``signed-record`` of type ``group-roster`` by the admin's
@@ -6,10 +6,11 @@ identity key, numbered from 1 and chained to the one before by its digest, so
 a member's device that checks the chain sees any member the admin did not add
 (a ghost), any roster dropped or replayed, and any other signer.
 
-A group key travels to each member as a ``recipient-wrapped-key`` (RSA-OAEP),
-which anyone holding the member's public key could make; a ``group-key`` grant
-signed by the member who made the copy says this copy, of this epoch, is from
-them, so the platform cannot hand a member a key of its own making.
+A conversation or group key travels to each member as a ``recipient-wrapped-key``
+(RSA-OAEP), which anyone holding the member's public key could make; a
+``key-grant`` signed by the member who made the copy says this copy, of this
+version (a group key's epoch; 0 for a 1:1 conversation's key), is from them,
+so neither the platform nor a cloud can hand anyone a key of its own making.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .keys import IdentityPrivateKey, IdentityPublicKey
 from .signing import sign_record, verify_record
 
 ROSTER_RECORD = "group-roster"
-KEY_GRANT_RECORD = "group-key"
+KEY_GRANT_RECORD = "key-grant"
 
 
 def new_group_id() -> str:
@@ -109,17 +110,18 @@ def verify_roster_chain(rosters: list[dict], *, group_id: str, admin_identity: I
     return Roster(group_id=group_id, version=body["version"], admin=body["admin"], members=tuple(body["members"]))
 
 
-def sign_key_grant(maker_key: IdentityPrivateKey, *, group_id: str, epoch: int, member: str, copy: dict) -> dict:
-    """Vouch, as the member who made it, for ``copy``: ``member``'s wrapped key of ``epoch``."""
-    body = {"groupId": group_id, "epoch": epoch, "member": member, "copy": record_digest(copy)}
+def sign_key_grant(maker_key: IdentityPrivateKey, *, conversation_id: str, version: int, member: str,
+                   copy: dict) -> dict:
+    """Vouch, as the one who made it, for ``copy``: ``member``'s wrapped key of ``version`` of a conversation."""
+    body = {"conversationId": conversation_id, "version": version, "member": member, "copy": record_digest(copy)}
     return sign_record(maker_key, KEY_GRANT_RECORD, body)
 
 
-def verify_key_grant(grant: dict, copy: dict, *, maker_identity: IdentityPublicKey, group_id: str, epoch: int,
-                     member: str) -> None:
+def verify_key_grant(grant: dict, copy: dict, *, maker_identity: IdentityPublicKey, conversation_id: str,
+                     version: int, member: str) -> None:
     """Refuse (``SignatureError``) a copy its grant does not vouch for, or a grant not signed by ``maker_identity``."""
     body = verify_record(grant, KEY_GRANT_RECORD, maker_identity)
-    expected = {"groupId": group_id, "epoch": epoch, "member": member, "copy": record_digest(copy)}
+    expected = {"conversationId": conversation_id, "version": version, "member": member, "copy": record_digest(copy)}
     if body != expected:
         changed = sorted(name for name in expected if body.get(name) != expected[name])
         raise SignatureError(f"the grant does not vouch for this key copy (it differs in {', '.join(changed)})")

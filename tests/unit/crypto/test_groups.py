@@ -87,15 +87,17 @@ def test_a_key_grant_vouches_for_one_copy_only(alice, bob):
     key = GroupKey.generate(3)
     copy_for_bob = wrap_key(key, wrapping_key=bob.keys.exchange_key.public_key,
                             context=group_key_context(GROUP, "bob", 3))
-    grant = sign_key_grant(alice.keys.identity_key, group_id=GROUP, epoch=3, member="bob", copy=copy_for_bob)
-    check = dict(maker_identity=alice.keys.identity_key.public_key, group_id=GROUP, epoch=3, member="bob")
+    grant = sign_key_grant(alice.keys.identity_key, conversation_id=GROUP, version=3, member="bob", copy=copy_for_bob)
+    check = dict(maker_identity=alice.keys.identity_key.public_key, conversation_id=GROUP, version=3, member="bob")
 
     verify_key_grant(grant, copy_for_bob, **check)
     planted = wrap_key(GroupKey.generate(3), wrapping_key=bob.keys.exchange_key.public_key,
                        context=group_key_context(GROUP, "bob", 3))
     with pytest.raises(SignatureError, match="differs in copy"):
         verify_key_grant(grant, planted, **check)
-    with pytest.raises(SignatureError, match="differs in epoch"):
-        verify_key_grant(grant, copy_for_bob, **(check | {"epoch": 4}))
+    with pytest.raises(SignatureError, match="differs in version"):
+        verify_key_grant(grant, copy_for_bob, **(check | {"version": 4}))
+    with pytest.raises(SignatureError, match="differs in member"):
+        verify_key_grant(grant, copy_for_bob, **(check | {"member": "carol"}))
     with pytest.raises(SignatureError, match="not by the expected"):
         verify_key_grant(grant, copy_for_bob, **(check | {"maker_identity": bob.keys.identity_key.public_key}))
