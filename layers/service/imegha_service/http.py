@@ -45,3 +45,11 @@ def require_owner(app: ApiGatewayResolver) -> str:
     if caller != os.environ["OWNER_USER_ID"]:
         raise NotAllowed("only the owner of this cloud may do this")
     return caller
+
+
+def integer_query(app: ApiGatewayResolver, name: str, default: int, *, minimum: int = 0, maximum: int) -> int:
+    """A whole-number query parameter from ``minimum`` to ``maximum``; anything else is a 400 naming it."""
+    value = app.current_event.get_query_string_value(name, str(default))
+    if not value.isdigit() or not minimum <= int(value) <= maximum:
+        raise InvalidRequest(name, f"a whole number from {minimum} to {maximum}")
+    return int(value)
