@@ -211,8 +211,8 @@ class Account:
 
     # --- the directory and connections --------------------------------------
 
-    def publish_cloud_url(self, cloud_url: str) -> None:
-        """Sign and publish a new key statement naming the user's cloud."""
+    def publish_cloud_url(self, cloud_url: str | None) -> None:
+        """Sign and publish a new key statement naming the user's cloud (None: they have none, it was destroyed)."""
         api = self.platform()
         current = api.me()["keyStatement"]
         sequence = current["body"]["sequence"] + 1 if current else 1

@@ -75,3 +75,20 @@ class PlatformApi:
 
     def remove(self, peer_id: str) -> None:
         self._call("DELETE", f"/connections/{quote(peer_id, safe='')}")
+
+    # --- the user's cloud ---------------------------------------------------------
+
+    def connect_cloud(self) -> dict:
+        return self._call("POST", "/cloud/connection")
+
+    def record_deployment_role(self, role_arn: str) -> dict:
+        return self._call("PUT", "/cloud/connection", {"roleArn": role_arn})
+
+    def cloud(self) -> dict:
+        return self._call("GET", "/cloud")
+
+    def request_deployment(self, action: str) -> dict:
+        return self._call("POST", "/deployments", {"action": action})
+
+    def deployment(self, deployment_id: str) -> dict:
+        return self._call("GET", f"/deployments/{quote(deployment_id, safe='')}")

@@ -1,0 +1,174 @@
+"""``imegha cloud``: connect your AWS account, deploy your cloud into it, follow it, destroy it."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from ..personal_cloud import CloudNotReachable, PersonalCloud
+from . import CommandError, emit
+from .accounts import account_for, guarded
+
+STEPS = {
+    "RecordInProgress": "started",
+    "AnnounceStarted": "announced on the platform bus",
+    "CreateOrUpdateStack": "creating or updating your stack, as your deployment role",
+    "DestroyStack": "emptying your bucket and deleting your stack, as your deployment role",
+    "WaitForStack": "waiting for CloudFormation",
+    "CheckStack": "looking at your stack",
+    "AllowPlatformBus": "letting your cloud's account ring the platform's doorbell",
+    "RevokePlatformBus": "taking back your cloud's account's access to the platform bus",
+    "RecordSucceeded": "recording your cloud",
+    "RollBack": "rolling back: no half-built stack stays",
+    "RecordFailed": "recording why it failed",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    cloud = subparsers.add_parser("cloud", help="your own cloud, in your own AWS account")
+    commands = cloud.add_subparsers(dest="cloud_command", metavar="COMMAND", required=True)
+
+    connect = commands.add_parser("connect", help="connect your AWS account: your ExternalId and the bootstrap stack")
+    connect.add_argument("--role-arn", help="the DeploymentRoleArn output of the imegha-bootstrap stack you launched")
+    connect.add_argument("--local", action="store_true",
+                         help="on the local cloud: play your part in a fresh simulated AWS account")
+    connect.set_defaults(handler=connect_command)
+
+    deploy = commands.add_parser("deploy", help="deploy your cloud, or update it to the platform's current release")
+    destroy = commands.add_parser("destroy", help="delete your cloud, its files and messages with it (the right to erasure)")
+    destroy.add_argument("--yes", action="store_true", help="confirm: everything in your cloud is deleted")
+    status = commands.add_parser("status", help="how your cloud stands; follows a deployment under way")
+    for command, handler in ((deploy, deploy_command), (destroy, destroy_command), (status, status_command)):
+        command.add_argument("--no-follow", action="store_true", help="do not wait for a deployment under way")
+        command.set_defaults(handler=handler)
+    for command in (connect, deploy, destroy, status):
+        command.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_argument("--profile", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def _cloud(args: argparse.Namespace) -> PersonalCloud:
+    return PersonalCloud(account_for(args))
+
+
+@guarded
+def connect_command(args: argparse.Namespace) -> None:
+    cloud = _cloud(args)
+    if args.local and args.role_arn:
+        raise CommandError("--local makes the deployment role itself: give --role-arn only for a real AWS account")
+    try:
+        if args.local:
+            connected = cloud.connect_local()
+        elif args.role_arn:
+            connected = cloud.connect() | cloud.record_role(args.role_arn)
+        else:
+            connection = cloud.connect()
+            emit(args, connection, lambda: _bootstrap_instructions(connection))
+            return
+    except CloudNotReachable as error:
+        raise CommandError(str(error)) from None
+    emit(args, connected, f"Connected: the platform deploys your cloud into AWS account {connected['accountId']} "
+                          f"as {connected['roleArn']}, presenting your ExternalId.\nNext: 'imegha cloud deploy'.")
+
+
+def _bootstrap_instructions(connection: dict) -> str:
+    overrides = " ".join(f"{name}={connection[key]}" for name, key in (
+        ("PlatformAccountId", "platformAccountId"), ("ExternalId", "externalId"),
+        ("PlatformEventBusArn", "platformEventBusArn")))
+    stack = connection["bootstrapStackName"]
+    role_query = f"Stacks[0].Outputs[?OutputKey=='DeploymentRoleArn'].OutputValue"
+    return "\n".join([
+        f"Your ExternalId: {connection['externalId']}",
+        "It is yours alone: the platform presents it whenever it deploys into your account, and your",
+        "deployment role accepts no other (so no one else can have the platform deploy into it).",
+        "",
+        f"1. In your AWS account, region {connection['region']}, launch the bootstrap stack ({connection['bootstrapTemplate']}):",
+        f"   aws cloudformation deploy --stack-name {stack} --capabilities CAPABILITY_NAMED_IAM \\",
+        f"     --template-file {shlex.quote(connection['bootstrapTemplate'])} \\",
+        f"     --parameter-overrides {overrides}",
+        "2. Give the platform the role it made:",
+        f"   imegha cloud connect --role-arn \"$(aws cloudformation describe-stacks --stack-name {stack} \\",
+        f"     --query \"{role_query}\" --output text)\"",
+        "3. imegha cloud deploy",
+    ] + ([f"\nConnected already: {connection['roleArn']}"] if connection.get("roleArn") else []))
+
+
+def _follow(args: argparse.Namespace, cloud: PersonalCloud, deployment_id: str) -> dict:
+    def shown(step: dict) -> None:
+        if not args.json and step["step"] in STEPS:
+            print(f"  {step['at'][11:19]}  {STEPS[step['step']]}" + (f" ({step['error']})" if step.get("error") else ""),
+                  flush=True)
+
+    try:
+        return cloud.follow(deployment_id, shown)
+    except KeyboardInterrupt:
+        print(f"Stopped following; the deployment goes on: 'imegha cloud status' follows it again.", file=sys.stderr)
+        raise
+
+
+def _finish(args: argparse.Namespace, deployment: dict, done: str) -> None:
+    if deployment["status"] == "FAILED":
+        if args.json:
+            emit(args, deployment, "")
+        raise CommandError(f"the {deployment['action']} failed: {deployment.get('reason', 'no reason recorded')}")
+    if deployment["status"] != "SUCCEEDED":
+        emit(args, deployment, f"Still {deployment['status']}: 'imegha cloud status' follows it.")
+        return
+    emit(args, deployment, done)
+
+
+def _run(args: argparse.Namespace, action: str, done) -> None:
+    cloud = _cloud(args)
+    requested = cloud.request(action)
+    if not args.json:
+        print(f"{action.capitalize()} {requested['deploymentId']} requested.", flush=True)
+    if args.no_follow:
+        emit(args, requested, "'imegha cloud status' follows it.")
+        return
+    deployment = _follow(args, cloud, requested["deploymentId"])
+    _finish(args, deployment, lambda: done(deployment))
+
+
+@guarded
+def deploy_command(args: argparse.Namespace) -> None:
+    _run(args, "deploy", lambda d: (
+        f"Your cloud is {d['stackStatus']} in AWS account {d['cloudAccountId']}.\n"
+        f"  API     {d['cloudApiUrl']}   (signed into your key statement)\n"
+        f"  Bucket  {d['bucketName']}\n  Table   {d['tableName']}"))
+
+
+@guarded
+def destroy_command(args: argparse.Namespace) -> None:
+    if not args.yes:
+        raise CommandError("this deletes your cloud with every file and message in it: run it again with --yes")
+    _run(args, "destroy", lambda d: "Your cloud is gone: its bucket, table and functions are deleted from your account.")
+
+
+@guarded
+def status_command(args: argparse.Namespace) -> None:
+    cloud = _cloud(args)
+    shown = cloud.status()
+    last = shown.get("lastDeployment") or {}
+    if shown.get("activeDeploymentId") and not args.no_follow:
+        if not args.json:
+            print(f"{last.get('action', 'deployment').capitalize()} {shown['activeDeploymentId']} is under way:", flush=True)
+        shown["lastDeployment"] = _follow(args, cloud, shown["activeDeploymentId"])
+        shown = cloud.status()
+    emit(args, shown, lambda: _describe(shown))
+
+
+def _describe(cloud: dict) -> str:
+    if not cloud.get("connected"):
+        return "No AWS account connected yet: 'imegha cloud connect'."
+    lines = [f"Connected: {cloud['roleArn']}"]
+    if cloud.get("cloudApiUrl"):
+        lines += [f"Your cloud: {cloud.get('stackStatus')} in AWS account {cloud['cloudAccountId']}",
+                  f"  API     {cloud['cloudApiUrl']}", f"  Bucket  {cloud['bucketName']}", f"  Table   {cloud['tableName']}"]
+    else:
+        lines.append("No cloud deployed" + (f" (stack {cloud['stackStatus']})" if cloud.get("stackStatus") else "")
+                     + ": 'imegha cloud deploy'.")
+    last = cloud.get("lastDeployment")
+    if last:
+        lines.append(f"Last {last['action']} {last['deploymentId']}: {last['status']} at {last['updatedAt']}"
+                     + (f": {last['reason']}" if last.get("reason") else ""))
+    return "\n".join(lines)

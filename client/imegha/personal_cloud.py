@@ -1,0 +1,105 @@
+"""A person's own cloud, as their device handles it: connect their AWS account, deploy, follow, destroy.
+
+Connecting is the whitepaper's cross-account handshake: the platform makes an
+ExternalId for this user; the user launches the bootstrap stack
+(``user-cloud/bootstrap-role.yaml``) with it in their own AWS account; then gives
+the platform the deployment role that stack made. On the local cloud,
+:meth:`PersonalCloud.connect_local` plays the user's part in a fresh simulated
+account. Once a deployment succeeds, the device signs a new key statement naming
+the cloud's URL, so peers can check the directory's link against the user's own word.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from .accounts import Account
+from .platform_api import PlatformApi
+
+FINISHED = ("SUCCEEDED", "FAILED")
+LOCAL_ACCOUNT = "local-aws-account"  # the profile document holding the simulated account's keys (local cloud only)
+
+
+class CloudNotReachable(Exception):
+    """The person asked for something the platform or the local cloud cannot do here."""
+
+
+def bootstrap_template():
+    """The one template a user launches in their own account."""
+    from imegha.local.cloud import BOOTSTRAP_TEMPLATE
+
+    return BOOTSTRAP_TEMPLATE
+
+
+class PersonalCloud:
+    def __init__(self, account: Account):
+        self.account = account
+
+    @property
+    def _api(self) -> PlatformApi:
+        return self.account.platform()
+
+    # --- connecting -----------------------------------------------------------
+
+    def connect(self) -> dict:
+        """The ExternalId (the same every time) and what the bootstrap stack needs beside it."""
+        return self._api.connect_cloud() | {"bootstrapTemplate": str(bootstrap_template()),
+                                            "region": self.account.endpoints.region}
+
+    def record_role(self, role_arn: str) -> dict:
+        return self._api.record_deployment_role(role_arn)
+
+    def connect_local(self) -> dict:
+        """The user's part played on the local cloud: a fresh account with the bootstrap stack in it, its role given
+        to the platform. The account's keys stay in the profile, for the person to look into their own account."""
+        endpoint = self.account.endpoints.aws_endpoint_url
+        if not endpoint:
+            raise CloudNotReachable("--local needs the local cloud ('imegha local up'); for AWS, launch the "
+                                    "bootstrap stack in your account and pass --role-arn")
+        from imegha.local.cloud import bootstrap_account
+
+        connection = self.connect()
+        user, bootstrap = bootstrap_account(endpoint, connection["platformAccountId"], connection["externalId"],
+                                            connection["platformEventBusArn"], self.account.endpoints.region)
+        role_arn = bootstrap.outputs["DeploymentRoleArn"]
+        self.account.profile.write(LOCAL_ACCOUNT, {"accountId": user.account_id, "accessKeyId": user.access_key_id,
+                                                   "secretAccessKey": user.secret_access_key, "roleArn": role_arn})
+        return connection | self.record_role(role_arn)
+
+    # --- deploying ----------------------------------------------------------------
+
+    def request(self, action: str) -> dict:
+        return self._api.request_deployment(action)
+
+    def status(self) -> dict:
+        """The cloud as the platform knows it, with its latest deployment."""
+        api = self._api
+        cloud = api.cloud()
+        if cloud.get("lastDeploymentId"):
+            cloud["lastDeployment"] = api.deployment(cloud["lastDeploymentId"])
+        return cloud
+
+    def follow(self, deployment_id: str, on_step: Callable[[dict], None] = lambda step: None,
+               timeout_s: float = 7200) -> dict:
+        """Poll the deployment until it finishes, telling ``on_step`` of each step its execution takes; then, after
+        a deploy, sign the cloud's URL into the key statement (after a destroy, sign that there is none)."""
+        deadline = time.monotonic() + timeout_s
+        seen, pause = 0, 0.1
+        while True:
+            deployment = self._api.deployment(deployment_id)
+            for step in deployment.get("steps", [])[seen:]:
+                on_step(step)
+            seen = len(deployment.get("steps", []))
+            if deployment["status"] in FINISHED or time.monotonic() > deadline:
+                break
+            time.sleep(pause)
+            pause = min(pause * 1.5, 5.0)
+        if deployment["status"] == "SUCCEEDED":
+            self._sign_cloud_url(deployment.get("cloudApiUrl") if deployment["action"] == "deploy" else None)
+        return deployment
+
+    def _sign_cloud_url(self, cloud_url: str | None) -> None:
+        statement = self._api.me().get("keyStatement") or {}
+        if statement.get("body", {}).get("cloudUrl") != cloud_url:
+            self.account.publish_cloud_url(cloud_url)
