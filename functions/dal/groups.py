@@ -198,7 +198,7 @@ class GroupStore:
     @staticmethod
     def _copy(member: str, group_id: str, epoch: int, copy: dict) -> dict:
         return {"userId": member, "peerId": _copy_key(group_id, epoch), "groupId": group_id, "epoch": epoch,
-                "wrappedKey": copy["wrappedKey"], "grant": copy["grant"]}
+                "wrappedKey": copy["wrappedKey"], "grant": copy["grant"], "maker": copy["maker"]}
 
     def _query(self, partition: str, prefix: str) -> list[dict]:
         condition = Key("userId").eq(partition) & Key("peerId").begins_with(prefix)

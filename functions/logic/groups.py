@@ -62,7 +62,8 @@ def group_state(groups: GroupStore, caller: str, group_id: str) -> dict:
         "rosters": groups.rosters(group_id),
         "names": {str(epoch): record["sealedName"] for epoch, record in groups.epoch_records(group_id).items()
                   if any(copy["epoch"] == epoch for copy in copies)},
-        "copies": {str(copy["epoch"]): {"wrappedKey": copy["wrappedKey"], "grant": copy["grant"]} for copy in copies},
+        "copies": {str(copy["epoch"]): {name: copy[name] for name in ("wrappedKey", "grant", "maker")}
+                   for copy in copies},
     }
 
 
@@ -94,7 +95,8 @@ def create_group(groups: GroupStore, directory: DirectoryStore, caller: str, req
     at = _now()
     state = {"groupId": group_id, "admin": caller, "members": members, "epoch": 0, "needsNewKey": False,
              "rosterVersion": 1, "epochs": [{"epoch": 0, "startedAt": at}], "createdAt": at}
-    groups.create(state, roster_record, {"epoch": 0, "maker": caller, "sealedName": request["sealedName"]}, copies, at)
+    groups.create(state, roster_record, {"epoch": 0, "maker": caller, "sealedName": request["sealedName"]},
+                  _made_by(caller, copies), at)
     return _summary(state)
 
 
@@ -112,7 +114,7 @@ def add_member(groups: GroupStore, directory: DirectoryStore, caller: str, group
     (member,) = added
     _check_copies(directory, caller, group_id, state["epoch"], [member], {member: request["copy"]})
     groups.change_members(group_id, state["rosterVersion"], request["roster"], sorted(roster.member_ids), _now(),
-                          added=(member, state["epoch"], request["copy"]))
+                          added=(member, state["epoch"], _made_by(caller, {member: request["copy"]})[member]))
     return _summary(groups.group(group_id)) | {"added": member}
 
 
@@ -142,7 +144,7 @@ def store_epoch_key(groups: GroupStore, directory: DirectoryStore, caller: str, 
     _check_copies(directory, caller, group_id, epoch, state["members"], request["copies"])
     groups.claim_new_key(group_id, epoch, caller, state["members"])
     groups.store_new_key(group_id, epoch, caller, {"epoch": epoch, "maker": caller, "sealedName": request["sealedName"],
-                                                   "madeAt": _now()}, request["copies"])
+                                                   "madeAt": _now()}, _made_by(caller, request["copies"]))
     return _summary(groups.group(group_id))
 
 
@@ -157,6 +159,11 @@ def rekey_after_removal(groups: GroupStore, group_id: str, removed: str, from_ep
     state = groups.group(group_id) or {"members": [], "epoch": from_epoch}
     return {"groupId": group_id, "revokedCopies": revoked, "advanced": advanced, "epoch": state["epoch"],
             "notify": state["members"] if advanced else []}
+
+
+def _made_by(maker: str, copies: dict) -> dict:
+    """Each copy with who made it, so a member's device knows whose identity key its grant must verify under."""
+    return {member: {**copy, "maker": maker} for member, copy in copies.items()}
 
 
 # --- checks -------------------------------------------------------------------------------------
