@@ -254,9 +254,24 @@ class Account:
         return listed
 
     def safety_code(self, imtag: str, *, accept: bool = False) -> tuple[str, Peer]:
-        """The code both people read aloud; ``accept`` records that they matched (and trusts a changed key)."""
-        peer = self.peer(imtag, accept_new_identity=accept)
+        """The code both people read aloud; ``accept`` records that they matched (and trusts a changed key).
+
+        When the directory's keys for ``imtag`` do not match the pin, the refusal
+        carries the code the key it serves now would give, so that the two can
+        compare it before either accepts anything.
+        """
+        found = self.platform().lookup(imtag)
         mine = IdentityPublicKey(b64url_decode(self.session.identity_key))
+        try:
+            peer = trusted_peer(self.pins, found, accept_new_identity=accept)
+        except UntrustedPeer as refusal:
+            try:
+                candidate = trusted_peer(self.pins, found, accept_new_identity=True, remember=False)
+            except UntrustedPeer:
+                raise refusal from None
+            raise UntrustedPeer(
+                f"{refusal} The safety code with the key the directory serves now: {safety_code(mine, candidate.identity_key)}"
+            ) from None
         if accept:
             mark_verified(self.pins, peer.user_id)
         return safety_code(mine, peer.identity_key), peer

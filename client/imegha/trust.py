@@ -57,8 +57,11 @@ class PinStore:
         return self._all()
 
 
-def trusted_peer(pins: PinStore, found: dict, *, accept_new_identity: bool = False) -> Peer:
-    """Check a directory lookup against the pins; pin it the first time; raise ``UntrustedPeer`` on any mismatch."""
+def trusted_peer(pins: PinStore, found: dict, *, accept_new_identity: bool = False, remember: bool = True) -> Peer:
+    """Check a directory lookup against the pins; pin it the first time; raise ``UntrustedPeer`` on any mismatch.
+
+    ``remember=False`` checks without pinning anything (to show what accepting would trust).
+    """
     user_id, imtag = found["userId"], found["iMTag"]
     statement = found.get("keyStatement")
     if statement is None:
@@ -74,8 +77,8 @@ def trusted_peer(pins: PinStore, found: dict, *, accept_new_identity: bool = Fal
         )
     except CryptoError as error:
         raise UntrustedPeer(
-            f"WARNING: the directory's keys for {imtag} do not check out: {error}. "
-            f"Do not share with {imtag} until you have compared safety codes ('imegha verify {imtag}')."
+            f"WARNING: the directory's keys for {imtag} do not check out: {error}. Do not share with {imtag}: "
+            f"compare safety codes with them in person or on a call, and only if they match run 'imegha verify {imtag} --accept'."
         ) from None
     if found.get("exchangeKey") not in (None, b64url_encode(checked.exchange_key.der)):
         raise UntrustedPeer(
@@ -90,15 +93,16 @@ def trusted_peer(pins: PinStore, found: dict, *, accept_new_identity: bool = Fal
         )
     identity_changed = pin is not None and pin["identityKey"] != b64url_encode(checked.identity_key.der)
     verified = bool(pin and pin.get("verified")) and not identity_changed
-    pins.put(
-        user_id,
-        {
-            "iMTag": imtag,
-            "identityKey": b64url_encode(checked.identity_key.der),
-            "sequence": checked.sequence,
-            "verified": verified,
-        },
-    )
+    if remember:
+        pins.put(
+            user_id,
+            {
+                "iMTag": imtag,
+                "identityKey": b64url_encode(checked.identity_key.der),
+                "sequence": checked.sequence,
+                "verified": verified,
+            },
+        )
     return Peer(
         user_id=user_id,
         imtag=imtag,

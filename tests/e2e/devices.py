@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imegha import cli
+from imegha.accounts import Account
 from imegha.agent import agent_keys, stop_agent
+from imegha.endpoints import Endpoints
 from imegha.profile import Profile
 from imegha_crypto import AccountKeys
 
@@ -57,6 +59,11 @@ class Device:
     def profile(self, name: str = "default") -> Profile:
         with _environment(IMEGHA_HOME=str(self.home)):
             return Profile.named(name)
+
+    def account(self, profile: str = "default") -> Account:
+        """The SDK the commands run on, for what no command does yet (publishing the cloud URL is issue 5's)."""
+        with _environment(IMEGHA_HOME=str(self.home)):
+            return Account(Profile.named(profile), Endpoints.discover())
 
     def keys(self, profile: str = "default") -> AccountKeys:
         """The keys this device's agent holds for ``profile``: what the person's device has in memory."""

@@ -55,7 +55,7 @@ def test_first_lookup_pins_and_later_ones_agree(pins, bob):
 def test_a_platform_swapping_bobs_whole_identity_is_refused(pins, bob, mallory):
     trusted_peer(pins, lookup(bob))
 
-    with pytest.raises(UntrustedPeer, match="WARNING.*compared safety codes"):
+    with pytest.raises(UntrustedPeer, match="WARNING.*compare safety codes.*imegha verify Bob --accept"):
         trusted_peer(pins, lookup(mallory, sequence=5))
 
 
@@ -110,6 +110,12 @@ def test_a_new_identity_is_accepted_only_on_purpose_and_loses_verified(pins, bob
 
     assert not accepted.verified
     assert trusted_peer(pins, lookup(mallory, sequence=7)).identity_key == mallory.keys.identity_key.public_key
+
+
+def test_checking_without_remembering_pins_nothing(pins, bob):
+    assert trusted_peer(pins, lookup(bob), remember=False).first_seen
+
+    assert pins.all() == {}
 
 
 def test_a_user_without_a_statement_is_not_trusted(pins):
