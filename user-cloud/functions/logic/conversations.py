@@ -56,8 +56,9 @@ def save_conversation(store: ConversationStore, owner: str, conversation_id: str
             raise InvalidRequest("peerId", "a 1:1 conversation names its peer, and has no roster")
         if peer == owner or direct_conversation_id(owner, peer) != conversation_id:
             raise InvalidRequest("peerId", "this conversation is not between you and this user")
-        if set(document["keys"]) != {"0"} or "peerKey" not in document["keys"]["0"]:
-            raise InvalidRequest("keys", "a 1:1 conversation has one key, version 0, wrapped for you and for the peer")
+        if set(document["keys"]) != {"0"} or not {"peerKey", "grant"} <= set(document["keys"]["0"]):
+            raise InvalidRequest("keys", "a 1:1 conversation has one key, version 0, wrapped for you and for the peer, "
+                                 "with your grant for the peer's copy")
         _require_kind("keys/0/wrappedKey", document["keys"]["0"]["wrappedKey"], "CK")
         _require_kind("keys/0/peerKey", document["keys"]["0"]["peerKey"], "CK")
         meta = {"kind": DIRECT, "peerId": peer}
@@ -66,8 +67,8 @@ def save_conversation(store: ConversationStore, owner: str, conversation_id: str
             raise InvalidRequest("roster", "a group conversation keeps the group's roster, and has no single peer")
         for version, key in document["keys"].items():
             _require_kind(f"keys/{version}/wrappedKey", key["wrappedKey"], "GK", epoch=int(version))
-            if "peerKey" in key:
-                raise InvalidRequest(f"keys/{version}/peerKey", "group keys reach members through the platform")
+            if "peerKey" in key or "grant" in key:
+                raise InvalidRequest(f"keys/{version}", "group keys reach members through the platform")
         meta = {"kind": GROUP, "roster": document["roster"]}
     stored = store.meta(conversation_id)
     if kind == DIRECT and stored is not None and stored.get("peerId") != meta["peerId"]:
@@ -94,8 +95,13 @@ def conversation(store: ConversationStore, owner: str, caller: str, conversation
 
 
 def _keys_for(store: ConversationStore, owner: str, caller: str, conversation_id: str) -> dict:
-    field = "wrappedKey" if caller == owner else "peerKey"
-    return {str(int(item["version"])): item[field] for item in store.keys(conversation_id) if field in item}
+    """Each key version as the caller can open it: the owner's under their DEK, the peer's for their RSA key and
+    with the grant by which the owner vouches for it."""
+    items = store.keys(conversation_id)
+    if caller == owner:
+        return {str(item["version"]): {"wrappedKey": item["wrappedKey"]} for item in items}
+    return {str(item["version"]): {"wrappedKey": item["peerKey"], "grant": item["grant"]}
+            for item in items if "peerKey" in item}
 
 
 # --- messages --------------------------------------------------------------------------------
