@@ -1,0 +1,75 @@
+"""The APIs iMChat calls: a user's cloud (conversations, messages) and the platform's groups and inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from .platform_api import ApiError, PlatformApi, call_json
+
+PAGE = 500
+
+
+@dataclass
+class UserCloudApi:
+    """A user's cloud, as anyone signed in to the platform calls it; the cloud decides what the caller may see."""
+
+    base_url: str
+    id_token: str
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict | None:
+        return call_json(method, self.base_url.rstrip("/") + path, f"Bearer {self.id_token}", body)
+
+    def conversation(self, conversation_id: str) -> dict | None:
+        """The caller's view of this cloud's part of a conversation, or None if it holds nothing of it yet."""
+        try:
+            return self._call("GET", f"/conversations/{quote(conversation_id, safe='')}")
+        except ApiError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def save_conversation(self, conversation_id: str, document: dict) -> dict:
+        return self._call("PUT", f"/conversations/{quote(conversation_id, safe='')}", document)
+
+    def post(self, conversation_id: str, message: dict, recipients: list[str]) -> dict:
+        return self._call("POST", f"/conversations/{quote(conversation_id, safe='')}/messages",
+                          {"message": message, "recipients": recipients})
+
+    def messages(self, conversation_id: str, after: int = 0, limit: int = PAGE, *, every_page: bool = True) -> dict:
+        """The messages after sequence ``after`` the caller may read here (every page of them, unless
+        ``every_page`` is False), and the keys sent along."""
+        path = f"/conversations/{quote(conversation_id, safe='')}/messages"
+        page = self._call("GET", f"{path}?{urlencode({'after': after, 'limit': limit})}")
+        collected = page
+        while every_page and page["more"]:
+            page = self._call("GET", f"{path}?{urlencode({'after': page['next'], 'limit': limit})}")
+            collected = {**page, "messages": collected["messages"] + page["messages"]}
+        return collected
+
+
+class ChatPlatformApi(PlatformApi):
+    """The platform's REST API with its group and inbox routes."""
+
+    def groups(self) -> list[dict]:
+        return self._call("GET", "/groups")["groups"]
+
+    def create_group(self, request: dict) -> dict:
+        return self._call("POST", "/groups", request)
+
+    def group(self, group_id: str) -> dict:
+        return self._call("GET", f"/groups/{quote(group_id, safe='')}")
+
+    def add_member(self, group_id: str, roster: dict, copy: dict) -> dict:
+        return self._call("POST", f"/groups/{quote(group_id, safe='')}/members", {"roster": roster, "copy": copy})
+
+    def remove_member(self, group_id: str, roster: dict) -> dict:
+        return self._call("POST", f"/groups/{quote(group_id, safe='')}/removals", {"roster": roster})
+
+    def put_epoch_key(self, group_id: str, epoch: int, copies: dict, sealed_name: dict) -> dict:
+        return self._call("PUT", f"/groups/{quote(group_id, safe='')}/epochs/{epoch}",
+                          {"copies": copies, "sealedName": sealed_name})
+
+    def notifications(self, after: str | None = None, limit: int = 50) -> dict:
+        query = {"limit": limit} | ({"after": after} if after else {})
+        return self._call("GET", f"/notifications?{urlencode(query)}")

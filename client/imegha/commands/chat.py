@@ -1,0 +1,132 @@
+"""iMChat: chat send, chat read, chat watch, and notifications (the inbox)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..accounts import AccountError
+from ..agent import AgentUnavailable
+from ..chat import Chat, ChatError, Line
+from ..group_chat import Groups
+from ..inbox import Inbox
+from ..platform_api import ApiError
+from ..trust import UntrustedPeer
+from . import CommandError, emit
+from .accounts import account_for
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    chat = subparsers.add_parser("chat", help="end-to-end encrypted 1:1 conversations")
+    commands = chat.add_subparsers(dest="chat_command", metavar="COMMAND", required=True)
+
+    send = commands.add_parser("send", help="send a message: sealed here, kept in your cloud")
+    send.add_argument("imtag")
+    send.add_argument("text", help="the message; '-' reads it from standard input")
+    send.set_defaults(handler=send_command)
+
+    read = commands.add_parser("read", help="the conversation with someone, both sides in order")
+    read.add_argument("imtag")
+    read.set_defaults(handler=read_command)
+
+    watch = commands.add_parser("watch", help="follow your inbox live, opening each message as it comes")
+    watch.add_argument("--count", type=int, help="stop after this many notifications")
+    watch.add_argument("--timeout", type=float, help="stop after this many seconds")
+    watch.add_argument("--from-start", action="store_true", help="begin with what the inbox holds already")
+    watch.set_defaults(handler=watch_command)
+
+    notifications = subparsers.add_parser("notifications", help="your inbox: who sent or shared what, never content")
+    notifications.add_argument("--after", help="only what came after this notification id")
+    notifications.set_defaults(handler=notifications_command)
+    for command in (send, read, watch):
+        command.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_argument("--profile", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def chat_guarded(handler):
+    """Turn the SDK's refusals into one-line CLI errors."""
+
+    def run(args: argparse.Namespace) -> None:
+        try:
+            handler(args)
+        except (AccountError, UntrustedPeer, ChatError, AgentUnavailable) as error:
+            raise CommandError(str(error)) from None
+        except ApiError as error:
+            raise CommandError(f"refused: {error.message} (HTTP {error.status})") from None
+
+    return run
+
+
+def chat_for(args: argparse.Namespace) -> Chat:
+    return Chat(account_for(args))
+
+
+def message_text(args: argparse.Namespace) -> str:
+    return sys.stdin.read() if args.text == "-" else args.text
+
+
+def shown(line: Line) -> str:
+    when = line.sent_at[11:19] if len(line.sent_at) >= 19 else "--:--:--"
+    if line.refused is not None:
+        return f"{when}  {line.sender}: [refused: {line.refused}]"
+    return f"{when}  {line.sender}: {line.text}"
+
+
+def conversation_text(lines: list[Line], empty: str) -> str:
+    return "\n".join(map(shown, lines)) if lines else empty
+
+
+@chat_guarded
+def send_command(args: argparse.Namespace) -> None:
+    line = chat_for(args).send(args.imtag, message_text(args))
+    emit(args, line.as_json(), f"Sent to {args.imtag} (sealed on this device, kept in your cloud).")
+
+
+@chat_guarded
+def read_command(args: argparse.Namespace) -> None:
+    lines = chat_for(args).read(args.imtag)
+    emit(args, {"messages": [line.as_json() for line in lines]},
+         lambda: conversation_text(lines, f"No messages with {args.imtag} yet."))
+
+
+@chat_guarded
+def watch_command(args: argparse.Namespace) -> None:
+    chat = chat_for(args)
+    inbox = Inbox(chat, Groups(chat))
+    after = None if args.from_start else inbox.entries()[1]
+    deadline = None if args.timeout is None else time.monotonic() + args.timeout
+    seen = 0
+
+    def keep_going() -> bool:
+        return (args.count is None or seen < args.count) and (deadline is None or time.monotonic() < deadline)
+
+    if not args.json:
+        print("Watching your inbox (Ctrl-C stops)…", flush=True)
+    for entry, line in inbox.follow(after, keep_going):
+        seen += 1
+        document = {"notification": entry} | ({"message": line.as_json()} if line else {})
+        emit(args, document, lambda: shown(line) if line else f"{entry.get('senderTag', 'iMegha')}: {entry['kind']}")
+        sys.stdout.flush()
+
+
+@chat_guarded
+def notifications_command(args: argparse.Namespace) -> None:
+    chat = chat_for(args)
+    entries, after = Inbox(chat, Groups(chat)).entries(args.after)
+
+    def text() -> str:
+        if not entries:
+            return "Nothing new."
+        return "\n".join(f"{entry['createdAt']}  {_described(entry)}" for entry in entries)
+
+    emit(args, {"notifications": entries, "next": after}, text)
+
+
+def _described(entry: dict) -> str:
+    if entry["kind"] == "message":
+        where = "in a group" if entry["conversationId"].startswith("grp-") else "to you"
+        return f"{entry['senderTag']} sent a message {where} ({entry['conversationId']}, #{entry['messageId']})"
+    if entry["kind"] == "share":
+        return f"{entry['senderTag']} shared something with you ({entry['shareId']})"
+    return f"group {entry['conversationId']} has a new key (epoch {entry['epoch']})"

@@ -1,0 +1,80 @@
+"""Group chats: group create, add, remove, ls, send, read."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..group_chat import Groups, GroupView
+from . import emit
+from .chat import chat_for, chat_guarded, conversation_text, message_text
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    group = subparsers.add_parser("group", help="end-to-end encrypted group chats")
+    commands = group.add_subparsers(dest="group_command", metavar="COMMAND", required=True)
+
+    def add(name: str, handler, help_text: str, *arguments: tuple[str, str]) -> argparse.ArgumentParser:
+        parser = commands.add_parser(name, help=help_text, description=help_text)
+        for argument, argument_help in arguments:
+            parser.add_argument(argument, help=argument_help)
+        parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        parser.add_argument("--profile", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    GROUP = ("group", "the group's name or id")
+    create = add("create", create_command, "make a group: its key is made on this device", ("name", "the group's name"))
+    create.add_argument("--members", required=True, help="their iMTags, separated by commas")
+    add("add", add_command, "add a member (admin): they get the current key, not the history", GROUP,
+        ("imtag", "who joins"))
+    add("remove", remove_command, "remove a member (admin): the group moves to a new key", GROUP, ("imtag", "who leaves"))
+    add("ls", list_command, "your groups")
+    add("send", send_command, "send to the group: sealed here, kept in your cloud", GROUP,
+        ("text", "the message; '-' reads it from standard input"))
+    add("read", read_command, "the group's messages you may read, in order", GROUP)
+
+
+def _described(view: GroupView) -> str:
+    key = f"epoch {view.epoch}" + (", awaiting its key" if view.needs_new_key else "")
+    return (f"{view.name or '(name not readable)'}  [{view.group_id}]  admin {view.tags.get(view.admin, view.admin)}, "
+            f"{len(view.members)} members: {', '.join(sorted(view.tags[m] for m in view.members))}; {key}")
+
+
+@chat_guarded
+def create_command(args: argparse.Namespace) -> None:
+    tags = [tag.strip() for tag in args.members.split(",") if tag.strip()]
+    view = Groups(chat_for(args)).create(args.name, tags)
+    emit(args, view.summary(), f"Group created: {_described(view)}")
+
+
+@chat_guarded
+def add_command(args: argparse.Namespace) -> None:
+    view = Groups(chat_for(args)).add(args.group, args.imtag)
+    emit(args, view.summary() | {"added": args.imtag}, f"{args.imtag} added: {_described(view)}")
+
+
+@chat_guarded
+def remove_command(args: argparse.Namespace) -> None:
+    view = Groups(chat_for(args)).remove(args.group, args.imtag)
+    state = "the new key is made" if not view.needs_new_key else "the next member to send makes the new key"
+    emit(args, view.summary() | {"removed": args.imtag}, f"{args.imtag} removed; {state}: {_described(view)}")
+
+
+@chat_guarded
+def list_command(args: argparse.Namespace) -> None:
+    views = Groups(chat_for(args)).list()
+    emit(args, {"groups": [view.summary() for view in views]},
+         lambda: "\n".join(map(_described, views)) if views else "No groups yet: 'imegha group create'.")
+
+
+@chat_guarded
+def send_command(args: argparse.Namespace) -> None:
+    line = Groups(chat_for(args)).send(args.group, message_text(args))
+    emit(args, line.as_json(), f"Sent to the group (epoch {line.epoch}).")
+
+
+@chat_guarded
+def read_command(args: argparse.Namespace) -> None:
+    lines = Groups(chat_for(args)).read(args.group)
+    emit(args, {"messages": [line.as_json() for line in lines]},
+         lambda: conversation_text(lines, "No messages you may read yet."))

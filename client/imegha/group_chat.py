@@ -1,0 +1,316 @@
+"""Group chats on the device: the group key is made here, wrapped for each member, and changed when one leaves.
+
+The creator's device makes the group and its first key (epoch 0), wraps the key
+for every member's RSA key with a signed grant, and signs the first roster.
+The platform keeps the memberships and each member's copies; every device
+checks the admin's roster chain against the member list the platform serves
+(a ghost member is refused) and each copy's grant before using a key, then
+keeps its own copies, wrapped under its DEK, in its own cloud: what a member
+had stays readable to them after they leave, and nothing newer does.
+
+Removing a member moves the group to a new epoch (the platform's rekey
+function revokes their copies and marks the epoch as needing a key); the
+admin's device makes the new key at once, or the next member to send does.
+A message sealed under an epoch after the group left it is refused by readers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from imegha_crypto import (
+    CryptoError,
+    GroupKey,
+    Roster,
+    group_key_context,
+    group_name_context,
+    new_group_id,
+    open_data,
+    seal_data,
+    sign_key_grant,
+    sign_roster,
+    unwrap_key,
+    verify_key_grant,
+    verify_record,
+    verify_roster_chain,
+    wrap_key,
+)
+
+from .chat import Chat, ChatError, Line, _instant, open_line, refused_line
+from .platform_api import ApiError
+
+# How long 'imegha group remove' waits for the platform to start the new epoch before leaving its key to the next sender.
+REKEY_WAIT_S = 15.0
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A group as this member's device has checked it."""
+
+    group_id: str
+    admin: str
+    epoch: int
+    needs_new_key: bool
+    members: tuple[str, ...]
+    roster: Roster
+    roster_record: dict
+    tags: dict[str, str]
+    """The iMTag of everyone any roster named: current and former members."""
+    epochs: tuple[dict, ...]
+    """When each epoch started (``{"epoch", "startedAt"}``); empty for a former member."""
+    keys: dict[int, GroupKey]
+    name: str | None
+    next_sequence: int
+    member: bool
+
+    def summary(self) -> dict:
+        return {"groupId": self.group_id, "name": self.name, "admin": self.tags.get(self.admin, self.admin),
+                "members": sorted(self.tags[member] for member in self.members), "epoch": self.epoch,
+                "needsNewKey": self.needs_new_key, "member": self.member}
+
+
+class Groups:
+    def __init__(self, chat: Chat):
+        self.chat = chat
+
+    # --- making and changing groups ---------------------------------------------------------
+
+    def create(self, name: str, member_tags: list[str]) -> GroupView:
+        chat = self.chat
+        peers = {peer.user_id: peer for peer in map(chat.peer, dict.fromkeys(member_tags)) if peer.user_id != chat.me}
+        if not peers:
+            raise ChatError("a group needs at least one member besides you")
+        group_id = new_group_id()
+        members = [{"userId": chat.me, "iMTag": chat.my_tag}] + [
+            {"userId": peer.user_id, "iMTag": peer.imtag} for peer in peers.values()]
+        roster = sign_roster(chat.keys.identity_key, group_id=group_id, admin=chat.me, members=members, previous=None)
+        key = GroupKey.generate(0)
+        exchange_keys = {peer.user_id: peer.exchange_key for peer in peers.values()}
+        exchange_keys[chat.me] = chat.keys.exchange_key.public_key
+        chat.platform.create_group({"roster": roster, "copies": self._copies(group_id, key, exchange_keys),
+                                    "sealedName": seal_data(key, name.encode(), group_name_context(group_id, 0))})
+        self._keep(group_id, roster, {0: key})
+        return self.view(group_id)
+
+    def add(self, group: str, imtag: str) -> GroupView:
+        view = self._as_admin(self.resolve(group))
+        if view.needs_new_key:
+            view = self._make_epoch_key(view)
+        peer = self.chat.peer(imtag)
+        if peer.user_id in view.members:
+            raise ChatError(f"{peer.imtag} is in the group already")
+        members = [*view.roster.members, {"userId": peer.user_id, "iMTag": peer.imtag}]
+        roster = sign_roster(self.chat.keys.identity_key, group_id=view.group_id, admin=self.chat.me, members=members,
+                             previous=view.roster_record)
+        # The current epoch's key only: the history stays closed to them.
+        copy = self._copies(view.group_id, view.keys[view.epoch], {peer.user_id: peer.exchange_key})[peer.user_id]
+        self.chat.platform.add_member(view.group_id, roster, copy)
+        return self.view(view.group_id)
+
+    def remove(self, group: str, imtag: str, wait_s: float = REKEY_WAIT_S) -> GroupView:
+        view = self._as_admin(self.resolve(group))
+        removed = next((member for member in view.members if view.tags[member].casefold() == imtag.casefold()), None)
+        if removed is None:
+            raise ChatError(f"{imtag} is not in the group")
+        if removed == self.chat.me:
+            raise ChatError("the admin stays in their group")
+        members = [member for member in view.roster.members if member["userId"] != removed]
+        roster = sign_roster(self.chat.keys.identity_key, group_id=view.group_id, admin=self.chat.me, members=members,
+                             previous=view.roster_record)
+        self.chat.platform.remove_member(view.group_id, roster)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if self.chat.platform.group(view.group_id)["epoch"] > view.epoch:
+                return self._make_epoch_key(self.view(view.group_id))
+            time.sleep(0.05)
+        return self.view(view.group_id)
+
+    def _as_admin(self, group_id: str) -> GroupView:
+        view = self.view(group_id)
+        if not view.member:
+            raise ChatError("you are no longer a member of this group")
+        if view.admin != self.chat.me:
+            raise ChatError(f"only the group's admin, {view.tags[view.admin]}, changes who is in it")
+        return view
+
+    def _make_epoch_key(self, view: GroupView) -> GroupView:
+        """Make the key of the epoch that needs one, for exactly the current members; another member may win."""
+        key = GroupKey.generate(view.epoch)
+        exchange_keys = {member: self._exchange_key(view, member) for member in view.members}
+        sealed_name = seal_data(key, (view.name or "").encode(), group_name_context(view.group_id, view.epoch))
+        try:
+            self.chat.platform.put_epoch_key(view.group_id, view.epoch,
+                                             self._copies(view.group_id, key, exchange_keys), sealed_name)
+        except ApiError as error:
+            if error.status != 409:
+                raise
+        return self.view(view.group_id)
+
+    def _exchange_key(self, view: GroupView, member: str):
+        if member == self.chat.me:
+            return self.chat.keys.exchange_key.public_key
+        peer = self.chat.peer(view.tags[member])
+        if peer.user_id != member:
+            raise ChatError(f"{view.tags[member]} is now another user than the group's member")
+        return peer.exchange_key
+
+    def _copies(self, group_id: str, key: GroupKey, exchange_keys: dict) -> dict:
+        copies = {}
+        for member, exchange_key in exchange_keys.items():
+            wrapped = wrap_key(key, wrapping_key=exchange_key, context=group_key_context(group_id, member, key.epoch))
+            copies[member] = {"wrappedKey": wrapped, "grant": sign_key_grant(
+                self.chat.keys.identity_key, conversation_id=group_id, version=key.epoch, member=member, copy=wrapped)}
+        return copies
+
+    # --- what a member's device knows of a group ------------------------------------------------
+
+    def list(self) -> list[GroupView]:
+        return [self.view(group["groupId"]) for group in self.chat.platform.groups()]
+
+    def resolve(self, group: str) -> str:
+        """A group id, from its id or its name among this person's groups."""
+        if group.startswith("grp-"):
+            return group
+        named = [view.group_id for view in self.list() if view.name == group]
+        if len(named) != 1:
+            raise ChatError(f"no group is named {group!r}" if not named
+                            else f"{len(named)} groups are named {group!r}: use the id ('imegha group ls')")
+        return named[0]
+
+    def view(self, group_id: str) -> GroupView:
+        """The group as checked here: the roster chain, the member list against it, each new key copy's grant."""
+        chat = self.chat
+        try:
+            state = chat.platform.group(group_id)
+        except ApiError as error:
+            if error.status != 403:
+                raise
+            return self._kept_view(group_id)
+        kept = chat.my_cloud.conversation(group_id) or {}
+        rosters = state["rosters"]
+        tags = {member["userId"]: member["iMTag"] for record in rosters for member in record["body"]["members"]}
+        roster = self._checked(group_id, rosters, state["admin"], tags)
+        if roster.member_ids != set(state["members"]):
+            raise ChatError(f"WARNING: the platform's members of group {group_id} are not the ones its admin signed "
+                            f"for ({sorted(set(state['members']) ^ roster.member_ids)} differ): not trusting it")
+        keys = self._kept_keys(group_id, kept)
+        new = {}
+        for version, copy in state["copies"].items():
+            epoch = int(version)
+            if epoch in keys:
+                continue
+            maker = copy["maker"]
+            if maker not in tags:
+                raise ChatError(f"WARNING: the key of epoch {epoch} comes from someone who was never in the group")
+            try:
+                verify_key_grant(copy["grant"], copy["wrappedKey"], maker_identity=chat.identity_of(maker, tags[maker]),
+                                 conversation_id=group_id, version=epoch, member=chat.me)
+                new[epoch] = unwrap_key(copy["wrappedKey"], GroupKey, unwrapping_key=chat.keys.exchange_key,
+                                        context=group_key_context(group_id, chat.me, epoch))
+            except CryptoError as error:
+                raise ChatError(f"WARNING: your key of epoch {epoch} does not check out: {error}") from None
+        keys |= new
+        if new or (kept.get("roster") or {}).get("body", {}).get("version") != roster.version:
+            self._keep(group_id, rosters[-1], new or {epoch: keys[epoch] for epoch in sorted(keys)[-1:]})
+        return GroupView(
+            group_id=group_id, admin=state["admin"], epoch=state["epoch"], needs_new_key=state["needsNewKey"],
+            members=tuple(sorted(state["members"])), roster=roster, roster_record=rosters[-1], tags=tags,
+            epochs=tuple(state["epochs"]), keys=keys, name=self._name(group_id, keys, state["names"]),
+            next_sequence=kept.get("nextSequence", 1), member=True)
+
+    def _checked(self, group_id: str, rosters: list[dict], admin: str, tags: dict[str, str]) -> Roster:
+        try:
+            return verify_roster_chain(rosters, group_id=group_id,
+                                       admin_identity=self.chat.identity_of(admin, tags.get(admin, admin)))
+        except CryptoError as error:
+            raise ChatError(f"WARNING: group {group_id}'s rosters do not check out: {error}") from None
+
+    def _kept_view(self, group_id: str) -> GroupView:
+        """What a former member kept in their own cloud: the last roster they saw and the keys they had."""
+        kept = self.chat.my_cloud.conversation(group_id)
+        if kept is None or "roster" not in kept:
+            raise ChatError("you are not a member of this group")
+        record = kept["roster"]
+        members = record["body"]["members"]
+        tags = {member["userId"]: member["iMTag"] for member in members}
+        admin = record["body"]["admin"]
+        try:
+            verify_record(record, "group-roster", self.chat.identity_of(admin, tags[admin]))
+        except CryptoError as error:
+            raise ChatError(f"WARNING: the roster kept in your cloud does not check out: {error}") from None
+        keys = self._kept_keys(group_id, kept)
+        roster = Roster(group_id, record["body"]["version"], admin, tuple(members))
+        return GroupView(group_id=group_id, admin=admin, epoch=max(keys, default=0), needs_new_key=False,
+                         members=tuple(sorted(tags)), roster=roster, roster_record=record, tags=tags, epochs=(),
+                         keys=keys, name=None, next_sequence=kept.get("nextSequence", 1), member=False)
+
+    def _kept_keys(self, group_id: str, kept: dict) -> dict[int, GroupKey]:
+        return {int(version): unwrap_key(wrapped["wrappedKey"], GroupKey, unwrapping_key=self.chat.keys.data_key,
+                                         context=group_key_context(group_id, self.chat.me, int(version)))
+                for version, wrapped in (kept.get("keys") or {}).items()}
+
+    def _keep(self, group_id: str, roster: dict, keys: dict[int, GroupKey]) -> None:
+        """Keep the roster and these keys in this person's own cloud, wrapped under their DEK."""
+        if not keys:
+            return
+        self.chat.my_cloud.save_conversation(group_id, {"roster": roster, "keys": {
+            str(epoch): {"wrappedKey": wrap_key(key, wrapping_key=self.chat.keys.data_key,
+                                                context=group_key_context(group_id, self.chat.me, epoch))}
+            for epoch, key in keys.items()}})
+
+    @staticmethod
+    def _name(group_id: str, keys: dict[int, GroupKey], names: dict[str, dict]) -> str | None:
+        for epoch in sorted((int(version) for version in names), reverse=True):
+            if epoch in keys:
+                try:
+                    return open_data(keys[epoch], names[str(epoch)], group_name_context(group_id, epoch)).decode()
+                except CryptoError:
+                    return None
+        return None
+
+    # --- messages -------------------------------------------------------------------------------
+
+    def send(self, group: str, text: str) -> Line:
+        view = self.view(self.resolve(group))
+        if not view.member:
+            raise ChatError("you are no longer a member of this group")
+        if view.needs_new_key:
+            view = self._make_epoch_key(view)
+        key = view.keys.get(view.epoch)
+        if key is None:
+            raise ChatError(f"the group's key of epoch {view.epoch} has not reached you yet; try again shortly")
+        recipients = [member for member in view.members if member != self.chat.me]
+        if not recipients:
+            raise ChatError("you are the group's only member")
+        return self.chat.post(view.group_id, key, text, recipients, view.next_sequence)
+
+    def read(self, group: str) -> list[Line]:
+        """Every message of the group this person may read, from each member's cloud, in the order sent."""
+        view = self.view(self.resolve(group))
+        lines = []
+        for member, tag in view.tags.items():
+            cloud = self.chat.my_cloud if member == self.chat.me else self.chat.cloud_of(self._peer(view, member))
+            page = cloud.messages(view.group_id)
+            lines += [self.open_group_line(view, item, member, tag) for item in page["messages"]]
+        return sorted(lines, key=lambda line: line.order)
+
+    def _peer(self, view: GroupView, member: str):
+        peer = self.chat.peer(view.tags[member])
+        if peer.user_id != member:
+            raise ChatError(f"{view.tags[member]} is now another user than the group's member")
+        return peer
+
+    def open_group_line(self, view: GroupView, item: dict, sender: str, tag: str) -> Line:
+        sealed = item["message"].get("body", {}).get("sealed", {})
+        epoch = sealed.get("epoch") if isinstance(sealed, dict) else None
+        key = view.keys.get(epoch)
+        if key is None:
+            return refused_line(view.group_id, sender, tag, item,
+                                f"sealed under epoch {epoch}, whose key you were not given")
+        line = open_line(item, key, view.group_id, sender, tag, self.chat.identity_of(sender, tag))
+        successor = next((started for started in view.epochs if started["epoch"] == epoch + 1), None)
+        if line.refused is None and successor and _instant(line.sent_at) >= _instant(successor["startedAt"]):
+            return refused_line(view.group_id, sender, tag, item,
+                                f"sealed under epoch {epoch} after the group moved to epoch {epoch + 1}")
+        return line

@@ -1,0 +1,65 @@
+"""People on the local cloud, each with an account and a cloud of their own: for the demo, benchmarks and tests.
+
+Signing up goes through the SDK as a device would. A person's cloud is deployed
+with :meth:`LocalCloud.deploy_user_cloud`, then linked as the platform's deploy
+state machine links it when it finishes: the directory records the cloud's API
+and AWS account (whose events then speak for the person), the platform bus lets
+that account put events, and the person signs a key statement naming the cloud.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from imegha.accounts import Account
+from imegha.endpoints import Endpoints
+from imegha.local.cloud import LocalCloud, UserCloud
+from imegha.profile import Profile
+
+
+@dataclass
+class Person:
+    imtag: str
+    account: Account
+    cloud: UserCloud | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.account.session.user_id
+
+
+def endpoints_of(cloud: LocalCloud, state_file: Path) -> Endpoints:
+    cloud.state().save(state_file)
+    return Endpoints.from_file(state_file)
+
+
+def sign_up(endpoints: Endpoints, imtag: str, password: str) -> Person:
+    """``imtag`` signs up in a profile of the same name (under ``IMEGHA_HOME``); the local pool takes any code."""
+    account = Account(Profile.named(imtag), endpoints)
+    account.sign_up(f"{imtag.lower()}@example.org", password, imtag, lambda: "000000")
+    return Person(imtag, account)
+
+
+def give_cloud(cloud: LocalCloud, person: Person) -> Person:
+    """Deploy ``person``'s cloud in an account of their own and link it as the deploy state machine does."""
+    person.cloud = cloud.deploy_user_cloud(owner=person.user_id)
+    link_user_cloud(cloud, person.user_id, person.cloud)
+    person.account.publish_cloud_url(person.cloud.stack.outputs["CloudApiUrl"])
+    return person
+
+
+def link_user_cloud(cloud: LocalCloud, owner: str, user_cloud: UserCloud) -> None:
+    """Record ``owner``'s cloud in the directory, and let its account put events on the platform bus."""
+    platform = cloud.platform_stack
+    directory = cloud.client("cloudformation").describe_stack_resource(
+        StackName=platform.name, LogicalResourceId="DirectoryTable")["StackResourceDetail"]["PhysicalResourceId"]
+    account_id = user_cloud.account.account_id
+    cloud.client("dynamodb").update_item(
+        TableName=directory, Key={"pk": {"S": f"USER#{owner}"}},
+        UpdateExpression="SET cloudApiUrl = :url, cloudAccountId = :account",
+        ExpressionAttributeValues={":url": {"S": user_cloud.stack.outputs["CloudApiUrl"]},
+                                   ":account": {"S": account_id}})
+    cloud.client("events").put_permission(
+        EventBusName=platform.outputs["PlatformEventBusArn"].rsplit("/", 1)[1], Action="events:PutEvents",
+        Principal=account_id, StatementId=f"user-cloud-{account_id}")
