@@ -96,6 +96,7 @@ def install() -> None:
         for shim in (
             _moto_lists_regions_once_per_service,
             _lambda_runs_in_the_local_runtime,
+            _failed_asynchronous_invocations_go_to_the_dead_letter_queue,
             _cloudformation_keeps_lambda_layers,
             _ref_returns_what_aws_documents,
             _eventbridge_delivers_to_lambda_sns_and_step_functions,
@@ -216,7 +217,7 @@ def _lambda_runs_in_the_local_runtime() -> None:
         if invocation_type == "DryRun":
             return b""
         if invocation_type == "Event":
-            hooks.executor.submit(hooks.runtime.invoke, arn, event, source=source)
+            hooks.executor.submit(_invoke_asynchronously, function, arn, event, source)
             return b""
         result = hooks.runtime.invoke(arn, event, source=source)
         if result.error:
@@ -336,6 +337,69 @@ def _ref_returns_what_aws_documents() -> None:
 
     LayerVersion.physical_resource_id = property(lambda layer: layer.arn)
     EventBus.physical_resource_id = property(lambda bus: bus.name)
+
+
+# Lambda's default MaximumRetryAttempts for an asynchronous invocation.
+ASYNC_RETRIES = 2
+
+
+def _failed_asynchronous_invocations_go_to_the_dead_letter_queue() -> None:
+    """An ``Event`` invocation that fails is retried twice, then sent to the function's dead-letter queue.
+
+    As Lambda does for asynchronous invocations (EventBridge and SNS targets,
+    ``InvocationType=Event``): a handler error or timeout is retried twice
+    (Lambda waits a minute, then two; here at once), then the event goes to the
+    SQS queue or SNS topic of the function's ``DeadLetterConfig``, with the
+    ``RequestID``, ``ErrorCode`` and ``ErrorMessage`` attributes Lambda gives it.
+    moto does neither, and keeps no ``DeadLetterConfig`` (neither CreateFunction
+    nor its CloudFormation model stores it).
+    """
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
+
+    @_patch(LambdaBackend, "create_function")
+    def create_function(original, backend, spec):
+        function = original(backend, spec)
+        function.dead_letter_config = spec.get("DeadLetterConfig") or {}
+        return function
+
+    @_patch(LambdaFunction, "create_from_cloudformation_json")
+    def create_from_template(original, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        function = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        function.dead_letter_config = cloudformation_json["Properties"].get("DeadLetterConfig") or {}
+        return function
+
+
+def _invoke_asynchronously(function, arn: str, event: Any, source: str) -> None:
+    hooks = active()
+    for _ in range(1 + ASYNC_RETRIES):
+        result = hooks.runtime.invoke(arn, event, source=source)
+        if not result.error:
+            return
+    target = getattr(function, "dead_letter_config", {}).get("TargetArn")
+    if target:
+        _dead_letter(target, event, result.payload)
+
+
+def _dead_letter(target: str, event: Any, error: dict) -> None:
+    import uuid
+
+    from moto.sns.models import sns_backends
+    from moto.sqs.models import sqs_backends
+
+    _, _, service, region, account, name = target.split(":", 5)
+    attributes = {
+        "RequestID": str(uuid.uuid4()),
+        "ErrorCode": "200",
+        "ErrorMessage": str(error.get("errorMessage", error.get("errorType", "the function failed")))[:1024],
+    }
+    body = json.dumps(event)
+    if service == "sqs":
+        sqs_backends[account][region].send_message(
+            name, body, message_attributes={key: {"DataType": "String", "StringValue": value}
+                                            for key, value in attributes.items()})
+    elif service == "sns":
+        sns_backends[account][region].publish(message=body, arn=target, message_attributes={
+            key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()})
 
 
 # --- EventBridge -------------------------------------------------------------
