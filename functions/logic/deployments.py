@@ -93,7 +93,7 @@ def request_deployment(store: DeploymentStore, events: PlatformEvents, caller: s
 
 
 _SHOWN = ("deploymentId", "action", "status", "requestedAt", "updatedAt", "reason", "stackStatus", "cloudAccountId",
-          "cloudApiUrl", "bucketName", "tableName")
+          "cloudApiUrl", "bucketName", "tableName", "executionArn")
 _SHOWN_OF_CLOUD = ("externalId", "roleArn", "stackStatus", "cloudAccountId", "cloudApiUrl", "bucketName", "tableName",
                    "deployedAt", "activeDeploymentId", "lastDeploymentId")
 

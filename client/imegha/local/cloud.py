@@ -164,16 +164,16 @@ def _failures(cloudformation, stack_name: str) -> list[str]:
 
 
 def publish_user_cloud(endpoint_url: str, platform: Account, platform_outputs: dict[str, str],
-                       region: str = REGION) -> str:
-    """Publish user-cloud.yaml where the deploy state machine reads it, as the README's release steps do for real
-    AWS (``sam package`` into the platform's artifacts bucket, then the packaged template under its key); returns
-    its URL."""
+                       region: str = REGION, template: Path = USER_CLOUD_TEMPLATE) -> str:
+    """Publish user-cloud.yaml (or another release of it) where the deploy state machine reads it, as the README's
+    release steps do for real AWS (``sam package`` into the platform's artifacts bucket, then the packaged template
+    under its key); returns its URL."""
     bucket = platform_outputs["UserCloudArtifactsBucketName"]
     artifacts = _ArtifactBucket(platform, endpoint_url, region, bucket, prefix="user-cloud/")
     try:
-        packaged = package_template(USER_CLOUD_TEMPLATE, artifacts.upload, region)
+        packaged = package_template(template, artifacts.upload, region)
     except PackagingError as error:
-        raise LocalCloudError(f"{USER_CLOUD_TEMPLATE.name}: {error}") from None
+        raise LocalCloudError(f"{template.name}: {error}") from None
     key = platform_outputs["UserCloudTemplateKey"]
     platform.client("s3", endpoint_url, region).put_object(Bucket=bucket, Key=key, Body=json.dumps(packaged).encode())
     return f"https://s3.{region}.amazonaws.com/{bucket}/{key}"

@@ -563,7 +563,9 @@ def _nested_stack_outputs_resolve() -> None:
 
     moto's ``AWS::CloudFormation::Stack`` accepts every attribute but resolves
     none (GetAtt logs a warning and yields nothing, so the property that used it
-    silently disappears), and creates a nested stack whatever becomes of it.
+    silently disappears), and creates a nested stack whatever becomes of it. A
+    nested stack that fails is deleted as its parent rolls back, as in AWS, not
+    left standing in ``ROLLBACK_COMPLETE`` beside it.
     """
     from moto.cloudformation.exceptions import ValidationError
     from moto.cloudformation.models import Stack
@@ -579,10 +581,18 @@ def _nested_stack_outputs_resolve() -> None:
 
     @_patch(Stack, "create_from_cloudformation_json")
     def create_nested(original, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        from moto.cloudformation.models import cloudformation_backends
+
         stack = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
         if stack.status != "CREATE_COMPLETE":
-            raise ValidationError(message=f"Embedded stack {stack.stack_id} was not successfully created: "
-                                          f"{getattr(stack, 'stack_status_reason', None) or stack.status}")
+            reason = getattr(stack, "stack_status_reason", None) or stack.status
+            # It has rolled its own resources back; the parent's rollback deletes the nested stack itself.
+            backend = cloudformation_backends[account_id][region_name]
+            backend.stacks.pop(stack.stack_id, None)
+            backend.deleted_stacks[stack.stack_id] = stack
+            stack.status = "DELETE_COMPLETE"
+            stack._add_stack_event("DELETE_COMPLETE")
+            raise ValidationError(message=f"Embedded stack {stack.stack_id} was not successfully created: {reason}")
         return stack
 
 
