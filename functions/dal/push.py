@@ -1,8 +1,9 @@
 """The push publisher: notifications to people's devices through the platform's SNS topic, ten per request.
 
-Each message carries an APNs payload (``aps.alert``) and a plain ``default``, and
-the recipient as a message attribute for the device endpoints' subscriptions to
-filter on. Payloads say who did something, never what they said.
+Each message carries an APNs payload (``aps.alert``) for iOS endpoints and the
+alert alone for every other protocol, and the recipient and the ids as message
+attributes for the device endpoints' subscriptions to filter on. Payloads say
+who did something, never what they said.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class PushPublisher:
             batch = pushes[start:start + BATCH]
             answer = self.client.publish_batch(TopicArn=self.topic_arn, PublishBatchRequestEntries=[
                 {"Id": str(index), "Message": json.dumps(apns_message(push)), "MessageStructure": "json",
-                 "MessageAttributes": {"recipient": {"DataType": "String", "StringValue": push.recipient}}}
+                 "MessageAttributes": _attributes(push)}
                 for index, push in enumerate(batch)
             ])
             requests += 1
@@ -51,6 +52,12 @@ class PushPublisher:
                 raise PushFailed(f"SNS refused {len(answer['Failed'])} of {len(batch)} pushes: "
                                  f"{answer['Failed'][0].get('Message', answer['Failed'][0].get('Code'))}")
         return requests
+
+
+def _attributes(push: Push) -> dict:
+    """The recipient and the ids, for subscriptions to filter on without opening the payload."""
+    return {name: {"DataType": "String", "StringValue": str(value)}
+            for name, value in {"recipient": push.recipient, **push.data}.items()}
 
 
 def apns_message(push: Push) -> dict:

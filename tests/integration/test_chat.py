@@ -1,0 +1,349 @@
+"""iMChat on the local cloud: 1:1 and group chats between people with clouds of their own, the doorbell, and rekeying.
+
+Each test starts what it needs (a conversation, a group) from the module's
+people, so the tests hold in any order and on any worker. Attacks are made as
+the attacker could: with their own token, their own cloud's AWS account, or
+the platform's own access to its tables.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from imegha import accounts
+from imegha.chat import ChatError
+from imegha.platform_api import ApiError
+from imegha_crypto import (
+    MESSAGE_MAX_BYTES,
+    CryptoError,
+    GroupKey,
+    direct_conversation_id,
+    message_context,
+    seal_data,
+    seal_message,
+    sign_record,
+)
+from tests.integration.chat_world import World, build_world, everything_stored
+from tests.integration.polling import eventually
+
+FAST_KDF_ITERATIONS = 100_000
+
+
+@pytest.fixture(scope="module")
+def world(local_cloud, platform, tmp_path_factory) -> World:
+    home = tmp_path_factory.mktemp("chat")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IMEGHA_HOME", str(home))
+        patch.setenv("IMEGHA_AGENT_IDLE_SECONDS", "600")
+        patch.setattr(accounts, "KDF_ITERATIONS", FAST_KDF_ITERATIONS)
+        built = build_world(local_cloud, home, ("Alice", "Bob", "Carol", "Mallory"))
+        yield built
+        for person in built.people.values():
+            person.account.log_out()
+
+
+def unique(text: str) -> str:
+    return f"{text} [{uuid.uuid4().hex[:8]}]"
+
+
+def inbox_entries(world: World, name: str, conversation_id: str, message_id: str) -> list[dict]:
+    return [entry for entry in world.inbox(name)
+            if entry.get("conversationId") == conversation_id and entry.get("messageId") == message_id]
+
+
+def notified(world: World, name: str, conversation_id: str, message_id: str) -> list[dict]:
+    return eventually(lambda: inbox_entries(world, name, conversation_id, message_id))
+
+
+def logged(world: World, function: str, *words: str) -> bool:
+    """Whether ``function`` has logged a line holding every one of ``words``."""
+    for line in world.cloud.log_path.read_text().splitlines():
+        record = json.loads(line)
+        if record["type"] == "output" and function in record["function"] and all(w in record["message"] for w in words):
+            return True
+    return False
+
+
+# --- 1:1 conversations --------------------------------------------------------------------------
+
+
+def test_alice_and_bob_chat_both_ways_and_both_see_the_whole_conversation_in_order(world):
+    first, reply = world.said(unique("The client showed improvement")), world.said(unique("Thursday works"))
+
+    world.chat("Alice").send("Bob", first)
+    world.chat("Bob").send("Alice", reply)
+
+    for reader, other in (("Alice", "Bob"), ("Bob", "Alice")):
+        lines = world.chat(reader).read(other)
+        assert [(line.sender, line.text) for line in lines][-2:] == [("Alice", first), ("Bob", reply)]
+        assert all(line.refused is None for line in lines)
+
+
+def test_a_message_is_kept_once_in_the_senders_cloud_only(world):
+    text = world.said(unique("kept once"))
+    sent = world.chat("Alice").send("Bob", text)
+
+    def messages_from_alice(name: str) -> list[dict]:
+        items = world.cloud.client("dynamodb", world.own_account(name)).scan(TableName=world.table_of(name))["Items"]
+        return [item for item in items if item["pk"]["S"] == f"CONV#{sent.conversation_id}" and "message" in item
+                and item["message"]["M"]["body"]["M"]["sender"]["S"] == world.people["Alice"].user_id]
+
+    at_alice, at_bob = messages_from_alice("Alice"), messages_from_alice("Bob")
+    at_alice = [item for item in at_alice if int(item["sequence"]["N"]) == sent.sequence]
+    assert len(at_alice) == 1 and at_bob == []
+
+
+def test_someone_outside_the_conversation_reading_it_gets_403(world):
+    sent = world.chat("Alice").send("Bob", world.said(unique("not for Mallory")))
+
+    for request in (lambda api: api.messages(sent.conversation_id), lambda api: api.conversation(sent.conversation_id)):
+        with pytest.raises(ApiError) as refusal:
+            request(world.cloud_api("Alice", as_whom="Mallory"))
+        assert refusal.value.status == 403
+        assert refusal.value.message == "you do not take part in this conversation"
+
+
+def test_only_the_owner_posts_to_their_cloud(world):
+    alice = world.chat("Alice")
+    sent = alice.send("Bob", world.said(unique("mine")))
+    record = seal_message(GroupKey.generate(0), alice.keys.identity_key, conversation_id=sent.conversation_id,
+                          sender=alice.me, sequence=999, text="x", sent_at=sent.sent_at)
+
+    with pytest.raises(ApiError) as refusal:
+        world.cloud_api("Alice", as_whom="Bob").post(sent.conversation_id, record, [alice.me])
+    assert (refusal.value.status, refusal.value.message) == (403, "only the owner of this cloud may do this")
+
+
+@pytest.mark.parametrize("text", ["", "🩺 130/85 ✔️ — naïve 日本語 👩🏽‍⚕️", "x" * MESSAGE_MAX_BYTES],
+                         ids=["empty", "emoji", "64 KiB"])
+def test_empty_emoji_and_64_kib_messages_round_trip(world, text):
+    sent = world.chat("Bob").send("Carol", text)
+
+    read = {(line.sender, line.sequence): line for line in world.chat("Carol").read("Bob")}
+    assert read[("Bob", sent.sequence)].text == text
+
+
+def test_an_oversized_message_is_refused_with_a_clear_error_by_the_device_and_by_the_cloud(world):
+    bob = world.chat("Bob")
+    with pytest.raises(ChatError, match=r"not sent: the message is 65,537 bytes; a message holds at most 65,536"):
+        bob.send("Carol", "x" * (MESSAGE_MAX_BYTES + 1))
+
+    # A device that skips the check: the cloud refuses the sealed text by its size.
+    sent = bob.send("Carol", "a small one first")
+    key = bob.direct_key(world.cloud_api("Bob", "Bob").conversation(sent.conversation_id)["keys"]["0"],
+                         sent.conversation_id, bob.me, bob.keys.identity_key.public_key)
+    sequence = sent.sequence + 1
+    body = {"conversationId": sent.conversation_id, "sender": bob.me, "sequence": sequence, "sentAt": sent.sent_at,
+            "sealed": seal_data(key, b"x" * (MESSAGE_MAX_BYTES + 1), message_context(sent.conversation_id, bob.me,
+                                                                                      sequence))}
+    with pytest.raises(ApiError) as refusal:
+        bob.my_cloud.post(sent.conversation_id, sign_record(bob.keys.identity_key, "message", body),
+                          [world.people["Carol"].user_id])
+    assert refusal.value.status == 400
+    assert refusal.value.message == "message/body/sealed: the sealed text is 65,537 bytes; a message holds at most 65,536"
+
+
+def test_a_message_replayed_into_another_conversation_fails_to_open(world):
+    """Alice's cloud, taken over, copies her message to Bob into her conversation with Carol."""
+    to_bob = world.chat("Alice").send("Bob", world.said(unique("for Bob's eyes")))
+    to_carol = world.chat("Alice").send("Carol", world.said(unique("hello Carol")))
+    dynamodb = world.cloud.client("dynamodb", world.own_account("Alice"))
+    table = world.table_of("Alice")
+    original = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"CONV#{to_bob.conversation_id}"},
+                                                      "sk": {"S": f"MSG#{to_bob.sequence:016d}"}})["Item"]
+    replay_at = to_carol.sequence + 1
+    dynamodb.put_item(TableName=table, Item={**original, "pk": {"S": f"CONV#{to_carol.conversation_id}"},
+                                             "sk": {"S": f"MSG#{replay_at:016d}"}, "sequence": {"N": str(replay_at)},
+                                             "recipients": {"L": [{"S": world.people["Carol"].user_id}]}})
+
+    lines = {line.sequence: line for line in world.chat("Carol").read("Alice") if line.sender == "Alice"}
+    assert lines[to_carol.sequence].text == to_carol.text
+    assert lines[replay_at].text is None
+    assert "belongs to conversation" in lines[replay_at].refused
+
+
+# --- The doorbell ----------------------------------------------------------------------------------
+
+
+def pushes_for(world: World, conversation_id: str, message_id: str) -> list[dict]:
+    return [push for push in world.pushes() if push["MessageAttributes"]["conversationId"]["Value"] == conversation_id
+            and push["MessageAttributes"]["messageId"]["Value"] == message_id]
+
+
+def test_the_recipient_is_notified_once_and_the_push_says_who_not_what(world):
+    text = world.said(unique("Blood pressure is down"))
+    sent = world.chat("Alice").send("Bob", text)
+
+    (entry,) = notified(world, "Bob", sent.conversation_id, str(sent.sequence))
+    assert (entry["kind"], entry["senderTag"]) == ("message", "Alice")
+    (push,) = eventually(lambda: pushes_for(world, sent.conversation_id, str(sent.sequence)))
+    assert push["Message"] == "Alice sent a message"
+    assert push["MessageAttributes"]["recipient"]["Value"] == world.people["Bob"].user_id
+    assert text not in json.dumps(push)
+
+
+def test_the_same_message_posted_again_notifies_once(world, invocations):
+    def doorbell_runs() -> int:
+        return len([record for record in invocations() if "NotifyFunction" in record["function"]])
+
+    alice = world.chat("Alice")
+    before = doorbell_runs()
+    sent = alice.send("Bob", world.said(unique("posted twice")))
+    stored = world.cloud_api("Alice", "Alice").messages(sent.conversation_id, after=sent.sequence - 1, limit=1,
+                                                        every_page=False)["messages"][0]["message"]
+
+    # The device lost the answer and posts again: the cloud stores nothing more and rings again, with the same ids.
+    again = alice.my_cloud.post(sent.conversation_id, stored, [world.people["Bob"].user_id])
+
+    assert again["sequence"] == sent.sequence
+    assert eventually(lambda: doorbell_runs() >= before + 2)
+    assert len(notified(world, "Bob", sent.conversation_id, str(sent.sequence))) == 1
+    assert len(eventually(lambda: pushes_for(world, sent.conversation_id, str(sent.sequence)))) == 1
+
+
+def test_an_event_from_another_account_speaking_for_alice_is_refused_and_notifies_no_one(world):
+    conversation_id = direct_conversation_id(world.people["Alice"].user_id, world.people["Bob"].user_id)
+    forged = {"conversationId": conversation_id, "senderId": world.people["Alice"].user_id,
+              "recipients": [world.people["Bob"].user_id], "messageId": "424242"}
+    mallorys_account = world.own_account("Mallory").account_id
+
+    world.cloud.client("events", world.own_account("Mallory")).put_events(Entries=[{
+        "EventBusName": world.cloud.platform_stack.outputs["PlatformEventBusArn"], "Source": "imegha.user-cloud",
+        "DetailType": "Message Posted", "Detail": json.dumps(forged)}])
+
+    assert eventually(lambda: logged(world, "NotifyFunction", "event refused", f"comes from account {mallorys_account}"))
+    assert inbox_entries(world, "Bob", conversation_id, "424242") == []
+    assert pushes_for(world, conversation_id, "424242") == []
+
+
+# --- Groups -----------------------------------------------------------------------------------------
+
+
+def test_a_removed_member_is_notified_of_nothing_new_and_cannot_read_it_even_with_all_they_kept(world):
+    group = world.groups("Alice").create("Case 4711", ["Bob", "Carol"])
+    before = world.groups("Bob").send(group.group_id, world.said(unique("before Carol left")))
+    assert [line.text for line in world.groups("Carol").read("Case 4711")] == [before.text]
+
+    after_removal = world.groups("Alice").remove(group.group_id, "Carol")
+    assert (after_removal.epoch, after_removal.needs_new_key) == (1, False)
+    after = world.groups("Bob").send("Case 4711", world.said(unique("after Carol left")))
+    assert after.epoch == 1
+
+    notified(world, "Alice", group.group_id, str(after.sequence))
+    assert inbox_entries(world, "Carol", group.group_id, str(after.sequence)) == []
+    carol = world.groups("Carol")
+    assert [line.text for line in carol.read(group.group_id)] == [before.text]
+    for reader in ("Alice", "Bob"):
+        assert [line.text for line in world.groups(reader).read("Case 4711")] == [before.text, after.text]
+    # Bob's stored message, leaked to Carol, against every key she ever had: her cloud's and the platform's.
+    kept = carol.view(group.group_id)
+    assert not kept.member and set(kept.keys) == {0}
+    with pytest.raises(ApiError):
+        carol.chat.platform.group(group.group_id)
+    leaked = world.cloud_api("Bob", "Bob").messages(group.group_id, after=after.sequence - 1)["messages"][0]
+    for key in kept.keys.values():
+        line = carol.open_group_line(kept, leaked, world.people["Bob"].user_id, "Bob")
+        assert line.text is None
+        with pytest.raises(CryptoError):
+            from imegha_crypto import open_message
+            open_message(leaked["message"], key, sender_identity=carol.chat.identity_of(world.people["Bob"].user_id, "Bob"),
+                         conversation_id=group.group_id, sender=world.people["Bob"].user_id)
+
+
+def test_a_message_sealed_under_the_old_epoch_after_a_removal_is_refused(world):
+    group = world.groups("Alice").create(unique("Old epoch"), ["Bob", "Carol"])
+    bob = world.groups("Bob")
+    old_key = bob.view(group.group_id).keys[0]
+    world.groups("Alice").remove(group.group_id, "Carol")
+
+    # Bob's device, out of date (or Carol's old key in other hands), seals under epoch 0 anyway.
+    view = bob.view(group.group_id)
+    assert view.epoch == 1
+    stale = bob.chat.post(group.group_id, old_key, world.said(unique("sealed under epoch 0")),
+                          [world.people["Alice"].user_id], view.next_sequence)
+    fresh = bob.send(group.group_id, world.said(unique("sealed under epoch 1")))
+
+    notified(world, "Alice", group.group_id, str(fresh.sequence))
+    assert inbox_entries(world, "Alice", group.group_id, str(stale.sequence)) == []
+    lines = {line.sequence: line for line in world.groups("Alice").read(group.group_id)}
+    assert lines[stale.sequence].text is None
+    assert lines[stale.sequence].refused == "sealed under epoch 0 after the group moved to epoch 1"
+    assert lines[fresh.sequence].text == fresh.text
+
+
+def test_an_added_member_gets_the_current_epoch_only_and_no_history(world):
+    group = world.groups("Alice").create(unique("Grows"), ["Bob", "Carol"])
+    history = world.groups("Bob").send(group.group_id, world.said(unique("history")))
+    world.groups("Alice").remove(group.group_id, "Carol")
+
+    world.groups("Alice").add(group.group_id, "Mallory")
+    mallory = world.groups("Mallory")
+    view = mallory.view(group.group_id)
+    assert set(view.keys) == {1} and view.member
+    welcome = world.groups("Bob").send(group.group_id, world.said(unique("welcome Mallory")))
+    assert [line.text for line in mallory.read(group.group_id)] == [welcome.text]
+    assert history.text in [line.text for line in world.groups("Alice").read(group.group_id)]
+
+
+def test_a_member_the_platform_slips_into_a_group_is_refused_by_every_device(world):
+    group = world.groups("Alice").create(unique("No ghosts"), ["Bob"])
+    platform = world.cloud.platform_stack
+    table = world.cloud.client("cloudformation").describe_stack_resource(
+        StackName=platform.name, LogicalResourceId="ConnectionsTable")["StackResourceDetail"]["PhysicalResourceId"]
+    world.cloud.client("dynamodb").update_item(
+        TableName=table, Key={"userId": {"S": f"GROUP#{group.group_id}"}, "peerId": {"S": "GROUP"}},
+        UpdateExpression="SET members = list_append(members, :ghost)",
+        ExpressionAttributeValues={":ghost": {"L": [{"S": world.people["Mallory"].user_id}]}})
+
+    for member in ("Alice", "Bob"):
+        with pytest.raises(ChatError, match="not the ones its admin signed for"):
+            world.groups(member).send(group.group_id, "who else is here?")
+
+
+def test_only_the_admin_changes_who_is_in_a_group(world):
+    group = world.groups("Alice").create(unique("Admin only"), ["Bob", "Carol"])
+
+    with pytest.raises(ChatError, match="only the group's admin, Alice, changes who is in it"):
+        world.groups("Bob").remove(group.group_id, "Carol")
+
+
+# --- What is stored and sent --------------------------------------------------------------------------
+
+
+def test_no_table_queue_push_or_log_holds_a_word_of_any_message(world):
+    world.chat("Alice").send("Bob", world.said(unique("Patient 4711 responds well")))
+    group = world.groups("Bob").create(unique("Scan"), ["Alice", "Carol"])
+    world.groups("Carol").send(group.group_id, world.said(unique("Dosage on Thursday")))
+    world.pushes()
+
+    accounts_ = [world.cloud.platform, *(world.own_account(name) for name in world.people)]
+    stored = everything_stored(world.cloud, accounts_) + json.dumps(world.received_pushes, ensure_ascii=False)
+    stored += world.cloud.log_path.read_text()
+    assert len(world.texts) >= 5 and "CONV#" in stored and "GROUP#" in stored
+    for text in world.texts:
+        assert text not in stored, f"{text!r} was found in what the clouds hold"
+
+
+def test_events_that_keep_failing_land_in_the_dead_letter_queue_an_alarm_watches(world):
+    outputs = world.cloud.platform_stack.outputs
+    sns, sqs = world.cloud.client("sns"), world.cloud.client("sqs")
+    alarms = world.cloud.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    queue_name = outputs["EventDeadLetterQueueUrl"].rsplit("/", 1)[1]
+    assert any(alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and
+               {"Name": "QueueName", "Value": queue_name} in alarm["Dimensions"] for alarm in alarms)
+    topic = outputs["PushNotificationsTopicArn"]
+    sns.delete_topic(TopicArn=topic)  # the push service is down
+    try:
+        sent = world.chat("Alice").send("Bob", world.said(unique("while pushes fail")))
+        letters = eventually(lambda: sqs.receive_message(QueueUrl=outputs["EventDeadLetterQueueUrl"],
+                                                         MessageAttributeNames=["All"]).get("Messages"))
+        event = json.loads(letters[0]["Body"])
+        assert (event["detail-type"], event["detail"]["messageId"]) == ("Message Posted", str(sent.sequence))
+        assert "ErrorMessage" in letters[0]["MessageAttributes"]
+    finally:
+        sns.create_topic(Name=topic.rsplit(":", 1)[1], Attributes={"KmsMasterKeyId": "alias/aws/sns"})
+        queue_arn = sqs.get_queue_attributes(QueueUrl=world.push_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
