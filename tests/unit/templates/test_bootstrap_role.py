@@ -53,6 +53,12 @@ NEEDED = [
     Request("iam:PassRole", f"arn:aws:iam::{USER_ACCOUNT}:role/imegha-cloud-StorageRole"),
     Request("kms:CreateKey", "*"),
     Request("events:PutEvents", BUS),
+    # Deploying reads the release the platform published (templates and code in its imegha-* bucket) ...
+    Request("s3:GetObject", f"arn:aws:s3:::imegha-dev-artifacts-{PLATFORM_ACCOUNT}-us-east-1/user-cloud/0a1b.zip"),
+    # ... and destroying empties the cloud's versioned bucket before CloudFormation deletes it.
+    Request("s3:ListBucketVersions", "arn:aws:s3:::imegha-user-cloud-storagestack-1a2b-filesbucket-3c4d"),
+    Request("s3:DeleteObjectVersion", "arn:aws:s3:::imegha-user-cloud-storagestack-1a2b-filesbucket-3c4d/f/1"),
+    Request("cloudformation:DescribeStackEvents", f"arn:aws:cloudformation:{REGION}:{USER_ACCOUNT}:stack/imegha-user-cloud/abc"),
 ]
 
 

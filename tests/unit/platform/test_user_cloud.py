@@ -1,0 +1,262 @@
+"""The deploy state machine's steps on a user's stack: through the role on the deployment and the user's own
+ExternalId; deploying twice updates; destroy empties the bucket first; a failed creation is rolled back and a failed
+update left as CloudFormation put it back; AWS's refusals and throttling become errors the state machine can tell."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
+OUTPUTS = {"CloudApiUrl": "https://api.example", "BucketName": "imegha-files", "TableName": "imegha-table",
+           "AlarmTopicArn": "arn:aws:sns:us-east-1:222222222222:imegha-alarms"}
+
+
+class FakeStack:
+    """The user's stack as CloudFormation would answer; records what was asked of it."""
+
+    account_id = "222222222222"
+
+    def __init__(self, status: str | None = None, settles_as: str = "CREATE_COMPLETE", empties: bool = True,
+                 changes: bool = True):
+        from dal.user_cloud_stack import StackState
+
+        self._state = StackState
+        self.current = StackState("stack-id", status, OUTPUTS) if status else None
+        self.settles_as, self.empties, self.changes = settles_as, empties, changes
+        self.calls: list[tuple] = []
+
+    def state(self):
+        return self.current
+
+    def create(self, template_url, parameters):
+        self.calls.append(("create", template_url, parameters))
+        self.current = self._state("stack-id", self.settles_as, OUTPUTS)
+
+    def update(self, template_url, parameters):
+        self.calls.append(("update", template_url, parameters))
+        if self.changes:
+            self.current = self._state("stack-id", self.settles_as, OUTPUTS)
+        return self.changes
+
+    def delete(self):
+        self.calls.append(("delete",))
+        self.current = None
+
+    def failures(self):
+        return ["ApiStack (AWS::CloudFormation::Stack): Embedded stack failed", "Api (AWS::Lambda::Function): refused"]
+
+    def empty_bucket(self, bucket, seconds):
+        self.calls.append(("empty", bucket))
+        return self.empties
+
+
+@pytest.fixture
+def user_cloud():
+    from logic import user_cloud
+
+    return user_cloud
+
+
+@pytest.fixture
+def platform(user_cloud):
+    return user_cloud.Platform(template_url="https://s3.us-east-1.amazonaws.com/imegha-dev-artifacts/user-cloud.yaml",
+                               issuer="https://cognito-idp.us-east-1.amazonaws.com/pool", audience="client",
+                               event_bus_arn="arn:aws:events:us-east-1:111111111111:event-bus/imegha-dev-platform",
+                               region="us-east-1")
+
+
+@pytest.fixture
+def store(platform_tables):
+    from dal.deployments import DeploymentStore
+    from logic import deployments
+
+    store = DeploymentStore(platform_tables["DeploymentsTable"])
+    deployments.connect(store, "alice-id", "111111111111", "bus")
+    deployments.set_role(store, "alice-id", ROLE)
+    return store
+
+
+def requested(store, action: str) -> str:
+    from logic import deployments
+
+    class Bus:
+        def publish(self, *_):
+            pass
+
+    deployment_id = deployments.request_deployment(store, Bus(), "alice-id", action)["deploymentId"]
+    deployments.record_status(store, None, "alice-id", deployment_id, "IN_PROGRESS", "arn:execution")
+    return deployment_id
+
+
+def reached(stack: FakeStack, asked: list):
+    def connect(role_arn, external_id, session_name):
+        asked.append((role_arn, external_id, session_name))
+        return stack
+
+    return connect
+
+
+def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with_the_users_external_id(
+        user_cloud, platform, store):
+    deployment_id = requested(store, "deploy")
+    stack, asked = FakeStack(), []
+
+    report = user_cloud.deploy(store, reached(stack, asked), platform, "alice-id", deployment_id)
+
+    assert asked == [(ROLE, store.cloud("alice-id")["externalId"], f"imegha-{deployment_id}")]
+    (operation, url, parameters), = stack.calls
+    assert (operation, url) == ("create", platform.template_url)
+    assert parameters == {
+        "OwnerUserId": "alice-id", "PlatformIssuer": platform.issuer, "PlatformAudience": "client",
+        "PlatformEventBusArn": platform.event_bus_arn,
+        "PermissionsBoundaryArn": "arn:aws:iam::222222222222:policy/imegha-deployment-boundary-us-east-1",
+    }
+    assert report == {"phase": "SUCCEEDED", "stackStatus": "CREATE_COMPLETE", "cloudAccountId": "222222222222",
+                      "outputs": {"cloudApiUrl": "https://api.example", "bucketName": "imegha-files",
+                                  "tableName": "imegha-table"}}
+
+
+def test_deploying_to_a_standing_stack_updates_it_and_nothing_to_change_is_success(user_cloud, platform, store):
+    deployment_id = requested(store, "deploy")
+    changing = FakeStack("CREATE_COMPLETE", settles_as="UPDATE_IN_PROGRESS")
+    unchanged = FakeStack("UPDATE_COMPLETE", changes=False)
+
+    assert user_cloud.deploy(store, reached(changing, []), platform, "alice-id", deployment_id)["phase"] == "IN_PROGRESS"
+    assert [call[0] for call in changing.calls] == ["update"]
+    report = user_cloud.deploy(store, reached(unchanged, []), platform, "alice-id", deployment_id)
+    assert (report["phase"], report["stackStatus"]) == ("SUCCEEDED", "UPDATE_COMPLETE")
+
+
+@pytest.mark.parametrize("status", ["ROLLBACK_COMPLETE", "UPDATE_IN_PROGRESS", "DELETE_FAILED"])
+def test_a_stack_that_cannot_take_a_deployment_now_is_not_touched(user_cloud, platform, store, status):
+    stack = FakeStack(status)
+
+    report = user_cloud.deploy(store, reached(stack, []), platform, "alice-id", requested(store, "deploy"))
+
+    assert report["phase"] == "FAILED" and status in report["reason"]
+    assert stack.calls == []
+
+
+def test_a_failed_stack_reports_cloudformations_reasons_first_failure_first(user_cloud, store):
+    report = user_cloud.describe(store, reached(FakeStack("ROLLBACK_COMPLETE"), []), "alice-id", requested(store, "deploy"))
+
+    assert report["phase"] == "FAILED"
+    assert report["reason"] == ("the stack is ROLLBACK_COMPLETE: ApiStack (AWS::CloudFormation::Stack): Embedded stack "
+                                "failed; Api (AWS::Lambda::Function): refused")
+
+
+def test_destroy_empties_the_bucket_then_deletes_the_stack(user_cloud, store):
+    stack, deployment_id = FakeStack("UPDATE_COMPLETE"), requested(store, "destroy")
+
+    report = user_cloud.destroy(store, reached(stack, []), "alice-id", deployment_id)
+
+    assert stack.calls == [("empty", "imegha-files"), ("delete",)]
+    assert (report["phase"], report["stackStatus"]) == ("SUCCEEDED", "DELETE_COMPLETE")
+    assert user_cloud.describe(store, reached(stack, []), "alice-id", deployment_id)["phase"] == "SUCCEEDED", (
+        "for a destroy, a stack that is gone is success")
+
+
+def test_a_bucket_too_full_to_empty_at_once_keeps_its_stack_and_says_to_go_on(user_cloud, store):
+    stack = FakeStack("CREATE_COMPLETE", empties=False)
+
+    report = user_cloud.destroy(store, reached(stack, []), "alice-id", requested(store, "destroy"))
+
+    assert report["phase"] == "FAILED" and "imegha cloud destroy' again" in report["reason"]
+    assert ("delete",) not in stack.calls
+
+
+@pytest.mark.parametrize("status, phase, deleted", [
+    (None, "SUCCEEDED", False),
+    ("ROLLBACK_COMPLETE", "SUCCEEDED", True),  # a creation that failed: nothing of it stays
+    ("ROLLBACK_FAILED", "SUCCEEDED", True),
+    ("UPDATE_ROLLBACK_COMPLETE", "SUCCEEDED", False),  # CloudFormation put the previous version back
+    ("CREATE_COMPLETE", "SUCCEEDED", False),  # a step after the stack failed: the stack is whole
+    ("UPDATE_ROLLBACK_IN_PROGRESS", "IN_PROGRESS", False),
+    ("DELETE_FAILED", "FAILED", False),  # needs a person: said, not retried for ever
+])
+def test_rolling_back_leaves_no_half_built_stack(user_cloud, store, status, phase, deleted):
+    stack = FakeStack(status)
+
+    report = user_cloud.roll_back(store, reached(stack, []), "alice-id", requested(store, "deploy"))
+
+    assert report["phase"] == phase
+    assert (("delete",) in stack.calls) is deleted
+
+
+# --- The adapter: AWS's refusals and throttling ----------------------------------------------------------
+
+
+def test_a_refused_assume_role_and_throttling_become_errors_the_state_machine_tells_apart():
+    from dal.user_cloud_stack import RoleRefused, Throttled, assume_deployment_role
+
+    sts = boto3.client("sts", region_name="us-east-1")
+    with Stubber(sts) as stub:
+        stub.add_client_error("assume_role", "AccessDenied", "User is not authorized to perform: sts:AssumeRole")
+        stub.add_client_error("assume_role", "Throttling", "Rate exceeded")
+        with pytest.raises(RoleRefused, match=f"cannot assume {ROLE} with your ExternalId: User is not authorized"):
+            assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", sts)
+        with pytest.raises(Throttled):
+            assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", sts)
+
+
+def test_the_assumed_session_lasts_an_hour_and_presents_the_external_id():
+    from dal.user_cloud_stack import assume_deployment_role
+
+    sts = boto3.client("sts", region_name="us-east-1")
+    with Stubber(sts) as stub:
+        stub.add_response("assume_role", {"Credentials": {
+            "AccessKeyId": "ASIAEXAMPLEEXAMPLE", "SecretAccessKey": "s" * 40, "SessionToken": "t" * 40,
+            "Expiration": "2030-01-01T00:00:00Z"}}, {
+            "RoleArn": ROLE, "RoleSessionName": "imegha-d", "ExternalId": "imegha-x", "DurationSeconds": 3600})
+        stack = assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", sts)
+    assert stack.account_id == "222222222222"
+
+
+def stack_with(cloudformation):
+    from dal.user_cloud_stack import UserCloudStack
+
+    stack = UserCloudStack(boto3.Session(region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"),
+                           "222222222222")
+    stack._cloudformation = cloudformation
+    return stack
+
+
+def test_nothing_to_update_is_not_an_error_and_cloudformation_throttling_is_retried():
+    from dal.user_cloud_stack import StackRefused, Throttled
+
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    stack = stack_with(cloudformation)
+    with Stubber(cloudformation) as stub:
+        stub.add_client_error("update_stack", "ValidationError", "No updates are to be performed.")
+        stub.add_client_error("update_stack", "Throttling", "Rate exceeded")
+        stub.add_client_error("update_stack", "ValidationError", "Parameter OwnerUserId is missing")
+        assert stack.update("https://t", {}) is False
+        with pytest.raises(Throttled):
+            stack.update("https://t", {})
+        with pytest.raises(StackRefused, match="OwnerUserId"):
+            stack.update("https://t", {})
+
+
+def test_the_failures_reported_are_those_of_the_latest_operation(user_cloud):
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    stack = stack_with(cloudformation)
+
+    def event(logical_id, status, reason=None, kind="AWS::CloudFormation::Stack"):
+        return {"StackId": "s", "EventId": "e", "StackName": "imegha-user-cloud", "LogicalResourceId": logical_id,
+                "ResourceType": kind, "Timestamp": "2030-01-01T00:00:00Z", "ResourceStatus": status,
+                **({"ResourceStatusReason": reason} if reason else {})}
+
+    events = [  # newest first, as CloudFormation lists them
+        event("imegha-user-cloud", "UPDATE_ROLLBACK_COMPLETE"),
+        event("ApiStack", "UPDATE_FAILED", "Embedded stack failed"),
+        event("Api", "UPDATE_FAILED", "refused", "AWS::Lambda::Function"),
+        event("imegha-user-cloud", "UPDATE_IN_PROGRESS", "User Initiated"),
+        event("Table", "CREATE_FAILED", "an older failure", "AWS::DynamoDB::Table"),
+    ]
+    with Stubber(cloudformation) as stub:
+        stub.add_response("describe_stack_events", {"StackEvents": events})
+        assert stack.failures() == ["Api (AWS::Lambda::Function): refused",
+                                    "ApiStack (AWS::CloudFormation::Stack): Embedded stack failed"]
