@@ -1,0 +1,236 @@
+"""iMChat's Lambdas on their sample events, with env.json as `sam local invoke` uses it, against mocked AWS.
+
+The tables are the templates' own; each handler is loaded from its template's CodeUri and Handler.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from imegha.local.functions import load_handler
+from imegha.local.templates import load_template
+from tests.aws_tables import create_tables
+from tests.conftest import EVENTS, ROOT
+from tests.lambda_context import FakeLambdaContext
+
+SAM_ENVIRONMENT = json.loads((ROOT / "env.json").read_text())
+OWNER = SAM_ENVIRONMENT["ChatFunction"]["OWNER_USER_ID"]
+PEER = "11111111-2222-3333-4444-555555555555"
+TEMPLATES = {"ChatFunction": "user-cloud/services/imchat.yaml", "NotifyFunction": "template.yaml",
+             "RekeyFunction": "template.yaml", "GroupsFunction": "template.yaml", "InboxFunction": "template.yaml"}
+
+
+def sample(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text())
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb")
+        create_tables(dynamodb, ROOT / "template.yaml")
+        create_tables(dynamodb, ROOT / "user-cloud" / "database.yaml")
+        bus = SAM_ENVIRONMENT["GroupsFunction"]["PLATFORM_EVENT_BUS_NAME"]
+        boto3.client("events").create_event_bus(Name=bus)
+        sns = boto3.client("sns")
+        topic = sns.create_topic(Name=SAM_ENVIRONMENT["NotifyFunction"]["PUSH_TOPIC_ARN"].rsplit(":", 1)[1])["TopicArn"]
+        yield {"bus": bus, "topic": topic, "sqs": boto3.client("sqs"), "sns": sns, "events": boto3.client("events")}
+
+
+def handler(monkeypatch, function: str):
+    """The function as `sam local invoke` runs it: the template's literal variables, then env.json's."""
+    template = ROOT / TEMPLATES[function]
+    loaded = load_template(template)
+    properties = loaded["Resources"][function]["Properties"]
+    declared = {**loaded.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}),
+                **properties.get("Environment", {}).get("Variables", {})}
+    literal = {name: value for name, value in declared.items() if isinstance(value, str)}
+    for name, value in (literal | SAM_ENVIRONMENT["Parameters"] | SAM_ENVIRONMENT[function]).items():
+        monkeypatch.setenv(name, value)
+    code = properties.get("CodeUri", "functions/")
+    return load_handler((template.parent / code).resolve(), properties["Handler"])
+
+
+def queue_of(aws, name: str) -> str:
+    return aws["sqs"].create_queue(QueueName=name)["QueueUrl"]
+
+
+def arn_of(aws, queue: str) -> str:
+    return aws["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def drained(aws, queue: str) -> list[dict]:
+    return [json.loads(message["Body"]) for message in
+            aws["sqs"].receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])]
+
+
+def call(function, event) -> tuple[int, dict | None]:
+    response = function(event, FakeLambdaContext())
+    return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+
+# --- the user cloud's ChatFunction ---------------------------------------------------------------
+
+
+def test_a_conversation_is_recorded_then_a_message_posted_rings_the_doorbell_with_ids_only(aws, monkeypatch):
+    rung = queue_of(aws, "rung")
+    aws["events"].put_rule(Name="all", EventBusName=aws["bus"], EventPattern=json.dumps({"source": ["imegha.user-cloud"]}))
+    aws["events"].put_targets(Rule="all", EventBusName=aws["bus"], Targets=[{"Id": "q", "Arn": arn_of(aws, rung)}])
+    chat = handler(monkeypatch, "ChatFunction")
+
+    assert call(chat, sample("user_cloud_put_conversation.json")) == (200, {
+        "conversationId": sample("user_cloud_put_conversation.json")["pathParameters"]["conversation_id"],
+        "kind": "direct", "keysAdded": [0]})
+    status, posted = call(chat, sample("user_cloud_post_message.json"))
+
+    assert (status, posted["sequence"]) == (201, 1)
+    (event,) = drained(aws, rung)
+    assert event["detail-type"] == "Message Posted"
+    assert event["detail"] == {"conversationId": posted["conversationId"], "senderId": OWNER, "recipients": [PEER],
+                               "messageId": "1"}
+
+
+def test_posting_the_same_message_again_stores_nothing_more_and_another_message_at_its_place_is_refused(aws, monkeypatch):
+    chat = handler(monkeypatch, "ChatFunction")
+    call(chat, sample("user_cloud_put_conversation.json"))
+    call(chat, sample("user_cloud_post_message.json"))
+
+    assert call(chat, sample("user_cloud_post_message.json"))[0] == 200
+    other = sample("user_cloud_post_message.json")
+    body = json.loads(other["body"])
+    body["message"]["body"]["sentAt"] = "2026-11-23T09:00:05.000+00:00"
+    other["body"] = json.dumps(body)
+    assert call(chat, other) == (409, {"message": "sequence 1 is taken; the next free one is 2"})
+
+
+def test_the_peer_reads_the_owners_messages_with_their_copy_of_the_key_and_a_stranger_gets_403(aws, monkeypatch):
+    chat = handler(monkeypatch, "ChatFunction")
+    call(chat, sample("user_cloud_put_conversation.json"))
+    call(chat, sample("user_cloud_post_message.json"))
+    stored = json.loads(sample("user_cloud_put_conversation.json")["body"])["keys"]["0"]
+
+    status, page = call(chat, sample("user_cloud_get_messages.json"))
+
+    assert status == 200
+    assert [item["sequence"] for item in page["messages"]] == [1]
+    assert page["keys"] == {"0": {"wrappedKey": stored["peerKey"], "grant": stored["grant"]}}
+    stranger = sample("user_cloud_get_messages.json")
+    stranger["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = "someone-else"
+    assert call(chat, stranger) == (403, {"message": "you do not take part in this conversation"})
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda body: body["message"]["body"].update(sender="someone-else"), "message/body/sender"),
+    (lambda body: body.update(recipients=["someone-else"]), "recipients"),
+    (lambda body: body["message"]["body"]["sealed"].update(kind="GK", epoch=0), "message/body/sealed/kind"),
+    (lambda body: body["message"].update(type="share"), "message/type"),
+    (lambda body: body["message"]["body"].update(preview="the text in the clear"), "message/body"),
+], ids=["another sender", "another recipient", "a group key", "another record type", "a field in the clear"])
+def test_a_message_that_is_not_the_owners_or_not_for_this_conversation_is_refused(aws, monkeypatch, change, field):
+    chat = handler(monkeypatch, "ChatFunction")
+    call(chat, sample("user_cloud_put_conversation.json"))
+    event = sample("user_cloud_post_message.json")
+    body = json.loads(event["body"])
+    change(body)
+    event["body"] = json.dumps(body)
+
+    status, refusal = call(chat, event)
+
+    assert (status, refusal["field"]) == (400, field)
+
+
+# --- the platform's doorbell, rekeying, groups and inbox ----------------------------------------------------
+
+
+def register_sender(account: str) -> None:
+    boto3.resource("dynamodb").Table("DirectoryTable").put_item(Item={
+        "pk": f"USER#{OWNER}", "userId": OWNER, "email": "owner@example.org", "iMTag": "DrAsha",
+        "keysVersion": 1, "cloudAccountId": account, "cloudApiUrl": "https://def456.execute-api.us-east-1.amazonaws.com"})
+
+
+def test_the_doorbell_notifies_the_recipient_once_however_often_the_event_comes(aws, monkeypatch):
+    register_sender(sample("platform_message_posted.json")["account"])
+    device = queue_of(aws, "device")
+    aws["sns"].subscribe(TopicArn=aws["topic"], Protocol="sqs", Endpoint=arn_of(aws, device))
+    notify = handler(monkeypatch, "NotifyFunction")
+
+    first = notify(sample("platform_message_posted.json"), FakeLambdaContext())
+    again = notify(sample("platform_message_posted.json"), FakeLambdaContext())
+
+    assert first == again == {"notified": 1, "pushRequests": 1}
+    entries = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
+    assert [(entry["userId"], entry["kind"], entry["senderTag"]) for entry in entries] == [(PEER, "message", "DrAsha")]
+    (push,) = drained(aws, device)
+    assert push["Message"] == "DrAsha sent a message"
+
+
+def test_the_doorbell_refuses_an_event_from_an_account_that_is_not_the_senders_cloud(aws, monkeypatch):
+    register_sender("999999999999")
+    notify = handler(monkeypatch, "NotifyFunction")
+
+    answer = notify(sample("platform_message_posted.json"), FakeLambdaContext())
+
+    assert answer["notified"] == 0
+    assert "comes from account 222222222222, but" in answer["refused"]
+    assert boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"] == []
+
+
+def group_with_removed_member(monkeypatch) -> tuple[str, object]:
+    event = sample("platform_member_removed.json")
+    group_id, removed = event["detail"]["groupId"], event["detail"]["removedUserId"]
+    table = boto3.resource("dynamodb").Table("ConnectionsTable")
+    table.put_item(Item={"userId": f"GROUP#{group_id}", "peerId": "GROUP", "groupId": group_id, "admin": OWNER,
+                         "members": [OWNER], "epoch": 0, "needsNewKey": False, "rosterVersion": 2,
+                         "epochs": [{"epoch": 0, "startedAt": "2026-11-23T08:00:00.000+00:00"}]})
+    table.put_item(Item={"userId": removed, "peerId": f"GROUPKEY#{group_id}#{0:016d}", "groupId": group_id, "epoch": 0})
+    return group_id, table
+
+
+def test_rekeying_revokes_the_removed_members_copies_starts_the_next_epoch_once_and_tells_the_others(aws, monkeypatch):
+    group_id, table = group_with_removed_member(monkeypatch)
+    rekey = handler(monkeypatch, "RekeyFunction")
+
+    first = rekey(sample("platform_member_removed.json"), FakeLambdaContext())
+    again = rekey(sample("platform_member_removed.json"), FakeLambdaContext())
+
+    assert first == again == {"groupId": group_id, "revokedCopies": 1, "advanced": True, "epoch": 1}
+    state = table.get_item(Key={"userId": f"GROUP#{group_id}", "peerId": "GROUP"})["Item"]
+    assert (state["epoch"], state["needsNewKey"], len(state["epochs"])) == (1, True, 2)
+    assert [item for item in table.scan()["Items"] if item["peerId"].startswith("GROUPKEY#")] == []
+    (told,) = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
+    assert (told["userId"], told["kind"], told["epoch"]) == (OWNER, "group-key", 1)
+
+
+def test_a_member_removed_event_from_another_account_changes_nothing(aws, monkeypatch):
+    group_id, table = group_with_removed_member(monkeypatch)
+    forged = sample("platform_member_removed.json") | {"account": "222222222222"}
+
+    answer = handler(monkeypatch, "RekeyFunction")(forged, FakeLambdaContext())
+
+    assert answer == {"refused": "only the platform (111111111111) removes members"}
+    assert table.get_item(Key={"userId": f"GROUP#{group_id}", "peerId": "GROUP"})["Item"]["epoch"] == 0
+
+
+def test_a_member_lists_their_groups_and_reads_their_inbox(aws, monkeypatch):
+    group_id, table = group_with_removed_member(monkeypatch)
+    alice = sample("platform_list_groups.json")["requestContext"]["authorizer"]["claims"]["sub"]
+    table.update_item(Key={"userId": f"GROUP#{group_id}", "peerId": "GROUP"}, UpdateExpression="SET members = :m",
+                      ExpressionAttributeValues={":m": [OWNER, alice]})
+    table.put_item(Item={"userId": alice, "peerId": f"GROUP#{group_id}", "groupId": group_id})
+    boto3.resource("dynamodb").Table("NotificationsTable").put_item(Item={
+        "userId": alice, "notificationId": "2026-11-23T09:00:01Z#x", "kind": "group-key", "conversationId": group_id,
+        "epoch": 1, "createdAt": "2026-11-23T09:00:01Z"})
+
+    status, listed = call(handler(monkeypatch, "GroupsFunction"), sample("platform_list_groups.json"))
+    assert (status, [group["groupId"] for group in listed["groups"]]) == (200, [group_id])
+    assert listed["groups"][0]["memberCount"] == 2
+
+    status, inbox = call(handler(monkeypatch, "InboxFunction"), sample("platform_get_notifications.json"))
+    assert (status, [entry["epoch"] for entry in inbox["notifications"]]) == (200, [1])
+    assert inbox["next"] == "2026-11-23T09:00:01Z#x" and inbox["more"] is False
