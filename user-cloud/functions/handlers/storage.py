@@ -100,6 +100,12 @@ def download(file_id: str) -> dict:
     return storage.download(library, audited, objects, require_owner(app), check_id("fileId", file_id))
 
 
+@app.get("/storage/files/<file_id>/holders")
+def holders(file_id: str) -> dict:
+    require_owner(app)
+    return storage.holders(library, check_id("fileId", file_id))
+
+
 @app.delete("/storage/files/<file_id>")
 def delete_file(file_id: str) -> dict:
     owner = require_owner(app)

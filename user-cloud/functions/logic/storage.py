@@ -262,6 +262,24 @@ def download(library: LibraryStore, audited: AuditedTable, objects: ObjectStore,
 
 
 @tracer.capture_method
+def holders(library: LibraryStore, file_id: str) -> dict:
+    """Who holds the file besides its owner: its folder, its albums, its shares; a new version carries a key for each."""
+    partition = library.file_partition(file_id)
+    head = next((item for item in partition if item["sk"] == HEAD), None)
+    if head is None:
+        raise NotFound(f"no file {file_id}")
+    return {
+        "fileId": file_id,
+        "version": head["version"],
+        "folderId": head.get("folderId"),
+        "albumIds": [item["collectionId"] for item in partition
+                     if item["sk"].startswith("IN#") and item["collectionKind"] == "album"],
+        "shares": [{"shareId": item["shareId"], "recipientId": item["recipientId"]}
+                   for item in partition if item["sk"].startswith("SHARE#")],
+    }
+
+
+@tracer.capture_method
 def delete_file(library: LibraryStore, shares: ShareStore, audited: AuditedTable, objects: ObjectStore,
                 events: EventPublisher, owner: str, file_id: str) -> dict:
     """Revoke the file's shares, remove its objects (every S3 version), then its records, the head last.

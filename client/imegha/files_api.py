@@ -1,0 +1,119 @@
+"""A user's cloud as the files client calls it: storage and audit (the owner's), sharing (the owner's and
+recipients'), each request with the caller's own platform token. The cloud decides what the caller may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from .platform_api import call_json
+
+
+def _path(*segments: str) -> str:
+    return "/" + "/".join(quote(segment, safe="") for segment in segments)
+
+
+@dataclass
+class FilesApi:
+    base_url: str
+    id_token: str
+
+    def _call(self, method: str, path: str, body: dict | None = None, **query: object) -> dict | None:
+        given = {name: value for name, value in query.items() if value is not None}
+        url = self.base_url.rstrip("/") + path + (f"?{urlencode(given)}" if given else "")
+        return call_json(method, url, f"Bearer {self.id_token}", body)
+
+    # --- uploads --------------------------------------------------------------------
+
+    def start_upload(self, file_id: str, version: int, ciphertext_size: int) -> dict:
+        return self._call("POST", _path("storage", "files", file_id, "uploads"),
+                          {"version": version, "ciphertextSize": ciphertext_size})
+
+    def upload(self, file_id: str, upload_id: str) -> dict:
+        return self._call("GET", _path("storage", "files", file_id, "uploads", upload_id))
+
+    def part_urls(self, file_id: str, upload_id: str, numbers: list[int]) -> dict[int, str]:
+        answer = self._call("POST", _path("storage", "files", file_id, "uploads", upload_id, "parts"),
+                            {"partNumbers": numbers})
+        return {int(number): url for number, url in answer["partUrls"].items()}
+
+    def complete_upload(self, file_id: str, upload_id: str, commit: dict) -> dict:
+        return self._call("POST", _path("storage", "files", file_id, "uploads", upload_id, "complete"), commit)
+
+    def abort_upload(self, file_id: str, upload_id: str) -> None:
+        self._call("DELETE", _path("storage", "files", file_id, "uploads", upload_id))
+
+    # --- files, folders and albums -----------------------------------------------------
+
+    def files(self, holder: str | None = None) -> list[dict]:
+        """Every file (keys under the DEK), or every file in one folder or album (keys under its FK or AK)."""
+        listed, cursor = [], None
+        while True:
+            page = self._call("GET", "/storage/files", **{"in": holder, "cursor": cursor, "limit": 1000})
+            listed += page["files"]
+            if page["cursor"] is None:
+                return listed
+            cursor = page["cursor"]
+
+    def download(self, file_id: str) -> dict:
+        return self._call("GET", _path("storage", "files", file_id))
+
+    def holders(self, file_id: str) -> dict:
+        return self._call("GET", _path("storage", "files", file_id, "holders"))
+
+    def delete_file(self, file_id: str) -> dict:
+        return self._call("DELETE", _path("storage", "files", file_id))
+
+    def collections(self, plural: str) -> list[dict]:
+        return self._call("GET", _path("storage", plural))[plural]
+
+    def create_collection(self, plural: str, collection: dict) -> dict:
+        return self._call("POST", _path("storage", plural), collection)
+
+    def delete_collection(self, plural: str, collection_id: str) -> dict:
+        return self._call("DELETE", _path("storage", plural, collection_id))
+
+    def add_to_album(self, album_id: str, file_id: str, version: int, wrapped_key: dict) -> dict:
+        return self._call("PUT", _path("storage", "albums", album_id, "files", file_id),
+                          {"version": version, "wrappedKey": wrapped_key})
+
+    def remove_from_album(self, album_id: str, file_id: str) -> None:
+        self._call("DELETE", _path("storage", "albums", album_id, "files", file_id))
+
+    # --- sharing --------------------------------------------------------------------
+
+    def create_share(self, share: dict) -> dict:
+        return self._call("POST", "/sharing/shares", share)
+
+    def shares(self, kind: str | None = None, target: str | None = None) -> list[dict]:
+        return self._call("GET", "/sharing/shares", kind=kind, target=target)["shares"]
+
+    def revoke(self, share_id: str) -> dict:
+        return self._call("DELETE", _path("sharing", "shares", share_id))
+
+    def received(self) -> list[dict]:
+        return self._call("GET", "/sharing/received")["shares"]
+
+    def open_received(self, share_id: str) -> dict:
+        """A share given to the caller, with every file in it for a folder or album."""
+        opened = self._call("GET", _path("sharing", "received", share_id), limit=1000)
+        files = opened.get("files")
+        while opened.get("cursor"):
+            opened = self._call("GET", _path("sharing", "received", share_id), cursor=opened["cursor"], limit=1000)
+            files += opened["files"]
+        return opened | ({"files": files} if files is not None else {})
+
+    def download_received(self, share_id: str, file_id: str) -> dict:
+        return self._call("GET", _path("sharing", "received", share_id, "files", file_id))
+
+    # --- audit ----------------------------------------------------------------------
+
+    def audit(self) -> tuple[list[dict], dict]:
+        """Every entry of the log, oldest first, and the head the last page came with."""
+        entries, after = [], 0
+        while True:
+            page = self._call("GET", "/audit/entries", after=after, limit=1000)
+            entries += page["entries"]
+            if page["next"] is None:
+                return entries, page["head"]
+            after = page["next"]

@@ -1,0 +1,261 @@
+"""Moving sealed bytes between this device and a bucket through presigned URLs, in flat memory.
+
+Uploads: sealing writes into a :class:`PartSender`, which cuts the stream into
+the upload's parts and PUTs each to its presigned URL from a second thread, so
+that sealing the next part overlaps sending this one; at most three parts are
+in memory. Downloads: :func:`fetched` streams a presigned GET straight into the
+opening of the file, which writes plaintext to a temporary file that becomes
+the destination only once every chunk has authenticated (:func:`written_whole`).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import queue
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+Progress = Callable[[int], None]
+"""Told of each stretch of bytes moved, by its length."""
+
+_RETRIES = 3
+_TIMEOUT_S = 120
+_URLS_AT_ONCE = 100
+
+
+class TransferError(Exception):
+    """The bucket refused a transfer or the connection failed; the message says which and why."""
+
+
+def _no_progress(_: int) -> None:
+    pass
+
+
+class _Connections:
+    """One kept-alive HTTP connection per host, for the thread that owns this object."""
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[str, str], http.client.HTTPConnection] = {}
+
+    def request(self, method: str, url: str, body: bytes | memoryview | None = None) -> http.client.HTTPResponse:
+        parts = urlsplit(url)
+        where = (parts.scheme, parts.netloc)
+        connection = self._open.get(where)
+        if connection is None:
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            connection = self._open[where] = kind(parts.netloc, timeout=_TIMEOUT_S)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"Content-Type": "application/octet-stream"} if body is not None else {}
+        try:
+            connection.request(method, target, body=body, headers=headers)
+            return connection.getresponse()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            del self._open[where]
+            raise
+
+    def close(self) -> None:
+        for connection in self._open.values():
+            connection.close()
+        self._open.clear()
+
+
+def _refusal(response: http.client.HTTPResponse) -> str:
+    text = response.read()[:2000].decode(errors="replace")  # read whole, so the connection can be used again
+    code = text.split("<Code>", 1)[1].split("</Code>", 1)[0] if "<Code>" in text else response.reason
+    return f"HTTP {response.status} {code}"
+
+
+class PartSender:
+    """A writable stream that uploads what is written to it as parts ``first_part`` … ``part_count``.
+
+    ``skip`` bytes written first are dropped (a resumed upload seals again from
+    the start of a chunk). ``on_header`` receives the first ``header_size``
+    bytes of a fresh upload before any part leaves, so that an interruption can
+    be resumed. ``part_urls(numbers)`` fetches presigned URLs as they are needed.
+    """
+
+    def __init__(self, *, part_size: int, part_count: int, total_size: int, first_part: int,
+                 part_urls: Callable[[list[int]], dict[int, str]], skip: int = 0,
+                 header_size: int = 0, on_header: Callable[[bytes], None] = lambda header: None,
+                 progress: Progress = _no_progress):
+        self.part_size, self.part_count, self.total_size = part_size, part_count, total_size
+        self._part_urls, self._progress = part_urls, progress
+        self._next_part = first_part
+        self._skip = skip
+        self._header_size = header_size if first_part == 1 else 0
+        self._on_header = on_header
+        self._expected = total_size - (first_part - 1) * part_size
+        self._written = 0
+        self._buffer = bytearray()
+        self._urls: dict[int, str] = {}
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._failure: BaseException | None = None
+        self._sender = threading.Thread(target=self._send_parts, name="imegha-part-sender", daemon=True)
+        self._sender.start()
+
+    # The stream side, in the sealing thread ---------------------------------------------
+
+    def write(self, data: bytes | memoryview) -> int:
+        self._raise_failure()
+        size = len(data)
+        view = memoryview(data)
+        if self._skip:
+            dropped = min(self._skip, len(view))
+            view, self._skip = view[dropped:], self._skip - dropped
+        if self._header_size and self._written + len(view) >= self._header_size:
+            self._on_header(self._first_bytes(view))
+            self._header_size = 0
+        self._written += len(view)
+        if self._written > self._expected:
+            raise TransferError(f"the sealed file grew past the {self.total_size} bytes planned: did it change?")
+        while view:
+            room = self.part_size - len(self._buffer)
+            self._buffer += view[:room]
+            view = view[room:]
+            if len(self._buffer) == self.part_size:
+                self._hand_over()
+        return size
+
+    def _first_bytes(self, view: memoryview) -> bytes:
+        """The header: what the buffer holds of it already, and the rest from ``view``."""
+        held = bytes(self._buffer[: self._header_size])
+        return held + bytes(view[: self._header_size - len(held)])
+
+    def close(self) -> None:
+        """Send what is left as the last part, wait until every part has gone, and report any failure."""
+        try:
+            if self._failure is None and self._written != self._expected:
+                raise TransferError(f"the sealed file is {self._written} bytes where {self._expected} were planned: "
+                                    "did it change while it was read?")
+            if self._buffer:
+                self._hand_over()
+        finally:
+            self._queue.put(None)
+            self._sender.join()
+        self._raise_failure()
+
+    def abandon(self) -> None:
+        """Stop sending: the sealing failed or was interrupted; parts already sent stay for a resume."""
+        self._failure = self._failure or TransferError("abandoned")
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._queue.put(None)
+        self._sender.join()
+
+    def _hand_over(self) -> None:
+        part, self._buffer = self._buffer, bytearray()
+        while True:
+            self._raise_failure()
+            try:
+                self._queue.put((self._next_part, part), timeout=0.5)
+                break
+            except queue.Full:
+                continue
+        self._next_part += 1
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    # The sending side, in its own thread ----------------------------------------------------
+
+    def _send_parts(self) -> None:
+        connections = _Connections()
+        try:
+            while (item := self._queue.get()) is not None:
+                if self._failure is None:
+                    self._send(connections, *item)
+        except BaseException as failure:  # handed to the sealing thread, which raises it
+            self._failure = failure
+            while self._queue.get() is not None:  # let the writer finish handing over
+                pass
+        finally:
+            connections.close()
+
+    def _url(self, number: int, fresh: bool = False) -> str:
+        if fresh or number not in self._urls:
+            wanted = list(range(number, min(number + _URLS_AT_ONCE, self.part_count + 1)))
+            self._urls |= self._part_urls(wanted)
+        return self._urls.pop(number)
+
+    def _send(self, connections: _Connections, number: int, part: bytearray) -> None:
+        url = self._url(number)
+        for attempt in range(1, _RETRIES + 1):
+            try:
+                response = connections.request("PUT", url, memoryview(part))
+            except (OSError, http.client.HTTPException) as error:
+                if attempt == _RETRIES:
+                    raise TransferError(f"part {number} could not be sent: {error}") from None
+                continue
+            if response.status == 200:
+                response.read()
+                self._progress(len(part))
+                return
+            refusal = _refusal(response)
+            if response.status == 403 and "expired" in refusal.lower() or response.status >= 500:
+                if attempt < _RETRIES:
+                    url = self._url(number, fresh=True)
+                    continue
+            raise TransferError(f"the bucket refused part {number}: {refusal}")
+
+
+class _Counted:
+    """A response read through ``readinto``, counting what passes."""
+
+    def __init__(self, response: http.client.HTTPResponse, progress: Progress):
+        self._response, self._progress = response, progress
+
+    def readinto(self, buffer) -> int:
+        count = self._response.readinto(buffer)
+        self._progress(count)
+        return count
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._response.read(size)
+        self._progress(len(data))
+        return data
+
+
+@contextmanager
+def fetched(url: str, expected_size: int, progress: Progress = _no_progress) -> Iterator[_Counted]:
+    """The body of a presigned GET, as a stream, once the bucket answered with exactly ``expected_size`` bytes."""
+    connections = _Connections()
+    try:
+        try:
+            response = connections.request("GET", url)
+        except (OSError, http.client.HTTPException) as error:
+            raise TransferError(f"the download could not start: {error}") from None
+        if response.status != 200:
+            raise TransferError(f"the bucket refused the download: {_refusal(response)}")
+        length = int(response.getheader("Content-Length", "-1"))
+        if length != expected_size:
+            raise TransferError(f"the bucket holds {length} bytes for this file where {expected_size} were recorded: "
+                                "it was cut short or replaced")
+        yield _Counted(response, progress)
+    finally:
+        connections.close()
+
+
+@contextmanager
+def written_whole(destination: Path) -> Iterator[BinaryIO]:
+    """A file to write into that becomes ``destination`` only if the block finishes; otherwise nothing is left."""
+    handle, staging = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name[:64]}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(staging, destination)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
