@@ -16,7 +16,7 @@ A message that does not check out is shown as refused, never as text.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 
@@ -64,7 +64,10 @@ class Line:
     refused: str | None = None
 
     def as_json(self) -> dict:
-        return {name: value for name, value in asdict(self).items() if value is not None}
+        document = {"conversationId": self.conversation_id, "senderId": self.sender_id, "sender": self.sender,
+                    "sequence": self.sequence, "sentAt": self.sent_at, "text": self.text, "epoch": self.epoch,
+                    "refused": self.refused}
+        return {name: value for name, value in document.items() if value is not None or name == "text"}
 
     @property
     def order(self) -> tuple:

@@ -1,0 +1,125 @@
+"""iMChat through the imegha CLI, as people use it on the local cloud: each deploys their own cloud, then they chat.
+
+Alice and Bob chat both ways; Alice, Bob and Carol share a group; Alice removes
+Carol; Bob sends; Carol is told nothing and cannot read it, Alice and Bob can.
+Then everything the platform and every cloud holds is read for the words said.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+
+from imegha.accounts import Account as SdkAccount
+from imegha.chat import Chat
+from imegha.endpoints import Endpoints
+from imegha.local.cloud import Account
+from imegha.personal_cloud import LOCAL_ACCOUNT
+from tests.integration.chat_world import everything_stored
+from tests.integration.polling import eventually
+
+
+@pytest.fixture(scope="module")
+def people(person):
+    crowd = {name: person(name) for name in ("Alice", "Bob", "Carol")}
+    for someone in crowd.values():
+        someone.device.imegha("cloud", "connect", "--local").json
+        assert someone.device.imegha("cloud", "deploy").json["status"] == "SUCCEEDED"
+    return crowd
+
+
+def said(text: str) -> str:
+    return f"{text} [{uuid.uuid4().hex[:6]}]"
+
+
+def texts(typed) -> list[str | None]:
+    return [line.get("text") for line in typed.json["messages"]]
+
+
+def inbox(someone) -> list[dict]:
+    return someone.device.imegha("notifications").json["notifications"]
+
+
+def own_account(someone) -> Account:
+    saved = someone.device.profile().read(LOCAL_ACCOUNT)
+    return Account(saved["accountId"], saved["accessKeyId"], saved["secretAccessKey"])
+
+
+def test_alice_and_bob_chat_both_ways_then_carol_leaves_their_group_and_reads_nothing_new(people):
+    alice, bob, carol = people["Alice"], people["Bob"], people["Carol"]
+    question, answer = said("Can we discuss the dosage on Thursday?"), said("Yes, 10:00 🩺")
+
+    sent = alice.device.imegha("chat", "send", "Bob", question).json
+    entry = eventually(lambda: [e for e in inbox(bob) if e.get("messageId") == str(sent["sequence"])
+                                and e["conversationId"] == sent["conversationId"]])
+    assert entry[0]["senderTag"] == "Alice" and question not in json.dumps(entry)
+    bob.device.imegha("chat", "send", "Alice", answer).json
+    assert texts(alice.device.imegha("chat", "read", "Bob")) == texts(bob.device.imegha("chat", "read", "Alice")) \
+        == [question, answer]
+
+    created = alice.device.imegha("group", "create", "Case team", "--members", "Bob,Carol").json
+    group = created["groupId"]
+    assert (created["members"], created["epoch"]) == (["Alice", "Bob", "Carol"], 0)
+    before = said("Lab results are in")
+    bob.device.imegha("group", "send", "Case team", before).json
+    assert texts(carol.device.imegha("group", "read", "Case team")) == [before]
+
+    removed = alice.device.imegha("group", "remove", "Case team", "Carol").json
+    assert (removed["members"], removed["epoch"], removed["needsNewKey"]) == (["Alice", "Bob"], 1, False)
+    after = said("Carol must not see this")
+    posted = bob.device.imegha("group", "send", "Case team", after).json
+    assert posted["epoch"] == 1
+
+    eventually(lambda: [e for e in inbox(alice) if e.get("conversationId") == group
+                        and e.get("messageId") == str(posted["sequence"])])
+    assert not [e for e in inbox(carol) if e.get("conversationId") == group and e.get("messageId") == str(posted["sequence"])]
+    assert texts(carol.device.imegha("group", "read", group)) == [before]
+    gone = carol.device.imegha("group", "send", group, "still here?")
+    assert gone.status == 1 and "no longer a member" in gone.stderr
+    for member in (alice, bob):
+        assert texts(member.device.imegha("group", "read", "Case team")) == [before, after]
+    listed = carol.device.imegha("group", "ls").json["groups"]
+    assert group not in [g["groupId"] for g in listed]
+
+
+def test_chat_watch_opens_each_message_as_it_arrives(people):
+    alice, bob = people["Alice"], people["Bob"]
+    text = said("Are you there?")
+    # Alice sends from her SDK on another thread, so that what the terminal shows is Bob's watch alone.
+    alices = SdkAccount(alice.device.profile(), Endpoints.discover())
+    threading.Timer(0.5, lambda: Chat(alices).send("Bob", text)).start()
+    watched = bob.device.imegha("chat", "watch", "--count", "1", "--timeout", "20")
+
+    document = json.loads(watched.stdout)
+    assert watched.status == 0
+    assert (document["message"]["sender"], document["message"]["text"]) == ("Alice", text)
+    assert document["notification"]["senderTag"] == "Alice"
+
+
+def test_the_cli_refuses_an_oversized_message_and_a_stranger_clearly(people):
+    alice = people["Alice"]
+    typed = alice.device.imegha("chat", "send", "Bob", "x" * 65_537)
+    assert typed.status == 1
+    assert "the message is 65,537 bytes; a message holds at most 65,536" in typed.stderr
+    unknown = alice.device.imegha("chat", "send", "Nobody", "hello")
+    assert unknown.status == 1 and "Nobody" in unknown.stderr
+
+
+def test_no_platform_table_cloud_table_queue_or_log_holds_a_word_of_what_was_said(people, local_cloud):
+    alice, bob, carol = people["Alice"], people["Bob"], people["Carol"]
+    words = [said("Patient 4711: blood pressure 130/85"), said("Adjust the dosage"), said("Group note 🩺")]
+    alice.device.imegha("chat", "send", "Carol", words[0]).json
+    carol.device.imegha("chat", "send", "Alice", words[1]).json
+    group = bob.device.imegha("group", "create", said("Scan"), "--members", "Alice,Carol").json["groupId"]
+    bob.device.imegha("group", "send", group, words[2]).json
+    assert texts(carol.device.imegha("group", "read", group)) == [words[2]]
+
+    held = everything_stored(local_cloud, [local_cloud.platform, *(own_account(p) for p in (alice, bob, carol))])
+    held += local_cloud.log_path.read_text()
+    assert "CONV#" in held and "GROUP#" in held
+    for word in words:
+        assert word not in held
