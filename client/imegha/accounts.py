@@ -131,8 +131,7 @@ class Account:
     def _finish_sign_up(self, user_id: str, email: str, imtag: str, password: str, tokens: Tokens, keys_version: int) -> str:
         api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
         account = create_account(user_id, password, iterations=KDF_ITERATIONS)
-        api.upload_keys(keys_version, account.bundle)
-        api.publish_statement(self._statement(user_id, account.keys, None, sequence=1))
+        api.upload_keys(keys_version, account.bundle, self._statement(user_id, account.keys, None, sequence=1))
         self._open_session(user_id, email, imtag, tokens, account.keys)
         return account.recovery_phrase
 
@@ -150,7 +149,7 @@ class Account:
         if me["keys"] is None:
             return self._finish_sign_up(me["userId"], email, me["iMTag"], password, tokens, me["keysVersion"])
         keys = _opened(lambda: open_account(me["keys"], me["userId"], password), "the password does not open this account's keys")
-        if me["keyStatement"] is None:
+        if me["keyStatement"] is None:  # keys uploaded by a client that publishes the statement apart
             api.publish_statement(self._statement(me["userId"], keys, None, sequence=1))
         self._open_session(me["userId"], email, me["iMTag"], tokens, keys)
         return None

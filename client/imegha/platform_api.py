@@ -52,8 +52,11 @@ class PlatformApi:
     def me(self) -> dict:
         return self._call("GET", "/me")
 
-    def upload_keys(self, expected_version: int, keys: dict) -> int:
-        return self._call("PUT", "/me/keys", {"expectedVersion": expected_version, "keys": keys})["keysVersion"]
+    def upload_keys(self, expected_version: int, keys: dict, first_statement: dict | None = None) -> int:
+        body = {"expectedVersion": expected_version, "keys": keys}
+        if first_statement is not None:
+            body["statement"] = first_statement
+        return self._call("PUT", "/me/keys", body)["keysVersion"]
 
     def publish_statement(self, statement: dict) -> None:
         self._call("PUT", "/me/statement", {"statement": statement})

@@ -43,7 +43,7 @@ def get_me() -> dict:
 @app.put("/me/keys")
 def put_my_keys() -> dict:
     body = _body("upload-keys.json")
-    version = directory.upload_keys(store, caller_id(app), body["expectedVersion"], body["keys"])
+    version = directory.upload_keys(store, caller_id(app), body["expectedVersion"], body["keys"], body.get("statement"))
     return {"keysVersion": version}
 
 

@@ -68,15 +68,25 @@ def my_profile(store: DirectoryStore, caller: str) -> dict:
 
 
 @tracer.capture_method
-def upload_keys(store: DirectoryStore, caller: str, expected_version: int, account_keys: dict) -> int:
-    """Store the caller's wrapped keys; after the first upload only re-wrapped copies may replace them."""
+def upload_keys(store: DirectoryStore, caller: str, expected_version: int, account_keys: dict,
+                statement: dict | None = None) -> int:
+    """Store the caller's wrapped keys; after the first upload only re-wrapped copies may replace them.
+
+    The first upload may carry the first key statement, so that an account never
+    has keys that no statement vouches for.
+    """
     _require_valid("keys", "account-keys", account_keys)
     stored = store.user(caller).get("keys")
+    changes = {"keys": account_keys}
     if stored is not None:
+        if statement is not None:
+            raise InvalidRequest("statement", "only the first upload of keys carries one; publish later ones with PUT /me/statement")
         for field in set(account_keys) - set(REWRAPPABLE) - {"v"}:
             if account_keys[field] != stored[field]:
                 raise Conflict(f"keys/{field} cannot change: others have pinned your public keys")
-    return store.replace_keys(caller, expected_version, {"keys": account_keys})
+    elif statement is not None:
+        changes["keyStatement"] = _checked_statement(caller, statement, account_keys, previous_sequence=None)
+    return store.replace_keys(caller, expected_version, changes)
 
 
 @tracer.capture_method
@@ -88,6 +98,12 @@ def publish_key_statement(store: DirectoryStore, caller: str, statement: dict) -
         raise Conflict("upload your keys before publishing a key statement")
     previous = user.get("keyStatement")
     previous_sequence = int(previous["body"]["sequence"]) if previous else None
+    store.set_statement(caller, _checked_statement(caller, statement, keys, previous_sequence), previous_sequence)
+
+
+def _checked_statement(caller: str, statement: dict, keys: dict, previous_sequence: int | None) -> dict:
+    """The statement, if it is the caller's, signed by the identity key in ``keys``, names its exchange key and is
+    newer than ``previous_sequence``."""
     try:
         verify_key_statement(
             statement,
@@ -99,7 +115,7 @@ def publish_key_statement(store: DirectoryStore, caller: str, statement: dict) -
         raise InvalidRequest("statement", str(error)) from None
     if statement["body"]["exchangeKey"] != keys["exchangeKey"]:
         raise InvalidRequest("statement/body/exchangeKey", "is not the exchange key you registered")
-    store.set_statement(caller, statement, previous_sequence)
+    return statement
 
 
 @tracer.capture_method

@@ -102,6 +102,23 @@ def test_statements_must_be_signed_by_the_registered_identity_and_newer(director
     assert directory.my_profile(stores[0], "alice-id")["keyStatement"]["body"]["cloudUrl"] == "https://new.example.org"
 
 
+def test_the_first_keys_and_statement_are_stored_together_or_not_at_all(directory, stores):
+    directory.register_user(stores[0], "bob-id", "bob@example.org", "Bob")
+    bob = create_account("bob-id", "bob's long password", iterations=FAST)
+    mallory = create_account("bob-id", "mallory's password", iterations=FAST)
+
+    with pytest.raises(InvalidRequest) as refused:
+        directory.upload_keys(stores[0], "bob-id", 0, bob.bundle, _statement(mallory, 1, user_id="bob-id"))
+    assert refused.value.field == "statement"
+    assert directory.my_profile(stores[0], "bob-id")["keys"] is None
+
+    assert directory.upload_keys(stores[0], "bob-id", 0, bob.bundle, _statement(bob, 1, user_id="bob-id")) == 1
+    profile = directory.my_profile(stores[0], "bob-id")
+    assert (profile["keys"], profile["keyStatement"]["body"]["sequence"]) == (bob.bundle, 1)
+    with pytest.raises(InvalidRequest, match="only the first upload"):
+        directory.upload_keys(stores[0], "bob-id", 1, bob.bundle, _statement(bob, 2, user_id="bob-id"))
+
+
 def test_lookup_shows_email_only_to_connections(directory, stores, alice):
     from logic import connections
 
