@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from imegha_crypto import b64url_encode, safety_code
+from imegha_crypto import authentication_secret, b64url_encode, safety_code
+from tests.e2e.conftest import FAST_KDF_ITERATIONS
+from tests.e2e.devices import agent_processes
+from tests.integration.polling import eventually
 
 SAFETY_CODE = re.compile(r"\d{5}( \d{5}){11}")
 
@@ -131,11 +134,12 @@ def test_two_people_on_one_machine_keep_their_sessions_apart(alice, bob, new_dev
 def test_logout_stops_the_key_agent_and_forgets_the_session(bob, new_device):
     tablet = new_device("bob-tablet")
     assert bob.log_in(tablet).status == 0
-    assert tablet.agent_sockets()
+    assert tablet.agent_sockets() and agent_processes(tablet.home)
 
     assert tablet.imegha("logout").json == {"signedOut": True}
 
     assert tablet.agent_sockets() == [] and tablet.session() is None
+    assert eventually(lambda: not agent_processes(tablet.home), timeout_s=5)
     after = tablet.imegha("connections")
     assert after.status == 1 and "imegha login" in after.stderr
 
@@ -152,3 +156,18 @@ def test_each_command_is_a_process_of_its_own_and_finds_the_keys_in_the_agent(al
     expected = safety_code(alice.device.keys().identity_key.public_key, bob.device.keys().identity_key.public_key)
     assert f'"safetyCode": "{expected}"' in shown.stdout
 
+
+
+def test_a_sign_up_stopped_after_confirmation_is_finished_at_the_next_sign_in(alice, new_device):
+    """The account exists in Cognito, confirmed, but the device stopped before making and uploading its keys."""
+    liam = new_device("liam")
+    password = "Liam's own long password"
+    interrupted = liam.account()
+    secret = authentication_secret("liam@example.org", password, iterations=FAST_KDF_ITERATIONS)
+    interrupted.cognito.sign_up("liam@example.org", secret, "Liam")
+    interrupted.cognito.confirm("liam@example.org", "000000")
+
+    finished = liam.imegha("login", "liam@example.org", "--password-stdin", stdin=password + "\n").json
+
+    assert len(finished["recoveryPhrase"].split()) == 24
+    assert alice.device.imegha("verify", "Liam").json["safetyCode"] == liam.imegha("verify", "Alice").json["safetyCode"]
