@@ -4,10 +4,15 @@ update left as CloudFormation put it back; AWS's refusals and throttling become 
 
 from __future__ import annotations
 
+import uuid
+
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+from moto import mock_aws
+
+from tests.aws_tables import create_tables
+from tests.conftest import ROOT
 
 ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
 OUTPUTS = {"CloudApiUrl": "https://api.example", "BucketName": "imegha-files", "TableName": "imegha-table",
@@ -53,6 +58,18 @@ class FakeStack:
         return self.empties
 
 
+@pytest.fixture(scope="module")
+def platform_tables():
+    """The platform's tables, once for the module (moto's start is the slow part); each test has users of its own."""
+    with mock_aws():
+        yield create_tables(boto3.client("dynamodb"), ROOT / "template.yaml")
+
+
+@pytest.fixture
+def me() -> str:
+    return f"user-{uuid.uuid4()}"
+
+
 @pytest.fixture
 def user_cloud():
     from logic import user_cloud
@@ -69,25 +86,25 @@ def platform(user_cloud):
 
 
 @pytest.fixture
-def store(platform_tables):
+def store(platform_tables, me):
     from dal.deployments import DeploymentStore
     from logic import deployments
 
     store = DeploymentStore(platform_tables["DeploymentsTable"])
-    deployments.connect(store, "alice-id", "111111111111", "bus")
-    deployments.set_role(store, "alice-id", ROLE)
+    deployments.connect(store, me, "111111111111", "bus")
+    deployments.set_role(store, me, ROLE)
     return store
 
 
-def requested(store, action: str) -> str:
+def requested(store, me: str, action: str) -> str:
     from logic import deployments
 
     class Bus:
         def publish(self, *_):
             pass
 
-    deployment_id = deployments.request_deployment(store, Bus(), "alice-id", action)["deploymentId"]
-    deployments.record_status(store, None, "alice-id", deployment_id, "IN_PROGRESS", "arn:execution")
+    deployment_id = deployments.request_deployment(store, Bus(), me, action)["deploymentId"]
+    deployments.record_status(store, None, me, deployment_id, "IN_PROGRESS", "arn:execution")
     return deployment_id
 
 
@@ -100,17 +117,17 @@ def reached(stack: FakeStack, asked: list):
 
 
 def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with_the_users_external_id(
-        user_cloud, platform, store):
-    deployment_id = requested(store, "deploy")
+        user_cloud, platform, store, me):
+    deployment_id = requested(store, me, "deploy")
     stack, asked = FakeStack(), []
 
-    report = user_cloud.deploy(store, reached(stack, asked), platform, "alice-id", deployment_id)
+    report = user_cloud.deploy(store, reached(stack, asked), platform, me, deployment_id)
 
-    assert asked == [(ROLE, store.cloud("alice-id")["externalId"], f"imegha-{deployment_id}")]
+    assert asked == [(ROLE, store.cloud(me)["externalId"], f"imegha-{deployment_id}")]
     (operation, url, parameters), = stack.calls
     assert (operation, url) == ("create", platform.template_url)
     assert parameters == {
-        "OwnerUserId": "alice-id", "PlatformIssuer": platform.issuer, "PlatformAudience": "client",
+        "OwnerUserId": me, "PlatformIssuer": platform.issuer, "PlatformAudience": "client",
         "PlatformEventBusArn": platform.event_bus_arn,
         "PermissionsBoundaryArn": "arn:aws:iam::222222222222:policy/imegha-deployment-boundary-us-east-1",
     }
@@ -119,50 +136,50 @@ def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with
                                   "tableName": "imegha-table"}}
 
 
-def test_deploying_to_a_standing_stack_updates_it_and_nothing_to_change_is_success(user_cloud, platform, store):
-    deployment_id = requested(store, "deploy")
+def test_deploying_to_a_standing_stack_updates_it_and_nothing_to_change_is_success(user_cloud, platform, store, me):
+    deployment_id = requested(store, me, "deploy")
     changing = FakeStack("CREATE_COMPLETE", settles_as="UPDATE_IN_PROGRESS")
     unchanged = FakeStack("UPDATE_COMPLETE", changes=False)
 
-    assert user_cloud.deploy(store, reached(changing, []), platform, "alice-id", deployment_id)["phase"] == "IN_PROGRESS"
+    assert user_cloud.deploy(store, reached(changing, []), platform, me, deployment_id)["phase"] == "IN_PROGRESS"
     assert [call[0] for call in changing.calls] == ["update"]
-    report = user_cloud.deploy(store, reached(unchanged, []), platform, "alice-id", deployment_id)
+    report = user_cloud.deploy(store, reached(unchanged, []), platform, me, deployment_id)
     assert (report["phase"], report["stackStatus"]) == ("SUCCEEDED", "UPDATE_COMPLETE")
 
 
 @pytest.mark.parametrize("status", ["ROLLBACK_COMPLETE", "UPDATE_IN_PROGRESS", "DELETE_FAILED"])
-def test_a_stack_that_cannot_take_a_deployment_now_is_not_touched(user_cloud, platform, store, status):
+def test_a_stack_that_cannot_take_a_deployment_now_is_not_touched(user_cloud, platform, store, status, me):
     stack = FakeStack(status)
 
-    report = user_cloud.deploy(store, reached(stack, []), platform, "alice-id", requested(store, "deploy"))
+    report = user_cloud.deploy(store, reached(stack, []), platform, me, requested(store, me, "deploy"))
 
     assert report["phase"] == "FAILED" and status in report["reason"]
     assert stack.calls == []
 
 
-def test_a_failed_stack_reports_cloudformations_reasons_first_failure_first(user_cloud, store):
-    report = user_cloud.describe(store, reached(FakeStack("ROLLBACK_COMPLETE"), []), "alice-id", requested(store, "deploy"))
+def test_a_failed_stack_reports_cloudformations_reasons_first_failure_first(user_cloud, store, me):
+    report = user_cloud.describe(store, reached(FakeStack("ROLLBACK_COMPLETE"), []), me, requested(store, me, "deploy"))
 
     assert report["phase"] == "FAILED"
     assert report["reason"] == ("the stack is ROLLBACK_COMPLETE: ApiStack (AWS::CloudFormation::Stack): Embedded stack "
                                 "failed; Api (AWS::Lambda::Function): refused")
 
 
-def test_destroy_empties_the_bucket_then_deletes_the_stack(user_cloud, store):
-    stack, deployment_id = FakeStack("UPDATE_COMPLETE"), requested(store, "destroy")
+def test_destroy_empties_the_bucket_then_deletes_the_stack(user_cloud, store, me):
+    stack, deployment_id = FakeStack("UPDATE_COMPLETE"), requested(store, me, "destroy")
 
-    report = user_cloud.destroy(store, reached(stack, []), "alice-id", deployment_id)
+    report = user_cloud.destroy(store, reached(stack, []), me, deployment_id)
 
     assert stack.calls == [("empty", "imegha-files"), ("delete",)]
     assert (report["phase"], report["stackStatus"]) == ("SUCCEEDED", "DELETE_COMPLETE")
-    assert user_cloud.describe(store, reached(stack, []), "alice-id", deployment_id)["phase"] == "SUCCEEDED", (
+    assert user_cloud.describe(store, reached(stack, []), me, deployment_id)["phase"] == "SUCCEEDED", (
         "for a destroy, a stack that is gone is success")
 
 
-def test_a_bucket_too_full_to_empty_at_once_keeps_its_stack_and_says_to_go_on(user_cloud, store):
+def test_a_bucket_too_full_to_empty_at_once_keeps_its_stack_and_says_to_go_on(user_cloud, store, me):
     stack = FakeStack("CREATE_COMPLETE", empties=False)
 
-    report = user_cloud.destroy(store, reached(stack, []), "alice-id", requested(store, "destroy"))
+    report = user_cloud.destroy(store, reached(stack, []), me, requested(store, me, "destroy"))
 
     assert report["phase"] == "FAILED" and "imegha cloud destroy' again" in report["reason"]
     assert ("delete",) not in stack.calls
@@ -177,10 +194,10 @@ def test_a_bucket_too_full_to_empty_at_once_keeps_its_stack_and_says_to_go_on(us
     ("UPDATE_ROLLBACK_IN_PROGRESS", "IN_PROGRESS", False),
     ("DELETE_FAILED", "FAILED", False),  # needs a person: said, not retried for ever
 ])
-def test_rolling_back_leaves_no_half_built_stack(user_cloud, store, status, phase, deleted):
+def test_rolling_back_leaves_no_half_built_stack(user_cloud, store, status, phase, deleted, me):
     stack = FakeStack(status)
 
-    report = user_cloud.roll_back(store, reached(stack, []), "alice-id", requested(store, "deploy"))
+    report = user_cloud.roll_back(store, reached(stack, []), me, requested(store, me, "deploy"))
 
     assert report["phase"] == phase
     assert (("delete",) in stack.calls) is deleted
