@@ -50,5 +50,15 @@ def person(new_device) -> Callable[[str], Person]:
 
 
 @pytest.fixture(scope="module")
+def alice(person) -> Person:
+    return person("Alice")
+
+
+@pytest.fixture(scope="module")
+def bob(person) -> Person:
+    return person("Bob")
+
+
+@pytest.fixture(scope="module")
 def platform_view(local_cloud, platform) -> PlatformView:
     return PlatformView(local_cloud, platform)

@@ -9,24 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from imegha_crypto import authentication_secret, b64url_encode, safety_code
 from tests.e2e.conftest import FAST_KDF_ITERATIONS
 from tests.e2e.devices import agent_processes
 from tests.integration.polling import eventually
 
 SAFETY_CODE = re.compile(r"\d{5}( \d{5}){11}")
-
-
-@pytest.fixture(scope="module")
-def alice(person):
-    return person("Alice")
-
-
-@pytest.fixture(scope="module")
-def bob(person):
-    return person("Bob")
 
 
 def secrets_of(keys) -> list[bytes]:

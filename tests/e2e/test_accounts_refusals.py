@@ -22,16 +22,6 @@ from tests.e2e.devices import Person
 
 
 @pytest.fixture(scope="module")
-def alice(person):
-    return person("Alice")
-
-
-@pytest.fixture(scope="module")
-def bob(person):
-    return person("Bob")
-
-
-@pytest.fixture(scope="module")
 def api(platform) -> str:
     return platform.outputs["PlatformApiUrl"]
 

@@ -20,16 +20,6 @@ BOBS_CLOUD = "https://bob.cloud.example.org"
 
 
 @pytest.fixture(scope="module")
-def alice(person):
-    return person("Alice")
-
-
-@pytest.fixture(scope="module")
-def bob(person):
-    return person("Bob")
-
-
-@pytest.fixture(scope="module")
 def mallory(bob):
     """Keys the platform made up for Bob's account."""
     return create_account(bob.user_id, "the platform's own password", iterations=FAST_KDF_ITERATIONS).keys
