@@ -205,10 +205,16 @@ def broken_release(local_cloud, platform, tmp_path):
     """Publishes a release of user-cloud.yaml whose health function's role trusts EC2, not Lambda: its storage,
     database and IAM stacks are created, then its API stack fails. Yields what publishes the good release again."""
     release = tmp_path / "release"
-    shutil.copytree(ROOT / "user-cloud", release / "user-cloud")
-    shutil.copytree(ROOT / "layers", release / "layers")
-    iam = release / "user-cloud" / "iam.yaml"
-    iam.write_text(iam.read_text().replace("Service: lambda.amazonaws.com", "Service: ec2.amazonaws.com", 1))
+    (release / "user-cloud").mkdir(parents=True)
+    # Links to everything else, so packaging finds the same code (and its zips already made) where it was.
+    (release / "layers").symlink_to(ROOT / "layers")
+    for entry in (ROOT / "user-cloud").iterdir():
+        if entry.name not in ("iam.yaml", "user-cloud.yaml"):
+            (release / "user-cloud" / entry.name).symlink_to(entry)
+    shutil.copy(ROOT / "user-cloud" / "user-cloud.yaml", release / "user-cloud")
+    iam = (ROOT / "user-cloud" / "iam.yaml").read_text()
+    (release / "user-cloud" / "iam.yaml").write_text(
+        iam.replace("Service: lambda.amazonaws.com", "Service: ec2.amazonaws.com", 1))
     publish_user_cloud(local_cloud.endpoint_url, local_cloud.platform, platform.outputs,
                        template=release / "user-cloud" / "user-cloud.yaml")
 

@@ -198,9 +198,19 @@ class _ArtifactBucket:
             self._known.add("")
         key = self._prefix + hashlib.sha256(content).hexdigest() + suffix
         if key not in self._known:
-            self._s3.put_object(Bucket=self.name, Key=key, Body=content)
+            if not self._holds(key):  # named by its content: what is there already is the same (as sam package skips it)
+                self._s3.put_object(Bucket=self.name, Key=key, Body=content)
             self._known.add(key)
         return self.name, key
+
+    def _holds(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self.name, Key=key)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
 
 
 def assume_deployment_role(endpoint_url: str, platform: Account, role_arn: str, external_id: str | None,

@@ -16,8 +16,9 @@ _SHORT_FORM_FUNCTIONS = (
 )
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's ``!Tag`` shorthands turned into their long ``Fn::`` forms."""
+class _TemplateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML with CloudFormation's ``!Tag`` shorthands turned into their long ``Fn::`` forms (parsed by libyaml
+    where PyYAML has it: ten times faster than the pure-Python parser, and every deployment reads ten templates)."""
 
 
 def _long_form(name: str):
