@@ -76,7 +76,7 @@ def _bootstrap_instructions(connection: dict) -> str:
         ("PlatformAccountId", "platformAccountId"), ("ExternalId", "externalId"),
         ("PlatformEventBusArn", "platformEventBusArn")))
     stack = connection["bootstrapStackName"]
-    role_query = f"Stacks[0].Outputs[?OutputKey=='DeploymentRoleArn'].OutputValue"
+    role_query = "Stacks[0].Outputs[?OutputKey=='DeploymentRoleArn'].OutputValue"
     return "\n".join([
         f"Your ExternalId: {connection['externalId']}",
         "It is yours alone: the platform presents it whenever it deploys into your account, and your",
@@ -102,7 +102,7 @@ def _follow(args: argparse.Namespace, cloud: PersonalCloud, deployment_id: str) 
     try:
         return cloud.follow(deployment_id, shown)
     except KeyboardInterrupt:
-        print(f"Stopped following; the deployment goes on: 'imegha cloud status' follows it again.", file=sys.stderr)
+        print("Stopped following; the deployment goes on: 'imegha cloud status' follows it again.", file=sys.stderr)
         raise
 
 
