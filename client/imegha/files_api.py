@@ -45,11 +45,14 @@ class FilesApi:
 
     # --- files, folders and albums -----------------------------------------------------
 
+    def files_page(self, holder: str | None = None, cursor: str | None = None, limit: int = 1000) -> dict:
+        """A page of the files (keys under the DEK), or of one folder's or album's (keys under its FK or AK)."""
+        return self._call("GET", "/storage/files", **{"in": holder, "cursor": cursor, "limit": limit})
+
     def files(self, holder: str | None = None) -> list[dict]:
-        """Every file (keys under the DEK), or every file in one folder or album (keys under its FK or AK)."""
         listed, cursor = [], None
         while True:
-            page = self._call("GET", "/storage/files", **{"in": holder, "cursor": cursor, "limit": 1000})
+            page = self.files_page(holder, cursor)
             listed += page["files"]
             if page["cursor"] is None:
                 return listed

@@ -116,7 +116,7 @@ def revoke_all(shares: ShareStore, audited: AuditedTable, events: EventPublisher
 def _announce(events: EventPublisher, detail_type: str, owner: str, share: dict) -> bool:
     """Ring the platform's doorbell: who shared, with whom, which share. The share stands even if this fails."""
     try:
-        events.publish(detail_type, {"shareId": share["shareId"], "ownerId": owner, "recipientId": share["recipientId"]})
+        events.publish(detail_type, {"shareId": share["shareId"], "senderId": owner, "recipients": [share["recipientId"]]})
     except (PublishFailed, ClientError, BotoCoreError):
         logger.exception("the platform bus refused the event; the recipient is not notified", extra={"detailType": detail_type})
         return False
