@@ -59,6 +59,8 @@ NEEDED = [
     Request("s3:ListBucketVersions", "arn:aws:s3:::imegha-user-cloud-storagestack-1a2b-filesbucket-3c4d"),
     Request("s3:DeleteObjectVersion", "arn:aws:s3:::imegha-user-cloud-storagestack-1a2b-filesbucket-3c4d/f/1"),
     Request("cloudformation:DescribeStackEvents", f"arn:aws:cloudformation:{REGION}:{USER_ACCOUNT}:stack/imegha-user-cloud/abc"),
+    # The user cloud's templates are SAM templates: CloudFormation transforms them only for a caller allowed this.
+    Request("cloudformation:CreateChangeSet", f"arn:aws:cloudformation:{REGION}:aws:transform/Serverless-2016-10-31"),
 ]
 
 
