@@ -111,17 +111,22 @@ class UserCloudStack:
     def delete(self) -> None:
         self._call(self._cloudformation.delete_stack, StackName=self.name)
 
-    def failures(self) -> list[str]:
-        """What failed in the stack's latest operation, first failure first: ``resource (type): reason``."""
-        events = self._call(self._cloudformation.describe_stack_events, StackName=self.name)["StackEvents"]
-        failed = []
+    def failures(self, stack: str | None = None, depth: int = 2) -> list[str]:
+        """What failed in the stack's latest operation, first failure first: ``resource (type): reason``. A nested
+        stack's failure names only which of its resources failed: its own failures follow it (``depth`` levels)."""
+        stack = stack or self.name
+        events = self._call(self._cloudformation.describe_stack_events, StackName=stack)["StackEvents"]
+        failed: list[str] = []
         for event in events:  # newest first, back to the event that began the latest operation
             if event["ResourceStatus"].endswith("_FAILED") and event.get("ResourceStatusReason"):
-                failed.append(f"{event['LogicalResourceId']} ({event['ResourceType']}): {event['ResourceStatusReason']}")
-            if event["LogicalResourceId"] == self.name and event["ResourceStatus"] in (
+                nested = event.get("PhysicalResourceId") if event["ResourceType"] == "AWS::CloudFormation::Stack" else None
+                inner = self.failures(nested, depth - 1) if nested and nested != event["StackId"] and depth else []
+                failed = inner + [f"{event['LogicalResourceId']} ({event['ResourceType']}): "
+                                  f"{event['ResourceStatusReason']}"] + failed
+            if event["PhysicalResourceId"] == event["StackId"] and event["ResourceStatus"] in (
                     "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"):
                 break
-        return failed[::-1]
+        return failed
 
     def empty_bucket(self, bucket: str, seconds: float) -> bool:
         """Delete every version of every object (CloudFormation cannot delete a bucket that holds any), for at most

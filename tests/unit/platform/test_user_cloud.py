@@ -257,23 +257,30 @@ def test_nothing_to_update_is_not_an_error_and_cloudformation_throttling_is_retr
             stack.update("https://t", {})
 
 
-def test_the_failures_reported_are_those_of_the_latest_operation(user_cloud):
+def test_the_failures_reported_are_those_of_the_latest_operation_root_causes_first(user_cloud):
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
     stack = stack_with(cloudformation)
+    parent, nested = "arn:aws:cloudformation:us-east-1:2:stack/imegha-user-cloud/1", "arn:aws:cloudformation:us-east-1:2:stack/n/2"
 
-    def event(logical_id, status, reason=None, kind="AWS::CloudFormation::Stack"):
-        return {"StackId": "s", "EventId": "e", "StackName": "imegha-user-cloud", "LogicalResourceId": logical_id,
-                "ResourceType": kind, "Timestamp": "2030-01-01T00:00:00Z", "ResourceStatus": status,
-                **({"ResourceStatusReason": reason} if reason else {})}
+    def event(stack_id, logical_id, physical_id, status, reason=None, kind="AWS::CloudFormation::Stack"):
+        return {"StackId": stack_id, "EventId": "e", "StackName": "s", "LogicalResourceId": logical_id,
+                "PhysicalResourceId": physical_id, "ResourceType": kind, "Timestamp": "2030-01-01T00:00:00Z",
+                "ResourceStatus": status, **({"ResourceStatusReason": reason} if reason else {})}
 
-    events = [  # newest first, as CloudFormation lists them
-        event("imegha-user-cloud", "UPDATE_ROLLBACK_COMPLETE"),
-        event("ApiStack", "UPDATE_FAILED", "Embedded stack failed"),
-        event("Api", "UPDATE_FAILED", "refused", "AWS::Lambda::Function"),
-        event("imegha-user-cloud", "UPDATE_IN_PROGRESS", "User Initiated"),
-        event("Table", "CREATE_FAILED", "an older failure", "AWS::DynamoDB::Table"),
+    parents = [  # newest first, as CloudFormation lists them
+        event(parent, "imegha-user-cloud", parent, "UPDATE_ROLLBACK_COMPLETE"),
+        event(parent, "ApiStack", nested, "UPDATE_FAILED", "Embedded stack failed: [Health]"),
+        event(parent, "Topic", "t", "UPDATE_FAILED", "Resource update cancelled", "AWS::SNS::Topic"),
+        event(parent, "imegha-user-cloud", parent, "UPDATE_IN_PROGRESS", "User Initiated"),
+        event(parent, "Table", "t", "CREATE_FAILED", "an older operation's failure", "AWS::DynamoDB::Table"),
+    ]
+    nesteds = [
+        event(nested, "Health", "", "UPDATE_FAILED", "cannot be assumed by Lambda", "AWS::Lambda::Function"),
+        event(nested, "n", nested, "UPDATE_IN_PROGRESS"),
     ]
     with Stubber(cloudformation) as stub:
-        stub.add_response("describe_stack_events", {"StackEvents": events})
-        assert stack.failures() == ["Api (AWS::Lambda::Function): refused",
-                                    "ApiStack (AWS::CloudFormation::Stack): Embedded stack failed"]
+        stub.add_response("describe_stack_events", {"StackEvents": parents}, {"StackName": "imegha-user-cloud"})
+        stub.add_response("describe_stack_events", {"StackEvents": nesteds}, {"StackName": nested})
+        assert stack.failures() == ["Topic (AWS::SNS::Topic): Resource update cancelled",
+                                    "Health (AWS::Lambda::Function): cannot be assumed by Lambda",
+                                    "ApiStack (AWS::CloudFormation::Stack): Embedded stack failed: [Health]"]
