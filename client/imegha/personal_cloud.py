@@ -73,11 +73,14 @@ class PersonalCloud:
         return self._api.request_deployment(action)
 
     def status(self) -> dict:
-        """The cloud as the platform knows it, with its latest deployment."""
+        """The cloud as the platform knows it, with its latest deployment; once that has succeeded, the key
+        statement is brought to say the same (a deployment not followed to its end has not signed it yet)."""
         api = self._api
         cloud = api.cloud()
         if cloud.get("lastDeploymentId"):
             cloud["lastDeployment"] = api.deployment(cloud["lastDeploymentId"])
+            if cloud["lastDeployment"]["status"] == "SUCCEEDED" and not cloud.get("activeDeploymentId"):
+                self._sign_cloud_url(cloud.get("cloudApiUrl"))
         return cloud
 
     def follow(self, deployment_id: str, on_step: Callable[[dict], None] = lambda step: None,

@@ -127,6 +127,17 @@ def test_status_shows_the_cloud_and_its_last_deployment(alice, deployed):
     assert "activeDeploymentId" not in status
 
 
+def test_a_deployment_not_followed_is_followed_by_status_to_its_end(alice, deployed, platform):
+    requested = alice.device.imegha("cloud", "deploy", "--no-follow").json
+    assert requested["status"] == "REQUESTED"
+
+    status = alice.device.imegha("cloud", "status").json
+
+    assert status["lastDeployment"]["deploymentId"] == requested["deploymentId"]
+    assert status["lastDeployment"]["status"] == "SUCCEEDED"
+    assert signed_cloud_url(alice, platform) == deployed["cloudApiUrl"]
+
+
 def test_deploying_again_updates_the_same_stack(alice, deployed, local_cloud, platform):
     cloudformation = local_cloud.client("cloudformation", own_account(alice, local_cloud))
     before = cloudformation.describe_stacks(StackName=USER_CLOUD_STACK)["Stacks"][0]
