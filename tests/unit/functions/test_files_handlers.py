@@ -1,0 +1,266 @@
+"""The storage, sharing and audit Lambdas on their sample events, with env.json as `sam local invoke` uses it,
+against mocked AWS (the table from database.yaml, a versioned bucket, the platform bus); and their domain rules."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from imegha.local.functions import load_handler
+from imegha_crypto import (
+    AuditHead,
+    Context,
+    DataKey,
+    ExchangePrivateKey,
+    FileKey,
+    IdentityPrivateKey,
+    seal_data,
+    seal_file,
+    sign_record,
+    verify_audit_chain,
+    wrap_key,
+)
+from imegha_service.errors import InvalidRequest
+from tests.aws_tables import create_tables
+from tests.conftest import EVENTS, ROOT
+from tests.lambda_context import FakeLambdaContext
+from tests.sam_local import SAM_ENVIRONMENT, sam_handler
+
+OWNER = SAM_ENVIRONMENT["StorageFunction"]["OWNER_USER_ID"]
+RECIPIENT = "11111111-2222-3333-4444-555555555555"
+STRANGER = "99999999-8888-7777-6666-555555555555"
+SERVICES = ROOT / "user-cloud" / "services"
+TEMPLATES = {"StorageFunction": SERVICES / "storage_service.yaml", "SharingFunction": SERVICES / "sharing_service.yaml",
+             "AuditFunction": SERVICES / "audit_service.yaml"}
+
+
+def sample(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text())
+
+
+SHARE = json.loads(sample("user_cloud_create_share.json")["body"])
+FILE_ID = SHARE["target"]["id"]
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        create_tables(boto3.client("dynamodb"), ROOT / "user-cloud" / "database.yaml")
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"])
+        events, sqs = boto3.client("events"), boto3.client("sqs")
+        bus = SAM_ENVIRONMENT["StorageFunction"]["PLATFORM_EVENT_BUS_ARN"].rsplit("/", 1)[1]
+        events.create_event_bus(Name=bus)
+        queue = sqs.create_queue(QueueName="rung")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="all", EventBusName=bus, EventPattern=json.dumps({"source": ["imegha.user-cloud"]}))
+        events.put_targets(Rule="all", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+        yield {"s3": s3, "sqs": sqs, "queue": queue, "table": boto3.resource("dynamodb").Table("CloudTable")}
+
+
+class Lambdas(dict):
+    """Each function loaded the first time a test calls it."""
+
+    def __init__(self, monkeypatch):
+        super().__init__()
+        self.monkeypatch = monkeypatch
+
+    def __missing__(self, name: str):
+        self[name] = sam_handler(self.monkeypatch, TEMPLATES[name], name)
+        return self[name]
+
+
+@pytest.fixture
+def lambdas(aws, monkeypatch):
+    return Lambdas(monkeypatch)
+
+
+def call(function, event: dict) -> tuple[int, dict | None]:
+    response = function(event, FakeLambdaContext())
+    return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+
+def routed(sample_name: str, method: str, path: str, body: dict | None = None, caller: str = OWNER,
+           query: str = "") -> dict:
+    """A sample event sent to another path of the same service, by ``caller``."""
+    event = copy.deepcopy(sample(sample_name))
+    event["requestContext"]["http"]["method"] = method
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = query
+    event["queryStringParameters"] = dict(pair.split("=") for pair in query.split("&")) if query else None
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = caller
+    event["body"] = json.dumps(body) if body is not None else None
+    return event
+
+
+def rung(aws) -> list[dict]:
+    return [json.loads(message["Body"]) for message in
+            aws["sqs"].receive_message(QueueUrl=aws["queue"], MaxNumberOfMessages=10).get("Messages", [])]
+
+
+def upload(aws, lambdas, content: bytes, file_id: str = FILE_ID, version: int = 1) -> dict:
+    """What a device does: start, send the one part (here straight to S3), commit with the keys it made."""
+    key, dek = FileKey.generate(), DataKey.generate()
+    context = Context(owner=OWNER, object_id=file_id, version=version)
+    sealed = io.BytesIO()
+    seal_file(key, io.BytesIO(content), sealed, context)
+    status, started = call(lambdas["StorageFunction"], routed(
+        "user_cloud_start_upload.json", "POST", f"/storage/files/{file_id}/uploads",
+        {"version": version, "ciphertextSize": len(sealed.getvalue())}))
+    assert status == 201, started
+    item = aws["table"].get_item(Key={"pk": f"FILE#{file_id}", "sk": f"UPLOAD#{started['uploadId']}"})["Item"]
+    aws["s3"].upload_part(Bucket=SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"], Key=item["objectKey"],
+                          UploadId=item["s3UploadId"], PartNumber=1, Body=sealed.getvalue())
+    commit = {"wrappedKey": wrap_key(key, wrapping_key=dek, context=context),
+              "metadata": seal_data(key, b'{"name": "scan.pdf"}', context)}
+    return {"started": started, "commit": commit, "key": key, "context": context,
+            "complete": routed("user_cloud_start_upload.json", "POST",
+                               f"/storage/files/{file_id}/uploads/{started['uploadId']}/complete", commit)}
+
+
+# --- storage --------------------------------------------------------------------------------------
+
+
+def test_starting_an_upload_hands_out_presigned_part_urls_to_the_owner_only(lambdas):
+    status, started = call(lambdas["StorageFunction"], sample("user_cloud_start_upload.json"))
+
+    assert status == 201
+    assert (started["version"], started["partCount"], list(started["partUrls"])) == (1, 1, ["1"])
+    assert f"files/{FILE_ID}/{started['uploadId']}" in started["partUrls"]["1"]
+    stranger = copy.deepcopy(sample("user_cloud_start_upload.json"))
+    stranger["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = STRANGER
+    assert call(lambdas["StorageFunction"], stranger) == (403, {"message": "only the owner of this cloud may do this"})
+
+
+@pytest.mark.parametrize(("body", "status", "says"), [
+    ({"version": 2, "ciphertextSize": 100}, 409, "the next upload is version 1, not 2"),
+    ({"version": 1, "ciphertextSize": 10}, 400, "a sealed file is 72 bytes to 5 TiB"),
+    ({"version": 1}, 400, "'ciphertextSize' is a required property"),
+])
+def test_an_upload_that_cannot_be_is_refused_with_its_reason(lambdas, body, status, says):
+    event = routed("user_cloud_start_upload.json", "POST", f"/storage/files/{FILE_ID}/uploads", body)
+
+    answer = call(lambdas["StorageFunction"], event)
+
+    assert answer[0] == status and says in answer[1]["message"]
+
+
+def test_a_committed_upload_is_listed_with_its_wrapped_key_and_sealed_metadata_and_audited(aws, lambdas):
+    made = upload(aws, lambdas, b"hello")
+
+    status, committed = call(lambdas["StorageFunction"], made["complete"])
+    _, listed = call(lambdas["StorageFunction"], routed("user_cloud_start_upload.json", "GET", "/storage/files"))
+    _, log = call(lambdas["AuditFunction"], sample("user_cloud_audit_entries.json"))
+
+    assert status == 200 and committed["version"] == 1
+    assert [(f["fileId"], f["wrappedKey"], f["metadata"]) for f in listed["files"]] == [
+        (FILE_ID, made["commit"]["wrappedKey"], made["commit"]["metadata"])]
+    assert [(e["action"], e["actor"], e["subject"]["fileId"]) for e in log["entries"]] == [("upload", OWNER, FILE_ID)]
+    verify_audit_chain(log["entries"], AuditHead(**log["head"]))
+
+
+def test_an_upload_whose_parts_are_gone_is_refused_and_makes_no_file(aws, lambdas):
+    made = upload(aws, lambdas, b"hello")
+    bucket = SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"]
+    item = aws["table"].get_item(Key={"pk": f"FILE#{FILE_ID}", "sk": f"UPLOAD#{made['started']['uploadId']}"})["Item"]
+    aws["s3"].abort_multipart_upload(Bucket=bucket, Key=item["objectKey"], UploadId=item["s3UploadId"])
+
+    status, answer = call(lambdas["StorageFunction"], made["complete"])
+
+    assert status == 409 and "no longer open" in answer["message"]
+    assert aws["s3"].list_object_versions(Bucket=bucket).get("Versions") is None
+    assert call(lambdas["StorageFunction"], routed("user_cloud_start_upload.json", "GET", "/storage/files"))[1][
+        "files"] == []
+
+
+def test_a_new_version_must_carry_a_key_for_each_share_of_the_file(aws, lambdas):
+    call(lambdas["StorageFunction"], upload(aws, lambdas, b"v1")["complete"])
+    assert call(lambdas["SharingFunction"], sample("user_cloud_create_share.json"))[0] == 201
+
+    second = upload(aws, lambdas, b"v2", version=2)
+    status, answer = call(lambdas["StorageFunction"], second["complete"])
+
+    assert status == 409 and f"the file is shared as {SHARE['shareId']}" in answer["message"]
+
+
+# --- sharing -------------------------------------------------------------------------------------
+
+
+def test_a_share_is_stored_and_rings_the_doorbell_with_ids_only(aws, lambdas):
+    call(lambdas["StorageFunction"], upload(aws, lambdas, b"for Bob")["complete"])
+
+    status, created = call(lambdas["SharingFunction"], sample("user_cloud_create_share.json"))
+
+    assert status == 201 and created["notified"] is True
+    (event,) = rung(aws)
+    assert (event["detail-type"], event["detail"]) == (
+        "Share Created", {"shareId": SHARE["shareId"], "senderId": OWNER, "recipients": [RECIPIENT]})
+
+
+def test_a_record_that_says_something_else_than_the_share_is_refused(aws, lambdas):
+    call(lambdas["StorageFunction"], upload(aws, lambdas, b"for Bob")["complete"])
+    event = sample("user_cloud_create_share.json")
+    body = json.loads(event["body"])
+    body["recipientId"] = STRANGER
+    event["body"] = json.dumps(body)
+
+    status, answer = call(lambdas["SharingFunction"], event)
+
+    assert status == 400 and answer["field"] == "record/body/recipient"
+
+
+def test_the_recipient_downloads_until_revoked_and_a_stranger_never(aws, lambdas):
+    call(lambdas["StorageFunction"], upload(aws, lambdas, b"for Bob")["complete"])
+    call(lambdas["SharingFunction"], sample("user_cloud_create_share.json"))
+    download = sample("user_cloud_download_shared.json")
+    stranger = copy.deepcopy(download)
+    stranger["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = STRANGER
+
+    status, answer = call(lambdas["SharingFunction"], download)
+    assert status == 200 and answer["wrappedKey"] == SHARE["wrappedKey"] and answer["urlExpiresIn"] == 60
+    assert call(lambdas["SharingFunction"], stranger)[0] == 403
+
+    revoke = routed("user_cloud_create_share.json", "DELETE", f"/sharing/shares/{SHARE['shareId']}")
+    assert call(lambdas["SharingFunction"], revoke)[1]["revoked"] is True
+
+    assert call(lambdas["SharingFunction"], download)[0] == 403
+    _, log = call(lambdas["AuditFunction"], sample("user_cloud_audit_entries.json"))
+    assert [e["action"] for e in log["entries"]] == ["upload", "share", "download", "revoke"]
+    assert [e["detail-type"] for e in rung(aws)] == ["Share Created", "Share Revoked"]
+
+
+# --- the domain's rules -----------------------------------------------------------------------------
+
+
+FUNCTIONS = ROOT / "user-cloud" / "functions"
+
+
+def test_parts_are_8_mib_until_ten_thousand_of_them_would_not_hold_the_file():
+    part_plan = load_handler(FUNCTIONS, "logic.storage.part_plan")
+    mib = 1024 * 1024
+
+    assert part_plan(72) == (8 * mib, 1)
+    assert part_plan(8 * mib + 1) == (8 * mib, 2)
+    assert part_plan(1024**4) == (105 * mib, 9987)  # 1 TiB: parts grow, by whole MiB, to stay under 10,000
+
+
+def test_a_signed_share_record_is_refused_unless_it_names_this_share_exactly():
+    check_share_record = load_handler(FUNCTIONS, "logic.sharing.check_share_record")
+    recipient = ExchangePrivateKey.generate()
+    target = {"kind": "file", "id": FILE_ID, "version": 1}
+    wrapped = wrap_key(FileKey.generate(), wrapping_key=recipient.public_key,
+                       context=Context(owner=OWNER, object_id=FILE_ID, version=1))
+    body = {"shareId": "s" * 16, "owner": OWNER, "recipient": RECIPIENT, "target": target, "wrappedKey": wrapped,
+            "sharedAt": "2026-11-23T09:00:00+00:00"}
+    record = sign_record(IdentityPrivateKey.generate(), "share", body)
+    share = {"share_id": "s" * 16, "owner": OWNER, "recipient": RECIPIENT, "wrapped_key": wrapped, "target": target}
+
+    check_share_record(record, field="record", **share)
+    for changed in ({"target": target | {"version": 2}}, {"recipient": STRANGER}, {"share_id": "t" * 16}):
+        with pytest.raises(InvalidRequest, match="the signed record says"):
+            check_share_record(record, field="record", **share | changed)
