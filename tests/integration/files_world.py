@@ -3,11 +3,12 @@ and a look at what her AWS account holds."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from imegha.library import Library
-from imegha.local.cloud import LocalCloud
+from imegha.local.cloud import Account, LocalCloud
 from imegha.local.people import Person, endpoints_of, give_cloud, sign_up
 from imegha.sharing import Sharing
 
@@ -63,3 +64,20 @@ def build_files_world(cloud: LocalCloud, home: Path, people: tuple[str, ...], *,
         signed_up[asking].account.connect(accepting)
         signed_up[accepting].account.accept(asking)
     return FilesWorld(cloud, signed_up)
+
+
+def stored_everywhere(cloud: LocalCloud, accounts: list[Account]) -> bytes:
+    """Every object version of every bucket and every item of every table in these accounts, and everything the
+    local cloud's Lambdas logged, as one byte string to search."""
+    dumped = [cloud.log_path.read_bytes()]
+    for account in accounts:
+        s3, dynamodb = cloud.client("s3", account), cloud.client("dynamodb", account)
+        for bucket in s3.list_buckets()["Buckets"]:
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"]):
+                for version in page.get("Versions", []):
+                    dumped.append(s3.get_object(Bucket=bucket["Name"], Key=version["Key"],
+                                                VersionId=version["VersionId"])["Body"].read())
+        for table in dynamodb.list_tables()["TableNames"]:
+            for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+                dumped += [json.dumps(item, ensure_ascii=False).encode() for item in page["Items"]]
+    return b"\n".join(dumped)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
 import uuid
 from pathlib import Path
@@ -23,7 +22,7 @@ from imegha import accounts, transfer
 from imegha.library import FilesError, Library, file_context
 from imegha.platform_api import ApiError
 from imegha_crypto import DecryptionError, FileKey, open_file, sealed_file_size
-from tests.integration.files_world import FilesWorld, build_files_world
+from tests.integration.files_world import FilesWorld, build_files_world, stored_everywhere
 from tests.integration.polling import eventually
 
 FAST_KDF_ITERATIONS = 100_000
@@ -544,23 +543,6 @@ def test_a_removed_edited_or_rewritten_entry_fails_verification(world, folder, t
 # --- what AWS and the platform hold ----------------------------------------------------------------
 
 
-def stored_everywhere(world: FilesWorld) -> bytes:
-    """Every object version of every bucket, every item of every table, in the platform's account and in Alice's,
-    and everything the Lambdas logged."""
-    dumped = [world.cloud.log_path.read_bytes()]
-    for account in (world.cloud.platform, world.people["Alice"].cloud.account):
-        s3, dynamodb = world.cloud.client("s3", account), world.cloud.client("dynamodb", account)
-        for bucket in s3.list_buckets()["Buckets"]:
-            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"]):
-                for version in page.get("Versions", []):
-                    dumped.append(s3.get_object(Bucket=bucket["Name"], Key=version["Key"],
-                                                VersionId=version["VersionId"])["Body"].read())
-        for table in dynamodb.list_tables()["TableNames"]:
-            for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-                dumped += [json.dumps(item, ensure_ascii=False).encode() for item in page["Items"]]
-    return b"\n".join(dumped)
-
-
 def spellings(key: bytes) -> list[bytes]:
     return [key, key.hex().encode(), base64.b64encode(key).rstrip(b"="), base64.urlsafe_b64encode(key).rstrip(b"=")]
 
@@ -581,7 +563,7 @@ def test_nothing_aws_or_the_platform_holds_has_a_plaintext_a_name_or_a_key(world
     keys += [stored.key.secret_bytes() for stored in alice.files() if stored.key]
     keys += [c.key.secret_bytes() for kind in ("folder", "album") for c in alice.collections(kind)]
 
-    everything = stored_everywhere(world)
+    everything = stored_everywhere(world.cloud, [world.cloud.platform, world.people["Alice"].cloud.account])
 
     assert len(everything) > 100_000  # the ciphertext is there
     leaked = [secret for secret in world.secrets if secret in everything or secret.rstrip(b"\n") in everything]
