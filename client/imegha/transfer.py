@@ -67,9 +67,14 @@ class _Connections:
 
 
 def _refusal(response: http.client.HTTPResponse) -> str:
-    text = response.read()[:2000].decode(errors="replace")  # read whole, so the connection can be used again
-    code = text.split("<Code>", 1)[1].split("</Code>", 1)[0] if "<Code>" in text else response.reason
-    return f"HTTP {response.status} {code}"
+    """S3's error code and message, e.g. "HTTP 403 AccessDenied: Request has expired"."""
+    text = response.read()[:4000].decode(errors="replace")  # read whole, so the connection can be used again
+
+    def element(name: str) -> str | None:
+        return text.split(f"<{name}>", 1)[1].split(f"</{name}>", 1)[0] if f"<{name}>" in text else None
+
+    message = element("Message")
+    return f"HTTP {response.status} {element('Code') or response.reason}" + (f": {message}" if message else "")
 
 
 class PartSender:
