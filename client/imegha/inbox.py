@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 from .chat import Chat, ChatError, Line
 from .group_chat import Groups
 from .platform_api import ApiError
 
 POLL_S = 0.5
+LOOKBACK_S = 60
 
 
 class Inbox:
@@ -47,11 +49,14 @@ class Inbox:
             return self.groups.open_group_line(self.groups.view(conversation_id), page["messages"][0], sender, tag)
         return self.chat.open_direct_page(page, sender, tag, peer.identity_key)[0]
 
-    def follow(self, after: str | None, keep_going: Callable[[], bool], poll_s: float = POLL_S) -> Iterator[tuple[dict, Line | None]]:
-        """Entries as they arrive after ``after``, each with its message opened, while ``keep_going()``."""
+    def follow(self, keep_going: Callable[[], bool], *, from_start: bool = False,
+               poll_s: float = POLL_S) -> Iterator[tuple[dict, Line | None]]:
+        """Entries as they arrive, each with its message opened, while ``keep_going()``; with ``from_start``, the
+        entries already there first."""
+        cursor = InboxCursor(self, from_start=from_start)
         while keep_going():
             try:
-                entries, after = self.entries(after)
+                entries = cursor.fresh()
             except ApiError as error:
                 if error.status < 500:
                     raise
@@ -60,3 +65,32 @@ class Inbox:
                 yield entry, self.line(entry)
             if not entries:
                 time.sleep(poll_s)
+
+
+class InboxCursor:
+    """Where a device is in its inbox, so that each entry is seen once.
+
+    Entries are ordered by the time their event was put on the bus, then by
+    ids, and written a moment later: one can land just before the last entry
+    already seen (the same second, a slower write). So each poll asks again
+    from ``LOOKBACK_S`` before the newest entry seen, and skips what it has seen.
+    """
+
+    def __init__(self, inbox: Inbox, *, from_start: bool = False):
+        self.inbox = inbox
+        self.seen: set[str] = set()
+        self.since: str | None = None
+        if not from_start:
+            self._take(inbox.entries()[0])
+
+    def fresh(self) -> list[dict]:
+        entries = [entry for entry in self.inbox.entries(self.since)[0] if entry["notificationId"] not in self.seen]
+        self._take(entries)
+        return entries
+
+    def _take(self, entries: list[dict]) -> None:
+        self.seen |= {entry["notificationId"] for entry in entries}
+        if self.seen:
+            newest = datetime.fromisoformat(max(self.seen).split("#", 1)[0].replace("Z", "+00:00"))
+            self.since = (newest - timedelta(seconds=LOOKBACK_S)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.seen = {seen for seen in self.seen if seen > self.since}

@@ -94,7 +94,6 @@ def read_command(args: argparse.Namespace) -> None:
 def watch_command(args: argparse.Namespace) -> None:
     chat = chat_for(args)
     inbox = Inbox(chat, Groups(chat))
-    after = None if args.from_start else inbox.entries()[1]
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
     seen = 0
 
@@ -103,7 +102,7 @@ def watch_command(args: argparse.Namespace) -> None:
 
     if not args.json:
         print("Watching your inbox (Ctrl-C stops)…", flush=True)
-    for entry, line in inbox.follow(after, keep_going):
+    for entry, line in inbox.follow(keep_going, from_start=args.from_start):
         seen += 1
         document = {"notification": entry} | ({"message": line.as_json()} if line else {})
         emit(args, document, lambda: shown(line) if line else f"{entry.get('senderTag', 'iMegha')}: {entry['kind']}")

@@ -1,0 +1,219 @@
+"""iMChat on the local cloud: how fast a message reaches its reader, what each message costs, and group fan-out.
+
+- ``send → read``: from Alice's device starting to send until Bob's device holds the decrypted text, reading it
+  from Alice's cloud after his cursor (the path ``imegha chat watch`` takes once the doorbell rang), median and p99;
+  and ``send → notified``: until Bob's inbox shows the message (the doorbell: EventBridge, the notifier, DynamoDB).
+- requests per message: every AWS API call the clouds made (counted at the embedded AWS) and every API request
+  (counted at the local gateway), per message sent and per message read, early in a conversation and after it has
+  grown: the counts must not grow with the conversation.
+- fan-out: one group message to 10, 100 and 1,000 members: the notifier's time and its AWS calls (inbox writes in
+  batches of 25, pushes in batches of 10), and the AWS bill it implies at us-east-1 list prices.
+
+``python bench/chat_bench.py [messages]`` (default 40). The local cloud's timings are those of moto and a local
+Lambda runtime, not of AWS; the request counts are what AWS would see.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # sign-ups are not what is measured here
+
+from moto.core.responses import BaseResponse
+
+from imegha.chat import Chat
+from imegha.group_chat import Groups
+from imegha.inbox import Inbox, InboxCursor
+from imegha.local.cloud import LocalCloud
+from imegha.local.people import endpoints_of, give_cloud, sign_up
+from imegha_crypto import GroupKey
+
+# USD per request at us-east-1 list prices (on-demand DynamoDB per 1 KB write / 4 KB read unit; Lambda per request,
+# duration not included; EventBridge custom events; SNS publishes; API Gateway HTTP and REST APIs).
+PRICES = {"dynamodb:write": 1.25e-6, "dynamodb:read": 0.25e-6, "events": 1.0e-6, "sns": 0.50e-6, "lambda": 0.20e-6,
+          "api:http": 1.0e-6, "api:rest": 3.5e-6}
+DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+_calls: Counter = Counter()
+_billed: Counter = Counter()  # what AWS bills by item, not by call: batch writes' items, batch publishes' messages
+_BATCH_ENTRY = re.compile(r"PublishBatchRequestEntries\.member\.\d+\.Id")
+
+
+def _count_calls() -> None:
+    original = BaseResponse.call_action
+
+    def counted(response):
+        call = (response.service_name, response._get_action())
+        _calls[call] += 1
+        if call == ("dynamodb", "BatchWriteItem"):
+            _billed[call] += sum(map(len, json.loads(response.body)["RequestItems"].values()))
+        elif call == ("sns", "PublishBatch"):
+            _billed[call] += sum(1 for name in response.querystring if _BATCH_ENTRY.fullmatch(name))
+        else:
+            _billed[call] += 1
+        return original(response)
+
+    BaseResponse.call_action = counted
+
+
+@contextmanager
+def counting(cloud: LocalCloud):
+    """What happened inside the block: AWS calls by (service, action), API requests by route, Lambda invocations."""
+    _calls.clear()
+    _billed.clear()
+    log_start = cloud.log_path.stat().st_size
+    seen: dict = {}
+    yield seen
+    with open(cloud.log_path) as log:
+        log.seek(log_start)
+        records = [json.loads(line) for line in log]
+    seen["aws"] = Counter(_calls)
+    seen["billed"] = Counter(_billed)
+    seen["api"] = Counter(record.get("route", "?") for record in records if record["type"] == "request")
+    seen["lambda"] = [record for record in records if record["type"] == "invocation"]
+
+
+def settle(cloud: LocalCloud, quiet_s: float = 0.3) -> None:
+    """Wait until the local cloud has been quiet (no log line) for ``quiet_s``: asynchronous work is done."""
+    size = -1
+    while cloud.log_path.stat().st_size != size:
+        size = cloud.log_path.stat().st_size
+        time.sleep(quiet_s)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def per_message(seen: dict, messages: int) -> str:
+    aws = sum(seen["aws"].values()) / messages
+    api = sum(seen["api"].values()) / messages
+    top = ", ".join(f"{service} {action} {count / messages:g}" for (service, action), count in seen["aws"].most_common(6))
+    return f"{aws:5.1f} AWS calls + {api:3.1f} API requests + {len(seen['lambda']) / messages:3.1f} invocations  ({top})"
+
+
+def cost(seen: dict) -> float:
+    total = 0.0
+    for (service, action), count in seen["billed"].items():
+        if service == "dynamodb":
+            total += count * PRICES["dynamodb:write" if action in DYNAMODB_WRITES else "dynamodb:read"]
+        elif service in ("events", "sns"):
+            total += count * PRICES[service]
+    total += len(seen["lambda"]) * PRICES["lambda"]
+    total += sum(count * PRICES["api:http" if route.startswith(("GET /conv", "POST /conv", "PUT /conv")) else "api:rest"]
+                 for route, count in seen["api"].items())
+    return total
+
+
+def latency(cloud: LocalCloud, alice: Chat, bob: Chat, messages: int) -> None:
+    cursor = InboxCursor(Inbox(bob, Groups(bob)))
+    peer = bob.peer("Alice")
+    to_read, to_notify = [], []
+    for index in range(messages):
+        started = time.perf_counter()
+        sent = alice.send("Bob", f"message {index} {uuid.uuid4()}")
+        page = bob.cloud_of(peer).messages(sent.conversation_id, after=sent.sequence - 1, limit=1, every_page=False)
+        (line,) = bob.open_direct_page(page, alice.me, "Alice", peer.identity_key)
+        assert line.text == sent.text
+        to_read.append(time.perf_counter() - started)
+        while not any(entry.get("messageId") == str(sent.sequence) for entry in cursor.fresh()):
+            time.sleep(0.005)
+        to_notify.append(time.perf_counter() - started)
+    for name, values in (("send → read (decrypted)", to_read), ("send → notified", to_notify)):
+        print(f"  {name:<26} median {statistics.median(values) * 1000:6.0f} ms   p99 {percentile(values, 0.99) * 1000:6.0f} ms"
+              f"   ({len(values)} messages)")
+
+
+def requests_per_message(cloud: LocalCloud, alice: Chat, bob: Chat, batch: int) -> None:
+    peer = bob.peer("Alice")
+    for label in ("early", "grown"):
+        settle(cloud)
+        with counting(cloud) as sent:
+            lines = [alice.send("Bob", f"{label} {index}") for index in range(batch)]
+            settle(cloud)
+        with counting(cloud) as read:
+            for line in lines:
+                page = bob.cloud_of(peer).messages(line.conversation_id, after=line.sequence - 1, limit=1,
+                                                   every_page=False)
+                bob.open_direct_page(page, alice.me, "Alice", peer.identity_key)
+        print(f"  at message #{lines[-1].sequence:<5} send: {per_message(sent, batch)}")
+        print(f"  {'':<18} read: {per_message(read, batch)}")
+        print(f"  {'':<18} cost: ${cost(sent) / batch * 1e6:.2f} per million messages sent, "
+              f"${cost(read) / batch * 1e6:.2f} per million read")
+        if label == "early":
+            for index in range(150):  # the conversation grows by 150 messages
+                alice.send("Bob", f"filler {index}")
+
+
+def fan_out(cloud: LocalCloud, alice: Chat, sizes: tuple[int, ...]) -> None:
+    table = cloud.client("cloudformation").describe_stack_resource(
+        StackName=cloud.platform_stack.name, LogicalResourceId="ConnectionsTable")["StackResourceDetail"]["PhysicalResourceId"]
+    dynamodb = cloud.client("dynamodb")
+    for size in sizes:
+        group_id = "grp-" + uuid.uuid4().hex
+        members = [alice.me] + [f"member-{index:04d}-{uuid.uuid4().hex[:8]}" for index in range(size)]
+        dynamodb.put_item(TableName=table, Item={
+            "userId": {"S": f"GROUP#{group_id}"}, "peerId": {"S": "GROUP"}, "groupId": {"S": group_id},
+            "admin": {"S": alice.me}, "members": {"L": [{"S": member} for member in members]},
+            "epoch": {"N": "0"}, "needsNewKey": {"BOOL": False}, "rosterVersion": {"N": "1"},
+            "epochs": {"L": []}})
+        settle(cloud)
+        offset = cloud.log_path.stat().st_size
+        started = time.perf_counter()
+        with counting(cloud) as seen:
+            alice.post(group_id, GroupKey.generate(0), "to everyone", members[1:], 1)
+            while not notifier_runs(cloud, offset):
+                time.sleep(0.005)
+            elapsed = time.perf_counter() - started
+            settle(cloud, 0.2)
+        notifier = [record for record in seen["lambda"] if "NotifyFunction" in record["function"]]
+        writes = seen["aws"][("dynamodb", "BatchWriteItem")]
+        pushes = seen["aws"][("sns", "PublishBatch")]
+        print(f"  {size:>5} members: notifier {notifier[-1]['duration_ms']:7.0f} ms, post → all notified ≤ {elapsed * 1000:6.0f} ms;"
+              f" {writes} BatchWriteItem + {pushes} PublishBatch; {sum(seen['aws'].values())} AWS calls in all;"
+              f" ${cost(seen):.6f} per message (${cost(seen) / size * 1e6:.2f} per million deliveries)")
+
+
+def notifier_runs(cloud: LocalCloud, offset: int) -> list[dict]:
+    """The notifier's invocations logged after ``offset``."""
+    with open(cloud.log_path) as log:
+        log.seek(offset)
+        return [record for record in map(json.loads, log)
+                if record["type"] == "invocation" and "NotifyFunction" in record["function"]]
+
+
+def main() -> None:
+    messages = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    _count_calls()
+    with tempfile.TemporaryDirectory(prefix="imegha-chat-bench-") as home:
+        os.environ["IMEGHA_HOME"] = home
+        with LocalCloud(0, home=Path(home) / "cloud") as cloud:
+            cloud.deploy_platform()
+            endpoints = endpoints_of(cloud, Path(home) / "endpoints.json")
+            people = [give_cloud(cloud, sign_up(endpoints, name, f"{name}'s bench password")) for name in ("Alice", "Bob")]
+            alice, bob = (Chat(person.account) for person in people)
+            alice.send("Bob", "hello")  # the conversation and its key exist before anything is timed
+            print("iMChat on the local cloud")
+            print("Latency, Alice's device to Bob's:")
+            latency(cloud, alice, bob, messages)
+            print("Requests per message (1:1), as the conversation grows:")
+            requests_per_message(cloud, alice, bob, 10)
+            print("Group fan-out (one message; the doorbell writes each member's inbox and pushes to each):")
+            fan_out(cloud, alice, (10, 100, 1000))
+            for person in people:
+                person.account.log_out()
+
+
+if __name__ == "__main__":
+    main()
