@@ -1,9 +1,9 @@
 """Moving sealed bytes between this device and a bucket through presigned URLs, in flat memory.
 
 Uploads: sealing writes into a :class:`PartSender`, which cuts the stream into
-the upload's parts and PUTs each to its presigned URL from a second thread, so
-that sealing the next part overlaps sending this one; at most three parts are
-in memory. Downloads: :func:`fetched` streams a presigned GET straight into the
+the upload's parts and PUTs them to their presigned URLs from a few threads, so
+that sealing the next parts overlaps sending these ones; at most twice as many
+parts as threads, and one more, are in memory. Downloads: :func:`fetched` streams a presigned GET straight into the
 opening of the file, which writes plaintext to a temporary file that becomes
 the destination only once every chunk has authenticated (:func:`written_whole`).
 """
@@ -27,6 +27,8 @@ Progress = Callable[[int], None]
 _RETRIES = 3
 _TIMEOUT_S = 120
 _URLS_AT_ONCE = 100
+# Parts in flight at once: one connection to S3 rarely fills a link, a few do.
+SENDERS = 4
 
 
 class TransferError(Exception):
@@ -84,12 +86,14 @@ class PartSender:
     the start of a chunk). ``on_header`` receives the first ``header_size``
     bytes of a fresh upload before any part leaves, so that an interruption can
     be resumed. ``part_urls(numbers)`` fetches presigned URLs as they are needed.
+    Parts go out from ``senders`` threads, so they may arrive out of order: a
+    resume sends again from the first part missing.
     """
 
     def __init__(self, *, part_size: int, part_count: int, total_size: int, first_part: int,
                  part_urls: Callable[[list[int]], dict[int, str]], skip: int = 0,
                  header_size: int = 0, on_header: Callable[[bytes], None] = lambda header: None,
-                 progress: Progress = _no_progress):
+                 progress: Progress = _no_progress, senders: int = SENDERS):
         self.part_size, self.part_count, self.total_size = part_size, part_count, total_size
         self._part_urls, self._progress = part_urls, progress
         self._next_part = first_part
@@ -100,10 +104,13 @@ class PartSender:
         self._written = 0
         self._buffer = bytearray()
         self._urls: dict[int, str] = {}
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue(maxsize=senders)
         self._failure: BaseException | None = None
-        self._sender = threading.Thread(target=self._send_parts, name="imegha-part-sender", daemon=True)
-        self._sender.start()
+        self._senders = [threading.Thread(target=self._send_parts, name=f"imegha-part-sender-{index}", daemon=True)
+                         for index in range(senders)]
+        for sender in self._senders:
+            sender.start()
 
     # The stream side, in the sealing thread ---------------------------------------------
 
@@ -142,8 +149,7 @@ class PartSender:
             if self._buffer:
                 self._hand_over()
         finally:
-            self._queue.put(None)
-            self._sender.join()
+            self._stop_senders()
         self._raise_failure()
 
     def abandon(self) -> None:
@@ -154,8 +160,13 @@ class PartSender:
                 self._queue.get_nowait()
             except queue.Empty:
                 break
-        self._queue.put(None)
-        self._sender.join()
+        self._stop_senders()
+
+    def _stop_senders(self) -> None:
+        for _ in self._senders:
+            self._queue.put(None)
+        for sender in self._senders:
+            sender.join()
 
     def _hand_over(self) -> None:
         part, self._buffer = self._buffer, bytearray()
@@ -181,17 +192,18 @@ class PartSender:
                 if self._failure is None:
                     self._send(connections, *item)
         except BaseException as failure:  # handed to the sealing thread, which raises it
-            self._failure = failure
+            self._failure = self._failure or failure
             while self._queue.get() is not None:  # let the writer finish handing over
                 pass
         finally:
             connections.close()
 
     def _url(self, number: int, fresh: bool = False) -> str:
-        if fresh or number not in self._urls:
-            wanted = list(range(number, min(number + _URLS_AT_ONCE, self.part_count + 1)))
-            self._urls |= self._part_urls(wanted)
-        return self._urls.pop(number)
+        with self._lock:
+            if fresh or number not in self._urls:
+                wanted = list(range(number, min(number + _URLS_AT_ONCE, self.part_count + 1)))
+                self._urls |= self._part_urls(wanted)
+            return self._urls.pop(number)
 
     def _send(self, connections: _Connections, number: int, part: bytearray) -> None:
         url = self._url(number)
@@ -204,7 +216,8 @@ class PartSender:
                 continue
             if response.status == 200:
                 response.read()
-                self._progress(len(part))
+                with self._lock:
+                    self._progress(len(part))
                 return
             refusal = _refusal(response)
             if response.status == 403 and "expired" in refusal.lower() or response.status >= 500:
