@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import textwrap
 import time
 
@@ -94,6 +96,9 @@ def main() -> None:
     print(f"\n{RULE}\nThe platform and AWS held only what is on the right-hand side.")
     heading("6. The whole system on this machine: the local cloud")
     run_local_demo(lambda line: print(f"  {line}"))
+    sys.stdout.flush()
+    # iMChat's chapter runs on a local cloud of its own, in a process of its own (moto's state is process-wide).
+    subprocess.run([sys.executable, "-m", "imegha.demo_chat"], check=True)
 
 
 if __name__ == "__main__":

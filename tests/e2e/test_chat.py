@@ -18,8 +18,8 @@ from imegha.accounts import Account as SdkAccount
 from imegha.chat import Chat
 from imegha.endpoints import Endpoints
 from imegha.local.cloud import Account
+from imegha.local.people import everything_held
 from imegha.personal_cloud import LOCAL_ACCOUNT
-from tests.integration.chat_world import everything_stored
 from tests.integration.polling import eventually
 
 
@@ -118,8 +118,7 @@ def test_no_platform_table_cloud_table_queue_or_log_holds_a_word_of_what_was_sai
     bob.device.imegha("group", "send", group, words[2]).json
     assert texts(carol.device.imegha("group", "read", group)) == [words[2]]
 
-    held = everything_stored(local_cloud, [local_cloud.platform, *(own_account(p) for p in (alice, bob, carol))])
-    held += local_cloud.log_path.read_text()
+    held = everything_held(local_cloud, [local_cloud.platform, *(own_account(p) for p in (alice, bob, carol))])
     assert "CONV#" in held and "GROUP#" in held
     for word in words:
         assert word not in held

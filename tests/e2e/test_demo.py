@@ -18,3 +18,5 @@ def test_the_demo_runs_and_its_checks_hold():
     assert result.stdout.count("Patient 4711") == 1, "the plaintext shows on the person's side only"
     assert "GET /me without a token: 401" in result.stdout
     assert "The execution SUCCEEDED: RecordInProgress" in result.stdout
+    assert "Carol is told of it 0 times" in result.stdout
+    assert "the words people said appear in them 0 times" in result.stdout

@@ -77,18 +77,3 @@ def subscribe_a_device(cloud: LocalCloud) -> str:
     cloud.client("sns").subscribe(TopicArn=cloud.platform_stack.outputs["PushNotificationsTopicArn"], Protocol="sqs",
                                   Endpoint=queue_arn)
     return queue
-
-
-def everything_stored(cloud: LocalCloud, accounts: list[Account]) -> str:
-    """Every item of every DynamoDB table and every message waiting in every queue, in every account, as text."""
-    dumped = []
-    for account in accounts:
-        dynamodb, sqs = cloud.client("dynamodb", account), cloud.client("sqs", account)
-        for table in dynamodb.list_tables()["TableNames"]:
-            for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-                dumped += [json.dumps(item, ensure_ascii=False) for item in page["Items"]]
-        for queue in sqs.list_queues().get("QueueUrls", []):
-            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0,
-                                           MessageAttributeNames=["All"]).get("Messages", [])
-            dumped += [json.dumps(message, ensure_ascii=False) for message in messages]
-    return "\n".join(dumped)

@@ -9,11 +9,13 @@ that account put events, and the person signs a key statement naming the cloud.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from imegha.accounts import Account
 from imegha.endpoints import Endpoints
+from imegha.local.cloud import Account as AwsAccount
 from imegha.local.cloud import LocalCloud, UserCloud
 from imegha.profile import Profile
 
@@ -63,3 +65,19 @@ def link_user_cloud(cloud: LocalCloud, owner: str, user_cloud: UserCloud) -> Non
     cloud.client("events").put_permission(
         EventBusName=platform.outputs["PlatformEventBusArn"].rsplit("/", 1)[1], Action="events:PutEvents",
         Principal=account_id, StatementId=f"user-cloud-{account_id}")
+
+
+def everything_held(cloud: LocalCloud, accounts: list[AwsAccount]) -> str:
+    """Every item of every DynamoDB table and every message waiting in every queue of ``accounts``, and the local
+    cloud's log, as text: what whoever runs the platform or a cloud could read."""
+    dumped = [cloud.log_path.read_text()]
+    for account in accounts:
+        dynamodb, sqs = cloud.client("dynamodb", account), cloud.client("sqs", account)
+        for table in dynamodb.list_tables()["TableNames"]:
+            for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+                dumped += [json.dumps(item, ensure_ascii=False) for item in page["Items"]]
+        for queue in sqs.list_queues().get("QueueUrls", []):
+            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                                           MessageAttributeNames=["All"]).get("Messages", [])
+            dumped += [json.dumps(message, ensure_ascii=False) for message in messages]
+    return "\n".join(dumped)
