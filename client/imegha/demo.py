@@ -99,6 +99,8 @@ def main() -> None:
     sys.stdout.flush()
     # iMChat's chapter runs on a local cloud of its own, in a process of its own (moto's state is process-wide).
     subprocess.run([sys.executable, "-m", "imegha.demo_chat"], check=True)
+    # So do files, Alice sharing with Bob and revoking.
+    subprocess.run([sys.executable, "-m", "imegha.demo_files"], check=True)
 
 
 if __name__ == "__main__":

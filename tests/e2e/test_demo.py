@@ -20,3 +20,7 @@ def test_the_demo_runs_and_its_checks_hold():
     assert "The execution SUCCEEDED: RecordInProgress" in result.stdout
     assert "Carol is told of it 0 times" in result.stdout
     assert "the words people said appear in them 0 times" in result.stdout
+    assert "Bob's copy is byte for byte Alice's file: True" in result.stdout
+    assert "Bob asks again: refused (HTTP 403" in result.stdout
+    assert "The audit chain verifies on her device: True" in result.stdout
+    assert "the file's text and name appear in them 0 times" in result.stdout
