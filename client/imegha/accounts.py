@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 
 from imegha_crypto import (
@@ -20,6 +21,7 @@ from imegha_crypto import (
     AccountKeys,
     CryptoError,
     DecryptionError,
+    ExchangePrivateKey,
     IdentityPublicKey,
     authentication_secret,
     b64url_decode,
@@ -33,7 +35,7 @@ from imegha_crypto import (
     sign_key_statement,
 )
 
-from .agent import agent_keys, start_agent, stop_agent
+from .agent import StartingAgent, agent_keys, stop_agent
 from .cognito import CognitoAuth, SignInError, Tokens
 from .endpoints import Endpoints
 from .platform_api import ApiError, PlatformApi
@@ -100,7 +102,8 @@ class Account:
     def keys(self) -> AccountKeys:
         return agent_keys(self.profile)
 
-    def _open_session(self, user_id: str, email: str, imtag: str, tokens: Tokens, keys: AccountKeys) -> Session:
+    def _open_session(self, user_id: str, email: str, imtag: str, tokens: Tokens, keys: AccountKeys,
+                      agent: StartingAgent) -> Session:
         session = Session(
             user_id=user_id,
             email=email,
@@ -111,7 +114,7 @@ class Account:
             identity_key=b64url_encode(keys.identity_key.public_key.der),
         )
         self.profile.write("session", asdict(session))
-        start_agent(self.profile, keys)
+        agent.hand_over(keys)
         return session
 
     # --- sign-up, sign-in, password, recovery ------------------------------
@@ -119,20 +122,25 @@ class Account:
     def sign_up(self, email: str, password: str, imtag: str, confirmation_code: Callable[[], str]) -> str:
         """Create the account and its keys; returns the 24-word recovery phrase, to show once.
 
-        ``confirmation_code`` is asked for once Cognito has emailed it.
+        ``confirmation_code`` is asked for once Cognito has emailed it. The key
+        agent, and the RSA key pair (tens of milliseconds, outside the GIL), are
+        started first, so that they are ready by the time the requests come back.
         """
-        secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
-        user_id = self._cognito(self.cognito.sign_up, email, secret, imtag)
-        self._cognito(self.cognito.confirm, email, confirmation_code())
-        tokens = self._cognito(self.cognito.sign_in, email, secret)
-        # PostConfirmation has just made the directory entry, with no keys yet: version 0.
-        return self._finish_sign_up(user_id, email, imtag, password, tokens, keys_version=0)
+        with StartingAgent(self.profile) as agent, ThreadPoolExecutor(max_workers=1) as background:
+            exchange_key = background.submit(ExchangePrivateKey.generate)
+            secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
+            user_id = self._cognito(self.cognito.sign_up, email, secret, imtag)
+            self._cognito(self.cognito.confirm, email, confirmation_code())
+            tokens = self._cognito(self.cognito.sign_in, email, secret)
+            # PostConfirmation has just made the directory entry, with no keys yet: version 0.
+            return self._finish_sign_up(user_id, email, imtag, password, tokens, 0, agent, exchange_key.result())
 
-    def _finish_sign_up(self, user_id: str, email: str, imtag: str, password: str, tokens: Tokens, keys_version: int) -> str:
+    def _finish_sign_up(self, user_id: str, email: str, imtag: str, password: str, tokens: Tokens, keys_version: int,
+                        agent: StartingAgent, exchange_key: ExchangePrivateKey | None = None) -> str:
         api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
-        account = create_account(user_id, password, iterations=KDF_ITERATIONS)
+        account = create_account(user_id, password, iterations=KDF_ITERATIONS, exchange_key=exchange_key)
         api.upload_keys(keys_version, account.bundle, self._statement(user_id, account.keys, None, sequence=1))
-        self._open_session(user_id, email, imtag, tokens, account.keys)
+        self._open_session(user_id, email, imtag, tokens, account.keys, agent)
         return account.recovery_phrase
 
     def log_in(self, email: str, password: str) -> str | None:
@@ -142,17 +150,18 @@ class Account:
         keys were uploaded and this call finished it; one that stopped before
         signing its key statement is finished too.
         """
-        secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
-        tokens = self._cognito(self.cognito.sign_in, email, secret)
-        api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
-        me = api.me()
-        if me["keys"] is None:
-            return self._finish_sign_up(me["userId"], email, me["iMTag"], password, tokens, me["keysVersion"])
-        keys = _opened(lambda: open_account(me["keys"], me["userId"], password), "the password does not open this account's keys")
-        if me["keyStatement"] is None:  # keys uploaded by a client that publishes the statement apart
-            api.publish_statement(self._statement(me["userId"], keys, None, sequence=1))
-        self._open_session(me["userId"], email, me["iMTag"], tokens, keys)
-        return None
+        with StartingAgent(self.profile) as agent:
+            secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
+            tokens = self._cognito(self.cognito.sign_in, email, secret)
+            api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
+            me = api.me()
+            if me["keys"] is None:
+                return self._finish_sign_up(me["userId"], email, me["iMTag"], password, tokens, me["keysVersion"], agent)
+            keys = _opened(lambda: open_account(me["keys"], me["userId"], password), "the password does not open this account's keys")
+            if me["keyStatement"] is None:  # keys uploaded by a client that publishes the statement apart
+                api.publish_statement(self._statement(me["userId"], keys, None, sequence=1))
+            self._open_session(me["userId"], email, me["iMTag"], tokens, keys, agent)
+            return None
 
     def log_out(self) -> None:
         stop_agent(self.profile)
@@ -193,20 +202,21 @@ class Account:
             check_recovery_phrase(phrase)
         except CryptoError as error:
             raise AccountError(f"recovery phrase refused: {error}") from None
-        new_secret = authentication_secret(email, new_password, iterations=KDF_ITERATIONS)
-        self._cognito(self.cognito.request_reset, email)
-        self._cognito(self.cognito.confirm_reset, email, confirmation_code(), new_secret)
-        tokens = self._cognito(self.cognito.sign_in, email, new_secret)
-        api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
-        me = api.me()
-        try:
-            recovered = recover_account(me["keys"], me["userId"], phrase, new_password, iterations=KDF_ITERATIONS)
-        except CryptoError as error:
-            raise AccountError(
-                f"recovery phrase refused: {error}. Your keys are unchanged; run 'imegha recover' again with your own phrase"
-            ) from None
-        api.upload_keys(me["keysVersion"], recovered.bundle)
-        self._open_session(me["userId"], email, me["iMTag"], tokens, recovered.keys)
+        with StartingAgent(self.profile) as agent:
+            new_secret = authentication_secret(email, new_password, iterations=KDF_ITERATIONS)
+            self._cognito(self.cognito.request_reset, email)
+            self._cognito(self.cognito.confirm_reset, email, confirmation_code(), new_secret)
+            tokens = self._cognito(self.cognito.sign_in, email, new_secret)
+            api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
+            me = api.me()
+            try:
+                recovered = recover_account(me["keys"], me["userId"], phrase, new_password, iterations=KDF_ITERATIONS)
+            except CryptoError as error:
+                raise AccountError(
+                    f"recovery phrase refused: {error}. Your keys are unchanged; run 'imegha recover' again with your own phrase"
+                ) from None
+            api.upload_keys(me["keysVersion"], recovered.bundle)
+            self._open_session(me["userId"], email, me["iMTag"], tokens, recovered.keys, agent)
 
     # --- the directory and connections --------------------------------------
 

@@ -33,23 +33,43 @@ class AgentUnavailable(Exception):
     pass
 
 
-def start_agent(profile: Profile, keys: AccountKeys) -> None:
-    """Hand ``keys`` to a fresh agent for ``profile`` (replacing any running one) through a pipe, never a file."""
-    stop_agent(profile)
-    idle = os.environ.get("IMEGHA_AGENT_IDLE_SECONDS", str(DEFAULT_IDLE_SECONDS))
-    agent = subprocess.Popen(
-        # Isolated (-I) and without site-packages (-S): it needs the standard library only, and starts in milliseconds.
-        [sys.executable, "-I", "-S", str(AGENT_SERVER), str(profile.agent_socket), idle],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    agent.stdin.write(json.dumps(_serialize(keys)).encode() + b"\n")
-    agent.stdin.close()
-    if agent.stdout.readline().strip() != b"ready":
-        raise AgentUnavailable("the key agent did not start")
-    agent.stdout.close()
+class StartingAgent:
+    """A key agent for ``profile``, started before its keys exist, so that its start overlaps the sign-in's work.
+
+    Use it as a context manager: :meth:`hand_over` gives it the keys (through a
+    pipe, never a file); leaving the block without that ends it unused.
+    """
+
+    def __init__(self, profile: Profile):
+        self.profile = profile
+        idle = os.environ.get("IMEGHA_AGENT_IDLE_SECONDS", str(DEFAULT_IDLE_SECONDS))
+        self._process = subprocess.Popen(
+            # Isolated (-I) and without site-packages (-S): it needs the standard library only.
+            [sys.executable, "-I", "-S", str(AGENT_SERVER), str(profile.agent_socket), idle],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def hand_over(self, keys: AccountKeys) -> None:
+        """Give the agent ``keys``, replacing any agent the profile had, and wait until it answers on the socket."""
+        stop_agent(self.profile)
+        self._process.stdin.write(json.dumps(_serialize(keys)).encode() + b"\n")
+        self._process.stdin.close()
+        ready = self._process.stdout.readline().strip() == b"ready"
+        self._process.stdout.close()
+        if not ready:
+            raise AgentUnavailable("the key agent did not start")
+
+    def __enter__(self) -> StartingAgent:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if not self._process.stdin.closed:  # never handed any keys: its stdin ends, and so does it
+            self._process.stdin.close()
+            self._process.stdout.close()
+            self._process.wait(timeout=10)
 
 
 def agent_keys(profile: Profile) -> AccountKeys:

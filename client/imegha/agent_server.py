@@ -1,6 +1,6 @@
 """The key agent's own process: it holds one profile's keys in memory and hands them to that profile's commands.
 
-It reads the keys from its stdin (a pipe from :func:`imegha.agent.start_agent`),
+It reads the keys from its stdin (a pipe from :class:`imegha.agent.StartingAgent`),
 answers on a Unix socket only its own user (0600 socket in the 0700 profile
 directory, and SO_PEERCRED), and exits when idle, when asked, or when its
 socket is gone. It imports the standard library only: it starts on every sign-in
@@ -19,7 +19,10 @@ from pathlib import Path
 
 
 def serve(socket_path: Path, idle_seconds: float) -> None:
-    keys = json.loads(sys.stdin.readline())
+    handed = sys.stdin.readline()
+    if not handed:  # started ahead of a sign-in that did not succeed
+        return
+    keys = json.loads(handed)
     socket_path.unlink(missing_ok=True)
     previous_umask = os.umask(0o177)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -141,10 +141,21 @@ def check_recovery_phrase(recovery_phrase: str) -> None:
 
 
 def create_account(
-    user_id: str, password: str, *, iterations: int = DEFAULT_PASSWORD_ITERATIONS, rsa_bits: int = RSA_DEFAULT_BITS
+    user_id: str,
+    password: str,
+    *,
+    iterations: int = DEFAULT_PASSWORD_ITERATIONS,
+    rsa_bits: int = RSA_DEFAULT_BITS,
+    exchange_key: ExchangePrivateKey | None = None,
 ) -> NewAccount:
-    """Make a new user's keys on their device and wrap them for upload."""
-    keys = AccountKeys(DataKey.generate(), ExchangePrivateKey.generate(rsa_bits), IdentityPrivateKey.generate())
+    """Make a new user's keys on their device and wrap them for upload.
+
+    ``exchange_key`` is an RSA key pair the device generated beforehand (it takes
+    tens of milliseconds, which a client can spend while its sign-up travels).
+    """
+    keys = AccountKeys(
+        DataKey.generate(), exchange_key or ExchangePrivateKey.generate(rsa_bits), IdentityPrivateKey.generate()
+    )
     entropy = random_bytes(RECOVERY_ENTROPY_BYTES)
     bundle = {
         "v": 1,

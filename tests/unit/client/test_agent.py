@@ -4,9 +4,14 @@ import stat
 
 import pytest
 
-from imegha.agent import AgentUnavailable, agent_keys, start_agent, stop_agent
+from imegha.agent import AgentUnavailable, StartingAgent, agent_keys, stop_agent
 from imegha.profile import Profile
 from imegha_crypto import b64url_encode, create_account
+
+
+def start_agent(profile, keys):
+    with StartingAgent(profile) as agent:
+        agent.hand_over(keys)
 
 
 @pytest.fixture
@@ -52,5 +57,14 @@ def test_an_idle_agent_exits_by_itself(profile, monkeypatch):
     start_agent(profile, create_account("alice-id", "a password", iterations=100_000).keys)
     time.sleep(1.0)
 
+    with pytest.raises(AgentUnavailable):
+        agent_keys(profile)
+
+
+def test_an_agent_started_ahead_of_a_sign_in_that_fails_ends_holding_nothing(profile):
+    with pytest.raises(RuntimeError), StartingAgent(profile):
+        raise RuntimeError("wrong password")
+
+    assert not profile.agent_socket.exists()
     with pytest.raises(AgentUnavailable):
         agent_keys(profile)
