@@ -7,15 +7,18 @@ on a fresh device (``Account.log_in``, what ``imegha login`` runs), at the real
 600,000 PBKDF2 iterations. The time of each is split into:
 
 - ``derivation``: PBKDF2-SHA256, deliberate (the authentication secret Cognito
-  gets, and the KEK that wraps the DEK): two derivations each way;
-- ``keygen``: making the DEK and the RSA-2048 and Ed25519 key pairs (sign-up only);
-- ``agent``: starting the profile's key agent and handing it the keys;
-- ``platform``: the rest (Cognito, the platform API through the local gateway
-  and its Lambdas, wrapping and unwrapping, writing the session).
+  gets, and the KEK that wraps the DEK): two derivations each way, counted as
+  the CPU time they take, so that whatever else runs meanwhile (the RSA key
+  generation beside it, other processes) lands in ``rest``, not here;
+- ``rest``: everything else on the clock: Cognito, the platform API through the
+  local gateway and its Lambdas, making (sign-up) or opening the keys, and the
+  key agent. Of it, ``agent`` is the wait for the key agent to take the keys
+  (it was started at the beginning) and ``platform`` the requests.
 
-The target is everything but the derivation under 200 ms. Figures are medians
-over the rounds after a first one (which pays the Lambdas' cold starts, shown
-apart), in milliseconds.
+Sign-up generates its RSA key pair in a thread beside the derivation and the
+requests, so that key generation shows only where the requests came back first.
+The target is a ``rest`` under 200 ms. Figures are medians over the rounds after
+a first one (which pays the Lambdas' cold starts, shown apart), in milliseconds.
 
 Alone: ``python bench/accounts_bench.py [rounds]``.
 """
@@ -34,10 +37,12 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+import botocore.client
+
+import imegha.platform_api
 import imegha_crypto.account
 import imegha_crypto.authentication
-import imegha_crypto.keys
-from imegha import accounts
+from imegha import accounts, agent
 from imegha.accounts import Account
 from imegha.endpoints import Endpoints
 from imegha.local.cloud import running_cloud
@@ -54,15 +59,15 @@ class Stopwatch:
     def __init__(self) -> None:
         self.spent: dict[str, float] = defaultdict(float)
 
-    def wrap(self, owner: object, name: str, part: str) -> None:
+    def wrap(self, owner: object, name: str, part: str, clock: Callable[[], float] = time.perf_counter) -> None:
         original = getattr(owner, name)
 
         def timed(*args, **kwargs):
-            started = time.perf_counter()
+            started = clock()
             try:
                 return original(*args, **kwargs)
             finally:
-                self.spent[part] += time.perf_counter() - started
+                self.spent[part] += clock() - started
 
         setattr(owner, name, timed)
 
@@ -72,8 +77,7 @@ class Stopwatch:
         operation()
         total = time.perf_counter() - started
         parts = {part: seconds * 1000 for part, seconds in self.spent.items()}
-        parts["platform"] = total * 1000 - sum(parts.values())
-        parts["rest"] = total * 1000 - parts.get("derivation", 0.0)
+        parts["rest"] = total * 1000 - parts["derivation"]
         parts["total"] = total * 1000
         return parts
 
@@ -82,12 +86,11 @@ def measure(rounds: int = 6) -> dict[str, dict[str, float]]:
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     accounts.KDF_ITERATIONS = DEFAULT_PASSWORD_ITERATIONS  # whatever the environment says: this is the real figure
     watch = Stopwatch()
-    watch.wrap(imegha_crypto.authentication, "pbkdf2_sha256", "derivation")
-    watch.wrap(imegha_crypto.account, "pbkdf2_sha256", "derivation")
-    watch.wrap(imegha_crypto.keys, "rsa_generate", "keygen")
-    watch.wrap(imegha_crypto.keys, "ed25519_generate", "keygen")
-    watch.wrap(imegha_crypto.keys, "random_bytes", "keygen")
-    watch.wrap(accounts, "start_agent", "agent")
+    watch.wrap(imegha_crypto.authentication, "pbkdf2_sha256", "derivation", time.thread_time)
+    watch.wrap(imegha_crypto.account, "pbkdf2_sha256", "derivation", time.thread_time)
+    watch.wrap(agent.StartingAgent, "hand_over", "agent")
+    watch.wrap(imegha.platform_api, "call_json", "platform")
+    watch.wrap(botocore.client.BaseClient, "_make_api_call", "platform")  # the device's calls: Cognito's only
 
     laps: dict[str, list[dict[str, float]]] = {"sign-up": [], "sign-in": []}
     with tempfile.TemporaryDirectory(prefix="imegha-bench-") as scratch, _local_cloud(Path(scratch)) as endpoints:
@@ -136,12 +139,12 @@ def main() -> None:
     figures = measure(rounds)
     print(f"accounts on the local cloud, PBKDF2 at {DEFAULT_PASSWORD_ITERATIONS:,} iterations, "
           f"median of {rounds - 1} warm rounds (ms)")
-    print(f"{'':<9}{'derivation':>11}{'keygen':>9}{'agent':>8}{'platform':>10}{'rest':>8}{'total':>9}{'cold':>9}")
+    print(f"{'':<9}{'derivation':>11}{'rest':>7}{'(agent':>9}{'platform)':>11}{'total':>8}{'cold':>8}")
     for operation, parts in figures.items():
         rest = parts["rest"]
-        print(f"{operation:<9}{parts['derivation']:>11.0f}{parts.get('keygen', 0):>9.0f}{parts['agent']:>8.0f}"
-              f"{parts['platform']:>10.0f}{rest:>8.0f}{parts['total']:>9.0f}{parts['cold_total']:>9.0f}"
-              f"   rest {'under' if rest < TARGET_MS else 'OVER'} the {TARGET_MS} ms target")
+        print(f"{operation:<9}{parts['derivation']:>11.0f}{rest:>7.0f}{parts['agent']:>9.0f}{parts['platform']:>10.0f}"
+              f"{parts['total']:>9.0f}{parts['cold_total']:>8.0f}   rest {'under' if rest < TARGET_MS else 'OVER'} "
+              f"the {TARGET_MS} ms target")
 
 
 if __name__ == "__main__":
