@@ -46,6 +46,14 @@ def side_by_side(left_title: str, left: str, right_title: str, right: str, width
         print(f"  {a:<{width}}  │ {b}")
 
 
+def eventually(read, timeout_s: float = 10):
+    """The first truthy result of ``read``, polled until ``timeout_s``: what the platform does by events takes a moment."""
+    deadline = time.monotonic() + timeout_s
+    while not (found := read()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
 def crypto_chapter() -> None:
     heading("1. Keys are made on Alice's device")
     started = time.perf_counter()

@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # the demo's first chapters show the real cost
 
 from imegha.chat import Chat  # noqa: E402 - after the setting above, which the SDK reads at import
-from imegha.demo import heading, side_by_side
+from imegha.demo import eventually, heading, side_by_side
 from imegha.group_chat import Groups
 from imegha.local.cloud import LocalCloud
 from imegha.local.people import endpoints_of, everything_held, give_cloud, sign_up
@@ -56,7 +56,7 @@ def story(cloud: LocalCloud, people: dict, started: float) -> None:
     print("  Alice's device sealed the message under their conversation key, signed it, and stored it in her own")
     print("  cloud, which put 'Message Posted' (ids only) on the platform bus; the platform checked the event came")
     print("  from Alice's registered cloud account and told Bob.")
-    entry = _wait(lambda: [e for e in bob.platform.notifications()["notifications"]
+    entry = eventually(lambda: [e for e in bob.platform.notifications()["notifications"]
                            if e.get("messageId") == str(sent.sequence) and e["conversationId"] == sent.conversation_id])
     (line,) = [line for line in bob.read("Alice") if line.sequence == sent.sequence and line.sender == "Alice"]
     stored = alice.my_cloud.messages(sent.conversation_id, after=sent.sequence - 1, limit=1, every_page=False)
@@ -83,7 +83,7 @@ def story(cloud: LocalCloud, people: dict, started: float) -> None:
     after = Groups(bob).send("Case team", AFTER)
     print(f"  Alice removes Carol: the rekey function revoked Carol's key copies and started epoch {removed.epoch};")
     print(f"  Alice's device made its key at once. Bob writes under epoch {after.epoch}.")
-    _wait(lambda: [e for e in alice.platform.notifications()["notifications"] if e.get("conversationId") == group.group_id
+    eventually(lambda: [e for e in alice.platform.notifications()["notifications"] if e.get("conversationId") == group.group_id
                    and e.get("messageId") == str(after.sequence)])
     told = [e for e in carol.platform.notifications()["notifications"] if e.get("conversationId") == group.group_id
             and e.get("messageId") == str(after.sequence)]
@@ -94,13 +94,6 @@ def story(cloud: LocalCloud, people: dict, started: float) -> None:
     said = (SEED_MESSAGE, REPLY, BEFORE, AFTER)
     print(f"\n  Every table, queue and log of the platform and the three clouds: {len(held):,} characters;")
     print(f"  the words people said appear in them {sum(held.count(text) for text in said)} times.")
-
-
-def _wait(read, timeout_s: float = 10):
-    deadline = time.monotonic() + timeout_s
-    while not (found := read()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return found
 
 
 if __name__ == "__main__":

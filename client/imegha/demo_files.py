@@ -18,7 +18,8 @@ from pathlib import Path
 os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # the demo's first chapters show the real cost
 
 from imegha import audit_log  # noqa: E402 - after the setting above, which the SDK reads at import
-from imegha.demo import heading, side_by_side
+from imegha.chat_api import ChatPlatformApi
+from imegha.demo import eventually, heading, side_by_side
 from imegha.files_api import FilesApi
 from imegha.library import Library
 from imegha.local.cloud import LocalCloud
@@ -72,8 +73,9 @@ def story(cloud: LocalCloud, alice, bob, home: Path, started: float) -> None:
     share = sharing.share(stored, "Bob")
     print(f"\n  Alice shares it with Bob: the file key wrapped for Bob's RSA key (checked against the key she pinned")
     print(f"  for him), in a record she signed. Share {share['shareId']}; the platform rang Bob's doorbell.")
-    inbox = _wait(lambda: [e for e in bob.account.platform()._call("GET", "/notifications")["notifications"]
-                           if e.get("shareId") == share["shareId"]])
+    bobs_platform = ChatPlatformApi(bob.account.endpoints.platform_api_url, bob.account.live_session().id_token)
+    inbox = eventually(lambda: [e for e in bobs_platform.notifications()["notifications"]
+                                if e.get("shareId") == share["shareId"]])
     bobs = Sharing(bob.account)
     received = bobs.find(share["shareId"])
     side_by_side("What Bob sees ('imegha shared')", f"{received.name}, from {received.owner.imtag}",
@@ -107,13 +109,6 @@ def story(cloud: LocalCloud, alice, bob, home: Path, started: float) -> None:
     held = everything_held(cloud, [cloud.platform, alice.cloud.account]) + sealed.decode("latin-1")
     print(f"\n  Every table and log of the platform and Alice's cloud, and her bucket: {len(held):,} characters;")
     print(f"  the file's text and name appear in them {held.count(FILE_TEXT.strip()) + held.count(FILE_NAME)} times.")
-
-
-def _wait(read, timeout_s: float = 10):
-    deadline = time.monotonic() + timeout_s
-    while not (found := read()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return found
 
 
 if __name__ == "__main__":

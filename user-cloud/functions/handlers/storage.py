@@ -1,23 +1,15 @@
 """Storage routes of the user cloud (``/storage/…``): the owner's uploads, files, folders and albums."""
 
-import os
-from pathlib import Path
-
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-import imegha_crypto
-from dal.audit import AuditedTable
-from dal.library import LibraryStore
-from dal.objects import ObjectStore
-from dal.shares import ShareStore
+from dal.cloud import Cloud
+from handlers.bodies import json_body
 from imegha_service.errors import InvalidRequest
-from imegha_service.events import EventPublisher
 from imegha_service.http import integer_query, register_error_responses, require_owner
-from imegha_service.requests import parse_json, schema_validator, validate
 from logic import storage
 from logic.ids import check_id
 
@@ -27,20 +19,8 @@ metrics = Metrics()
 app = APIGatewayHttpResolver()
 register_error_responses(app)
 
-SCHEMAS = Path(__file__).parent.parent / "schemas"
-CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
-library = LibraryStore(os.environ["TABLE_NAME"])
-shares = ShareStore(os.environ["TABLE_NAME"])
-audited = AuditedTable(os.environ["TABLE_NAME"])
-objects = ObjectStore(os.environ["BUCKET_NAME"])
-platform_bus = EventPublisher(os.environ["PLATFORM_EVENT_BUS_ARN"], source="imegha.user-cloud")
+cloud = Cloud.from_environment()
 COLLECTIONS = {"folders": "folder", "albums": "album"}
-
-
-def _body(schema: str) -> dict:
-    body = parse_json(app.current_event.body)
-    validate(body, schema_validator(SCHEMAS / schema, SCHEMAS, CRYPTO_SCHEMAS))
-    return body
 
 
 def _collection(plural: str) -> str:
@@ -52,29 +32,29 @@ def _collection(plural: str) -> str:
 @app.post("/storage/files/<file_id>/uploads")
 def start_upload(file_id: str) -> Response:
     require_owner(app)
-    body = _body("upload-start.json")
-    started = storage.start_upload(library, objects, check_id("fileId", file_id), body["version"], body["ciphertextSize"])
+    body = json_body(app, "upload-start.json")
+    started = storage.start_upload(cloud, check_id("fileId", file_id), body["version"], body["ciphertextSize"])
     return Response(status_code=201, content_type="application/json", body=started)
 
 
 @app.get("/storage/files/<file_id>/uploads/<upload_id>")
 def upload_status(file_id: str, upload_id: str) -> dict:
     require_owner(app)
-    return storage.upload_status(library, objects, check_id("fileId", file_id), check_id("uploadId", upload_id))
+    return storage.upload_status(cloud, check_id("fileId", file_id), check_id("uploadId", upload_id))
 
 
 @app.post("/storage/files/<file_id>/uploads/<upload_id>/parts")
 def part_urls(file_id: str, upload_id: str) -> dict:
     require_owner(app)
-    numbers = _body("upload-parts.json")["partNumbers"]
-    return storage.part_urls(library, objects, check_id("fileId", file_id), check_id("uploadId", upload_id), numbers)
+    numbers = json_body(app, "upload-parts.json")["partNumbers"]
+    return storage.part_urls(cloud, check_id("fileId", file_id), check_id("uploadId", upload_id), numbers)
 
 
 @app.post("/storage/files/<file_id>/uploads/<upload_id>/complete")
 def complete_upload(file_id: str, upload_id: str) -> dict:
     owner = require_owner(app)
-    committed = storage.complete_upload(library, shares, audited, objects, owner, check_id("fileId", file_id),
-                                        check_id("uploadId", upload_id), _body("upload-complete.json"))
+    committed = storage.complete_upload(cloud, owner, check_id("fileId", file_id),
+                                        check_id("uploadId", upload_id), json_body(app, "upload-complete.json"))
     metrics.add_metric(name="VersionsCommitted", unit=MetricUnit.Count, value=1)
     return committed
 
@@ -82,7 +62,7 @@ def complete_upload(file_id: str, upload_id: str) -> dict:
 @app.delete("/storage/files/<file_id>/uploads/<upload_id>")
 def abort_upload(file_id: str, upload_id: str) -> Response:
     require_owner(app)
-    storage.abort_upload(library, objects, check_id("fileId", file_id), check_id("uploadId", upload_id))
+    storage.abort_upload(cloud, check_id("fileId", file_id), check_id("uploadId", upload_id))
     return Response(status_code=204)
 
 
@@ -90,59 +70,58 @@ def abort_upload(file_id: str, upload_id: str) -> Response:
 def list_files() -> dict:
     require_owner(app)
     holder = app.current_event.get_query_string_value("in")
-    return storage.list_files(library, holder and check_id("in", holder),
+    return storage.list_files(cloud, holder and check_id("in", holder),
                               app.current_event.get_query_string_value("cursor"),
                               integer_query(app, "limit", 100, minimum=1, maximum=1000))
 
 
 @app.get("/storage/files/<file_id>")
 def download(file_id: str) -> dict:
-    return storage.download(library, audited, objects, require_owner(app), check_id("fileId", file_id))
+    return storage.download(cloud, require_owner(app), check_id("fileId", file_id))
 
 
 @app.get("/storage/files/<file_id>/holders")
 def holders(file_id: str) -> dict:
     require_owner(app)
-    return storage.holders(library, check_id("fileId", file_id))
+    return storage.holders(cloud, check_id("fileId", file_id))
 
 
 @app.delete("/storage/files/<file_id>")
 def delete_file(file_id: str) -> dict:
     owner = require_owner(app)
-    return storage.delete_file(library, shares, audited, objects, platform_bus, owner, check_id("fileId", file_id))
+    return storage.delete_file(cloud, owner, check_id("fileId", file_id))
 
 
 @app.post("/storage/<plural>")
 def create_collection(plural: str) -> Response:
     owner = require_owner(app)
-    created = storage.create_collection(library, audited, owner, _collection(plural), _body("collection.json"))
+    created = storage.create_collection(cloud, owner, _collection(plural), json_body(app, "collection.json"))
     return Response(status_code=201, content_type="application/json", body=created)
 
 
 @app.get("/storage/<plural>")
 def list_collections(plural: str) -> dict:
     require_owner(app)
-    return {plural: storage.list_collections(library, _collection(plural))}
+    return {plural: storage.list_collections(cloud, _collection(plural))}
 
 
 @app.delete("/storage/<plural>/<collection_id>")
 def delete_collection(plural: str, collection_id: str) -> dict:
     owner = require_owner(app)
-    return storage.delete_collection(library, shares, audited, platform_bus, owner, _collection(plural),
-                                     check_id("id", collection_id))
+    return storage.delete_collection(cloud, owner, _collection(plural), check_id("id", collection_id))
 
 
 @app.put("/storage/albums/<album_id>/files/<file_id>")
 def add_to_album(album_id: str, file_id: str) -> dict:
     owner = require_owner(app)
-    return storage.add_to_album(library, audited, owner, check_id("albumId", album_id), check_id("fileId", file_id),
-                                _body("album-entry.json"))
+    return storage.add_to_album(cloud, owner, check_id("albumId", album_id), check_id("fileId", file_id),
+                                json_body(app, "album-entry.json"))
 
 
 @app.delete("/storage/albums/<album_id>/files/<file_id>")
 def remove_from_album(album_id: str, file_id: str) -> Response:
     owner = require_owner(app)
-    storage.remove_from_album(library, audited, owner, check_id("albumId", album_id), check_id("fileId", file_id))
+    storage.remove_from_album(cloud, owner, check_id("albumId", album_id), check_id("fileId", file_id))
     return Response(status_code=204)
 
 

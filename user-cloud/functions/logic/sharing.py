@@ -19,9 +19,9 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Tracer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dal.audit import AuditedTable
+from dal.cloud import Cloud
 from dal.library import HEAD, LibraryStore, collection_pk, file_pk, member_sk
-from dal.objects import DOWNLOAD_URL_SECONDS, ObjectStore
+from dal.objects import DOWNLOAD_URL_SECONDS
 from dal.shares import SHARES_LIST, ShareStore
 from imegha_service.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from imegha_service.events import EventPublisher, PublishFailed
@@ -57,59 +57,57 @@ def public_share(share: dict) -> dict:
 
 
 @tracer.capture_method
-def create_share(library: LibraryStore, shares: ShareStore, audited: AuditedTable, events: EventPublisher,
-                 owner: str, body: dict) -> dict:
+def create_share(cloud: Cloud, owner: str, body: dict) -> dict:
     kind, target_id, recipient = body["target"]["kind"], body["target"]["id"], body["recipientId"]
     if recipient == owner:
         raise InvalidRequest("recipientId", "you cannot share with yourself")
     if body["wrappedKey"]["kind"] != KEY_KIND[kind]:
         raise InvalidRequest("wrappedKey/kind", f"a {kind} is shared by its {KEY_KIND[kind]}, not a {body['wrappedKey']['kind']}")
-    head = library.get(file_pk(target_id) if kind == "file" else collection_pk(kind, target_id), HEAD)
+    head = cloud.library.get(file_pk(target_id) if kind == "file" else collection_pk(kind, target_id), HEAD)
     if head is None:
         raise NotFound(f"no {kind} {target_id}")
     target = share_target(kind, target_id, head.get("version"))
     check_share_record(body["record"], field="record", share_id=body["shareId"], owner=owner, recipient=recipient,
                        target=target, wrapped_key=body["wrappedKey"])
-    for link in shares.links(kind, target_id):
+    for link in cloud.shares.links(kind, target_id):
         if link["recipientId"] == recipient:
             raise Conflict(f"this {kind} is already shared with this user (share {link['shareId']}); revoke that first")
     share = {"shareId": body["shareId"], "targetKind": kind, "targetId": target_id, "recipientId": recipient,
              "wrappedKey": body["wrappedKey"], "record": body["record"], "createdAt": body["record"]["body"]["sharedAt"]}
     if kind == "file":
         share["version"] = head["version"]
-    still_there = library.require(file_pk(target_id) if kind == "file" else collection_pk(kind, target_id), HEAD,
-                                  Conflict(f"the {kind} changed or went while sharing it: try again"), head.get("version"))
-    audited.commit(shares.create(share) + [still_there], action="share", actor=owner,
-                   subject={"shareId": share["shareId"], "target": target, "recipientId": recipient})
-    return public_share(share) | {"notified": _announce(events, SHARE_CREATED, owner, share)}
+    still_there = cloud.library.require(file_pk(target_id) if kind == "file" else collection_pk(kind, target_id),
+                                        HEAD, Conflict(f"the {kind} changed or went while sharing it: try again"),
+                                        head.get("version"))
+    cloud.audited.commit(cloud.shares.create(share) + [still_there], action="share", actor=owner,
+                         subject={"shareId": share["shareId"], "target": target, "recipientId": recipient})
+    return public_share(share) | {"notified": _announce(cloud.platform_bus, SHARE_CREATED, owner, share)}
 
 
 @tracer.capture_method
-def list_shares(library: LibraryStore, shares: ShareStore, target_kind: str | None, target_id: str | None) -> list[dict]:
+def list_shares(cloud: Cloud, target_kind: str | None, target_id: str | None) -> list[dict]:
     if target_id is None:
-        return [public_share(share) for share in library.everything_listed(SHARES_LIST)]
-    found = (shares.share(link["shareId"]) for link in shares.links(target_kind, target_id))
+        return [public_share(share) for share in cloud.library.everything_listed(SHARES_LIST)]
+    found = (cloud.shares.share(link["shareId"]) for link in cloud.shares.links(target_kind, target_id))
     return [public_share(share) for share in found if share is not None]
 
 
 @tracer.capture_method
-def revoke_share(shares: ShareStore, audited: AuditedTable, events: EventPublisher, owner: str, share_id: str) -> dict:
-    share = shares.share(share_id)
+def revoke_share(cloud: Cloud, owner: str, share_id: str) -> dict:
+    share = cloud.shares.share(share_id)
     if share is None:
         raise NotFound(f"no share {share_id}: it was revoked already, or never made")
-    audited.commit(shares.remove(share), action="revoke", actor=owner,
-                   subject={"shareId": share_id, "target": share_target(share["targetKind"], share["targetId"],
-                                                                        share.get("version")),
-                            "recipientId": share["recipientId"]})
-    return {"shareId": share_id, "revoked": True, "notified": _announce(events, SHARE_REVOKED, owner, share)}
+    target = share_target(share["targetKind"], share["targetId"], share.get("version"))
+    cloud.audited.commit(cloud.shares.remove(share), action="revoke", actor=owner,
+                         subject={"shareId": share_id, "target": target, "recipientId": share["recipientId"]})
+    return {"shareId": share_id, "revoked": True, "notified": _announce(cloud.platform_bus, SHARE_REVOKED, owner, share)}
 
 
-def revoke_all(shares: ShareStore, audited: AuditedTable, events: EventPublisher, owner: str, kind: str,
-               target_id: str) -> list[str]:
+def revoke_all(cloud: Cloud, owner: str, kind: str, target_id: str) -> list[str]:
     """Revoke every share of a file, folder or album that is going away; returns their ids."""
-    revoked = [link["shareId"] for link in shares.links(kind, target_id)]
+    revoked = [link["shareId"] for link in cloud.shares.links(kind, target_id)]
     for share_id in revoked:
-        revoke_share(shares, audited, events, owner, share_id)
+        revoke_share(cloud, owner, share_id)
     return revoked
 
 
@@ -145,20 +143,19 @@ def _summary(library: LibraryStore, share: dict) -> dict:
 
 
 @tracer.capture_method
-def received(library: LibraryStore, shares: ShareStore, caller: str) -> list[dict]:
-    return [_summary(library, share) for share in shares.for_recipient(caller)]
+def received(cloud: Cloud, caller: str) -> list[dict]:
+    return [_summary(cloud.library, share) for share in cloud.shares.for_recipient(caller)]
 
 
 @tracer.capture_method
-def open_received(library: LibraryStore, shares: ShareStore, audited: AuditedTable, caller: str, share_id: str,
-                  cursor: str | None, limit: int) -> dict:
+def open_received(cloud: Cloud, caller: str, share_id: str, cursor: str | None, limit: int) -> dict:
     """A share's record and key; for a folder or album, a page of the files in it, each FEK wrapped by its FK or AK."""
-    share = _share_for(shares, caller, share_id)
-    opened = _summary(library, share)
+    share = _share_for(cloud.shares, caller, share_id)
+    opened = _summary(cloud.library, share)
     if share["targetKind"] != "file":
-        page = library.listed(f"IN#{share['targetId']}", cursor, limit)
+        page = cloud.library.listed(f"IN#{share['targetId']}", cursor, limit)
         opened |= {"files": [_member(item) for item in page.items], "cursor": page.cursor}
-    audited.commit([], action="view", actor=caller, subject={"shareId": share_id})
+    cloud.audited.commit([], action="view", actor=caller, subject={"shareId": share_id})
     return opened
 
 
@@ -167,21 +164,20 @@ def _member(item: dict) -> dict:
 
 
 @tracer.capture_method
-def download_received(library: LibraryStore, shares: ShareStore, audited: AuditedTable, objects: ObjectStore,
-                      caller: str, share_id: str, file_id: str) -> dict:
+def download_received(cloud: Cloud, caller: str, share_id: str, file_id: str) -> dict:
     """The URL of one file's ciphertext, for the recipient of a share that covers it."""
-    share = _share_for(shares, caller, share_id)
+    share = _share_for(cloud.shares, caller, share_id)
     if share["targetKind"] == "file":
         holder = share if share["targetId"] == file_id else None
     else:
-        holder = library.get(file_pk(file_id), member_sk(share["targetId"]))
-    head = library.file(file_id) if holder else None
+        holder = cloud.library.get(file_pk(file_id), member_sk(share["targetId"]))
+    head = cloud.library.file(file_id) if holder else None
     if head is None:
         raise NotAllowed("this share does not give you that file")
     if holder["version"] != head["version"]:
         raise Conflict("the file is being replaced; try again in a moment")
-    audited.commit([], action="download", actor=caller,
-                   subject={"shareId": share_id, "fileId": file_id, "version": head["version"]})
+    cloud.audited.commit([], action="download", actor=caller,
+                         subject={"shareId": share_id, "fileId": file_id, "version": head["version"]})
     return {"fileId": file_id, "version": head["version"], "ciphertextSize": head["ciphertextSize"],
-            "metadata": head["metadata"], "wrappedKey": holder["wrappedKey"], "url": objects.download_url(head["objectKey"]),
-            "urlExpiresIn": DOWNLOAD_URL_SECONDS}
+            "metadata": head["metadata"], "wrappedKey": holder["wrappedKey"],
+            "url": cloud.objects.download_url(head["objectKey"]), "urlExpiresIn": DOWNLOAD_URL_SECONDS}

@@ -23,7 +23,8 @@ import time
 
 from aws_lambda_powertools import Tracer
 
-from dal.audit import MAX_WRITES, AuditedTable, Write, now
+from dal.audit import MAX_WRITES, Write, now
+from dal.cloud import Cloud
 from dal.library import (
     COLLECTION_LIST,
     FILES_LIST,
@@ -38,7 +39,6 @@ from dal.objects import ObjectStore, file_prefix
 from dal.shares import ShareStore
 from imegha_crypto import sealed_file_size
 from imegha_service.errors import Conflict, DomainError, InvalidRequest, NotFound
-from imegha_service.events import EventPublisher
 from logic.sharing import check_share_record, revoke_all, share_target
 
 tracer = Tracer()
@@ -87,20 +87,20 @@ def _require_next(head: dict | None, version: int) -> None:
 
 
 @tracer.capture_method
-def start_upload(library: LibraryStore, objects: ObjectStore, file_id: str, version: int, ciphertext_size: int) -> dict:
+def start_upload(cloud: Cloud, file_id: str, version: int, ciphertext_size: int) -> dict:
     """Open a multipart upload of version ``version`` (1 for a new file) and hand out its first part URLs."""
     if not SMALLEST_SEALED_FILE <= ciphertext_size <= MAX_OBJECT_SIZE:
         raise InvalidRequest("ciphertextSize", f"a sealed file is {SMALLEST_SEALED_FILE} bytes to 5 TiB")
-    _require_next(library.file(file_id), version)
+    _require_next(cloud.library.file(file_id), version)
     upload_id = secrets.token_urlsafe(16)
     key = f"{file_prefix(file_id)}{upload_id}"
     part_size, part_count = part_plan(ciphertext_size)
     upload = {"uploadId": upload_id, "fileId": file_id, "version": version, "objectKey": key,
-              "s3UploadId": objects.start_upload(key), "ciphertextSize": ciphertext_size, "partSize": part_size,
+              "s3UploadId": cloud.objects.start_upload(key), "ciphertextSize": ciphertext_size, "partSize": part_size,
               "partCount": part_count, "createdAt": now(), "expiresAt": int(time.time()) + UPLOAD_SECONDS}
-    library.put_upload(file_id, upload_id, upload)
+    cloud.library.put_upload(file_id, upload_id, upload)
     first_parts = list(range(1, min(part_count, URLS_AT_ONCE) + 1))
-    return _public_upload(upload) | {"partUrls": objects.part_urls(key, upload["s3UploadId"], first_parts)}
+    return _public_upload(upload) | {"partUrls": cloud.objects.part_urls(key, upload["s3UploadId"], first_parts)}
 
 
 def _public_upload(upload: dict) -> dict:
@@ -109,31 +109,31 @@ def _public_upload(upload: dict) -> dict:
 
 
 @tracer.capture_method
-def part_urls(library: LibraryStore, objects: ObjectStore, file_id: str, upload_id: str, numbers: list[int]) -> dict:
-    upload = _upload(library, file_id, upload_id)
+def part_urls(cloud: Cloud, file_id: str, upload_id: str, numbers: list[int]) -> dict:
+    upload = _upload(cloud.library, file_id, upload_id)
     beyond = [number for number in numbers if number > upload["partCount"]]
     if beyond:
         raise InvalidRequest("partNumbers", f"this upload has {upload['partCount']} parts; there is no part {beyond[0]}")
-    return {"partUrls": objects.part_urls(upload["objectKey"], upload["s3UploadId"], numbers)}
+    return {"partUrls": cloud.objects.part_urls(upload["objectKey"], upload["s3UploadId"], numbers)}
 
 
 @tracer.capture_method
-def upload_status(library: LibraryStore, objects: ObjectStore, file_id: str, upload_id: str) -> dict:
+def upload_status(cloud: Cloud, file_id: str, upload_id: str) -> dict:
     """What an interrupted upload already holds, so the device sends only the rest."""
-    upload = _upload(library, file_id, upload_id)
-    parts = objects.received_parts(upload["objectKey"], upload["s3UploadId"]) or []
+    upload = _upload(cloud.library, file_id, upload_id)
+    parts = cloud.objects.received_parts(upload["objectKey"], upload["s3UploadId"]) or []
     return _public_upload(upload) | {"received": [{"partNumber": p["partNumber"], "size": p["size"]} for p in parts]}
 
 
 @tracer.capture_method
-def abort_upload(library: LibraryStore, objects: ObjectStore, file_id: str, upload_id: str) -> None:
+def abort_upload(cloud: Cloud, file_id: str, upload_id: str) -> None:
     """Give an upload up: its parts and its record go, and no object was ever made."""
-    upload = library.get(file_pk(file_id), upload_sk(upload_id))
+    upload = cloud.library.get(file_pk(file_id), upload_sk(upload_id))
     if upload is None:
         return
-    objects.abort_upload(upload["objectKey"], upload["s3UploadId"])
-    objects.delete_all(upload["objectKey"])
-    library.delete_upload(file_id, upload_id)
+    cloud.objects.abort_upload(upload["objectKey"], upload["s3UploadId"])
+    cloud.objects.delete_all(upload["objectKey"])
+    cloud.library.delete_upload(file_id, upload_id)
 
 
 def _complete_object(objects: ObjectStore, upload: dict) -> None:
@@ -159,39 +159,38 @@ def _complete_object(objects: ObjectStore, upload: dict) -> None:
 
 
 @tracer.capture_method
-def complete_upload(library: LibraryStore, shares: ShareStore, audited: AuditedTable, objects: ObjectStore,
-                    owner: str, file_id: str, upload_id: str, body: dict) -> dict:
+def complete_upload(cloud: Cloud, owner: str, file_id: str, upload_id: str, body: dict) -> dict:
     """Commit the uploaded version with its keys and sealed metadata; the previous version's object goes."""
-    upload = _upload(library, file_id, upload_id)
+    upload = _upload(cloud.library, file_id, upload_id)
     version = upload["version"]
-    head = library.file(file_id)
+    head = cloud.library.file(file_id)
     _require_next(head, version)
-    partition = library.file_partition(file_id) if head else []
+    partition = cloud.library.file_partition(file_id) if head else []
     stamp = now()
     listing = {"fileId": file_id, "version": version, "ciphertextSize": upload["ciphertextSize"],
                "metadata": body["metadata"], "updatedAt": stamp}
-    writes = _membership_writes(library, partition, file_id, body, listing)
-    writes += _share_writes(shares, partition, owner, file_id, version, body.get("shares", {}))
+    writes = _membership_writes(cloud.library, partition, file_id, body, listing)
+    writes += _share_writes(cloud.shares, partition, owner, file_id, version, body.get("shares", {}))
     folder = body.get("folder")
     new_head = listing | {"objectKey": upload["objectKey"], "wrappedKey": body["wrappedKey"],
                           "createdAt": head["createdAt"] if head else stamp}
     if folder:
         new_head["folderId"] = folder["id"]
-    writes += [library.replace_head(file_id, new_head, version - 1),
-               library.delete(file_pk(file_id), upload_sk(upload_id))]
+    writes += [cloud.library.replace_head(file_id, new_head, version - 1),
+               cloud.library.delete(file_pk(file_id), upload_sk(upload_id))]
     try:
-        _complete_object(objects, upload)
-        audited.commit(writes, action="upload", actor=owner,
-                       subject={"fileId": file_id, "version": version, "ciphertextSize": upload["ciphertextSize"]})
+        _complete_object(cloud.objects, upload)
+        cloud.audited.commit(writes, action="upload", actor=owner,
+                             subject={"fileId": file_id, "version": version, "ciphertextSize": upload["ciphertextSize"]})
     except DomainError as refusal:
         # Parts still to send: the upload stays open. Anything else (lost to another upload, a folder gone
         # meanwhile, a wrong size) ends it: its object goes and nothing else changed.
         if not isinstance(refusal, PartsMissing):
-            objects.delete_all(upload["objectKey"])
-            library.delete_upload(file_id, upload_id)
+            cloud.objects.delete_all(upload["objectKey"])
+            cloud.library.delete_upload(file_id, upload_id)
         raise
     if head:
-        objects.delete_all(head["objectKey"])
+        cloud.objects.delete_all(head["objectKey"])
     return {name: value for name, value in new_head.items() if name != "objectKey"}
 
 
@@ -244,9 +243,9 @@ def _share_writes(shares: ShareStore, partition: list[dict], owner: str, file_id
 
 
 @tracer.capture_method
-def list_files(library: LibraryStore, collection_id: str | None, cursor: str | None, limit: int) -> dict:
+def list_files(cloud: Cloud, collection_id: str | None, cursor: str | None, limit: int) -> dict:
     """A page of all files (their keys wrapped by the DEK), or of one folder's or album's (by its FK or AK)."""
-    page = library.listed(FILES_LIST if collection_id is None else f"IN#{collection_id}", cursor, limit)
+    page = cloud.library.listed(FILES_LIST if collection_id is None else f"IN#{collection_id}", cursor, limit)
     return {"files": [_listed_file(item) for item in page.items], "cursor": page.cursor}
 
 
@@ -255,16 +254,16 @@ def _listed_file(item: dict) -> dict:
 
 
 @tracer.capture_method
-def download(library: LibraryStore, audited: AuditedTable, objects: ObjectStore, owner: str, file_id: str) -> dict:
-    head = _file_item(library, file_id)
-    audited.commit([], action="download", actor=owner, subject={"fileId": file_id, "version": head["version"]})
-    return _listed_file(head) | {"url": objects.download_url(head["objectKey"])}
+def download(cloud: Cloud, owner: str, file_id: str) -> dict:
+    head = _file_item(cloud.library, file_id)
+    cloud.audited.commit([], action="download", actor=owner, subject={"fileId": file_id, "version": head["version"]})
+    return _listed_file(head) | {"url": cloud.objects.download_url(head["objectKey"])}
 
 
 @tracer.capture_method
-def holders(library: LibraryStore, file_id: str) -> dict:
+def holders(cloud: Cloud, file_id: str) -> dict:
     """Who holds the file besides its owner: its folder, its albums, its shares; a new version carries a key for each."""
-    partition = library.file_partition(file_id)
+    partition = cloud.library.file_partition(file_id)
     head = next((item for item in partition if item["sk"] == HEAD), None)
     if head is None:
         raise NotFound(f"no file {file_id}")
@@ -280,20 +279,21 @@ def holders(library: LibraryStore, file_id: str) -> dict:
 
 
 @tracer.capture_method
-def delete_file(library: LibraryStore, shares: ShareStore, audited: AuditedTable, objects: ObjectStore,
-                events: EventPublisher, owner: str, file_id: str) -> dict:
+def delete_file(cloud: Cloud, owner: str, file_id: str) -> dict:
     """Revoke the file's shares, remove its objects (every S3 version), then its records, the head last.
 
     Each step can be repeated: if anything fails half-way, deleting again finishes the job.
     """
-    head = _file_item(library, file_id)
-    revoked = revoke_all(shares, audited, events, owner, "file", file_id)
-    for upload in (item for item in library.file_partition(file_id) if item["sk"].startswith("UPLOAD#")):
-        objects.abort_upload(upload["objectKey"], upload["s3UploadId"])
-    removed = objects.delete_all(file_prefix(file_id))
+    head = _file_item(cloud.library, file_id)
+    revoked = revoke_all(cloud, owner, "file", file_id)
+    for upload in (item for item in cloud.library.file_partition(file_id) if item["sk"].startswith("UPLOAD#")):
+        cloud.objects.abort_upload(upload["objectKey"], upload["s3UploadId"])
+    removed = cloud.objects.delete_all(file_prefix(file_id))
+    library = cloud.library
     rest = [library.delete(item["pk"], item["sk"]) for item in library.file_partition(file_id) if item["sk"] != HEAD]
-    audited.commit(rest + [library.delete(file_pk(file_id), HEAD, NotFound(f"no file {file_id}"))], action="delete",
-                   actor=owner, subject={"fileId": file_id, "version": head["version"], "revokedShares": revoked})
+    cloud.audited.commit(rest + [library.delete(file_pk(file_id), HEAD, NotFound(f"no file {file_id}"))],
+                         action="delete", actor=owner,
+                         subject={"fileId": file_id, "version": head["version"], "revokedShares": revoked})
     return {"fileId": file_id, "deleted": True, "objectVersionsRemoved": removed, "revokedShares": revoked}
 
 
@@ -307,32 +307,32 @@ def _check_collection_keys(kind: str, body: dict) -> None:
 
 
 @tracer.capture_method
-def create_collection(library: LibraryStore, audited: AuditedTable, owner: str, kind: str, body: dict) -> dict:
+def create_collection(cloud: Cloud, owner: str, kind: str, body: dict) -> dict:
     """A folder (with a new FK) or an album (with a new AK), its name sealed under that key."""
     _check_collection_keys(kind, body)
     item = {"kind": kind, "id": body["id"], "wrappedKey": body["wrappedKey"], "metadata": body["metadata"],
             "createdAt": now(), "gsi1pk": COLLECTION_LIST[kind], "gsi1sk": collection_pk(kind, body["id"])}
-    audited.commit([library.put(collection_pk(kind, body["id"]), HEAD, item, new=True,
-                                refusal=Conflict(f"a {kind} with id {body['id']} exists already"))],
-                   action="create", actor=owner, subject={kind + "Id": body["id"]})
+    new = cloud.library.put(collection_pk(kind, body["id"]), HEAD, item, new=True,
+                            refusal=Conflict(f"a {kind} with id {body['id']} exists already"))
+    cloud.audited.commit([new], action="create", actor=owner, subject={kind + "Id": body["id"]})
     return {name: value for name, value in item.items() if not name.startswith("gsi1")}
 
 
 @tracer.capture_method
-def list_collections(library: LibraryStore, kind: str) -> list[dict]:
-    return library.everything_listed(COLLECTION_LIST[kind])
+def list_collections(cloud: Cloud, kind: str) -> list[dict]:
+    return cloud.library.everything_listed(COLLECTION_LIST[kind])
 
 
 @tracer.capture_method
-def delete_collection(library: LibraryStore, shares: ShareStore, audited: AuditedTable, events: EventPublisher,
-                      owner: str, kind: str, collection_id: str) -> dict:
+def delete_collection(cloud: Cloud, owner: str, kind: str, collection_id: str) -> dict:
     """A folder goes once empty; an album lets go of its files (which stay in the library). Its shares are revoked."""
+    library, audited = cloud.library, cloud.audited
     if library.get(collection_pk(kind, collection_id), HEAD) is None:
         raise NotFound(f"no {kind} {collection_id}")
     members = library.everything_listed(f"IN#{collection_id}")
     if kind == "folder" and members:
         raise Conflict(f"the folder holds {len(members)} files: delete them or move them out first")
-    revoked = revoke_all(shares, audited, events, owner, kind, collection_id)
+    revoked = revoke_all(cloud, owner, kind, collection_id)
     for start in range(0, len(members), MAX_WRITES):
         batch = members[start : start + MAX_WRITES]
         audited.commit([library.delete(file_pk(member["fileId"]), member_sk(collection_id)) for member in batch],
@@ -344,16 +344,16 @@ def delete_collection(library: LibraryStore, shares: ShareStore, audited: Audite
 
 
 @tracer.capture_method
-def add_to_album(library: LibraryStore, audited: AuditedTable, owner: str, album_id: str, file_id: str,
-                 body: dict) -> dict:
+def add_to_album(cloud: Cloud, owner: str, album_id: str, file_id: str, body: dict) -> dict:
     """Put a file in an album: its current FEK wrapped by the album's AK, for the album's readers."""
+    library = cloud.library
     head = _file_item(library, file_id)
     if body["version"] != head["version"]:
         raise Conflict(f"the file is at version {head['version']}, not {body['version']}: wrap that version's key")
     item = {"fileId": file_id, "version": head["version"], "ciphertextSize": head["ciphertextSize"],
             "metadata": head["metadata"], "updatedAt": now(), "collectionKind": "album", "collectionId": album_id,
             "wrappedKey": body["wrappedKey"], "gsi1pk": f"IN#{album_id}", "gsi1sk": file_pk(file_id)}
-    audited.commit(
+    cloud.audited.commit(
         [library.put(file_pk(file_id), member_sk(album_id), item, new=True,
                      refusal=Conflict("the file is in this album already")),
          library.require(collection_pk("album", album_id), HEAD, NotFound(f"no album {album_id}")),
@@ -363,6 +363,7 @@ def add_to_album(library: LibraryStore, audited: AuditedTable, owner: str, album
 
 
 @tracer.capture_method
-def remove_from_album(library: LibraryStore, audited: AuditedTable, owner: str, album_id: str, file_id: str) -> None:
-    audited.commit([library.delete(file_pk(file_id), member_sk(album_id), NotFound("the file is not in this album"))],
-                   action="remove", actor=owner, subject={"albumId": album_id, "fileIds": [file_id]})
+def remove_from_album(cloud: Cloud, owner: str, album_id: str, file_id: str) -> None:
+    cloud.audited.commit([cloud.library.delete(file_pk(file_id), member_sk(album_id),
+                                               NotFound("the file is not in this album"))],
+                         action="remove", actor=owner, subject={"albumId": album_id, "fileIds": [file_id]})
