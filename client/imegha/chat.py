@@ -97,6 +97,7 @@ class Chat:
         session = account.live_session()
         self.me, self.my_tag, self.token = session.user_id, session.imtag, session.id_token
         self.platform = ChatPlatformApi(account.endpoints.platform_api_url, self.token)
+        self._peers: dict[str, Peer] = {}
 
     @cached_property
     def keys(self) -> AccountKeys:
@@ -112,7 +113,11 @@ class Chat:
         return UserCloudApi(url, self.token)
 
     def peer(self, imtag: str) -> Peer:
-        return self.account.peer(imtag)
+        """``imtag``'s checked keys and cloud, looked up once per command."""
+        key = imtag.casefold()
+        if key not in self._peers:
+            self._peers[key] = self.account.peer(imtag)
+        return self._peers[key]
 
     def cloud_of(self, peer: Peer) -> UserCloudApi:
         if peer.user_id == self.me:

@@ -17,6 +17,7 @@ A message sealed under an epoch after the group left it is refused by readers.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from imegha_crypto import (
@@ -42,6 +43,8 @@ from .platform_api import ApiError
 
 # How long 'imegha group remove' waits for the platform to start the new epoch before leaving its key to the next sender.
 REKEY_WAIT_S = 15.0
+# How many members' clouds a device reads from at once.
+READERS = 8
 
 
 @dataclass(frozen=True)
@@ -288,11 +291,17 @@ class Groups:
     def read(self, group: str) -> list[Line]:
         """Every message of the group this person may read, from each member's cloud, in the order sent."""
         view = self.view(self.resolve(group))
-        lines = []
-        for member, tag in view.tags.items():
-            cloud = self.chat.my_cloud if member == self.chat.me else self.chat.cloud_of(self._peer(view, member))
-            page = cloud.messages(view.group_id)
-            lines += [self.open_group_line(view, item, member, tag) for item in page["messages"]]
+
+        # Looked up one by one (each lookup may pin a key), then each member's cloud asked side by side.
+        clouds = {member: self.chat.my_cloud if member == self.chat.me else self.chat.cloud_of(self._peer(view, member))
+                  for member in view.tags}
+
+        def from_cloud_of(member: str) -> list[Line]:
+            page = clouds[member].messages(view.group_id)
+            return [self.open_group_line(view, item, member, view.tags[member]) for item in page["messages"]]
+
+        with ThreadPoolExecutor(READERS) as readers:
+            lines = [line for found in readers.map(from_cloud_of, clouds) for line in found]
         return sorted(lines, key=lambda line: line.order)
 
     def _peer(self, view: GroupView, member: str):

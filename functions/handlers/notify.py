@@ -13,18 +13,15 @@ from pathlib import Path
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent
+from aws_lambda_powertools.utilities.idempotency import idempotent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import imegha_crypto
-from dal.directory import DirectoryStore
-from dal.groups import GroupStore
-from dal.inbox import InboxStore
-from dal.push import PushPublisher
+from dal.doorbell import SAME_EVENT, Doorbell, idempotency_records
 from imegha_service.errors import InvalidRequest
 from imegha_service.requests import schema_validator, validate
 from logic import notifications
-from logic.notifications import Doorbell, Refused
+from logic.notifications import Refused
 
 logger = Logger()
 tracer = Tracer()
@@ -32,15 +29,7 @@ metrics = Metrics()
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
-doorbell = Doorbell(
-    DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"]),
-    GroupStore(os.environ["CONNECTIONS_TABLE_NAME"]),
-    InboxStore(os.environ["NOTIFICATIONS_TABLE_NAME"]),
-    PushPublisher(os.environ["PUSH_TOPIC_ARN"]),
-)
-# What makes two deliveries the same event: EventBridge's id differs when a cloud re-sends, the detail does not.
-idempotency = IdempotencyConfig(event_key_jmespath='[source, "detail-type", detail]', expires_after_seconds=7 * 86400)
-persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE_NAME"])
+doorbell = Doorbell.from_environment(os.environ)
 
 EVENTS = {
     "Message Posted": ("message-posted.json", notifications.message_posted),
@@ -51,7 +40,7 @@ EVENTS = {
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@idempotent(config=idempotency, persistence_store=persistence)
+@idempotent(config=SAME_EVENT, persistence_store=idempotency_records(os.environ))
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     bridge = EventBridgeEvent(event)
     schema, ring = EVENTS[bridge.detail_type]

@@ -11,36 +11,24 @@ import os
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent
+from aws_lambda_powertools.utilities.idempotency import idempotent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from dal.directory import DirectoryStore
-from dal.groups import GroupStore
-from dal.inbox import InboxStore
-from dal.push import PushPublisher
+from dal.doorbell import SAME_EVENT, Doorbell, idempotency_records
 from logic import groups as chat_groups
 from logic import notifications
-from logic.notifications import Doorbell
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-groups = GroupStore(os.environ["CONNECTIONS_TABLE_NAME"])
-doorbell = Doorbell(
-    DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"]),
-    groups,
-    InboxStore(os.environ["NOTIFICATIONS_TABLE_NAME"]),
-    PushPublisher(os.environ["PUSH_TOPIC_ARN"]),
-)
-idempotency = IdempotencyConfig(event_key_jmespath='[source, "detail-type", detail]', expires_after_seconds=7 * 86400)
-persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE_NAME"])
+doorbell = Doorbell.from_environment(os.environ)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@idempotent(config=idempotency, persistence_store=persistence)
+@idempotent(config=SAME_EVENT, persistence_store=idempotency_records(os.environ))
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     bridge = EventBridgeEvent(event)
     own_account = context.invoked_function_arn.split(":")[4]
@@ -49,7 +37,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         metrics.add_metric(name="EventsRefused", unit=MetricUnit.Count, value=1)
         return {"refused": f"only the platform ({own_account}) removes members"}
     detail = bridge.detail
-    result = chat_groups.rekey_after_removal(groups, detail["groupId"], detail["removedUserId"], detail["fromEpoch"])
+    result = chat_groups.rekey_after_removal(doorbell.groups, detail["groupId"], detail["removedUserId"],
+                                             detail["fromEpoch"])
     if result["notify"]:
         notifications.group_rekeyed(doorbell, bridge.time, detail["groupId"], result["epoch"], result["notify"])
         metrics.add_metric(name="GroupsRekeyed", unit=MetricUnit.Count, value=1)

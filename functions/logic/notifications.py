@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger, Tracer
 
 from dal.directory import DirectoryStore
+from dal.doorbell import Doorbell
 from dal.groups import GroupStore
 from dal.inbox import InboxStore
-from dal.push import Push, PushPublisher
+from dal.push import Push
 from imegha_crypto import direct_conversation_id
 from imegha_service.errors import InvalidRequest, NotFound
 
@@ -32,14 +33,6 @@ MAX_PAGE = 200
 
 class Refused(Exception):
     """An event the platform will not act on; the message says why (for the log, never for a retry)."""
-
-
-@dataclass(frozen=True)
-class Doorbell:
-    directory: DirectoryStore
-    groups: GroupStore
-    inbox: InboxStore
-    push: PushPublisher
 
 
 @dataclass(frozen=True)

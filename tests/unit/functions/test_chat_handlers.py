@@ -5,21 +5,17 @@ The tables are the templates' own; each handler is loaded from its template's Co
 
 from __future__ import annotations
 
-import copy
 import json
-from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from imegha.local.functions import load_handler
-from imegha.local.templates import load_template
 from tests.aws_tables import create_tables
 from tests.conftest import EVENTS, ROOT
 from tests.lambda_context import FakeLambdaContext
+from tests.sam_local import SAM_ENVIRONMENT, sam_handler
 
-SAM_ENVIRONMENT = json.loads((ROOT / "env.json").read_text())
 OWNER = SAM_ENVIRONMENT["ChatFunction"]["OWNER_USER_ID"]
 PEER = "11111111-2222-3333-4444-555555555555"
 TEMPLATES = {"ChatFunction": "user-cloud/services/imchat.yaml", "NotifyFunction": "template.yaml",
@@ -44,17 +40,7 @@ def aws(monkeypatch):
 
 
 def handler(monkeypatch, function: str):
-    """The function as `sam local invoke` runs it: the template's literal variables, then env.json's."""
-    template = ROOT / TEMPLATES[function]
-    loaded = load_template(template)
-    properties = loaded["Resources"][function]["Properties"]
-    declared = {**loaded.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}),
-                **properties.get("Environment", {}).get("Variables", {})}
-    literal = {name: value for name, value in declared.items() if isinstance(value, str)}
-    for name, value in (literal | SAM_ENVIRONMENT["Parameters"] | SAM_ENVIRONMENT[function]).items():
-        monkeypatch.setenv(name, value)
-    code = properties.get("CodeUri", "functions/")
-    return load_handler((template.parent / code).resolve(), properties["Handler"])
+    return sam_handler(monkeypatch, ROOT / TEMPLATES[function], function)
 
 
 def queue_of(aws, name: str) -> str:
