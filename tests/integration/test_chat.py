@@ -275,6 +275,20 @@ def test_a_message_sealed_under_the_old_epoch_after_a_removal_is_refused(world):
     assert lines[fresh.sequence].text == fresh.text
 
 
+def test_the_next_member_to_send_makes_the_new_epochs_key_when_the_admins_device_did_not(world):
+    group = world.groups("Alice").create(unique("Rekeyed by Bob"), ["Bob", "Carol"])
+    world.groups("Alice").remove(group.group_id, "Carol", wait_s=0)  # the admin's device went away at once
+    awaiting = eventually(lambda: (view := world.groups("Bob").view(group.group_id)).needs_new_key and view)
+    assert awaiting.epoch == 1 and 1 not in awaiting.keys
+
+    sent = world.groups("Bob").send(group.group_id, world.said(unique("Bob made the key")))
+
+    assert sent.epoch == 1
+    alices = world.groups("Alice").view(group.group_id)
+    assert not alices.needs_new_key and set(alices.keys) == {0, 1}
+    assert [line.text for line in world.groups("Alice").read(group.group_id)] == [sent.text]
+
+
 def test_an_added_member_gets_the_current_epoch_only_and_no_history(world):
     group = world.groups("Alice").create(unique("Grows"), ["Bob", "Carol"])
     history = world.groups("Bob").send(group.group_id, world.said(unique("history")))
