@@ -21,10 +21,12 @@ from imegha_crypto import (
     CryptoError,
     GroupKey,
     direct_conversation_id,
+    group_name_context,
     message_context,
     seal_data,
     seal_message,
     sign_record,
+    sign_roster,
 )
 from imegha.local.people import everything_held
 from tests.integration.chat_world import World, build_world
@@ -323,6 +325,26 @@ def test_only_the_admin_changes_who_is_in_a_group(world):
 
     with pytest.raises(ChatError, match="only the group's admin, Alice, changes who is in it"):
         world.groups("Bob").remove(group.group_id, "Carol")
+
+
+def test_the_platform_itself_refuses_a_roster_its_admin_did_not_sign_and_a_key_that_misses_a_member(world):
+    group = world.groups("Alice").create(unique("Checked by the platform"), ["Bob", "Carol"])
+    bob = world.chat("Bob")
+    view = world.groups("Bob").view(group.group_id)
+    usurping = sign_roster(bob.keys.identity_key, group_id=group.group_id, admin=bob.me,
+                           members=[m for m in view.roster.members if m["iMTag"] != "Carol"], previous=view.roster_record)
+    with pytest.raises(ApiError) as refusal:
+        bob.platform.remove_member(group.group_id, usurping)
+    assert refusal.value.status == 403
+
+    world.groups("Alice").remove(group.group_id, "Carol", wait_s=0)
+    eventually(lambda: world.groups("Bob").view(group.group_id).needs_new_key)
+    groups = world.groups("Bob")
+    key = GroupKey.generate(1)
+    only_bob = groups._copies(group.group_id, key, {bob.me: bob.keys.exchange_key.public_key})
+    with pytest.raises(ApiError) as refusal:
+        bob.platform.put_epoch_key(group.group_id, 1, only_bob, seal_data(key, b"", group_name_context(group.group_id, 1)))
+    assert (refusal.value.status, refusal.value.message) == (400, "copies: one key copy for each member, and for no one else")
 
 
 # --- What is stored and sent --------------------------------------------------------------------------
