@@ -23,6 +23,7 @@ from imegha_crypto import (
     direct_conversation_id,
     group_name_context,
     message_context,
+    open_message,
     seal_data,
     seal_message,
     sign_record,
@@ -251,7 +252,6 @@ def test_a_removed_member_is_notified_of_nothing_new_and_cannot_read_it_even_wit
         line = carol.open_group_line(kept, leaked, world.people["Bob"].user_id, "Bob")
         assert line.text is None
         with pytest.raises(CryptoError):
-            from imegha_crypto import open_message
             open_message(leaked["message"], key, sender_identity=carol.chat.identity_of(world.people["Bob"].user_id, "Bob"),
                          conversation_id=group.group_id, sender=world.people["Bob"].user_id)
 
