@@ -33,6 +33,7 @@ from imegha_crypto import (
     sign_key_grant,
     unwrap_key,
     verify_key_grant,
+    verify_key_statement,
     wrap_key,
 )
 
@@ -105,11 +106,15 @@ class Chat:
 
     @cached_property
     def my_cloud(self) -> UserCloudApi:
-        me = self.platform.me()
-        statement = me.get("keyStatement") or {}
-        url = (statement.get("body") or {}).get("cloudUrl") or me.get("cloudUrl")
+        """This person's own cloud, at the URL their own signed key statement names."""
+        statement = self.platform.me().get("keyStatement")
+        try:
+            url = statement and verify_key_statement(statement, user_id=self.me,
+                                                     pinned_identity=self.keys.identity_key.public_key).cloud_url
+        except CryptoError as error:
+            raise ChatError(f"WARNING: the platform serves you a key statement you did not sign: {error}") from None
         if not url:
-            raise ChatError("your cloud is not deployed yet: your messages are kept there")
+            raise ChatError("your cloud is not deployed yet ('imegha cloud deploy'): your messages are kept there")
         return UserCloudApi(url, self.token)
 
     def peer(self, imtag: str) -> Peer:

@@ -14,6 +14,7 @@ key, which the next member to send (or the admin's device at once) makes.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from aws_lambda_powertools import Tracer
@@ -35,6 +36,7 @@ from imegha_service.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 tracer = Tracer()
 
 MEMBER_REMOVED = "Member Removed"
+GROUP_ID = re.compile(r"grp-[0-9a-f]{32}")
 MAX_MEMBERS = 1000
 
 
@@ -177,7 +179,7 @@ def _identity_of(directory: DirectoryStore, user_id: str) -> IdentityPublicKey:
 
 
 def _checked_rosters(directory: DirectoryStore, caller: str, group_id: object, rosters: list[dict]) -> Roster:
-    if not isinstance(group_id, str) or not group_id.startswith("grp-") or len(group_id) != 36:
+    if not isinstance(group_id, str) or not GROUP_ID.fullmatch(group_id):
         raise InvalidRequest("roster/body/groupId", "'grp-' and 32 lowercase hex digits")
     try:
         roster = verify_roster_chain(rosters, group_id=group_id, admin_identity=_identity_of(directory, caller))
