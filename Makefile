@@ -19,6 +19,9 @@ STATELINT := $(TOOLS)/statelint/node_modules/.bin/statelint
 
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
+# Tests start many Python processes (the CLI, the key agent, Lambda workers); each would compile every import
+# again without cached bytecode. Dependencies are compiled at install; this lets our own modules be cached too.
+unexport PYTHONDONTWRITEBYTECODE
 
 SAM_TEMPLATES := template.yaml $(shell grep -l 'Transform: AWS::Serverless' $$(find user-cloud -name '*.yaml') 2>/dev/null)
 ALL_TEMPLATES := template.yaml $(shell find user-cloud -name '*.yaml' | sort)
@@ -35,7 +38,7 @@ $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON312)" ]; then echo "Python 3.12 not found (looked in $(PYENV_ROOT)/versions and on PATH): install it, e.g. 'pyenv install 3.12'" >&2; exit 1; fi
 	@[ -x $(PY) ] || $(PYTHON312) -m venv $(VENV)
 	@[ -x $(UV) ] || $(VENV)/bin/pip install --quiet --disable-pip-version-check uv
-	$(UV) pip install --quiet --python $(PY) -e '.[dev]'
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) -e '.[dev]'
 	@touch $@
 
 $(TOOLS)/sam/.installed: $(VENV)/.installed
