@@ -56,7 +56,8 @@ def _count_calls() -> None:
         call = (response.service_name, response._get_action())
         _calls[call] += 1
         if call == ("dynamodb", "BatchWriteItem"):
-            _billed[call] += sum(map(len, json.loads(response.body)["RequestItems"].values()))
+            body = response.body if isinstance(response.body, dict) else json.loads(response.body)
+            _billed[call] += sum(map(len, body["RequestItems"].values()))
         elif call == ("sns", "PublishBatch"):
             _billed[call] += sum(1 for name in response.querystring if _BATCH_ENTRY.fullmatch(name))
         else:
