@@ -177,7 +177,8 @@ class Groups:
             return group
         named = [view.group_id for view in self.list() if view.name == group]
         if len(named) != 1:
-            raise ChatError(f"no group is named {group!r}" if not named
+            raise ChatError(f"none of your groups is named {group!r} (one you were removed from is read by its id)"
+                            if not named
                             else f"{len(named)} groups are named {group!r}: use the id ('imegha group ls')")
         return named[0]
 
