@@ -2,9 +2,14 @@
 
 Two kinds of item share the table. ``USER#<sub>`` holds what the privacy policy
 allows (email, iMTag, wrapped keys, public keys, the signed key statement, the
-cloud link); ``IMTAG#<lowercase tag>`` exists only so that DynamoDB itself
-refuses a second owner of a tag in any letter case, inside the same transaction
-that claims it.
+cloud link); ``IMTAG#<casefolded tag>`` exists only so that DynamoDB itself
+refuses a second owner of a tag in any letter case. It is written twice: at
+sign-up, a *reservation* (the signing-up email and ``expiresAt``, the table's
+TTL attribute, so that a sign-up nobody confirms frees the tag), and at
+confirmation, in the transaction that creates the user, the *claim* (the user id;
+the reservation's fields removed, so TTL never deletes it). Both writes carry the
+same condition, :data:`_TAG_FREE_FOR`, so the database, not a read before the
+write, decides who gets a tag.
 """
 
 from __future__ import annotations
@@ -25,6 +30,12 @@ def _user_key(user_id: str) -> dict:
 
 def _tag_key(imtag: str) -> dict:
     return {"pk": f"IMTAG#{imtag.casefold()}"}
+
+
+# A tag is free for an email when no user has claimed it and it is not reserved, or reserved by that same email (a
+# sign-up repeated), or reserved by a sign-up whose reservation lapsed (TTL deletes expired items only within days).
+_TAG_FREE_FOR = ("attribute_not_exists(pk) OR "
+                 "(attribute_not_exists(userId) AND (reservedBy = :email OR expiresAt < :now))")
 
 
 def _integers(value: Any) -> Any:
@@ -48,16 +59,33 @@ class DirectoryStore:
         self.client = self.client or boto3.resource("dynamodb")
         self.table = self.client.Table(self.table_name)
 
-    def create_user(self, user_id: str, email: str, imtag: str, created_at: str) -> None:
-        """Claim the iMTag and create the user in one transaction; a taken tag is a Conflict."""
+    def reserve_tag(self, imtag: str, email: str, now: int, expires_at: int) -> None:
+        """Hold ``imtag`` for the sign-up of ``email`` until ``expires_at`` (epoch seconds); a tag someone else holds
+        or owns is a Conflict."""
+        try:
+            self.table.put_item(
+                Item=_tag_key(imtag) | {"iMTag": imtag, "reservedBy": email, "expiresAt": expires_at},
+                ConditionExpression=_TAG_FREE_FOR,
+                ExpressionAttributeValues={":email": email, ":now": now},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(f"iMTag {imtag!r} is taken") from None
+            raise
+
+    def create_user(self, user_id: str, email: str, imtag: str, now: int, created_at: str) -> None:
+        """Turn the tag's reservation for ``email`` (or a free tag) into its claim and create the user, in one
+        transaction; a tag another sign-up holds or another user owns is a Conflict."""
         try:
             self.client.meta.client.transact_write_items(
                 TransactItems=[
                     {
-                        "Put": {
+                        "Update": {
                             "TableName": self.table_name,
-                            "Item": _tag_key(imtag) | {"userId": user_id, "iMTag": imtag},
-                            "ConditionExpression": "attribute_not_exists(pk)",
+                            "Key": _tag_key(imtag),
+                            "UpdateExpression": "SET userId = :user, iMTag = :tag REMOVE reservedBy, expiresAt",
+                            "ConditionExpression": _TAG_FREE_FOR,
+                            "ExpressionAttributeValues": {":user": user_id, ":tag": imtag, ":email": email, ":now": now},
                         }
                     },
                     {
@@ -82,8 +110,9 @@ class DirectoryStore:
         return _integers(item)
 
     def user_id_for_tag(self, imtag: str) -> str | None:
-        item = self.table.get_item(Key=_tag_key(imtag)).get("Item")
-        return item["userId"] if item else None
+        """Whose the tag is; None while it is free or only reserved by a sign-up not yet confirmed."""
+        item = self.table.get_item(Key=_tag_key(imtag), ConsistentRead=True).get("Item")
+        return item.get("userId") if item else None
 
     def replace_keys(self, user_id: str, expected_version: int, changes: dict) -> int:
         """Write ``changes`` only if the stored keys are still at ``expected_version``; returns the new version."""

@@ -15,12 +15,15 @@ from aws_lambda_powertools import Tracer
 from dal.connections import CONNECTED, ConnectionsStore
 from dal.devices import DeviceStore
 from dal.directory import DirectoryStore
+from dal.user_pool import UserPool
 from imegha_crypto import CryptoError, IdentityPublicKey, b64url_decode, validate_envelope, verify_key_statement
 from imegha_service.errors import Conflict, InvalidRequest, NotFound
 
 tracer = Tracer()
 
 IMTAG_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,31}")
+# How long a sign-up holds its iMTag unconfirmed: as long as the code Cognito emails at sign-up stays valid.
+RESERVATION_SECONDS = 24 * 3600
 # Fields a device may replace after sign-up: re-wrapping the same DEK under a
 # new password or phrase, or re-wrapping the private keys under it. The public
 # keys stay: others have pinned them.
@@ -36,21 +39,48 @@ def check_imtag(imtag: str) -> str:
 
 
 @tracer.capture_method
-def check_imtag_available(store: DirectoryStore, imtag: str) -> None:
-    """A courtesy check before Cognito creates the account; the transaction in ``register_user`` decides."""
-    if store.user_id_for_tag(check_imtag(imtag)) is not None:
-        raise Conflict(f"iMTag {imtag!r} is taken")
+def reserve_imtag(store: DirectoryStore, imtag: str, email: str, now: datetime) -> None:
+    """PreSignUp: hold the tag for this email's sign-up, before Cognito creates the account.
+
+    The database refuses a tag another sign-up holds or another user owns, so of
+    two sign-ups racing for "Mona" and "MONA" the second is refused now, at
+    sign-up, rather than after its confirmation. The same email may sign up again
+    for the same tag; a reservation nobody confirms lapses.
+    """
+    at = int(now.timestamp())
+    store.reserve_tag(check_imtag(imtag), email, at, at + RESERVATION_SECONDS)
 
 
 @tracer.capture_method
 def register_user(store: DirectoryStore, user_id: str, email: str, imtag: str) -> None:
-    """Create the directory entry of a confirmed account; repeating it for the same user is a no-op."""
+    """Create the directory entry of a confirmed account from its reservation; repeating it for the same user is a
+    no-op."""
+    now = datetime.now(UTC)
     try:
-        store.create_user(user_id, email, check_imtag(imtag), datetime.now(UTC).isoformat(timespec="seconds"))
+        store.create_user(user_id, email, check_imtag(imtag), int(now.timestamp()), now.isoformat(timespec="seconds"))
     except Conflict:
         existing = store.user_id_for_tag(imtag)
         if existing != user_id:
             raise
+
+
+@tracer.capture_method
+def confirm_sign_up(store: DirectoryStore, user_pool: UserPool, username: str, user_id: str, email: str,
+                    imtag: str) -> None:
+    """PostConfirmation of a sign-up: its reservation becomes its directory entry.
+
+    If the tag went to someone else meanwhile (the reservation lapsed before this
+    sign-up was confirmed, and another sign-up took the tag), the account Cognito
+    has just confirmed is removed: it holds nothing yet, and left in place it would
+    sign in to no directory entry while keeping its email from signing up again.
+    """
+    try:
+        register_user(store, user_id, email, imtag)
+    except Conflict:
+        user_pool.delete_user(username)
+        raise Conflict(
+            f"iMTag {imtag!r} was taken while this sign-up waited for its confirmation: sign up again with another iMTag"
+        ) from None
 
 
 @tracer.capture_method
