@@ -106,6 +106,7 @@ def install() -> None:
             _step_functions_tasks_use_their_role,
             _step_functions_sdk_tasks_name_eventbridge_as_aws_does,
             _cognito_invokes_lambda_triggers,
+            _cognito_resends_confirmation_codes,
             _cloudformation_runs_the_sam_transform,
             _cloudformation_reads_json_templates_as_json,
             _cloudformation_rolls_back_failed_stacks,
@@ -1286,6 +1287,49 @@ def _cognito_invokes_lambda_triggers() -> None:
         pool = _pool_of_client(backend, client_id)
         _post_confirmation(pool, pool._get_user(username), "PostConfirmation_ConfirmForgotPassword", client_id)
         return result
+
+
+def _cognito_resends_confirmation_codes() -> None:
+    """ResendConfirmationCode sends a new code to a user whose sign-up is not confirmed yet.
+
+    moto does not implement the action. As AWS documents it, the response says
+    where the code went (``CodeDeliveryDetails``: the masked email, ``EMAIL``,
+    ``email``); a user already confirmed gets ``InvalidParameterException: User is
+    already confirmed.``; a user that does not exist gets ``UserNotFoundException``,
+    unless the app client prevents user existence errors
+    (``PreventUserExistenceErrors: ENABLED``), when the answer looks like any
+    delivery. The local cloud emails nothing, and its ConfirmSignUp accepts any
+    code, so the new code is never needed.
+    """
+    from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError, UserNotFoundError
+    from moto.cognitoidp.models import UserStatus
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import ActionResult
+
+    def resend_confirmation_code(response) -> ActionResult:
+        if _hooks is None:  # what moto answers by itself
+            raise NotImplementedError("The resend_confirmation_code action has not been implemented")
+        client_id, username = response._get_param("ClientId"), response._get_param("Username")
+        backend = response._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
+        if pool is None:
+            raise ResourceNotFoundError(client_id)
+        user = pool._get_user(username)
+        if user is None:
+            if pool.clients[client_id].extended_config.get("PreventUserExistenceErrors") != "ENABLED":
+                raise UserNotFoundError("Username/client id combination not found.")
+            return ActionResult({"CodeDeliveryDetails": _email_delivery(username)})
+        if user.status is not UserStatus.UNCONFIRMED:
+            raise InvalidParameterException("User is already confirmed.")
+        return ActionResult({"CodeDeliveryDetails": _email_delivery(user.attribute_lookup.get("email", username))})
+
+    CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code
+
+
+def _email_delivery(email: str) -> dict[str, str]:
+    """Where Cognito says it sent a code: the address masked to its first letters, as AWS shows it."""
+    local, _, domain = email.partition("@")
+    return {"Destination": f"{local[:1]}***@{domain[:1]}***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 
 
 def _pool_of_client(backend, client_id: str):

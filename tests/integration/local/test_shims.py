@@ -249,3 +249,29 @@ def test_confirming_a_sign_up_runs_the_post_confirmation_trigger(local_cloud, pr
     assert received["request"]["userAttributes"]["email"] == "asha@example.org"
     assert received["request"]["userAttributes"]["sub"] == signed_up["UserSub"]
     assert received["userPoolId"] == probe["UserPoolId"]
+
+
+def test_a_new_confirmation_code_goes_only_to_a_sign_up_not_yet_confirmed(local_cloud, probe):
+    public = public_cognito(local_cloud)
+    client = probe["UserPoolClientId"]
+    public.sign_up(ClientId=client, Username="noor@example.org", Password="Long-enough-passw0rd")
+
+    resent = public.resend_confirmation_code(ClientId=client, Username="noor@example.org")
+    public.confirm_sign_up(ClientId=client, Username="noor@example.org", ConfirmationCode="1")
+    with pytest.raises(ClientError) as confirmed:
+        public.resend_confirmation_code(ClientId=client, Username="noor@example.org")
+    with pytest.raises(ClientError) as nobody:
+        public.resend_confirmation_code(ClientId=client, Username="nobody@example.org")
+
+    assert resent["CodeDeliveryDetails"] == {"Destination": "n***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    assert confirmed.value.response["Error"] == {"Code": "InvalidParameterException", "Message": "User is already confirmed."}
+    assert nobody.value.response["Error"]["Code"] == "UserNotFoundException"
+
+
+def test_a_client_that_prevents_user_existence_errors_answers_for_nobody_as_for_anyone(local_cloud, probe):
+    discreet = local_cloud.client("cognito-idp").create_user_pool_client(
+        UserPoolId=probe["UserPoolId"], ClientName="discreet", PreventUserExistenceErrors="ENABLED")["UserPoolClient"]
+
+    answer = public_cognito(local_cloud).resend_confirmation_code(ClientId=discreet["ClientId"], Username="nobody@example.org")
+
+    assert answer["CodeDeliveryDetails"] == {"Destination": "n***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
