@@ -36,7 +36,7 @@ from imegha_crypto import (
 )
 
 from .agent import StartingAgent, agent_keys, stop_agent
-from .cognito import CognitoAuth, SignInError, Tokens
+from .cognito import AccountExists, CognitoAuth, NotConfirmed, SignInError, Tokens
 from .endpoints import Endpoints
 from .platform_api import ApiError, PlatformApi
 from .profile import Profile
@@ -51,6 +51,11 @@ TOKEN_RENEWAL_MARGIN_S = 60
 
 class AccountError(Exception):
     """Something the person can act on: a wrong password, a taken iMTag, no session."""
+
+
+class UnconfirmedSignUp(AccountError):
+    """The email's account exists, with this password, but its sign-up never got its confirmation code: confirm it
+    (:meth:`Account.resend_confirmation_code`, :meth:`Account.confirm_sign_up`), then sign in, which finishes it."""
 
 
 @dataclass(frozen=True)
@@ -129,11 +134,43 @@ class Account:
         with StartingAgent(self.profile) as agent, ThreadPoolExecutor(max_workers=1) as background:
             exchange_key = background.submit(ExchangePrivateKey.generate)
             secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
-            user_id = self._cognito(self.cognito.sign_up, email, secret, imtag)
+            try:
+                user_id = self.cognito.sign_up(email, secret, imtag)
+            except AccountExists as exists:
+                raise self._existing_account(email, secret, exists) from None
+            except SignInError as error:
+                raise AccountError(str(error)) from None
             self._cognito(self.cognito.confirm, email, confirmation_code())
-            tokens = self._cognito(self.cognito.sign_in, email, secret)
+            tokens = self._signed_in(email, secret)
             # PostConfirmation has just made the directory entry, with no keys yet: version 0.
             return self._finish_sign_up(user_id, email, imtag, password, tokens, 0, agent, exchange_key.result())
+
+    def _existing_account(self, email: str, secret: str, exists: AccountExists) -> AccountError:
+        """Why a sign-up found its email taken: this person's own sign-up, never confirmed, or an account to sign in to."""
+        try:
+            self._signed_in(email, secret)
+        except UnconfirmedSignUp as unconfirmed:
+            return unconfirmed
+        except AccountError:
+            pass
+        return AccountError(f"{exists}: sign in with 'imegha login {email}'")
+
+    def _signed_in(self, email: str, secret: str) -> Tokens:
+        try:
+            return self.cognito.sign_in(email, secret)
+        except NotConfirmed:
+            raise UnconfirmedSignUp(
+                f"the sign-up of {email} was never confirmed: run 'imegha login {email}' to confirm it") from None
+        except SignInError as error:
+            raise AccountError(str(error)) from None
+
+    def resend_confirmation_code(self, email: str) -> str:
+        """Have Cognito email a new code for a sign-up never confirmed; returns where it went (masked)."""
+        return self._cognito(self.cognito.resend_code, email)
+
+    def confirm_sign_up(self, email: str, code: str) -> None:
+        """Confirm a sign-up that stopped before its code; the next sign-in makes and uploads its keys."""
+        self._cognito(self.cognito.confirm, email, code)
 
     def _finish_sign_up(self, user_id: str, email: str, imtag: str, password: str, tokens: Tokens, keys_version: int,
                         agent: StartingAgent, exchange_key: ExchangePrivateKey | None = None) -> str:
@@ -143,16 +180,25 @@ class Account:
         self._open_session(user_id, email, imtag, tokens, account.keys, agent)
         return account.recovery_phrase
 
-    def log_in(self, email: str, password: str) -> str | None:
+    def log_in(self, email: str, password: str, confirmation_code: Callable[[], str] | None = None) -> str | None:
         """Sign in and unwrap the keys from the password alone.
 
         Returns a recovery phrase only when an earlier sign-up stopped before its
         keys were uploaded and this call finished it; one that stopped before
-        signing its key statement is finished too.
+        signing its key statement is finished too. One that stopped before its
+        confirmation code is confirmed with ``confirmation_code()`` (which may have
+        Cognito email a new one first: :meth:`resend_confirmation_code`), or
+        raises :class:`UnconfirmedSignUp` without it.
         """
         with StartingAgent(self.profile) as agent:
             secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
-            tokens = self._cognito(self.cognito.sign_in, email, secret)
+            try:
+                tokens = self._signed_in(email, secret)
+            except UnconfirmedSignUp:
+                if confirmation_code is None:
+                    raise
+                self.confirm_sign_up(email, confirmation_code())
+                tokens = self._signed_in(email, secret)
             api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
             me = api.me()
             if me["keys"] is None:
@@ -206,7 +252,7 @@ class Account:
             new_secret = authentication_secret(email, new_password, iterations=KDF_ITERATIONS)
             self._cognito(self.cognito.request_reset, email)
             self._cognito(self.cognito.confirm_reset, email, confirmation_code(), new_secret)
-            tokens = self._cognito(self.cognito.sign_in, email, new_secret)
+            tokens = self._signed_in(email, new_secret)
             api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
             me = api.me()
             try:
@@ -325,4 +371,4 @@ def _expires_at(token: str) -> float:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"]
 
 
-__all__ = ["Account", "AccountError", "ApiError", "Session"]
+__all__ = ["Account", "AccountError", "ApiError", "Session", "UnconfirmedSignUp"]

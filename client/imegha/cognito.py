@@ -21,6 +21,14 @@ class SignInError(Exception):
     pass
 
 
+class AccountExists(SignInError):
+    """Sign-up refused: the email has an account already (confirmed or not)."""
+
+
+class NotConfirmed(SignInError):
+    """Sign-in refused with the right password: the account's sign-up was never confirmed."""
+
+
 @dataclass(frozen=True)
 class Tokens:
     id_token: str
@@ -49,7 +57,7 @@ class CognitoAuth:
                 UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:imtag", "Value": imtag}],
             )
         except ClientError as error:
-            raise SignInError(_reason(error)) from None
+            raise _refusal(error) from None
         return response["UserSub"]
 
     def confirm(self, email: str, code: str) -> None:
@@ -57,6 +65,14 @@ class CognitoAuth:
             self.idp.confirm_sign_up(ClientId=self.client_id, Username=email, ConfirmationCode=code)
         except ClientError as error:
             raise SignInError(_reason(error)) from None
+
+    def resend_code(self, email: str) -> str:
+        """Have Cognito email a new confirmation code (the last one stops working); returns where it went, masked."""
+        try:
+            response = self.idp.resend_confirmation_code(ClientId=self.client_id, Username=email)
+        except ClientError as error:
+            raise SignInError(_reason(error)) from None
+        return response["CodeDeliveryDetails"]["Destination"]
 
     def sign_in(self, email: str, secret: str) -> Tokens:
         try:
@@ -66,7 +82,7 @@ class CognitoAuth:
                 AuthParameters={"USERNAME": email, "PASSWORD": secret},
             )["AuthenticationResult"]
         except ClientError as error:
-            raise SignInError(_reason(error)) from None
+            raise _refusal(error) from None
         return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken"))
 
     def refresh(self, refresh_token: str) -> Tokens:
@@ -101,6 +117,11 @@ class CognitoAuth:
             self.idp.change_password(PreviousPassword=old_secret, ProposedPassword=new_secret, AccessToken=access_token)
         except ClientError as error:
             raise SignInError(_reason(error)) from None
+
+
+def _refusal(error: ClientError) -> SignInError:
+    kind = {"UsernameExistsException": AccountExists, "UserNotConfirmedException": NotConfirmed}
+    return kind.get(error.response["Error"]["Code"], SignInError)(_reason(error))
 
 
 def _reason(error: ClientError) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..accounts import Account, AccountError
+from ..accounts import Account, AccountError, UnconfirmedSignUp
 from ..endpoints import Endpoints, EndpointsNotFound
 from ..platform_api import ApiError
 from ..profile import Profile
@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     login = add("login", login_command, "sign in on this device with your password alone", secrets=True)
     login.add_argument("email")
+    login.add_argument("--code", help="for a sign-up never confirmed: the confirmation code Cognito emailed "
+                                      "(else a new one is emailed and asked for)")
 
     add("logout", logout_command, "forget this device's session and stop its key agent")
     add("whoami", whoami_command, "who this profile is signed in as")
@@ -81,7 +83,7 @@ def _new_password(secrets: SecretReader, prompt: str = "New password: ") -> str:
     return password
 
 
-def _code_source(args: argparse.Namespace, account: Account, what: str):
+def _code_source(args: argparse.Namespace, account: Account, what: str, sent_to: str | None = None):
     def ask() -> str:
         if args.code:
             return args.code
@@ -89,38 +91,67 @@ def _code_source(args: argparse.Namespace, account: Account, what: str):
             # The local cloud sends no email and Cognito there accepts any code.
             return "000000"
         if args.password_stdin:
-            raise CommandError(f"pass the {what} code Cognito emailed with --code")
-        return input(f"The {what} code Cognito emailed to {args.email}: ").strip()
+            raise CommandError(f"pass the {what} code Cognito emailed to {sent_to or args.email} with --code")
+        return input(f"The {what} code Cognito emailed to {sent_to or args.email}: ").strip()
 
     return ask
+
+
+class _UnconfirmedSignUpCode:
+    """For a sign-up that stopped before its confirmation code: the code given with --code, else, once the person
+    agrees (a script agreed by running the command), a new one Cognito emails now; ``sent_to`` says where."""
+
+    def __init__(self, args: argparse.Namespace, account: Account):
+        self.args, self.account = args, account
+        self.sent_to: str | None = None
+
+    def __call__(self) -> str:
+        args = self.args
+        if args.code:
+            return args.code
+        if not (args.password_stdin or self.account.endpoints.aws_endpoint_url):
+            offer = input(f"The sign-up of {args.email} was never confirmed. Email a new confirmation code? [Y/n] ")
+            if offer.strip().lower() not in ("", "y", "yes"):
+                raise CommandError(f"not confirmed: run 'imegha login {args.email} --code CODE' with the code Cognito emailed")
+        self.sent_to = self.account.resend_confirmation_code(args.email)
+        return _code_source(args, self.account, "new confirmation", self.sent_to)()
 
 
 @guarded
 def signup_command(args: argparse.Namespace) -> None:
     account = account_for(args)
     password = _new_password(SecretReader(args), "Password: ")
-    phrase = account.sign_up(args.email, password, args.imtag, _code_source(args, account, "confirmation"))
+    code = _UnconfirmedSignUpCode(args, account)
+    try:
+        phrase = account.sign_up(args.email, password, args.imtag, _code_source(args, account, "confirmation"))
+    except UnconfirmedSignUp:
+        # The same person signing up again after stopping before the code: confirm that sign-up and finish it.
+        phrase = account.log_in(args.email, password, code)
     session = account.session
-    emit(
-        args,
-        {"userId": session.user_id, "email": session.email, "iMTag": session.imtag, "recoveryPhrase": phrase},
-        lambda: (
-            f"Signed up as {session.imtag} ({session.email}).\n\n"
-            "Your recovery phrase. Write it down now: it is shown once, and it is the only way\n"
-            "back into your files if you forget your password.\n\n"
-            + _numbered(phrase)
-        ),
-    )
+    data = {"userId": session.user_id, "email": session.email, "iMTag": session.imtag, "recoveryPhrase": phrase}
+    text = f"Signed up as {session.imtag} ({session.email}).\n"
+    if session.imtag != args.imtag:
+        text += f"{session.imtag} is the iMTag your first sign-up chose, and an iMTag cannot change.\n"
+    if code.sent_to:
+        data["newConfirmationCodeSentTo"] = code.sent_to
+    emit(args, data, lambda: (
+        text + "\nYour recovery phrase. Write it down now: it is shown once, and it is the only way\n"
+        "back into your files if you forget your password.\n\n" + _numbered(phrase)
+    ))
 
 
 @guarded
 def login_command(args: argparse.Namespace) -> None:
     account = account_for(args)
     password = SecretReader(args).read("Password: ")
-    phrase = account.log_in(args.email, password)
+    code = _UnconfirmedSignUpCode(args, account)
+    phrase = account.log_in(args.email, password, code)
     session = account.session
     data = {"userId": session.user_id, "email": session.email, "iMTag": session.imtag}
     text = f"Signed in as {session.imtag} ({session.email}); keys unlocked on this device."
+    if code.sent_to:
+        data["newConfirmationCodeSentTo"] = code.sent_to
+        text = f"Your sign-up is confirmed, with the new code emailed to {code.sent_to}.\n" + text
     if phrase:
         data["recoveryPhrase"] = phrase
         text += "\nYour sign-up was unfinished and is now complete. Your recovery phrase:\n\n" + _numbered(phrase)
