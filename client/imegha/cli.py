@@ -9,7 +9,7 @@ import sys
 from .commands import CommandError
 
 # Each module adds its own subcommands; see imegha/commands/__init__.py for the conventions.
-COMMAND_MODULES = ("accounts", "local", "cloud", "chat", "groups", "files", "sharing", "audit")
+COMMAND_MODULES = ("accounts", "devices", "local", "cloud", "chat", "groups", "files", "sharing", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

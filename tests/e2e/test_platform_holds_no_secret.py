@@ -17,7 +17,6 @@ import unicodedata
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from imegha.platform_api import call_json
 from imegha_crypto import authentication_secret, b64url_decode, b64url_encode
 from imegha_crypto.primitives import entropy_from_mnemonic, hkdf_expand_sha256, pbkdf2_sha256
 from tests.e2e.conftest import FAST_KDF_ITERATIONS
@@ -38,9 +37,7 @@ def world(person, new_device, platform_view):
     typed[gina.name].append(ginas_new)
     assert ginas_phone.imegha("connect", "Hank").status == 0
     assert hank.device.imegha("accept", "Gina").status == 0
-    session = ginas_phone.session()
-    call_json("PUT", f"{platform_view.stack.outputs['PlatformApiUrl']}/devices/gina-phone-1", session["id_token"],
-              {"platform": "apns", "token": "a" * 64})
+    assert ginas_phone.imegha("devices", "register", "gina-phone-1", "--platform", "apns", "--token", "a" * 64).status == 0
 
     return {
         someone.name: {"person": someone, "keys": device.keys(), "typed": typed[someone.name]}

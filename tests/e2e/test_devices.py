@@ -1,0 +1,66 @@
+"""Push tokens through ``imegha devices``: registered, renewed, unregistered, each person's own, bad ones refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.devices import Device
+
+TOKEN, RENEWED = "a1" * 32, "fcm:" + "b2" * 40
+
+
+def devices_held(platform_view) -> list[dict]:
+    """The device tokens table, as the platform's operator reads it."""
+    return sorted(platform_view.table("DeviceTokensTable").scan(ConsistentRead=True)["Items"],
+                  key=lambda item: (item["userId"], item["deviceId"]))
+
+
+def register(device: Device, device_id: str, token: str = TOKEN, platform: str = "apns"):
+    return device.imegha("devices", "register", device_id, "--platform", platform, "--token", token)
+
+
+@pytest.fixture
+def no_devices(platform_view):
+    """Each test starts with no device registered, whatever the test before it left."""
+    table = platform_view.table("DeviceTokensTable")
+    for item in devices_held(platform_view):
+        table.delete_item(Key={"userId": item["userId"], "deviceId": item["deviceId"]})
+
+
+def test_a_device_is_registered_renewed_then_unregistered(alice, platform_view, no_devices):
+    registered = register(alice.device, "alices-phone").json
+    renewed = register(alice.device, "alices-phone", RENEWED, "fcm").json
+    held = devices_held(platform_view)
+    unregistered = alice.device.imegha("devices", "unregister", "alices-phone").json
+
+    assert registered == {"deviceId": "alices-phone", "platform": "apns", "registered": True}
+    assert renewed == {"deviceId": "alices-phone", "platform": "fcm", "registered": True}
+    assert [(item["userId"], item["deviceId"], item["platform"], item["token"]) for item in held] == [
+        (alice.user_id, "alices-phone", "fcm", RENEWED)]  # renewing replaced the token, it did not add a device
+    assert unregistered == {"deviceId": "alices-phone", "registered": False}
+    assert devices_held(platform_view) == []
+
+
+def test_someone_else_cannot_unregister_your_device_and_a_device_unknown_is_refused_plainly(
+        alice, bob, platform_view, no_devices):
+    assert register(alice.device, "alices-phone").status == 0
+
+    bobs_try = bob.device.imegha("devices", "unregister", "alices-phone")
+
+    assert (bobs_try.status, bobs_try.stderr) == (1, "imegha: the platform refused: no such device\n")
+    assert [item["userId"] for item in devices_held(platform_view)] == [alice.user_id]
+
+
+def test_bad_ids_tokens_and_platforms_are_refused_with_the_reason_and_nothing_is_stored(
+        alice, new_device, platform_view, no_devices):
+    short_id = register(alice.device, "x")
+    bad_token = register(alice.device, "alices-phone", "not a token!")
+    unknown_platform = register(alice.device, "alices-phone", platform="pager")
+    signed_out = register(new_device("nobody"), "alices-phone")
+
+    assert (short_id.status, short_id.stderr) == (
+        1, "imegha: the platform refused: deviceId: 8 to 64 characters of letters, digits, '_' or '-'\n")
+    assert bad_token.status == 1 and bad_token.stderr.startswith("imegha: the platform refused: token")
+    assert unknown_platform.status == 2 and "invalid choice: 'pager'" in unknown_platform.stderr
+    assert signed_out.status == 1 and "is not signed in: run 'imegha login'" in signed_out.stderr
+    assert devices_held(platform_view) == []
