@@ -294,13 +294,14 @@ class Library:
             raise FilesError(f"a file named {name!r} is already there: --replace uploads a new version of it, "
                              "--name stores this one under another name")
         size = path.stat().st_size
-        upload = self._resumed(path)
+        upload, known_urls, received = self._resumed(path), {}, set()
         if upload is None:
-            upload = self._started(path, replace.file_id if replace else new_id(), replace.version + 1 if replace else 1,
-                                   size)
+            upload, known_urls = self._started(path, replace.file_id if replace else new_id(),
+                                               replace.version + 1 if replace else 1, size)
+        else:
+            received = {part["partNumber"] for part in self.api.upload(upload.file_id, upload.upload_id)["received"]}
         context = file_context(self.owner, upload.file_id, upload.version)
         key = unwrap_key(upload.wrapped_key, FileKey, unwrapping_key=self.keys.data_key, context=context)
-        received = {part["partNumber"] for part in self.api.upload(upload.file_id, upload.upload_id)["received"]}
         first_missing = next((n for n in range(1, upload.part_count + 1) if n not in received), upload.part_count + 1)
         if first_missing > 1:
             on_resume((first_missing - 1) * upload.part_size, upload.ciphertext_size)
@@ -308,7 +309,7 @@ class Library:
         with path.open("rb") as source:
             if first_missing <= upload.part_count:
                 self._send(source, upload, key, context, first_missing, progress,
-                           remember_header=lambda header: self._remember(path, upload, header))
+                           remember_header=lambda header: self._remember(path, upload, header), known_urls=known_urls)
         if _identity_of(path) != upload.source:
             self.abort(path)
             raise FilesError(f"{path.name} changed while it was uploaded; nothing was stored: upload it again")
@@ -329,7 +330,8 @@ class Library:
         self._forget(path)
         return True
 
-    def _started(self, path: Path, file_id: str, version: int, size: int) -> _Upload:
+    def _started(self, path: Path, file_id: str, version: int, size: int) -> tuple[_Upload, dict[int, str]]:
+        """A new upload, remembered in the profile, and the URLs of its first parts."""
         started = self.api.start_upload(file_id, version, sealed_file_size(size))
         key = FileKey.generate()
         upload = _Upload(file_id, version, started["uploadId"], started["partSize"], started["partCount"],
@@ -337,7 +339,7 @@ class Library:
                          wrap_key(key, wrapping_key=self.keys.data_key, context=file_context(self.owner, file_id, version)),
                          _identity_of(path))
         self._remember(path, upload, None)
-        return upload
+        return upload, {int(number): url for number, url in started["partUrls"].items()}
 
     def _resumed(self, path: Path) -> _Upload | None:
         """The interrupted upload of this very file, if it can go on; a stale one is given up."""
@@ -358,10 +360,10 @@ class Library:
         return upload
 
     def _send(self, source: BinaryIO, upload: _Upload, key: FileKey, context: Context, first_part: int,
-              progress: Progress, remember_header: Callable[[bytes], None]) -> None:
+              progress: Progress, remember_header: Callable[[bytes], None], known_urls: dict[int, str]) -> None:
         urls = lambda numbers: self.api.part_urls(upload.file_id, upload.upload_id, numbers)  # noqa: E731
         plan = {"part_size": upload.part_size, "part_count": upload.part_count, "total_size": upload.ciphertext_size,
-                "first_part": first_part, "part_urls": urls, "progress": progress}
+                "first_part": first_part, "part_urls": urls, "known_urls": known_urls, "progress": progress}
         if first_part == 1 or upload.header is None:
             # Nothing arrived: seal from the start under a new header (new nonces) with the same key.
             sender = PartSender(**plan | {"first_part": 1}, header_size=SEALED_FILE_HEADER_SIZE, on_header=remember_header)
@@ -490,7 +492,8 @@ class Library:
                          wrap_key(key, wrapping_key=self.keys.data_key, context=context), {})
         try:
             with os.fdopen(reading, "rb") as plaintext:
-                self._send(plaintext, upload, key, context, 1, progress, remember_header=lambda header: None)
+                self._send(plaintext, upload, key, context, 1, progress, remember_header=lambda header: None,
+                           known_urls={int(number): url for number, url in started["partUrls"].items()})
         except BaseException:
             self.api.abort_upload(upload.file_id, upload.upload_id)
             worker.join()

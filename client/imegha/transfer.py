@@ -2,8 +2,9 @@
 
 Uploads: sealing writes into a :class:`PartSender`, which cuts the stream into
 the upload's parts and PUTs them to their presigned URLs from a few threads, so
-that sealing the next parts overlaps sending these ones; at most twice as many
-parts as threads, and one more, are in memory. Downloads: :func:`fetched` streams a presigned GET straight into the
+that sealing the next parts overlaps sending these ones. Part buffers are
+reused, and there are never more than the threads and two: memory stays flat
+whatever the file's size. Downloads: :func:`fetched` streams a presigned GET straight into the
 opening of the file, which writes plaintext to a temporary file that becomes
 the destination only once every chunk has authenticated (:func:`written_whole`).
 """
@@ -85,7 +86,8 @@ class PartSender:
     ``skip`` bytes written first are dropped (a resumed upload seals again from
     the start of a chunk). ``on_header`` receives the first ``header_size``
     bytes of a fresh upload before any part leaves, so that an interruption can
-    be resumed. ``part_urls(numbers)`` fetches presigned URLs as they are needed.
+    be resumed. ``part_urls(numbers)`` fetches presigned URLs as they are needed,
+    beyond the ``known_urls`` the upload came with.
     Parts go out from ``senders`` threads, so they may arrive out of order: a
     resume sends again from the first part missing.
     """
@@ -93,7 +95,8 @@ class PartSender:
     def __init__(self, *, part_size: int, part_count: int, total_size: int, first_part: int,
                  part_urls: Callable[[list[int]], dict[int, str]], skip: int = 0,
                  header_size: int = 0, on_header: Callable[[bytes], None] = lambda header: None,
-                 progress: Progress = _no_progress, senders: int = SENDERS):
+                 known_urls: dict[int, str] | None = None, progress: Progress = _no_progress,
+                 senders: int = SENDERS):
         self.part_size, self.part_count, self.total_size = part_size, part_count, total_size
         self._part_urls, self._progress = part_urls, progress
         self._next_part = first_part
@@ -102,10 +105,11 @@ class PartSender:
         self._on_header = on_header
         self._expected = total_size - (first_part - 1) * part_size
         self._written = 0
-        self._buffer = bytearray()
-        self._urls: dict[int, str] = {}
+        self._spare: queue.SimpleQueue[bytearray] = queue.SimpleQueue()  # buffers back from sent parts
+        self._buffer, self._filled = bytearray(part_size), 0
+        self._urls: dict[int, str] = dict(known_urls or {})
         self._lock = threading.Lock()
-        self._queue: queue.Queue = queue.Queue(maxsize=senders)
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._failure: BaseException | None = None
         self._senders = [threading.Thread(target=self._send_parts, name=f"imegha-part-sender-{index}", daemon=True)
                          for index in range(senders)]
@@ -128,16 +132,17 @@ class PartSender:
         if self._written > self._expected:
             raise TransferError(f"the sealed file grew past the {self.total_size} bytes planned: did it change?")
         while view:
-            room = self.part_size - len(self._buffer)
-            self._buffer += view[:room]
-            view = view[room:]
-            if len(self._buffer) == self.part_size:
+            taken = min(self.part_size - self._filled, len(view))
+            self._buffer[self._filled : self._filled + taken] = view[:taken]
+            self._filled += taken
+            view = view[taken:]
+            if self._filled == self.part_size:
                 self._hand_over()
         return size
 
     def _first_bytes(self, view: memoryview) -> bytes:
         """The header: what the buffer holds of it already, and the rest from ``view``."""
-        held = bytes(self._buffer[: self._header_size])
+        held = bytes(self._buffer[: min(self._filled, self._header_size)])
         return held + bytes(view[: self._header_size - len(held)])
 
     def close(self) -> None:
@@ -146,7 +151,7 @@ class PartSender:
             if self._failure is None and self._written != self._expected:
                 raise TransferError(f"the sealed file is {self._written} bytes where {self._expected} were planned: "
                                     "did it change while it was read?")
-            if self._buffer:
+            if self._filled:
                 self._hand_over()
         finally:
             self._stop_senders()
@@ -163,21 +168,28 @@ class PartSender:
         self._stop_senders()
 
     def _stop_senders(self) -> None:
+        if not any(sender.is_alive() for sender in self._senders):
+            return
         for _ in self._senders:
             self._queue.put(None)
         for sender in self._senders:
             sender.join()
 
     def _hand_over(self) -> None:
-        part, self._buffer = self._buffer, bytearray()
+        part = (self._next_part, self._buffer, self._filled)
         while True:
             self._raise_failure()
             try:
-                self._queue.put((self._next_part, part), timeout=0.5)
+                self._queue.put(part, timeout=0.5)
                 break
             except queue.Full:
                 continue
         self._next_part += 1
+        try:
+            self._buffer = self._spare.get_nowait()
+        except queue.Empty:
+            self._buffer = bytearray(self.part_size)
+        self._filled = 0
 
     def _raise_failure(self) -> None:
         if self._failure is not None:
@@ -205,11 +217,19 @@ class PartSender:
                 self._urls |= self._part_urls(wanted)
             return self._urls.pop(number)
 
-    def _send(self, connections: _Connections, number: int, part: bytearray) -> None:
+    def _send(self, connections: _Connections, number: int, buffer: bytearray, size: int) -> None:
+        part = memoryview(buffer)[:size]
+        try:
+            self._send_part(connections, number, part)
+        finally:
+            part.release()
+            self._spare.put(buffer)
+
+    def _send_part(self, connections: _Connections, number: int, part: memoryview) -> None:
         url = self._url(number)
         for attempt in range(1, _RETRIES + 1):
             try:
-                response = connections.request("PUT", url, memoryview(part))
+                response = connections.request("PUT", url, part)
             except (OSError, http.client.HTTPException) as error:
                 if attempt == _RETRIES:
                     raise TransferError(f"part {number} could not be sent: {error}") from None
