@@ -36,8 +36,9 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
         say(f"GET /me without a token: {status} {body} (the Cognito authorizer refused it; no Lambda ran)")
 
         token = _sign_up_and_in(cloud, platform.outputs["UserPoolClientId"], platform.outputs["UserPoolId"])
-        say(f"\n{DEMO_EMAIL} signed up as {DEMO_IMTAG}: Cognito ran the PreSignUp trigger (iMTag free?) and, on")
-        say("confirmation, PostConfirmation (the directory entry); signing in gave an ID token.")
+        say(f"\n{DEMO_EMAIL} signed up as {DEMO_IMTAG}: Cognito ran the PreSignUp trigger (the iMTag reserved, or the")
+        say("sign-up refused) and, on confirmation, PostConfirmation (the reservation made the directory entry);")
+        say("signing in gave an ID token.")
         status, body = _request("GET", f"{api}/me", token)
         say(f"GET /me with it: {status} {body}")
 
