@@ -1,7 +1,5 @@
 """The directory: iMTags unique in any case, keys replaced only from the version read, statements only newer."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from imegha_crypto import create_account, sign_key_statement
@@ -46,99 +44,6 @@ def test_an_imtag_is_unique_in_any_letter_case_and_the_loser_leaves_nothing(dire
     with pytest.raises(NotFound):
         directory_store.user("mallory-id")
     assert directory_store.user_id_for_tag("ALICE") == "alice-id"
-
-
-NOW = datetime.now(UTC)
-
-
-class FakeUserPool:
-    """The pool as the PostConfirmation trigger reaches it: which accounts it was asked to remove."""
-
-    def __init__(self):
-        self.deleted = []
-
-    def delete_user(self, username: str) -> None:
-        self.deleted.append(username)
-
-
-def tag_item(store, imtag: str) -> dict:
-    return store.table.get_item(Key={"pk": f"IMTAG#{imtag.casefold()}"}, ConsistentRead=True).get("Item")
-
-
-def test_of_two_sign_ups_racing_for_a_tag_in_two_cases_the_second_is_refused_at_sign_up(directory, stores):
-    directory.reserve_imtag(stores[0], "Mona", "mona@example.org", NOW)
-
-    with pytest.raises(Conflict, match="'MONA' is taken"):
-        directory.reserve_imtag(stores[0], "MONA", "impostor@example.org", NOW)
-
-    assert tag_item(stores[0], "mona")["reservedBy"] == "mona@example.org"
-    assert stores[0].user_id_for_tag("Mona") is None  # reserved is not owned: a lookup finds nobody yet
-
-
-def test_confirmation_turns_the_reservation_into_the_entry_which_ttl_never_removes(directory, stores):
-    directory.reserve_imtag(stores[0], "Mona", "mona@example.org", NOW)
-
-    directory.confirm_sign_up(stores[0], FakeUserPool(), "mona-username", "mona-id", "mona@example.org", "Mona")
-
-    assert tag_item(stores[0], "MONA") == {"pk": "IMTAG#mona", "iMTag": "Mona", "userId": "mona-id"}
-    assert directory.my_profile(stores[0], "mona-id")["iMTag"] == "Mona"
-    with pytest.raises(Conflict):
-        directory.reserve_imtag(stores[0], "mONA", "mona@example.org", NOW)  # not even its owner's email reserves it again
-
-
-def test_the_same_email_may_sign_up_again_for_the_same_tag(directory, stores):
-    directory.reserve_imtag(stores[0], "Mona", "mona@example.org", NOW - timedelta(hours=1))
-    directory.reserve_imtag(stores[0], "Mona", "mona@example.org", NOW)
-
-    assert tag_item(stores[0], "Mona")["expiresAt"] == int(NOW.timestamp()) + directory.RESERVATION_SECONDS
-    directory.register_user(stores[0], "mona-id", "mona@example.org", "Mona")
-    assert stores[0].user_id_for_tag("Mona") == "mona-id"
-
-
-def test_a_reservation_nobody_confirms_lapses_and_frees_the_tag(directory, stores):
-    lapsed = NOW - timedelta(seconds=directory.RESERVATION_SECONDS + 1)
-    directory.reserve_imtag(stores[0], "Mona", "gone@example.org", lapsed)
-
-    directory.reserve_imtag(stores[0], "MONA", "mona@example.org", NOW)
-    directory.register_user(stores[0], "mona-id", "mona@example.org", "MONA")
-
-    assert stores[0].user_id_for_tag("mona") == "mona-id"
-
-
-def test_a_tag_another_sign_up_holds_cannot_be_taken_at_confirmation(directory, stores):
-    directory.reserve_imtag(stores[0], "Mona", "mona@example.org", NOW)
-
-    with pytest.raises(Conflict):
-        directory.register_user(stores[0], "other-id", "other@example.org", "mona")
-
-    with pytest.raises(NotFound):
-        stores[0].user("other-id")
-    assert tag_item(stores[0], "Mona")["reservedBy"] == "mona@example.org"
-
-
-def test_a_sign_up_confirmed_after_its_tag_went_to_another_is_removed_and_told_why(directory, stores):
-    pool = FakeUserPool()
-    directory.reserve_imtag(stores[0], "Mona", "slow@example.org", NOW - timedelta(days=2))
-    directory.reserve_imtag(stores[0], "MONA", "quick@example.org", NOW)
-    directory.confirm_sign_up(stores[0], pool, "quick-username", "quick-id", "quick@example.org", "MONA")
-
-    with pytest.raises(Conflict, match="'Mona' was taken while this sign-up waited for its confirmation"):
-        directory.confirm_sign_up(stores[0], pool, "slow-username", "slow-id", "slow@example.org", "Mona")
-
-    assert pool.deleted == ["slow-username"]  # its email may sign up again
-    with pytest.raises(NotFound):
-        stores[0].user("slow-id")
-    assert stores[0].user_id_for_tag("mona") == "quick-id"
-
-
-def test_a_confirmation_repeated_removes_nothing(directory, stores):
-    pool = FakeUserPool()
-    directory.reserve_imtag(stores[0], "Mona", "mona@example.org", NOW)
-
-    for _ in range(2):
-        directory.confirm_sign_up(stores[0], pool, "mona-username", "mona-id", "mona@example.org", "Mona")
-
-    assert pool.deleted == [] and stores[0].user_id_for_tag("Mona") == "mona-id"
 
 
 def test_registering_the_same_confirmed_user_twice_is_a_no_op(directory, stores):
