@@ -30,6 +30,8 @@ _TIMEOUT_S = 120
 _URLS_AT_ONCE = 100
 # Parts in flight at once: one connection to S3 rarely fills a link, a few do.
 SENDERS = 4
+_READ_AHEAD_BYTES = 1024 * 1024
+_READ_AHEAD_BLOCKS = 4
 
 
 class TransferError(Exception):
@@ -247,25 +249,58 @@ class PartSender:
             raise TransferError(f"the bucket refused part {number}: {refusal}")
 
 
-class _Counted:
-    """A response read through ``readinto``, counting what passes."""
+class _ReadAhead:
+    """A response read ahead by a thread of its own, so that the network and what consumes the bytes (opening them,
+    writing them) overlap; counts what passes. At most ``_READ_AHEAD_BLOCKS`` blocks wait in memory."""
 
     def __init__(self, response: http.client.HTTPResponse, progress: Progress):
         self._response, self._progress = response, progress
+        self._blocks: queue.Queue = queue.Queue(maxsize=_READ_AHEAD_BLOCKS)
+        self._current = memoryview(b"")
+        self._stopped = threading.Event()
+        self._reader = threading.Thread(target=self._read_ahead, name="imegha-read-ahead", daemon=True)
+        self._reader.start()
+
+    def _read_ahead(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                block: bytes | BaseException = self._response.read(_READ_AHEAD_BYTES)
+            except (OSError, ValueError, http.client.HTTPException) as error:  # ValueError: closed by stop()
+                block = TransferError(f"the download stopped: {error}")
+            while not self._stopped.is_set():
+                try:
+                    self._blocks.put(block, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            if not block or isinstance(block, BaseException):
+                return
 
     def readinto(self, buffer) -> int:
-        count = self._response.readinto(buffer)
+        if not self._current:
+            block = self._blocks.get()
+            if isinstance(block, BaseException):
+                raise block
+            self._current = memoryview(block)
+        count = min(len(self._current), len(buffer))
+        memoryview(buffer)[:count] = self._current[:count]
+        self._current = self._current[count:]
         self._progress(count)
         return count
 
-    def read(self, size: int = -1) -> bytes:
-        data = self._response.read(size)
-        self._progress(len(data))
-        return data
+    def read(self, size: int) -> bytes:
+        buffer = bytearray(size)
+        return bytes(buffer[: self.readinto(buffer)])
+
+    def stop(self) -> None:
+        """End the reading ahead, even half-way (when opening failed): no thread outlives the download."""
+        self._stopped.set()
+        self._response.close()
+        self._reader.join()
 
 
 @contextmanager
-def fetched(url: str, expected_size: int, progress: Progress = _no_progress) -> Iterator[_Counted]:
+def fetched(url: str, expected_size: int, progress: Progress = _no_progress) -> Iterator[_ReadAhead]:
     """The body of a presigned GET, as a stream, once the bucket answered with exactly ``expected_size`` bytes."""
     connections = _Connections()
     try:
@@ -279,7 +314,11 @@ def fetched(url: str, expected_size: int, progress: Progress = _no_progress) -> 
         if length != expected_size:
             raise TransferError(f"the bucket holds {length} bytes for this file where {expected_size} were recorded: "
                                 "it was cut short or replaced")
-        yield _Counted(response, progress)
+        body = _ReadAhead(response, progress)
+        try:
+            yield body
+        finally:
+            body.stop()
     finally:
         connections.close()
 
