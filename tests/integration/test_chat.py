@@ -358,7 +358,7 @@ def test_no_table_queue_push_or_log_holds_a_word_of_any_message(world):
 
     accounts_ = [world.cloud.platform, *(world.own_account(name) for name in world.people)]
     stored = everything_held(world.cloud, accounts_) + json.dumps(world.received_pushes, ensure_ascii=False)
-    assert len(world.texts) >= 5 and "CONV#" in stored and "GROUP#" in stored
+    assert len(world.texts) >= 2 and "CONV#" in stored and "GROUP#" in stored
     for text in world.texts:
         assert text not in stored, f"{text!r} was found in what the clouds hold"
 
