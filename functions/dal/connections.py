@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
 
-from imegha_service.errors import Conflict
+from imegha_service.dynamodb import transact
 
 OUTGOING, INCOMING, CONNECTED = "outgoing", "incoming", "connected"
 
@@ -47,7 +46,8 @@ class ConnectionsStore:
             start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
 
     def request(self, user_id: str, peer_id: str, user_tag: str, peer_tag: str, at: str) -> None:
-        self._write(
+        transact(
+            self.resource,
             [
                 self._put(user_id, peer_id, OUTGOING, peer_tag, at),
                 self._put(peer_id, user_id, INCOMING, user_tag, at),
@@ -56,7 +56,8 @@ class ConnectionsStore:
         )
 
     def accept(self, user_id: str, peer_id: str, at: str) -> None:
-        self._write(
+        transact(
+            self.resource,
             [
                 self._update(user_id, peer_id, INCOMING, CONNECTED, at),
                 self._update(peer_id, user_id, OUTGOING, CONNECTED, at),
@@ -73,7 +74,8 @@ class ConnectionsStore:
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": {":status": only_if},
             }
-        self._write(
+        transact(
+            self.resource,
             [
                 {"Delete": {"TableName": self.table_name, "Key": _key(user_id, peer_id), **condition}},
                 {"Delete": {"TableName": self.table_name, "Key": _key(peer_id, user_id)}},
@@ -96,14 +98,6 @@ class ConnectionsStore:
                 "ExpressionAttributeValues": {":status": status, ":expected": expected, ":at": at},
             }
         }
-
-    def _write(self, items: list[dict], conflict_reason: str) -> None:
-        try:
-            self.resource.meta.client.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException":
-                raise Conflict(conflict_reason) from None
-            raise
 
 
 def _key(user_id: str, peer_id: str) -> dict:

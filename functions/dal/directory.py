@@ -15,13 +15,14 @@ write, decides who gets a tag.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
+from imegha_service.dynamodb import transact
 from imegha_service.errors import Conflict, NotFound
+from imegha_service.items import integers
 
 
 def _user_key(user_id: str) -> dict:
@@ -36,18 +37,6 @@ def _tag_key(imtag: str) -> dict:
 # sign-up repeated), or reserved by a sign-up whose reservation lapsed (TTL deletes expired items only within days).
 _TAG_FREE_FOR = ("attribute_not_exists(pk) OR "
                  "(attribute_not_exists(userId) AND (reservedBy = :email OR expiresAt < :now))")
-
-
-def _integers(value: Any) -> Any:
-    """DynamoDB hands every number back as a Decimal; what is stored here is integers only (envelope versions,
-    iterations, sequences), and a Decimal would leave the API as a string that no envelope schema accepts."""
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _integers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_integers(item) for item in value]
-    return value
 
 
 @dataclass
@@ -76,38 +65,35 @@ class DirectoryStore:
     def create_user(self, user_id: str, email: str, imtag: str, now: int, created_at: str) -> None:
         """Turn the tag's reservation for ``email`` (or a free tag) into its claim and create the user, in one
         transaction; a tag another sign-up holds or another user owns is a Conflict."""
-        try:
-            self.client.meta.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self.table_name,
-                            "Key": _tag_key(imtag),
-                            "UpdateExpression": "SET userId = :user, iMTag = :tag REMOVE reservedBy, expiresAt",
-                            "ConditionExpression": _TAG_FREE_FOR,
-                            "ExpressionAttributeValues": {":user": user_id, ":tag": imtag, ":email": email, ":now": now},
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": _user_key(user_id)
-                            | {"userId": user_id, "email": email, "iMTag": imtag, "keysVersion": 0, "createdAt": created_at},
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                ]
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException":
-                raise Conflict(f"iMTag {imtag!r} is taken, or this account already exists") from None
-            raise
+        transact(
+            self.client,
+            [
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": _tag_key(imtag),
+                        "UpdateExpression": "SET userId = :user, iMTag = :tag REMOVE reservedBy, expiresAt",
+                        "ConditionExpression": _TAG_FREE_FOR,
+                        "ExpressionAttributeValues": {":user": user_id, ":tag": imtag, ":email": email, ":now": now},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _user_key(user_id)
+                        | {"userId": user_id, "email": email, "iMTag": imtag, "keysVersion": 0, "createdAt": created_at},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ],
+            f"iMTag {imtag!r} is taken, or this account already exists",
+        )
 
     def user(self, user_id: str) -> dict:
         item = self.table.get_item(Key=_user_key(user_id), ConsistentRead=True).get("Item")
         if item is None:
             raise NotFound("no such user")
-        return _integers(item)
+        return integers(item)
 
     def user_id_for_tag(self, imtag: str) -> str | None:
         """Whose the tag is; None while it is free or only reserved by a sign-up not yet confirmed."""

@@ -18,6 +18,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from imegha_service.dynamodb import transact
 from imegha_service.errors import Conflict
 from imegha_service.items import integers
 
@@ -127,7 +128,7 @@ class GroupStore:
         if removed is not None:
             items.append({"Delete": {"TableName": self.table_name,
                                      "Key": {"userId": removed, "peerId": MEMBERSHIP_PREFIX + group_id}}})
-        self._transact(items, "the group changed meanwhile: fetch it again")
+        transact(self.resource, items, "the group changed meanwhile: fetch it again")
 
     def revoke_copies(self, user_id: str, group_id: str) -> int:
         """Delete every key copy ``user_id`` holds for the group; returns how many there were."""
@@ -209,11 +210,3 @@ class GroupStore:
             if "LastEvaluatedKey" not in page:
                 return items
             start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
-
-    def _transact(self, items: list[dict], conflict_reason: str) -> None:
-        try:
-            self.resource.meta.client.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException":
-                raise Conflict(conflict_reason) from None
-            raise
