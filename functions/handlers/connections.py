@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dal.connections import ConnectionsStore
 from dal.directory import DirectoryStore
 from imegha_service.http import caller_id, register_error_responses
-from imegha_service.requests import parse_json, schema_validator, validate
+from imegha_service.requests import json_body
 from logic import connections as graph
 
 logger = Logger()
@@ -32,9 +32,8 @@ def list_connections() -> dict:
 
 @app.post("/connections")
 def request_connection() -> Response:
-    body = parse_json(app.current_event.body)
-    validate(body, schema_validator(SCHEMAS / "connection-request.json"))
-    result = graph.request_connection(directory, connections, caller_id(app), body["iMTag"])
+    imtag = json_body(app, SCHEMAS, "connection-request.json")["iMTag"]
+    result = graph.request_connection(directory, connections, caller_id(app), imtag)
     return Response(status_code=201, content_type="application/json", body=result)
 
 

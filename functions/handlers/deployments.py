@@ -12,7 +12,7 @@ from dal.deployments import DeploymentStore
 from dal.executions import DeploymentExecutions
 from dal.platform_events import PlatformEvents
 from imegha_service.http import caller_id, register_error_responses
-from imegha_service.requests import parse_json, schema_validator, validate
+from imegha_service.requests import json_body
 from logic import deployments
 
 logger = Logger()
@@ -29,9 +29,7 @@ executions = DeploymentExecutions()
 def _body(schema: str, default: dict | None = None) -> dict:
     if default is not None and not app.current_event.body:
         return default
-    body = parse_json(app.current_event.body)
-    validate(body, schema_validator(SCHEMAS / schema))
-    return body
+    return json_body(app, SCHEMAS, schema)
 
 
 @app.post("/cloud/connection")

@@ -8,12 +8,11 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-import imegha_crypto
 from dal.connections import ConnectionsStore
 from dal.devices import DeviceStore
 from dal.directory import DirectoryStore
 from imegha_service.http import caller_id, register_error_responses
-from imegha_service.requests import parse_json, schema_validator, validate
+from imegha_service.requests import json_body
 from logic import directory
 
 logger = Logger()
@@ -23,16 +22,9 @@ app = APIGatewayRestResolver()
 register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
-CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
 store = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 connections = ConnectionsStore(os.environ["CONNECTIONS_TABLE_NAME"])
 devices = DeviceStore(os.environ["DEVICE_TOKENS_TABLE_NAME"])
-
-
-def _body(schema: str) -> dict:
-    body = parse_json(app.current_event.body)
-    validate(body, schema_validator(SCHEMAS / schema, CRYPTO_SCHEMAS))
-    return body
 
 
 @app.get("/me")
@@ -42,14 +34,15 @@ def get_me() -> dict:
 
 @app.put("/me/keys")
 def put_my_keys() -> dict:
-    body = _body("upload-keys.json")
+    body = json_body(app, SCHEMAS, "upload-keys.json")
     version = directory.upload_keys(store, caller_id(app), body["expectedVersion"], body["keys"], body.get("statement"))
     return {"keysVersion": version}
 
 
 @app.put("/me/statement")
 def put_my_statement() -> Response:
-    directory.publish_key_statement(store, caller_id(app), _body("key-statement.json")["statement"])
+    statement = json_body(app, SCHEMAS, "key-statement.json")["statement"]
+    directory.publish_key_statement(store, caller_id(app), statement)
     return Response(status_code=204)
 
 
@@ -60,7 +53,7 @@ def get_user(imtag: str) -> dict:
 
 @app.put("/devices/<device_id>")
 def put_device(device_id: str) -> Response:
-    body = _body("register-device.json")
+    body = json_body(app, SCHEMAS, "register-device.json")
     directory.register_device(devices, caller_id(app), device_id, body["platform"], body["token"])
     return Response(status_code=204)
 

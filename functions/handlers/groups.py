@@ -8,13 +8,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-import imegha_crypto
 from dal.directory import DirectoryStore
 from dal.groups import GroupStore
 from dal.platform_events import PlatformEvents
 from imegha_service.errors import InvalidRequest
 from imegha_service.http import caller_id, register_error_responses
-from imegha_service.requests import parse_json, schema_validator, validate
+from imegha_service.requests import json_body
 from logic import groups as chat_groups
 
 logger = Logger()
@@ -24,16 +23,9 @@ app = APIGatewayRestResolver()
 register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
-CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
 directory = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 groups = GroupStore(os.environ["CONNECTIONS_TABLE_NAME"])
 events = PlatformEvents(os.environ["PLATFORM_EVENT_BUS_NAME"])
-
-
-def _body(schema: str) -> dict:
-    body = parse_json(app.current_event.body)
-    validate(body, schema_validator(SCHEMAS / schema, SCHEMAS, CRYPTO_SCHEMAS))
-    return body
 
 
 @app.get("/groups")
@@ -43,7 +35,8 @@ def list_groups() -> dict:
 
 @app.post("/groups")
 def create_group() -> Response:
-    created = chat_groups.create_group(groups, directory, caller_id(app), _body("group-create.json"))
+    body = json_body(app, SCHEMAS, "group-create.json")
+    created = chat_groups.create_group(groups, directory, caller_id(app), body)
     return Response(status_code=201, content_type="application/json", body=created)
 
 
@@ -54,12 +47,14 @@ def get_group(group_id: str) -> dict:
 
 @app.post("/groups/<group_id>/members")
 def add_member(group_id: str) -> dict:
-    return chat_groups.add_member(groups, directory, caller_id(app), group_id, _body("group-member.json"))
+    body = json_body(app, SCHEMAS, "group-member.json")
+    return chat_groups.add_member(groups, directory, caller_id(app), group_id, body)
 
 
 @app.post("/groups/<group_id>/removals")
 def remove_member(group_id: str) -> Response:
-    removed = chat_groups.remove_member(groups, directory, events, caller_id(app), group_id, _body("group-removal.json"))
+    body = json_body(app, SCHEMAS, "group-removal.json")
+    removed = chat_groups.remove_member(groups, directory, events, caller_id(app), group_id, body)
     return Response(status_code=202, content_type="application/json", body=removed)
 
 
@@ -68,7 +63,7 @@ def put_epoch_key(group_id: str, epoch: str) -> dict:
     if not epoch.isdigit():
         raise InvalidRequest("epoch", "a whole number")
     return chat_groups.store_epoch_key(groups, directory, caller_id(app), group_id, int(epoch),
-                                       _body("group-epoch-key.json"))
+                                       json_body(app, SCHEMAS, "group-epoch-key.json"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

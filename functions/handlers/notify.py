@@ -16,10 +16,9 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 from aws_lambda_powertools.utilities.idempotency import idempotent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-import imegha_crypto
 from dal.doorbell import SAME_EVENT, Doorbell, idempotency_records
 from imegha_service.errors import InvalidRequest
-from imegha_service.requests import schema_validator, validate
+from imegha_service.requests import CRYPTO_SCHEMAS, schema_validator, validate
 from logic import notifications
 from logic.notifications import Refused
 
@@ -28,7 +27,6 @@ tracer = Tracer()
 metrics = Metrics()
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
-CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
 doorbell = Doorbell.from_environment(os.environ)
 
 EVENTS = {

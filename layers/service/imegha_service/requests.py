@@ -6,10 +6,14 @@ import json
 from functools import cache
 from pathlib import Path
 
+import imegha_crypto
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from .errors import InvalidRequest
+
+CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
 
 
 def parse_json(body: str | None) -> object:
@@ -19,6 +23,14 @@ def parse_json(body: str | None) -> object:
         return json.loads(body)
     except json.JSONDecodeError as exc:
         raise InvalidRequest("body", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+
+
+def json_body(app: ApiGatewayResolver, schemas: Path, schema: str) -> dict:
+    """The current request's JSON body, valid against ``schemas/schema``; its ``$ref``s resolve among ``schemas``
+    and the crypto layer's (every Lambda has both layers)."""
+    body = parse_json(app.current_event.body)
+    validate(body, schema_validator(schemas / schema, schemas, CRYPTO_SCHEMAS))
+    return body
 
 
 def validate(document: object, validator: Draft202012Validator) -> None:

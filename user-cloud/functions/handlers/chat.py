@@ -9,12 +9,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-import imegha_crypto
 from dal.conversations import ConversationStore
 from imegha_service.errors import InvalidRequest
 from imegha_service.events import EventPublisher
 from imegha_service.http import caller_id, register_error_responses, require_owner
-from imegha_service.requests import parse_json, schema_validator, validate
+from imegha_service.requests import json_body
 from logic import conversations as chat
 
 logger = Logger()
@@ -24,16 +23,9 @@ app = APIGatewayHttpResolver()
 register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
-CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
 OWNER = os.environ["OWNER_USER_ID"]
 store = ConversationStore(os.environ["TABLE_NAME"])
 platform_bus = EventPublisher(os.environ["PLATFORM_EVENT_BUS_ARN"], source="imegha.user-cloud")
-
-
-def _body(schema: str) -> dict:
-    body = parse_json(app.current_event.body)
-    validate(body, schema_validator(SCHEMAS / schema, CRYPTO_SCHEMAS))
-    return body
 
 
 def _integer_query(name: str, default: int) -> int:
@@ -45,7 +37,8 @@ def _integer_query(name: str, default: int) -> int:
 
 @app.put("/conversations/<conversation_id>")
 def put_conversation(conversation_id: str) -> dict:
-    return chat.save_conversation(store, require_owner(app), conversation_id, _body("conversation.json"))
+    owner = require_owner(app)
+    return chat.save_conversation(store, owner, conversation_id, json_body(app, SCHEMAS, "conversation.json"))
 
 
 @app.get("/conversations/<conversation_id>")
@@ -56,7 +49,7 @@ def get_conversation(conversation_id: str) -> dict:
 @app.post("/conversations/<conversation_id>/messages")
 def post_message(conversation_id: str) -> Response:
     owner = require_owner(app)
-    body = _body("message-post.json")
+    body = json_body(app, SCHEMAS, "message-post.json")
     answer, new = chat.post_message(store, platform_bus, owner, conversation_id, body["message"], body["recipients"])
     if new:
         metrics.add_metric(name="MessagesPosted", unit=MetricUnit.Count, value=1)
