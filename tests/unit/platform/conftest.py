@@ -1,4 +1,5 @@
 import sys
+import uuid
 
 import boto3
 import pytest
@@ -32,3 +33,17 @@ def stores(platform_tables):
         ConnectionsStore(platform_tables["ConnectionsTable"]),
         DeviceStore(platform_tables["DeviceTokensTable"]),
     )
+
+
+@pytest.fixture(scope="module")
+def tables_made_once():
+    """The platform's tables, once for a module (moto's start is the slow part), for a module whose tests keep apart
+    by users or tags of their own; it asks for them as its ``platform_tables``."""
+    with mock_aws():
+        yield create_tables(boto3.client("dynamodb"), ROOT / "template.yaml")
+
+
+@pytest.fixture
+def me() -> str:
+    """A user of this test's own."""
+    return f"user-{uuid.uuid4()}"

@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import timedelta
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from imegha_service.errors import Conflict, InvalidRequest
-from tests.aws_tables import create_tables
-from tests.conftest import ROOT
 
 ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
 OTHER_ACCOUNTS_ROLE = "arn:aws:iam::333333333333:role/imegha-deployment-us-east-1"
@@ -35,15 +30,8 @@ class Bus:
 
 
 @pytest.fixture(scope="module")
-def platform_tables():
-    """The platform's tables, once for the module (moto's start is the slow part); each test has users of its own."""
-    with mock_aws():
-        yield create_tables(boto3.client("dynamodb"), ROOT / "template.yaml")
-
-
-@pytest.fixture
-def me() -> str:
-    return f"user-{uuid.uuid4()}"
+def platform_tables(tables_made_once):
+    return tables_made_once
 
 
 @pytest.fixture

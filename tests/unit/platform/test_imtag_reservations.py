@@ -6,13 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from imegha_service.errors import Conflict, NotFound
-from tests.aws_tables import create_tables
-from tests.conftest import ROOT
 
 NOW = datetime.now(UTC)
 
@@ -28,10 +24,8 @@ class FakeUserPool:
 
 
 @pytest.fixture(scope="module")
-def platform_tables():
-    """The platform's tables, once for the module (moto's start is the slow part); each test has tags of its own."""
-    with mock_aws():
-        yield create_tables(boto3.client("dynamodb"), ROOT / "template.yaml")
+def platform_tables(tables_made_once):
+    return tables_made_once
 
 
 @pytest.fixture

@@ -4,15 +4,9 @@ update left as CloudFormation put it back; AWS's refusals and throttling become 
 
 from __future__ import annotations
 
-import uuid
-
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
-
-from tests.aws_tables import create_tables
-from tests.conftest import ROOT
 
 ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
 OUTPUTS = {"CloudApiUrl": "https://api.example", "BucketName": "imegha-files", "TableName": "imegha-table",
@@ -59,15 +53,8 @@ class FakeStack:
 
 
 @pytest.fixture(scope="module")
-def platform_tables():
-    """The platform's tables, once for the module (moto's start is the slow part); each test has users of its own."""
-    with mock_aws():
-        yield create_tables(boto3.client("dynamodb"), ROOT / "template.yaml")
-
-
-@pytest.fixture
-def me() -> str:
-    return f"user-{uuid.uuid4()}"
+def platform_tables(tables_made_once):
+    return tables_made_once
 
 
 @pytest.fixture
