@@ -361,66 +361,73 @@ def _lambda_integration(api, kind: str, uri: str | None, payload_format: str | N
                                   integration_type="AWS_PROXY", integration_uri=uri, payload_format_version="2.0")
 
 
-class HttpApiAuthorizer(Provider):
-    TYPE = "AWS::ApiGatewayV2::Authorizer"
-    ATTRIBUTES = ("AuthorizerId",)
+class HttpApiPart(Provider):
+    """A route, integration or authorizer, kept in its API's ``PARTS`` collection under its id (``ATTRIBUTES[0]``);
+    its API's live stage takes it at once (stages deploy automatically)."""
+
+    PARTS: ClassVar[str] = ""
 
     @classmethod
     def create(cls, name, properties, account_id, region):
         api = _apigatewayv2(account_id, region).get_api(properties["ApiId"])
+        part_id = cls.add_to(api, name, properties)
+        part = cls(part_id, account_id, region, {cls.ATTRIBUTES[0]: part_id})
+        part.api_id = api.api_id
+        _serve_http_api(api, account_id, region)
+        return part
+
+    @classmethod
+    def add_to(cls, api, name: str, properties: dict) -> str:
+        """Make the part in ``api``; returns its id."""
+        raise NotImplementedError
+
+    def delete(self, account_id, region):
+        getattr(_apigatewayv2(account_id, region).get_api(self.api_id), self.PARTS).pop(self.physical_resource_id, None)
+
+
+class HttpApiAuthorizer(HttpApiPart):
+    TYPE = "AWS::ApiGatewayV2::Authorizer"
+    ATTRIBUTES = ("AuthorizerId",)
+    PARTS = "authorizers"
+
+    @classmethod
+    def add_to(cls, api, name, properties):
         if properties.get("AuthorizerType") != "JWT":
             raise LocalCloudUnsupported(f"authorizer type {properties.get('AuthorizerType')}: the local gateway runs JWT ones")
         configuration = properties.get("JwtConfiguration") or {}
-        authorizer = _jwt_config_authorizer(api, properties.get("Name", name), properties.get("IdentitySource") or [],
-                                            configuration.get("Issuer"), configuration.get("Audience") or [])
-        return _http_api_part(cls, authorizer.id, api, account_id, region, {"AuthorizerId": authorizer.id})
-
-    def delete(self, account_id, region):
-        _apigatewayv2(account_id, region).get_api(self.api_id).authorizers.pop(self.physical_resource_id, None)
+        return _jwt_config_authorizer(api, properties.get("Name", name), properties.get("IdentitySource") or [],
+                                      configuration.get("Issuer"), configuration.get("Audience") or []).id
 
 
-class HttpApiIntegration(Provider):
+class HttpApiIntegration(HttpApiPart):
     TYPE = "AWS::ApiGatewayV2::Integration"
     ATTRIBUTES = ("IntegrationId",)
+    PARTS = "integrations"
 
     @classmethod
-    def create(cls, name, properties, account_id, region):
-        api = _apigatewayv2(account_id, region).get_api(properties["ApiId"])
-        integration = _lambda_integration(api, properties.get("IntegrationType", ""), properties.get("IntegrationUri"),
-                                          properties.get("PayloadFormatVersion"), name)
-        return _http_api_part(cls, integration.id, api, account_id, region, {"IntegrationId": integration.id})
-
-    def delete(self, account_id, region):
-        _apigatewayv2(account_id, region).get_api(self.api_id).integrations.pop(self.physical_resource_id, None)
+    def add_to(cls, api, name, properties):
+        return _lambda_integration(api, properties.get("IntegrationType", ""), properties.get("IntegrationUri"),
+                                   properties.get("PayloadFormatVersion"), name).id
 
 
-class HttpApiRoute(Provider):
+class HttpApiRoute(HttpApiPart):
     TYPE = "AWS::ApiGatewayV2::Route"
     ATTRIBUTES = ("RouteId",)
+    PARTS = "routes"
 
     @classmethod
-    def create(cls, name, properties, account_id, region):
-        api = _apigatewayv2(account_id, region).get_api(properties["ApiId"])
-        route = api.create_route(
+    def add_to(cls, api, name, properties):
+        return api.create_route(
             api_key_required=bool(properties.get("ApiKeyRequired")),
             authorization_scopes=properties.get("AuthorizationScopes") or [], route_key=properties["RouteKey"],
             target=properties.get("Target"), authorization_type=properties.get("AuthorizationType", "NONE"),
             authorizer_id=properties.get("AuthorizerId"),
-        )
-        return _http_api_part(cls, route.route_id, api, account_id, region, {"RouteId": route.route_id})
+        ).route_id
 
     def delete(self, account_id, region):
-        api = _apigatewayv2(account_id, region).get_api(self.api_id)
-        api.routes.pop(self.physical_resource_id, None)
-        _serve_http_api(api, account_id, region)
-
-
-def _http_api_part(cls, physical_id: str, api, account_id: str, region: str, attributes: dict):
-    """A route, integration or authorizer: its API's live stage takes it at once (stages deploy automatically)."""
-    part = cls(physical_id, account_id, region, attributes)
-    part.api_id = api.api_id
-    _serve_http_api(api, account_id, region)
-    return part
+        super().delete(account_id, region)
+        # A route gone must stop being served; integrations and authorizers go only after the routes that use them.
+        _serve_http_api(_apigatewayv2(account_id, region).get_api(self.api_id), account_id, region)
 
 
 class HttpApiStage(Provider):
@@ -697,6 +704,14 @@ def _yaml_or_json(content: bytes) -> dict:
     return yaml.safe_load(content)
 
 
+def _providers(base: type[Provider]):
+    """Every provider of a resource type under ``base``, however deep (HTTP API parts share a base of their own)."""
+    for provider in base.__subclasses__():
+        if provider.TYPE:
+            yield provider
+        yield from _providers(provider)
+
+
 def register() -> None:
     """Make moto's CloudFormation use these providers, in place of its own model of a type where it has one.
 
@@ -705,7 +720,7 @@ def register() -> None:
     """
     from moto.cloudformation import parsing
 
-    ours = {provider.TYPE: provider for provider in Provider.__subclasses__()}
+    ours = {provider.TYPE: provider for provider in _providers(Provider)}
     models = parsing.get_model_list()
     models[:] = [model for model in models if model is not Provider and model.cloudformation_type() not in ours]
     models += ours.values()
