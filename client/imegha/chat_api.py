@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
+
+from imegha_crypto import b64url_encode
 
 from .platform_api import ApiError, PlatformApi, call_json
 
 PAGE = 500
+HISTORY_GRANT_HEADER = "X-Imegha-History-Grant"
 
 
 @dataclass
@@ -17,8 +21,8 @@ class UserCloudApi:
     base_url: str
     id_token: str
 
-    def _call(self, method: str, path: str, body: dict | None = None) -> dict | None:
-        return call_json(method, self.base_url.rstrip("/") + path, f"Bearer {self.id_token}", body)
+    def _call(self, method: str, path: str, body: dict | None = None, headers: dict[str, str] | None = None) -> dict | None:
+        return call_json(method, self.base_url.rstrip("/") + path, f"Bearer {self.id_token}", body, headers=headers)
 
     def conversation(self, conversation_id: str) -> dict | None:
         """The caller's view of this cloud's part of a conversation, or None if it holds nothing of it yet."""
@@ -36,14 +40,16 @@ class UserCloudApi:
         return self._call("POST", f"/conversations/{quote(conversation_id, safe='')}/messages",
                           {"message": message, "recipients": recipients})
 
-    def messages(self, conversation_id: str, after: int = 0, limit: int = PAGE, *, every_page: bool = True) -> dict:
+    def messages(self, conversation_id: str, after: int = 0, limit: int = PAGE, *, every_page: bool = True,
+                 history_grant: dict | None = None) -> dict:
         """The messages after sequence ``after`` the caller may read here (every page of them, unless
-        ``every_page`` is False), and the keys sent along."""
+        ``every_page`` is False), and the keys sent along; with a group admin's ``history_grant``, the history too."""
         path = f"/conversations/{quote(conversation_id, safe='')}/messages"
-        page = self._call("GET", f"{path}?{urlencode({'after': after, 'limit': limit})}")
+        headers = None if history_grant is None else {HISTORY_GRANT_HEADER: b64url_encode(json.dumps(history_grant).encode())}
+        page = self._call("GET", f"{path}?{urlencode({'after': after, 'limit': limit})}", headers=headers)
         collected = page
         while every_page and page["more"]:
-            page = self._call("GET", f"{path}?{urlencode({'after': page['next'], 'limit': limit})}")
+            page = self._call("GET", f"{path}?{urlencode({'after': page['next'], 'limit': limit})}", headers=headers)
             collected = {**page, "messages": collected["messages"] + page["messages"]}
         return collected
 
@@ -60,8 +66,14 @@ class ChatPlatformApi(PlatformApi):
     def group(self, group_id: str) -> dict:
         return self._call("GET", f"/groups/{quote(group_id, safe='')}")
 
-    def add_member(self, group_id: str, roster: dict, copy: dict) -> dict:
-        return self._call("POST", f"/groups/{quote(group_id, safe='')}/members", {"roster": roster, "copy": copy})
+    def add_member(self, group_id: str, roster: dict, copy: dict, history: dict | None = None) -> dict:
+        """Add a member with the current epoch's key ``copy``; ``history``, if the admin shares it, is
+        ``{"grant": …, "copies": {epoch: copy}}``."""
+        body = {"roster": roster, "copy": copy}
+        if history is not None:
+            body["history"] = {"grant": history["grant"],
+                               "copies": {str(epoch): copy for epoch, copy in history["copies"].items()}}
+        return self._call("POST", f"/groups/{quote(group_id, safe='')}/members", body)
 
     def remove_member(self, group_id: str, roster: dict) -> dict:
         return self._call("POST", f"/groups/{quote(group_id, safe='')}/removals", {"roster": roster})

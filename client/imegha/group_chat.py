@@ -24,11 +24,13 @@ from imegha_crypto import (
     CryptoError,
     GroupKey,
     Roster,
+    b64url_encode,
     group_key_context,
     group_name_context,
     new_group_id,
     open_data,
     seal_data,
+    sign_history_grant,
     sign_key_grant,
     sign_roster,
     unwrap_key,
@@ -66,6 +68,8 @@ class GroupView:
     name: str | None
     next_sequence: int
     member: bool
+    history_grant: dict | None = None
+    """The admin's grant of the history to this member, if they shared it when adding them."""
 
     def summary(self) -> dict:
         return {"groupId": self.group_id, "name": self.name, "admin": self.tags.get(self.admin, self.admin),
@@ -96,7 +100,8 @@ class Groups:
         self._keep(group_id, roster, {0: key})
         return self.view(group_id)
 
-    def add(self, group: str, imtag: str) -> GroupView:
+    def add(self, group: str, imtag: str, with_history: bool = False) -> GroupView:
+        """Add a member with the current epoch's key; ``with_history`` also gives them every earlier key held here."""
         view = self._as_admin(self.resolve(group))
         if view.needs_new_key:
             view = self._make_epoch_key(view)
@@ -106,9 +111,17 @@ class Groups:
         members = [*view.roster.members, {"userId": peer.user_id, "iMTag": peer.imtag}]
         roster = sign_roster(self.chat.keys.identity_key, group_id=view.group_id, admin=self.chat.me, members=members,
                              previous=view.roster_record)
-        # The current epoch's key only: the history stays closed to them.
-        copy = self._copies(view.group_id, view.keys[view.epoch], {peer.user_id: peer.exchange_key})[peer.user_id]
-        self.chat.platform.add_member(view.group_id, roster, copy)
+        # The current epoch's key; the history only when the admin shares it: the earlier keys, and a grant each
+        # sender's cloud checks before serving messages that were not sent to the new member.
+        shared = [view.keys[epoch] for epoch in sorted(view.keys) if epoch == view.epoch or with_history]
+        copies = {key.epoch: self._copies(view.group_id, key, {peer.user_id: peer.exchange_key})[peer.user_id]
+                  for key in shared}
+        copy = copies.pop(view.epoch)
+        history = None
+        if with_history:
+            history = {"copies": copies, "grant": sign_history_grant(
+                self.chat.keys.identity_key, group_id=view.group_id, member=peer.user_id, through_epoch=view.epoch)}
+        self.chat.platform.add_member(view.group_id, roster, copy, history)
         return self.view(view.group_id)
 
     def remove(self, group: str, imtag: str, wait_s: float = REKEY_WAIT_S) -> GroupView:
@@ -221,7 +234,7 @@ class Groups:
             group_id=group_id, admin=state["admin"], epoch=state["epoch"], needs_new_key=state["needsNewKey"],
             members=tuple(sorted(state["members"])), roster=roster, roster_record=rosters[-1], tags=tags,
             epochs=tuple(state["epochs"]), keys=keys, name=self._name(group_id, keys, state["names"]),
-            next_sequence=kept.get("nextSequence", 1), member=True)
+            next_sequence=kept.get("nextSequence", 1), member=True, history_grant=state.get("historyGrant"))
 
     def _checked(self, group_id: str, rosters: list[dict], admin: str, tags: dict[str, str]) -> Roster:
         try:
@@ -255,10 +268,14 @@ class Groups:
                 for version, wrapped in (kept.get("keys") or {}).items()}
 
     def _keep(self, group_id: str, roster: dict, keys: dict[int, GroupKey]) -> None:
-        """Keep the roster and these keys in this person's own cloud, wrapped under their DEK."""
+        """Keep the roster, the admin's identity key (by which the cloud checks history grants) and these keys,
+        wrapped under this person's DEK, in their own cloud."""
         if not keys:
             return
-        self.chat.my_cloud.save_conversation(group_id, {"roster": roster, "keys": {
+        admin = roster["body"]["admin"]
+        tag = next(member["iMTag"] for member in roster["body"]["members"] if member["userId"] == admin)
+        self.chat.my_cloud.save_conversation(group_id, {
+            "roster": roster, "adminIdentity": b64url_encode(self.chat.identity_of(admin, tag).der), "keys": {
             str(epoch): {"wrappedKey": wrap_key(key, wrapping_key=self.chat.keys.data_key,
                                                 context=group_key_context(group_id, self.chat.me, epoch))}
             for epoch, key in keys.items()}})
@@ -298,7 +315,8 @@ class Groups:
                   for member in view.tags}
 
         def from_cloud_of(member: str) -> list[Line]:
-            page = clouds[member].messages(view.group_id)
+            page = clouds[member].messages(view.group_id,
+                                           history_grant=None if member == self.chat.me else view.history_grant)
             return [self.open_group_line(view, item, member, view.tags[member]) for item in page["messages"]]
 
         with ThreadPoolExecutor(READERS) as readers:

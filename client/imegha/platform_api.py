@@ -19,7 +19,8 @@ class ApiError(Exception):
         self.field = field
 
 
-def call_json(method: str, url: str, authorization: str | None, body: dict | None = None, timeout: float = 30) -> dict | None:
+def call_json(method: str, url: str, authorization: str | None, body: dict | None = None, timeout: float = 30,
+              headers: dict[str, str] | None = None) -> dict | None:
     """One JSON request; ``authorization`` is the header's whole value (REST Cognito authorizers take the bare token)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
@@ -28,6 +29,8 @@ def call_json(method: str, url: str, authorization: str | None, body: dict | Non
         request.add_header("Content-Type", "application/json")
     if authorization:
         request.add_header("Authorization", authorization)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             payload = response.read()

@@ -4,7 +4,8 @@ A group's own partition, ``GROUP#<groupId>``, holds its state (``GROUP``: admin,
 members, current epoch, whether the epoch needs a new key), every roster the
 admin signed (``ROSTER#<version>``) and each epoch's sealed name
 (``EPOCH#<epoch>``). Each member's partition (their user id, as for
-connections) holds their membership (``GROUP#<groupId>``) and their copy of
+connections) holds their membership (``GROUP#<groupId>``, with the admin's
+history grant if they were given the history) and their copy of
 each epoch's key they were given (``GROUPKEY#<groupId>#<epoch>``), which is
 where they fetch it and where it is revoked when they are removed.
 """
@@ -44,6 +45,15 @@ def _copy_key(group_id: str, epoch: int) -> str:
     return f"{COPY_PREFIX}{group_id}#{epoch:0{_DIGITS}d}"
 
 
+@dataclass(frozen=True)
+class NewMember:
+    member: str
+    copies: dict[int, dict]
+    """Their key copy of each epoch they get, with its maker."""
+    history_grant: dict | None = None
+    """The admin's ``group-history`` grant, when the admin shares the history."""
+
+
 @dataclass
 class GroupStore:
     table_name: str
@@ -80,6 +90,10 @@ class GroupStore:
     def memberships(self, user_id: str) -> list[dict]:
         return self._query(user_id, MEMBERSHIP_PREFIX)
 
+    def membership(self, user_id: str, group_id: str) -> dict | None:
+        return integers(self.table.get_item(Key={"userId": user_id, "peerId": MEMBERSHIP_PREFIX + group_id},
+                                            ConsistentRead=True).get("Item"))
+
     def copies(self, user_id: str, group_id: str) -> list[dict]:
         return self._query(user_id, f"{COPY_PREFIX}{group_id}#")
 
@@ -105,9 +119,9 @@ class GroupStore:
             raise
 
     def change_members(self, group_id: str, roster_version: int, roster: dict, members: list[str], at: str, *,
-                       added: tuple[str, int, dict] | None = None, removed: str | None = None) -> None:
+                       added: NewMember | None = None, removed: str | None = None) -> None:
         """Move the group to the next roster in one transaction: its state, the roster, and the membership (and, for
-        an added member, their key copy) change together, only if no other change came first."""
+        an added member, their key copies and history grant) change together, only if no other change came first."""
         partition = group_partition(group_id)
         items = [
             {"Update": {
@@ -122,9 +136,12 @@ class GroupStore:
                 "roster": roster}}},
         ]
         if added is not None:
-            member, epoch, copy = added
-            items += [{"Put": {"TableName": self.table_name, "Item": self._membership(member, group_id, at)}},
-                      {"Put": {"TableName": self.table_name, "Item": self._copy(member, group_id, epoch, copy)}}]
+            membership = self._membership(added.member, group_id, at)
+            if added.history_grant is not None:
+                membership["historyGrant"] = added.history_grant
+            items += [{"Put": {"TableName": self.table_name, "Item": membership}}] + [
+                {"Put": {"TableName": self.table_name, "Item": self._copy(added.member, group_id, epoch, copy)}}
+                for epoch, copy in added.copies.items()]
         if removed is not None:
             items.append({"Delete": {"TableName": self.table_name,
                                      "Key": {"userId": removed, "peerId": MEMBERSHIP_PREFIX + group_id}}})

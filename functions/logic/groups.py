@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Tracer
 
 from dal.directory import DirectoryStore
-from dal.groups import GroupStore
+from dal.groups import GroupStore, NewMember
 from dal.platform_events import PlatformEvents
 from imegha_crypto import (
     CryptoError,
@@ -28,6 +28,7 @@ from imegha_crypto import (
     Roster,
     b64url_decode,
     validate_envelope,
+    verify_history_grant,
     verify_key_grant,
     verify_roster_chain,
 )
@@ -55,10 +56,12 @@ def my_groups(groups: GroupStore, caller: str) -> list[dict]:
 
 @tracer.capture_method
 def group_state(groups: GroupStore, caller: str, group_id: str) -> dict:
-    """What a member needs: the state, every roster (to check the chain), the sealed names, and their key copies."""
+    """What a member needs: the state, every roster (to check the chain), the sealed names, their key copies, and
+    the admin's grant of the history if they were given it."""
     state = _member_state(groups, caller, group_id)
     copies = groups.copies(caller, group_id)
-    return _summary(state) | {
+    history_grant = (groups.membership(caller, group_id) or {}).get("historyGrant")
+    return _summary(state) | ({"historyGrant": history_grant} if history_grant else {}) | {
         "members": state["members"],
         "epochs": state["epochs"],
         "rosters": groups.rosters(group_id),
@@ -104,7 +107,9 @@ def create_group(groups: GroupStore, directory: DirectoryStore, caller: str, req
 
 @tracer.capture_method
 def add_member(groups: GroupStore, directory: DirectoryStore, caller: str, group_id: str, request: dict) -> dict:
-    """The admin adds one member, giving them the current epoch's key only (not the history)."""
+    """The admin adds one member, giving them the current epoch's key, and the history only if the admin chooses to
+    share it (``request["history"]``: earlier epochs' keys and the admin's grant to read every message through the
+    current epoch). Only the admin makes these, and only for the member joining now: a removed member never gets one."""
     state, roster = _next_roster(groups, directory, caller, group_id, request["roster"])
     added = roster.member_ids - set(state["members"])
     if len(added) != 1 or not set(state["members"]) <= roster.member_ids:
@@ -114,9 +119,16 @@ def add_member(groups: GroupStore, directory: DirectoryStore, caller: str, group
     if state["needsNewKey"]:
         raise Conflict(f"epoch {state['epoch']} has no key yet: make it before adding anyone")
     (member,) = added
-    _check_copies(directory, caller, group_id, state["epoch"], [member], {member: request["copy"]})
+    history = request.get("history")
+    copies = {state["epoch"]: request["copy"]} | (_earlier_epochs(state, history["copies"]) if history else {})
+    for epoch, copy in copies.items():
+        _check_copies(directory, caller, group_id, epoch, [member], {member: copy})
+    if history:
+        _check_history_grant(directory, caller, group_id, member, state["epoch"], history["grant"])
     groups.change_members(group_id, state["rosterVersion"], request["roster"], sorted(roster.member_ids), _now(),
-                          added=(member, state["epoch"], _made_by(caller, {member: request["copy"]})[member]))
+                          added=NewMember(member, {epoch: _made_by(caller, {member: copy})[member]
+                                                   for epoch, copy in copies.items()},
+                                          history["grant"] if history else None))
     return _summary(groups.group(group_id)) | {"added": member}
 
 
@@ -197,6 +209,26 @@ def _next_roster(groups: GroupStore, directory: DirectoryStore, caller: str, gro
         raise NotAllowed("only the group's admin changes who is in it")
     roster = _checked_rosters(directory, caller, group_id, [*groups.rosters(group_id), record])
     return state, roster
+
+
+def _earlier_epochs(state: dict, copies: dict[str, dict]) -> dict[int, dict]:
+    earlier = {started["epoch"] for started in state["epochs"]} - {state["epoch"]}
+    shared = {int(epoch): copy for epoch, copy in copies.items()}
+    if not set(shared) <= earlier:
+        raise InvalidRequest("history/copies",
+                             f"only the group's earlier epochs ({', '.join(map(str, sorted(earlier))) or 'none'})")
+    return shared
+
+
+def _check_history_grant(directory: DirectoryStore, admin: str, group_id: str, member: str, epoch: int,
+                         grant: dict) -> None:
+    try:
+        through = verify_history_grant(grant, admin_identity=_identity_of(directory, admin), group_id=group_id,
+                                       member=member)
+    except CryptoError as error:
+        raise InvalidRequest("history/grant", str(error)) from None
+    if through != epoch:
+        raise InvalidRequest("history/grant", f"the history reaches the current epoch, {epoch}, not {through}")
 
 
 def _check_copies(directory: DirectoryStore, maker: str, group_id: str, epoch: int, members: list[str],

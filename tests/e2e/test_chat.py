@@ -1,7 +1,8 @@
 """iMChat through the imegha CLI, as people use it on the local cloud: each deploys their own cloud, then they chat.
 
 Alice and Bob chat both ways; Alice, Bob and Carol share a group; Alice removes
-Carol; Bob sends; Carol is told nothing and cannot read it, Alice and Bob can.
+Carol; Bob sends; Carol is told nothing and cannot read it, Alice and Bob can; Alice
+adds Carol back with the history, and Carol reads what she missed.
 Then everything the platform and every cloud holds is read for the words said.
 """
 
@@ -84,6 +85,11 @@ def test_alice_and_bob_chat_both_ways_then_carol_leaves_their_group_and_reads_no
         assert texts(member.device.imegha("group", "read", "Case team")) == [before, after]
     listed = carol.device.imegha("group", "ls").json["groups"]
     assert group not in [g["groupId"] for g in listed]
+
+    # Alice brings Carol back and, by her choice, shares the history: what Carol missed is hers to read now.
+    readded = alice.device.imegha("group", "add", "Case team", "Carol", "--with-history").json
+    assert (readded["members"], readded["withHistory"]) == (["Alice", "Bob", "Carol"], True)
+    assert texts(carol.device.imegha("group", "read", group)) == [before, after]
 
 
 def test_chat_watch_opens_each_message_as_it_arrives(people):

@@ -23,9 +23,11 @@ from imegha_crypto import (
     direct_conversation_id,
     group_name_context,
     message_context,
+    new_group_id,
     open_message,
     seal_data,
     seal_message,
+    sign_history_grant,
     sign_record,
     sign_roster,
 )
@@ -303,6 +305,122 @@ def test_an_added_member_gets_the_current_epoch_only_and_no_history(world):
     welcome = world.groups("Bob").send(group.group_id, world.said(unique("welcome Mallory")))
     assert [line.text for line in mallory.read(group.group_id)] == [welcome.text]
     assert history.text in [line.text for line in world.groups("Alice").read(group.group_id)]
+
+
+def test_an_added_member_reads_the_history_only_when_the_admin_shares_it(world):
+    group = world.groups("Alice").create(unique("Shared history"), ["Bob", "Carol"])
+    bobs = world.groups("Bob").send(group.group_id, world.said(unique("Bob in epoch 0")))
+    carols = world.groups("Carol").send(group.group_id, world.said(unique("Carol in epoch 0")))
+    world.groups("Alice").remove(group.group_id, "Carol")
+    later = world.groups("Bob").send(group.group_id, world.said(unique("Bob in epoch 1")))
+
+    world.groups("Alice").add(group.group_id, "Mallory", with_history=True)
+    mallory = world.groups("Mallory")
+    view = mallory.view(group.group_id)
+    assert set(view.keys) == {0, 1} and view.name == group.name and view.history_grant is not None
+    # Read from each sender's cloud, Carol's too: she left, but her cloud still checks the admin's grant.
+    welcome = world.groups("Bob").send(group.group_id, world.said(unique("welcome Mallory")))
+    assert [line.text for line in mallory.read(group.group_id)] == [bobs.text, carols.text, later.text, welcome.text]
+
+    # Carol, removed, keeps what she had and gains nothing from the history being shared with Mallory.
+    carol = world.groups("Carol").view(group.group_id)
+    assert not carol.member and set(carol.keys) == {0}
+    assert [line.text for line in world.groups("Carol").read(group.group_id)] == [bobs.text, carols.text]
+
+
+def test_a_senders_cloud_serves_the_history_only_for_the_admins_grant_to_the_caller(world):
+    group = world.groups("Alice").create(unique("History guarded"), ["Bob"])
+    history = world.groups("Bob").send(group.group_id, world.said(unique("before Mallory")))
+    world.groups("Alice").add(group.group_id, "Mallory")
+    bobs_cloud = world.cloud_api("Bob", "Mallory")
+    people = world.people
+
+    def sequences(grant):
+        return [item["sequence"] for item in bobs_cloud.messages(group.group_id, history_grant=grant)["messages"]]
+
+    assert sequences(None) == []
+    forged = [
+        sign_history_grant(world.chat("Mallory").keys.identity_key, group_id=group.group_id,
+                           member=people["Mallory"].user_id, through_epoch=0),
+        sign_history_grant(world.chat("Alice").keys.identity_key, group_id=group.group_id,
+                           member=people["Carol"].user_id, through_epoch=0),
+        sign_history_grant(world.chat("Alice").keys.identity_key, group_id=new_group_id(),
+                           member=people["Mallory"].user_id, through_epoch=0),
+    ]
+    for grant in forged:
+        with pytest.raises(ApiError) as refusal:
+            sequences(grant)
+        assert refusal.value.status == 403 and "not the group admin's grant" in refusal.value.message
+    with pytest.raises(ApiError) as refusal:
+        world.cloud_api("Bob", "Bob").messages(group.group_id, history_grant=forged[0])
+    assert refusal.value.status == 400
+
+    # The admin's own grant to Mallory, never sent through the platform, is all Bob's cloud needs.
+    granted = sign_history_grant(world.chat("Alice").keys.identity_key, group_id=group.group_id,
+                                 member=people["Mallory"].user_id, through_epoch=0)
+    assert sequences(granted) == [history.sequence]
+
+
+def test_a_history_grant_reaches_no_further_than_the_epoch_it_names(world):
+    group = world.groups("Alice").create(unique("History bounded"), ["Bob", "Carol"])
+    before = world.groups("Bob").send(group.group_id, world.said(unique("epoch 0")))
+    world.groups("Alice").remove(group.group_id, "Carol")
+    after = world.groups("Bob").send(group.group_id, world.said(unique("epoch 1, not for Carol")))
+    # Carol shows the grant she would have had when she joined at epoch 0: it opens epoch 0, not epoch 1.
+    grant = sign_history_grant(world.chat("Alice").keys.identity_key, group_id=group.group_id,
+                               member=world.people["Carol"].user_id, through_epoch=0)
+    seen = world.cloud_api("Bob", "Carol").messages(group.group_id, history_grant=grant)["messages"]
+    assert [item["sequence"] for item in seen] == [before.sequence]
+    assert after.sequence > before.sequence
+
+
+def test_the_platform_takes_the_history_only_from_the_admin_adding_the_member(world):
+    group = world.groups("Alice").create(unique("History checked"), ["Bob", "Carol"])
+    world.groups("Alice").remove(group.group_id, "Carol")
+    alices = world.groups("Alice")
+    view = alices.view(group.group_id)
+    carol = world.chat("Carol")
+    mallory = world.chat("Mallory")
+    with_mallory = [*view.roster.members, {"userId": mallory.me, "iMTag": "Mallory"}]
+
+    def adding(chat, who, through_epoch=view.epoch):
+        roster = sign_roster(chat.keys.identity_key, group_id=group.group_id, admin=chat.me, members=with_mallory,
+                             previous=view.roster_record)
+        copies = {epoch: alices._copies(group.group_id, key, {who.me: who.keys.exchange_key.public_key})[who.me]
+                  for epoch, key in view.keys.items()}
+        grant = sign_history_grant(chat.keys.identity_key, group_id=group.group_id, member=who.me,
+                                   through_epoch=through_epoch)
+        return roster, copies.pop(view.epoch), {"grant": grant, "copies": copies}
+
+    def refused(chat, roster, copy, history) -> ApiError:
+        with pytest.raises(ApiError) as refusal:
+            chat.platform.add_member(group.group_id, roster, copy, history)
+        return refusal.value
+
+    # Bob, a member but not the admin, cannot add Mallory with the history.
+    assert refused(world.chat("Bob"), *adding(world.chat("Bob"), mallory)).status == 403
+
+    roster, copy, history = adding(alices.chat, mallory)
+    # The admin cannot slip the history to Carol, removed, inside Mallory's add, by key or by grant ...
+    assert refused(alices.chat, roster, copy, history | {"copies": adding(alices.chat, carol)[2]["copies"]}).status == 400
+    assert refused(alices.chat, roster, copy, history | {"grant": adding(alices.chat, carol)[2]["grant"]}).field == \
+        "history/grant"
+    # ... nor share an epoch that is not past, nor a grant that reaches another epoch, nor one made by another.
+    error = refused(alices.chat, roster, copy, history | {"copies": {1: copy}})
+    assert (error.status, error.message) == (400, "history/copies: only the group's earlier epochs (0)")
+    error = refused(alices.chat, roster, copy, history | {"grant": adding(alices.chat, mallory, through_epoch=0)[2]["grant"]})
+    assert (error.status, error.field) == (400, "history/grant")
+    error = refused(alices.chat, roster, copy, history | {"grant": adding(world.chat("Bob"), mallory)[2]["grant"]})
+    assert (error.status, error.field) == (400, "history/grant")
+    assert group.group_id not in [g["groupId"] for g in carol.platform.groups()]
+    with pytest.raises(ApiError):
+        carol.platform.group(group.group_id)
+
+    # Nothing of the refused requests was written: Mallory is no member, and the admin's real add still works.
+    assert group.group_id not in [g["groupId"] for g in mallory.platform.groups()]
+    alices.chat.platform.add_member(group.group_id, roster, copy, history)
+    assert set(world.groups("Mallory").view(group.group_id).keys) == {0, 1}
+    assert world.groups("Mallory").view(group.group_id).history_grant == history["grant"]
 
 
 def test_a_member_the_platform_slips_into_a_group_is_refused_by_every_device(world):

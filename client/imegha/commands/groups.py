@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create = add("create", create_command, "make a group: its key is made on this device", ("name", "the group's name"))
     create.add_argument("--members", required=True, help="their iMTags, separated by commas")
     add("add", add_command, "add a member (admin): they get the current key, not the history", GROUP,
-        ("imtag", "who joins"))
+        ("imtag", "who joins")).add_argument(
+        "--with-history", action="store_true", help="also give them the earlier keys you hold, so they read the history")
     add("remove", remove_command, "remove a member (admin): the group moves to a new key", GROUP, ("imtag", "who leaves"))
     add("ls", list_command, "your groups")
     add("send", send_command, "send to the group: sealed here, kept in your cloud", GROUP,
@@ -49,8 +50,10 @@ def create_command(args: argparse.Namespace) -> None:
 
 @chat_guarded
 def add_command(args: argparse.Namespace) -> None:
-    view = Groups(chat_for(args)).add(args.group, args.imtag)
-    emit(args, view.summary() | {"added": args.imtag}, f"{args.imtag} added: {_described(view)}")
+    view = Groups(chat_for(args)).add(args.group, args.imtag, with_history=args.with_history)
+    history = " with the history" if args.with_history else ""
+    emit(args, view.summary() | {"added": args.imtag, "withHistory": args.with_history},
+         f"{args.imtag} added{history}: {_described(view)}")
 
 
 @chat_guarded

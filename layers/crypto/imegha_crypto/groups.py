@@ -11,6 +11,11 @@ A conversation or group key travels to each member as a ``recipient-wrapped-key`
 ``key-grant`` signed by the member who made the copy says this copy, of this
 version (a group key's epoch; 0 for a 1:1 conversation's key), is from them,
 so neither the platform nor a cloud can hand anyone a key of its own making.
+
+A member joins with the current epoch only. When the admin shares the history,
+they also sign a ``group-history`` grant: this member may read the group's
+messages through this epoch. Each sender's cloud serves its older messages to
+whoever shows such a grant signed by the admin its owner's device recorded.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from .signing import sign_record, verify_record
 
 ROSTER_RECORD = "group-roster"
 KEY_GRANT_RECORD = "key-grant"
+HISTORY_GRANT_RECORD = "group-history"
 
 
 def new_group_id() -> str:
@@ -125,3 +131,20 @@ def verify_key_grant(grant: dict, copy: dict, *, maker_identity: IdentityPublicK
     if body != expected:
         changed = sorted(name for name in expected if body.get(name) != expected[name])
         raise SignatureError(f"the grant does not vouch for this key copy (it differs in {', '.join(changed)})")
+
+
+def sign_history_grant(admin_key: IdentityPrivateKey, *, group_id: str, member: str, through_epoch: int) -> dict:
+    """Let ``member``, joining now, read the group's messages of every epoch up to ``through_epoch``."""
+    return sign_record(admin_key, HISTORY_GRANT_RECORD,
+                       {"groupId": group_id, "member": member, "throughEpoch": through_epoch})
+
+
+def verify_history_grant(grant: dict, *, admin_identity: IdentityPublicKey, group_id: str, member: str) -> int:
+    """The last epoch whose messages the admin let ``member`` read; ``SignatureError`` for any other grant."""
+    body = verify_record(grant, HISTORY_GRANT_RECORD, admin_identity)
+    if (body.get("groupId"), body.get("member")) != (group_id, member):
+        raise SignatureError("this history grant is for another group or member")
+    through = body.get("throughEpoch")
+    if not isinstance(through, int) or isinstance(through, bool) or through < 0:
+        raise SignatureError("this history grant names no epoch")
+    return through

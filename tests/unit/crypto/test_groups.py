@@ -12,9 +12,11 @@ from imegha_crypto import (
     group_key_context,
     new_group_id,
     record_digest,
+    sign_history_grant,
     sign_key_grant,
     sign_record,
     sign_roster,
+    verify_history_grant,
     verify_key_grant,
     verify_roster_chain,
     wrap_key,
@@ -101,3 +103,27 @@ def test_a_key_grant_vouches_for_one_copy_only(alice, bob):
         verify_key_grant(grant, copy_for_bob, **(check | {"member": "carol"}))
     with pytest.raises(SignatureError, match="not by the expected"):
         verify_key_grant(grant, copy_for_bob, **(check | {"maker_identity": bob.keys.identity_key.public_key}))
+
+
+def test_a_history_grant_opens_the_history_to_one_member_of_one_group_only(alice, bob):
+    grant = sign_history_grant(alice.keys.identity_key, group_id=GROUP, member="carol", through_epoch=2)
+    check = dict(admin_identity=alice.keys.identity_key.public_key, group_id=GROUP, member="carol")
+
+    assert verify_history_grant(grant, **check) == 2
+    with pytest.raises(SignatureError, match="another group or member"):
+        verify_history_grant(grant, **(check | {"member": "mallory"}))
+    with pytest.raises(SignatureError, match="another group or member"):
+        verify_history_grant(grant, **(check | {"group_id": new_group_id()}))
+    with pytest.raises(SignatureError, match="not by the expected"):
+        verify_history_grant(grant, **(check | {"admin_identity": bob.keys.identity_key.public_key}))
+    stretched = copy.deepcopy(grant)
+    stretched["body"]["throughEpoch"] = 9
+    with pytest.raises(SignatureError):
+        verify_history_grant(stretched, **check)
+    key_grant = sign_key_grant(alice.keys.identity_key, conversation_id=GROUP, version=2, member="carol",
+                               copy={"any": "copy"})
+    with pytest.raises(SignatureError, match="not a 'group-history'"):
+        verify_history_grant(key_grant, **check)
+    nameless = sign_record(alice.keys.identity_key, "group-history", {"groupId": GROUP, "member": "carol"})
+    with pytest.raises(SignatureError, match="names no epoch"):
+        verify_history_grant(nameless, **check)

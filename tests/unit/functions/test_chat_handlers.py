@@ -111,6 +111,35 @@ def test_the_peer_reads_the_owners_messages_with_their_copy_of_the_key_and_a_str
     assert call(chat, stranger) == (403, {"message": "you do not take part in this conversation"})
 
 
+def test_a_history_grant_that_is_not_a_signed_record_or_not_for_a_group_is_refused_with_the_reason(aws, monkeypatch):
+    chat = handler(monkeypatch, "ChatFunction")
+    call(chat, sample("user_cloud_put_conversation.json"))
+    garbled = sample("user_cloud_get_messages.json")
+    garbled["headers"]["x-imegha-history-grant"] = "not+base64url"
+    status, answer = call(chat, garbled)
+    assert (status, answer["field"], answer["reason"]) == (400, "X-Imegha-History-Grant",
+                                                           "a signed record, as base64url JSON")
+    in_a_direct_conversation = sample("user_cloud_get_messages.json")
+    in_a_direct_conversation["headers"]["x-imegha-history-grant"] = "e30"  # {}
+    assert call(chat, in_a_direct_conversation)[1]["field"] == "historyGrant"
+
+
+@pytest.mark.parametrize("admin_identity", [None, "AAAA"], ids=["missing", "not a key"])
+def test_a_group_conversation_is_recorded_only_with_its_admins_identity_key(aws, monkeypatch, admin_identity):
+    chat = handler(monkeypatch, "ChatFunction")
+    event = sample("user_cloud_put_conversation.json")
+    event["pathParameters"]["conversation_id"] = "grp-" + "0" * 32
+    event["rawPath"] = "/conversations/" + event["pathParameters"]["conversation_id"]
+    body = json.loads(event["body"])
+    body.pop("peerId")
+    body["roster"] = json.loads(sample("user_cloud_post_message.json")["body"])["message"]
+    if admin_identity is not None:
+        body["adminIdentity"] = admin_identity
+    event["body"] = json.dumps(body)
+    status, answer = call(chat, event)
+    assert status == 400 and answer["field"] == ("roster" if admin_identity is None else "adminIdentity")
+
+
 @pytest.mark.parametrize(("change", "field"), [
     (lambda body: body["message"]["body"].update(sender="someone-else"), "message/body/sender"),
     (lambda body: body.update(recipients=["someone-else"]), "recipients"),

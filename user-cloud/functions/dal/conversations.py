@@ -6,7 +6,8 @@ One partition per conversation, ``CONV#<id>``:
 - ``KEY#<version>``: the conversation key (version 0) or a group key (its epoch), wrapped under the
   owner's DEK, and for a 1:1 conversation also wrapped for the peer (``peerKey``);
 - ``MSG#<sequence>``: the owner's messages, signed records holding sealed text, with the
-  ``recipients`` each one was sent to (who may read it here).
+  ``recipients`` each one was sent to (who may read it here) and, in a group, the ``epoch``
+  it was sealed under (what a member given the history may read back to).
 
 Sort keys are zero-padded, so a range of sequences is one Query.
 """
@@ -97,15 +98,19 @@ class ConversationStore:
             raise
         return None
 
-    def messages(self, conversation_id: str, after: int, limit: int, visible_to: str | None = None) -> tuple[list[dict], bool]:
+    def messages(self, conversation_id: str, after: int, limit: int, visible_to: str | None = None,
+                 through_epoch: int | None = None) -> tuple[list[dict], bool]:
         """Up to ``limit`` messages after sequence ``after``, oldest first, and whether more follow.
 
-        With ``visible_to``, only those sent to that user.
+        With ``visible_to``, only those sent to that user, or sealed under an epoch up to ``through_epoch``.
         """
         condition = Key("pk").eq(_pk(conversation_id)) & Key("sk").between(_message_sk(after + 1), _LAST_SK)
         arguments: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
         if visible_to is not None:
-            arguments["FilterExpression"] = Attr("recipients").contains(visible_to)
+            visible = Attr("recipients").contains(visible_to)
+            if through_epoch is not None:
+                visible |= Attr("epoch").lte(through_epoch)
+            arguments["FilterExpression"] = visible
         found: list[dict] = []
         while True:
             page = self.table.query(Limit=limit + 1 - len(found), **arguments)

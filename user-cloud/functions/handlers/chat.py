@@ -1,5 +1,6 @@
 """iMChat routes of the user cloud: the owner's part of each conversation, read by those who take part."""
 
+import json
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.conversations import ConversationStore
+from imegha_crypto import CryptoError, b64url_decode
 from imegha_service.errors import InvalidRequest
 from imegha_service.events import EventPublisher
 from imegha_service.http import caller_id, register_error_responses, require_owner
@@ -24,6 +26,7 @@ register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 OWNER = os.environ["OWNER_USER_ID"]
+HISTORY_GRANT_HEADER = "X-Imegha-History-Grant"
 store = ConversationStore(os.environ["TABLE_NAME"])
 platform_bus = EventPublisher(os.environ["PLATFORM_EVENT_BUS_ARN"], source="imegha.user-cloud")
 
@@ -33,6 +36,20 @@ def _integer_query(name: str, default: int) -> int:
     if not value.isdigit():
         raise InvalidRequest(name, "a whole number, 0 or more")
     return int(value)
+
+
+def _history_grant() -> dict | None:
+    """The admin's grant of a group's history, sent by a member as base64url JSON (a GET has no body)."""
+    encoded = app.current_event.headers.get(HISTORY_GRANT_HEADER)
+    if encoded is None:
+        return None
+    try:
+        grant = json.loads(b64url_decode(encoded))
+    except (CryptoError, ValueError):
+        grant = None
+    if not isinstance(grant, dict):
+        raise InvalidRequest(HISTORY_GRANT_HEADER, "a signed record, as base64url JSON")
+    return grant
 
 
 @app.put("/conversations/<conversation_id>")
@@ -59,7 +76,7 @@ def post_message(conversation_id: str) -> Response:
 @app.get("/conversations/<conversation_id>/messages")
 def get_messages(conversation_id: str) -> dict:
     return chat.read_messages(store, OWNER, caller_id(app), conversation_id,
-                              _integer_query("after", 0), _integer_query("limit", 100))
+                              _integer_query("after", 0), _integer_query("limit", 100), _history_grant())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -9,7 +9,10 @@ the signatures and the sealing are checked again by every reader's device.
 Who may read: in a 1:1 conversation the two people whose ids give its id; in a
 group, each message is readable by the members it was sent to, so a member
 removed later keeps what they had and sees nothing new, and a member added
-later sees nothing from before.
+later sees nothing from before, unless the admin shared the history with them:
+then they show the admin's signed grant, checked here against the admin's
+identity key as the owner's device recorded it, and also read every message
+sealed under an epoch up to the one the grant names.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Tracer
 
 from dal.conversations import ConversationStore
-from imegha_crypto import MESSAGE_MAX_BYTES, CryptoError, b64url_decode, direct_conversation_id, validate_envelope
+from imegha_crypto import (
+    MESSAGE_MAX_BYTES,
+    CryptoError,
+    IdentityPublicKey,
+    b64url_decode,
+    direct_conversation_id,
+    validate_envelope,
+    verify_history_grant,
+)
 from imegha_service.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from imegha_service.events import EventPublisher
 
@@ -63,13 +74,15 @@ def save_conversation(store: ConversationStore, owner: str, conversation_id: str
         _require_kind("keys/0/peerKey", document["keys"]["0"]["peerKey"], "CK")
         meta = {"kind": DIRECT, "peerId": peer}
     else:
-        if "peerId" in document or "roster" not in document:
-            raise InvalidRequest("roster", "a group conversation keeps the group's roster, and has no single peer")
+        if "peerId" in document or "roster" not in document or "adminIdentity" not in document:
+            raise InvalidRequest("roster", "a group conversation keeps the group's roster and its admin's identity "
+                                 "key, and has no single peer")
+        _admin_identity(document["adminIdentity"])
         for version, key in document["keys"].items():
             _require_kind(f"keys/{version}/wrappedKey", key["wrappedKey"], "GK", epoch=int(version))
             if "peerKey" in key or "grant" in key:
                 raise InvalidRequest(f"keys/{version}", "group keys reach members through the platform")
-        meta = {"kind": GROUP, "roster": document["roster"]}
+        meta = {"kind": GROUP, "roster": document["roster"], "adminIdentity": document["adminIdentity"]}
     stored = store.meta(conversation_id)
     if kind == DIRECT and stored is not None and stored.get("peerId") != meta["peerId"]:
         raise Conflict("this conversation is already recorded with another peer")
@@ -138,9 +151,10 @@ def post_message(store: ConversationStore, events: EventPublisher, owner: str, c
         if recipients != [meta["peerId"]]:
             raise InvalidRequest("recipients", "a 1:1 message goes to the conversation's peer only")
     sequence = body["sequence"]
-    existing = store.add_message(conversation_id, sequence, {
-        "message": message, "recipients": recipients, "postedAt": _now(),
-    })
+    fields = {"message": message, "recipients": recipients, "postedAt": _now()}
+    if kind == GROUP:
+        fields["epoch"] = body["sealed"]["epoch"]
+    existing = store.add_message(conversation_id, sequence, fields)
     if existing is not None and (existing["message"] != message or existing["recipients"] != recipients):
         raise Conflict(f"sequence {sequence} is taken; the next free one is {store.last_sequence(conversation_id) + 1}")
     detail = {"conversationId": conversation_id, "senderId": owner, "recipients": recipients,
@@ -154,8 +168,11 @@ def post_message(store: ConversationStore, events: EventPublisher, owner: str, c
 
 @tracer.capture_method
 def read_messages(store: ConversationStore, owner: str, caller: str, conversation_id: str, after: int,
-                  limit: int) -> dict:
-    """The caller's view of this cloud's messages after sequence ``after``, and the keys they need to open them."""
+                  limit: int, history_grant: dict | None = None) -> dict:
+    """The caller's view of this cloud's messages after sequence ``after``, and the keys they need to open them.
+
+    A group member given the history shows the admin's ``history_grant``; anyone else shows none.
+    """
     kind = conversation_kind(conversation_id)
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidRequest("limit", f"from 1 to {MAX_PAGE}")
@@ -163,8 +180,11 @@ def read_messages(store: ConversationStore, owner: str, caller: str, conversatio
         raise InvalidRequest("after", "a sequence number, 0 or more")
     if kind == DIRECT and not _takes_part_in_direct(owner, caller, conversation_id):
         raise NotAllowed("you do not take part in this conversation")
+    if history_grant is not None and (kind == DIRECT or caller == owner):
+        raise InvalidRequest("historyGrant", "only a group member who is not this cloud's owner shows one")
     visible_to = None if caller == owner or kind == DIRECT else caller
-    items, more = store.messages(conversation_id, after, limit, visible_to)
+    through_epoch = None if history_grant is None else _history_through(store, caller, conversation_id, history_grant)
+    items, more = store.messages(conversation_id, after, limit, visible_to, through_epoch)
     keys = _keys_for(store, owner, caller, conversation_id) if kind == DIRECT or caller == owner else {}
     return {
         "conversationId": conversation_id,
@@ -177,6 +197,27 @@ def read_messages(store: ConversationStore, owner: str, caller: str, conversatio
 
 
 # --- checks ------------------------------------------------------------------------------------
+
+
+def _history_through(store: ConversationStore, caller: str, conversation_id: str, grant: dict) -> int:
+    """The last epoch the group's admin let the caller read back to, by a grant checked against the admin's
+    identity key the owner's device recorded here."""
+    meta = store.meta(conversation_id)
+    if meta is None or "adminIdentity" not in meta:
+        raise NotAllowed("this cloud's owner has not recorded the group's admin yet, so no history grant can be "
+                         "checked here")
+    try:
+        return verify_history_grant(grant, admin_identity=_admin_identity(meta["adminIdentity"]),
+                                    group_id=conversation_id, member=caller)
+    except CryptoError as error:
+        raise NotAllowed(f"this is not the group admin's grant of the history to you: {error}") from None
+
+
+def _admin_identity(encoded: str) -> IdentityPublicKey:
+    try:
+        return IdentityPublicKey(b64url_decode(encoded))
+    except CryptoError as error:
+        raise InvalidRequest("adminIdentity", str(error)) from None
 
 
 def _require_kind(field: str, envelope: dict, kind: str, epoch: int | None = None) -> None:
