@@ -12,11 +12,33 @@ import argparse
 import getpass
 import json
 import sys
+import functools
 from collections.abc import Callable
+
+from ..platform_api import ApiError
 
 
 class CommandError(Exception):
     """A refusal to show the person: one line, non-zero exit."""
+
+
+def refusals_shown(*refusals: type[Exception], api_refusal: str = "refused: {message} (HTTP {status})"):
+    """A decorator for command handlers: the SDK's ``refusals`` become their own message as a one-line CLI error,
+    an API's refusal becomes ``api_refusal`` (with its ``message`` and ``status``)."""
+
+    def guard(handler: Callable[[argparse.Namespace], None]) -> Callable[[argparse.Namespace], None]:
+        @functools.wraps(handler)
+        def run(args: argparse.Namespace) -> None:
+            try:
+                handler(args)
+            except refusals as error:
+                raise CommandError(str(error)) from None
+            except ApiError as error:
+                raise CommandError(api_refusal.format(message=error.message, status=error.status)) from None
+
+        return run
+
+    return guard
 
 
 def emit(args: argparse.Namespace, data: object, text: str | Callable[[], str]) -> None:

@@ -7,10 +7,9 @@ import sys
 
 from ..accounts import Account, AccountError, UnconfirmedSignUp
 from ..endpoints import Endpoints, EndpointsNotFound
-from ..platform_api import ApiError
 from ..profile import Profile
 from ..trust import UntrustedPeer
-from . import CommandError, SecretReader, emit
+from . import CommandError, SecretReader, emit, refusals_shown
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -62,18 +61,7 @@ def account_for(args: argparse.Namespace) -> Account:
         raise CommandError(str(error)) from None
 
 
-def guarded(handler):
-    """Turn the SDK's refusals into one-line CLI errors."""
-
-    def run(args: argparse.Namespace) -> None:
-        try:
-            handler(args)
-        except (AccountError, UntrustedPeer) as error:
-            raise CommandError(str(error)) from None
-        except ApiError as error:
-            raise CommandError(f"the platform refused: {error.message}") from None
-
-    return run
+guarded = refusals_shown(AccountError, UntrustedPeer, api_refusal="the platform refused: {message}")
 
 
 def _new_password(secrets: SecretReader, prompt: str = "New password: ") -> str:

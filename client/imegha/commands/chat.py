@@ -11,9 +11,8 @@ from ..agent import AgentUnavailable
 from ..chat import Chat, ChatError, Line
 from ..group_chat import Groups
 from ..inbox import Inbox
-from ..platform_api import ApiError
 from ..trust import UntrustedPeer
-from . import CommandError, emit
+from . import emit, refusals_shown
 from .accounts import account_for
 
 
@@ -44,18 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         command.add_argument("--profile", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
-def chat_guarded(handler):
-    """Turn the SDK's refusals into one-line CLI errors."""
-
-    def run(args: argparse.Namespace) -> None:
-        try:
-            handler(args)
-        except (AccountError, UntrustedPeer, ChatError, AgentUnavailable) as error:
-            raise CommandError(str(error)) from None
-        except ApiError as error:
-            raise CommandError(f"refused: {error.message} (HTTP {error.status})") from None
-
-    return run
+chat_guarded = refusals_shown(AccountError, UntrustedPeer, ChatError, AgentUnavailable)
 
 
 def chat_for(args: argparse.Namespace) -> Chat:

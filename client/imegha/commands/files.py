@@ -10,11 +10,10 @@ from imegha_crypto import CryptoError, sealed_file_size
 from ..accounts import AccountError
 from ..agent import AgentUnavailable
 from ..library import Collection, FilesError, Library, StoredFile
-from ..platform_api import ApiError
 from ..progress import ProgressBar
 from ..transfer import TransferError
 from ..trust import UntrustedPeer
-from . import CommandError, emit
+from . import emit, refusals_shown
 from .accounts import account_for
 
 
@@ -69,18 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         subcommands(parser, f"{plural}_command", specs)
 
 
-def files_guarded(handler):
-    """Turn the SDK's refusals into one-line CLI errors."""
-
-    def run(args: argparse.Namespace) -> None:
-        try:
-            handler(args)
-        except (FilesError, AccountError, UntrustedPeer, AgentUnavailable, TransferError, CryptoError) as error:
-            raise CommandError(str(error)) from None
-        except ApiError as error:
-            raise CommandError(f"refused: {error.message} (HTTP {error.status})") from None
-
-    return run
+files_guarded = refusals_shown(FilesError, AccountError, UntrustedPeer, AgentUnavailable, TransferError, CryptoError)
 
 
 def library_for(args: argparse.Namespace) -> Library:
