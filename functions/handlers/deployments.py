@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.deployments import DeploymentStore
 from dal.executions import DeploymentExecutions
-from dal.platform_events import PlatformEvents
+from imegha_service.events import PLATFORM_SOURCE, EventPublisher
 from imegha_service.http import caller_id, register_error_responses
 from imegha_service.requests import json_body
 from logic import deployments
@@ -22,7 +22,7 @@ register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 store = DeploymentStore(os.environ["DEPLOYMENTS_TABLE_NAME"])
-events = PlatformEvents(os.environ["PLATFORM_EVENT_BUS_NAME"])
+events = EventPublisher(os.environ["PLATFORM_EVENT_BUS_NAME"], PLATFORM_SOURCE)
 executions = DeploymentExecutions()
 
 

@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.directory import DirectoryStore
 from dal.groups import GroupStore
-from dal.platform_events import PlatformEvents
 from imegha_service.errors import InvalidRequest
+from imegha_service.events import PLATFORM_SOURCE, EventPublisher
 from imegha_service.http import caller_id, register_error_responses
 from imegha_service.requests import json_body
 from logic import groups as chat_groups
@@ -25,7 +25,7 @@ register_error_responses(app)
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 directory = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 groups = GroupStore(os.environ["CONNECTIONS_TABLE_NAME"])
-events = PlatformEvents(os.environ["PLATFORM_EVENT_BUS_NAME"])
+events = EventPublisher(os.environ["PLATFORM_EVENT_BUS_NAME"], PLATFORM_SOURCE)
 
 
 @app.get("/groups")

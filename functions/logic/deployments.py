@@ -19,8 +19,8 @@ from aws_lambda_powertools import Tracer
 
 from dal.deployments import FAILED, IN_PROGRESS, SUCCEEDED, DeploymentStore
 from dal.directory import DirectoryStore
-from dal.platform_events import PlatformEvents
 from imegha_service.errors import Conflict, InvalidRequest
+from imegha_service.events import EventPublisher
 
 tracer = Tracer()
 DEPLOYMENT_REQUESTED = "Deployment Requested"
@@ -72,7 +72,7 @@ def set_role(store: DeploymentStore, caller: str, role_arn: str) -> dict:
 
 
 @tracer.capture_method
-def request_deployment(store: DeploymentStore, events: PlatformEvents, caller: str, action: str) -> dict:
+def request_deployment(store: DeploymentStore, events: EventPublisher, caller: str, action: str) -> dict:
     """Record the request and take the cloud's lock, then announce it; the deploy state machine starts from the
     announcement. If it cannot be announced, the request is marked failed and the lock released."""
     if action not in ACTIONS:

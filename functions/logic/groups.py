@@ -21,7 +21,6 @@ from aws_lambda_powertools import Tracer
 
 from dal.directory import DirectoryStore
 from dal.groups import GroupStore, NewMember
-from dal.platform_events import PlatformEvents
 from imegha_crypto import (
     CryptoError,
     IdentityPublicKey,
@@ -33,6 +32,7 @@ from imegha_crypto import (
     verify_roster_chain,
 )
 from imegha_service.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from imegha_service.events import EventPublisher
 
 tracer = Tracer()
 
@@ -133,7 +133,7 @@ def add_member(groups: GroupStore, directory: DirectoryStore, caller: str, group
 
 
 @tracer.capture_method
-def remove_member(groups: GroupStore, directory: DirectoryStore, events: PlatformEvents, caller: str, group_id: str,
+def remove_member(groups: GroupStore, directory: DirectoryStore, events: EventPublisher, caller: str, group_id: str,
                   request: dict) -> dict:
     """The admin removes one member; the rekey function then moves the group to a new epoch."""
     state, roster = _next_roster(groups, directory, caller, group_id, request["roster"])

@@ -8,6 +8,9 @@ from typing import Any
 
 import boto3
 
+PLATFORM_SOURCE = "imegha.platform"
+"""The source of what the platform's own functions publish; user clouds publish as ``imegha.user-cloud``."""
+
 
 class PublishFailed(Exception):
     """The bus refused the event; the message says why."""

@@ -14,7 +14,7 @@ from dal.conversations import ConversationStore
 from imegha_crypto import CryptoError, b64url_decode
 from imegha_service.errors import InvalidRequest
 from imegha_service.events import EventPublisher
-from imegha_service.http import caller_id, register_error_responses, require_owner
+from imegha_service.http import caller_id, integer_query, register_error_responses, require_owner
 from imegha_service.requests import json_body
 from logic import conversations as chat
 
@@ -29,13 +29,6 @@ OWNER = os.environ["OWNER_USER_ID"]
 HISTORY_GRANT_HEADER = "X-Imegha-History-Grant"
 store = ConversationStore(os.environ["TABLE_NAME"])
 platform_bus = EventPublisher(os.environ["PLATFORM_EVENT_BUS_ARN"], source="imegha.user-cloud")
-
-
-def _integer_query(name: str, default: int) -> int:
-    value = app.current_event.get_query_string_value(name, str(default))
-    if not value.isdigit():
-        raise InvalidRequest(name, "a whole number, 0 or more")
-    return int(value)
 
 
 def _history_grant() -> dict | None:
@@ -76,7 +69,8 @@ def post_message(conversation_id: str) -> Response:
 @app.get("/conversations/<conversation_id>/messages")
 def get_messages(conversation_id: str) -> dict:
     return chat.read_messages(store, OWNER, caller_id(app), conversation_id,
-                              _integer_query("after", 0), _integer_query("limit", 100), _history_grant())
+                              integer_query(app, "after", 0, maximum=chat.MAX_SEQUENCE),
+                              integer_query(app, "limit", 100, minimum=1, maximum=chat.MAX_PAGE), _history_grant())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,5 +1,7 @@
 """Sharing routes of the user cloud (``/sharing/…``): the owner's shares, and what recipients open with them."""
 
+from pathlib import Path
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -7,9 +9,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.cloud import Cloud
-from handlers.bodies import json_body
 from imegha_service.errors import InvalidRequest
 from imegha_service.http import caller_id, integer_query, register_error_responses, require_owner
+from imegha_service.requests import json_body
 from logic import sharing
 from logic.ids import check_id
 
@@ -19,13 +21,14 @@ metrics = Metrics()
 app = APIGatewayHttpResolver()
 register_error_responses(app)
 
+SCHEMAS = Path(__file__).parent.parent / "schemas"
 cloud = Cloud.from_environment()
 
 
 @app.post("/sharing/shares")
 def create_share() -> Response:
     owner = require_owner(app)
-    created = sharing.create_share(cloud, owner, json_body(app, "share.json"))
+    created = sharing.create_share(cloud, owner, json_body(app, SCHEMAS, "share.json"))
     metrics.add_metric(name="SharesCreated", unit=MetricUnit.Count, value=1)
     return Response(status_code=201, content_type="application/json", body=created)
 

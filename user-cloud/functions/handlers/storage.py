@@ -1,5 +1,7 @@
 """Storage routes of the user cloud (``/storage/…``): the owner's uploads, files, folders and albums."""
 
+from pathlib import Path
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -7,9 +9,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.cloud import Cloud
-from handlers.bodies import json_body
 from imegha_service.errors import InvalidRequest
 from imegha_service.http import integer_query, register_error_responses, require_owner
+from imegha_service.requests import json_body
 from logic import storage
 from logic.ids import check_id
 
@@ -19,6 +21,7 @@ metrics = Metrics()
 app = APIGatewayHttpResolver()
 register_error_responses(app)
 
+SCHEMAS = Path(__file__).parent.parent / "schemas"
 cloud = Cloud.from_environment()
 COLLECTIONS = {"folders": "folder", "albums": "album"}
 
@@ -32,7 +35,7 @@ def _collection(plural: str) -> str:
 @app.post("/storage/files/<file_id>/uploads")
 def start_upload(file_id: str) -> Response:
     require_owner(app)
-    body = json_body(app, "upload-start.json")
+    body = json_body(app, SCHEMAS, "upload-start.json")
     started = storage.start_upload(cloud, check_id("fileId", file_id), body["version"], body["ciphertextSize"])
     return Response(status_code=201, content_type="application/json", body=started)
 
@@ -46,7 +49,7 @@ def upload_status(file_id: str, upload_id: str) -> dict:
 @app.post("/storage/files/<file_id>/uploads/<upload_id>/parts")
 def part_urls(file_id: str, upload_id: str) -> dict:
     require_owner(app)
-    numbers = json_body(app, "upload-parts.json")["partNumbers"]
+    numbers = json_body(app, SCHEMAS, "upload-parts.json")["partNumbers"]
     return storage.part_urls(cloud, check_id("fileId", file_id), check_id("uploadId", upload_id), numbers)
 
 
@@ -54,7 +57,7 @@ def part_urls(file_id: str, upload_id: str) -> dict:
 def complete_upload(file_id: str, upload_id: str) -> dict:
     owner = require_owner(app)
     committed = storage.complete_upload(cloud, owner, check_id("fileId", file_id),
-                                        check_id("uploadId", upload_id), json_body(app, "upload-complete.json"))
+                                        check_id("uploadId", upload_id), json_body(app, SCHEMAS, "upload-complete.json"))
     metrics.add_metric(name="VersionsCommitted", unit=MetricUnit.Count, value=1)
     return committed
 
@@ -95,7 +98,7 @@ def delete_file(file_id: str) -> dict:
 @app.post("/storage/<plural>")
 def create_collection(plural: str) -> Response:
     owner = require_owner(app)
-    created = storage.create_collection(cloud, owner, _collection(plural), json_body(app, "collection.json"))
+    created = storage.create_collection(cloud, owner, _collection(plural), json_body(app, SCHEMAS, "collection.json"))
     return Response(status_code=201, content_type="application/json", body=created)
 
 
@@ -115,7 +118,7 @@ def delete_collection(plural: str, collection_id: str) -> dict:
 def add_to_album(album_id: str, file_id: str) -> dict:
     owner = require_owner(app)
     return storage.add_to_album(cloud, owner, check_id("albumId", album_id), check_id("fileId", file_id),
-                                json_body(app, "album-entry.json"))
+                                json_body(app, SCHEMAS, "album-entry.json"))
 
 
 @app.delete("/storage/albums/<album_id>/files/<file_id>")
