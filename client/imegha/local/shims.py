@@ -94,6 +94,7 @@ def install() -> None:
         # Step Functions executes state machines for real (moto's interpreter from LocalStack).
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         for shim in (
+            _botocore_decodes_each_data_file_once,
             _moto_lists_regions_once_per_service,
             _lambda_runs_in_the_local_runtime,
             _failed_asynchronous_invocations_go_to_the_dead_letter_queue,
@@ -141,6 +142,31 @@ def _patch(owner: Any, name: str) -> Callable[[Callable], Callable]:
         return patched
 
     return decorate
+
+
+def _botocore_decodes_each_data_file_once() -> None:
+    """botocore's data files (endpoints, partitions, each service's model) are decoded once per process.
+
+    botocore caches what it loads on each session's loader, and the local cloud
+    makes a session per account (and moto several more, listing EC2's regions
+    as it is imported), so each decodes endpoints.json and every model again:
+    about 1 s of a cold ``imegha local up``. The files do not change while the
+    process runs, and botocore treats what it loaded as read-only (the one edit,
+    merging a model's ``sdk-extras``, gives the same result however often it is
+    applied). Not a behaviour AWS documents; starting in under five seconds
+    depends on it.
+    """
+    from botocore.loaders import JSONFileLoader
+
+    decode = JSONFileLoader.load_file
+    decoded: dict[str, Any] = {}
+
+    def load_file(loader: JSONFileLoader, file_path: str) -> Any:
+        if file_path not in decoded:
+            decoded[file_path] = decode(loader, file_path)
+        return decoded[file_path]
+
+    JSONFileLoader.load_file = load_file
 
 
 def _moto_lists_regions_once_per_service() -> None:

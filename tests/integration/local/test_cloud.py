@@ -136,3 +136,24 @@ def test_imegha_local_up_prints_its_endpoints_and_stops_cleanly_on_ctrl_c(tmp_pa
     assert not (tmp_path / "state.json").exists()
     with pytest.raises((ClientError, OSError, Exception)):
         urllib.request.urlopen(ready["aws_endpoint_url"], timeout=2)
+
+
+def test_a_new_session_decodes_none_of_botocores_data_files_again(local_cloud, monkeypatch):
+    """Speed, not behaviour: each session (moto makes several, a role's credentials another) would otherwise decode
+    endpoints.json and each service's model again."""
+    import boto3
+    import botocore.loaders
+
+    def queues_of_a_new_account():
+        account = local_cloud.create_account()
+        return boto3.Session(account.access_key_id, account.secret_access_key, region_name=local_cloud.region).client(
+            "sqs", endpoint_url=local_cloud.endpoint_url).list_queues().get("QueueUrls", [])
+
+    assert queues_of_a_new_account() == []
+    decoded: list[str] = []
+    decode = botocore.loaders.JSONFileLoader._load_file
+    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "_load_file",
+                        lambda loader, path, open_method: decoded.append(path) or decode(loader, path, open_method))
+
+    assert queues_of_a_new_account() == []
+    assert decoded == []
