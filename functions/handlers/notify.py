@@ -1,4 +1,5 @@
-"""The doorbell: 'Message Posted' and 'Share Created' from users' clouds become inbox entries and pushes.
+"""The doorbell: 'Message Posted' and 'Share Created' from users' clouds, and the deploy state machine's 'Deployment
+Succeeded' and 'Deployment Failed', become inbox entries and pushes.
 
 Idempotent: an event that arrives twice (EventBridge delivers at least once; a
 cloud may re-send after a lost answer) has the same source, type and detail,
@@ -8,6 +9,7 @@ line; a failure is retried by Lambda and then lands in the dead-letter queue.
 """
 
 import os
+from functools import partial
 from pathlib import Path
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -32,7 +34,11 @@ doorbell = Doorbell.from_environment(os.environ)
 EVENTS = {
     "Message Posted": ("message-posted.json", notifications.message_posted),
     "Share Created": ("share-created.json", notifications.share_created),
+    "Deployment Succeeded": ("deployment-finished.json", partial(notifications.deployment_finished, notifications.SUCCEEDED)),
+    "Deployment Failed": ("deployment-finished.json", partial(notifications.deployment_finished, notifications.FAILED)),
 }
+# Believed only from the platform's own account: a user's cloud may put events on the bus under any source it likes.
+PLATFORMS_OWN = {"Deployment Succeeded", "Deployment Failed"}
 
 
 @logger.inject_lambda_context
@@ -42,7 +48,10 @@ EVENTS = {
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     bridge = EventBridgeEvent(event)
     schema, ring = EVENTS[bridge.detail_type]
+    own_account = context.invoked_function_arn.split(":")[4]
     try:
+        if bridge.detail_type in PLATFORMS_OWN and bridge.account != own_account:
+            raise Refused(f"only the platform ({own_account}) says how a deployment ended, not {bridge.account}")
         validate(bridge.detail, schema_validator(SCHEMAS / schema, SCHEMAS, CRYPTO_SCHEMAS))
         rung = ring(doorbell, bridge.account, bridge.time, bridge.detail)
     except (Refused, InvalidRequest) as refusal:

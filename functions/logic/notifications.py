@@ -27,7 +27,14 @@ from imegha_service.errors import InvalidRequest, NotFound
 logger = Logger()
 tracer = Tracer()
 
-MESSAGE, SHARE, GROUP_KEY = "message", "share", "group-key"
+MESSAGE, SHARE, GROUP_KEY, CLOUD = "message", "share", "group-key", "cloud"
+SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
+_CLOUD_ALERTS = {
+    ("deploy", SUCCEEDED): "Your iMegha cloud is ready",
+    ("deploy", FAILED): "Your iMegha cloud could not be deployed: 'imegha cloud status' says why",
+    ("destroy", SUCCEEDED): "Your iMegha cloud has been deleted",
+    ("destroy", FAILED): "Your iMegha cloud could not be deleted: 'imegha cloud status' says why",
+}
 MAX_PAGE = 200
 
 
@@ -81,6 +88,15 @@ def group_rekeyed(doorbell: Doorbell, time: str, group_id: str, epoch: int, memb
     where = {"conversationId": group_id, "epoch": epoch}
     return _ring(doorbell, members, f"{time}#{group_id}#epoch#{epoch}",
                  {"kind": GROUP_KEY, "createdAt": time, **where}, "A group you are in has a new key", where)
+
+
+@tracer.capture_method
+def deployment_finished(status: str, doorbell: Doorbell, account: str, time: str, detail: dict) -> Rung:
+    """Tell a user their cloud's deployment or deletion is over, and how (the handler has checked that the event is
+    the platform's own)."""
+    where = {"deploymentId": detail["deploymentId"], "action": detail["action"], "status": status}
+    return _ring(doorbell, [detail["userId"]], f"{time}#deployment#{detail['deploymentId']}",
+                 {"kind": CLOUD, "createdAt": time, **where}, _CLOUD_ALERTS[detail["action"], status], where)
 
 
 # --- the inbox ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from imegha.local.cloud import USER_CLOUD_STACK, Account
 from imegha.personal_cloud import LOCAL_ACCOUNT
 from imegha.platform_api import PlatformApi
+from tests.integration.polling import eventually
 
 DEPLOYED = ["RecordInProgress", "WasItRequested", "AnnounceStarted", "DeployOrDestroy", "CreateOrUpdateStack",
             "IsStackSettled", "AllowPlatformBus", "RecordSucceeded", "AnnounceSucceeded"]
@@ -127,6 +128,16 @@ def test_status_shows_the_cloud_and_its_last_deployment(alice, deployed):
     assert "activeDeploymentId" not in status
 
 
+def told_of(someone, deployment_id: str) -> list[dict]:
+    return [entry for entry in someone.device.imegha("notifications").json["notifications"]
+            if entry.get("deploymentId") == deployment_id]
+
+
+def test_the_person_is_told_their_cloud_is_ready_in_their_inbox(alice, deployed):
+    (entry,) = eventually(lambda: told_of(alice, deployed["deploymentId"]))
+    assert (entry["kind"], entry["action"], entry["status"]) == ("cloud", "deploy", "SUCCEEDED")
+
+
 def test_a_deployment_not_followed_is_followed_by_status_to_its_end(alice, deployed, platform):
     requested = alice.device.imegha("cloud", "deploy", "--no-follow").json
     assert requested["status"] == "REQUESTED"
@@ -179,3 +190,5 @@ def test_destroy_asks_for_confirmation_then_removes_the_bucket_and_the_table(
     assert states_entered(execution_history(local_cloud, platform, destroyed["deploymentId"])) == DESTROYED
     status = alice.device.imegha("cloud", "status").json
     assert "cloudApiUrl" not in status and status["stackStatus"] == "DELETE_COMPLETE"
+    (entry,) = eventually(lambda: told_of(alice, destroyed["deploymentId"]))
+    assert (entry["kind"], entry["action"], entry["status"]) == ("cloud", "destroy", "SUCCEEDED")

@@ -116,4 +116,8 @@ def _described(entry: dict) -> str:
         return f"{entry['senderTag']} sent a message {where} ({entry['conversationId']}, #{entry['messageId']})"
     if entry["kind"] == "share":
         return f"{entry['senderTag']} shared something with you ({entry['shareId']})"
+    if entry["kind"] == "cloud":
+        done = {"deploy": "deployed", "destroy": "deleted"}[entry["action"]]
+        return (f"your cloud was {done}" if entry["status"] == "SUCCEEDED" else
+                f"your cloud could not be {done}: 'imegha cloud status' says why") + f" ({entry['deploymentId']})"
     return f"group {entry['conversationId']} has a new key (epoch {entry['epoch']})"

@@ -196,6 +196,24 @@ def test_the_doorbell_refuses_an_event_from_an_account_that_is_not_the_senders_c
     assert boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"] == []
 
 
+def test_the_end_of_a_deployment_reaches_its_owners_inbox_and_phone_once_but_never_from_a_users_cloud(aws, monkeypatch):
+    device = queue_of(aws, "device")
+    aws["sns"].subscribe(TopicArn=aws["topic"], Protocol="sqs", Endpoint=arn_of(aws, device))
+    notify = handler(monkeypatch, "NotifyFunction")
+    failed = sample("platform_deployment_failed.json")
+    forged = failed | {"id": "forged", "account": "222222222222",
+                       "detail": failed["detail"] | {"deploymentId": "0f1d2c3b-4a5e-4f70-8a9b-0c1d2e3f4a5b"}}
+
+    assert notify(forged, FakeLambdaContext())["refused"] == \
+        "only the platform (111111111111) says how a deployment ended, not 222222222222"
+    assert notify(failed, FakeLambdaContext()) == notify(failed, FakeLambdaContext()) == {"notified": 1, "pushRequests": 1}
+
+    (entry,) = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
+    assert (entry["userId"], entry["kind"], entry["action"], entry["status"]) == (PEER, "cloud", "deploy", "FAILED")
+    (push,) = drained(aws, device)
+    assert push["Message"] == "Your iMegha cloud could not be deployed: 'imegha cloud status' says why"
+
+
 def group_with_removed_member(monkeypatch) -> tuple[str, object]:
     event = sample("platform_member_removed.json")
     group_id, removed = event["detail"]["groupId"], event["detail"]["removedUserId"]
