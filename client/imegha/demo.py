@@ -103,7 +103,7 @@ def main() -> None:
     crypto_chapter()
     print(f"\n{RULE}\nThe platform and AWS held only what is on the right-hand side.")
     heading("6. The whole system on this machine: the local cloud")
-    run_local_demo(lambda line: print(f"  {line}"))
+    run_local_demo(lambda line: print(f"  {line}" if line else ""))
     sys.stdout.flush()
     # iMChat's chapter runs on a local cloud of its own, in a process of its own (moto's state is process-wide).
     subprocess.run([sys.executable, "-m", "imegha.demo_chat"], check=True)

@@ -31,19 +31,22 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
         say(f"the platform deployed into account {cloud.platform.account_id} from template.yaml, its API at {api}.")
 
         status, body = _request("GET", f"{api}/health")
-        say(f"\nGET /health through the local gateway, no token: {status} {body}")
+        say("")
+        say(f"GET /health through the local gateway, no token: {status} {body}")
         status, body = _request("GET", f"{api}/me")
         say(f"GET /me without a token: {status} {body} (the Cognito authorizer refused it; no Lambda ran)")
 
         token = _sign_up_and_in(cloud, platform.outputs["UserPoolClientId"], platform.outputs["UserPoolId"])
-        say(f"\n{DEMO_EMAIL} signed up as {DEMO_IMTAG}: Cognito ran the PreSignUp trigger (the iMTag reserved, or the")
+        say("")
+        say(f"{DEMO_EMAIL} signed up as {DEMO_IMTAG}: Cognito ran the PreSignUp trigger (the iMTag reserved, or the")
         say("sign-up refused) and, on confirmation, PostConfirmation (the reservation made the directory entry);")
         say("signing in gave an ID token.")
         status, body = _request("GET", f"{api}/me", token)
         say(f"GET /me with it: {status} {body}")
 
         status, connection = _request("POST", f"{api}/cloud/connection", token)
-        say(f"\nPOST /cloud/connection: {status}: ExternalId {connection['externalId']}, made for {DEMO_IMTAG} alone.")
+        say("")
+        say(f"POST /cloud/connection: {status}: ExternalId {connection['externalId']}, made for {DEMO_IMTAG} alone.")
         account, bootstrap = bootstrap_account(cloud.endpoint_url, connection["platformAccountId"],
                                                connection["externalId"], connection["platformEventBusArn"])
         role_arn = bootstrap.outputs["DeploymentRoleArn"]
@@ -68,7 +71,8 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
         states = [event["stateEnteredEventDetails"]["name"] for event in history if "stateEnteredEventDetails" in event]
         say(f"The execution {execution['status']}: {' -> '.join(states)}")
 
-        say("\nEvery Lambda invocation and API request, from the local cloud's log:")
+        say("")
+        say("Every Lambda invocation and API request, from the local cloud's log:")
         for line in cloud.log_path.read_text().splitlines():
             record = json.loads(line)
             if record["type"] == "invocation":
