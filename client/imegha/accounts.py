@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 
+from botocore.exceptions import BotoCoreError
 from imegha_crypto import (
     DEFAULT_PASSWORD_ITERATIONS,
     AccountKeys,
@@ -209,9 +210,24 @@ class Account:
             self._open_session(me["userId"], email, me["iMTag"], tokens, keys, agent)
             return None
 
-    def log_out(self) -> None:
-        stop_agent(self.profile)
-        self.profile.remove("session")
+    def log_out(self) -> bool:
+        """Forget the session and the keys on this device, and have Cognito revoke the session's refresh token.
+
+        Returns whether Cognito revoked it; the device forgets the session either way (offline, the token stays
+        usable until it lapses, which is why it is worth revoking).
+        """
+        saved = self.profile.read("session") or {}
+        try:
+            revoked = False
+            if saved.get("refresh_token"):
+                self.cognito.revoke(saved["refresh_token"])
+                revoked = True
+        except (SignInError, BotoCoreError):
+            revoked = False
+        finally:
+            stop_agent(self.profile)
+            self.profile.remove("session")
+        return revoked
 
     def change_password(self, old_password: str, new_password: str) -> None:
         """Rewrap the same DEK under the new password, then move Cognito to the new secret.

@@ -97,6 +97,13 @@ class CognitoAuth:
             raise SignInError(_reason(error)) from None
         return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken") or refresh_token)
 
+    def revoke(self, refresh_token: str) -> None:
+        """End a session for good: the refresh token renews nothing more (ID tokens lapse within the hour)."""
+        try:
+            self.idp.revoke_token(ClientId=self.client_id, Token=refresh_token)
+        except ClientError as error:
+            raise SignInError(_reason(error)) from None
+
     def request_reset(self, email: str) -> None:
         """Have Cognito email a code for setting a new secret."""
         try:

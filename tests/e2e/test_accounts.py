@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from imegha.cognito import CognitoAuth, SignInError
+from imegha.endpoints import Endpoints
 from imegha_crypto import authentication_secret, b64url_encode, safety_code
 from tests.e2e.conftest import FAST_KDF_ITERATIONS
 from tests.e2e.devices import agent_processes
@@ -119,14 +123,20 @@ def test_two_people_on_one_machine_keep_their_sessions_apart(alice, bob, new_dev
     assert code_for_alice == shared.imegha("--profile", "bob", "verify", "Alice").json["safetyCode"]
 
 
-def test_logout_stops_the_key_agent_and_forgets_the_session(bob, new_device):
+def test_logout_stops_the_key_agent_forgets_the_session_and_revokes_it_at_cognito(bob, new_device):
     tablet = new_device("bob-tablet")
     assert bob.log_in(tablet).status == 0
     assert tablet.agent_sockets() and agent_processes(tablet.home)
+    tablets_refresh_token = tablet.session()["refresh_token"]
+    cognito = CognitoAuth(Endpoints.discover())
+    assert cognito.refresh(tablets_refresh_token).id_token
 
-    assert tablet.imegha("logout").json == {"signedOut": True}
+    assert tablet.imegha("logout").json == {"signedOut": True, "sessionRevoked": True}
 
     assert tablet.agent_sockets() == [] and tablet.session() is None
+    with pytest.raises(SignInError):
+        cognito.refresh(tablets_refresh_token)
+    assert cognito.refresh(bob.device.session()["refresh_token"]).id_token, "Bob's other device stays signed in"
     assert eventually(lambda: not agent_processes(tablet.home), timeout_s=5)
     after = tablet.imegha("connections")
     assert after.status == 1 and "imegha login" in after.stderr

@@ -148,8 +148,11 @@ def login_command(args: argparse.Namespace) -> None:
 
 @guarded
 def logout_command(args: argparse.Namespace) -> None:
-    account_for(args).log_out()
-    emit(args, {"signedOut": True}, "Signed out; this device holds no keys for the profile now.")
+    revoked = account_for(args).log_out()
+    emit(args, {"signedOut": True, "sessionRevoked": revoked},
+         "Signed out; this device holds no keys for the profile now, and "
+         + ("Cognito revoked the session." if revoked else
+            "Cognito could not be reached to revoke the session: it lapses by itself within 30 days."))
 
 
 @guarded

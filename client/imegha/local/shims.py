@@ -108,6 +108,7 @@ def install() -> None:
             _step_functions_sdk_tasks_name_eventbridge_as_aws_does,
             _cognito_invokes_lambda_triggers,
             _cognito_resends_confirmation_codes,
+            _cognito_revokes_refresh_tokens,
             _cloudformation_runs_the_sam_transform,
             _cloudformation_reads_json_templates_as_json,
             _cloudformation_rolls_back_failed_stacks,
@@ -1350,6 +1351,37 @@ def _cognito_resends_confirmation_codes() -> None:
         return ActionResult({"CodeDeliveryDetails": _email_delivery(user.attribute_lookup.get("email", username))})
 
     CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code
+
+
+def _cognito_revokes_refresh_tokens() -> None:
+    """RevokeToken revokes one refresh token: it renews nothing after, and the user's other sessions go on.
+
+    moto does not implement the action (it has GlobalSignOut, which ends every
+    session of the user). As AWS documents it, the token is revoked for the app
+    client given; REFRESH_TOKEN_AUTH with it then fails with
+    ``NotAuthorizedException: Refresh Token has been revoked``. ID and access
+    tokens already issued stay valid to anything that checks only their
+    signature and expiry (API Gateway's Cognito authorizer among them) until
+    they lapse.
+    """
+    from moto.cognitoidp.exceptions import ResourceNotFoundError
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import ActionResult
+
+    def revoke_token(response) -> ActionResult:
+        if _hooks is None:  # what moto answers by itself
+            raise NotImplementedError("The revoke_token action has not been implemented")
+        client_id, token = response._get_param("ClientId"), response._get_param("Token")
+        backend = response._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
+        if pool is None:
+            raise ResourceNotFoundError(client_id)
+        issued = pool.refresh_tokens.get(token)
+        if issued is not None and issued[0] == client_id:
+            pool.refresh_tokens[token] = None
+        return ActionResult({})
+
+    CognitoIdpResponse.revoke_token = revoke_token
 
 
 def _email_delivery(email: str) -> dict[str, str]:

@@ -268,6 +268,31 @@ def test_a_new_confirmation_code_goes_only_to_a_sign_up_not_yet_confirmed(local_
     assert nobody.value.response["Error"]["Code"] == "UserNotFoundException"
 
 
+def test_a_revoked_refresh_token_renews_nothing_and_the_users_other_sessions_go_on(local_cloud, probe):
+    public = public_cognito(local_cloud)
+    client = probe["UserPoolClientId"]
+    public.sign_up(ClientId=client, Username="lena@example.org", Password="Long-enough-passw0rd")
+    public.confirm_sign_up(ClientId=client, Username="lena@example.org", ConfirmationCode="1")
+
+    def signed_in() -> str:
+        return public.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
+            "USERNAME": "lena@example.org", "PASSWORD": "Long-enough-passw0rd"})["AuthenticationResult"]["RefreshToken"]
+
+    def renewed(refresh_token: str) -> dict:
+        return public.initiate_auth(ClientId=client, AuthFlow="REFRESH_TOKEN_AUTH",
+                                    AuthParameters={"REFRESH_TOKEN": refresh_token})["AuthenticationResult"]
+
+    phone, laptop = signed_in(), signed_in()
+    assert renewed(phone)["IdToken"]
+
+    public.revoke_token(ClientId=client, Token=phone)
+
+    with pytest.raises(ClientError) as revoked:
+        renewed(phone)
+    assert revoked.value.response["Error"] == {"Code": "NotAuthorizedException", "Message": "Refresh Token has been revoked"}
+    assert renewed(laptop)["IdToken"]
+
+
 def test_a_client_that_prevents_user_existence_errors_answers_for_nobody_as_for_anyone(local_cloud, probe):
     discreet = local_cloud.client("cognito-idp").create_user_pool_client(
         UserPoolId=probe["UserPoolId"], ClientName="discreet", PreventUserExistenceErrors="ENABLED")["UserPoolClient"]
