@@ -1328,29 +1328,21 @@ def _cognito_resends_confirmation_codes() -> None:
     delivery. The local cloud emails nothing, and its ConfirmSignUp accepts any
     code, so the new code is never needed.
     """
-    from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError, UserNotFoundError
+    from moto.cognitoidp.exceptions import InvalidParameterException, UserNotFoundError
     from moto.cognitoidp.models import UserStatus
-    from moto.cognitoidp.responses import CognitoIdpResponse
-    from moto.core.responses import ActionResult
 
-    def resend_confirmation_code(response) -> ActionResult:
-        if _hooks is None:  # what moto answers by itself
-            raise NotImplementedError("The resend_confirmation_code action has not been implemented")
-        client_id, username = response._get_param("ClientId"), response._get_param("Username")
-        backend = response._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
-        pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
-        if pool is None:
-            raise ResourceNotFoundError(client_id)
+    def resend_confirmation_code(client_id: str, pool, response) -> dict:
+        username = response._get_param("Username")
         user = pool._get_user(username)
         if user is None:
             if pool.clients[client_id].extended_config.get("PreventUserExistenceErrors") != "ENABLED":
                 raise UserNotFoundError("Username/client id combination not found.")
-            return ActionResult({"CodeDeliveryDetails": _email_delivery(username)})
+            return {"CodeDeliveryDetails": _email_delivery(username)}
         if user.status is not UserStatus.UNCONFIRMED:
             raise InvalidParameterException("User is already confirmed.")
-        return ActionResult({"CodeDeliveryDetails": _email_delivery(user.attribute_lookup.get("email", username))})
+        return {"CodeDeliveryDetails": _email_delivery(user.attribute_lookup.get("email", username))}
 
-    CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code
+    _add_public_cognito_action("resend_confirmation_code", resend_confirmation_code)
 
 
 def _cognito_revokes_refresh_tokens() -> None:
@@ -1364,24 +1356,35 @@ def _cognito_revokes_refresh_tokens() -> None:
     signature and expiry (API Gateway's Cognito authorizer among them) until
     they lapse.
     """
+
+    def revoke_token(client_id: str, pool, response) -> dict:
+        token = response._get_param("Token")
+        issued = pool.refresh_tokens.get(token)
+        if issued is not None and issued[0] == client_id:
+            pool.refresh_tokens[token] = None
+        return {}
+
+    _add_public_cognito_action("revoke_token", revoke_token)
+
+
+def _add_public_cognito_action(name: str, answer: Callable[[str, Any, Any], dict]) -> None:
+    """Give moto's Cognito the app-client action ``name`` (snake case) it lacks, while a local cloud is active:
+    ``answer(client id, its user pool, the response object)`` makes the result."""
     from moto.cognitoidp.exceptions import ResourceNotFoundError
     from moto.cognitoidp.responses import CognitoIdpResponse
     from moto.core.responses import ActionResult
 
-    def revoke_token(response) -> ActionResult:
+    def action(response) -> ActionResult:
         if _hooks is None:  # what moto answers by itself
-            raise NotImplementedError("The revoke_token action has not been implemented")
-        client_id, token = response._get_param("ClientId"), response._get_param("Token")
+            raise NotImplementedError(f"The {name} action has not been implemented")
+        client_id = response._get_param("ClientId")
         backend = response._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
         pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
         if pool is None:
             raise ResourceNotFoundError(client_id)
-        issued = pool.refresh_tokens.get(token)
-        if issued is not None and issued[0] == client_id:
-            pool.refresh_tokens[token] = None
-        return ActionResult({})
+        return ActionResult(answer(client_id, pool, response))
 
-    CognitoIdpResponse.revoke_token = revoke_token
+    setattr(CognitoIdpResponse, name, action)
 
 
 def _email_delivery(email: str) -> dict[str, str]:
