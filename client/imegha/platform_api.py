@@ -82,8 +82,8 @@ class PlatformApi:
     def remove(self, peer_id: str) -> None:
         self._call("DELETE", f"/connections/{quote(peer_id, safe='')}")
 
-    def register_device(self, device_id: str, platform: str, token: str) -> None:
-        self._call("PUT", f"/devices/{quote(device_id, safe='')}", {"platform": platform, "token": token})
+    def register_device(self, device_id: str, platform: str, token: str) -> dict:
+        return self._call("PUT", f"/devices/{quote(device_id, safe='')}", {"platform": platform, "token": token})
 
     def unregister_device(self, device_id: str) -> None:
         self._call("DELETE", f"/devices/{quote(device_id, safe='')}")

@@ -20,22 +20,22 @@ class DeviceStore:
         self.resource = self.resource or boto3.resource("dynamodb")
         self.table = self.resource.Table(self.table_name)
 
-    def put(self, user_id: str, device_id: str, platform: str, token: str, at: str) -> None:
-        self.table.put_item(
-            Item={"userId": user_id, "deviceId": device_id, "platform": platform, "token": token, "registeredAt": at}
-        )
+    def get(self, user_id: str, device_id: str) -> dict | None:
+        return self.table.get_item(Key={"userId": user_id, "deviceId": device_id}, ConsistentRead=True).get("Item")
 
-    def delete(self, user_id: str, device_id: str) -> None:
+    def put(self, user_id: str, device_id: str, platform: str, token: str, at: str, endpoint: dict) -> None:
+        """Record the device, with the SNS endpoint and subscription it rings through (``endpoint``, maybe empty)."""
+        self.table.put_item(Item={"userId": user_id, "deviceId": device_id, "platform": platform, "token": token,
+                                  "registeredAt": at, **endpoint})
+
+    def delete(self, user_id: str, device_id: str) -> dict:
+        """Forget the device; returns what was recorded of it."""
         try:
-            self.table.delete_item(
-                Key={"userId": user_id, "deviceId": device_id}, ConditionExpression="attribute_exists(deviceId)"
-            )
+            return self.table.delete_item(
+                Key={"userId": user_id, "deviceId": device_id}, ConditionExpression="attribute_exists(deviceId)",
+                ReturnValues="ALL_OLD",
+            )["Attributes"]
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise NotFound("no such device") from None
             raise
-
-    def tokens(self, user_id: str) -> list[dict]:
-        return self.table.query(
-            KeyConditionExpression="userId = :user", ExpressionAttributeValues={":user": user_id}
-        )["Items"]

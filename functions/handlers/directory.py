@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dal.connections import ConnectionsStore
 from dal.devices import DeviceStore
 from dal.directory import DirectoryStore
+from dal.phones import PhoneEndpoints
 from imegha_service.http import caller_id, register_error_responses
 from imegha_service.requests import json_body
 from logic import directory
@@ -25,6 +26,7 @@ SCHEMAS = Path(__file__).parent.parent / "schemas"
 store = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 connections = ConnectionsStore(os.environ["CONNECTIONS_TABLE_NAME"])
 devices = DeviceStore(os.environ["DEVICE_TOKENS_TABLE_NAME"])
+phones = PhoneEndpoints.from_environment(os.environ)
 
 
 @app.get("/me")
@@ -52,15 +54,14 @@ def get_user(imtag: str) -> dict:
 
 
 @app.put("/devices/<device_id>")
-def put_device(device_id: str) -> Response:
+def put_device(device_id: str) -> dict:
     body = json_body(app, SCHEMAS, "register-device.json")
-    directory.register_device(devices, caller_id(app), device_id, body["platform"], body["token"])
-    return Response(status_code=204)
+    return directory.register_device(devices, phones, caller_id(app), device_id, body["platform"], body["token"])
 
 
 @app.delete("/devices/<device_id>")
 def delete_device(device_id: str) -> Response:
-    directory.unregister_device(devices, caller_id(app), device_id)
+    directory.unregister_device(devices, phones, caller_id(app), device_id)
     return Response(status_code=204)
 
 

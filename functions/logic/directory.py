@@ -14,6 +14,7 @@ from aws_lambda_powertools import Tracer
 
 from dal.connections import CONNECTED, ConnectionsStore
 from dal.devices import DeviceStore
+from dal.phones import PhoneEndpoints
 from dal.directory import DirectoryStore
 from dal.user_pool import UserPool
 from imegha_crypto import CryptoError, IdentityPublicKey, b64url_decode, validate_envelope, verify_key_statement
@@ -173,16 +174,26 @@ DEVICE_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 @tracer.capture_method
-def register_device(devices: DeviceStore, caller: str, device_id: str, platform: str, token: str) -> None:
-    """Register or refresh a device's push token; the platform only ever pushes metadata to it."""
+def register_device(devices: DeviceStore, phones: PhoneEndpoints, caller: str, device_id: str, platform: str,
+                    token: str) -> dict:
+    """Register or renew a device's push token and connect it to the push topic; the platform only ever pushes
+    metadata to it. A new token's endpoint is made before the record points at it, and the old one goes after."""
     if not DEVICE_ID_PATTERN.fullmatch(device_id):
         raise InvalidRequest("deviceId", "8 to 64 characters of letters, digits, '_' or '-'")
-    devices.put(caller, device_id, platform, token, datetime.now(UTC).isoformat(timespec="seconds"))
+    previous = devices.get(caller, device_id) or {}
+    endpoint = phones.connect(caller, platform, token)
+    try:
+        devices.put(caller, device_id, platform, token, datetime.now(UTC).isoformat(timespec="seconds"), endpoint)
+    except BaseException:
+        phones.disconnect(endpoint, keep=previous)
+        raise
+    phones.disconnect(previous, keep=endpoint)
+    return {"deviceId": device_id, "platform": platform, "pushes": bool(endpoint)}
 
 
 @tracer.capture_method
-def unregister_device(devices: DeviceStore, caller: str, device_id: str) -> None:
-    devices.delete(caller, device_id)
+def unregister_device(devices: DeviceStore, phones: PhoneEndpoints, caller: str, device_id: str) -> None:
+    phones.disconnect(devices.delete(caller, device_id))
 
 
 def _require_valid(field: str, envelope_type: str, envelope: object) -> None:

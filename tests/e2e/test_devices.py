@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.e2e.devices import Device
+from tests.integration.polling import eventually
 
 TOKEN, RENEWED = "a1" * 32, "fcm:" + "b2" * 40
 
@@ -33,8 +36,8 @@ def test_a_device_is_registered_renewed_then_unregistered(alice, platform_view, 
     held = devices_held(platform_view)
     unregistered = alice.device.imegha("devices", "unregister", "alices-phone").json
 
-    assert registered == {"deviceId": "alices-phone", "platform": "apns", "registered": True}
-    assert renewed == {"deviceId": "alices-phone", "platform": "fcm", "registered": True}
+    assert registered == {"deviceId": "alices-phone", "platform": "apns", "pushes": True, "registered": True}
+    assert renewed == {"deviceId": "alices-phone", "platform": "fcm", "pushes": True, "registered": True}
     assert [(item["userId"], item["deviceId"], item["platform"], item["token"]) for item in held] == [
         (alice.user_id, "alices-phone", "fcm", RENEWED)]  # renewing replaced the token, it did not add a device
     assert unregistered == {"deviceId": "alices-phone", "registered": False}
@@ -64,3 +67,27 @@ def test_bad_ids_tokens_and_platforms_are_refused_with_the_reason_and_nothing_is
     assert unknown_platform.status == 2 and "invalid choice: 'pager'" in unknown_platform.stderr
     assert signed_out.status == 1 and "is not signed in: run 'imegha login'" in signed_out.stderr
     assert devices_held(platform_view) == []
+
+
+def phone_received(local_cloud, endpoint_arn: str) -> list[dict]:
+    """What reached the phone behind an SNS mobile endpoint (the local cloud keeps it on the endpoint)."""
+    from moto.sns.models import sns_backends
+
+    endpoint = sns_backends[local_cloud.platform.account_id][local_cloud.region].platform_endpoints[endpoint_arn]
+    return [json.loads(message) for message in endpoint.messages.values()]
+
+
+def test_a_registered_iphone_is_rung_with_what_happened_and_never_with_content(bob, local_cloud, platform_view,
+                                                                               no_devices):
+    assert register(bob.device, "bobs-iphone").json["pushes"] is True
+    (phone,) = devices_held(platform_view)
+    bob.device.imegha("cloud", "connect", "--local").json
+    deployed = bob.device.imegha("cloud", "deploy").json
+
+    (push,) = eventually(lambda: phone_received(local_cloud, phone["endpointArn"]))
+    assert push == {"aps": {"alert": {"title": "iMegha", "body": "Your iMegha cloud is ready"}, "sound": "default"},
+                    "deploymentId": deployed["deploymentId"], "action": "deploy", "status": "SUCCEEDED"}
+
+    assert bob.device.imegha("devices", "unregister", "bobs-iphone").status == 0
+    with pytest.raises(KeyError):
+        phone_received(local_cloud, phone["endpointArn"])

@@ -31,9 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @guarded
 def register_command(args: argparse.Namespace) -> None:
-    account_for(args).platform().register_device(args.device_id, args.platform, args.token)
-    emit(args, {"deviceId": args.device_id, "platform": args.platform, "registered": True},
-         f"Device {args.device_id} registered for push notifications ({args.platform}).")
+    registered = account_for(args).platform().register_device(args.device_id, args.platform, args.token)
+    emit(args, registered | {"registered": True},
+         f"Device {args.device_id} registered for push notifications ({args.platform})."
+         + ("" if registered["pushes"] else " The platform has no push service for this kind of device set up yet: "
+                                            "the token is kept, and nothing is pushed to it."))
 
 
 @guarded

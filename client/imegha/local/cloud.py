@@ -419,11 +419,23 @@ class LocalCloud:
     def deploy_platform(self, template: Path = PLATFORM_TEMPLATE, parameters: dict[str, str] | None = None,
                         stack_name: str = PLATFORM_STACK) -> DeployedStack:
         """Deploy the platform and, as its release does, publish the user cloud's template for it to deploy."""
+        if template == PLATFORM_TEMPLATE:
+            parameters = self._phone_applications() | (parameters or {})
         self.platform_stack = deploy_stack(self.endpoint_url, self.platform, template, stack_name, parameters,
                                            region=self.region)
         if "UserCloudArtifactsBucketName" in self.platform_stack.outputs:
             publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, self.region)
         return self.platform_stack
+
+    def _phone_applications(self) -> dict[str, str]:
+        """The SNS platform applications an operator makes with Apple's and Google's credentials (no stack can),
+        made here with stand-ins: the platform's template parameters that name them."""
+        sns = self.client("sns")
+        made = {platform: sns.create_platform_application(Name=f"imegha-{platform.lower()}", Platform=platform,
+                                                          Attributes={"PlatformCredential": "local-cloud"})
+                for platform in ("APNS", "GCM")}
+        return {"ApnsPlatformApplicationArn": made["APNS"]["PlatformApplicationArn"],
+                "FcmPlatformApplicationArn": made["GCM"]["PlatformApplicationArn"]}
 
     def deploy(self, template: Path, stack_name: str, parameters: dict[str, str] | None = None,
                account: Account | None = None) -> DeployedStack:

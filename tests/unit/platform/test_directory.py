@@ -1,5 +1,7 @@
 """The directory: iMTags unique in any case, keys replaced only from the version read, statements only newer."""
 
+import json
+
 import pytest
 
 from imegha_crypto import create_account, sign_key_statement
@@ -141,14 +143,79 @@ def test_looking_up_nobody_is_not_found(directory, stores):
         directory.lookup_user(stores[0], stores[1], "alice-id", "nobody")
 
 
-def test_device_tokens_register_and_unregister(directory, stores):
+@pytest.fixture
+def phones(stores):
+    """The push topic and an APNs application, as the operator set them up; no FCM application."""
+    import boto3
+    from dal.phones import PhoneEndpoints
+
+    sns = boto3.client("sns")
+    apns = sns.create_platform_application(Name="imegha-apns", Platform="APNS", Attributes={})["PlatformApplicationArn"]
+    return PhoneEndpoints(sns.create_topic(Name="imegha-test-push")["TopicArn"], {"apns": apns, "fcm": ""}, sns)
+
+
+def subscribed(phones) -> list[tuple[str, dict]]:
+    """(endpoint, filter policy) of each subscription to the push topic."""
+    found = []
+    for subscription in phones.client.list_subscriptions_by_topic(TopicArn=phones.topic_arn)["Subscriptions"]:
+        attributes = phones.client.get_subscription_attributes(SubscriptionArn=subscription["SubscriptionArn"])
+        found.append((subscription["Endpoint"], json.loads(attributes["Attributes"]["FilterPolicy"])))
+    return found
+
+
+def endpoints(phones) -> list[str]:
+    application = phones.applications["apns"]
+    return [endpoint["EndpointArn"] for endpoint in
+            phones.client.list_endpoints_by_platform_application(PlatformApplicationArn=application)["Endpoints"]]
+
+
+def test_a_device_rings_through_its_own_endpoint_subscribed_for_its_owner_alone(directory, stores, phones):
     devices = stores[2]
-    directory.register_device(devices, "alice-id", "phone-0001", "apns", "a" * 64)
 
-    directory.unregister_device(devices, "alice-id", "phone-0001")
+    answer = directory.register_device(devices, phones, "alice-id", "phone-0001", "apns", "a" * 64)
 
-    assert devices.tokens("alice-id") == []
+    held = devices.get("alice-id", "phone-0001")
+    assert answer == {"deviceId": "phone-0001", "platform": "apns", "pushes": True}
+    assert endpoints(phones) == [held["endpointArn"]]
+    assert subscribed(phones) == [(held["endpointArn"], {"recipient": ["alice-id"]})]
+
+
+def test_a_renewed_token_replaces_the_endpoint_and_unregistering_removes_everything(directory, stores, phones):
+    devices = stores[2]
+    directory.register_device(devices, phones, "alice-id", "phone-0001", "apns", "a" * 64)
+    directory.register_device(devices, phones, "alice-id", "phone-0001", "apns", "a" * 64)  # the same again
+    directory.register_device(devices, phones, "alice-id", "phone-0001", "apns", "b" * 64)
+
+    renewed = devices.get("alice-id", "phone-0001")
+    assert renewed["token"] == "b" * 64
+    assert endpoints(phones) == [renewed["endpointArn"]]
+    assert subscribed(phones) == [(renewed["endpointArn"], {"recipient": ["alice-id"]})]
+
+    directory.unregister_device(devices, phones, "alice-id", "phone-0001")
+
+    assert devices.get("alice-id", "phone-0001") is None and endpoints(phones) == [] and subscribed(phones) == []
     with pytest.raises(NotFound):
-        directory.unregister_device(devices, "alice-id", "phone-0001")
+        directory.unregister_device(devices, phones, "alice-id", "phone-0001")
+
+
+def test_a_device_with_no_push_service_set_up_is_kept_and_says_so(directory, stores, phones):
+    answer = directory.register_device(stores[2], phones, "alice-id", "tablet-0001", "fcm", "c" * 64)
+
+    assert answer["pushes"] is False and "endpointArn" not in stores[2].get("alice-id", "tablet-0001")
+    assert subscribed(phones) == []
+
+
+def test_a_device_not_recorded_leaves_no_endpoint_behind_and_a_bad_id_is_refused(directory, stores, phones,
+                                                                                 monkeypatch):
+    devices = stores[2]
+
+    def storage_fails(*args):
+        raise RuntimeError("DynamoDB is unreachable")
+
+    monkeypatch.setattr(devices, "put", storage_fails)
+    with pytest.raises(RuntimeError):
+        directory.register_device(devices, phones, "alice-id", "phone-0001", "apns", "a" * 64)
+
+    assert endpoints(phones) == [] and subscribed(phones) == []
     with pytest.raises(InvalidRequest):
-        directory.register_device(devices, "alice-id", "x", "apns", "a" * 64)
+        directory.register_device(devices, phones, "alice-id", "x", "apns", "a" * 64)

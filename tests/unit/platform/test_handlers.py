@@ -20,9 +20,10 @@ def event(name: str, **changes) -> dict:
 
 
 @pytest.fixture
-def handlers(platform_tables):
+def handlers(platform_tables, monkeypatch):
     # Handlers build their stores at import, as in a Lambda cold start: import them inside the mock.
-    return {name: importlib.reload(importlib.import_module(f"handlers.{name}")) for name in ("directory", "connections")}
+    return {"directory": sam_handler(monkeypatch, ROOT / "template.yaml", "DirectoryFunction"),
+            "connections": importlib.reload(importlib.import_module("handlers.connections")).lambda_handler}
 
 
 def call(handler, payload):
@@ -49,7 +50,7 @@ def test_sign_up_triggers_reserve_the_imtag_then_turn_it_into_the_directory_entr
     triggers["PostConfirmationFunction"](event("cognito_post_confirmation.json"), FakeLambdaContext())
 
     assert directory_item("IMTAG#alice") == {"pk": "IMTAG#alice", "iMTag": "Alice", "userId": ALICE}
-    status, me = call(handlers["directory"].lambda_handler, event("platform_get_me.json"))
+    status, me = call(handlers["directory"], event("platform_get_me.json"))
     assert status == 200
     assert (me["userId"], me["email"], me["iMTag"], me["keysVersion"]) == (ALICE, "alice@example.org", "Alice", 0)
 
@@ -81,7 +82,7 @@ def test_post_confirmation_removes_an_account_whose_imtag_went_to_another_sign_u
 
 
 def test_a_body_that_is_not_json_gets_400_naming_the_body(handlers):
-    status, body = call(handlers["connections"].lambda_handler, event("platform_request_connection.json", body="{iMTag:"))
+    status, body = call(handlers["connections"], event("platform_request_connection.json", body="{iMTag:"))
 
     assert status == 400
     assert body["field"] == "body" and "not valid JSON" in body["reason"]
@@ -90,7 +91,7 @@ def test_a_body_that_is_not_json_gets_400_naming_the_body(handlers):
 def test_a_body_failing_its_schema_gets_400_naming_the_field(handlers):
     bad = event("platform_request_connection.json", body=json.dumps({"iMTag": "Bob", "admin": True}))
 
-    status, body = call(handlers["connections"].lambda_handler, bad)
+    status, body = call(handlers["connections"], bad)
 
     assert status == 400
     assert "admin" in body["reason"]
@@ -99,15 +100,15 @@ def test_a_body_failing_its_schema_gets_400_naming_the_field(handlers):
 def test_requesting_an_unknown_user_is_404_and_writes_nothing(handlers, triggers):
     triggers["PostConfirmationFunction"](event("cognito_post_confirmation.json"), FakeLambdaContext())
 
-    status, body = call(handlers["connections"].lambda_handler, event("platform_request_connection.json"))
+    status, body = call(handlers["connections"], event("platform_request_connection.json"))
 
     assert status == 404 and "Bob" in body["message"]
-    status, listed = call(handlers["connections"].lambda_handler, event("platform_get_me.json", path="/connections", resource="/connections"))
+    status, listed = call(handlers["connections"], event("platform_get_me.json", path="/connections", resource="/connections"))
     assert status == 200 and listed == {"connections": []}
 
 
 def test_unknown_profile_is_404(handlers):
-    status, body = call(handlers["directory"].lambda_handler, event("platform_get_me.json"))
+    status, body = call(handlers["directory"], event("platform_get_me.json"))
 
     assert status == 404
 
@@ -119,9 +120,9 @@ def test_my_keys_come_back_as_the_envelope_that_was_uploaded(handlers, triggers)
     account = create_account(ALICE, "correct horse battery staple", iterations=100_000)
     upload = event("platform_get_me.json", httpMethod="PUT", path="/me/keys", resource="/me/keys",
                    body=json.dumps({"expectedVersion": 0, "keys": account.bundle}))
-    assert call(handlers["directory"].lambda_handler, upload) == (200, {"keysVersion": 1})
+    assert call(handlers["directory"], upload) == (200, {"keysVersion": 1})
 
-    status, me = call(handlers["directory"].lambda_handler, event("platform_get_me.json"))
+    status, me = call(handlers["directory"], event("platform_get_me.json"))
 
     # DynamoDB returns numbers as Decimals: they must leave as JSON integers, or no device can open its keys.
     assert status == 200 and me["keys"] == account.bundle
