@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
+
+logger = Logger()
 
 APPLICATION_VARIABLES = {"apns": "APNS_PLATFORM_APPLICATION_ARN", "fcm": "FCM_PLATFORM_APPLICATION_ARN"}
 
@@ -40,7 +43,8 @@ class PhoneEndpoints:
         return bool(self.applications.get(platform))
 
     def connect(self, user_id: str, platform: str, token: str) -> dict:
-        """The device's endpoint and its owner's subscription (``{}`` where no application is configured)."""
+        """The device's endpoint and its owner's subscription; ``{}`` where no application is configured, or when
+        the account has used up its filter policies (the device is kept, and the operator is told by the log)."""
         if not self.rings(platform):
             return {}
         endpoint = self.client.create_platform_endpoint(PlatformApplicationArn=self.applications[platform],
@@ -50,8 +54,11 @@ class PhoneEndpoints:
                 TopicArn=self.topic_arn, Protocol="application", Endpoint=endpoint, ReturnSubscriptionArn=True,
                 Attributes={"FilterPolicy": json.dumps({"recipient": [user_id]})},
             )["SubscriptionArn"]
-        except BaseException:
+        except BaseException as error:
             self.disconnect({"endpointArn": endpoint})
+            if isinstance(error, ClientError) and error.response["Error"]["Code"] == "FilterPolicyLimitExceeded":
+                logger.error("SNS filter policies used up: this device is kept but not rung until AWS raises the quota")
+                return {}
             raise
         return {"endpointArn": endpoint, "subscriptionArn": subscription}
 

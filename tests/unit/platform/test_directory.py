@@ -219,3 +219,19 @@ def test_a_device_not_recorded_leaves_no_endpoint_behind_and_a_bad_id_is_refused
     assert endpoints(phones) == [] and subscribed(phones) == []
     with pytest.raises(InvalidRequest):
         directory.register_device(devices, phones, "alice-id", "x", "apns", "a" * 64)
+
+
+def test_when_the_account_has_no_filter_policy_left_the_device_is_kept_unrung_and_no_endpoint_lingers(
+        directory, stores, phones, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    def quota_reached(**request):
+        raise ClientError({"Error": {"Code": "FilterPolicyLimitExceeded", "Message": "Filter policy limit exceeded"}},
+                          "Subscribe")
+
+    monkeypatch.setattr(phones.client, "subscribe", quota_reached)
+
+    answer = directory.register_device(stores[2], phones, "alice-id", "phone-0001", "apns", "a" * 64)
+
+    assert answer["pushes"] is False and stores[2].get("alice-id", "phone-0001")["token"] == "a" * 64
+    assert endpoints(phones) == []
