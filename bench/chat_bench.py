@@ -20,12 +20,10 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
-from pathlib import Path
 
 os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # sign-ups are not what is measured here
 
@@ -35,7 +33,7 @@ from imegha.chat import Chat
 from imegha.group_chat import Groups
 from imegha.inbox import Inbox, InboxCursor
 from imegha.local.cloud import LocalCloud
-from imegha.local.people import endpoints_of, give_cloud, sign_up
+from imegha.local.people import give_cloud, platform_of_its_own, sign_up
 from imegha_crypto import GroupKey
 
 # USD per request at us-east-1 list prices (on-demand DynamoDB per 1 KB write / 4 KB read unit; Lambda per request,
@@ -197,23 +195,19 @@ def notifier_runs(cloud: LocalCloud, offset: int) -> list[dict]:
 def main() -> None:
     messages = int(sys.argv[1]) if len(sys.argv) > 1 else 40
     _count_calls()
-    with tempfile.TemporaryDirectory(prefix="imegha-chat-bench-") as home:
-        os.environ["IMEGHA_HOME"] = home
-        with LocalCloud(0, home=Path(home) / "cloud") as cloud:
-            cloud.deploy_platform()
-            endpoints = endpoints_of(cloud, Path(home) / "endpoints.json")
-            people = [give_cloud(cloud, sign_up(endpoints, name, f"{name}'s bench password")) for name in ("Alice", "Bob")]
-            alice, bob = (Chat(person.account) for person in people)
-            alice.send("Bob", "hello")  # the conversation and its key exist before anything is timed
-            print("iMChat on the local cloud")
-            print("Latency, Alice's device to Bob's:")
-            latency(cloud, alice, bob, messages)
-            print("Requests per message (1:1), as the conversation grows:")
-            requests_per_message(cloud, alice, bob, 10)
-            print("Group fan-out (one message; the doorbell writes each member's inbox and pushes to each):")
-            fan_out(cloud, alice, (10, 100, 1000))
-            for person in people:
-                person.account.log_out()
+    with platform_of_its_own("imegha-chat-bench-") as (cloud, endpoints, _):
+        people = [give_cloud(cloud, sign_up(endpoints, name, f"{name}'s bench password")) for name in ("Alice", "Bob")]
+        alice, bob = (Chat(person.account) for person in people)
+        alice.send("Bob", "hello")  # the conversation and its key exist before anything is timed
+        print("iMChat on the local cloud")
+        print("Latency, Alice's device to Bob's:")
+        latency(cloud, alice, bob, messages)
+        print("Requests per message (1:1), as the conversation grows:")
+        requests_per_message(cloud, alice, bob, 10)
+        print("Group fan-out (one message; the doorbell writes each member's inbox and pushes to each):")
+        fan_out(cloud, alice, (10, 100, 1000))
+        for person in people:
+            person.account.log_out()
 
 
 if __name__ == "__main__":

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # the demo's first chapters show the real cost
 
@@ -20,7 +18,7 @@ from imegha.chat import Chat  # noqa: E402 - after the setting above, which the 
 from imegha.demo import eventually, heading, side_by_side
 from imegha.group_chat import Groups
 from imegha.local.cloud import LocalCloud
-from imegha.local.people import endpoints_of, everything_held, give_cloud, sign_up
+from imegha.local.people import everything_held, give_cloud, platform_of_its_own, sign_up
 
 SEED_MESSAGE = ("The client showed improvement this week. Blood pressure is down to 130/85 and responding well to "
                 "the new medication. Can we discuss adjusting the dosage at Thursday's meeting?")
@@ -31,18 +29,14 @@ AFTER = "Carol has moved to another ward; from now on it is the two of us."
 
 def main() -> None:
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="imegha-chat-demo-") as home:
-        os.environ["IMEGHA_HOME"] = home
-        with LocalCloud(0, home=Path(home) / "cloud") as cloud:
-            cloud.deploy_platform()
-            endpoints = endpoints_of(cloud, Path(home) / "endpoints.json")
-            people = {name: give_cloud(cloud, sign_up(endpoints, name, f"{name}'s long password"))
-                      for name in ("Alice", "Bob", "Carol")}
-            try:
-                story(cloud, people, started)
-            finally:
-                for person in people.values():
-                    person.account.log_out()
+    with platform_of_its_own("imegha-chat-demo-") as (cloud, endpoints, _):
+        people = {name: give_cloud(cloud, sign_up(endpoints, name, f"{name}'s long password"))
+                  for name in ("Alice", "Bob", "Carol")}
+        try:
+            story(cloud, people, started)
+        finally:
+            for person in people.values():
+                person.account.log_out()
 
 
 def story(cloud: LocalCloud, people: dict, started: float) -> None:
@@ -76,7 +70,7 @@ def story(cloud: LocalCloud, people: dict, started: float) -> None:
     alices_groups = Groups(alice)
     group = alices_groups.create("Case team", ["Bob", "Carol"])
     Groups(bob).send("Case team", BEFORE)
-    print(f"\n  Alice makes 'Case team' with Bob and Carol: a group key made on her device, wrapped for each of them;")
+    print("\n  Alice makes 'Case team' with Bob and Carol: a group key made on her device, wrapped for each of them;")
     print(f"  the platform keeps the memberships, never the key. Carol reads: "
           f"{[line.text for line in Groups(carol).read('Case team')]}")
     removed = alices_groups.remove(group.group_id, "Carol")

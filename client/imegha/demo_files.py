@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from imegha.demo import eventually, heading, side_by_side
 from imegha.files_api import FilesApi
 from imegha.library import Library
 from imegha.local.cloud import LocalCloud
-from imegha.local.people import endpoints_of, everything_held, give_cloud, sign_up
+from imegha.local.people import everything_held, give_cloud, platform_of_its_own, sign_up
 from imegha.platform_api import ApiError
 from imegha.sharing import Sharing
 
@@ -33,20 +32,16 @@ FILE_TEXT = "Lab results, 12 March: HbA1c 6.1 %, LDL 2.9 mmol/L. Next check in t
 
 def main() -> None:
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="imegha-files-demo-") as home:
-        os.environ["IMEGHA_HOME"] = home
-        with LocalCloud(0, home=Path(home) / "cloud") as cloud:
-            cloud.deploy_platform()
-            endpoints = endpoints_of(cloud, Path(home) / "endpoints.json")
-            alice = give_cloud(cloud, sign_up(endpoints, "Alice", "Alice's long password"))
-            bob = sign_up(endpoints, "Bob", "Bob's long password")
-            alice.account.connect("Bob")
-            bob.account.accept("Alice")
-            try:
-                story(cloud, alice, bob, Path(home), started)
-            finally:
-                for person in (alice, bob):
-                    person.account.log_out()
+    with platform_of_its_own("imegha-files-demo-") as (cloud, endpoints, home):
+        alice = give_cloud(cloud, sign_up(endpoints, "Alice", "Alice's long password"))
+        bob = sign_up(endpoints, "Bob", "Bob's long password")
+        alice.account.connect("Bob")
+        bob.account.accept("Alice")
+        try:
+            story(cloud, alice, bob, home, started)
+        finally:
+            for person in (alice, bob):
+                person.account.log_out()
 
 
 def story(cloud: LocalCloud, alice, bob, home: Path, started: float) -> None:
@@ -71,7 +66,7 @@ def story(cloud: LocalCloud, alice, bob, home: Path, started: float) -> None:
 
     sharing = Sharing(alice.account, library)
     share = sharing.share(stored, "Bob")
-    print(f"\n  Alice shares it with Bob: the file key wrapped for Bob's RSA key (checked against the key she pinned")
+    print("\n  Alice shares it with Bob: the file key wrapped for Bob's RSA key (checked against the key she pinned")
     print(f"  for him), in a record she signed. Share {share['shareId']}; the platform rang Bob's doorbell.")
     bobs_platform = ChatPlatformApi(bob.account.endpoints.platform_api_url, bob.account.live_session().id_token)
     inbox = eventually(lambda: [e for e in bobs_platform.notifications()["notifications"]
@@ -82,7 +77,7 @@ def story(cloud: LocalCloud, alice, bob, home: Path, started: float) -> None:
                  "What the platform holds (Bob's inbox)",
                  json.dumps({name: inbox[0][name] for name in ("kind", "senderTag", "shareId")}))
     copy = bobs.get(received, received.file, home / "bob.txt")
-    print(f"\n  Bob fetched it from Alice's bucket with his own token and a one-minute URL for that one object.")
+    print("\n  Bob fetched it from Alice's bucket with his own token and a one-minute URL for that one object.")
     print(f"  Bob's copy is byte for byte Alice's file: {copy.read_bytes() == source.read_bytes()}")
     platform_s3 = cloud.client("s3")
     copies = [obj for bucket_name in (b["Name"] for b in platform_s3.list_buckets()["Buckets"])

@@ -44,7 +44,6 @@ from .library import (
     Library,
     StoredFile,
     collection_context,
-    file_context,
     local_name,
     new_id,
     opened_file,

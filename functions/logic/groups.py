@@ -31,7 +31,7 @@ from imegha_crypto import (
     verify_key_grant,
     verify_roster_chain,
 )
-from imegha_service.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from imegha_service.errors import Conflict, InvalidRequest, NotAllowed
 from imegha_service.events import EventPublisher
 
 tracer = Tracer()

@@ -23,7 +23,7 @@ from imegha import accounts, transfer
 from imegha.chat_api import ChatPlatformApi
 from imegha.library import FilesError, Library, file_context
 from imegha.platform_api import ApiError
-from imegha_crypto import DecryptionError, FileKey, open_file, sealed_file_size
+from imegha_crypto import DecryptionError, open_file, sealed_file_size
 from tests.integration.files_world import FilesWorld, build_files_world, stored_everywhere
 from tests.integration.polling import eventually
 

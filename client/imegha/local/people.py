@@ -9,7 +9,11 @@ that account put events, and the person signs a key statement naming the cloud.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +38,18 @@ class Person:
 def endpoints_of(cloud: LocalCloud, state_file: Path) -> Endpoints:
     cloud.state().save(state_file)
     return Endpoints.from_file(state_file)
+
+
+@contextlib.contextmanager
+def platform_of_its_own(prefix: str) -> Iterator[tuple[LocalCloud, Endpoints, Path]]:
+    """A local cloud with the platform deployed, in a temporary home that ``IMEGHA_HOME`` points at, until the
+    block ends: for a demo chapter or a benchmark running in a process of its own. Yields the home too."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        home = Path(name)
+        os.environ["IMEGHA_HOME"] = name
+        with LocalCloud(0, home=home / "cloud") as cloud:
+            cloud.deploy_platform()
+            yield cloud, endpoints_of(cloud, home / "endpoints.json"), home
 
 
 def sign_up(endpoints: Endpoints, imtag: str, password: str) -> Person:

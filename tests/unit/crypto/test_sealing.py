@@ -8,7 +8,6 @@ from imegha_crypto import (
     SEALED_DATA_MAX_BYTES,
     AIConversationKey,
     AlbumKey,
-    Context,
     ConversationKey,
     DataKey,
     DecryptionError,

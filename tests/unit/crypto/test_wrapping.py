@@ -5,7 +5,6 @@ import pytest
 from imegha_crypto import (
     AIConversationKey,
     AlbumKey,
-    Context,
     ConversationKey,
     DataKey,
     DecryptionError,

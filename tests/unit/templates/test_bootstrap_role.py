@@ -40,7 +40,7 @@ FORBIDDEN = [
     Request("ec2:RunInstances", f"arn:aws:ec2:{REGION}:{USER_ACCOUNT}:instance/*"),
     Request("organizations:LeaveOrganization", "*"),
     Request("s3:GetObject", "arn:aws:s3:::someone-elses-bucket/secret"),
-    Request("events:PutEvents", f"arn:aws:events:us-east-1:999999999999:event-bus/elsewhere"),
+    Request("events:PutEvents", "arn:aws:events:us-east-1:999999999999:event-bus/elsewhere"),
 ]
 
 NEEDED = [
