@@ -109,6 +109,7 @@ def install() -> None:
             _cognito_invokes_lambda_triggers,
             _cognito_resends_confirmation_codes,
             _cognito_revokes_refresh_tokens,
+            _cognito_hides_whether_a_user_exists,
             _cloudformation_runs_the_sam_transform,
             _cloudformation_reads_json_templates_as_json,
             _cloudformation_rolls_back_failed_stacks,
@@ -1406,6 +1407,28 @@ def _cognito_revokes_refresh_tokens() -> None:
         return {}
 
     _add_public_cognito_action("revoke_token", revoke_token)
+
+
+def _cognito_hides_whether_a_user_exists() -> None:
+    """Signing in as nobody, through an app client that prevents user existence errors, fails as a wrong password does.
+
+    moto answers ``UserNotFoundException`` whatever the app client says. As AWS
+    documents it, a client with ``PreventUserExistenceErrors: ENABLED`` answers
+    ``NotAuthorizedException: Incorrect username or password.`` for a user that
+    does not exist, so a sign-in form cannot be used to learn who has an account.
+    """
+    from moto.cognitoidp.exceptions import NotAuthorizedError, UserNotFoundError
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    @_patch(CognitoIdpBackend, "initiate_auth")
+    def initiate_auth(original, backend, client_id, auth_flow, auth_parameters):
+        try:
+            return original(backend, client_id, auth_flow, auth_parameters)
+        except UserNotFoundError:
+            pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
+            if pool is not None and pool.clients[client_id].extended_config.get("PreventUserExistenceErrors") == "ENABLED":
+                raise NotAuthorizedError("Incorrect username or password.") from None
+            raise
 
 
 def _add_public_cognito_action(name: str, answer: Callable[[str, Any, Any], dict]) -> None:

@@ -321,3 +321,23 @@ def test_a_topic_delivers_to_the_mobile_endpoints_its_filter_policies_let_throug
     received = {person: list(sns_backends[local_cloud.platform.account_id][local_cloud.region]
                              .platform_endpoints[arn].messages.values()) for person, arn in phones.items()}
     assert received == {"asha": [json.dumps({"aps": {"alert": "for an iPhone"}})], "ben": []}
+
+
+def test_signing_in_as_nobody_through_a_discreet_client_fails_as_a_wrong_password_does(local_cloud, probe):
+    public = public_cognito(local_cloud)
+    discreet = local_cloud.client("cognito-idp").create_user_pool_client(
+        UserPoolId=probe["UserPoolId"], ClientName="discreet-sign-in", PreventUserExistenceErrors="ENABLED",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    public.sign_up(ClientId=discreet, Username="omar@example.org", Password="Long-enough-passw0rd")
+    public.confirm_sign_up(ClientId=discreet, Username="omar@example.org", ConfirmationCode="1")
+
+    def refusal(client_id: str, username: str, password: str) -> dict:
+        with pytest.raises(ClientError) as refused:
+            public.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                 AuthParameters={"USERNAME": username, "PASSWORD": password})
+        return refused.value.response["Error"]
+
+    wrong_password = refusal(discreet, "omar@example.org", "Not-his-passw0rd")
+    assert refusal(discreet, "nobody@example.org", "Not-his-passw0rd") == wrong_password == {
+        "Code": "NotAuthorizedException", "Message": "Incorrect username or password."}
+    assert refusal(probe["UserPoolClientId"], "nobody@example.org", "Not-his-passw0rd")["Code"] == "UserNotFoundException"
