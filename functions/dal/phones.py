@@ -11,6 +11,7 @@ configured, the token is kept and no phone of that kind is rung.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from botocore.exceptions import ClientError
 
 logger = Logger()
 
+_EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:\S+) already exists with the same Token")
 APPLICATION_VARIABLES = {"apns": "APNS_PLATFORM_APPLICATION_ARN", "fcm": "FCM_PLATFORM_APPLICATION_ARN"}
 
 
@@ -47,8 +49,7 @@ class PhoneEndpoints:
         the account has used up its filter policies (the device is kept, and the operator is told by the log)."""
         if not self.rings(platform):
             return {}
-        endpoint = self.client.create_platform_endpoint(PlatformApplicationArn=self.applications[platform],
-                                                        Token=token)["EndpointArn"]
+        endpoint = self._endpoint(self.applications[platform], token)
         try:
             subscription = self.client.subscribe(
                 TopicArn=self.topic_arn, Protocol="application", Endpoint=endpoint, ReturnSubscriptionArn=True,
@@ -61,6 +62,23 @@ class PhoneEndpoints:
                 return {}
             raise
         return {"endpointArn": endpoint, "subscriptionArn": subscription}
+
+    def _endpoint(self, application: str, token: str) -> str:
+        """The token's endpoint, made, or the one SNS has for it already, enabled again.
+
+        SNS disables an endpoint when Apple or Google says its token stopped
+        working, and then refuses to make it again "with different attributes",
+        naming it in the error: as SNS's token-management guide does, take that
+        endpoint and enable it (the device registering is its token working).
+        """
+        try:
+            return self.client.create_platform_endpoint(PlatformApplicationArn=application, Token=token)["EndpointArn"]
+        except ClientError as error:
+            existing = _EXISTING_ENDPOINT.search(error.response["Error"].get("Message", ""))
+            if error.response["Error"]["Code"] != "InvalidParameter" or existing is None:
+                raise
+        self.client.set_endpoint_attributes(EndpointArn=existing.group(1), Attributes={"Enabled": "true"})
+        return existing.group(1)
 
     def disconnect(self, device: Mapping[str, str], keep: Mapping[str, str] | None = None) -> None:
         """Unsubscribe and delete what ``device`` was connected by, but what ``keep`` still uses (SNS hands the

@@ -14,8 +14,8 @@ from aws_lambda_powertools import Tracer
 
 from dal.connections import CONNECTED, ConnectionsStore
 from dal.devices import DeviceStore
-from dal.phones import PhoneEndpoints
 from dal.directory import DirectoryStore
+from dal.phones import PhoneEndpoints
 from dal.user_pool import UserPool
 from imegha_crypto import CryptoError, IdentityPublicKey, b64url_decode, validate_envelope, verify_key_statement
 from imegha_service.errors import Conflict, InvalidRequest, NotFound

@@ -198,6 +198,18 @@ def test_a_renewed_token_replaces_the_endpoint_and_unregistering_removes_everyth
         directory.unregister_device(devices, phones, "alice-id", "phone-0001")
 
 
+def test_registering_a_token_again_enables_the_endpoint_sns_had_disabled(directory, stores, phones):
+    devices = stores[2]
+    directory.register_device(devices, phones, "alice-id", "phone-0001", "apns", "a" * 64)
+    endpoint = devices.get("alice-id", "phone-0001")["endpointArn"]
+    phones.client.set_endpoint_attributes(EndpointArn=endpoint, Attributes={"Enabled": "false"})  # APNs said no
+
+    directory.register_device(devices, phones, "alice-id", "phone-0001", "apns", "a" * 64)
+
+    assert devices.get("alice-id", "phone-0001")["endpointArn"] == endpoint
+    assert phones.client.get_endpoint_attributes(EndpointArn=endpoint)["Attributes"]["Enabled"] == "true"
+
+
 def test_a_device_with_no_push_service_set_up_is_kept_and_says_so(directory, stores, phones):
     answer = directory.register_device(stores[2], phones, "alice-id", "tablet-0001", "fcm", "c" * 64)
 
