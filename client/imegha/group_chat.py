@@ -133,7 +133,7 @@ class Groups:
             raise ChatError("the admin stays in their group")
         members = [member for member in view.roster.members if member["userId"] != removed]
         roster = sign_roster(self.chat.keys.identity_key, group_id=view.group_id, admin=self.chat.me, members=members,
-                             previous=view.roster_record)
+                             previous=view.roster_record, departed=self._last_posted(view, removed))
         self.chat.platform.remove_member(view.group_id, roster)
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
@@ -141,6 +141,19 @@ class Groups:
                 return self._make_epoch_key(self.view(view.group_id))
             time.sleep(0.05)
         return self.view(view.group_id)
+
+    def _last_posted(self, view: GroupView, member: str) -> dict[str, int]:
+        """The last sequence of ``member``'s in their cloud, as the admin sees it now: recorded in the roster that
+        removes them, so that readers refuse anything their cloud holds later (a message backdated under an old
+        key): 0 if they have no cloud, nothing if their cloud cannot be read now."""
+        peer = self._peer(view, member)
+        if not peer.cloud_url:
+            return {member: 0}
+        try:
+            page = self.chat.cloud_of(peer).messages(view.group_id)
+        except (ApiError, OSError):
+            return {}
+        return {member: max((item["sequence"] for item in page["messages"]), default=0)}
 
     def _as_admin(self, group_id: str) -> GroupView:
         view = self.view(group_id)
@@ -336,6 +349,8 @@ class Groups:
         if key is None:
             return refused_line(view.group_id, sender, tag, item,
                                 f"sealed under epoch {epoch}, whose key you were not given")
+        if sender not in view.members and item["sequence"] > view.roster.departed.get(sender, item["sequence"]):
+            return refused_line(view.group_id, sender, tag, item, f"kept in {tag}'s cloud after they left the group")
         line = open_line(item, key, view.group_id, sender, tag, self.chat.identity_of(sender, tag))
         successor = next((started for started in view.epochs if started["epoch"] == epoch + 1), None)
         if line.refused is None and successor and _instant(line.sent_at) >= _instant(successor["startedAt"]):

@@ -279,6 +279,26 @@ def test_a_message_sealed_under_the_old_epoch_after_a_removal_is_refused(world):
     assert lines[fresh.sequence].text == fresh.text
 
 
+def test_a_removed_members_cloud_cannot_slip_a_backdated_message_into_the_history(world):
+    group = world.groups("Alice").create(unique("Backdated"), ["Bob", "Carol"])
+    carols = world.groups("Carol")
+    said = carols.send(group.group_id, world.said(unique("Carol, while a member")))
+    old_key = carols.view(group.group_id).keys[0]
+    world.groups("Alice").remove(group.group_id, "Carol")
+
+    # Carol owns her cloud: she stores a message under the key she kept, dated before she was removed.
+    carol = world.chat("Carol")
+    backdated = seal_message(old_key, carol.keys.identity_key, conversation_id=group.group_id, sender=carol.me,
+                             sequence=said.sequence + 1, text=world.said(unique("Carol, backdated")),
+                             sent_at=said.sent_at)
+    carol.my_cloud.post(group.group_id, backdated, [world.people["Alice"].user_id, world.people["Bob"].user_id])
+
+    lines = {line.sequence: line for line in world.groups("Bob").read(group.group_id) if line.sender_id == carol.me}
+    assert lines[said.sequence].text == said.text
+    assert (lines[said.sequence + 1].text, lines[said.sequence + 1].refused) == (
+        None, "kept in Carol's cloud after they left the group")
+
+
 def test_the_next_member_to_send_makes_the_new_epochs_key_when_the_admins_device_did_not(world):
     group = world.groups("Alice").create(unique("Rekeyed by Bob"), ["Bob", "Carol"])
     world.groups("Alice").remove(group.group_id, "Carol", wait_s=0)  # the admin's device went away at once

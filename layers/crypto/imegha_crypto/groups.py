@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from .canonical import Context, canonical_json
 from .errors import SignatureError
@@ -63,6 +64,9 @@ class Roster:
     admin: str
     members: tuple[dict, ...]
     """``{"userId": …, "iMTag": …}`` for each member, the admin included."""
+    departed: Mapping[str, int] = field(default_factory=dict)
+    """For each member the admin removed, the last sequence of theirs the admin saw in their cloud: a former
+    member's cloud can hold nothing later that belongs to the group."""
 
     @property
     def member_ids(self) -> frozenset[str]:
@@ -70,8 +74,11 @@ class Roster:
 
 
 def sign_roster(admin_key: IdentityPrivateKey, *, group_id: str, admin: str, members: list[dict],
-                previous: dict | None) -> dict:
-    """The admin's roster after ``previous`` (None for a new group): version one more, chained to it."""
+                previous: dict | None, departed: Mapping[str, int] | None = None) -> dict:
+    """The admin's roster after ``previous`` (None for a new group): version one more, chained to it.
+
+    ``departed`` names, for each member this roster removes, the last sequence of theirs in their cloud.
+    """
     ids = [member["userId"] for member in members]
     if len(set(ids)) != len(ids):
         raise ValueError("a roster names each member once")
@@ -84,6 +91,8 @@ def sign_roster(admin_key: IdentityPrivateKey, *, group_id: str, admin: str, mem
         "members": [{"userId": member["userId"], "iMTag": member["iMTag"]} for member in members],
         "previous": None if previous is None else record_digest(previous),
     }
+    if departed:
+        body["departed"] = dict(departed)
     return sign_record(admin_key, ROSTER_RECORD, body)
 
 
@@ -93,6 +102,7 @@ def verify_roster_chain(rosters: list[dict], *, group_id: str, admin_identity: I
         raise SignatureError(f"group {group_id} has no roster")
     previous: dict | None = None
     admin: str | None = None
+    departed: dict[str, int] = {}
     for position, record in enumerate(rosters, start=1):
         body = verify_record(record, ROSTER_RECORD, admin_identity)
         if body.get("groupId") != group_id:
@@ -111,9 +121,24 @@ def verify_roster_chain(rosters: list[dict], *, group_id: str, admin_identity: I
             raise SignatureError(f"roster {position} names a member twice, or not its admin")
         if admin is not None and body["admin"] != admin:
             raise SignatureError(f"roster {position} names another admin")
+        departed |= _departed(position, body, previous, ids)
         admin, previous = body["admin"], record
     body = previous["body"]
-    return Roster(group_id=group_id, version=body["version"], admin=body["admin"], members=tuple(body["members"]))
+    return Roster(group_id=group_id, version=body["version"], admin=body["admin"], members=tuple(body["members"]),
+                  departed=departed)
+
+
+def _departed(position: int, body: dict, previous: dict | None, members: list[str]) -> dict[str, int]:
+    """The last sequences a roster records for the members it removes: only for members it removes."""
+    departed = body.get("departed", {})
+    if not isinstance(departed, dict) or not all(
+        isinstance(sequence, int) and not isinstance(sequence, bool) and sequence >= 0 for sequence in departed.values()
+    ):
+        raise SignatureError(f"roster {position} records departures in another shape")
+    before = set() if previous is None else {member["userId"] for member in previous["body"]["members"]}
+    if not set(departed) <= before - set(members):
+        raise SignatureError(f"roster {position} records a departure of someone it does not remove")
+    return departed
 
 
 def sign_key_grant(maker_key: IdentityPrivateKey, *, conversation_id: str, version: int, member: str,

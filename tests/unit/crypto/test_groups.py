@@ -127,3 +127,16 @@ def test_a_history_grant_opens_the_history_to_one_member_of_one_group_only(alice
     nameless = sign_record(alice.keys.identity_key, "group-history", {"groupId": GROUP, "member": "carol"})
     with pytest.raises(SignatureError, match="names no epoch"):
         verify_history_grant(nameless, **check)
+
+
+def test_a_roster_records_the_last_sequence_of_the_member_it_removes_and_of_no_one_else(alice):
+    first = sign_roster(alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB, CAROL], previous=None)
+    without_carol = sign_roster(alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB],
+                                previous=first, departed={"carol": 7})
+
+    assert verify(alice, [first, without_carol]).departed == {"carol": 7}
+    for departed in ({"bob": 3}, {"carol": -1}, {"carol": True}):
+        forged = sign_roster(alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB],
+                             previous=first, departed=departed)
+        with pytest.raises(SignatureError, match="departure"):
+            verify(alice, [first, forged])
