@@ -189,6 +189,8 @@ class Chat:
         return self.my_cloud.conversation(conversation_id)
 
     def _peers_key(self, conversation_id: str, peer: Peer) -> ConversationKey | None:
+        if not peer.cloud_url:
+            return None  # with no cloud yet, they cannot have started the conversation
         theirs = self.cloud_of(peer).conversation(conversation_id)
         if not theirs or "0" not in theirs["keys"]:
             return None
@@ -211,6 +213,8 @@ class Chat:
         lines = []
         for holder, tag, identity in ((self.me, self.my_tag, self.keys.identity_key.public_key),
                                       (peer.user_id, peer.imtag, peer.identity_key)):
+            if holder != self.me and not peer.cloud_url:
+                continue  # they have no cloud yet, so they have said nothing
             cloud = self.my_cloud if holder == self.me else self.cloud_of(peer)
             page = cloud.messages(conversation_id)
             lines += self.open_direct_page(page, holder, tag, identity)

@@ -323,9 +323,11 @@ class Groups:
         """Every message of the group this person may read, from each member's cloud, in the order sent."""
         view = self.view(self.resolve(group))
 
-        # Looked up one by one (each lookup may pin a key), then each member's cloud asked side by side.
-        clouds = {member: self.chat.my_cloud if member == self.chat.me else self.chat.cloud_of(self._peer(view, member))
-                  for member in view.tags}
+        # Looked up one by one (each lookup may pin a key), then each member's cloud asked side by side; a member
+        # with no cloud yet has posted nothing.
+        peers = {member: self._peer(view, member) for member in view.tags if member != self.chat.me}
+        clouds = {member: self.chat.cloud_of(peer) for member, peer in peers.items() if peer.cloud_url}
+        clouds[self.chat.me] = self.chat.my_cloud
 
         def from_cloud_of(member: str) -> list[Line]:
             page = clouds[member].messages(view.group_id,

@@ -31,7 +31,7 @@ from imegha_crypto import (
     sign_record,
     sign_roster,
 )
-from imegha.local.people import everything_held
+from imegha.local.people import endpoints_of, everything_held, sign_up
 from tests.integration.chat_world import World, build_world
 from tests.integration.polling import eventually
 
@@ -277,6 +277,17 @@ def test_a_message_sealed_under_the_old_epoch_after_a_removal_is_refused(world):
     assert lines[stale.sequence].text is None
     assert lines[stale.sequence].refused == "sealed under epoch 0 after the group moved to epoch 1"
     assert lines[fresh.sequence].text == fresh.text
+
+
+def test_people_with_no_cloud_yet_are_read_as_having_said_nothing(world, tmp_path):
+    newcomer = f"Nadia{uuid.uuid4().hex[:6]}"
+    sign_up(endpoints_of(world.cloud, tmp_path / "endpoints.json"), newcomer, f"{newcomer}'s own long password")
+    group = world.groups("Alice").create(unique("With a newcomer"), ["Bob", newcomer])
+    sent = world.groups("Bob").send(group.group_id, world.said(unique("welcome")))
+    to_her = world.chat("Alice").send(newcomer, world.said(unique("deploy your cloud when you can")))
+
+    assert [line.text for line in world.groups("Alice").read(group.group_id)] == [sent.text]
+    assert [line.text for line in world.chat("Alice").read(newcomer)] == [to_her.text]
 
 
 def test_a_removed_members_cloud_cannot_slip_a_backdated_message_into_the_history(world):
