@@ -206,18 +206,25 @@ class Chat:
                          conversation_id=conversation_id, version=0, member=self.me)
         return unwrap_key(wrapped["wrappedKey"], ConversationKey, unwrapping_key=self.keys.exchange_key, context=context)
 
-    def read(self, imtag: str) -> list[Line]:
-        """The whole conversation with ``imtag``, both sides merged in the order the messages were sent."""
+    def read(self, imtag: str, unanswered: list[str] | None = None) -> list[Line]:
+        """The whole conversation with ``imtag``, both sides merged in the order the messages were sent.
+
+        With ``unanswered``, the peer's cloud not answering leaves their side out and is named there; without,
+        its error is raised.
+        """
         peer = self.peer(imtag)
         conversation_id = direct_conversation_id(self.me, peer.user_id)
-        lines = []
-        for holder, tag, identity in ((self.me, self.my_tag, self.keys.identity_key.public_key),
-                                      (peer.user_id, peer.imtag, peer.identity_key)):
-            if holder != self.me and not peer.cloud_url:
-                continue  # they have no cloud yet, so they have said nothing
-            cloud = self.my_cloud if holder == self.me else self.cloud_of(peer)
-            page = cloud.messages(conversation_id)
-            lines += self.open_direct_page(page, holder, tag, identity)
+        lines = self.open_direct_page(self.my_cloud.messages(conversation_id), self.me, self.my_tag,
+                                      self.keys.identity_key.public_key)
+        if peer.cloud_url:  # with no cloud yet, they have said nothing
+            try:
+                page = self.cloud_of(peer).messages(conversation_id)
+            except (ApiError, OSError) as error:
+                if unanswered is None:
+                    raise
+                unanswered.append(f"{peer.imtag}'s cloud did not answer ({error})")
+            else:
+                lines += self.open_direct_page(page, peer.user_id, peer.imtag, peer.identity_key)
         return sorted(lines, key=lambda line: line.order)
 
     def open_direct_page(self, page: dict, holder: str, tag: str, identity: IdentityPublicKey) -> list[Line]:

@@ -319,8 +319,12 @@ class Groups:
             raise ChatError("you are the group's only member")
         return self.chat.post(view.group_id, key, text, recipients, view.next_sequence)
 
-    def read(self, group: str) -> list[Line]:
-        """Every message of the group this person may read, from each member's cloud, in the order sent."""
+    def read(self, group: str, unanswered: list[str] | None = None) -> list[Line]:
+        """Every message of the group this person may read, from each member's cloud, in the order sent.
+
+        With ``unanswered``, another member's cloud that does not answer is left out and named there (what it
+        said is missing, not refused); without, its error is raised.
+        """
         view = self.view(self.resolve(group))
 
         # Looked up one by one (each lookup may pin a key), then each member's cloud asked side by side; a member
@@ -330,8 +334,14 @@ class Groups:
         clouds[self.chat.me] = self.chat.my_cloud
 
         def from_cloud_of(member: str) -> list[Line]:
-            page = clouds[member].messages(view.group_id,
-                                           history_grant=None if member == self.chat.me else view.history_grant)
+            try:
+                page = clouds[member].messages(view.group_id,
+                                               history_grant=None if member == self.chat.me else view.history_grant)
+            except (ApiError, OSError) as error:
+                if unanswered is None or member == self.chat.me:
+                    raise
+                unanswered.append(f"{view.tags[member]}'s cloud did not answer ({error})")
+                return []
             return [self.open_group_line(view, item, member, view.tags[member]) for item in page["messages"]]
 
         with ThreadPoolExecutor(READERS) as readers:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 
 import pytest
 
 from imegha import accounts
-from imegha.chat import ChatError
+from imegha.chat import Chat, ChatError
+from imegha.group_chat import Groups
 from imegha.platform_api import ApiError
 from imegha_crypto import (
     MESSAGE_MAX_BYTES,
@@ -31,7 +33,7 @@ from imegha_crypto import (
     sign_record,
     sign_roster,
 )
-from imegha.local.people import endpoints_of, everything_held, sign_up
+from imegha.local.people import endpoints_of, everything_held, give_cloud, link_user_cloud, sign_up
 from tests.integration.chat_world import World, build_world
 from tests.integration.polling import eventually
 
@@ -288,6 +290,28 @@ def test_people_with_no_cloud_yet_are_read_as_having_said_nothing(world, tmp_pat
 
     assert [line.text for line in world.groups("Alice").read(group.group_id)] == [sent.text]
     assert [line.text for line in world.chat("Alice").read(newcomer)] == [to_her.text]
+
+
+def test_a_cloud_that_does_not_answer_leaves_its_messages_out_named_instead_of_failing_the_read(world, tmp_path):
+    name = f"Olu{uuid.uuid4().hex[:6]}"
+    olu = give_cloud(world.cloud, sign_up(endpoints_of(world.cloud, tmp_path / "endpoints.json"), name,
+                                          f"{name}'s own long password"))
+    group = world.groups("Alice").create(unique("A cloud goes down"), ["Bob", name])
+    bobs = world.groups("Bob").send(group.group_id, world.said(unique("from Bob")))
+    Groups(Chat(olu.account)).send(group.group_id, world.said(unique("from Olu")))
+
+    # Olu's cloud goes away: the directory and his own signed statement name an address nothing answers at.
+    gone = replace(olu.cloud, stack=replace(olu.cloud.stack, outputs={"CloudApiUrl": "http://127.0.0.1:9/gone"}))
+    link_user_cloud(world.cloud, olu.user_id, gone)
+    olu.account.publish_cloud_url("http://127.0.0.1:9/gone")
+
+    unanswered: list[str] = []
+    lines = world.groups("Alice").read(group.group_id, unanswered)
+
+    assert [line.text for line in lines] == [bobs.text]
+    assert len(unanswered) == 1 and unanswered[0].startswith(f"{name}'s cloud did not answer")
+    with pytest.raises(OSError):
+        world.groups("Alice").read(group.group_id)
 
 
 def test_a_removed_members_cloud_cannot_slip_a_backdated_message_into_the_history(world):

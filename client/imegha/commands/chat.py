@@ -65,6 +65,14 @@ def conversation_text(lines: list[Line], empty: str) -> str:
     return "\n".join(map(shown, lines)) if lines else empty
 
 
+def emit_conversation(args: argparse.Namespace, lines: list[Line], unanswered: list[str], empty: str) -> None:
+    """The lines read; each cloud that did not answer is named on stderr (its messages are missing, not refused)."""
+    for warning in unanswered:
+        print(f"imegha: warning: {warning}; its messages are not shown", file=sys.stderr)
+    emit(args, {"messages": [line.as_json() for line in lines], "unanswered": unanswered},
+         lambda: conversation_text(lines, empty))
+
+
 @chat_guarded
 def send_command(args: argparse.Namespace) -> None:
     line = chat_for(args).send(args.imtag, message_text(args))
@@ -73,9 +81,9 @@ def send_command(args: argparse.Namespace) -> None:
 
 @chat_guarded
 def read_command(args: argparse.Namespace) -> None:
-    lines = chat_for(args).read(args.imtag)
-    emit(args, {"messages": [line.as_json() for line in lines]},
-         lambda: conversation_text(lines, f"No messages with {args.imtag} yet."))
+    unanswered: list[str] = []
+    lines = chat_for(args).read(args.imtag, unanswered)
+    emit_conversation(args, lines, unanswered, f"No messages with {args.imtag} yet.")
 
 
 @chat_guarded

@@ -6,7 +6,7 @@ import argparse
 
 from ..group_chat import Groups, GroupView
 from . import emit
-from .chat import chat_for, chat_guarded, conversation_text, message_text
+from .chat import chat_for, chat_guarded, emit_conversation, message_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,6 +78,6 @@ def send_command(args: argparse.Namespace) -> None:
 
 @chat_guarded
 def read_command(args: argparse.Namespace) -> None:
-    lines = Groups(chat_for(args)).read(args.group)
-    emit(args, {"messages": [line.as_json() for line in lines]},
-         lambda: conversation_text(lines, "No messages you may read yet."))
+    unanswered: list[str] = []
+    lines = Groups(chat_for(args)).read(args.group, unanswered)
+    emit_conversation(args, lines, unanswered, "No messages you may read yet.")
