@@ -21,12 +21,11 @@ from botocore.exceptions import ClientError
 
 from imegha_service.dynamodb import transact
 from imegha_service.errors import Conflict
-from imegha_service.items import integers
+from imegha_service.items import integers, numbered
 
 STATE = "GROUP"
 MEMBERSHIP_PREFIX = "GROUP#"
 COPY_PREFIX = "GROUPKEY#"
-_DIGITS = 16
 
 
 def group_partition(group_id: str) -> str:
@@ -34,15 +33,15 @@ def group_partition(group_id: str) -> str:
 
 
 def _roster_key(version: int) -> str:
-    return f"ROSTER#{version:0{_DIGITS}d}"
+    return numbered("ROSTER#", version)
 
 
 def _epoch_key(epoch: int) -> str:
-    return f"EPOCH#{epoch:0{_DIGITS}d}"
+    return numbered("EPOCH#", epoch)
 
 
 def _copy_key(group_id: str, epoch: int) -> str:
-    return f"{COPY_PREFIX}{group_id}#{epoch:0{_DIGITS}d}"
+    return numbered(f"{COPY_PREFIX}{group_id}#", epoch)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""DynamoDB items as plain JSON values."""
+"""DynamoDB items as plain JSON values, and the numbered sort keys they are filed under."""
 
 from __future__ import annotations
 
@@ -19,3 +19,11 @@ def integers(value: Any) -> Any:
     if isinstance(value, list):
         return [integers(item) for item in value]
     return value
+
+
+NUMBER_DIGITS = 16  # every integer iMegha counts (sequences, versions, epochs) is at most 2**53 - 1
+
+
+def numbered(prefix: str, number: int) -> str:
+    """A sort key for ``number`` after ``prefix``, zero-padded so that keys sort as their numbers do."""
+    return f"{prefix}{number:0{NUMBER_DIGITS}d}"

@@ -21,18 +21,17 @@ from botocore.exceptions import ClientError
 
 from imegha_crypto import EMPTY_LOG, AuditHead, audit_digest
 from imegha_service.errors import Conflict, DomainError
-from imegha_service.items import integers
+from imegha_service.items import integers, numbered
 
 AUDIT_PK = "AUDIT"
 HEAD_SK = "HEAD"
-_SEQ_DIGITS = 16  # up to 2**53 - 1, zero-padded so that entries sort by number
 # DynamoDB takes at most 100 operations in a transaction; two are the audit entry and head.
 MAX_WRITES = 98
 _ATTEMPTS = 8
 
 
 def _entry_sk(seq: int) -> str:
-    return f"E#{seq:0{_SEQ_DIGITS}d}"
+    return numbered("E#", seq)
 
 
 def now() -> str:

@@ -21,10 +21,9 @@ import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from imegha_service.items import integers
+from imegha_service.items import integers, numbered
 
 META = "META"
-_VERSION_DIGITS = 16  # up to 2**53 - 1
 _LAST_SK = "MSG#~"  # sorts after every zero-padded sequence
 
 
@@ -33,11 +32,11 @@ def _pk(conversation_id: str) -> str:
 
 
 def _key_sk(version: int) -> str:
-    return f"KEY#{version:0{_VERSION_DIGITS}d}"
+    return numbered("KEY#", version)
 
 
 def _message_sk(sequence: int) -> str:
-    return f"MSG#{sequence:0{_VERSION_DIGITS}d}"
+    return numbered("MSG#", sequence)
 
 
 @dataclass
