@@ -28,13 +28,14 @@ def serve(socket_path: Path, idle_seconds: float) -> None:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(socket_path))
     os.umask(previous_umask)
+    bound = socket_path.stat().st_ino
     server.listen(8)
     server.settimeout(idle_seconds)
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     sys.stdout.close()
     try:
-        while socket_path.exists():
+        while _still_ours(socket_path, bound):
             try:
                 connection, _ = server.accept()
             except TimeoutError:
@@ -54,7 +55,17 @@ def serve(socket_path: Path, idle_seconds: float) -> None:
                     return
     finally:
         server.close()
-        socket_path.unlink(missing_ok=True)
+        # The next agent of the profile may have bound the path since this one was told to stop: leave its socket.
+        if _still_ours(socket_path, bound):
+            socket_path.unlink(missing_ok=True)
+
+
+def _still_ours(socket_path: Path, bound: int) -> bool:
+    """Whether the socket at ``socket_path`` is the one this agent bound (not removed, not another agent's)."""
+    try:
+        return socket_path.stat().st_ino == bound
+    except FileNotFoundError:
+        return False
 
 
 if __name__ == "__main__":

@@ -68,3 +68,19 @@ def test_an_agent_started_ahead_of_a_sign_in_that_fails_ends_holding_nothing(pro
     assert not profile.agent_socket.exists()
     with pytest.raises(AgentUnavailable):
         agent_keys(profile)
+
+
+def test_an_agent_leaving_never_removes_the_socket_of_the_agent_that_replaced_it(profile, monkeypatch):
+    import socket
+    import time
+
+    monkeypatch.setenv("IMEGHA_AGENT_IDLE_SECONDS", "0.5")
+    start_agent(profile, create_account("alice-id", "a password", iterations=100_000).keys)
+    # The next agent of the profile binds the path while this one is still on its way out.
+    profile.agent_socket.unlink()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as successor:
+        successor.bind(str(profile.agent_socket))
+        time.sleep(1.5)  # the first agent's idle time runs out and it leaves
+
+        assert profile.agent_socket.exists()
+    profile.agent_socket.unlink()
