@@ -341,3 +341,15 @@ def test_signing_in_as_nobody_through_a_discreet_client_fails_as_a_wrong_passwor
     assert refusal(discreet, "nobody@example.org", "Not-his-passw0rd") == wrong_password == {
         "Code": "NotAuthorizedException", "Message": "Incorrect username or password."}
     assert refusal(probe["UserPoolClientId"], "nobody@example.org", "Not-his-passw0rd")["Code"] == "UserNotFoundException"
+
+
+def test_a_clients_first_s3_call_leaves_the_s3_model_as_botocore_and_moto_load_it(local_cloud):
+    """botocore rewrites an S3 operation's requestUri in the model its client holds (``/{Bucket}`` → ``''``);
+    the decoded-once data files must not pass that edit to the next loader, moto's own S3 router included."""
+    from botocore.loaders import Loader
+    from moto.core.utils import get_service_model
+
+    local_cloud.client("s3").create_bucket(Bucket=f"model-{uuid.uuid4().hex[:8]}")
+
+    assert Loader().load_service_model("s3", "service-2")["operations"]["CreateBucket"]["http"]["requestUri"] == "/{Bucket}"
+    assert get_service_model("s3").operation_model("CreateBucket").http["requestUri"] == "/{Bucket}"
