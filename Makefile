@@ -1,7 +1,8 @@
 # Two set-up commands on a fresh machine: `make demo` and `make test`.
-# Each builds what it needs from nothing: .venv on Python 3.12 for the code,
-# and .tools/ for the template checkers, which pin libraries (checkov's old
-# `packaging`, SAM CLI's boto3) that must not share a venv with the tests.
+# Each builds what it needs from nothing, from committed locks only: .venv on Python 3.12
+# from uv.lock, and .tools/ for the template checkers from tools/*/ (hashed requirements and
+# a package-lock.json), which pin libraries (checkov's old `packaging`, SAM CLI's boto3) that
+# must not share a venv with the tests. `make upgrade` is the one step that moves a version.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -11,7 +12,7 @@ PYENV_ROOT ?= $(HOME)/.pyenv
 PYTHON312 := $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
 VENV := .venv
 TOOLS := .tools
-UV := $(VENV)/bin/uv
+UV := $(TOOLS)/uv/bin/uv
 PY := $(VENV)/bin/python
 SAM := $(TOOLS)/sam/bin/sam
 CHECKOV := $(TOOLS)/checkov/bin/checkov
@@ -19,6 +20,9 @@ STATELINT := $(TOOLS)/statelint/node_modules/.bin/statelint
 
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
+# uv reads only uv.lock and PyPI, never a machine's own pip settings.
+export UV_NO_CONFIG := 1
+export UV_PYTHON_DOWNLOADS := never
 # Tests start many Python processes (the CLI, the key agent, Lambda workers); each would compile every import
 # again without cached bytecode. Dependencies are compiled at install; this lets our own modules be cached too.
 unexport PYTHONDONTWRITEBYTECODE
@@ -26,33 +30,42 @@ unexport PYTHONDONTWRITEBYTECODE
 SAM_TEMPLATES := template.yaml $(shell grep -l 'Transform: AWS::Serverless' $$(find user-cloud -name '*.yaml') 2>/dev/null)
 ALL_TEMPLATES := template.yaml $(shell find user-cloud -name '*.yaml' | sort)
 STATE_MACHINES := $(wildcard statemachines/*.asl.json)
+# What `sam build` installs into each function and layer: exported from uv.lock by `make lock`.
+LAMBDA_REQUIREMENTS := functions/requirements.txt user-cloud/functions/requirements.txt \
+	layers/crypto/requirements.txt layers/service/requirements.txt
+TOOL_REQUIREMENTS := tools/uv/requirements.txt tools/sam/requirements.txt tools/checkov/requirements.txt
 
-.PHONY: help demo test unit checks sam-validate cfn-lint statelint checkov bench clean
+.PHONY: help demo test unit checks sam-validate cfn-lint statelint checkov bench lock upgrade clean
 
 help:
-	@echo "make demo   run iMegha on the embedded local cloud and tell its story"
-	@echo "make test   the test suite and the template checks"
-	@echo "make bench  the speed and memory figures (slow: 1 GiB files)"
+	@echo "make demo     run iMegha on the embedded local cloud and tell its story"
+	@echo "make test     the test suite and the template checks"
+	@echo "make bench    the speed and memory figures (slow: 1 GiB files)"
+	@echo "make lock     re-export the Lambda requirements and tool locks after editing pyproject.toml or tools/*/*.in"
+	@echo "make upgrade  move every lock to the newest versions, kept only if make test and make demo pass"
 
-$(VENV)/.installed: pyproject.toml
+$(TOOLS)/python312:
 	@if [ -z "$(PYTHON312)" ]; then echo "Python 3.12 not found (looked in $(PYENV_ROOT)/versions and on PATH): install it, e.g. 'pyenv install 3.12'" >&2; exit 1; fi
-	@[ -x $(PY) ] || $(PYTHON312) -m venv $(VENV)
-	@[ -x $(UV) ] || $(VENV)/bin/pip install --quiet --disable-pip-version-check uv
-	$(UV) pip install --quiet --compile-bytecode --python $(PY) -e '.[dev]'
+	@mkdir -p $(TOOLS) && ln -sfn $(PYTHON312) $@
+
+# uv itself, pinned by hash, in a venv of its own (uv sync would remove it from .venv).
+$(TOOLS)/uv/.installed: tools/uv/requirements.txt | $(TOOLS)/python312
+	@[ -x $(TOOLS)/uv/bin/python ] || $(TOOLS)/python312 -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/pip install --quiet --disable-pip-version-check --isolated --require-hashes -r $<
 	@touch $@
 
-$(TOOLS)/sam/.installed: $(VENV)/.installed
-	$(UV) venv --quiet --allow-existing --python $(PYTHON312) $(TOOLS)/sam
-	$(UV) pip install --quiet --python $(TOOLS)/sam/bin/python aws-sam-cli
+$(VENV)/.installed: uv.lock pyproject.toml $(TOOLS)/uv/.installed
+	$(UV) sync --quiet --frozen --extra local --compile-bytecode --python $(TOOLS)/python312
 	@touch $@
 
-$(TOOLS)/checkov/.installed: $(VENV)/.installed
-	$(UV) venv --quiet --allow-existing --python $(PYTHON312) $(TOOLS)/checkov
-	$(UV) pip install --quiet --python $(TOOLS)/checkov/bin/python checkov
+$(TOOLS)/%/.installed: tools/%/requirements.txt $(TOOLS)/uv/.installed
+	$(UV) venv --quiet --allow-existing --python $(TOOLS)/python312 $(TOOLS)/$*
+	$(UV) pip sync --quiet --require-hashes --python $(TOOLS)/$*/bin/python $<
 	@touch $@
 
-$(TOOLS)/statelint/.installed:
-	npm install --silent --no-audit --no-fund --prefix $(TOOLS)/statelint @wmfs/statelint
+$(TOOLS)/statelint/.installed: tools/statelint/package.json tools/statelint/package-lock.json
+	@mkdir -p $(TOOLS)/statelint && cp $^ $(TOOLS)/statelint/
+	npm ci --silent --no-audit --no-fund --prefix $(TOOLS)/statelint
 	@touch $@
 
 demo: $(VENV)/.installed
@@ -79,6 +92,22 @@ checkov: $(TOOLS)/checkov/.installed
 
 bench: $(VENV)/.installed
 	@for b in bench/*_bench.py; do echo "== $$b"; $(PY) $$b; done
+
+# UPGRADE=1 moves every pin to the newest release; without it, only what pyproject.toml or a *.in file changed.
+lock: $(TOOLS)/uv/.installed
+	$(UV) lock --quiet $(if $(UPGRADE),--upgrade)
+	$(UV) export --quiet --frozen --no-hashes --no-emit-project --no-header --all-extras --all-groups -o $(TOOLS)/constraints.txt
+	@for r in $(LAMBDA_REQUIREMENTS); do $(UV) pip compile --quiet --python-version 3.12 --python-platform linux --annotation-style line \
+	  --constraints $(TOOLS)/constraints.txt --custom-compile-command "make lock" $${r%.txt}.in -o $$r; done
+	@for r in $(TOOL_REQUIREMENTS); do $(UV) pip compile --quiet --generate-hashes --universal --python-version 3.12 --custom-compile-command "make lock" \
+	  $(if $(UPGRADE),--upgrade) $${r%.txt}.in -o $$r; done
+	cd tools/statelint && npm install --package-lock-only --silent --no-audit --no-fund --save-exact \
+	  $(if $(UPGRADE),@wmfs/statelint@latest)
+
+# Re-resolves every lock to the newest versions, runs make test and make demo on them, and keeps the new locks
+# only when both pass (otherwise the old ones are put back and the tools reinstalled from them).
+upgrade: $(TOOLS)/uv/.installed
+	tools/upgrade.sh
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache
