@@ -98,6 +98,7 @@ def install() -> None:
             _botocore_decodes_each_data_file_once,
             _moto_lists_regions_once_per_service,
             _lambda_runs_in_the_local_runtime,
+            _state_dump_reads_functions_without_docker,
             _failed_asynchronous_invocations_go_to_the_dead_letter_queue,
             _cloudformation_keeps_lambda_layers,
             _ref_returns_what_aws_documents,
@@ -268,6 +269,29 @@ def _lambda_runs_in_the_local_runtime() -> None:
         def labelled(original, *args, _source=source, **kwargs):
             with invoked_by(_source):
                 return original(*args, **kwargs)
+
+
+def _state_dump_reads_functions_without_docker() -> None:
+    """moto's own state dump (``GET /moto-api/data.json``) lists every resource, Lambda functions included.
+
+    The dump reads every public attribute of every model object and leaves out
+    those that raise ``AttributeError``; a function's ``docker_client`` connects
+    to Docker when first read, and with no Docker running it raises
+    ``DockerException``, so the whole dump failed with a 500. The local cloud
+    runs functions without Docker, so while it is active a function has no
+    Docker client: reading it raises ``AttributeError``, which the dump skips
+    (and anything else reaching for Docker gets a message saying why).
+    """
+    from moto.utilities.docker_utilities import DockerModel
+
+    connect = DockerModel.docker_client.fget
+
+    def docker_client(model: DockerModel) -> Any:
+        if _hooks is None:
+            return connect(model)
+        raise AttributeError("the local cloud runs Lambda functions without Docker")
+
+    DockerModel.docker_client = property(docker_client)
 
 
 def _register(function) -> None:

@@ -7,6 +7,7 @@ it as a client of AWS would, never by calling a shim.
 from __future__ import annotations
 
 import json
+import urllib.request
 import uuid
 from datetime import datetime
 
@@ -81,6 +82,18 @@ def test_a_function_whose_role_lambda_cannot_assume_is_refused(local_cloud, prob
             Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
     assert refusal.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "cannot be assumed by Lambda" in refusal.value.response["Error"]["Message"]
+
+
+def test_the_embedded_aws_dumps_its_state_lambda_functions_included_without_docker(local_cloud, probe):
+    bucket = f"dumped-{uuid.uuid4().hex[:8]}"
+    local_cloud.client("s3").create_bucket(Bucket=bucket)
+
+    with urllib.request.urlopen(f"{local_cloud.endpoint_url}/moto-api/data.json") as answer:
+        status, dump = answer.status, json.loads(answer.read())
+
+    assert status == 200
+    assert bucket in {stored["name"] for stored in dump["s3"]["FakeBucket"]}
+    assert probe["WhoAmI"] in {function["function_name"] for function in dump["awslambda"]["LambdaFunction"]}
 
 
 # --- CloudFormation --------------------------------------------------------------------------
