@@ -8,7 +8,9 @@ process (moto's state is process-wide); :func:`activate` points them at the
 running local cloud (its Lambda runtime, gateway and endpoint).
 
 The tests (``tests/integration/local``) show each behaviour as AWS documents it,
-through the AWS APIs, never by calling a shim.
+through the AWS APIs, never by calling a shim. Every part of moto a shim patches,
+calls or reads is listed once in :mod:`imegha.local.moto_internals`, which a unit
+test checks against the installed moto.
 """
 
 from __future__ import annotations
