@@ -16,7 +16,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 
-from botocore.exceptions import BotoCoreError
 from imegha_crypto import (
     DEFAULT_PASSWORD_ITERATIONS,
     AccountKeys,
@@ -38,7 +37,7 @@ from imegha_crypto import (
 
 from .agent import StartingAgent, agent_keys, stop_agent
 from .cognito import AccountExists, CognitoAuth, NotConfirmed, SignInError, Tokens
-from .endpoints import Endpoints
+from .endpoints import Endpoints, Unreachable
 from .platform_api import ApiError, PlatformApi
 from .profile import Profile
 from .trust import Peer, PinStore, UntrustedPeer, mark_verified, trusted_peer
@@ -222,7 +221,7 @@ class Account:
             if saved.get("refresh_token"):
                 self.cognito.revoke(saved["refresh_token"])
                 revoked = True
-        except (SignInError, BotoCoreError):
+        except (SignInError, Unreachable):
             revoked = False
         finally:
             stop_agent(self.profile)

@@ -7,14 +7,16 @@ the pool cannot turn what it holds into the key that wraps the DEK.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from .endpoints import Endpoints
+from .endpoints import Endpoints, Unreachable
 
 
 class SignInError(Exception):
@@ -47,86 +49,64 @@ class CognitoAuth:
             config=Config(signature_version=UNSIGNED, retries={"max_attempts": 3, "mode": "standard"}),
         )
 
+    def _call(self, operation: str, refusal: Callable[[ClientError], SignInError] | None = None, **parameters) -> dict:
+        """One Cognito call: its refusal raised as ``refusal(error)`` (a :class:`SignInError` with the reason by
+        default), no answer at all as :class:`Unreachable`."""
+        try:
+            return getattr(self.idp, operation)(**parameters)
+        except ClientError as error:
+            raise (refusal or _refusal)(error) from None
+        except (BotoConnectionError, HTTPClientError) as error:
+            raise Unreachable(self.idp.meta.endpoint_url, error) from None
+
     def sign_up(self, email: str, secret: str, imtag: str) -> str:
         """Create the account; returns the user's ``sub``, the id every record is keyed by."""
-        try:
-            response = self.idp.sign_up(
-                ClientId=self.client_id,
-                Username=email,
-                Password=secret,
-                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:imtag", "Value": imtag}],
-            )
-        except ClientError as error:
-            raise _refusal(error) from None
-        return response["UserSub"]
+        return self._call(
+            "sign_up", _typed_refusal, ClientId=self.client_id, Username=email, Password=secret,
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:imtag", "Value": imtag}],
+        )["UserSub"]
 
     def confirm(self, email: str, code: str) -> None:
-        try:
-            self.idp.confirm_sign_up(ClientId=self.client_id, Username=email, ConfirmationCode=code)
-        except ClientError as error:
-            raise SignInError(_reason(error)) from None
+        self._call("confirm_sign_up", ClientId=self.client_id, Username=email, ConfirmationCode=code)
 
     def resend_code(self, email: str) -> str:
         """Have Cognito email a new confirmation code (the last one stops working); returns where it went, masked."""
-        try:
-            response = self.idp.resend_confirmation_code(ClientId=self.client_id, Username=email)
-        except ClientError as error:
-            raise SignInError(_reason(error)) from None
+        response = self._call("resend_confirmation_code", ClientId=self.client_id, Username=email)
         return response["CodeDeliveryDetails"]["Destination"]
 
     def sign_in(self, email: str, secret: str) -> Tokens:
-        try:
-            result = self.idp.initiate_auth(
-                ClientId=self.client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": email, "PASSWORD": secret},
-            )["AuthenticationResult"]
-        except ClientError as error:
-            raise _refusal(error) from None
+        result = self._call("initiate_auth", _typed_refusal, ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                            AuthParameters={"USERNAME": email, "PASSWORD": secret})["AuthenticationResult"]
         return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken"))
 
     def refresh(self, refresh_token: str) -> Tokens:
         """New ID and access tokens for a session; Cognito keeps the refresh token as it is."""
-        try:
-            result = self.idp.initiate_auth(
-                ClientId=self.client_id,
-                AuthFlow="REFRESH_TOKEN_AUTH",
-                AuthParameters={"REFRESH_TOKEN": refresh_token},
-            )["AuthenticationResult"]
-        except ClientError as error:
-            raise SignInError(_reason(error)) from None
+        result = self._call("initiate_auth", ClientId=self.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                            AuthParameters={"REFRESH_TOKEN": refresh_token})["AuthenticationResult"]
         return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken") or refresh_token)
 
     def revoke(self, refresh_token: str) -> None:
         """End a session for good: the refresh token renews nothing more (ID tokens lapse within the hour)."""
-        try:
-            self.idp.revoke_token(ClientId=self.client_id, Token=refresh_token)
-        except ClientError as error:
-            raise SignInError(_reason(error)) from None
+        self._call("revoke_token", ClientId=self.client_id, Token=refresh_token)
 
     def request_reset(self, email: str) -> None:
         """Have Cognito email a code for setting a new secret."""
-        try:
-            self.idp.forgot_password(ClientId=self.client_id, Username=email)
-        except ClientError as error:
-            raise SignInError(_reason(error)) from None
+        self._call("forgot_password", ClientId=self.client_id, Username=email)
 
     def confirm_reset(self, email: str, code: str, new_secret: str) -> None:
-        try:
-            self.idp.confirm_forgot_password(
-                ClientId=self.client_id, Username=email, ConfirmationCode=code, Password=new_secret
-            )
-        except ClientError as error:
-            raise SignInError(_reason(error)) from None
+        self._call("confirm_forgot_password", ClientId=self.client_id, Username=email, ConfirmationCode=code,
+                   Password=new_secret)
 
     def change_secret(self, access_token: str, old_secret: str, new_secret: str) -> None:
-        try:
-            self.idp.change_password(PreviousPassword=old_secret, ProposedPassword=new_secret, AccessToken=access_token)
-        except ClientError as error:
-            raise SignInError(_reason(error)) from None
+        self._call("change_password", PreviousPassword=old_secret, ProposedPassword=new_secret, AccessToken=access_token)
 
 
 def _refusal(error: ClientError) -> SignInError:
+    return SignInError(_reason(error))
+
+
+def _typed_refusal(error: ClientError) -> SignInError:
+    """A sign-up's or sign-in's refusal, as the kind the caller acts on."""
     kind = {"UsernameExistsException": AccountExists, "UserNotConfirmedException": NotConfirmed}
     return kind.get(error.response["Error"]["Code"], SignInError)(_reason(error))
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from urllib.parse import quote
+
+from .endpoints import Unreachable
 
 
 class ApiError(Exception):
@@ -21,17 +24,18 @@ class ApiError(Exception):
 
 def call_json(method: str, url: str, authorization: str | None, body: dict | None = None, timeout: float = 30,
               headers: dict[str, str] | None = None) -> dict | None:
-    """One JSON request; ``authorization`` is the header's whole value (REST Cognito authorizers take the bare token)."""
+    """One JSON request; ``authorization`` is the header's whole value (REST Cognito authorizers take the bare token).
+    A refusal raises :class:`ApiError`; no answer at all, :class:`Unreachable`."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Accept", "application/json")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if authorization:
-        request.add_header("Authorization", authorization)
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
     try:
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if authorization:
+            request.add_header("Authorization", authorization)
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         with urllib.request.urlopen(request, timeout=timeout) as response:
             payload = response.read()
     except urllib.error.HTTPError as error:
@@ -41,6 +45,9 @@ def call_json(method: str, url: str, authorization: str | None, body: dict | Non
         except ValueError:
             detail = {"message": raw.decode(errors="replace") or error.reason}
         raise ApiError(error.code, detail.get("message", error.reason), detail.get("field")) from None
+    except (OSError, http.client.HTTPException, ValueError) as error:  # URLError and timeouts are OSErrors;
+        # a ValueError is a URL with no scheme (a typo in the endpoints)
+        raise Unreachable(url, error) from None
     return json.loads(payload) if payload else None
 
 
