@@ -33,8 +33,10 @@ REWRAPPABLE = ("passwordWrappedDek", "recoveryWrappedDek", "wrappedExchangeKey",
 
 def check_imtag(imtag: str) -> str:
     if not isinstance(imtag, str) or not IMTAG_PATTERN.fullmatch(imtag):
+        outside = next((character for character in str(imtag) if not character.isascii()), None)
         raise InvalidRequest(
-            "iMTag", "3 to 32 characters: a letter, then letters, digits, '_', '.' or '-'"
+            "iMTag", "3 to 32 characters: a letter, then letters, digits, '_', '.' or '-', where only the ASCII "
+                     "letters A-Z and a-z count" + (f" ({outside!r} is not one)" if outside else "")
         )
     return imtag
 

@@ -62,6 +62,13 @@ def test_malformed_imtags_are_refused(directory, stores, tag):
     assert refused.value.field == "iMTag"
 
 
+def test_an_imtag_with_a_letter_outside_ascii_is_refused_with_the_letter_named(directory, stores):
+    with pytest.raises(InvalidRequest) as refused:
+        directory.register_user(stores[0], "user-id", "user@example.org", "Émile_R")
+
+    assert "only the ASCII letters A-Z and a-z count ('É' is not one)" in refused.value.reason
+
+
 def test_keys_replace_only_from_the_version_the_device_read(directory, stores, alice):
     from imegha_crypto import change_password
 
