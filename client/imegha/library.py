@@ -66,6 +66,10 @@ class FilesError(Exception):
     """A refusal to show the person: what is wrong and, where there is one, what to do."""
 
 
+class FilesInputError(FilesError, ValueError):
+    """A refusal of the person's own input: a name no file may have, a path that is no file."""
+
+
 def _no_progress(_: int) -> None:
     pass
 
@@ -85,9 +89,9 @@ def collection_context(owner: str, collection_id: str) -> Context:
 def check_name(name: str) -> str:
     """A name to store: any script, but no path: no '/', no NUL, not '.' or '..', at most 255 UTF-8 bytes."""
     if not name or "/" in name or "\0" in name or name in (".", ".."):
-        raise FilesError(f"{name!r} cannot be a file name: no '/', no NUL, not '.' or '..'")
+        raise FilesInputError(f"{name!r} cannot be a file name: no '/', no NUL, not '.' or '..'")
     if len(name.encode("utf-8", "surrogatepass")) > NAME_BYTES:
-        raise FilesError(f"a name is at most {NAME_BYTES} bytes of UTF-8; this one is longer")
+        raise FilesInputError(f"a name is at most {NAME_BYTES} bytes of UTF-8; this one is longer")
     return name
 
 
@@ -287,7 +291,7 @@ class Library:
         """
         path = path.resolve()
         if not path.is_file():
-            raise FilesError(f"{path} is not a file")
+            raise FilesInputError(f"{path} is not a file")
         name = check_name(name or (replace.name if replace else path.name))
         if replace is None and any(f.name == name and f.folder_id == (folder and folder.collection_id)
                                    for f in self.files()):

@@ -39,6 +39,12 @@ class Typed:
         assert self.status == 0, f"imegha {' '.join(self.argv)} failed ({self.status}): {self.stderr}"
         return json.loads(self.stdout)
 
+    @property
+    def error(self) -> dict:
+        """What the command reported failing: with --json, one JSON document, the last line on stderr."""
+        assert self.status != 0, f"imegha {' '.join(self.argv)} succeeded: {self.stdout}"
+        return json.loads(self.stderr.splitlines()[-1])
+
 
 class Device:
     def __init__(self, home: Path):

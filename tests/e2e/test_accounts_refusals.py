@@ -52,7 +52,8 @@ def test_a_wrong_password_is_refused_plainly_and_locks_no_one_out(alice, new_dev
 
     for _ in range(3):
         refused = alice.log_in(strangers_laptop, "surely this is Alice's password")
-        assert (refused.status, refused.stdout, refused.stderr) == (1, "", "imegha: wrong email or password\n")
+        assert (refused.status, refused.stdout, refused.error) == (
+            1, "", {"error": "refused", "message": "wrong email or password"})
 
     assert strangers_laptop.session() is None and strangers_laptop.agent_sockets() == []
     assert platform_view.snapshot() == before
@@ -65,8 +66,8 @@ def test_passwd_with_a_wrong_current_password_or_a_short_new_one_changes_nothing
     wrong = alice.device.imegha("passwd", "--password-stdin", stdin="not my current password\na new long password\n")
     short = alice.device.imegha("passwd", "--password-stdin", stdin=f"{alice.password}\nshort\n")
 
-    assert (wrong.status, wrong.stderr) == (1, "imegha: the current password is wrong\n")
-    assert (short.status, short.stderr) == (1, "imegha: a password has at least 12 characters\n")
+    assert (wrong.status, wrong.error) == (1, {"error": "refused", "message": "the current password is wrong"})
+    assert (short.status, short.error) == (2, {"error": "bad_input", "message": "a password has at least 12 characters"})
     assert platform_view.snapshot() == before
     assert alice.log_in(new_device("alice-after-passwd")).status == 0
 
@@ -97,8 +98,8 @@ def test_a_phrase_with_one_word_changed_that_fails_its_checksum_is_refused_befor
     refused = new_device("dora-borrowed").imegha(
         "recover", dora.email, "--password-stdin", stdin=f"{one_word_changed(dora.phrase, checksum_holds=False)}\nDora's new password\n")
 
-    assert refused.status == 1 and refused.stderr.startswith("imegha: recovery phrase refused:")
-    assert "checksum" in refused.stderr
+    assert refused.status == 1 and refused.error["message"].startswith("recovery phrase refused:")
+    assert "checksum" in refused.error["message"]
     assert platform_view.snapshot() == before
     assert dora.log_in(new_device("dora-laptop")).status == 0  # Cognito was not even asked to reset
 
@@ -111,8 +112,8 @@ def test_another_well_formed_phrase_opens_nothing_and_the_keys_stay_as_they_were
     refused = borrowed.imegha(
         "recover", ella.email, "--password-stdin", stdin=f"{one_word_changed(ella.phrase, checksum_holds=True)}\nElla's new password\n")
 
-    assert refused.status == 1 and refused.stderr.startswith("imegha: recovery phrase refused:")
-    assert "does not open" in refused.stderr and "keys are unchanged" in refused.stderr
+    assert refused.status == 1 and refused.error["message"].startswith("recovery phrase refused:")
+    assert "does not open" in refused.error["message"] and "keys are unchanged" in refused.error["message"]
     assert platform_view.snapshot() == before and borrowed.session() is None and borrowed.agent_sockets() == []
     # Her own phrase still works afterwards, and opens the same keys.
     assert borrowed.imegha("recover", ella.email, "--password-stdin", stdin=f"{ella.phrase}\nElla's new password\n").status == 0
@@ -125,7 +126,7 @@ def test_an_imtag_taken_in_another_letter_case_is_refused_and_leaves_no_account_
 
     refused = kate.device.imegha("signup", kate.email, "aLICE", "--password-stdin", stdin=kate.password + "\n")
 
-    assert (refused.status, refused.stderr) == (1, "imegha: iMTag 'aLICE' is taken\n")
+    assert (refused.status, refused.error["message"]) == (1, "iMTag 'aLICE' is taken")
     assert platform_view.snapshot() == before
     assert kate.email not in json.dumps(platform_view.cognito_users(), default=str)
     assert kate.sign_up().user_id  # the email was not left claimed
@@ -221,7 +222,7 @@ def test_an_expired_token_gets_401_from_the_gateway_and_a_session_renews_its_own
     assert alice.device.session()["id_token"] != expired
     profile.write("session", alice.device.session() | {"id_token": expired, "refresh_token": None})
     lapsed = alice.device.imegha("connections")
-    assert (lapsed.status, lapsed.stderr) == (1, "imegha: the session of profile 'default' has expired: run 'imegha login'\n")
+    assert (lapsed.status, lapsed.error["message"]) == (1, "the session of profile 'default' has expired: run 'imegha login'")
     assert alice.log_in(alice.device).status == 0
 
 
@@ -231,5 +232,6 @@ def test_looking_up_someone_who_does_not_exist_is_404(alice, api, platform_view)
     assert http("GET", f"{api}/users/Nobody", id_token(alice)) == (404, {"message": "no user has the iMTag 'Nobody'"})
     typed = alice.device.imegha("connect", "Nobody")
 
-    assert (typed.status, typed.stderr) == (1, "imegha: the platform refused: no user has the iMTag 'Nobody'\n")
+    assert (typed.status, typed.error) == (
+        1, {"error": "refused", "message": "the platform refused: no user has the iMTag 'Nobody'", "status": 404})
     assert platform_view.snapshot() == before

@@ -173,7 +173,7 @@ def test_destroy_asks_for_confirmation_then_removes_the_bucket_and_the_table(
     local_cloud.client("s3", account).put_object(Bucket=deployed["bucketName"], Key="sealed/1", Body=b"ciphertext")
 
     unconfirmed = alice.device.imegha("cloud", "destroy")
-    assert unconfirmed.status == 1 and "--yes" in unconfirmed.stderr
+    assert unconfirmed.status == 2 and "--yes" in unconfirmed.error["message"]
 
     destroyed = alice.device.imegha("cloud", "destroy", "--yes").json
 

@@ -50,7 +50,8 @@ def test_someone_else_cannot_unregister_your_device_and_a_device_unknown_is_refu
 
     bobs_try = bob.device.imegha("devices", "unregister", "alices-phone")
 
-    assert (bobs_try.status, bobs_try.stderr) == (1, "imegha: the platform refused: no such device\n")
+    assert (bobs_try.status, bobs_try.error) == (
+        1, {"error": "refused", "message": "the platform refused: no such device", "status": 404})
     assert [item["userId"] for item in devices_held(platform_view)] == [alice.user_id]
 
 
@@ -61,10 +62,10 @@ def test_bad_ids_tokens_and_platforms_are_refused_with_the_reason_and_nothing_is
     unknown_platform = register(alice.device, "alices-phone", platform="pager")
     signed_out = register(new_device("nobody"), "alices-phone")
 
-    assert (short_id.status, short_id.stderr) == (
-        1, "imegha: the platform refused: deviceId: 8 to 64 characters of letters, digits, '_' or '-'\n")
-    assert bad_token.status == 1 and bad_token.stderr.startswith("imegha: the platform refused: token")
-    assert unknown_platform.status == 2 and "invalid choice: 'pager'" in unknown_platform.stderr
+    assert (short_id.status, short_id.error["message"]) == (
+        1, "the platform refused: deviceId: 8 to 64 characters of letters, digits, '_' or '-'")
+    assert bad_token.status == 1 and bad_token.error["message"].startswith("the platform refused: token")
+    assert unknown_platform.error["error"] == "bad_input" and "invalid choice: 'pager'" in unknown_platform.error["message"]
     assert signed_out.status == 1 and "is not signed in: run 'imegha login'" in signed_out.stderr
     assert devices_held(platform_view) == []
 

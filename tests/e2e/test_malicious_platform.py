@@ -45,7 +45,7 @@ def alices_laptop(alice, bob, new_device):
 
 def assert_refused_with_a_warning(typed, *why: str) -> None:
     assert typed.status == 1 and typed.stdout == ""
-    assert typed.stderr.startswith("imegha: WARNING:") and "Bob" in typed.stderr
+    assert typed.error["message"].startswith("WARNING:") and "Bob" in typed.error["message"]
     for reason in why:
         assert reason in typed.stderr, typed.stderr
 

@@ -1,30 +1,64 @@
 """The `imegha` CLI's command groups. Each module adds its subcommands with ``register(subparsers)``.
 
 Conventions every command follows: ``--profile`` (or IMEGHA_PROFILE) picks the
-person, ``--json`` prints one JSON document instead of prose, a refusal is a
-``CommandError`` printed as one line on stderr with exit status 1, and secrets
-come from a hidden prompt or, with ``--password-stdin``, from standard input.
+person, ``--json`` prints one JSON document instead of prose, a failure is one
+line on stderr (with ``--json``, one JSON document) and one of the exit statuses
+in ``OUTCOMES``: a refusal is a ``CommandError``, input the command cannot take
+a ``BadInput``. Secrets come from a hidden prompt on a terminal or, with
+``--password-stdin``, from the lines of standard input the command names.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import json
 import sys
-import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..platform_api import ApiError
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a command ended: its exit status and the stable code ``--json`` names a failure by."""
+
+    code: str
+    status: int
+    meaning: str
+
+
+REFUSED = Outcome("refused", 1, "refused: the platform, a cloud or Cognito said no, or a check on this device failed")
+BAD_INPUT = Outcome("bad_input", 2, "bad input: a usage error, or input the command cannot take")
+UNREACHABLE = Outcome("unreachable", 3, "cannot reach the server: no local cloud running, a wrong endpoint, "
+                                        "no network")
+INTERRUPTED = Outcome("interrupted", 130, "interrupted (Ctrl-C)")
+OUTCOMES = (REFUSED, BAD_INPUT, UNREACHABLE, INTERRUPTED)
+
+
 class CommandError(Exception):
-    """A refusal to show the person: one line, non-zero exit."""
+    """A refusal to show the person: one line, exit status 1; ``details`` go into the ``--json`` document."""
+
+    outcome = REFUSED
+
+    def __init__(self, message: str, **details: object):
+        super().__init__(message)
+        self.details = details
+
+
+class BadInput(CommandError):
+    """The person's own input is what is wrong (a malformed value, options that do not go together, a missing line):
+    exit status 2, as for argparse's usage errors."""
+
+    outcome = BAD_INPUT
 
 
 def refusals_shown(*refusals: type[Exception], api_refusal: str = "refused: {message} (HTTP {status})"):
-    """A decorator for command handlers: the SDK's ``refusals`` become their own message as a one-line CLI error,
-    an API's refusal becomes ``api_refusal`` (with its ``message`` and ``status``)."""
+    """A decorator for command handlers: the SDK's ``refusals`` become their own message as a one-line CLI error (bad
+    input if the refusal is also a ``ValueError``: the value given was wrong), an API's refusal becomes
+    ``api_refusal`` (with its ``message`` and ``status``)."""
 
     def guard(handler: Callable[[argparse.Namespace], None]) -> Callable[[argparse.Namespace], None]:
         @functools.wraps(handler)
@@ -32,9 +66,10 @@ def refusals_shown(*refusals: type[Exception], api_refusal: str = "refused: {mes
             try:
                 handler(args)
             except refusals as error:
-                raise CommandError(str(error)) from None
+                raise (BadInput if isinstance(error, ValueError) else CommandError)(str(error)) from None
             except ApiError as error:
-                raise CommandError(api_refusal.format(message=error.message, status=error.status)) from None
+                message = api_refusal.format(message=error.message, status=error.status)
+                raise CommandError(message, status=error.status) from None
 
         return run
 
@@ -49,19 +84,36 @@ def emit(args: argparse.Namespace, data: object, text: str | Callable[[], str]) 
         print(text() if callable(text) else text)
 
 
-class SecretReader:
-    """Reads secrets in order: hidden prompts on a terminal, or lines of stdin with ``--password-stdin``."""
+def secrets_from_stdin(parser: argparse.ArgumentParser, *lines: str) -> None:
+    """Give a command ``--password-stdin``, reading ``lines`` (what each line holds, in order) from standard input."""
+    parser.add_argument("--password-stdin", action="store_true",
+                        help=f"read the secrets from standard input, not a terminal: {_on_lines(lines)}")
+    parser.set_defaults(secret_lines=lines)
 
-    def __init__(self, args: argparse.Namespace, *, from_stdin: bool | None = None):
-        self.from_stdin = getattr(args, "password_stdin", False) if from_stdin is None else from_stdin
+
+def _on_lines(lines: tuple[str, ...]) -> str:
+    return " and ".join(f"{line} on line {number}" for number, line in enumerate(lines, 1))
+
+
+class SecretReader:
+    """Reads secrets in order: hidden prompts on a terminal, or lines of stdin with ``--password-stdin``.
+
+    Without ``--password-stdin``, standard input must be a terminal: a secret piped in would otherwise be read, or
+    not, depending on whether the process still has a terminal to prompt on."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.from_stdin = args.password_stdin
+        if not self.from_stdin and not sys.stdin.isatty():
+            raise BadInput("standard input is not a terminal: pass --password-stdin and give "
+                           + _on_lines(args.secret_lines))
 
     def read(self, prompt: str, *, confirm: bool = False) -> str:
         if self.from_stdin:
             line = sys.stdin.readline()
             if not line:
-                raise CommandError(f"standard input ended before: {prompt.rstrip(': ')}")
+                raise BadInput(f"standard input ended before: {prompt.rstrip(': ')}")
             return line.rstrip("\n")
         secret = getpass.getpass(prompt)
         if confirm and getpass.getpass("Again: ") != secret:
-            raise CommandError("the two entries differ")
+            raise BadInput("the two entries differ")
         return secret

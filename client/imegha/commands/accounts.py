@@ -3,62 +3,66 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..accounts import Account, AccountError, UnconfirmedSignUp
-from ..endpoints import Endpoints, EndpointsNotFound
+from ..endpoints import Endpoints
 from ..profile import Profile
 from ..trust import UntrustedPeer
-from . import CommandError, SecretReader, emit, refusals_shown
+from . import BadInput, CommandError, SecretReader, emit, refusals_shown, secrets_from_stdin
 
 MIN_PASSWORD_LENGTH = 12
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    def add(name: str, handler, help_text: str, secrets: bool = False) -> argparse.ArgumentParser:
+    def add(name: str, handler, help_text: str, secrets: tuple[str, ...] = ()) -> argparse.ArgumentParser:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
         if secrets:
-            parser.add_argument("--password-stdin", action="store_true", help="read passwords (and the phrase) from stdin, one per line")
+            secrets_from_stdin(parser, *secrets)
         parser.set_defaults(handler=handler)
         return parser
 
-    signup = add("signup", signup_command, "create an account: keys are made on this device", secrets=True)
-    signup.add_argument("email")
-    signup.add_argument("imtag", help="your public handle, e.g. DrAsha")
+    def imtag(parser: argparse.ArgumentParser, whose: str) -> None:
+        parser.add_argument("imtag", help=whose)
+
+    signup = add("signup", signup_command, "create an account: keys are made on this device", secrets=("your password",))
+    signup.add_argument("email", help="your email: Cognito sends the confirmation code there")
+    imtag(signup, "your public handle, e.g. DrAsha: 3 to 32 ASCII letters, digits, '_', '.' or '-', a letter first")
     signup.add_argument("--code", help="the confirmation code Cognito emailed (asked for if omitted)")
 
-    login = add("login", login_command, "sign in on this device with your password alone", secrets=True)
-    login.add_argument("email")
+    login = add("login", login_command, "sign in on this device with your password alone", secrets=("your password",))
+    login.add_argument("email", help="the email you signed up with")
     login.add_argument("--code", help="for a sign-up never confirmed: the confirmation code Cognito emailed "
                                       "(else a new one is emailed and asked for)")
 
     add("logout", logout_command, "forget this device's session and stop its key agent")
     add("whoami", whoami_command, "who this profile is signed in as")
-    add("passwd", passwd_command, "change your password (your keys stay the same)", secrets=True)
+    add("passwd", passwd_command, "change your password (your keys stay the same)",
+        secrets=("your current password", "the new password"))
 
-    recover = add("recover", recover_command, "set a new password with your 24-word recovery phrase", secrets=True)
-    recover.add_argument("email")
+    recover = add("recover", recover_command, "set a new password with your 24-word recovery phrase",
+                  secrets=("your recovery phrase (24 words)", "the new password"))
+    recover.add_argument("email", help="the email you signed up with")
     recover.add_argument("--code", help="the reset code Cognito emailed (asked for if omitted)")
 
-    connect = add("connect", connect_command, "ask someone to connect, by iMTag")
-    connect.add_argument("imtag")
+    imtag(add("connect", connect_command, "ask someone to connect, by iMTag"), "whom to ask")
     add("connections", connections_command, "your connections and requests, with fingerprints")
-    for name, handler, text in (
-        ("accept", accept_command, "accept a connection request"),
-        ("decline", decline_command, "decline a connection request"),
-        ("disconnect", disconnect_command, "remove a connection or withdraw a request"),
+    for name, handler, text, whose in (
+        ("accept", accept_command, "accept a connection request", "whose request"),
+        ("decline", decline_command, "decline a connection request", "whose request"),
+        ("disconnect", disconnect_command, "remove a connection or withdraw a request", "whom"),
     ):
-        add(name, handler, text).add_argument("imtag")
+        imtag(add(name, handler, text), whose)
     verify = add("verify", verify_command, "show the safety code to compare with someone")
-    verify.add_argument("imtag")
+    imtag(verify, "whom to compare with")
     verify.add_argument("--accept", action="store_true", help="record that the codes matched (and trust a changed key)")
 
 
 def account_for(args: argparse.Namespace) -> Account:
     try:
-        return Account(Profile.named(args.profile), Endpoints.discover())
-    except (EndpointsNotFound, ValueError) as error:
-        raise CommandError(str(error)) from None
+        profile = Profile.named(args.profile)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    return Account(profile, Endpoints.discover())
 
 
 guarded = refusals_shown(AccountError, UntrustedPeer, api_refusal="the platform refused: {message}")
@@ -67,7 +71,7 @@ guarded = refusals_shown(AccountError, UntrustedPeer, api_refusal="the platform 
 def _new_password(secrets: SecretReader, prompt: str = "New password: ") -> str:
     password = secrets.read(prompt, confirm=True)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise CommandError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+        raise BadInput(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
     return password
 
 
@@ -79,7 +83,7 @@ def _code_source(args: argparse.Namespace, account: Account, what: str, sent_to:
             # The local cloud sends no email and Cognito there accepts any code.
             return "000000"
         if args.password_stdin:
-            raise CommandError(f"pass the {what} code Cognito emailed to {sent_to or args.email} with --code")
+            raise BadInput(f"pass the {what} code Cognito emailed to {sent_to or args.email} with --code")
         return input(f"The {what} code Cognito emailed to {sent_to or args.email}: ").strip()
 
     return ask
@@ -107,8 +111,9 @@ class _UnconfirmedSignUpCode:
 
 @guarded
 def signup_command(args: argparse.Namespace) -> None:
+    secrets = SecretReader(args)
     account = account_for(args)
-    password = _new_password(SecretReader(args), "Password: ")
+    password = _new_password(secrets, "Password: ")
     code = _UnconfirmedSignUpCode(args, account)
     try:
         phrase = account.sign_up(args.email, password, args.imtag, _code_source(args, account, "confirmation"))
@@ -130,8 +135,9 @@ def signup_command(args: argparse.Namespace) -> None:
 
 @guarded
 def login_command(args: argparse.Namespace) -> None:
+    secrets = SecretReader(args)
     account = account_for(args)
-    password = SecretReader(args).read("Password: ")
+    password = secrets.read("Password: ")
     code = _UnconfirmedSignUpCode(args, account)
     phrase = account.log_in(args.email, password, code)
     session = account.session
@@ -172,10 +178,10 @@ def passwd_command(args: argparse.Namespace) -> None:
 
 @guarded
 def recover_command(args: argparse.Namespace) -> None:
+    secrets = SecretReader(args)
     account = account_for(args)
-    # The phrase comes from stdin whenever stdin is not a terminal, so it never sits in shell history.
-    phrase = SecretReader(args, from_stdin=args.password_stdin or not sys.stdin.isatty()).read("Recovery phrase: ")
-    new_password = _new_password(SecretReader(args))
+    phrase = secrets.read("Recovery phrase: ")
+    new_password = _new_password(secrets)
     account.recover(args.email, phrase, new_password, _code_source(args, account, "reset"))
     emit(args, {"recovered": True, "iMTag": account.session.imtag}, "Recovered: sign in with your new password from now on.")
 

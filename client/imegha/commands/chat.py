@@ -21,12 +21,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = chat.add_subparsers(dest="chat_command", metavar="COMMAND", required=True)
 
     send = commands.add_parser("send", help="send a message: sealed here, kept in your cloud")
-    send.add_argument("imtag")
+    send.add_argument("imtag", help="whom to send it to")
     send.add_argument("text", help="the message; '-' reads it from standard input")
     send.set_defaults(handler=send_command)
 
     read = commands.add_parser("read", help="the conversation with someone, both sides in order")
-    read.add_argument("imtag")
+    read.add_argument("imtag", help="whom the conversation is with")
     read.set_defaults(handler=read_command)
 
     watch = commands.add_parser("watch", help="follow your inbox live, opening each message as it comes")

@@ -7,7 +7,7 @@ import shlex
 import sys
 
 from ..personal_cloud import CloudNotReachable, PersonalCloud
-from . import CommandError, emit
+from . import BadInput, CommandError, emit
 from .accounts import account_for, guarded
 
 STEPS = {
@@ -55,7 +55,7 @@ def _cloud(args: argparse.Namespace) -> PersonalCloud:
 def connect_command(args: argparse.Namespace) -> None:
     cloud = _cloud(args)
     if args.local and args.role_arn:
-        raise CommandError("--local makes the deployment role itself: give --role-arn only for a real AWS account")
+        raise BadInput("--local makes the deployment role itself: give --role-arn only for a real AWS account")
     try:
         if args.local:
             connected = cloud.connect_local()
@@ -140,7 +140,7 @@ def deploy_command(args: argparse.Namespace) -> None:
 @guarded
 def destroy_command(args: argparse.Namespace) -> None:
     if not args.yes:
-        raise CommandError("this deletes your cloud with every file and message in it: run it again with --yes")
+        raise BadInput("this deletes your cloud with every file and message in it: run it again with --yes")
     _run(args, "destroy", lambda d: "Your cloud is gone: its bucket, table and functions are deleted from your account.")
 
 

@@ -31,14 +31,13 @@ def subcommands(parser: argparse.ArgumentParser, dest: str, specs: list[tuple]) 
 
 FILE = (("file",), {"help": "a file's name, or its id (or the start of it)"})
 FOLDER_OPTION = (("--folder",), {"help": "the folder (by name or id)"})
-NAME = (("name",), {})
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     files = subparsers.add_parser("files", help="your files: sealed on this device, kept in your own cloud")
     subcommands(files, "files_command", [
         ("put", put_command, "upload a file, or resume its interrupted upload", [
-            (("path",), {"type": Path}),
+            (("path",), {"type": Path, "help": "the file on this device"}),
             FOLDER_OPTION,
             (("--name",), {"help": "store it under this name (default: the file's own)"}),
             (("--replace",), {"action": "store_true", "help": "upload a new version of the file of that name"}),
@@ -54,17 +53,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ])
     for kind, plural in (("folder", "folders"), ("album", "albums")):
         parser = subparsers.add_parser(plural, help=f"{plural}: shared as a whole by sharing one key")
+        new_name, name = (("name",), {"help": f"the new {kind}'s name"}), (("name",), {"help": f"the {kind}'s name or id"})
         specs = [
-            ("create", collection_command("create", kind), f"make a {kind}", [NAME]),
+            ("create", collection_command("create", kind), f"make a {kind}", [new_name]),
             ("ls", collection_command("ls", kind), f"list your {plural}", []),
             ("rm", collection_command("rm", kind), f"delete a {kind}" + (" (once empty)" if kind == "folder" else
                                                                          " (its files stay)"),
-             [NAME] + ([(("--with-files",), {"action": "store_true", "help": "delete the files in it too"})]
+             [name] + ([(("--with-files",), {"action": "store_true", "help": "delete the files in it too"})]
                        if kind == "folder" else [])),
         ]
         if kind == "album":
-            specs += [("add", collection_command("add", kind), "put a file in an album", [NAME, FILE]),
-                      ("remove", collection_command("remove", kind), "take a file out of an album", [NAME, FILE])]
+            specs += [("add", collection_command("add", kind), "put a file in an album", [name, FILE]),
+                      ("remove", collection_command("remove", kind), "take a file out of an album", [name, FILE])]
         subcommands(parser, f"{plural}_command", specs)
 
 
