@@ -43,7 +43,7 @@ def test_alice_shares_bob_fetches_alice_revokes_and_the_audit_chain_tells_it(ali
     assert (stored["name"], stored["size"], stored["version"]) == (name, len(text), 1)
     assert [f["name"] for f in alice.device.imegha("files", "ls").json["files"]] == [name]
 
-    shared = alice.device.imegha("share", name, "--with", "Bob").json
+    shared = alice.device.imegha("share", "add", name, "--with", "Bob").json
     assert shared["with"] == "Bob" and shared["notified"] is True
 
     offered = bob.device.imegha("shared").json["shares"]

@@ -17,9 +17,9 @@ from . import emit, refusals_shown
 from .accounts import account_for
 
 
-def subcommands(parser: argparse.ArgumentParser, dest: str, specs: list[tuple]) -> None:
+def subcommands(parser: argparse.ArgumentParser, dest: str, specs: list[tuple], required: bool = True) -> None:
     """Add ``(name, handler, help, [(argument, options), …])`` subcommands, each taking --json and --profile too."""
-    commands = parser.add_subparsers(dest=dest, metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest=dest, metavar="COMMAND" if required else "[COMMAND]", required=required)
     for name, handler, help_text, arguments in specs:
         command = commands.add_parser(name, help=help_text, description=help_text)
         for flags, options in arguments:

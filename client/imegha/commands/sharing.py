@@ -1,4 +1,4 @@
-"""Sharing: share <file> --with <iMTag>, share ls, share revoke; shared (what others share with you), shared ls|get."""
+"""Sharing: share add|ls|revoke (what you share), shared [ls|get] (what your connections share with you)."""
 
 from __future__ import annotations
 
@@ -9,59 +9,57 @@ from pathlib import Path
 from ..library import FilesError, local_name
 from ..progress import ProgressBar
 from ..sharing import Sharing
-from . import CommandError, emit
+from . import BadInput, emit
 from .accounts import account_for
-from .files import files_guarded
+from .files import files_guarded, subcommands
 
 KINDS = ("file", "folder", "album")
+KIND = (("--kind",), {"choices": KINDS, "default": "file", "help": "what NAME is (default: a file)"})
+FROM = {"dest": "owner", "metavar": "IMTAG", "help": "only what this connection shares"}
+# Accepted after the command too ("imegha shared get X --from Bob"); SUPPRESS keeps a value given before it.
+FROM_AFTER = (("--from",), FROM | {"default": argparse.SUPPRESS})
+SHARE = {"metavar": "SHARE", "help": "a share's id, or the name of what is shared"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     share = subparsers.add_parser(
-        "share", help="share a file, folder or album with a connection; 'share ls', 'share revoke'",
-        description="imegha share <name> --with <iMTag> [--kind folder|album]; imegha share ls; "
-                    "imegha share revoke <name> --with <iMTag> [--rotate] (or --id <shareId>). "
-                    "A file named 'ls' or 'revoke' is shared by its id.")
-    share.add_argument("words", nargs="+", metavar="NAME | ls | revoke NAME")
-    share.add_argument("--with", dest="imtag", help="the connection to share with, or to revoke from")
-    share.add_argument("--kind", choices=KINDS, default="file", help="what NAME is (default: a file)")
-    share.add_argument("--id", dest="share_id", help="revoke: the share's id")
-    share.add_argument("--rotate", action="store_true",
-                       help="revoke: then seal the file again under a new key, so a key kept from before opens nothing")
-    share.set_defaults(handler=share_command)
+        "share", help="share a file, folder or album with a connection; list and revoke your shares",
+        description="Share a file, folder or album with a connection: only its key travels, wrapped for them; "
+                    "the bytes stay in your cloud.")
+    subcommands(share, "share_command", [
+        ("add", add_command, "share a file, folder or album with a connection", [
+            (("name",), {"metavar": "NAME", "help": "the file's name or id (or the folder's or album's, with --kind)"}),
+            (("--with",), {"dest": "imtag", "required": True, "help": "the connection to share with"}),
+            KIND,
+        ]),
+        ("ls", ls_command, "what you share, and with whom", []),
+        ("revoke", revoke_command, "take a share back: the recipient's next request is refused", [
+            (("name",), {"nargs": "?", "metavar": "NAME", "help": "what you shared (with --with); none with --id"}),
+            (("--with",), {"dest": "imtag", "help": "the connection to revoke it from"}),
+            (("--id",), {"dest": "share_id", "help": "the share's id instead ('imegha share ls' lists them)"}),
+            KIND,
+            (("--rotate",), {"action": "store_true",
+                             "help": "then seal the file again under a new key, so a key kept from before opens "
+                                     "nothing"}),
+        ]),
+    ])
 
     shared = subparsers.add_parser(
-        "shared", help="what your connections share with you; 'shared ls <share>', 'shared get <share>'",
-        description="imegha shared; imegha shared ls <share>; imegha shared get <share> [--file NAME] [-o PATH]. "
-                    "<share> is a share id or the shared thing's name.")
-    shared.add_argument("words", nargs="*", metavar="ls|get SHARE")
-    shared.add_argument("--from", dest="owner", help="only what this connection shares")
-    shared.add_argument("--file", help="get: which file of a shared folder or album (default: all of them)")
-    shared.add_argument("-o", "--output", type=Path, default=Path("."), help="get: where to write (default: here)")
-    shared.set_defaults(handler=shared_command)
-
-
-@files_guarded
-def share_command(args: argparse.Namespace) -> None:
-    action, rest = args.words[0], args.words[1:]
-    sharing = Sharing(account_for(args))
-    if action == "ls" and not rest:
-        listed = sharing.shares()
-        emit(args, {"shares": listed}, lambda: "\n".join(
-            f"{s['kind']:<7} {s['id']:<24} with {s['with']:<20} {s['shareId']}" for s in listed) or "You share nothing.")
-        return
-    if action == "revoke":
-        _revoke(args, sharing, rest)
-        return
-    if rest or not args.imtag:
-        raise CommandError("imegha share <name> --with <iMTag> (one name at a time)")
-    target = _target(sharing, args.kind, action)
-    shared = sharing.share(target, args.imtag)
-    trust = ("verified" if shared["verified"] else
-             "not yet verified: compare safety codes with 'imegha verify " + shared["with"] + "'")
-    emit(args, shared, f"Shared {args.kind} {action} with {shared['with']} (share {shared['shareId']}). Their key "
-                       f"{shared['recipientKey']} is {trust}." + ("" if shared["notified"] else
-                                                                 " (The platform could not notify them yet.)"))
+        "shared", help="what your connections share with you; 'shared ls SHARE', 'shared get SHARE'",
+        description="What your connections share with you; with a command, the files in a share or the files "
+                    "themselves.")
+    shared.add_argument("--from", **FROM)
+    shared.set_defaults(handler=received_command, share=None)
+    subcommands(shared, "shared_command", [
+        ("ls", received_command, "the files in something shared with you (without SHARE: what is shared with you)", [
+            (("share",), {"nargs": "?"} | SHARE), FROM_AFTER,
+        ]),
+        ("get", get_command, "fetch what is shared with you and open it here", [
+            (("share",), SHARE), FROM_AFTER,
+            (("--file",), {"help": "which file of a shared folder or album (default: all of them)"}),
+            (("-o", "--output"), {"type": Path, "default": Path("."), "help": "where to write (default: here)"}),
+        ]),
+    ], required=False)
 
 
 def _target(sharing: Sharing, kind: str, name: str):
@@ -69,19 +67,39 @@ def _target(sharing: Sharing, kind: str, name: str):
     return library.find(name) if kind == "file" else library.collection(kind, name)
 
 
-def _revoke(args: argparse.Namespace, sharing: Sharing, rest: list[str]) -> None:
+@files_guarded
+def add_command(args: argparse.Namespace) -> None:
+    sharing = Sharing(account_for(args))
+    shared = sharing.share(_target(sharing, args.kind, args.name), args.imtag)
+    trust = ("verified" if shared["verified"] else
+             "not yet verified: compare safety codes with 'imegha verify " + shared["with"] + "'")
+    emit(args, shared, f"Shared {args.kind} {args.name} with {shared['with']} (share {shared['shareId']}). Their key "
+                       f"{shared['recipientKey']} is {trust}." + ("" if shared["notified"] else
+                                                                 " (The platform could not notify them yet.)"))
+
+
+@files_guarded
+def ls_command(args: argparse.Namespace) -> None:
+    listed = Sharing(account_for(args)).shares()
+    emit(args, {"shares": listed}, lambda: "\n".join(
+        f"{s['kind']:<7} {s['id']:<24} with {s['with']:<20} {s['shareId']}" for s in listed) or "You share nothing.")
+
+
+@files_guarded
+def revoke_command(args: argparse.Namespace) -> None:
+    if (args.share_id is None) == (args.name is None) or (args.name is None) != (args.imtag is None):
+        raise BadInput("imegha share revoke NAME --with IMTAG, or imegha share revoke --id SHARE_ID")
+    if args.rotate and (args.share_id or args.kind != "file"):
+        raise BadInput("--rotate seals a file again: name the file and --with, not a share id")
+    sharing = Sharing(account_for(args))
+    target = None
     if args.share_id:
         revoked = [sharing.revoke(args.share_id)["shareId"]]
-        target = None
-    elif len(rest) == 1 and args.imtag:
-        target = _target(sharing, args.kind, rest[0])
-        revoked = sharing.revoke_with(getattr(target, "file_id", None) or target.collection_id, args.imtag)
     else:
-        raise CommandError("imegha share revoke <name> --with <iMTag>, or imegha share revoke --id <shareId>")
+        target = _target(sharing, args.kind, args.name)
+        revoked = sharing.revoke_with(getattr(target, "file_id", None) or target.collection_id, args.imtag)
     rotated = None
     if args.rotate:
-        if args.kind != "file" or target is None:
-            raise CommandError("--rotate seals a file again: name the file and --with, not a share id")
         with ProgressBar(f"Sealing {target.name} again", target.ciphertext_size) as bar:
             rotated = sharing.library.rotate(target, progress=bar)
     emit(args, {"revoked": revoked, "rotatedToVersion": rotated and rotated.version},
@@ -90,10 +108,10 @@ def _revoke(args: argparse.Namespace, sharing: Sharing, rest: list[str]) -> None
 
 
 @files_guarded
-def shared_command(args: argparse.Namespace) -> None:
+def received_command(args: argparse.Namespace) -> None:
+    """What is shared with this person; with a SHARE, the files in it."""
     sharing = Sharing(account_for(args))
-    action, rest = (args.words[0], args.words[1:]) if args.words else ("list", [])
-    if action == "list" or (action == "ls" and not rest):
+    if args.share is None:
         shares, warnings = sharing.received(args.owner)
         for warning in warnings:
             print(f"imegha: {warning}", file=sys.stderr)
@@ -101,15 +119,17 @@ def shared_command(args: argparse.Namespace) -> None:
             f"{s.kind:<7} {s.name:<32} from {s.owner.imtag:<20} {s.share_id}" for s in shares)
             or "Nothing is shared with you.")
         return
-    if action not in ("ls", "get") or len(rest) != 1:
-        raise CommandError("imegha shared [ls|get <share>]")
-    share = sharing.find(rest[0], args.owner)
+    share = sharing.find(args.share, args.owner)
     files = sharing.files_in(share)
-    if action == "ls":
-        emit(args, {"share": share.as_json(), "files": [f.as_json() for f in files]}, lambda: "\n".join(
-            f"{f.name:<32} {f.size:>12,} B  {f.file_id}" for f in files) or f"{share.name} is empty.")
-        return
-    chosen = [f for f in files if args.file in (None, f.name, f.file_id)]
+    emit(args, {"share": share.as_json(), "files": [f.as_json() for f in files]}, lambda: "\n".join(
+        f"{f.name:<32} {f.size:>12,} B  {f.file_id}" for f in files) or f"{share.name} is empty.")
+
+
+@files_guarded
+def get_command(args: argparse.Namespace) -> None:
+    sharing = Sharing(account_for(args))
+    share = sharing.find(args.share, args.owner)
+    chosen = [f for f in sharing.files_in(share) if args.file in (None, f.name, f.file_id)]
     if not chosen:
         raise FilesError(f"{share.name} holds no file named {args.file!r}")
     destination = args.output

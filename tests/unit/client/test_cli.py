@@ -137,6 +137,14 @@ def test_an_sdk_refusal_of_the_value_given_is_bad_input_and_an_api_refusal_keeps
     assert (str(refused), refused.details) == ("refused: not yours (HTTP 403)", {"status": 403})
 
 
+def test_every_positional_argument_says_what_it_is():
+    unexplained = [f"{parser.prog} {action.dest}" for parser in parsers(cli.build_parser())
+                   for action in parser._positionals._group_actions
+                   if not isinstance(action, argparse._SubParsersAction) and not action.help]
+
+    assert unexplained == []
+
+
 @pytest.mark.parametrize(("command", "lines"), [
     ("signup", "your password on line 1"),
     ("login", "your password on line 1"),
