@@ -105,17 +105,22 @@ class Chat:
         return self.account.keys()
 
     @cached_property
-    def my_cloud(self) -> UserCloudApi:
-        """This person's own cloud, at the URL their own signed key statement names."""
+    def own_cloud(self) -> UserCloudApi | None:
+        """This person's own cloud, at the URL their own signed key statement names; None until they deploy one."""
         statement = self.platform.me().get("keyStatement")
         try:
             url = statement and verify_key_statement(statement, user_id=self.me,
                                                      pinned_identity=self.keys.identity_key.public_key).cloud_url
         except CryptoError as error:
             raise ChatError(f"WARNING: the platform serves you a key statement you did not sign: {error}") from None
-        if not url:
+        return UserCloudApi(url, self.token) if url else None
+
+    @property
+    def my_cloud(self) -> UserCloudApi:
+        """This person's own cloud, for what only it can do: keep what they send."""
+        if self.own_cloud is None:
             raise ChatError("your cloud is not deployed yet ('imegha cloud deploy'): your messages are kept there")
-        return UserCloudApi(url, self.token)
+        return self.own_cloud
 
     def peer(self, imtag: str) -> Peer:
         """``imtag``'s checked keys and cloud, looked up once per command."""
@@ -214,9 +219,11 @@ class Chat:
         """
         peer = self.peer(imtag)
         conversation_id = direct_conversation_id(self.me, peer.user_id)
-        lines = self.open_direct_page(self.my_cloud.messages(conversation_id), self.me, self.my_tag,
-                                      self.keys.identity_key.public_key)
-        if peer.cloud_url:  # with no cloud yet, they have said nothing
+        lines = []
+        if self.own_cloud:  # with no cloud of one's own yet, one has said nothing
+            lines = self.open_direct_page(self.own_cloud.messages(conversation_id), self.me, self.my_tag,
+                                          self.keys.identity_key.public_key)
+        if peer.cloud_url:  # nor have they, with none of theirs
             try:
                 page = self.cloud_of(peer).messages(conversation_id)
             except (ApiError, OSError) as error:

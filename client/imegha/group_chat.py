@@ -217,7 +217,7 @@ class Groups:
             if error.status != 403:
                 raise
             return self._kept_view(group_id)
-        kept = chat.my_cloud.conversation(group_id) or {}
+        kept = self._kept(group_id) or {}
         rosters = state["rosters"]
         tags = {member["userId"]: member["iMTag"] for record in rosters for member in record["body"]["members"]}
         roster = self._checked(group_id, rosters, state["admin"], tags)
@@ -258,7 +258,7 @@ class Groups:
 
     def _kept_view(self, group_id: str) -> GroupView:
         """What a former member kept in their own cloud: the last roster they saw and the keys they had."""
-        kept = self.chat.my_cloud.conversation(group_id)
+        kept = self._kept(group_id)
         if kept is None or "roster" not in kept:
             raise ChatError("you are not a member of this group")
         record = kept["roster"]
@@ -275,6 +275,10 @@ class Groups:
                          members=tuple(sorted(tags)), roster=roster, roster_record=record, tags=tags, epochs=(),
                          keys=keys, name=None, next_sequence=kept.get("nextSequence", 1), member=False)
 
+    def _kept(self, group_id: str) -> dict | None:
+        """What this person's own cloud keeps of the group; nothing before they have a cloud."""
+        return self.chat.own_cloud and self.chat.own_cloud.conversation(group_id)
+
     def _kept_keys(self, group_id: str, kept: dict) -> dict[int, GroupKey]:
         return {int(version): unwrap_key(wrapped["wrappedKey"], GroupKey, unwrapping_key=self.chat.keys.data_key,
                                          context=group_key_context(group_id, self.chat.me, int(version)))
@@ -282,8 +286,8 @@ class Groups:
 
     def _keep(self, group_id: str, roster: dict, keys: dict[int, GroupKey]) -> None:
         """Keep the roster, the admin's identity key (by which the cloud checks history grants) and these keys,
-        wrapped under this person's DEK, in their own cloud."""
-        if not keys:
+        wrapped under this person's DEK, in their own cloud (with none yet, the platform's copies are all there is)."""
+        if not keys or self.chat.own_cloud is None:
             return
         admin = roster["body"]["admin"]
         tag = next(member["iMTag"] for member in roster["body"]["members"] if member["userId"] == admin)
@@ -328,10 +332,11 @@ class Groups:
         view = self.view(self.resolve(group))
 
         # Looked up one by one (each lookup may pin a key), then each member's cloud asked side by side; a member
-        # with no cloud yet has posted nothing.
+        # with no cloud yet (this person too) has posted nothing.
         peers = {member: self._peer(view, member) for member in view.tags if member != self.chat.me}
         clouds = {member: self.chat.cloud_of(peer) for member, peer in peers.items() if peer.cloud_url}
-        clouds[self.chat.me] = self.chat.my_cloud
+        if self.chat.own_cloud:
+            clouds[self.chat.me] = self.chat.own_cloud
 
         def from_cloud_of(member: str) -> list[Line]:
             try:

@@ -114,6 +114,20 @@ def test_the_cli_refuses_an_oversized_message_and_a_stranger_clearly(people):
     assert unknown.status == 1 and "Nobody" in unknown.stderr
 
 
+def test_someone_with_no_cloud_yet_reads_what_others_sent_them_and_is_told_why_they_cannot_send(people, person):
+    alice, dana = people["Alice"], person("Dana")
+    welcome, note = said("Welcome, Dana"), said("Intake at 9 tomorrow")
+    alice.device.imegha("chat", "send", "Dana", welcome).json
+    group = alice.device.imegha("group", "create", said("Intake"), "--members", "Dana").json["groupId"]
+    alice.device.imegha("group", "send", group, note).json
+
+    assert texts(dana.device.imegha("chat", "read", "Alice")) == [welcome]
+    assert texts(dana.device.imegha("group", "read", group)) == [note]
+    unsent = dana.device.imegha("chat", "send", "Alice", "Thank you")
+    assert (unsent.status, unsent.error["error"]) == (1, "refused")
+    assert unsent.error["message"].startswith("your cloud is not deployed yet ('imegha cloud deploy')")
+
+
 def test_no_platform_table_cloud_table_queue_or_log_holds_a_word_of_what_was_said(people, local_cloud):
     alice, bob, carol = people["Alice"], people["Bob"], people["Carol"]
     words = [said("Patient 4711: blood pressure 130/85"), said("Adjust the dosage"), said("Group note 🩺")]
