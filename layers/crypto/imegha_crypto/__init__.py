@@ -23,7 +23,6 @@ from .canonical import Context, b64url_decode, b64url_encode
 from .chain import AUDIT_GENESIS, EMPTY_LOG, AuditHead, audit_digest, verify_audit_chain
 from .envelopes import validate_envelope
 from .errors import ChainError, CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError
-from .fingerprints import Fingerprint, safety_code
 from .groups import (
     Roster,
     group_key_context,
@@ -45,10 +44,12 @@ from .keys import (
     ExchangePrivateKey,
     ExchangePublicKey,
     FileKey,
+    Fingerprint,
     FolderKey,
     GroupKey,
     IdentityPrivateKey,
     IdentityPublicKey,
+    safety_code,
 )
 from .messages import (
     MESSAGE_MAX_BYTES,

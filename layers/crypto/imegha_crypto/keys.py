@@ -8,12 +8,15 @@ the DEK live in ``account``.
 
 Public keys are DER SubjectPublicKeyInfo and private keys PKCS#8, the formats
 Web Crypto imports and exports. An RSA key's size travels inside its DER, so
-2048 and 3072-bit keys use the same envelopes.
+2048 and 3072-bit keys use the same envelopes. A public key's fingerprint, and
+the safety code two users read to each other, are computed from that DER.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from cryptography.hazmat.primitives import serialization
@@ -21,7 +24,6 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from .canonical import MAX_SAFE_INTEGER
 from .errors import FormatError
-from .fingerprints import Fingerprint
 from .primitives import (
     AES_256_KEY_BYTES,
     RSA_DEFAULT_BITS,
@@ -141,6 +143,27 @@ class GroupKey(SymmetricKey):
 # --- Public keys -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """SHA-256 of a public key's DER SubjectPublicKeyInfo.
+
+    ``hex`` is the form envelopes carry; ``str()`` is the form people read.
+    """
+
+    digest: bytes
+
+    @classmethod
+    def of(cls, spki_der: bytes) -> Fingerprint:
+        return cls(hashlib.sha256(spki_der).digest())
+
+    @property
+    def hex(self) -> str:
+        return self.digest.hex()
+
+    def __str__(self) -> str:
+        return " ".join(self.hex[start : start + 4] for start in range(0, len(self.hex), 4))
+
+
 class _PublicKey:
     __slots__ = ("der",)
 
@@ -183,6 +206,22 @@ class IdentityPublicKey(_PublicKey):
     def _check(self, public_key: object) -> None:
         if not isinstance(public_key, ed25519.Ed25519PublicKey):
             raise FormatError("not an Ed25519 public key")
+
+
+def safety_code(one: IdentityPublicKey, other: IdentityPublicKey) -> str:
+    """Twelve groups of five digits that two users read to each other.
+
+    Each identity key contributes six groups, taken from the first 30 bytes of
+    its fingerprint five at a time (big-endian, modulo 100000). The halves are
+    ordered by fingerprint, so both users compute the same code, and if they
+    differ each can see which half, and so whose key, is not the one expected.
+    """
+    halves = sorted(key.fingerprint.digest for key in (one, other))
+    return " ".join(
+        f"{int.from_bytes(digest[start : start + 5], 'big') % 100_000:05d}"
+        for digest in halves
+        for start in range(0, 30, 5)
+    )
 
 
 # --- Private keys ------------------------------------------------------------

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from .canonical import b64url_decode, b64url_encode, canonical_json
 from .envelopes import validate_envelope
 from .errors import SignatureError
-from .fingerprints import Fingerprint
-from .keys import ExchangePublicKey, IdentityPrivateKey, IdentityPublicKey
+from .keys import ExchangePublicKey, Fingerprint, IdentityPrivateKey, IdentityPublicKey
 from .primitives import ed25519_sign, ed25519_verify
 
 KEY_STATEMENT = "key-statement"
