@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from .aead import open_envelope, seal_envelope
-from .canonical import Context, b64url_decode, b64url_encode
+from .canonical import Context, JSONObject, b64url_decode, b64url_encode
 from .envelopes import validate_envelope
 from .errors import RecoveryPhraseError
 from .keys import DataKey, ExchangePrivateKey, ExchangePublicKey, IdentityPrivateKey, IdentityPublicKey
@@ -48,7 +48,7 @@ class AccountKeys:
 @dataclass(frozen=True)
 class NewAccount:
     keys: AccountKeys
-    bundle: dict
+    bundle: JSONObject
     """The ``account-keys`` envelope to upload."""
     recovery_phrase: str
     """24 words to show the user once; nothing else holds them."""
@@ -57,7 +57,7 @@ class NewAccount:
 @dataclass(frozen=True)
 class RecoveredAccount:
     keys: AccountKeys
-    bundle: dict
+    bundle: JSONObject
     """The ``account-keys`` envelope with the DEK rewrapped for the new password, to upload."""
 
 
@@ -67,15 +67,15 @@ class _DekWrappingKey:
     ENVELOPE: ClassVar[str]
     FAILURE: ClassVar[str]
 
-    def __init__(self, secret: bytes, header: dict) -> None:
+    def __init__(self, secret: bytes, header: JSONObject) -> None:
         self._secret = secret
         self._header = header
 
-    def wrap(self, data_key: DataKey, user_id: str) -> dict:
+    def wrap(self, data_key: DataKey, user_id: str) -> JSONObject:
         context = _account_context(user_id)
         return seal_envelope(self._secret, data_key.secret_bytes(), self.ENVELOPE, self._header, context)
 
-    def unwrap(self, envelope: dict, user_id: str) -> DataKey:
+    def unwrap(self, envelope: JSONObject, user_id: str) -> DataKey:
         return DataKey(open_envelope(self._secret, envelope, self.ENVELOPE, _account_context(user_id), self.FAILURE))
 
 
@@ -90,7 +90,7 @@ class PasswordKey(_DekWrappingKey):
         return cls._derive(password, random_bytes(16), iterations)
 
     @classmethod
-    def for_envelope(cls, password: str, envelope: dict) -> Self:
+    def for_envelope(cls, password: str, envelope: JSONObject) -> Self:
         return cls._derive(password, b64url_decode(envelope["salt"]), envelope["iterations"])
 
     @classmethod
@@ -170,7 +170,7 @@ def create_account(
     return NewAccount(keys, bundle, mnemonic_from_entropy(entropy))
 
 
-def open_account(bundle: dict, user_id: str, password: str) -> AccountKeys:
+def open_account(bundle: JSONObject, user_id: str, password: str) -> AccountKeys:
     """Open a user's keys with their password, as on a new device. Raises ``DecryptionError`` for a wrong password."""
     validate_envelope("account-keys", bundle)
     envelope = bundle["passwordWrappedDek"]
@@ -179,7 +179,7 @@ def open_account(bundle: dict, user_id: str, password: str) -> AccountKeys:
 
 
 def recover_account(
-    bundle: dict,
+    bundle: JSONObject,
     user_id: str,
     recovery_phrase: str,
     new_password: str,
@@ -194,14 +194,19 @@ def recover_account(
 
 
 def change_password(
-    bundle: dict, user_id: str, old_password: str, new_password: str, *, iterations: int = DEFAULT_PASSWORD_ITERATIONS
-) -> dict:
+    bundle: JSONObject,
+    user_id: str,
+    old_password: str,
+    new_password: str,
+    *,
+    iterations: int = DEFAULT_PASSWORD_ITERATIONS,
+) -> JSONObject:
     """Rewrap the same DEK for a new password; returns the ``account-keys`` envelope to upload."""
     keys = open_account(bundle, user_id, old_password)
     return _with_password(bundle, user_id, keys.data_key, new_password, iterations)
 
 
-def _with_password(bundle: dict, user_id: str, data_key: DataKey, password: str, iterations: int) -> dict:
+def _with_password(bundle: JSONObject, user_id: str, data_key: DataKey, password: str, iterations: int) -> JSONObject:
     rewrapped = {**bundle, "passwordWrappedDek": PasswordKey.new(password, iterations).wrap(data_key, user_id)}
     validate_envelope("account-keys", rewrapped)
     return rewrapped
@@ -217,11 +222,13 @@ def _private_key_context(user_id: str, public_key: ExchangePublicKey | IdentityP
     return Context(owner=user_id, object_id=public_key.fingerprint.hex, version=0)
 
 
-def _wrap_private_key(private_key: ExchangePrivateKey | IdentityPrivateKey, data_key: DataKey, user_id: str) -> dict:
+def _wrap_private_key(
+    private_key: ExchangePrivateKey | IdentityPrivateKey, data_key: DataKey, user_id: str
+) -> JSONObject:
     return wrap_key(private_key, wrapping_key=data_key, context=_private_key_context(user_id, private_key.public_key))
 
 
-def _open_private_keys(bundle: dict, user_id: str, data_key: DataKey) -> AccountKeys:
+def _open_private_keys(bundle: JSONObject, user_id: str, data_key: DataKey) -> AccountKeys:
     exchange_public = ExchangePublicKey(b64url_decode(bundle["exchangeKey"]))
     identity_public = IdentityPublicKey(b64url_decode(bundle["identityKey"]))
     return AccountKeys(

@@ -15,10 +15,15 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import FormatError
 
 MAX_SAFE_INTEGER = 2**53 - 1
+
+# An envelope, record or body as ``json.loads`` gives it: its fields' types are
+# what ``validate_envelope`` checks, not something the type checker can know.
+type JSONObject = dict[str, Any]
 
 
 def b64url_encode(data: bytes) -> str:
@@ -91,10 +96,10 @@ class Context:
         if type(self.version) is not int or not 0 <= self.version <= MAX_SAFE_INTEGER:
             raise ValueError("Context.version must be an integer from 0 to 2**53 - 1")
 
-    def as_json(self) -> dict:
+    def as_json(self) -> JSONObject:
         return {"owner": self.owner, "object": self.object_id, "version": self.version}
 
 
-def binding(envelope_type: str, header: dict, context: Context) -> bytes:
+def binding(envelope_type: str, header: JSONObject, context: Context) -> bytes:
     """What a ciphertext is (its envelope type and every header field) and where it belongs."""
     return canonical_json({"type": envelope_type, "header": header, "context": context.as_json()})

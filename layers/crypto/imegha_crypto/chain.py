@@ -19,14 +19,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .canonical import canonical_json
+from .canonical import JSONObject, canonical_json
 from .errors import ChainError
 
 AUDIT_GENESIS = "0" * 64
 _PREFIX = b"imegha audit entry\x00"
 
 
-def audit_digest(entry: dict) -> str:
+def audit_digest(entry: JSONObject) -> str:
     """The ``hash`` of an audit entry: every field of it but ``hash`` itself."""
     unhashed = {name: value for name, value in entry.items() if name != "hash"}
     return hashlib.sha256(_PREFIX + canonical_json(unhashed)).hexdigest()
@@ -39,14 +39,16 @@ class AuditHead:
     seq: int
     hash: str
 
-    def as_json(self) -> dict:
+    def as_json(self) -> JSONObject:
         return {"seq": self.seq, "hash": self.hash}
 
 
 EMPTY_LOG = AuditHead(0, AUDIT_GENESIS)
 
 
-def verify_audit_chain(entries: Iterable[dict], head: AuditHead, *, checkpoint: AuditHead | None = None) -> AuditHead:
+def verify_audit_chain(
+    entries: Iterable[JSONObject], head: AuditHead, *, checkpoint: AuditHead | None = None
+) -> AuditHead:
     """Check a whole log, oldest entry first, against its ``head``; returns the head verified.
 
     ``checkpoint`` is a head verified earlier: the log must still hold that

@@ -29,7 +29,7 @@ import struct
 import sys
 from collections import deque
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -69,6 +69,25 @@ _REPLY = struct.Struct("=q")
 _NO_FAILURE = -1
 
 
+class BinarySource(Protocol):
+    """What a stream is sealed or opened from: any binary file (``open(path, "rb")``, ``io.BytesIO``) will do.
+
+    ``readinto`` fills the stream's own buffers with no copy in between;
+    ``typing.BinaryIO`` does not declare it, though every binary file has it.
+    """
+
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
+
+
+class BinarySink(Protocol):
+    """Where a stream's output goes: any binary file opened for writing.
+
+    ``write`` returns how many bytes it took; the rest is offered again.
+    """
+
+    def write(self, data: memoryview, /) -> int: ...
+
+
 def chunked_ciphertext_size(plaintext_size: int) -> int:
     """Exact size of the sealed form of ``plaintext_size`` bytes, known before sealing."""
     if not 0 <= plaintext_size < MAX_CHUNKS * CHUNK_SIZE:
@@ -103,7 +122,7 @@ class _MessageKeys:
         self.commitment = commitment
 
     @classmethod
-    def derive(cls, key: bytes, salt: bytes, context: bytes) -> _MessageKeys:
+    def derive(cls, key: bytes, salt: bytes | memoryview, context: bytes) -> _MessageKeys:
         derived = HKDFExpand(
             algorithm=hashes.SHA512(),
             length=KEY_SIZE + _NONCE_SIZE + COMMITMENT_SIZE,
@@ -112,7 +131,7 @@ class _MessageKeys:
         return cls(derived[:KEY_SIZE], derived[KEY_SIZE : KEY_SIZE + _NONCE_SIZE], derived[KEY_SIZE + _NONCE_SIZE :])
 
     @classmethod
-    def for_opening(cls, key: bytes, header: bytes, context: bytes) -> _MessageKeys:
+    def for_opening(cls, key: bytes, header: bytes | memoryview, context: bytes) -> _MessageKeys:
         """Derive from a sealed header, refusing it unless its commitment matches."""
         if len(key) != KEY_SIZE:
             raise DecryptionError(f"the key is {len(key)} bytes; sealed files open with a {KEY_SIZE}-byte key")
@@ -187,7 +206,7 @@ class _Pipeline:
     file more than its encryption.
     """
 
-    def __init__(self, transform: _Transform, input_chunk_size: int, output_chunk_size: int, dst: BinaryIO) -> None:
+    def __init__(self, transform: _Transform, input_chunk_size: int, output_chunk_size: int, dst: BinarySink) -> None:
         self._transform = transform
         self._chunk_sizes = (input_chunk_size, output_chunk_size)
         self._dst = dst
@@ -260,10 +279,10 @@ class _Pipeline:
         if self._shared is None:
             return _Batch(None, memoryview(bytearray(self._batch_size)), *self._chunk_sizes)
         self._shared_batches += 1
-        return self._shared_batch(self._shared_batches - 1)
+        return self._shared_batch(self._shared, self._shared_batches - 1)
 
-    def _shared_batch(self, slot: int) -> _Batch:
-        memory = memoryview(self._shared)[slot * self._batch_size :][: self._batch_size]
+    def _shared_batch(self, shared: mmap.mmap, slot: int) -> _Batch:
+        memory = memoryview(shared)[slot * self._batch_size :][: self._batch_size]
         return _Batch(slot, memory, *self._chunk_sizes)
 
     def _write_oldest(self) -> None:
@@ -301,8 +320,7 @@ class _Pipeline:
             try:
                 os.close(self._to_helper)
                 os.close(self._from_helper)
-                self._shared = shared
-                self._serve(requests_read, replies_write)
+                self._serve(shared, requests_read, replies_write)
             finally:
                 # Never return into the caller's code, nor flush its buffers twice.
                 os._exit(0)
@@ -312,7 +330,7 @@ class _Pipeline:
         self._live_batches -= len(self._free)
         self._free.clear()
 
-    def _serve(self, requests: int, replies: int) -> None:
+    def _serve(self, shared: mmap.mmap, requests: int, replies: int) -> None:
         """The helper's loop: transform the batches asked for, until the caller closes the pipe.
 
         A failed chunk is reported and the loop goes on: the caller, which may
@@ -322,7 +340,7 @@ class _Pipeline:
         while request := os.read(requests, _REQUEST.size):
             slot, first_index, chunk_count = _REQUEST.unpack(request)
             if slot not in batches:
-                batches[slot] = self._shared_batch(slot)
+                batches[slot] = self._shared_batch(shared, slot)
             batch = batches[slot]
             outcome = _NO_FAILURE
             try:
@@ -340,7 +358,7 @@ def _can_fork_helper() -> bool:
     return sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1 and len(os.listdir("/proc/self/task")) == 1
 
 
-def _read_fully(src: BinaryIO, buffer: memoryview) -> int:
+def _read_fully(src: BinarySource, buffer: memoryview) -> int:
     """Fill ``buffer`` from ``src``; fewer bytes than its length means the end of ``src``."""
     filled = 0
     while filled < len(buffer):
@@ -351,7 +369,7 @@ def _read_fully(src: BinaryIO, buffer: memoryview) -> int:
     return filled
 
 
-def _write_fully(dst: BinaryIO, data: memoryview) -> None:
+def _write_fully(dst: BinarySink, data: memoryview) -> None:
     # A raw (unbuffered) file may write only part of what it is given.
     while data:
         data = data[dst.write(data) :]
@@ -361,8 +379,8 @@ def _transform_stream(
     transform: _Transform,
     input_chunk_size: int,
     output_chunk_size: int,
-    src: BinaryIO,
-    dst: BinaryIO,
+    src: BinarySource,
+    dst: BinarySink,
     first_index: int = 0,
 ) -> int:
     """Cut ``src`` into chunks numbered from ``first_index``, transform them in order into ``dst``; returns the
@@ -392,7 +410,7 @@ def _transform_stream(
             index += chunk_count
 
 
-def chunked_encrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, context: bytes = b"") -> int:
+def chunked_encrypt_stream(key: bytes, src: BinarySource, dst: BinarySink, context: bytes = b"") -> int:
     """Seal everything ``src`` holds into ``dst``; returns the number of bytes written.
 
     ``src`` needs ``readinto`` (any binary file object has it), ``dst`` needs
@@ -407,7 +425,7 @@ def chunked_encrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, context: by
 
 
 def chunked_encrypt_stream_from(
-    key: bytes, header: bytes, first_chunk: int, src: BinaryIO, dst: BinaryIO, context: bytes = b""
+    key: bytes, header: bytes, first_chunk: int, src: BinarySource, dst: BinarySink, context: bytes = b""
 ) -> int:
     """Go on sealing the message that begins with ``header``: chunks ``first_chunk`` onward, from ``src`` into ``dst``.
 
@@ -429,7 +447,7 @@ def chunked_encrypt_stream_from(
     return _transform_stream(keys.seal, CHUNK_SIZE, SEALED_CHUNK_SIZE, src, dst, first_chunk)
 
 
-def chunked_decrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, context: bytes = b"") -> int:
+def chunked_decrypt_stream(key: bytes, src: BinarySource, dst: BinarySink, context: bytes = b"") -> int:
     """Open the sealed file ``src`` into ``dst``; returns the number of bytes written.
 
     Memory use is fixed, so plaintext is written as it is authenticated, chunk

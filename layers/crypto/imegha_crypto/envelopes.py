@@ -70,7 +70,7 @@ _JSON_TYPES = {
 
 def _reason(error: ValidationError) -> str:
     value, instance = error.validator_value, error.instance
-    description = error.schema.get("description", "")
+    description: str = error.schema.get("description", "")
     match error.validator:
         case "required":
             return "missing"
@@ -97,4 +97,4 @@ def _reason(error: ValidationError) -> str:
             return f"{instance} is above the maximum of {value:,}"
         case "not":
             return description
-    return error.message
+    return str(error.message)

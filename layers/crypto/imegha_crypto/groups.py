@@ -25,7 +25,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .canonical import Context, canonical_json
+from .canonical import Context, JSONObject, canonical_json
 from .errors import SignatureError
 from .keys import IdentityPrivateKey, IdentityPublicKey
 from .signing import sign_record, verify_record
@@ -40,7 +40,7 @@ def new_group_id() -> str:
     return "grp-" + secrets.token_hex(16)
 
 
-def record_digest(record: dict) -> str:
+def record_digest(record: JSONObject) -> str:
     """SHA-256 of a record's canonical JSON, in hex: how a roster names the one before it and a grant its copy."""
     return hashlib.sha256(canonical_json(record)).hexdigest()
 
@@ -62,7 +62,7 @@ class Roster:
     group_id: str
     version: int
     admin: str
-    members: tuple[dict, ...]
+    members: tuple[JSONObject, ...]
     """``{"userId": …, "iMTag": …}`` for each member, the admin included."""
     departed: Mapping[str, int] = field(default_factory=dict)
     """For each member the admin removed, the last sequence of theirs the admin saw in their cloud: a former
@@ -73,8 +73,8 @@ class Roster:
         return frozenset(member["userId"] for member in self.members)
 
 
-def sign_roster(admin_key: IdentityPrivateKey, *, group_id: str, admin: str, members: list[dict],
-                previous: dict | None, departed: Mapping[str, int] | None = None) -> dict:
+def sign_roster(admin_key: IdentityPrivateKey, *, group_id: str, admin: str, members: list[JSONObject],
+                previous: JSONObject | None, departed: Mapping[str, int] | None = None) -> JSONObject:
     """The admin's roster after ``previous`` (None for a new group): version one more, chained to it.
 
     ``departed`` names, for each member this roster removes, the last sequence of theirs in their cloud.
@@ -96,11 +96,11 @@ def sign_roster(admin_key: IdentityPrivateKey, *, group_id: str, admin: str, mem
     return sign_record(admin_key, ROSTER_RECORD, body)
 
 
-def verify_roster_chain(rosters: list[dict], *, group_id: str, admin_identity: IdentityPublicKey) -> Roster:
+def verify_roster_chain(rosters: list[JSONObject], *, group_id: str, admin_identity: IdentityPublicKey) -> Roster:
     """Check every roster of a group, oldest first, and return the latest; ``SignatureError`` on any break."""
     if not rosters:
         raise SignatureError(f"group {group_id} has no roster")
-    previous: dict | None = None
+    previous: JSONObject | None = None
     admin: str | None = None
     departed: dict[str, int] = {}
     for position, record in enumerate(rosters, start=1):
@@ -123,12 +123,12 @@ def verify_roster_chain(rosters: list[dict], *, group_id: str, admin_identity: I
             raise SignatureError(f"roster {position} names another admin")
         departed |= _departed(position, body, previous, ids)
         admin, previous = body["admin"], record
-    body = previous["body"]
+    # ``body`` is now the latest roster's, verified.
     return Roster(group_id=group_id, version=body["version"], admin=body["admin"], members=tuple(body["members"]),
                   departed=departed)
 
 
-def _departed(position: int, body: dict, previous: dict | None, members: list[str]) -> dict[str, int]:
+def _departed(position: int, body: JSONObject, previous: JSONObject | None, members: list[str]) -> dict[str, int]:
     """The last sequences a roster records for the members it removes: only for members it removes."""
     departed = body.get("departed", {})
     if not isinstance(departed, dict) or not all(
@@ -142,13 +142,13 @@ def _departed(position: int, body: dict, previous: dict | None, members: list[st
 
 
 def sign_key_grant(maker_key: IdentityPrivateKey, *, conversation_id: str, version: int, member: str,
-                   copy: dict) -> dict:
+                   copy: JSONObject) -> JSONObject:
     """Vouch, as the one who made it, for ``copy``: ``member``'s wrapped key of ``version`` of a conversation."""
     body = {"conversationId": conversation_id, "version": version, "member": member, "copy": record_digest(copy)}
     return sign_record(maker_key, KEY_GRANT_RECORD, body)
 
 
-def verify_key_grant(grant: dict, copy: dict, *, maker_identity: IdentityPublicKey, conversation_id: str,
+def verify_key_grant(grant: JSONObject, copy: JSONObject, *, maker_identity: IdentityPublicKey, conversation_id: str,
                      version: int, member: str) -> None:
     """Refuse (``SignatureError``) a copy its grant does not vouch for, or a grant not signed by ``maker_identity``."""
     body = verify_record(grant, KEY_GRANT_RECORD, maker_identity)
@@ -158,13 +158,13 @@ def verify_key_grant(grant: dict, copy: dict, *, maker_identity: IdentityPublicK
         raise SignatureError(f"the grant does not vouch for this key copy (it differs in {', '.join(changed)})")
 
 
-def sign_history_grant(admin_key: IdentityPrivateKey, *, group_id: str, member: str, through_epoch: int) -> dict:
+def sign_history_grant(admin_key: IdentityPrivateKey, *, group_id: str, member: str, through_epoch: int) -> JSONObject:
     """Let ``member``, joining now, read the group's messages of every epoch up to ``through_epoch``."""
     return sign_record(admin_key, HISTORY_GRANT_RECORD,
                        {"groupId": group_id, "member": member, "throughEpoch": through_epoch})
 
 
-def verify_history_grant(grant: dict, *, admin_identity: IdentityPublicKey, group_id: str, member: str) -> int:
+def verify_history_grant(grant: JSONObject, *, admin_identity: IdentityPublicKey, group_id: str, member: str) -> int:
     """The last epoch whose messages the admin let ``member`` read; ``SignatureError`` for any other grant."""
     body = verify_record(grant, HISTORY_GRANT_RECORD, admin_identity)
     if (body.get("groupId"), body.get("member")) != (group_id, member):

@@ -22,7 +22,7 @@ from typing import ClassVar, Self
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from .canonical import MAX_SAFE_INTEGER
+from .canonical import MAX_SAFE_INTEGER, JSONObject
 from .errors import FormatError
 from .primitives import (
     AES_256_KEY_BYTES,
@@ -56,12 +56,12 @@ class SymmetricKey:
         """The raw key, for keeping a session in memory; never store it in the clear."""
         return self._secret
 
-    def _envelope_fields(self) -> dict:
+    def _envelope_fields(self) -> JSONObject:
         """Fields besides the kind that an envelope holding or made with this key carries."""
         return {}
 
     @classmethod
-    def _from_envelope(cls, secret: bytes, envelope: dict) -> Self:
+    def _from_envelope(cls, secret: bytes, envelope: JSONObject) -> Self:
         return cls(secret)
 
     def __eq__(self, other: object) -> bool:
@@ -129,11 +129,11 @@ class GroupKey(SymmetricKey):
     def generate(cls, epoch: int) -> Self:  # type: ignore[override]  # every group key belongs to an epoch
         return cls(random_bytes(AES_256_KEY_BYTES), epoch)
 
-    def _envelope_fields(self) -> dict:
+    def _envelope_fields(self) -> JSONObject:
         return {"epoch": self.epoch}
 
     @classmethod
-    def _from_envelope(cls, secret: bytes, envelope: dict) -> Self:
+    def _from_envelope(cls, secret: bytes, envelope: JSONObject) -> Self:
         return cls(secret, envelope["epoch"])
 
     def __repr__(self) -> str:
@@ -253,11 +253,11 @@ class _PrivateKey:
         """The PKCS#8 DER, for wrapping; never store it in the clear."""
         return self._pkcs8
 
-    def _envelope_fields(self) -> dict:
+    def _envelope_fields(self) -> JSONObject:
         return {}
 
     @classmethod
-    def _from_envelope(cls, secret: bytes, envelope: dict) -> Self:
+    def _from_envelope(cls, secret: bytes, envelope: JSONObject) -> Self:
         return cls(secret)
 
     def __eq__(self, other: object) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .canonical import Context, canonical_json
+from .canonical import Context, JSONObject, canonical_json
 from .errors import DecryptionError, FormatError
 from .keys import ConversationKey, GroupKey, IdentityPrivateKey, IdentityPublicKey
 from .sealing import open_data, seal_data
@@ -69,7 +69,7 @@ def seal_message(
     sequence: int,
     text: str,
     sent_at: str,
-) -> dict:
+) -> JSONObject:
     """Seal ``text`` for a conversation and sign it as ``sender``; returns a ``signed-record`` of type ``message``.
 
     Raises ``FormatError`` for text longer than ``MESSAGE_MAX_BYTES`` or that is not Unicode.
@@ -97,7 +97,7 @@ def seal_message(
 
 
 def open_message(
-    record: dict,
+    record: JSONObject,
     key: MessageKey,
     *,
     sender_identity: IdentityPublicKey,
@@ -137,7 +137,7 @@ def open_message(
 _BODY_FIELDS = {"conversationId": str, "sender": str, "sequence": int, "sentAt": str, "sealed": dict}
 
 
-def _require_shape(body: dict) -> None:
+def _require_shape(body: JSONObject) -> None:
     if set(body) != set(_BODY_FIELDS):
         raise FormatError(f"message: the body has fields {sorted(body)}; expected {sorted(_BODY_FIELDS)}")
     for name, kind in _BODY_FIELDS.items():

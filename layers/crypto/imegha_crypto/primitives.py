@@ -12,6 +12,7 @@ import os
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
@@ -168,20 +169,20 @@ def ed25519_verify(public_key_spki_der: bytes, signature: bytes, message: bytes)
 # --- Key encodings ---------------------------------------------------------
 
 
-def load_public_key(public_key_spki_der: bytes):
+def load_public_key(public_key_spki_der: bytes) -> PublicKeyTypes:
     try:
         return serialization.load_der_public_key(public_key_spki_der)
     except (ValueError, TypeError) as exc:
         raise FormatError("not a DER SubjectPublicKeyInfo public key") from exc
 
 
-def _private_pkcs8(private_key) -> bytes:
+def _private_pkcs8(private_key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
     return private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
 
 
-def _public_spki(public_key) -> bytes:
+def _public_spki(public_key: rsa.RSAPublicKey | ed25519.Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from .aead import MOVED_OR_ALTERED, open_envelope, seal_envelope
-from .canonical import Context, binding
+from .canonical import Context, JSONObject, binding
 from .chunked import (
     CHUNK_SIZE,
     HEADER_SIZE,
     SEALED_CHUNK_SIZE,
+    BinarySink,
+    BinarySource,
     chunked_ciphertext_size,
     chunked_decrypt_stream,
     chunked_encrypt_stream,
@@ -38,14 +39,14 @@ def _file_binding(context: Context) -> bytes:
     return binding("sealed-file", {"v": 1, "kind": FileKey.KIND}, context)
 
 
-def seal_file(key: FileKey, source: BinaryIO, destination: BinaryIO, context: Context) -> int:
+def seal_file(key: FileKey, source: BinarySource, destination: BinarySink, context: Context) -> int:
     """Stream ``source`` sealed under ``key`` into ``destination``; returns the bytes written."""
     _require(isinstance(key, FileKey), "files are sealed with a FileKey")
     return chunked_encrypt_stream(key.secret_bytes(), source, destination, _file_binding(context))
 
 
 def continue_seal_file(
-    key: FileKey, source: BinaryIO, destination: BinaryIO, context: Context, *, header: bytes, first_chunk: int
+    key: FileKey, source: BinarySource, destination: BinarySink, context: Context, *, header: bytes, first_chunk: int
 ) -> int:
     """Seal chunks ``first_chunk`` onward of the file whose sealed form begins with ``header``; returns bytes written.
 
@@ -87,7 +88,7 @@ def sealed_file_position(offset: int) -> SealedFilePosition:
     return SealedFilePosition(chunk=chunk, plaintext_offset=chunk * FILE_CHUNK_SIZE, skip=skip)
 
 
-def open_file(key: FileKey, source: BinaryIO, destination: BinaryIO, context: Context) -> int:
+def open_file(key: FileKey, source: BinarySource, destination: BinarySink, context: Context) -> int:
     """Stream the sealed ``source`` opened into ``destination``; returns the bytes written.
 
     Raises ``DecryptionError`` for a wrong key or context, tampering or truncation.
@@ -96,7 +97,7 @@ def open_file(key: FileKey, source: BinaryIO, destination: BinaryIO, context: Co
     return chunked_decrypt_stream(key.secret_bytes(), source, destination, _file_binding(context))
 
 
-def seal_data(key: SealingKey, plaintext: bytes, context: Context) -> dict:
+def seal_data(key: SealingKey, plaintext: bytes, context: Context) -> JSONObject:
     """Seal a small payload (metadata, a message) under a content key; returns a ``sealed-data`` envelope."""
     _require(isinstance(key, SealingKey), f"data is sealed with a content key, not a {type(key).__name__}")
     if len(plaintext) > SEALED_DATA_MAX_BYTES:
@@ -107,11 +108,11 @@ def seal_data(key: SealingKey, plaintext: bytes, context: Context) -> dict:
     return seal_envelope(key.secret_bytes(), plaintext, "sealed-data", header, context)
 
 
-def open_data(key: SealingKey, envelope: dict, context: Context) -> bytes:
+def open_data(key: SealingKey, envelope: JSONObject, context: Context) -> bytes:
     """Open a ``sealed-data`` envelope sealed under ``key`` for ``context``."""
     _require(isinstance(key, SealingKey), f"data is opened with a content key, not a {type(key).__name__}")
     validate_envelope("sealed-data", envelope)
-    sealed_with = {name: envelope[name] for name in ("kind", "epoch") if name in envelope}
+    sealed_with: JSONObject = {name: envelope[name] for name in ("kind", "epoch") if name in envelope}
     opening_with = {"kind": key.KIND, **key._envelope_fields()}
     if sealed_with != opening_with:
         raise DecryptionError(f"this was sealed with {_describe(sealed_with)}, not with {_describe(opening_with)}")
@@ -124,7 +125,7 @@ def open_data(key: SealingKey, envelope: dict, context: Context) -> bytes:
     )
 
 
-def _describe(key_fields: dict) -> str:
+def _describe(key_fields: JSONObject) -> str:
     epoch = f", epoch {key_fields['epoch']}" if "epoch" in key_fields else ""
     return f"a key of kind {key_fields['kind']}{epoch}"
 

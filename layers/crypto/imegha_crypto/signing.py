@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from .canonical import b64url_decode, b64url_encode, canonical_json
+from .canonical import JSONObject, b64url_decode, b64url_encode, canonical_json
 from .envelopes import validate_envelope
 from .errors import SignatureError
 from .keys import ExchangePublicKey, Fingerprint, IdentityPrivateKey, IdentityPublicKey
@@ -22,7 +22,7 @@ KEY_STATEMENT = "key-statement"
 _SIGNED_PREFIX = b"imegha signed record\x00"
 
 
-def sign_record(identity_key: IdentityPrivateKey, record_type: str, body: dict) -> dict:
+def sign_record(identity_key: IdentityPrivateKey, record_type: str, body: JSONObject) -> JSONObject:
     """Sign ``body`` as a record of ``record_type``; returns a ``signed-record`` envelope."""
     unsigned = {
         "v": 1,
@@ -38,7 +38,7 @@ def sign_record(identity_key: IdentityPrivateKey, record_type: str, body: dict) 
     return record
 
 
-def verify_record(record: dict, record_type: str, signer: IdentityPublicKey) -> dict:
+def verify_record(record: JSONObject, record_type: str, signer: IdentityPublicKey) -> JSONObject:
     """The body of ``record`` if it is a ``record_type`` signed by ``signer``; ``SignatureError`` if not."""
     validate_envelope(_envelope_type(record_type), record)
     if record["type"] != record_type:
@@ -61,7 +61,7 @@ class KeyStatement:
 
 def sign_key_statement(
     identity_key: IdentityPrivateKey, *, user_id: str, exchange_key: ExchangePublicKey, cloud_url: str | None, sequence: int
-) -> dict:
+) -> JSONObject:
     """Sign the statement a user publishes in the directory; raise ``sequence`` with every new one."""
     body = {
         "userId": user_id,
@@ -74,7 +74,7 @@ def sign_key_statement(
 
 
 def verify_key_statement(
-    statement: dict, *, user_id: str, pinned_identity: IdentityPublicKey | None, min_sequence: int = 0
+    statement: JSONObject, *, user_id: str, pinned_identity: IdentityPublicKey | None, min_sequence: int = 0
 ) -> KeyStatement:
     """Check a key statement fetched for ``user_id``.
 
@@ -112,11 +112,11 @@ def _envelope_type(record_type: str) -> str:
     return KEY_STATEMENT if record_type == KEY_STATEMENT else "signed-record"
 
 
-def _signed_bytes(unsigned: dict) -> bytes:
+def _signed_bytes(unsigned: JSONObject) -> bytes:
     return _SIGNED_PREFIX + canonical_json(unsigned)
 
 
-def _check_signature(record: dict, signer: IdentityPublicKey) -> None:
+def _check_signature(record: JSONObject, signer: IdentityPublicKey) -> None:
     if record["signer"] != signer.fingerprint.hex:
         claimed = Fingerprint(bytes.fromhex(record["signer"]))
         raise SignatureError(f"signed by identity key {claimed}, not by the expected {signer.fingerprint}")

@@ -6,10 +6,10 @@ programming error and raises ``TypeError`` before any cryptography happens.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import ClassVar, Protocol, Self
 
 from .aead import MOVED_OR_ALTERED, open_envelope, seal_envelope
-from .canonical import Context, b64url_decode, b64url_encode, binding
+from .canonical import Context, JSONObject, b64url_decode, b64url_encode, binding
 from .envelopes import validate_envelope
 from .errors import DecryptionError
 from .keys import (
@@ -28,7 +28,15 @@ from .keys import (
 from .primitives import rsa_oaep_decrypt, rsa_oaep_encrypt
 
 Wrappable = SymmetricKey | ExchangePrivateKey | IdentityPrivateKey
-K = TypeVar("K", bound=Wrappable)
+
+
+class _KeyClass(Protocol):
+    """What unwrapping asks of the class it is given: the kind it checks, and the key it makes."""
+
+    KIND: ClassVar[str]
+
+    @classmethod
+    def _from_envelope(cls, secret: bytes, envelope: JSONObject) -> Self: ...
 
 # The whitepaper's hierarchy: the DEK holds everything of its owner's; a shared
 # folder or album holds the keys of what is inside it.
@@ -54,7 +62,7 @@ _SHAREABLE = (FileKey, FolderKey, AlbumKey, ConversationKey, GroupKey)
 
 def wrap_key(
     key: Wrappable, *, wrapping_key: DataKey | FolderKey | AlbumKey | ExchangePublicKey, context: Context
-) -> dict:
+) -> JSONObject:
     """Wrap ``key`` for its owner (under a DEK, FK or AK) or for a recipient (under their RSA public key).
 
     Returns a ``wrapped-key`` or ``recipient-wrapped-key`` envelope bound to ``context``.
@@ -75,8 +83,8 @@ def wrap_key(
     return seal_envelope(wrapping_key.secret_bytes(), key.secret_bytes(), "wrapped-key", header, context)
 
 
-def unwrap_key(
-    envelope: dict,
+def unwrap_key[K: _KeyClass](
+    envelope: JSONObject,
     kind: type[K],
     *,
     unwrapping_key: DataKey | FolderKey | AlbumKey | ExchangePrivateKey,
@@ -133,6 +141,6 @@ def _name(kind: type) -> str:
     return getattr(kind, "KIND", kind.__name__)
 
 
-def _require_kind(envelope: dict, kind: type) -> None:
+def _require_kind(envelope: JSONObject, kind: type[_KeyClass]) -> None:
     if envelope["kind"] != kind.KIND:
         raise DecryptionError(f"this envelope holds a key of kind {envelope['kind']}, not {kind.KIND}")
