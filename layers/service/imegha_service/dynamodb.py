@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from imegha_service.errors import Conflict
 
 
-def transact(resource: Any, items: list[dict], conflict_reason: str) -> None:
+def transact(resource: Any, items: list[dict[str, Any]], conflict_reason: str) -> None:
     """Write ``items`` (TransactItems) all or none; a condition that refuses any of them is a Conflict with
     ``conflict_reason``, and nothing is written."""
     try:

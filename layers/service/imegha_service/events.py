@@ -27,7 +27,7 @@ class EventPublisher:
     def __post_init__(self) -> None:
         self.client = self.client or boto3.client("events")
 
-    def publish(self, detail_type: str, detail: dict) -> None:
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
         answer = self.client.put_events(Entries=[
             {"EventBusName": self.bus, "Source": self.source, "DetailType": detail_type, "Detail": json.dumps(detail)}
         ])

@@ -19,8 +19,9 @@ _STATUS = {
 
 
 def register_error_responses(app: ApiGatewayResolver) -> None:
-    @app.exception_handler(DomainError)
-    def domain_error(error: DomainError) -> Response:
+    # Powertools' exception_handler returns its decorator unannotated.
+    @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
+    def domain_error(error: DomainError) -> Response[dict[str, str]]:
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
         body: dict[str, str] = {"message": str(error)}
         if isinstance(error, InvalidRequest):
@@ -32,7 +33,7 @@ def caller_id(app: ApiGatewayResolver) -> str:
     """The verified Cognito ``sub`` of the caller, from a REST (v1) or HTTP (v2) authorizer context."""
     authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     claims = authorizer.get("claims") or (authorizer.get("jwt") or {}).get("claims") or {}
-    subject = claims.get("sub")
+    subject: str | None = claims.get("sub")
     if not subject:
         # Routes that call this sit behind an authorizer; no subject means the wiring is wrong.
         raise NotAllowed("no authenticated caller")

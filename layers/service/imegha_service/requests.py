@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 import imegha_crypto
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
@@ -25,12 +26,12 @@ def parse_json(body: str | None) -> object:
         raise InvalidRequest("body", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
 
 
-def json_body(app: ApiGatewayResolver, schemas: Path, schema: str) -> dict:
+def json_body(app: ApiGatewayResolver, schemas: Path, schema: str) -> dict[str, Any]:
     """The current request's JSON body, valid against ``schemas/schema``; its ``$ref``s resolve among ``schemas``
     and the crypto layer's (every Lambda has both layers)."""
     body = parse_json(app.current_event.body)
     validate(body, schema_validator(schemas / schema, schemas, CRYPTO_SCHEMAS))
-    return body
+    return cast(dict[str, Any], body)  # every request schema is of type object
 
 
 def validate(document: object, validator: Draft202012Validator) -> None:
@@ -50,7 +51,7 @@ def schema_validator(schema_path: Path, *referenced_dirs: Path) -> Draft202012Va
         for directory in referenced_dirs
         for path in sorted(directory.glob("*.json"))
     ]
-    registry = Registry().with_resources((resource.id(), resource) for resource in resources if resource.id())
+    registry = Registry().with_resources((uri, resource) for resource in resources if (uri := resource.id()))
     schema = json.loads(schema_path.read_text())
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
