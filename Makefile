@@ -69,7 +69,7 @@ $(TOOLS)/statelint/.installed: tools/statelint/package.json tools/statelint/pack
 	@touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m imegha.demo
+	$(PY) -m imegha_local.demo
 
 test: unit checks
 

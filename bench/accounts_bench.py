@@ -45,7 +45,7 @@ import imegha_crypto.authentication
 from imegha import accounts, agent
 from imegha.accounts import Account
 from imegha.endpoints import Endpoints
-from imegha.local.cloud import running_cloud
+from imegha_local.cloud import running_cloud
 from imegha.profile import Profile
 from imegha_crypto import DEFAULT_PASSWORD_ITERATIONS
 

@@ -34,7 +34,7 @@ import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from imegha.local.cloud import LocalCloud, bootstrap_account
+from imegha_local.cloud import LocalCloud, bootstrap_account
 from imegha.platform_api import PlatformApi
 
 BENCH_AGENT = "imegha-bench"  # marks the bench's own requests, which are not the deployment's

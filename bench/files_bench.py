@@ -122,8 +122,8 @@ def in_child(contender: str, setting: dict, environment: dict) -> dict:
 def run(size_mib: int, runs: int) -> None:
     from imegha import accounts
     from imegha.library import Library
-    from imegha.local.cloud import LocalCloud
-    from imegha.local.people import endpoints_of, give_cloud, sign_up
+    from imegha_local.cloud import LocalCloud
+    from imegha_local.people import endpoints_of, give_cloud, sign_up
 
     with tempfile.TemporaryDirectory(prefix="imegha-files-bench-") as tmp:
         workdir = Path(tmp)

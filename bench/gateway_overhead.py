@@ -26,9 +26,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from imegha.local.functions import load_handler
-from imegha.local.gateway import ApiSpec, LocalGateway, RouteSpec
-from imegha.local.runtime import FunctionSpec, LambdaRuntime
+from imegha_local.functions import load_handler
+from imegha_local.gateway import ApiSpec, LocalGateway, RouteSpec
+from imegha_local.runtime import FunctionSpec, LambdaRuntime
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "111111111111"

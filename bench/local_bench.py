@@ -24,7 +24,7 @@ from pathlib import Path
 
 from gateway_overhead import measure as measure_gateway
 
-from imegha.local.cloud import LocalCloud
+from imegha_local.cloud import LocalCloud
 
 
 def time_ups(count: int) -> list[float]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imegha.local.templates import load_template
+from imegha_local.templates import load_template
 
 _TABLE_PROPERTIES = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from imegha.local.functions import load_handler
-from imegha.local.templates import load_template
+from imegha_local.functions import load_handler
+from imegha_local.templates import load_template
 from tests.conftest import ROOT
 
 SAM_ENVIRONMENT = json.loads((ROOT / "env.json").read_text())

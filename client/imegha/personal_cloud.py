@@ -5,7 +5,8 @@ ExternalId for this user; the user launches the bootstrap stack
 (``user-cloud/bootstrap-role.yaml``) with it in their own AWS account; then gives
 the platform the deployment role that stack made. On the local cloud,
 :meth:`PersonalCloud.connect_local` plays the user's part in a fresh simulated
-account. Once a deployment succeeds, the device signs a new key statement naming
+account, with the local cloud's own ``bootstrap_account`` (this SDK never imports
+the local cloud: the caller hands it over). Once a deployment succeeds, the device signs a new key statement naming
 the cloud's URL, so peers can check the directory's link against the user's own word.
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from .accounts import Account
 from .platform_api import PlatformApi
@@ -25,11 +28,10 @@ class CloudNotReachable(Exception):
     """The person asked for something the platform or the local cloud cannot do here."""
 
 
-def bootstrap_template():
-    """The one template a user launches in their own account."""
-    from imegha.local.cloud import BOOTSTRAP_TEMPLATE
-
-    return BOOTSTRAP_TEMPLATE
+def bootstrap_template() -> Path | None:
+    """The one template a user launches in their own account, where this SDK runs from iMegha's source tree."""
+    template = Path(__file__).resolve().parents[2] / "user-cloud" / "bootstrap-role.yaml"
+    return template if template.is_file() else None
 
 
 class PersonalCloud:
@@ -44,21 +46,21 @@ class PersonalCloud:
 
     def connect(self) -> dict:
         """The ExternalId (the same every time) and what the bootstrap stack needs beside it."""
-        return self._api.connect_cloud() | {"bootstrapTemplate": str(bootstrap_template()),
+        template = bootstrap_template()
+        return self._api.connect_cloud() | {"bootstrapTemplate": str(template) if template else None,
                                             "region": self.account.endpoints.region}
 
     def record_role(self, role_arn: str) -> dict:
         return self._api.record_deployment_role(role_arn)
 
-    def connect_local(self) -> dict:
-        """The user's part played on the local cloud: a fresh account with the bootstrap stack in it, its role given
-        to the platform. The account's keys stay in the profile, for the person to look into their own account."""
+    def connect_local(self, bootstrap_account: Callable[..., tuple[Any, Any]]) -> dict:
+        """The user's part played on the local cloud: a fresh account with the bootstrap stack in it (made by the
+        local cloud's ``bootstrap_account``), its role given to the platform. The account's keys stay in the
+        profile, for the person to look into their own account."""
         endpoint = self.account.endpoints.aws_endpoint_url
         if not endpoint:
             raise CloudNotReachable("--local needs the local cloud ('imegha local up'); for AWS, launch the "
                                     "bootstrap stack in your account and pass --role-arn")
-        from imegha.local.cloud import bootstrap_account
-
         connection = self.connect()
         user, bootstrap = bootstrap_account(endpoint, connection["platformAccountId"], connection["externalId"],
                                             connection["platformEventBusArn"], self.account.endpoints.region)

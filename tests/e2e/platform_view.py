@@ -10,7 +10,7 @@ import json
 
 import boto3
 
-from imegha.local.cloud import DeployedStack, LocalCloud
+from imegha_local.cloud import DeployedStack, LocalCloud
 
 
 class PlatformView:

@@ -17,8 +17,8 @@ import pytest
 from imegha.accounts import Account as SdkAccount
 from imegha.chat import Chat
 from imegha.endpoints import Endpoints
-from imegha.local.cloud import Account
-from imegha.local.people import everything_held
+from imegha_local.cloud import Account
+from imegha_local.people import everything_held
 from imegha.personal_cloud import LOCAL_ACCOUNT
 from tests.integration.polling import eventually
 

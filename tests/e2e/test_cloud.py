@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from imegha.local.cloud import USER_CLOUD_STACK, Account
+from imegha_local.cloud import USER_CLOUD_STACK, Account
 from imegha.personal_cloud import LOCAL_ACCOUNT
 from imegha.platform_api import PlatformApi
 from tests.integration.polling import eventually

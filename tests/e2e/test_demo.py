@@ -8,7 +8,7 @@ from tests.conftest import ROOT
 
 def test_the_demo_runs_and_its_checks_hold():
     result = subprocess.run(
-        [sys.executable, "-m", "imegha.demo"], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "imegha_local.demo"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
 
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from imegha.local.cloud import Account
+from imegha_local.cloud import Account
 from imegha.personal_cloud import LOCAL_ACCOUNT
 from tests.integration.files_world import stored_everywhere
 

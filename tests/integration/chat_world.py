@@ -9,8 +9,8 @@ from pathlib import Path
 from imegha.chat import Chat
 from imegha.chat_api import UserCloudApi
 from imegha.group_chat import Groups
-from imegha.local.cloud import Account, LocalCloud
-from imegha.local.people import Person, endpoints_of, give_cloud, sign_up
+from imegha_local.cloud import Account, LocalCloud
+from imegha_local.people import Person, endpoints_of, give_cloud, sign_up
 
 
 @dataclass

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imegha.library import Library
-from imegha.local.cloud import Account, LocalCloud
-from imegha.local.people import Person, endpoints_of, give_cloud, sign_up
+from imegha_local.cloud import Account, LocalCloud
+from imegha_local.people import Person, endpoints_of, give_cloud, sign_up
 from imegha.sharing import Sharing
 
 

@@ -33,7 +33,7 @@ from imegha_crypto import (
     sign_record,
     sign_roster,
 )
-from imegha.local.people import endpoints_of, everything_held, give_cloud, link_user_cloud, sign_up
+from imegha_local.people import endpoints_of, everything_held, give_cloud, link_user_cloud, sign_up
 from tests.integration.chat_world import World, build_world
 from tests.integration.polling import eventually
 

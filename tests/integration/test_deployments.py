@@ -22,7 +22,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from imegha.local.cloud import ROOT, USER_CLOUD_STACK, Account, bootstrap_account, publish_user_cloud
+from imegha_local.cloud import ROOT, USER_CLOUD_STACK, Account, bootstrap_account, publish_user_cloud
 from imegha.platform_api import ApiError, PlatformApi
 from tests.integration.polling import eventually
 

@@ -270,7 +270,7 @@ def test_a_stranger_a_revoked_recipient_and_the_recipient_of_another_file_get_40
 
 
 def test_the_download_url_is_for_one_object_and_lapses(world, shared_file, monkeypatch):
-    from imegha.local import shims
+    from imegha_local import shims
 
     answer = as_caller(world, "Bob").download_received(shared_file["share"]["shareId"], shared_file["file"].file_id)
     other_key = world.objects(prefix=f"files/{shared_file['other'].file_id}/")[0]["Key"]

@@ -7,6 +7,7 @@ import shlex
 import sys
 
 from ..personal_cloud import CloudNotReachable, PersonalCloud
+from .local import installed_local_cloud
 from . import BadInput, CommandError, emit
 from .accounts import account_for, guarded
 
@@ -58,7 +59,7 @@ def connect_command(args: argparse.Namespace) -> None:
         raise BadInput("--local makes the deployment role itself: give --role-arn only for a real AWS account")
     try:
         if args.local:
-            connected = cloud.connect_local()
+            connected = cloud.connect_local(installed_local_cloud().bootstrap_account)
         elif args.role_arn:
             connected = cloud.connect() | cloud.record_role(args.role_arn)
         else:
@@ -77,14 +78,16 @@ def _bootstrap_instructions(connection: dict) -> str:
         ("PlatformEventBusArn", "platformEventBusArn")))
     stack = connection["bootstrapStackName"]
     role_query = "Stacks[0].Outputs[?OutputKey=='DeploymentRoleArn'].OutputValue"
+    # Outside iMegha's source tree the template is the release's user-cloud/bootstrap-role.yaml.
+    template = connection["bootstrapTemplate"] or "bootstrap-role.yaml"
     return "\n".join([
         f"Your ExternalId: {connection['externalId']}",
         "It is yours alone: the platform presents it whenever it deploys into your account, and your",
         "deployment role accepts no other (so no one else can have the platform deploy into it).",
         "",
-        f"1. In your AWS account, region {connection['region']}, launch the bootstrap stack ({connection['bootstrapTemplate']}):",
+        f"1. In your AWS account, region {connection['region']}, launch the bootstrap stack ({template}):",
         f"   aws cloudformation deploy --stack-name {stack} --capabilities CAPABILITY_NAMED_IAM \\",
-        f"     --template-file {shlex.quote(connection['bootstrapTemplate'])} \\",
+        f"     --template-file {shlex.quote(template)} \\",
         f"     --parameter-overrides {overrides}",
         "2. Give the platform the role it made:",
         f"   imegha cloud connect --role-arn \"$(aws cloudformation describe-stacks --stack-name {stack} \\",

@@ -1,81 +1,46 @@
-"""``imegha local``: run the local cloud in the foreground, or say whether one runs."""
+"""``imegha local``: the embedded local cloud's commands, which the local cloud's own package adds.
+
+The SDK and CLI never import that package (it needs moto and the SAM translator, a
+development tool's weight). It is found as the ``imegha.local_cloud`` entry point,
+a module with ``register(subparsers)`` for ``imegha local`` and ``bootstrap_account``
+for ``imegha cloud connect --local``; where it is not installed, both say in one
+line how to install it.
+"""
 
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
-import threading
-import time
+import importlib.metadata
+from types import ModuleType
 
-from . import CommandError, emit
+from . import BadInput
+
+ENTRY_POINT_GROUP = "imegha.local_cloud"
+NOT_INSTALLED = "the local cloud is not installed: pip install 'imegha[local]' (in iMegha's source tree: make demo)"
+
+
+def local_cloud() -> ModuleType | None:
+    """The installed local cloud's CLI module, or None when it (or what it needs) is not installed."""
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            return entry_point.load()
+        except ImportError:
+            return None
+    return None
+
+
+def installed_local_cloud() -> ModuleType:
+    plugin = local_cloud()
+    if plugin is None:
+        raise BadInput(NOT_INSTALLED)
+    return plugin
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    local = subparsers.add_parser("local", help="the local cloud: all of iMegha on this machine, no AWS account")
-    commands = local.add_subparsers(dest="local_command", metavar="COMMAND", required=True)
-
-    up = commands.add_parser("up", help="start the local cloud with the platform deployed; Ctrl-C stops it")
-    up.add_argument("--port", type=int, default=None,
-                    help="port of the embedded AWS (default 4747); the gateway takes the next one")
-    up.add_argument("--verbose", action="store_true", help="show every Lambda invocation and API request live")
-    up.set_defaults(handler=up_command)
-
-    status = commands.add_parser("status", help="say whether a local cloud runs, and where")
-    status.set_defaults(handler=status_command)
-    for command in (up, status):
-        # Accepted after the subcommand too, as for every command ("imegha local up --json").
-        command.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-
-
-def up_command(args: argparse.Namespace) -> None:
-    started = time.perf_counter()
-    from imegha.local.cloud import DEFAULT_PORT, LocalCloud, LocalCloudError, running_cloud, state_path
-
-    other = running_cloud()
-    if other is not None:
-        raise CommandError(f"a local cloud already runs (pid {other.pid}, {other.aws_endpoint_url})")
-    cloud = LocalCloud(DEFAULT_PORT if args.port is None else args.port, verbose=args.verbose)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    try:
-        cloud.start()
-        cloud.deploy_platform()
-        state = cloud.state()
-        state.save(state_path())
-        ready_s = time.perf_counter() - started
-        emit(args, {"ready_s": round(ready_s, 3), "state_file": str(state_path()), **vars(state)},
-             lambda: _describe(state, ready_s))
-        sys.stdout.flush()
-        stopping.wait()
-    except LocalCloudError as error:
-        raise CommandError(str(error)) from None
-    except KeyboardInterrupt:
-        pass
-    finally:
-        state_path().unlink(missing_ok=True)
-        cloud.stop()
-    if not args.json:
-        print("local cloud stopped", flush=True)
-
-
-def status_command(args: argparse.Namespace) -> None:
-    from imegha.local.cloud import running_cloud, state_path
-
-    state = running_cloud()
-    if state is None:
-        raise CommandError("no local cloud runs (start one with 'imegha local up')")
-    emit(args, {"running": True, "state_file": str(state_path()), **vars(state)}, lambda: _describe(state))
-
-
-def _describe(state, ready_s: float | None = None) -> str:
-    heading = f"iMegha local cloud ready in {ready_s:.1f} s" if ready_s is not None else "iMegha local cloud"
-    return "\n".join([
-        heading,
-        f"  AWS endpoint   {state.aws_endpoint_url}   (the platform is account {state.platform_account_id})",
-        f"  API gateway    {state.gateway_url}",
-        f"  Platform API   {state.platform_api_url}",
-        f"  User pool      {state.user_pool_id}   app client {state.user_pool_client_id}",
-        f"  Log            {state.log_path}",
-        "Ctrl-C stops it." if ready_s is not None else f"  pid            {state.pid}",
-    ])
+    plugin = local_cloud()
+    if plugin is not None:
+        plugin.register(subparsers)
+        return
+    local = subparsers.add_parser("local", help="the local cloud (not installed: pip install 'imegha[local]')")
+    local.add_argument("words", nargs=argparse.REMAINDER, help="what the local cloud would have been asked")
+    local.set_defaults(handler=lambda args: installed_local_cloud())

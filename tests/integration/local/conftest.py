@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from imegha.local.runtime import LambdaRuntime
+from imegha_local.runtime import LambdaRuntime
 from tests.integration.local.local_lambdas import function_spec
 from moto.server import ThreadedMotoServer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imegha.local.runtime import FunctionSpec
+from imegha_local.runtime import FunctionSpec
 
 LAMBDAS = Path(__file__).resolve().parents[2] / "fixtures" / "lambdas"
 REGION = "us-east-1"

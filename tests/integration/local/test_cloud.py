@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from imegha.local.cloud import LocalCloud, LocalCloudError, running_cloud
+from imegha_local.cloud import LocalCloud, LocalCloudError, running_cloud
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -14,7 +14,7 @@ import boto3
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from imegha.local.gateway import ApiSpec, AuthorizerSpec, LocalGateway, PortInUse, RouteSpec
+from imegha_local.gateway import ApiSpec, AuthorizerSpec, LocalGateway, PortInUse, RouteSpec
 from moto.utilities.utils import load_resource
 
 from tests.integration.local.local_lambdas import ACCOUNT, REGION

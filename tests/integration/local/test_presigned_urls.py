@@ -11,9 +11,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from imegha.local import shims
+from imegha_local import shims
 
-# How every iMegha Lambda signs (see imegha.local.runtime): SigV4, path-style.
+# How every iMegha Lambda signs (see imegha_local.runtime): SigV4, path-style.
 SIGV4 = Config(signature_version="s3v4", s3={"addressing_style": "path"})
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from imegha.local.runtime import LambdaRuntime, UnknownFunction
+from imegha_local.runtime import LambdaRuntime, UnknownFunction
 from tests.integration.local.local_lambdas import ACCOUNT, REGION, function_spec
 
 ROOT = Path(__file__).resolve().parents[3]

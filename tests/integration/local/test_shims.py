@@ -17,7 +17,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from imegha.local.cloud import Account
+from imegha_local.cloud import Account
 from tests.integration.polling import eventually
 
 PROBE = __import__("pathlib").Path(__file__).parent / "probe" / "probe.yaml"

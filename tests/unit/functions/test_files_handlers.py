@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from imegha.local.functions import load_handler
+from imegha_local.functions import load_handler
 from imegha_crypto import (
     AuditHead,
     Context,

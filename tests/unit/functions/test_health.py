@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from imegha.local.functions import load_handler
-from imegha.local.templates import load_template
+from imegha_local.functions import load_handler
+from imegha_local.templates import load_template
 from tests.lambda_context import FakeLambdaContext
 
 ROOT = Path(__file__).resolve().parents[3]

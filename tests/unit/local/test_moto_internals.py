@@ -1,4 +1,4 @@
-"""The moto internals the local cloud relies on are still there, as ``imegha.local.moto_internals`` lists them,
+"""The moto internals the local cloud relies on are still there, as ``imegha_local.moto_internals`` lists them,
 and that list names every moto name the local cloud's modules import, patch or reach into.
 
 A moto release that moves one fails here, naming the shim that depends on it,
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from imegha.local import moto_internals
-from imegha.local.moto_internals import INTERNALS
+from imegha_local import moto_internals
+from imegha_local.moto_internals import INTERNALS
 
 LOCAL_CLOUD = Path(moto_internals.__file__).parent
 TRACKED = ("moto", "botocore")  # botocore: only what is reached into (``X.attr``), not its public imports
@@ -27,7 +27,7 @@ TRACKED = ("moto", "botocore")  # botocore: only what is reached into (``X.attr`
 def discrepancies() -> dict[str, str | None]:
     """Each listed internal's discrepancy, checked in a fresh interpreter: moto as installed, before any shim
     replaces a part of it (in this process, the local cloud's tests may have installed them already)."""
-    script = ("import json; from imegha.local.moto_internals import INTERNALS, discrepancy; "
+    script = ("import json; from imegha_local.moto_internals import INTERNALS, discrepancy; "
               "print(json.dumps({internal.path: discrepancy(internal) for internal in INTERNALS}))")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -47,19 +47,19 @@ def test_each_internal_is_listed_once_and_names_what_relies_on_it():
         assert internal.used_by, internal.path
         for user in internal.used_by:
             module, *names = user.split(".")
-            found = importlib.import_module(f"imegha.local.{module}")
+            found = importlib.import_module(f"imegha_local.{module}")
             for name in names:
                 found = getattr(found, name, None)
             assert found is not None, f"{internal.path}: {user} does not exist"
 
 
 def test_every_moto_name_the_local_cloud_imports_patches_or_reaches_into_is_listed():
-    uses = [use for source in sorted(LOCAL_CLOUD.glob("*.py")) for use in _uses(source)]
+    uses = [use for source in sorted(LOCAL_CLOUD.rglob("*.py")) for use in _uses(source)]
     unread = [where for path, where in uses if path is None]
     unlisted = sorted(f"{path} ({where})" for path, where in uses if path and not _listed(path))
 
     assert not unread, f"patches whose target this test cannot read: {unread}"
-    assert not unlisted, f"used, but not in imegha.local.moto_internals: {unlisted}"
+    assert not unlisted, f"used, but not in imegha_local.moto_internals: {unlisted}"
 
 
 def _listed(path: str) -> bool:

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from imegha.local.templates import load_template
+from imegha_local.templates import load_template
 from tests.conftest import ROOT
 from tests.iam_policy import Request, allows, substitute
 

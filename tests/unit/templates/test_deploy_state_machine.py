@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from imegha.local.templates import load_template
+from imegha_local.templates import load_template
 from tests.conftest import ROOT
 
 MACHINE = json.loads((ROOT / "statemachines" / "deploy_user_cloud.asl.json").read_text())

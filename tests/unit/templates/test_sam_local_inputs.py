@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from imegha.local.templates import load_template
+from imegha_local.templates import load_template
 from tests.conftest import EVENTS, ROOT
 
 TESTS = ROOT / "tests"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from imegha.local.templates import load_template
+from imegha_local.templates import load_template
 from tests.conftest import ROOT
 from tests.iam_policy import Request, allows, substitute
 from tests.unit.templates.test_bootstrap_role import BUS, REGION, USER_ACCOUNT, VARIABLES

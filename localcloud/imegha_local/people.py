@@ -19,8 +19,8 @@ from pathlib import Path
 
 from imegha.accounts import Account
 from imegha.endpoints import Endpoints
-from imegha.local.cloud import Account as AwsAccount
-from imegha.local.cloud import LocalCloud, UserCloud
+from imegha_local.cloud import Account as AwsAccount
+from imegha_local.cloud import LocalCloud, UserCloud
 from imegha.profile import Profile
 
 

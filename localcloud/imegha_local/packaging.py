@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from imegha.local.templates import load_template
+from imegha_local.templates import load_template
 
 # Where a template names something local, and what S3 form the property takes instead.
 # This is the list of *properties* `sam package` rewrites, not of resources.

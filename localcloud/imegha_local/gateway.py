@@ -4,10 +4,10 @@ URLs: ``http://HOST:PORT/<api_id>/<stage>/<path>``, the stage left out for an
 HTTP API's ``$default`` stage, as in an execute-api URL. :meth:`LocalGateway.add_api`
 returns an API's base URL.
 
-Per request, as API Gateway: choose the route (:mod:`imegha.local.routes`; none
+Per request, as API Gateway: choose the route (:mod:`imegha_local.routes`; none
 is a REST API's 403 "Missing Authentication Token" or an HTTP API's 404),
 run the route's authorizer (401 without invoking anything), build the proxy event
-(:mod:`imegha.local.proxy`), invoke the function through the runtime, and map
+(:mod:`imegha_local.proxy`), invoke the function through the runtime, and map
 its answer back. A function that fails, times out or answers something
 malformed is a 502 ``{"message":"Internal server error"}``; what went wrong is in
 the log, never in the response. Each request is one ``"type": "request"`` line in
@@ -27,11 +27,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 from urllib.parse import urlsplit
 
-from imegha.local import proxy
-from imegha.local.authorizers import AuthorizerSpec, TokenVerifier, Unauthorized
-from imegha.local.proxy import HttpRequest, HttpResponse, MalformedResponse
-from imegha.local.routes import DEFAULT_ROUTE, RouteTable, route_key
-from imegha.local.runtime import LambdaRuntime, UnknownFunction
+from imegha_local import proxy
+from imegha_local.authorizers import AuthorizerSpec, TokenVerifier, Unauthorized
+from imegha_local.proxy import HttpRequest, HttpResponse, MalformedResponse
+from imegha_local.routes import DEFAULT_ROUTE, RouteTable, route_key
+from imegha_local.runtime import LambdaRuntime, UnknownFunction
 
 __all__ = ["ApiSpec", "AuthorizerSpec", "LocalGateway", "PortInUse", "RouteSpec"]
 

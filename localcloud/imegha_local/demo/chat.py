@@ -1,6 +1,6 @@
 """The last chapter of ``make demo``: iMChat on the local cloud, what people see beside what the platform holds.
 
-It runs in a process of its own (``python -m imegha.demo_chat``), with a local
+It runs in a process of its own (``python -m imegha_local.demo.chat``), with a local
 cloud of its own: Alice, Bob and Carol each deploy their cloud; Alice and Bob
 chat; the three share a group; Alice removes Carol, Bob writes again, and Carol
 hears of nothing and reads nothing new.
@@ -15,10 +15,10 @@ import time
 os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # the demo's first chapters show the real cost
 
 from imegha.chat import Chat  # noqa: E402 - after the setting above, which the SDK reads at import
-from imegha.demo import eventually, heading, side_by_side
+from imegha_local.demo import eventually, heading, side_by_side
 from imegha.group_chat import Groups
-from imegha.local.cloud import LocalCloud
-from imegha.local.people import everything_held, give_cloud, platform_of_its_own, sign_up
+from imegha_local.cloud import LocalCloud
+from imegha_local.people import everything_held, give_cloud, platform_of_its_own, sign_up
 
 SEED_MESSAGE = ("The client showed improvement this week. Blood pressure is down to 130/85 and responding well to "
                 "the new medication. Can we discuss adjusting the dosage at Thursday's meeting?")

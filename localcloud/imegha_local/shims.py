@@ -9,7 +9,7 @@ running local cloud (its Lambda runtime, gateway and endpoint).
 
 The tests (``tests/integration/local``) show each behaviour as AWS documents it,
 through the AWS APIs, never by calling a shim. Every part of moto a shim patches,
-calls or reads is listed once in :mod:`imegha.local.moto_internals`, which a unit
+calls or reads is listed once in :mod:`imegha_local.moto_internals`, which a unit
 test checks against the installed moto.
 """
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imegha.local.runtime import FunctionSpec, LambdaRuntime
+from imegha_local.runtime import FunctionSpec, LambdaRuntime
 
 PARTITION = "aws"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -56,7 +56,7 @@ class Hooks:
 
     endpoint_url: str
     runtime: LambdaRuntime
-    gateway: Any  # imegha.local.gateway.LocalGateway
+    gateway: Any  # imegha_local.gateway.LocalGateway
     code_cache: Path
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "imegha-async"))
     # Each API stage's AWS invoke URL -> the local gateway's base URL for it.
@@ -123,7 +123,7 @@ def install() -> None:
             _stack_outputs_name_the_local_gateway,
         ):
             shim()
-        from imegha.local import providers
+        from imegha_local import providers
 
         providers.register()
         _installed = True
@@ -705,7 +705,7 @@ def _expanded(template: str | None, parameters: dict | None, region: str) -> str
     unsupported = _unsupported_types(document)
     if unsupported:
         raise ValidationError(message="The local cloud cannot create " + "; ".join(
-            f"{logical_id} ({kind}): neither moto nor imegha.local.providers models this type"
+            f"{logical_id} ({kind}): neither moto nor imegha_local.providers models this type"
             for logical_id, kind in unsupported))
     return json.dumps(document)
 

@@ -1,11 +1,11 @@
 """The local cloud: an embedded AWS on 127.0.0.1, with the platform and users' clouds deployed from their templates.
 
 moto runs in server mode in this process; its gaps are closed by
-:mod:`imegha.local.shims` and :mod:`imegha.local.providers`; Lambdas run in
-:mod:`imegha.local.runtime` and APIs are served by :mod:`imegha.local.gateway`.
+:mod:`imegha_local.shims` and :mod:`imegha_local.providers`; Lambdas run in
+:mod:`imegha_local.runtime` and APIs are served by :mod:`imegha_local.gateway`.
 
 Deploying works as ``sam deploy`` does, through the AWS APIs only: package the
-template's local code (:mod:`imegha.local.packaging`), then CreateStack, where
+template's local code (:mod:`imegha_local.packaging`), then CreateStack, where
 CloudFormation runs the SAM transform. Accounts are separate as in AWS: the
 platform has one, each user's cloud another, and the platform reaches a user's
 account by AssumeRole with that user's ExternalId. The functions at module
@@ -35,9 +35,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from imegha.local.packaging import PackagingError, package_template
+from imegha_local.packaging import PackagingError, package_template
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_TEMPLATE = ROOT / "template.yaml"
 USER_CLOUD_TEMPLATE = ROOT / "user-cloud" / "user-cloud.yaml"
 BOOTSTRAP_TEMPLATE = ROOT / "user-cloud" / "bootstrap-role.yaml"
@@ -332,7 +332,7 @@ class LocalCloud:
     # Lifecycle --------------------------------------------------------------
 
     def start(self) -> LocalCloud:
-        from imegha.local import shims
+        from imegha_local import shims
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server would log every request
         shims.install()
@@ -360,7 +360,7 @@ class LocalCloud:
         """Forget every account and resource: a fresh cloud on the same ports, with a fresh runtime."""
         from moto.moto_api._internal.models import moto_api_backend
 
-        from imegha.local import shims
+        from imegha_local import shims
 
         self._close()
         moto_api_backend.reset()
@@ -374,9 +374,9 @@ class LocalCloud:
         self.stop()
 
     def _open(self) -> None:
-        from imegha.local import shims
-        from imegha.local.gateway import LocalGateway, PortInUse
-        from imegha.local.runtime import LambdaRuntime
+        from imegha_local import shims
+        from imegha_local.gateway import LocalGateway, PortInUse
+        from imegha_local.runtime import LambdaRuntime
 
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._runtime = LambdaRuntime(self.endpoint_url, self.log_path, self.verbose)
@@ -392,7 +392,7 @@ class LocalCloud:
         self.platform_stack = None
 
     def _close(self) -> None:
-        from imegha.local import shims
+        from imegha_local import shims
 
         shims.deactivate()
         if self._gateway is not None:

@@ -1,7 +1,4 @@
-"""`make demo`: iMegha's story, told with the real code.
-
-Each chapter shows what a person sees beside what the platform and AWS hold.
-"""
+"""`make demo` (``python -m imegha_local.demo``): the chapters in order, from keys made on a device to chat and files."""
 
 from __future__ import annotations
 
@@ -9,7 +6,6 @@ import io
 import json
 import subprocess
 import sys
-import textwrap
 import time
 
 from imegha_crypto import (
@@ -25,33 +21,10 @@ from imegha_crypto import (
     wrap_key,
 )
 
-from imegha.demo_local import run_local_demo
+from imegha_local.demo import RULE, heading, side_by_side
+from imegha_local.demo.local_cloud import run_local_demo
 
 DEMO_ITERATIONS = 600_000
-RULE = "─" * 78
-
-
-def heading(title: str) -> None:
-    print(f"\n{RULE}\n{title}\n{RULE}")
-
-
-def side_by_side(left_title: str, left: str, right_title: str, right: str, width: int = 38) -> None:
-    left_lines = textwrap.wrap(left, width) or [""]
-    right_lines = textwrap.wrap(right, width) or [""]
-    print(f"  {left_title:<{width}}  │ {right_title}")
-    print(f"  {'':─<{width}}  │ {'':─<{width}}")
-    for index in range(max(len(left_lines), len(right_lines))):
-        a = left_lines[index] if index < len(left_lines) else ""
-        b = right_lines[index] if index < len(right_lines) else ""
-        print(f"  {a:<{width}}  │ {b}")
-
-
-def eventually(read, timeout_s: float = 10):
-    """The first truthy result of ``read``, polled until ``timeout_s``: what the platform does by events takes a moment."""
-    deadline = time.monotonic() + timeout_s
-    while not (found := read()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return found
 
 
 def crypto_chapter() -> None:
@@ -106,9 +79,9 @@ def main() -> None:
     run_local_demo(lambda line: print(f"  {line}" if line else ""))
     sys.stdout.flush()
     # iMChat's chapter runs on a local cloud of its own, in a process of its own (moto's state is process-wide).
-    subprocess.run([sys.executable, "-m", "imegha.demo_chat"], check=True)
+    subprocess.run([sys.executable, "-m", "imegha_local.demo.chat"], check=True)
     # So do files, Alice sharing with Bob and revoking.
-    subprocess.run([sys.executable, "-m", "imegha.demo_files"], check=True)
+    subprocess.run([sys.executable, "-m", "imegha_local.demo.files"], check=True)
 
 
 if __name__ == "__main__":

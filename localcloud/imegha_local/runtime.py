@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from imegha.local.worker import Environment, Invocation, append_line
-from imegha.local.zygote import Zygote
+from imegha_local.worker import Environment, Invocation, append_line
+from imegha_local.zygote import Zygote
 
 MAX_ENVIRONMENTS = 4
 INIT_TIMEOUT_S = 10  # Lambda's limit on the init phase

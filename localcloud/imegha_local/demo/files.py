@@ -1,6 +1,6 @@
 """A chapter of ``make demo``: files in Alice's own cloud, shared with Bob without a copy, then revoked.
 
-It runs in a process of its own (``python -m imegha.demo_files``), with a local
+It runs in a process of its own (``python -m imegha_local.demo.files``), with a local
 cloud of its own: Alice deploys her cloud and uploads a file; she shares it
 with Bob, who fetches it from her bucket with his own token; she revokes, and
 Bob is refused; her audit log tells each step and verifies. Beside what each of
@@ -18,11 +18,11 @@ os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # the demo's first cha
 
 from imegha import audit_log  # noqa: E402 - after the setting above, which the SDK reads at import
 from imegha.chat_api import ChatPlatformApi
-from imegha.demo import eventually, heading, side_by_side
+from imegha_local.demo import eventually, heading, side_by_side
 from imegha.files_api import FilesApi
 from imegha.library import Library
-from imegha.local.cloud import LocalCloud
-from imegha.local.people import everything_held, give_cloud, platform_of_its_own, sign_up
+from imegha_local.cloud import LocalCloud
+from imegha_local.people import everything_held, give_cloud, platform_of_its_own, sign_up
 from imegha.platform_api import ApiError
 from imegha.sharing import Sharing
 

@@ -1,6 +1,6 @@
 """Inside one Lambda execution environment: the loop a runtime worker process runs.
 
-A worker is forked from the zygote (:mod:`imegha.local.zygote`) with the heavy
+A worker is forked from the zygote (:mod:`imegha_local.zygote`) with the heavy
 libraries already imported. It takes on the function's environment (variables, working directory,
 import path), imports the handler once (Lambda's init phase), then answers
 invocations one at a time until the runtime closes the pipe. Nothing here runs in
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from imegha.local.functions import handler_module
+from imegha_local.functions import handler_module
 
 # The services the templates' functions call. Their models are parsed once in the
 # zygote, so a function's first boto3 client costs milliseconds, not a few

@@ -36,7 +36,7 @@ import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
-from imegha.local.worker import Environment, prepare_aws_sdk, serve
+from imegha_local.worker import Environment, prepare_aws_sdk, serve
 
 PRELOAD = (
     "boto3",

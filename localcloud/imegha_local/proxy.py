@@ -23,10 +23,10 @@ from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
-from imegha.local.routes import route_key
+from imegha_local.routes import route_key
 
 if TYPE_CHECKING:
-    from imegha.local.gateway import ApiSpec, RouteSpec
+    from imegha_local.gateway import ApiSpec, RouteSpec
 
 _TEXT_TYPES = ("text/*", "application/json", "application/*+json", "application/xml", "application/*+xml",
                "application/javascript", "application/x-www-form-urlencoded")

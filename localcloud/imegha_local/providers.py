@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 
-from imegha.local.shims import LocalCloudUnsupported, active
+from imegha_local.shims import LocalCloudUnsupported, active
 
 PARTITION = "aws"
 LAMBDA_INTEGRATION = re.compile(r"arn:[\w-]+:apigateway:[\w-]+:lambda:path/[\d-]+/functions/(?P<arn>[^/]+)/invocations")
@@ -252,7 +252,7 @@ class RestApiStage(Provider):
 
 
 def _cognito_authorizer(authorizer):
-    from imegha.local.authorizers import AuthorizerSpec
+    from imegha_local.authorizers import AuthorizerSpec
 
     pools = [arn.rsplit("/", 1)[1] for arn in authorizer.provider_arns or []]
     if len(pools) != 1:
@@ -473,7 +473,7 @@ def _serve_http_api(api, account_id: str, region: str) -> None:
 
 
 def _jwt_authorizer(authorizer):
-    from imegha.local.authorizers import AuthorizerSpec
+    from imegha_local.authorizers import AuthorizerSpec
 
     issuer = authorizer.jwt_config.get("Issuer") or ""
     pool = COGNITO_ISSUER.fullmatch(issuer)
@@ -507,7 +507,7 @@ def _definition(properties: dict, account_id: str) -> dict:
 
 
 def _route(method: str, path: str, integration_uri: str, authorizer):
-    from imegha.local.gateway import RouteSpec
+    from imegha_local.gateway import RouteSpec
 
     match = LAMBDA_INTEGRATION.fullmatch(integration_uri or "")
     function_arn = match.group("arn") if match else integration_uri
@@ -517,7 +517,7 @@ def _route(method: str, path: str, integration_uri: str, authorizer):
 
 
 def _serve(api_id: str, account_id: str, region: str, kind: str, stage: str, routes: list, aws_url: str) -> None:
-    from imegha.local.gateway import ApiSpec
+    from imegha_local.gateway import ApiSpec
 
     hooks = active()
     local = hooks.gateway.add_api(ApiSpec(api_id=api_id, account_id=account_id, region=region, kind=kind,

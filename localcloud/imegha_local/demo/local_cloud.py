@@ -14,7 +14,7 @@ from pathlib import Path
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from imegha.local.cloud import LocalCloud, bootstrap_account
+from imegha_local.cloud import LocalCloud, bootstrap_account
 
 DEMO_EMAIL = "asha@example.org"
 DEMO_IMTAG = "DrAsha"
