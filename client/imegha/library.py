@@ -54,7 +54,9 @@ from imegha_crypto import (
 from .accounts import Account
 from .files_api import FilesApi
 from .platform_api import ApiError
+from .share_keys import rekeyed_shares
 from .transfer import PartSender, Progress, TransferError, fetched, written_whole
+from .trust import UntrustedPeer
 
 UPLOADS = "uploads"  # the profile document of interrupted uploads
 NAME_BYTES = 255  # what most file systems allow in one name
@@ -409,8 +411,6 @@ class Library:
 
     def _keys_for_holders(self, replaced: StoredFile, key: FileKey, context: Context) -> dict:
         """The new FEK for everyone who holds the file now: its folder, its albums, its shares' recipients."""
-        from .sharing import rekeyed_shares  # sharing builds on this module
-
         holders = self.api.holders(replaced.file_id)
         keys: dict = {}
         if holders["folderId"]:
@@ -422,7 +422,11 @@ class Library:
             keys["albums"] = {album_id: wrap_key(key, wrapping_key=albums[album_id].key, context=context)
                               for album_id in holders["albumIds"]}
         if holders["shares"]:
-            keys["shares"] = rekeyed_shares(self, replaced.file_id, context, key)
+            try:
+                keys["shares"] = rekeyed_shares(self.account, self.api, replaced.file_id, context, key)
+            except UntrustedPeer as warning:
+                raise FilesError(f"{warning} Their share cannot be given the new key: revoke it, or verify them "
+                                 "first.") from None
         return keys
 
     # --- the profile's record of uploads under way ----------------------------------

@@ -25,15 +25,12 @@ from pathlib import Path
 
 from imegha_crypto import (
     AlbumKey,
-    Context,
     CryptoError,
     FileKey,
     FolderKey,
     open_data,
-    sign_record,
     unwrap_key,
     verify_record,
-    wrap_key,
 )
 
 from .accounts import Account
@@ -50,10 +47,10 @@ from .library import (
     save_opened,
 )
 from .platform_api import ApiError
+from .share_keys import SHARE_RECORD, share_target, signed_share
 from .transfer import Progress
 from .trust import Peer, UntrustedPeer
 
-SHARE_RECORD = "share"
 KEY_CLASSES = {"file": FileKey, "folder": FolderKey, "album": AlbumKey}
 
 
@@ -63,41 +60,6 @@ def _no_progress(_: int) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _target(kind: str, target_id: str, version: int | None) -> dict:
-    return {"kind": kind, "id": target_id} | ({"version": version} if kind == "file" else {})
-
-
-def signed_share(account: Account, share_id: str, recipient: Peer, kind: str, target_id: str, version: int | None,
-                 key: FileKey | FolderKey | AlbumKey, context: Context, shared_at: str) -> dict:
-    """The key wrapped for ``recipient``'s RSA key, and the owner's signed record of the share."""
-    wrapped = wrap_key(key, wrapping_key=recipient.exchange_key, context=context)
-    body = {"shareId": share_id, "owner": account.session.user_id, "recipient": recipient.user_id,
-            "target": _target(kind, target_id, version), "wrappedKey": wrapped, "sharedAt": shared_at}
-    return {"wrappedKey": wrapped, "record": sign_record(account.keys().identity_key, SHARE_RECORD, body)}
-
-
-def _pinned_recipient(account: Account, recipient_id: str) -> Peer:
-    """A recipient met before, looked up again and checked against their pin."""
-    pin = account.pins.get(recipient_id)
-    if pin is None:
-        raise FilesError(f"user {recipient_id} holds a share but is not pinned on this device: revoke the share "
-                         "or look them up ('imegha verify <iMTag>') first")
-    try:
-        return account.peer(pin["iMTag"])
-    except UntrustedPeer as warning:
-        raise FilesError(f"{warning} Their share cannot be given the new key: revoke it, or verify them first.") from None
-
-
-def rekeyed_shares(library: Library, file_id: str, context: Context, key: FileKey) -> dict:
-    """For a new version of a shared file: each share's recipient gets the new FEK, in a record signed anew."""
-    rekeyed = {}
-    for share in library.api.shares("file", file_id):
-        recipient = _pinned_recipient(library.account, share["recipientId"])
-        rekeyed[share["shareId"]] = signed_share(library.account, share["shareId"], recipient, "file", file_id,
-                                                 context.version, key, context, share["record"]["body"]["sharedAt"])
-    return rekeyed
 
 
 @dataclass(frozen=True)
@@ -215,7 +177,7 @@ class Sharing:
         target = share["target"]
         kind, version = target["kind"], target.get("version")
         claimed = {"shareId": share["shareId"], "owner": owner.user_id, "recipient": self.account.session.user_id,
-                   "target": _target(kind, target["id"], version), "wrappedKey": share["wrappedKey"]}
+                   "target": share_target(kind, target["id"], version), "wrappedKey": share["wrappedKey"]}
         for name, value in claimed.items():
             if body.get(name) != value:
                 raise FilesError(f"the record signed by {owner.imtag} names another {name}")
