@@ -50,7 +50,13 @@ TOKEN_RENEWAL_MARGIN_S = 60
 
 
 class AccountError(Exception):
-    """Something the person can act on: a wrong password, a taken iMTag, no session."""
+    """Something the person can act on: a wrong password, a taken iMTag, no session.
+
+    >>> try:  # doctest: +SKIP
+    ...     alice.log_in("alice@example.org", "not her password")
+    ... except AccountError as refusal:
+    ...     print(refusal)
+    """
 
 
 class UnconfirmedSignUp(AccountError):
@@ -71,6 +77,13 @@ class Session:
 
 
 class Account:
+    """One person on this device, in a profile of their own: signs up or in, connects, and checks whom they deal with.
+
+    >>> alice = Account(Profile.named("alice"), Endpoints.discover())  # doctest: +SKIP
+    >>> alice.log_in("alice@example.org", password)  # doctest: +SKIP
+    >>> alice.connect("Bob")  # doctest: +SKIP
+    """
+
     def __init__(self, profile: Profile, endpoints: Endpoints):
         self.profile = profile
         self.endpoints = endpoints

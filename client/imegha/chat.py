@@ -47,12 +47,23 @@ SEND_ATTEMPTS = 3
 
 
 class ChatError(Exception):
-    """Something the person can act on: no cloud yet, nothing to read, a refusal they should know of."""
+    """Something the person can act on: no cloud yet, nothing to read, a refusal they should know of.
+
+    >>> try:  # doctest: +SKIP
+    ...     Chat(bob).send("Alice", "Yes, 10 is fine")
+    ... except ChatError as refusal:
+    ...     print(refusal)  # e.g. his cloud, where his messages are kept, is not deployed yet
+    """
 
 
 @dataclass(frozen=True)
 class Line:
-    """One message as a person sees it, or why it was refused."""
+    """One message as a person sees it, or why it was refused (then ``text`` is None).
+
+    >>> line = Chat(bob).read("Alice")[-1]  # doctest: +SKIP
+    >>> line.sender, line.text, line.refused  # doctest: +SKIP
+    ('Alice', 'Thursday at 10?', None)
+    """
 
     conversation_id: str
     sender_id: str
@@ -91,7 +102,12 @@ def _conversation_key_context(holder: str, conversation_id: str) -> Context:
 
 
 class Chat:
-    """One signed-in person's chats, on this device."""
+    """One signed-in person's chats, on this device.
+
+    >>> Chat(alice).send("Bob", "Thursday at 10?")  # doctest: +SKIP
+    >>> [(line.sender, line.text) for line in Chat(bob).read("Alice")]  # doctest: +SKIP
+    [('Alice', 'Thursday at 10?')]
+    """
 
     def __init__(self, account: Account):
         self.account = account

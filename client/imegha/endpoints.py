@@ -15,7 +15,13 @@ from .profile import imegha_home
 
 
 class EndpointsNotFound(Exception):
-    pass
+    """No platform is configured here: no local cloud runs, and no ``~/.imegha/endpoints.json`` names one.
+
+    >>> try:  # doctest: +SKIP
+    ...     endpoints = Endpoints.discover()
+    ... except EndpointsNotFound as missing:
+    ...     print(missing)  # start the local cloud, or write the outputs of 'sam deploy'
+    """
 
 
 class Unreachable(ConnectionError):
@@ -23,6 +29,11 @@ class Unreachable(ConnectionError):
 
     A ``ConnectionError``, so code that treats a peer's silent cloud as a gap (an ``OSError``) still does; the adapters
     (the platform's and clouds' APIs, Cognito) raise it in place of their HTTP library's own errors.
+
+    >>> try:  # doctest: +SKIP
+    ...     Library(alice).files()
+    ... except Unreachable as silent:
+    ...     print(silent.url, silent.reason)  # e.g. http://127.0.0.1:4748 connection refused
     """
 
     def __init__(self, url: str, cause: BaseException):
@@ -59,6 +70,14 @@ def _reason(error: BaseException) -> str:
 
 @dataclass(frozen=True)
 class Endpoints:
+    """Where the platform is: its REST API, its Cognito pool and app client, and on the local cloud the embedded AWS.
+
+    >>> endpoints = Endpoints.discover()  # doctest: +SKIP
+    >>> endpoints.platform_api_url  # doctest: +SKIP
+    'http://127.0.0.1:4748/...'
+    >>> alice = Account(Profile.named("alice"), endpoints)  # doctest: +SKIP
+    """
+
     platform_api_url: str
     region: str
     user_pool_id: str

@@ -78,6 +78,13 @@ class GroupView:
 
 
 class Groups:
+    """One signed-in person's groups: made, changed (a new key when someone leaves), written to and read.
+
+    >>> groups = Groups(Chat(alice))  # doctest: +SKIP
+    >>> groups.create("Case team", ["Bob", "Carol"])  # doctest: +SKIP
+    >>> groups.send("Case team", "The hearing moved to Monday")  # doctest: +SKIP
+    """
+
     def __init__(self, chat: Chat):
         self.chat = chat
 

@@ -20,6 +20,13 @@ LOOKBACK_S = 60
 
 
 class Inbox:
+    """What the doorbell recorded for this person (who sent or shared what, never content), messages opened here.
+
+    >>> chat = Chat(bob)  # doctest: +SKIP
+    >>> inbox = Inbox(chat, Groups(chat))  # doctest: +SKIP
+    >>> for entry, line in inbox.follow(lambda: True): print(entry["kind"], line and line.text)  # doctest: +SKIP
+    """
+
     def __init__(self, chat: Chat, groups: Groups):
         self.chat, self.groups = chat, groups
 

@@ -65,7 +65,14 @@ PLURAL = {"folder": "folders", "album": "albums"}
 
 
 class FilesError(Exception):
-    """A refusal to show the person: what is wrong and, where there is one, what to do."""
+    """A refusal to show the person: what is wrong and, where there is one, what to do.
+
+    >>> try:  # doctest: +SKIP
+    ...     library.find("tax.pdf")
+    ... except FilesError as refusal:
+    ...     print(refusal)
+    no file named 'tax.pdf'
+    """
 
 
 class FilesInputError(FilesError, ValueError):
@@ -105,7 +112,12 @@ def local_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class StoredFile:
-    """A version of a file as its owner (or a recipient) sees it once its key and metadata opened."""
+    """A version of a file as its owner (or a recipient) sees it once its key and metadata opened.
+
+    >>> stored = library.find("scan.pdf")  # doctest: +SKIP
+    >>> stored.name, stored.size, stored.version  # doctest: +SKIP
+    ('scan.pdf', 48213, 2)
+    """
 
     file_id: str
     version: int
@@ -134,7 +146,12 @@ class StoredFile:
 
 @dataclass(frozen=True)
 class Collection:
-    """A folder or an album, with its key (FK or AK) and its name."""
+    """A folder or an album, with its key (FK or AK) and its name.
+
+    >>> taxes = library.create("folder", "Taxes")  # doctest: +SKIP
+    >>> library.put(Path("return.pdf"), folder=taxes)  # doctest: +SKIP
+    >>> Sharing(alice, library).share(taxes, "Bob")  # one key shares the whole folder  # doctest: +SKIP
+    """
 
     kind: str
     collection_id: str
@@ -224,7 +241,13 @@ def _identity_of(path: Path) -> dict:
 
 
 class Library:
-    """The owner's side: their files, folders and albums in their own cloud."""
+    """The owner's side: their files, folders and albums in their own cloud.
+
+    >>> library = Library(alice)  # doctest: +SKIP
+    >>> stored = library.put(Path("scan.pdf"))  # sealed here, sent to her bucket  # doctest: +SKIP
+    >>> library.get(library.find("scan.pdf"), Path("copy.pdf"))  # doctest: +SKIP
+    PosixPath('copy.pdf')
+    """
 
     def __init__(self, account: Account, cloud_url: str | None = None):
         self.account = account

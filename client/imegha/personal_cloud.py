@@ -35,6 +35,14 @@ def bootstrap_template() -> Path | None:
 
 
 class PersonalCloud:
+    """A person's own cloud, in their own AWS account: connect the account, deploy into it, follow, destroy.
+
+    >>> cloud = PersonalCloud(alice)  # doctest: +SKIP
+    >>> cloud.record_role(role_arn)  # the DeploymentRoleArn of the bootstrap stack  # doctest: +SKIP
+    >>> cloud.follow(cloud.request("deploy")["deploymentId"])["status"]  # doctest: +SKIP
+    'SUCCEEDED'
+    """
+
     def __init__(self, account: Account):
         self.account = account
 

@@ -13,7 +13,13 @@ from .endpoints import Unreachable
 
 
 class ApiError(Exception):
-    """A 4xx/5xx from an iMegha API, with the reason it gave."""
+    """A 4xx/5xx from an iMegha API, with the reason it gave.
+
+    >>> try:  # doctest: +SKIP
+    ...     Sharing(alice).revoke("no-such-share")
+    ... except ApiError as refusal:
+    ...     print(refusal.status, refusal.message)
+    """
 
     def __init__(self, status: int, message: str, field: str | None = None):
         super().__init__(f"{message} (HTTP {status})")

@@ -24,6 +24,14 @@ def imegha_home() -> Path:
 
 @dataclass(frozen=True)
 class Profile:
+    """One person's directory on this machine: their session and the pins of their peers' keys, never a key.
+
+    >>> profile = Profile.named("alice")  # ~/.imegha/profiles/alice  # doctest: +SKIP
+    >>> alice = Account(profile, Endpoints.discover())  # doctest: +SKIP
+    >>> alice.session.imtag  # doctest: +SKIP
+    'Alice'
+    """
+
     name: str
     directory: Path
 

@@ -64,7 +64,12 @@ def _now() -> str:
 
 @dataclass(frozen=True)
 class ReceivedShare:
-    """A share someone gave this person, its record checked and its key opened."""
+    """A share someone gave this person, its record checked and its key opened.
+
+    >>> shares, warnings = Sharing(bob).received()  # doctest: +SKIP
+    >>> [(share.name, share.owner.imtag) for share in shares]  # doctest: +SKIP
+    [('scan.pdf', 'Alice')]
+    """
 
     share_id: str
     owner: Peer
@@ -85,6 +90,13 @@ class ReceivedShare:
 
 
 class Sharing:
+    """Zero-copy sharing, both sides: the owner shares and revokes, the recipient lists, checks and fetches.
+
+    >>> Sharing(alice).share(Library(alice).find("scan.pdf"), "Bob")  # doctest: +SKIP
+    >>> share = Sharing(bob).find("scan.pdf")  # doctest: +SKIP
+    >>> Sharing(bob).get(share, share.file, Path("."))  # from her bucket, opened here  # doctest: +SKIP
+    """
+
     def __init__(self, account: Account, library: Library | None = None):
         self.account = account
         self._library = library

@@ -23,11 +23,25 @@ from .profile import Profile
 
 
 class UntrustedPeer(Exception):
-    """The directory served something about a peer that their pinned identity key does not vouch for."""
+    """The directory served something about a peer that their pinned identity key does not vouch for.
+
+    >>> try:  # doctest: +SKIP
+    ...     bob = alice.peer("Bob")
+    ... except UntrustedPeer as warning:
+    ...     print(warning)  # compare safety codes before trusting a changed key
+    """
 
 
 @dataclass(frozen=True)
 class Peer:
+    """A user as the directory serves them, checked against the identity key pinned for them.
+
+    >>> bob = alice.peer("Bob")  # pinned the first time, checked ever after  # doctest: +SKIP
+    >>> bob.verified, bob.first_seen  # doctest: +SKIP
+    (False, True)
+    >>> code, bob = alice.safety_code("Bob", accept=True)  # once both read the same code  # doctest: +SKIP
+    """
+
     user_id: str
     imtag: str
     exchange_key: ExchangePublicKey
