@@ -35,11 +35,11 @@ LAMBDA_REQUIREMENTS := functions/requirements.txt user-cloud/functions/requireme
 	layers/crypto/requirements.txt layers/service/requirements.txt
 TOOL_REQUIREMENTS := tools/uv/requirements.txt tools/sam/requirements.txt tools/checkov/requirements.txt
 
-.PHONY: help demo test unit checks sam-validate cfn-lint statelint checkov bench lock upgrade clean
+.PHONY: help demo test lint types unit checks sam-validate cfn-lint statelint checkov bench lock upgrade clean
 
 help:
 	@echo "make demo     run iMegha on the embedded local cloud and tell its story"
-	@echo "make test     the test suite and the template checks"
+	@echo "make test     ruff, mypy, the test suite with coverage, and the template checks"
 	@echo "make bench    the speed and memory figures (slow: 1 GiB files)"
 	@echo "make lock     re-export the Lambda requirements and tool locks after editing pyproject.toml or tools/*/*.in"
 	@echo "make upgrade  move every lock to the newest versions, kept only if make test and make demo pass"
@@ -71,10 +71,22 @@ $(TOOLS)/statelint/.installed: tools/statelint/package.json tools/statelint/pack
 demo: $(VENV)/.installed
 	$(PY) -m imegha_local.demo
 
-test: unit checks
+test: types unit checks
 
+# ruff's rules and format, as pyproject.toml sets them.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/ruff format --check
+
+# mypy --strict where pyproject.toml's [tool.mypy] says (the layers and the SDK).
+types: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+# The tests, with coverage per package (every process they start) held above its floor.
 unit: $(VENV)/.installed
-	$(PY) -m pytest -n 2 -q
+	@rm -f .coverage .coverage.* coverage.json
+	$(PY) -m pytest -n 2 -q --cov --cov-report= --cov-report=json:coverage.json
+	$(PY) tools/coverage_floor.py coverage.json
 
 checks: sam-validate cfn-lint statelint checkov
 
@@ -110,4 +122,4 @@ upgrade: $(TOOLS)/uv/.installed
 	tools/upgrade.sh
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* coverage.json
