@@ -20,9 +20,11 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 from imegha_crypto import AccountKeys, DataKey, ExchangePrivateKey, IdentityPrivateKey, b64url_decode, b64url_encode
 
+from .documents import JSONObject
 from .profile import Profile
 
 DEFAULT_IDLE_SECONDS = 1800
@@ -51,25 +53,33 @@ class StartingAgent:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        self._keys_in, self._ready_out = _pipe(self._process.stdin), _pipe(self._process.stdout)
 
     def hand_over(self, keys: AccountKeys) -> None:
         """Give the agent ``keys``, replacing any agent the profile had, and wait until it answers on the socket."""
         stop_agent(self.profile)
-        self._process.stdin.write(json.dumps(_serialize(keys)).encode() + b"\n")
-        self._process.stdin.close()
-        ready = self._process.stdout.readline().strip() == b"ready"
-        self._process.stdout.close()
+        self._keys_in.write(json.dumps(_serialize(keys)).encode() + b"\n")
+        self._keys_in.close()
+        ready = self._ready_out.readline().strip() == b"ready"
+        self._ready_out.close()
         if not ready:
             raise AgentUnavailable("the key agent did not start")
 
     def __enter__(self) -> StartingAgent:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        if not self._process.stdin.closed:  # never handed any keys: its stdin ends, and so does it
-            self._process.stdin.close()
-            self._process.stdout.close()
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._keys_in.closed:  # never handed any keys: its stdin ends, and so does it
+            self._keys_in.close()
+            self._ready_out.close()
             self._process.wait(timeout=10)
+
+
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    """A pipe to or from the agent, which ``Popen`` opens when asked for one (``subprocess.PIPE``)."""
+    if stream is None:
+        raise AgentUnavailable("the key agent was started without its pipes")
+    return stream
 
 
 def agent_keys(profile: Profile) -> AccountKeys:
@@ -85,7 +95,7 @@ def stop_agent(profile: Profile) -> bool:
     return True
 
 
-def _ask(profile: Profile, request: dict) -> dict:
+def _ask(profile: Profile, request: JSONObject) -> JSONObject:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         try:
             connection.connect(str(profile.agent_socket))
@@ -95,10 +105,11 @@ def _ask(profile: Profile, request: dict) -> dict:
         reply = connection.makefile("rb").readline()
     if not reply:
         raise AgentUnavailable(f"profile {profile.name!r} is not signed in on this device: run 'imegha login'")
-    return json.loads(reply)
+    answer: JSONObject = json.loads(reply)
+    return answer
 
 
-def _serialize(keys: AccountKeys) -> dict:
+def _serialize(keys: AccountKeys) -> dict[str, str]:
     return {
         "dataKey": b64url_encode(keys.data_key.secret_bytes()),
         "exchangeKey": b64url_encode(keys.exchange_key.secret_bytes()),
@@ -106,7 +117,7 @@ def _serialize(keys: AccountKeys) -> dict:
     }
 
 
-def _deserialize(document: dict) -> AccountKeys:
+def _deserialize(document: JSONObject) -> AccountKeys:
     return AccountKeys(
         DataKey(b64url_decode(document["dataKey"])),
         ExchangePrivateKey(b64url_decode(document["exchangeKey"])),

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 
 from imegha_crypto import b64url_encode
 
+from .documents import JSONObject
 from .platform_api import ApiError, PlatformApi, call_json
 
 PAGE = 500
@@ -21,10 +22,13 @@ class UserCloudApi:
     base_url: str
     id_token: str
 
-    def _call(self, method: str, path: str, body: dict | None = None, headers: dict[str, str] | None = None) -> dict | None:
-        return call_json(method, self.base_url.rstrip("/") + path, f"Bearer {self.id_token}", body, headers=headers)
+    def _call(self, method: str, path: str, body: JSONObject | None = None,
+              headers: dict[str, str] | None = None) -> JSONObject:
+        """The route's answer; one with no body is an empty object."""
+        return call_json(method, self.base_url.rstrip("/") + path, f"Bearer {self.id_token}", body,
+                         headers=headers) or {}
 
-    def conversation(self, conversation_id: str) -> dict | None:
+    def conversation(self, conversation_id: str) -> JSONObject | None:
         """The caller's view of this cloud's part of a conversation, or None if it holds nothing of it yet."""
         try:
             return self._call("GET", f"/conversations/{quote(conversation_id, safe='')}")
@@ -33,15 +37,15 @@ class UserCloudApi:
                 return None
             raise
 
-    def save_conversation(self, conversation_id: str, document: dict) -> dict:
+    def save_conversation(self, conversation_id: str, document: JSONObject) -> JSONObject:
         return self._call("PUT", f"/conversations/{quote(conversation_id, safe='')}", document)
 
-    def post(self, conversation_id: str, message: dict, recipients: list[str]) -> dict:
+    def post(self, conversation_id: str, message: JSONObject, recipients: list[str]) -> JSONObject:
         return self._call("POST", f"/conversations/{quote(conversation_id, safe='')}/messages",
                           {"message": message, "recipients": recipients})
 
     def messages(self, conversation_id: str, after: int = 0, limit: int = PAGE, *, every_page: bool = True,
-                 history_grant: dict | None = None) -> dict:
+                 history_grant: JSONObject | None = None) -> JSONObject:
         """The messages after sequence ``after`` the caller may read here (every page of them, unless
         ``every_page`` is False), and the keys sent along; with a group admin's ``history_grant``, the history too."""
         path = f"/conversations/{quote(conversation_id, safe='')}/messages"
@@ -57,31 +61,33 @@ class UserCloudApi:
 class ChatPlatformApi(PlatformApi):
     """The platform's REST API with its group and inbox routes."""
 
-    def groups(self) -> list[dict]:
-        return self._call("GET", "/groups")["groups"]
+    def groups(self) -> list[JSONObject]:
+        listed: list[JSONObject] = self._call("GET", "/groups")["groups"]
+        return listed
 
-    def create_group(self, request: dict) -> dict:
+    def create_group(self, request: JSONObject) -> JSONObject:
         return self._call("POST", "/groups", request)
 
-    def group(self, group_id: str) -> dict:
+    def group(self, group_id: str) -> JSONObject:
         return self._call("GET", f"/groups/{quote(group_id, safe='')}")
 
-    def add_member(self, group_id: str, roster: dict, copy: dict, history: dict | None = None) -> dict:
+    def add_member(self, group_id: str, roster: JSONObject, copy: JSONObject,
+                   history: JSONObject | None = None) -> JSONObject:
         """Add a member with the current epoch's key ``copy``; ``history``, if the admin shares it, is
         ``{"grant": …, "copies": {epoch: copy}}``."""
-        body = {"roster": roster, "copy": copy}
+        body: JSONObject = {"roster": roster, "copy": copy}
         if history is not None:
             body["history"] = {"grant": history["grant"],
                                "copies": {str(epoch): copy for epoch, copy in history["copies"].items()}}
         return self._call("POST", f"/groups/{quote(group_id, safe='')}/members", body)
 
-    def remove_member(self, group_id: str, roster: dict) -> dict:
+    def remove_member(self, group_id: str, roster: JSONObject) -> JSONObject:
         return self._call("POST", f"/groups/{quote(group_id, safe='')}/removals", {"roster": roster})
 
-    def put_epoch_key(self, group_id: str, epoch: int, copies: dict, sealed_name: dict) -> dict:
+    def put_epoch_key(self, group_id: str, epoch: int, copies: JSONObject, sealed_name: JSONObject) -> JSONObject:
         return self._call("PUT", f"/groups/{quote(group_id, safe='')}/epochs/{epoch}",
                           {"copies": copies, "sealedName": sealed_name})
 
-    def notifications(self, after: str | None = None, limit: int = 50) -> dict:
+    def notifications(self, after: str | None = None, limit: int = 50) -> JSONObject:
         query = {"limit": limit} | ({"after": after} if after else {})
         return self._call("GET", f"/notifications?{urlencode(query)}")

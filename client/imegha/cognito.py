@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 from botocore import UNSIGNED
@@ -16,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from .documents import JSONObject
 from .endpoints import Endpoints, Unreachable
 
 
@@ -49,11 +51,13 @@ class CognitoAuth:
             config=Config(signature_version=UNSIGNED, retries={"max_attempts": 3, "mode": "standard"}),
         )
 
-    def _call(self, operation: str, refusal: Callable[[ClientError], SignInError] | None = None, **parameters) -> dict:
+    def _call(self, operation: str, refusal: Callable[[ClientError], SignInError] | None = None,
+              **parameters: Any) -> JSONObject:
         """One Cognito call: its refusal raised as ``refusal(error)`` (a :class:`SignInError` with the reason by
         default), no answer at all as :class:`Unreachable`."""
         try:
-            return getattr(self.idp, operation)(**parameters)
+            response: JSONObject = getattr(self.idp, operation)(**parameters)
+            return response
         except ClientError as error:
             raise (refusal or _refusal)(error) from None
         except (BotoConnectionError, HTTPClientError) as error:
@@ -61,10 +65,11 @@ class CognitoAuth:
 
     def sign_up(self, email: str, secret: str, imtag: str) -> str:
         """Create the account; returns the user's ``sub``, the id every record is keyed by."""
-        return self._call(
+        user_id: str = self._call(
             "sign_up", _typed_refusal, ClientId=self.client_id, Username=email, Password=secret,
             UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:imtag", "Value": imtag}],
         )["UserSub"]
+        return user_id
 
     def confirm(self, email: str, code: str) -> None:
         self._call("confirm_sign_up", ClientId=self.client_id, Username=email, ConfirmationCode=code)
@@ -72,7 +77,8 @@ class CognitoAuth:
     def resend_code(self, email: str) -> str:
         """Have Cognito email a new confirmation code (the last one stops working); returns where it went, masked."""
         response = self._call("resend_confirmation_code", ClientId=self.client_id, Username=email)
-        return response["CodeDeliveryDetails"]["Destination"]
+        destination: str = response["CodeDeliveryDetails"]["Destination"]
+        return destination
 
     def sign_in(self, email: str, secret: str) -> Tokens:
         result = self._call("initiate_auth", _typed_refusal, ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
@@ -112,8 +118,8 @@ def _typed_refusal(error: ClientError) -> SignInError:
 
 
 def _reason(error: ClientError) -> str:
-    code = error.response["Error"]["Code"]
-    message = error.response["Error"].get("Message", code)
+    code: str = error.response["Error"]["Code"]
+    message: str = error.response["Error"].get("Message", code)
     if code == "NotAuthorizedException":
         return "wrong email or password"
     if code == "UsernameExistsException":

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from .documents import JSONObject
 from .platform_api import call_json
 
 
@@ -18,18 +19,19 @@ class FilesApi:
     base_url: str
     id_token: str
 
-    def _call(self, method: str, path: str, body: dict | None = None, **query: object) -> dict | None:
+    def _call(self, method: str, path: str, body: JSONObject | None = None, **query: str | int | None) -> JSONObject:
+        """The route's answer (one with no body is an empty object); ``query``'s None values are left out."""
         given = {name: value for name, value in query.items() if value is not None}
         url = self.base_url.rstrip("/") + path + (f"?{urlencode(given)}" if given else "")
-        return call_json(method, url, f"Bearer {self.id_token}", body)
+        return call_json(method, url, f"Bearer {self.id_token}", body) or {}
 
     # --- uploads --------------------------------------------------------------------
 
-    def start_upload(self, file_id: str, version: int, ciphertext_size: int) -> dict:
+    def start_upload(self, file_id: str, version: int, ciphertext_size: int) -> JSONObject:
         return self._call("POST", _path("storage", "files", file_id, "uploads"),
                           {"version": version, "ciphertextSize": ciphertext_size})
 
-    def upload(self, file_id: str, upload_id: str) -> dict:
+    def upload(self, file_id: str, upload_id: str) -> JSONObject:
         return self._call("GET", _path("storage", "files", file_id, "uploads", upload_id))
 
     def part_urls(self, file_id: str, upload_id: str, numbers: list[int]) -> dict[int, str]:
@@ -37,7 +39,7 @@ class FilesApi:
                             {"partNumbers": numbers})
         return {int(number): url for number, url in answer["partUrls"].items()}
 
-    def complete_upload(self, file_id: str, upload_id: str, commit: dict) -> dict:
+    def complete_upload(self, file_id: str, upload_id: str, commit: JSONObject) -> JSONObject:
         return self._call("POST", _path("storage", "files", file_id, "uploads", upload_id, "complete"), commit)
 
     def abort_upload(self, file_id: str, upload_id: str) -> None:
@@ -45,12 +47,13 @@ class FilesApi:
 
     # --- files, folders and albums -----------------------------------------------------
 
-    def files_page(self, holder: str | None = None, cursor: str | None = None, limit: int = 1000) -> dict:
+    def files_page(self, holder: str | None = None, cursor: str | None = None, limit: int = 1000) -> JSONObject:
         """A page of the files (keys under the DEK), or of one folder's or album's (keys under its FK or AK)."""
-        return self._call("GET", "/storage/files", **{"in": holder, "cursor": cursor, "limit": limit})
+        return self._call("GET", "/storage/files", None, **{"in": holder, "cursor": cursor, "limit": limit})
 
-    def files(self, holder: str | None = None) -> list[dict]:
-        listed, cursor = [], None
+    def files(self, holder: str | None = None) -> list[JSONObject]:
+        listed: list[JSONObject] = []
+        cursor = None
         while True:
             page = self.files_page(holder, cursor)
             listed += page["files"]
@@ -58,25 +61,26 @@ class FilesApi:
                 return listed
             cursor = page["cursor"]
 
-    def download(self, file_id: str) -> dict:
+    def download(self, file_id: str) -> JSONObject:
         return self._call("GET", _path("storage", "files", file_id))
 
-    def holders(self, file_id: str) -> dict:
+    def holders(self, file_id: str) -> JSONObject:
         return self._call("GET", _path("storage", "files", file_id, "holders"))
 
-    def delete_file(self, file_id: str) -> dict:
+    def delete_file(self, file_id: str) -> JSONObject:
         return self._call("DELETE", _path("storage", "files", file_id))
 
-    def collections(self, plural: str) -> list[dict]:
-        return self._call("GET", _path("storage", plural))[plural]
+    def collections(self, plural: str) -> list[JSONObject]:
+        listed: list[JSONObject] = self._call("GET", _path("storage", plural))[plural]
+        return listed
 
-    def create_collection(self, plural: str, collection: dict) -> dict:
+    def create_collection(self, plural: str, collection: JSONObject) -> JSONObject:
         return self._call("POST", _path("storage", plural), collection)
 
-    def delete_collection(self, plural: str, collection_id: str) -> dict:
+    def delete_collection(self, plural: str, collection_id: str) -> JSONObject:
         return self._call("DELETE", _path("storage", plural, collection_id))
 
-    def add_to_album(self, album_id: str, file_id: str, version: int, wrapped_key: dict) -> dict:
+    def add_to_album(self, album_id: str, file_id: str, version: int, wrapped_key: JSONObject) -> JSONObject:
         return self._call("PUT", _path("storage", "albums", album_id, "files", file_id),
                           {"version": version, "wrappedKey": wrapped_key})
 
@@ -85,19 +89,21 @@ class FilesApi:
 
     # --- sharing --------------------------------------------------------------------
 
-    def create_share(self, share: dict) -> dict:
+    def create_share(self, share: JSONObject) -> JSONObject:
         return self._call("POST", "/sharing/shares", share)
 
-    def shares(self, kind: str | None = None, target: str | None = None) -> list[dict]:
-        return self._call("GET", "/sharing/shares", kind=kind, target=target)["shares"]
+    def shares(self, kind: str | None = None, target: str | None = None) -> list[JSONObject]:
+        listed: list[JSONObject] = self._call("GET", "/sharing/shares", kind=kind, target=target)["shares"]
+        return listed
 
-    def revoke(self, share_id: str) -> dict:
+    def revoke(self, share_id: str) -> JSONObject:
         return self._call("DELETE", _path("sharing", "shares", share_id))
 
-    def received(self) -> list[dict]:
-        return self._call("GET", "/sharing/received")["shares"]
+    def received(self) -> list[JSONObject]:
+        listed: list[JSONObject] = self._call("GET", "/sharing/received")["shares"]
+        return listed
 
-    def open_received(self, share_id: str) -> dict:
+    def open_received(self, share_id: str) -> JSONObject:
         """A share given to the caller, with every file in it for a folder or album."""
         opened = self._call("GET", _path("sharing", "received", share_id), limit=1000)
         files = opened.get("files")
@@ -106,14 +112,15 @@ class FilesApi:
             files += opened["files"]
         return opened | ({"files": files} if files is not None else {})
 
-    def download_received(self, share_id: str, file_id: str) -> dict:
+    def download_received(self, share_id: str, file_id: str) -> JSONObject:
         return self._call("GET", _path("sharing", "received", share_id, "files", file_id))
 
     # --- audit ----------------------------------------------------------------------
 
-    def audit(self) -> tuple[list[dict], dict]:
+    def audit(self) -> tuple[list[JSONObject], JSONObject]:
         """Every entry of the log, oldest first, and the head the last page came with."""
-        entries, after = [], 0
+        entries: list[JSONObject] = []
+        after = 0
         while True:
             page = self._call("GET", "/audit/entries", after=after, limit=1000)
             entries += page["entries"]

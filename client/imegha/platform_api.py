@@ -9,6 +9,7 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from .documents import JSONObject
 from .endpoints import Unreachable
 
 
@@ -28,8 +29,8 @@ class ApiError(Exception):
         self.field = field
 
 
-def call_json(method: str, url: str, authorization: str | None, body: dict | None = None, timeout: float = 30,
-              headers: dict[str, str] | None = None) -> dict | None:
+def call_json(method: str, url: str, authorization: str | None, body: JSONObject | None = None, timeout: float = 30,
+              headers: dict[str, str] | None = None) -> JSONObject | None:
     """One JSON request; ``authorization`` is the header's whole value (REST Cognito authorizers take the bare token).
     A refusal raises :class:`ApiError`; no answer at all, :class:`Unreachable`."""
     data = None if body is None else json.dumps(body).encode()
@@ -54,7 +55,10 @@ def call_json(method: str, url: str, authorization: str | None, body: dict | Non
     except (OSError, http.client.HTTPException, ValueError) as error:  # URLError and timeouts are OSErrors;
         # a ValueError is a URL with no scheme (a typo in the endpoints)
         raise Unreachable(url, error) from None
-    return json.loads(payload) if payload else None
+    if not payload:
+        return None
+    answer: JSONObject = json.loads(payload)
+    return answer
 
 
 @dataclass
@@ -62,31 +66,34 @@ class PlatformApi:
     base_url: str
     id_token: str
 
-    def _call(self, method: str, path: str, body: dict | None = None) -> dict | None:
-        return call_json(method, self.base_url.rstrip("/") + path, self.id_token, body)
+    def _call(self, method: str, path: str, body: JSONObject | None = None) -> JSONObject:
+        """The route's answer; one with no body is an empty object."""
+        return call_json(method, self.base_url.rstrip("/") + path, self.id_token, body) or {}
 
-    def me(self) -> dict:
+    def me(self) -> JSONObject:
         return self._call("GET", "/me")
 
-    def upload_keys(self, expected_version: int, keys: dict, first_statement: dict | None = None) -> int:
-        body = {"expectedVersion": expected_version, "keys": keys}
+    def upload_keys(self, expected_version: int, keys: JSONObject, first_statement: JSONObject | None = None) -> int:
+        body: JSONObject = {"expectedVersion": expected_version, "keys": keys}
         if first_statement is not None:
             body["statement"] = first_statement
-        return self._call("PUT", "/me/keys", body)["keysVersion"]
+        version: int = self._call("PUT", "/me/keys", body)["keysVersion"]
+        return version
 
-    def publish_statement(self, statement: dict) -> None:
+    def publish_statement(self, statement: JSONObject) -> None:
         self._call("PUT", "/me/statement", {"statement": statement})
 
-    def lookup(self, imtag: str) -> dict:
+    def lookup(self, imtag: str) -> JSONObject:
         return self._call("GET", f"/users/{quote(imtag, safe='')}")
 
-    def connections(self) -> list[dict]:
-        return self._call("GET", "/connections")["connections"]
+    def connections(self) -> list[JSONObject]:
+        listed: list[JSONObject] = self._call("GET", "/connections")["connections"]
+        return listed
 
-    def request_connection(self, imtag: str) -> dict:
+    def request_connection(self, imtag: str) -> JSONObject:
         return self._call("POST", "/connections", {"iMTag": imtag})
 
-    def accept(self, peer_id: str) -> dict:
+    def accept(self, peer_id: str) -> JSONObject:
         return self._call("POST", f"/connections/{quote(peer_id, safe='')}/accept")
 
     def decline(self, peer_id: str) -> None:
@@ -95,7 +102,7 @@ class PlatformApi:
     def remove(self, peer_id: str) -> None:
         self._call("DELETE", f"/connections/{quote(peer_id, safe='')}")
 
-    def register_device(self, device_id: str, platform: str, token: str) -> dict:
+    def register_device(self, device_id: str, platform: str, token: str) -> JSONObject:
         return self._call("PUT", f"/devices/{quote(device_id, safe='')}", {"platform": platform, "token": token})
 
     def unregister_device(self, device_id: str) -> None:
@@ -103,17 +110,17 @@ class PlatformApi:
 
     # --- the user's cloud ---------------------------------------------------------
 
-    def connect_cloud(self) -> dict:
+    def connect_cloud(self) -> JSONObject:
         return self._call("POST", "/cloud/connection")
 
-    def record_deployment_role(self, role_arn: str) -> dict:
+    def record_deployment_role(self, role_arn: str) -> JSONObject:
         return self._call("PUT", "/cloud/connection", {"roleArn": role_arn})
 
-    def cloud(self) -> dict:
+    def cloud(self) -> JSONObject:
         return self._call("GET", "/cloud")
 
-    def request_deployment(self, action: str) -> dict:
+    def request_deployment(self, action: str) -> JSONObject:
         return self._call("POST", "/deployments", {"action": action})
 
-    def deployment(self, deployment_id: str) -> dict:
+    def deployment(self, deployment_id: str) -> JSONObject:
         return self._call("GET", f"/deployments/{quote(deployment_id, safe='')}")

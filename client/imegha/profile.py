@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .documents import JSONObject
+
 DEFAULT_PROFILE = "default"
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -36,7 +38,7 @@ class Profile:
     directory: Path
 
     @classmethod
-    def named(cls, name: str | None = None) -> "Profile":
+    def named(cls, name: str | None = None) -> Profile:
         name = name or os.environ.get("IMEGHA_PROFILE") or DEFAULT_PROFILE
         if not _NAME.fullmatch(name):
             raise ValueError(f"profile name {name!r}: use letters, digits, '_', '.' or '-'")
@@ -45,11 +47,14 @@ class Profile:
         directory.chmod(0o700)
         return cls(name, directory)
 
-    def read(self, document: str) -> dict | None:
+    def read(self, document: str) -> JSONObject | None:
         path = self.directory / f"{document}.json"
-        return json.loads(path.read_text()) if path.exists() else None
+        if not path.exists():
+            return None
+        content: JSONObject = json.loads(path.read_text())
+        return content
 
-    def write(self, document: str, content: dict) -> None:
+    def write(self, document: str, content: JSONObject) -> None:
         """Replace a document atomically, readable by its owner only."""
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=f".{document}.")
         with os.fdopen(handle, "w") as stream:

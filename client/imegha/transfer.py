@@ -111,7 +111,8 @@ class PartSender:
         self._buffer, self._filled = bytearray(part_size), 0
         self._urls: dict[int, str] = dict(known_urls or {})
         self._lock = threading.Lock()
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        # A part to send (number, buffer, bytes filled), or None: no more.
+        self._queue: queue.Queue[tuple[int, bytearray, int] | None] = queue.Queue(maxsize=1)
         self._failure: BaseException | None = None
         self._senders = [threading.Thread(target=self._send_parts, name=f"imegha-part-sender-{index}", daemon=True)
                          for index in range(senders)]
@@ -255,7 +256,7 @@ class _ReadAhead:
 
     def __init__(self, response: http.client.HTTPResponse, progress: Progress):
         self._response, self._progress = response, progress
-        self._blocks: queue.Queue = queue.Queue(maxsize=_READ_AHEAD_BLOCKS)
+        self._blocks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=_READ_AHEAD_BLOCKS)
         self._current = memoryview(b"")
         self._stopped = threading.Event()
         self._reader = threading.Thread(target=self._read_ahead, name="imegha-read-ahead", daemon=True)
@@ -276,7 +277,7 @@ class _ReadAhead:
             if not block or isinstance(block, BaseException):
                 return
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: memoryview | bytearray) -> int:
         if not self._current:
             block = self._blocks.get()
             if isinstance(block, BaseException):

@@ -19,6 +19,7 @@ from imegha_crypto import (
     verify_key_statement,
 )
 
+from .documents import JSONObject
 from .profile import Profile
 
 
@@ -56,22 +57,24 @@ class PinStore:
     def __init__(self, profile: Profile):
         self.profile = profile
 
-    def _all(self) -> dict:
+    def _all(self) -> JSONObject:
         return self.profile.read("pins") or {}
 
-    def get(self, user_id: str) -> dict | None:
-        return self._all().get(user_id)
+    def get(self, user_id: str) -> JSONObject | None:
+        pin: JSONObject | None = self._all().get(user_id)
+        return pin
 
-    def put(self, user_id: str, pin: dict) -> None:
+    def put(self, user_id: str, pin: JSONObject) -> None:
         pins = self._all()
         pins[user_id] = pin
         self.profile.write("pins", pins)
 
-    def all(self) -> dict:
+    def all(self) -> JSONObject:
+        """Every pin, by user id."""
         return self._all()
 
 
-def trusted_peer(pins: PinStore, found: dict, *, accept_new_identity: bool = False, remember: bool = True) -> Peer:
+def trusted_peer(pins: PinStore, found: JSONObject, *, accept_new_identity: bool = False, remember: bool = True) -> Peer:
     """Check a directory lookup against the pins; pin it the first time; raise ``UntrustedPeer`` on any mismatch.
 
     ``remember=False`` checks without pinning anything (to show what accepting would trust).
@@ -87,7 +90,7 @@ def trusted_peer(pins: PinStore, found: dict, *, accept_new_identity: bool = Fal
             statement,
             user_id=user_id,
             pinned_identity=pinned,
-            min_sequence=0 if pinned is None else pin["sequence"],
+            min_sequence=0 if pinned is None or pin is None else pin["sequence"],
         )
     except CryptoError as error:
         raise UntrustedPeer(
@@ -131,4 +134,6 @@ def trusted_peer(pins: PinStore, found: dict, *, accept_new_identity: bool = Fal
 
 def mark_verified(pins: PinStore, user_id: str) -> None:
     pin = pins.get(user_id)
+    if pin is None:
+        raise UntrustedPeer(f"nothing is pinned for user {user_id} on this device: look them up first")
     pins.put(user_id, {**pin, "verified": True})
