@@ -37,6 +37,7 @@ from imegha_crypto import (
 
 from .agent import StartingAgent, agent_keys, stop_agent
 from .cognito import AccountExists, CognitoAuth, NotConfirmed, SignInError, Tokens
+from .documents import JSONObject
 from .endpoints import Endpoints, Unreachable
 from .platform_api import ApiError, PlatformApi
 from .profile import Profile
@@ -305,12 +306,12 @@ class Account:
         """Look a user up and check what the directory says against their pinned identity key."""
         return trusted_peer(self.pins, self.platform().lookup(imtag), accept_new_identity=accept_new_identity)
 
-    def connect(self, imtag: str) -> dict:
+    def connect(self, imtag: str) -> JSONObject:
         """Ask to connect, once the directory's keys for ``imtag`` check out."""
         peer = self.peer(imtag)
         return self.platform().request_connection(peer.imtag) | _identity(peer)
 
-    def accept(self, imtag: str) -> dict:
+    def accept(self, imtag: str) -> JSONObject:
         """Accept a request, once the directory's keys for ``imtag`` check out."""
         peer = self.peer(imtag)
         return self.platform().accept(peer.user_id) | {"iMTag": peer.imtag} | _identity(peer)
@@ -324,7 +325,7 @@ class Account:
         api = self.platform()
         api.remove(api.lookup(imtag)["userId"])
 
-    def connections(self) -> list[dict]:
+    def connections(self) -> list[JSONObject]:
         """Connections and requests, each with the peer's identity fingerprint, or a warning if their keys do not check out."""
         api = self.platform()
         listed = []
@@ -362,7 +363,7 @@ class Account:
     # --- helpers -------------------------------------------------------------
 
     @staticmethod
-    def _statement(user_id: str, keys: AccountKeys, cloud_url: str | None, sequence: int) -> dict:
+    def _statement(user_id: str, keys: AccountKeys, cloud_url: str | None, sequence: int) -> JSONObject:
         return sign_key_statement(
             keys.identity_key,
             user_id=user_id,
@@ -372,14 +373,14 @@ class Account:
         )
 
     @staticmethod
-    def _cognito(operation, *arguments):
+    def _cognito[**P, R](operation: Callable[P, R], *arguments: P.args, **keywords: P.kwargs) -> R:
         try:
-            return operation(*arguments)
+            return operation(*arguments, **keywords)
         except SignInError as error:
             raise AccountError(str(error)) from None
 
 
-def _opened(open_keys: Callable[[], AccountKeys | dict], wrong_password: str):
+def _opened[T](open_keys: Callable[[], T], wrong_password: str) -> T:
     """Open keys the platform served; a wrong password and a malformed bundle are both the person's to hear about."""
     try:
         return open_keys()
@@ -389,14 +390,15 @@ def _opened(open_keys: Callable[[], AccountKeys | dict], wrong_password: str):
         raise AccountError(f"the platform served keys that are not well-formed ({error}); nothing was changed") from None
 
 
-def _identity(peer: Peer) -> dict:
+def _identity(peer: Peer) -> JSONObject:
     return {"identityFingerprint": str(peer.identity_key.fingerprint), "verified": peer.verified}
 
 
 def _expires_at(token: str) -> float:
     """When a JWT lapses, from its own claims; read only to renew it in time (the gateway verifies it)."""
     payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"]
+    expires: float = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"]
+    return expires
 
 
 __all__ = ["Account", "AccountError", "ApiError", "Session", "UnconfirmedSignUp"]

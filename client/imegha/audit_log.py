@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from imegha_crypto import AuditHead, verify_audit_chain
 
+from .documents import JSONObject
 from .library import Library
 
 CHECKPOINTS = "audit-checkpoints"
 
 
-def read(library: Library) -> tuple[list[dict], AuditHead]:
+def read(library: Library) -> tuple[list[JSONObject], AuditHead]:
     entries, head = library.api.audit()
     return entries, AuditHead(head["seq"], head["hash"])
 
 
-def verify(library: Library) -> tuple[list[dict], AuditHead, AuditHead | None]:
+def verify(library: Library) -> tuple[list[JSONObject], AuditHead, AuditHead | None]:
     """The log, checked; returns its entries, the head verified now and the checkpoint it was checked against.
 
     Raises ``ChainError`` naming the first entry that does not hold; the

@@ -25,15 +25,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from io import BufferedReader
 from pathlib import Path
-from typing import BinaryIO
 
 from imegha_crypto import (
     SEALED_FILE_HEADER_SIZE,
+    AccountKeys,
     AlbumKey,
     Context,
     CryptoError,
+    DataKey,
     DecryptionError,
+    ExchangePrivateKey,
     FileKey,
     FolderKey,
     IdentityPublicKey,
@@ -52,6 +56,7 @@ from imegha_crypto import (
 )
 
 from .accounts import Account
+from .documents import JSONObject
 from .files_api import FilesApi
 from .platform_api import ApiError
 from .share_keys import rekeyed_shares
@@ -60,7 +65,7 @@ from .trust import UntrustedPeer
 
 UPLOADS = "uploads"  # the profile document of interrupted uploads
 NAME_BYTES = 255  # what most file systems allow in one name
-COLLECTION_KEYS = {"folder": FolderKey, "album": AlbumKey}
+COLLECTION_KEYS: dict[str, type[FolderKey] | type[AlbumKey]] = {"folder": FolderKey, "album": AlbumKey}
 PLURAL = {"folder": "folders", "album": "albums"}
 
 
@@ -137,7 +142,7 @@ class StoredFile:
     def context(self) -> Context:
         return file_context(self.owner, self.file_id, self.version)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> JSONObject:
         shown = {"fileId": self.file_id, "version": self.version, "name": self.name, "size": self.size,
                  "type": self.media_type, "modified": self.modified, "updatedAt": self.updated_at,
                  "folderId": self.folder_id}
@@ -159,11 +164,12 @@ class Collection:
     key: FolderKey | AlbumKey = field(repr=False)
     created_at: str | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> JSONObject:
         return {"kind": self.kind, "id": self.collection_id, "name": self.name, "createdAt": self.created_at}
 
 
-def opened_file(entry: dict, owner: str, unwrapping_key) -> StoredFile:
+def opened_file(entry: JSONObject, owner: str,
+                unwrapping_key: DataKey | FolderKey | AlbumKey | ExchangePrivateKey) -> StoredFile:
     """A listed file with its FEK unwrapped (by the DEK, an FK, an AK or an RSA key) and its metadata opened; one
     that does not open says why."""
     context = file_context(owner, entry["fileId"], entry["version"])
@@ -180,7 +186,8 @@ def opened_file(entry: dict, owner: str, unwrapping_key) -> StoredFile:
                       entry.get("folderId"))
 
 
-def sealed_metadata(key: FileKey, context: Context, name: str, size: int, media_type: str, modified: str | None) -> dict:
+def sealed_metadata(key: FileKey, context: Context, name: str, size: int, media_type: str,
+                    modified: str | None) -> JSONObject:
     document = {"name": name, "size": size, "type": media_type, "modified": modified}
     return seal_data(key, json.dumps(document, ensure_ascii=False).encode(), context)
 
@@ -203,13 +210,16 @@ def save_opened(url: str, stored: StoredFile, destination: Path, progress: Progr
 def own_cloud_url(account: Account) -> str:
     """The cloud URL in the key statement this person signed: the one place their device sends their files."""
     session = account.live_session()
-    statement = account.platform().me().get("keyStatement")
+    statement: JSONObject | None = account.platform().me().get("keyStatement")
+    unsigned = FilesError("the platform serves a key statement for you that your identity key did not sign; "
+                          "your device will not send files where it points")
+    if statement is None:
+        raise unsigned
     try:
         checked = verify_key_statement(statement, user_id=session.user_id,
                                        pinned_identity=IdentityPublicKey(b64url_decode(session.identity_key)))
     except (CryptoError, TypeError):
-        raise FilesError("the platform serves a key statement for you that your identity key did not sign; "
-                         "your device will not send files where it points") from None
+        raise unsigned from None
     if not checked.cloud_url:
         raise FilesError("you have no cloud yet: deploy one with 'imegha cloud deploy'")
     return checked.cloud_url
@@ -225,16 +235,17 @@ class _Upload:
     part_size: int
     part_count: int
     ciphertext_size: int
-    wrapped_key: dict
-    source: dict
+    wrapped_key: JSONObject
+    source: JSONObject
+    """What the file looked like when the upload started (:func:`_identity_of`)."""
     header: str | None = None
 
     @classmethod
-    def load(cls, document: dict) -> _Upload:
+    def load(cls, document: JSONObject) -> _Upload:
         return cls(**{name: document[name] for name in cls.__dataclass_fields__ if name in document})
 
 
-def _identity_of(path: Path) -> dict:
+def _identity_of(path: Path) -> JSONObject:
     status = path.stat()
     return {"dev": status.st_dev, "ino": status.st_ino, "size": status.st_size, "mtimeNs": status.st_mtime_ns,
             "ctimeNs": status.st_ctime_ns}
@@ -255,10 +266,10 @@ class Library:
         self.owner = session.user_id
         self.cloud_url = cloud_url or own_cloud_url(account)
         self.api = FilesApi(self.cloud_url, session.id_token)
-        self._keys = None
+        self._keys: AccountKeys | None = None
 
     @property
-    def keys(self):
+    def keys(self) -> AccountKeys:
         if self._keys is None:
             self._keys = self.account.keys()
         return self._keys
@@ -323,7 +334,9 @@ class Library:
             raise FilesError(f"a file named {name!r} is already there: --replace uploads a new version of it, "
                              "--name stores this one under another name")
         size = path.stat().st_size
-        upload, known_urls, received = self._resumed(path), {}, set()
+        upload = self._resumed(path)
+        known_urls: dict[int, str] = {}
+        received: set[int] = set()
         if upload is None:
             upload, known_urls = self._started(path, replace.file_id if replace else new_id(),
                                                replace.version + 1 if replace else 1, size)
@@ -388,20 +401,24 @@ class Library:
             return None
         return upload
 
-    def _send(self, source: BinaryIO, upload: _Upload, key: FileKey, context: Context, first_part: int,
+    def _send(self, source: BufferedReader, upload: _Upload, key: FileKey, context: Context, first_part: int,
               progress: Progress, remember_header: Callable[[bytes], None], known_urls: dict[int, str]) -> None:
-        urls = lambda numbers: self.api.part_urls(upload.file_id, upload.upload_id, numbers)  # noqa: E731
-        plan = {"part_size": upload.part_size, "part_count": upload.part_count, "total_size": upload.ciphertext_size,
-                "first_part": first_part, "part_urls": urls, "known_urls": known_urls, "progress": progress}
+        def urls(numbers: list[int]) -> dict[int, str]:
+            return self.api.part_urls(upload.file_id, upload.upload_id, numbers)
+
+        sender_of = partial(PartSender, part_size=upload.part_size, part_count=upload.part_count,
+                            total_size=upload.ciphertext_size, part_urls=urls, known_urls=known_urls, progress=progress)
+        seal: Callable[[], int]
         if first_part == 1 or upload.header is None:
             # Nothing arrived: seal from the start under a new header (new nonces) with the same key.
-            sender = PartSender(**plan | {"first_part": 1}, header_size=SEALED_FILE_HEADER_SIZE, on_header=remember_header)
+            sender = sender_of(first_part=1, header_size=SEALED_FILE_HEADER_SIZE, on_header=remember_header)
             seal = lambda: seal_file(key, source, sender, context)  # noqa: E731
         else:
+            header = b64url_decode(upload.header)
             position = sealed_file_position((first_part - 1) * upload.part_size)
             source.seek(position.plaintext_offset)
-            sender = PartSender(**plan, skip=position.skip)
-            seal = lambda: continue_seal_file(key, source, sender, context, header=b64url_decode(upload.header),  # noqa: E731
+            sender = sender_of(first_part=first_part, skip=position.skip)
+            seal = lambda: continue_seal_file(key, source, sender, context, header=header,  # noqa: E731
                                               first_chunk=position.chunk)
         try:
             seal()
@@ -416,8 +433,8 @@ class Library:
     def _commit(self, upload: _Upload, key: FileKey, name: str, size: int, media_type: str, modified: str | None,
                 folder: Collection | None, replace: StoredFile | None) -> StoredFile:
         context = file_context(self.owner, upload.file_id, upload.version)
-        commit = {"wrappedKey": upload.wrapped_key,
-                  "metadata": sealed_metadata(key, context, name, size, media_type, modified)}
+        commit: JSONObject = {"wrappedKey": upload.wrapped_key,
+                              "metadata": sealed_metadata(key, context, name, size, media_type, modified)}
         if replace is not None:
             commit |= self._keys_for_holders(replace, key, context)
         elif folder is not None:
@@ -432,10 +449,10 @@ class Library:
         return StoredFile(upload.file_id, upload.version, name, size, media_type, modified, upload.ciphertext_size,
                           committed.get("updatedAt"), self.owner, key, committed.get("folderId"))
 
-    def _keys_for_holders(self, replaced: StoredFile, key: FileKey, context: Context) -> dict:
+    def _keys_for_holders(self, replaced: StoredFile, key: FileKey, context: Context) -> JSONObject:
         """The new FEK for everyone who holds the file now: its folder, its albums, its shares' recipients."""
         holders = self.api.holders(replaced.file_id)
-        keys: dict = {}
+        keys: JSONObject = {}
         if holders["folderId"]:
             folder = self.collection("folder", holders["folderId"])
             keys["folder"] = {"id": folder.collection_id, "wrappedKey": wrap_key(key, wrapping_key=folder.key,
@@ -457,7 +474,7 @@ class Library:
     def _upload_key(self, path: Path) -> str:
         return f"{self.cloud_url} {path}"
 
-    def _uploads(self) -> dict:
+    def _uploads(self) -> JSONObject:
         return self.account.profile.read(UPLOADS) or {}
 
     def _remember(self, path: Path, upload: _Upload, header: bytes | None) -> None:
@@ -490,7 +507,7 @@ class Library:
             raise FilesError(f"{stored.name}: {current.problem}")
         return save_opened(answer["url"], current, target, progress)
 
-    def delete(self, stored: StoredFile) -> dict:
+    def delete(self, stored: StoredFile) -> JSONObject:
         return self.api.delete_file(stored.file_id)
 
     def rotate(self, stored: StoredFile, progress: Progress = _no_progress) -> StoredFile:
@@ -501,7 +518,8 @@ class Library:
         """
         answer = self.api.download(stored.file_id)
         current = opened_file(answer, self.owner, self.keys.data_key)
-        if current.problem:
+        current_key = current.key
+        if current_key is None:
             raise FilesError(f"{stored.name}: {current.problem}")
         reading, writing = os.pipe()
         failure: list[BaseException] = []
@@ -509,7 +527,7 @@ class Library:
         def decrypt_into_pipe() -> None:
             try:
                 with fetched(answer["url"], current.ciphertext_size) as sealed, os.fdopen(writing, "wb") as sink:
-                    open_file(current.key, sealed, sink, current.context)
+                    open_file(current_key, sealed, sink, current.context)
             except BaseException as error:
                 failure.append(error)
 
@@ -549,14 +567,16 @@ class Library:
         })
         return Collection(kind, collection_id, name, key, created.get("createdAt"))
 
-    def remove(self, collection: Collection, *, with_files: bool = False) -> dict:
+    def remove(self, collection: Collection, *, with_files: bool = False) -> JSONObject:
         """Delete a folder (once empty, or with its files) or an album (its files stay)."""
         if collection.kind == "folder" and with_files:
             for stored in self.files(collection):
                 self.api.delete_file(stored.file_id)
         return self.api.delete_collection(PLURAL[collection.kind], collection.collection_id)
 
-    def add_to_album(self, album: Collection, stored: StoredFile) -> dict:
+    def add_to_album(self, album: Collection, stored: StoredFile) -> JSONObject:
+        if stored.key is None:
+            raise FilesError(f"{stored.name}: {stored.problem}")
         wrapped = wrap_key(stored.key, wrapping_key=album.key, context=stored.context)
         return self.api.add_to_album(album.collection_id, stored.file_id, stored.version, wrapped)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .accounts import Account
+from .documents import JSONObject
 from .platform_api import PlatformApi
 
 FINISHED = ("SUCCEEDED", "FAILED")
@@ -52,16 +53,16 @@ class PersonalCloud:
 
     # --- connecting -----------------------------------------------------------
 
-    def connect(self) -> dict:
+    def connect(self) -> JSONObject:
         """The ExternalId (the same every time) and what the bootstrap stack needs beside it."""
         template = bootstrap_template()
         return self._api.connect_cloud() | {"bootstrapTemplate": str(template) if template else None,
                                             "region": self.account.endpoints.region}
 
-    def record_role(self, role_arn: str) -> dict:
+    def record_role(self, role_arn: str) -> JSONObject:
         return self._api.record_deployment_role(role_arn)
 
-    def connect_local(self, bootstrap_account: Callable[..., tuple[Any, Any]]) -> dict:
+    def connect_local(self, bootstrap_account: Callable[..., tuple[Any, Any]]) -> JSONObject:
         """The user's part played on the local cloud: a fresh account with the bootstrap stack in it (made by the
         local cloud's ``bootstrap_account``), its role given to the platform. The account's keys stay in the
         profile, for the person to look into their own account."""
@@ -79,10 +80,10 @@ class PersonalCloud:
 
     # --- deploying ----------------------------------------------------------------
 
-    def request(self, action: str) -> dict:
+    def request(self, action: str) -> JSONObject:
         return self._api.request_deployment(action)
 
-    def status(self) -> dict:
+    def status(self) -> JSONObject:
         """The cloud as the platform knows it, with its latest deployment; once that has succeeded, the key
         statement is brought to say the same (a deployment not followed to its end has not signed it yet)."""
         api = self._api
@@ -93,8 +94,8 @@ class PersonalCloud:
                 self._sign_cloud_url(cloud.get("cloudApiUrl"))
         return cloud
 
-    def follow(self, deployment_id: str, on_step: Callable[[dict], None] = lambda step: None,
-               timeout_s: float = 7200) -> dict:
+    def follow(self, deployment_id: str, on_step: Callable[[JSONObject], None] = lambda step: None,
+               timeout_s: float = 7200) -> JSONObject:
         """Poll the deployment until it finishes, telling ``on_step`` of each step its execution takes; then, after
         a deploy, sign the cloud's URL into the key statement (after a destroy, sign that there is none)."""
         deadline = time.monotonic() + timeout_s

@@ -26,6 +26,7 @@ from pathlib import Path
 from imegha_crypto import (
     AlbumKey,
     CryptoError,
+    ExchangePrivateKey,
     FileKey,
     FolderKey,
     open_data,
@@ -34,8 +35,10 @@ from imegha_crypto import (
 )
 
 from .accounts import Account
+from .documents import JSONObject
 from .files_api import FilesApi
 from .library import (
+    COLLECTION_KEYS,
     Collection,
     FilesError,
     Library,
@@ -50,8 +53,6 @@ from .platform_api import ApiError
 from .share_keys import SHARE_RECORD, share_target, signed_share
 from .transfer import Progress
 from .trust import Peer, UntrustedPeer
-
-KEY_CLASSES = {"file": FileKey, "folder": FolderKey, "album": AlbumKey}
 
 
 def _no_progress(_: int) -> None:
@@ -79,12 +80,12 @@ class ReceivedShare:
     name: str
     shared_at: str
     key: FileKey | FolderKey | AlbumKey = field(repr=False)
-    wrapped_key: dict = field(repr=False)
+    wrapped_key: JSONObject = field(repr=False)
     """The key as the owner wrapped it for this person, and signed."""
     api: FilesApi = field(repr=False)
     file: StoredFile | None = field(repr=False, default=None)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> JSONObject:
         return {"shareId": self.share_id, "from": self.owner.imtag, "kind": self.kind, "name": self.name,
                 "id": self.target_id, "version": self.version, "sharedAt": self.shared_at}
 
@@ -119,22 +120,25 @@ class Sharing:
         except UntrustedPeer as warning:
             raise FilesError(f"{warning} Nothing was shared.") from None
 
-    def share(self, target: StoredFile | Collection, imtag: str) -> dict:
+    def share(self, target: StoredFile | Collection, imtag: str) -> JSONObject:
         recipient = self.recipient(imtag)
         share_id = new_id()
+        key: FileKey | FolderKey | AlbumKey
         if isinstance(target, StoredFile):
-            kind, target_id, version, context = "file", target.file_id, target.version, target.context
+            if target.key is None:
+                raise FilesError(f"{target.name}: {target.problem}")
+            kind, target_id, version, context, key = "file", target.file_id, target.version, target.context, target.key
         else:
-            kind, target_id, version = target.kind, target.collection_id, None
+            kind, target_id, version, key = target.kind, target.collection_id, None, target.key
             context = collection_context(self.library.owner, target_id)
-        share = signed_share(self.account, share_id, recipient, kind, target_id, version, target.key, context, _now())
+        share = signed_share(self.account, share_id, recipient, kind, target_id, version, key, context, _now())
         created = self.library.api.create_share({"shareId": share_id, "recipientId": recipient.user_id,
                                                  "target": {"kind": kind, "id": target_id}} | share)
         return {"shareId": share_id, "with": recipient.imtag, "kind": kind, "id": target_id,
                 "recipientKey": str(recipient.exchange_key.fingerprint), "verified": recipient.verified,
                 "firstSeen": recipient.first_seen, "notified": created.get("notified", False)}
 
-    def shares(self) -> list[dict]:
+    def shares(self) -> list[JSONObject]:
         """What this person shares, with whom."""
         pins = self.account.pins
         return [{"shareId": share["shareId"], "kind": share["targetKind"], "id": share["targetId"],
@@ -142,7 +146,7 @@ class Sharing:
                  "sharedAt": share["createdAt"]}
                 for share in self.library.api.shares()]
 
-    def revoke(self, share_id: str) -> dict:
+    def revoke(self, share_id: str) -> JSONObject:
         return self.library.api.revoke(share_id)
 
     def revoke_with(self, target_id: str, imtag: str) -> list[str]:
@@ -159,7 +163,8 @@ class Sharing:
     def received(self, from_imtag: str | None = None) -> tuple[list[ReceivedShare], list[str]]:
         """What connections share with this person, checked; and a warning for each share or cloud that did not."""
         token = self.account.live_session().id_token
-        shares, warnings = [], []
+        shares: list[ReceivedShare] = []
+        warnings: list[str] = []
         for connection in self.account.platform().connections():
             if connection["status"] != "connected" or (from_imtag and connection["iMTag"].casefold() != from_imtag.casefold()):
                 continue
@@ -184,7 +189,7 @@ class Sharing:
                                     f"({error}); its key was not used.")
         return shares, warnings
 
-    def _checked(self, owner: Peer, api: FilesApi, share: dict) -> ReceivedShare:
+    def _checked(self, owner: Peer, api: FilesApi, share: JSONObject) -> ReceivedShare:
         body = verify_record(share["record"], SHARE_RECORD, owner.identity_key)
         target = share["target"]
         kind, version = target["kind"], target.get("version")
@@ -195,15 +200,16 @@ class Sharing:
                 raise FilesError(f"the record signed by {owner.imtag} names another {name}")
         exchange_key = self.account.keys().exchange_key
         stored = None
+        key: FileKey | FolderKey | AlbumKey
         if kind == "file":
             stored = opened_file(target | {"fileId": target["id"], "wrappedKey": share["wrappedKey"]}, owner.user_id,
                                  exchange_key)
-            if stored.problem:
+            if stored.problem or stored.key is None:
                 raise FilesError(stored.problem)
             key, name = stored.key, stored.name
         else:
             context = collection_context(owner.user_id, target["id"])
-            key = unwrap_key(share["wrappedKey"], KEY_CLASSES[kind], unwrapping_key=exchange_key, context=context)
+            key = unwrap_key(share["wrappedKey"], COLLECTION_KEYS[kind], unwrapping_key=exchange_key, context=context)
             name = json.loads(open_data(key, target["metadata"], context))["name"]
         return ReceivedShare(share["shareId"], owner, kind, target["id"], version, name, body["sharedAt"], key,
                              share["wrappedKey"], api, stored)
@@ -219,10 +225,10 @@ class Sharing:
 
     def files_in(self, share: ReceivedShare) -> list[StoredFile]:
         """The files a shared folder or album holds, each FEK opened with the share's FK or AK."""
-        if share.kind == "file":
+        if share.file is not None:  # a shared file
             return [share.file]
         opened = share.api.open_received(share.share_id)
-        return [opened_file(entry, share.owner.user_id, share.key) for entry in opened["files"]]
+        return [opened_file(entry, share.owner.user_id, self._opening_key(share)) for entry in opened["files"]]
 
     def get(self, share: ReceivedShare, stored: StoredFile, destination: Path, progress: Progress = _no_progress) -> Path:
         """Fetch one file a share covers from its owner's bucket and open it here."""
@@ -230,7 +236,7 @@ class Sharing:
             answer = share.api.download_received(share.share_id, stored.file_id)
         except ApiError as error:
             raise FilesError(f"{share.owner.imtag}'s cloud refused: {error.message}") from None
-        holder_key = share.key if share.kind != "file" else self.account.keys().exchange_key
+        holder_key = self._opening_key(share)
         if share.kind == "file" and (answer["wrappedKey"] != share.wrapped_key or answer["version"] != share.version):
             raise FilesError("the owner's cloud serves another key or version than the one signed for you")
         current = opened_file(answer, share.owner.user_id, holder_key)
@@ -238,3 +244,8 @@ class Sharing:
             raise FilesError(f"{stored.name}: {current.problem}")
         target = destination / local_name(current.name) if destination.is_dir() else destination
         return save_opened(answer["url"], current, target, progress)
+
+    def _opening_key(self, share: ReceivedShare) -> FolderKey | AlbumKey | ExchangePrivateKey:
+        """What opens the keys of the files a share covers: the folder's FK or album's AK it gave; a shared file's
+        FEK came wrapped for this person's RSA key."""
+        return self.account.keys().exchange_key if isinstance(share.key, FileKey) else share.key
