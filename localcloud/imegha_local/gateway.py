@@ -24,10 +24,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Literal
 from urllib.parse import urlsplit
 
 from imegha_local import proxy
+from imegha_local.api_specs import ApiSpec, RouteSpec
 from imegha_local.authorizers import AuthorizerSpec, TokenVerifier, Unauthorized
 from imegha_local.proxy import HttpRequest, HttpResponse, MalformedResponse
 from imegha_local.routes import DEFAULT_ROUTE, RouteTable, route_key
@@ -36,27 +36,6 @@ from imegha_local.runtime import LambdaRuntime, UnknownFunction
 __all__ = ["ApiSpec", "AuthorizerSpec", "LocalGateway", "PortInUse", "RouteSpec"]
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
-
-
-@dataclass(frozen=True)
-class RouteSpec:
-    method: str  # GET, POST, ..., or ANY
-    path: str  # the template's form: /users/{iMTag}, /{proxy+}; "$default" for an HTTP API's default route
-    function_arn: str
-    authorizer: AuthorizerSpec | None
-
-
-@dataclass(frozen=True)
-class ApiSpec:
-    api_id: str
-    account_id: str
-    region: str
-    kind: Literal["REST", "HTTP"]
-    stage: str  # "$default" for an HTTP API's default stage
-    routes: tuple[RouteSpec, ...]
-    # A REST API's BinaryMediaTypes: which request bodies reach the function
-    # base64-encoded, and which base64 answers go back as bytes.
-    binary_media_types: tuple[str, ...] = ()
 
 
 class PortInUse(Exception):

@@ -20,13 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatch
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from imegha_local.api_specs import ApiSpec, RouteSpec
 from imegha_local.routes import route_key
-
-if TYPE_CHECKING:
-    from imegha_local.gateway import ApiSpec, RouteSpec
 
 _TEXT_TYPES = ("text/*", "application/json", "application/*+json", "application/xml", "application/*+xml",
                "application/javascript", "application/x-www-form-urlencoded")
