@@ -1,4 +1,5 @@
-"""Asynchronous invocations that fail, as Lambda handles them: retried twice, then sent to the dead-letter queue."""
+"""Lambda on the local cloud, as AWS documents it: a function runs its own code, with its template's environment,
+layer and role; ``Event`` invocations run in the background and, failing, are retried twice and then dead-lettered."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import io
 import json
 import uuid
 import zipfile
+
+import pytest
+from botocore.exceptions import ClientError
 
 from tests.integration.polling import eventually
 
@@ -17,6 +21,42 @@ def zipped(source: str) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("app.py", source)
     return buffer.getvalue()
+
+
+def test_invoke_runs_the_handler_from_its_code_uri_with_its_environment_layer_and_role(local_cloud, probe):
+    answer = local_cloud.client("lambda").invoke(FunctionName=probe["WhoAmI"], Payload=b'{"hello": "world"}')
+
+    result = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer
+    assert result["event"] == {"hello": "world"}
+    assert result["setting"] == "set by the template"
+    assert result["layer"] == "from the probe layer"
+    assert result["account"] == local_cloud.platform.account_id
+    assert ":assumed-role/" in result["arn"] and "WhoAmIRole" in result["arn"]
+
+
+def test_an_event_invocation_returns_at_once_and_runs_in_the_background(local_cloud, records):
+    functions = local_cloud.client("lambda")
+    recorder = next(f["FunctionName"] for f in functions.list_functions()["Functions"] if "Recorder" in f["FunctionName"])
+    marker = str(uuid.uuid4())
+
+    answer = functions.invoke(FunctionName=recorder, InvocationType="Event", Payload=json.dumps({"id": marker}))
+
+    assert answer["StatusCode"] == 202
+    assert eventually(lambda: f"direct:{marker}" in records())
+
+
+def test_a_function_whose_role_lambda_cannot_assume_is_refused(local_cloud, probe):
+    role = local_cloud.client("iam").create_role(RoleName="not-for-lambda", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}],
+    }))["Role"]
+    with pytest.raises(ClientError) as refusal:
+        local_cloud.client("lambda").create_function(
+            FunctionName="wrong-role", Runtime="python3.12", Role=role["Arn"], Handler="app.whoami",
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
+    assert refusal.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "cannot be assumed by Lambda" in refusal.value.response["Error"]["Message"]
 
 
 def test_a_failing_event_invocation_is_retried_twice_then_lands_in_the_dead_letter_queue(local_cloud, invocations):
