@@ -332,10 +332,11 @@ class LocalCloud:
     # Lifecycle --------------------------------------------------------------
 
     def start(self) -> LocalCloud:
-        from imegha_local import shims
+        from imegha_local import providers, shims
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server would log every request
         shims.install()
+        providers.register()
         self._server = _bind_moto(self.host, self.port)
         self.port = self._server.port
         try:

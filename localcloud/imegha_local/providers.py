@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 
-from imegha_local.shims import LocalCloudUnsupported, active
+from imegha_local.shims.core import LocalCloudUnsupported, active
 
 PARTITION = "aws"
 LAMBDA_INTEGRATION = re.compile(r"arn:[\w-]+:apigateway:[\w-]+:lambda:path/[\d-]+/functions/(?P<arn>[^/]+)/invocations")

@@ -270,7 +270,7 @@ def test_a_stranger_a_revoked_recipient_and_the_recipient_of_another_file_get_40
 
 
 def test_the_download_url_is_for_one_object_and_lapses(world, shared_file, monkeypatch):
-    from imegha_local import shims
+    from imegha_local.shims import core
 
     answer = as_caller(world, "Bob").download_received(shared_file["share"]["shareId"], shared_file["file"].file_id)
     other_key = world.objects(prefix=f"files/{shared_file['other'].file_id}/")[0]["Key"]
@@ -279,8 +279,8 @@ def test_the_download_url_is_for_one_object_and_lapses(world, shared_file, monke
     assert answer["urlExpiresIn"] <= 60
     assert transfer_status(answer["url"].replace(own_key, other_key)) == 403
     assert transfer_status(answer["url"]) == 200
-    later = shims._now() + __import__("datetime").timedelta(seconds=answer["urlExpiresIn"] + 1)
-    monkeypatch.setattr(shims, "_now", lambda: later)
+    later = core.now() + __import__("datetime").timedelta(seconds=answer["urlExpiresIn"] + 1)
+    monkeypatch.setattr(core, "now", lambda: later)
     assert transfer_status(answer["url"]) == 403
 
 

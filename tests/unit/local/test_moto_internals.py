@@ -46,11 +46,7 @@ def test_each_internal_is_listed_once_and_names_what_relies_on_it():
     for internal in INTERNALS:
         assert internal.used_by, internal.path
         for user in internal.used_by:
-            module, *names = user.split(".")
-            found = importlib.import_module(f"imegha_local.{module}")
-            for name in names:
-                found = getattr(found, name, None)
-            assert found is not None, f"{internal.path}: {user} does not exist"
+            assert _named(user) is not None, f"{internal.path}: {user} does not exist"
 
 
 def test_every_moto_name_the_local_cloud_imports_patches_or_reaches_into_is_listed():
@@ -60,6 +56,36 @@ def test_every_moto_name_the_local_cloud_imports_patches_or_reaches_into_is_list
 
     assert not unread, f"patches whose target this test cannot read: {unread}"
     assert not unlisted, f"used, but not in imegha_local.moto_internals: {unlisted}"
+
+
+def test_a_patch_of_an_unlisted_moto_name_is_found_wherever_in_the_local_cloud_it_is(tmp_path):
+    shim = tmp_path / "shims" / "s3.py"
+    shim.parent.mkdir()
+    shim.write_text(
+        "from imegha_local.shims.core import patch\n\n\n"
+        "def _s3_does_what_moto_does_not():\n"
+        "    from moto.s3.models import FakeBucket\n\n"
+        "    @patch(FakeBucket, 'not_a_listed_internal')\n"
+        "    def replaced(original, bucket):\n"
+        "        return original(bucket)\n")
+
+    unlisted = [path for path, _ in _uses(shim) if path and not _listed(path)]
+
+    assert unlisted == ["moto.s3.models.FakeBucket.not_a_listed_internal"]
+
+
+def _named(user: str) -> object | None:
+    """What a ``used_by`` name (``module.name``, the module's path from ``imegha_local``) names, or None."""
+    parts = user.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        try:
+            found = importlib.import_module(".".join(["imegha_local", *parts[:split]]))
+        except ModuleNotFoundError:
+            continue
+        for name in parts[split:]:
+            found = getattr(found, name, None)
+        return found
+    return None
 
 
 def _listed(path: str) -> bool:
@@ -76,23 +102,23 @@ def _listed(path: str) -> bool:
 
 def _uses(source: Path):
     """(dotted path, where) of each moto import, and of each attribute of an imported moto or botocore name
-    read, assigned or patched (``_patch(Owner, "name")``, ``setattr(Owner, "name", ...)``)."""
+    read, assigned or patched (``patch(Owner, "name")``, ``setattr(Owner, "name", ...)``)."""
     tree = ast.parse(source.read_text())
     module_imports = _imports([node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)])
     for top in tree.body:
         names = module_imports | _imports(list(ast.walk(top)))
         inner = {id(node.value) for node in ast.walk(top) if isinstance(node, ast.Attribute)}
         for node in ast.walk(top):
-            where = f"{source.name}:{getattr(node, 'lineno', '?')}"
+            where = f"{source.parent.name}/{source.name}:{getattr(node, 'lineno', '?')}"
             if isinstance(node, ast.Import | ast.ImportFrom):
                 yield from ((path, where) for path in _imports([node]).values() if path.startswith("moto"))
             elif isinstance(node, ast.Attribute) and id(node) not in inner:
                 path = _dotted(node, names)
                 if path:
                     yield path, where
-            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_patch", "setattr"):
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("patch", "setattr"):
                 owner, attributes = _dotted(node.args[0], names), _patched_names(node, top)
-                if node.func.id == "_patch" and not (owner and attributes):
+                if node.func.id == "patch" and not (owner and attributes):
                     yield None, where
                 yield from ((f"{owner}.{attribute}", where) for attribute in attributes if owner)
 

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from imegha_local import shims
+from imegha_local.shims import core
 
 # How every iMegha Lambda signs (see imegha_local.runtime): SigV4, path-style.
 SIGV4 = Config(signature_version="s3v4", s3={"addressing_style": "path"})
@@ -63,7 +63,7 @@ def test_a_download_url_cannot_upload(s3):
 def test_an_expired_url_is_refused(s3, monkeypatch):
     url = s3.generate_presigned_url("get_object", Params={"Bucket": "sealed-files", "Key": "files/one"}, ExpiresIn=60)
     later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61)
-    monkeypatch.setattr(shims, "_now", lambda: later)
+    monkeypatch.setattr(core, "now", lambda: later)
 
     status, body = send(url)
 

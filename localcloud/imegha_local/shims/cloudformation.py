@@ -1,0 +1,279 @@
+"""CloudFormation: SAM templates expand, nested stacks' outputs resolve, failed stacks roll back, as in AWS.
+
+moto ignores ``Transform`` (a SAM template would create nothing), skips with a
+warning every type it has no model for, resolves no ``Fn::GetAtt`` of a nested
+stack's outputs, gives ``Ref`` of a layer version or an event bus no value, and
+leaves a stack whose resource failed ``CREATE_IN_PROGRESS`` for ever. Here the
+SAM transform runs on every stack, a type nothing models fails the stack naming
+it, a failed stack rolls back and says why, and stack outputs that give an API's
+``execute-api`` URL give the local gateway's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import threading
+from typing import Any
+
+from imegha_local.shims.core import PARTITION, active, is_active, patch
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+
+
+def _ref_returns_what_aws_documents() -> None:
+    """``Ref`` of a layer version is its ARN, and of an event bus its name.
+
+    moto's models of these two types have no physical id, so ``Ref`` returns the
+    model object itself and whatever uses it (a function's ``Layers``, a rule's
+    ``EventBusName``) fails or receives nonsense.
+    """
+    from moto.awslambda.models import LayerVersion
+    from moto.events.models import EventBus
+
+    LayerVersion.physical_resource_id = property(lambda layer: layer.arn)
+    EventBus.physical_resource_id = property(lambda bus: bus.name)
+
+
+def _nested_stack_outputs_resolve() -> None:
+    """``Fn::GetAtt NestedStack.Outputs.Name`` is the nested stack's output, and a failed nested stack fails its parent.
+
+    moto's ``AWS::CloudFormation::Stack`` accepts every attribute but resolves
+    none (GetAtt logs a warning and yields nothing, so the property that used it
+    silently disappears), and creates a nested stack whatever becomes of it. A
+    nested stack that fails is deleted as its parent rolls back, as in AWS, not
+    left standing in ``ROLLBACK_COMPLETE`` beside it.
+    """
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import Stack
+
+    def get_cfn_attribute(stack: Stack, attribute: str) -> Any:
+        name = attribute.removeprefix("Outputs.")
+        for output in stack.outputs or []:
+            if attribute.startswith("Outputs.") and output["OutputKey"] == name:
+                return output["OutputValue"]
+        raise ValidationError(message=f"Template error: stack {stack.name} has no attribute {attribute}")
+
+    Stack.get_cfn_attribute = get_cfn_attribute
+
+    @patch(Stack, "create_from_cloudformation_json")
+    def create_nested(original, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        from moto.cloudformation.models import cloudformation_backends
+
+        stack = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        if stack.status != "CREATE_COMPLETE":
+            reason = getattr(stack, "stack_status_reason", None) or stack.status
+            # It has rolled its own resources back; the parent's rollback deletes the nested stack itself.
+            backend = cloudformation_backends[account_id][region_name]
+            backend.stacks.pop(stack.stack_id, None)
+            backend.deleted_stacks[stack.stack_id] = stack
+            stack.status = "DELETE_COMPLETE"
+            stack._add_stack_event("DELETE_COMPLETE")
+            raise ValidationError(message=f"Embedded stack {stack.stack_id} was not successfully created: {reason}")
+        return stack
+
+
+def _cloudformation_runs_the_sam_transform() -> None:
+    """CloudFormation expands ``Transform: AWS::Serverless-2016-10-31`` and refuses what it cannot create.
+
+    In AWS the SAM transform runs inside CloudFormation, on every stack and nested
+    stack; moto ignores ``Transform`` and would create nothing from a SAM template.
+    Here CreateStack, UpdateStack and CreateChangeSet run aws-sam-translator
+    first. moto also skips, with a mere warning, every resource type it has no
+    model for, so a template would deploy with pieces silently missing: such a
+    template is refused instead, naming each resource and its type.
+    """
+    from moto.cloudformation.models import CloudFormationBackend
+
+    @patch(CloudFormationBackend, "create_stack")
+    def create_stack(original, backend, name, template, parameters, *args, **kwargs):
+        return original(backend, name, _expanded(template, parameters, backend.region_name), parameters, *args, **kwargs)
+
+    @patch(CloudFormationBackend, "update_stack")
+    def update_stack(original, backend, name, template, role_arn, parameters, tags):
+        values = {p["ParameterKey"]: p.get("ParameterValue") for p in parameters or [] if "ParameterValue" in p}
+        return original(backend, name, _expanded(template, values, backend.region_name), role_arn, parameters, tags)
+
+    @patch(CloudFormationBackend, "create_change_set")
+    def create_change_set(original, backend, stack_name, change_set_name, template, parameters, *args, **kwargs):
+        return original(backend, stack_name, change_set_name,
+                        _expanded(template, parameters, backend.region_name), parameters, *args, **kwargs)
+
+
+def _expanded(template: str | None, parameters: dict | None, region: str) -> str | None:
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import Stack
+
+    if not template:
+        return template
+    document = Stack.parse_template(template)
+    transforms = document.get("Transform") or []
+    transforms = [transforms] if isinstance(transforms, str) else transforms
+    if not transforms and not _unsupported_types(document):
+        return template
+    unknown = [name for name in transforms if name != SAM_TRANSFORM]
+    if unknown:
+        raise ValidationError(message=f"Transform {', '.join(unknown)} is not supported by the local cloud")
+    if transforms:
+        document = _sam_translate_cached(document, parameters or {}, region)
+    unsupported = _unsupported_types(document)
+    if unsupported:
+        raise ValidationError(message="The local cloud cannot create " + "; ".join(
+            f"{logical_id} ({kind}): neither moto nor imegha_local.providers models this type"
+            for logical_id, kind in unsupported))
+    return json.dumps(document)
+
+
+def _unsupported_types(document: dict) -> list[tuple[str, str]]:
+    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+
+    models = get_model_map()
+    return [
+        (logical_id, resource.get("Type"))
+        for logical_id, resource in (document.get("Resources") or {}).items()
+        if resource.get("Type") not in models and resource.get("Type") not in NULL_MODELS
+        and not str(resource.get("Type")).startswith("Custom::")
+    ]
+
+
+def _sam_translate(document: dict, parameters: dict, region: str) -> dict:
+    import boto3
+    from moto.cloudformation.exceptions import ValidationError
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+    from samtranslator.utils.py27hash_fix import to_py27_compatible_template, undo_mark_unicode_str_in_template
+
+    values = {key: value for key, value in parameters.items() if value is not None}
+    to_py27_compatible_template(document, values)
+    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=region))
+    try:
+        translated = translator.translate(document, parameter_values=values, get_managed_policy_map=_aws_managed_policies)
+    except InvalidDocumentException as error:
+        raise ValidationError(message=f"Transform {SAM_TRANSFORM} failed with: {error.message}") from None
+    finally:
+        translator.metrics.metrics_cache.clear()  # nothing to publish them to
+    return undo_mark_unicode_str_in_template(translated)
+
+
+def _sam_translate_cached(document: dict, parameters: dict, region: str) -> dict:
+    """The SAM transform's output, remembered on disk: the same template, parameters, region and translator
+    version always translate alike, and importing the translator alone costs a second at start."""
+    from importlib.metadata import version
+
+    values = {key: value for key, value in parameters.items() if value is not None}
+    key = hashlib.sha256(json.dumps([document, values, region, version("aws-sam-translator")],
+                                    sort_keys=True).encode()).hexdigest()
+    cached = active().code_cache.parent / "transforms" / f"{key}.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
+    translated = _sam_translate(document, parameters, region)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    staging = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+    staging.write_text(json.dumps(translated))
+    staging.replace(cached)
+    return translated
+
+
+@functools.cache
+def _aws_managed_policies() -> dict[str, str]:
+    """AWS managed policy name -> ARN, for templates naming a policy by name (as SAM allows)."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return {
+        name: f"arn:{PARTITION}:iam::aws:policy{policy.get('Path', '/')}{name}"
+        for name, policy in json.loads(aws_managed_policies_data).items()
+    }
+
+
+def _cloudformation_reads_json_templates_as_json() -> None:
+    """A JSON template is parsed as JSON.
+
+    moto parses every template with PyYAML's pure-Python loader first (JSON is
+    YAML), which takes a tenth of a second for a 50 KB template, on every
+    CreateStack, nested stack and ``has_template`` check. Not a behaviour AWS
+    documents; the local cloud's start and each test module's fresh cloud
+    depend on it being quick.
+    """
+    from moto.cloudformation.models import Stack
+
+    yaml_first = Stack.parse_template
+
+    def parse_template(template: str) -> dict:
+        if isinstance(template, str) and template.lstrip().startswith("{"):
+            with contextlib.suppress(json.JSONDecodeError):
+                return json.loads(template)
+        return yaml_first(template)
+
+    Stack.parse_template = staticmethod(parse_template)
+
+
+def _cloudformation_rolls_back_failed_stacks() -> None:
+    """A stack whose resource fails to create is rolled back and says why.
+
+    In AWS, CreateStack returns at once; a resource that fails is ``CREATE_FAILED``
+    with its reason, the resources made so far are deleted and the stack ends in
+    ``ROLLBACK_COMPLETE``. moto creates resources inside the CreateStack call and
+    lets an exception escape as an internal error, leaving the half-built stack in
+    ``CREATE_IN_PROGRESS`` for ever.
+    """
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import Event, Stack
+
+    @patch(parsing, "parse_and_create_resource")
+    def create_resource(original, logical_id, resource_json, *args, **kwargs):
+        try:
+            return original(logical_id, resource_json, *args, **kwargs)
+        except Exception as error:
+            error.__dict__.setdefault("failed_resources", []).append((logical_id, resource_json.get("Type")))
+            raise
+
+    @patch(Stack, "create_resources")
+    def create_resources(original, stack):
+        try:
+            original(stack)
+        except Exception as error:  # noqa: BLE001 - any failure is the resource's, reported as CloudFormation does
+            logical_id, kind = (getattr(error, "failed_resources", None) or [(stack.name, "AWS::CloudFormation::Stack")])[-1]
+            reason = str(getattr(error, "message", "") or error) or type(error).__name__
+            stack.events.append(Event(stack.stack_id, stack.name, logical_id, "", kind, "CREATE_FAILED", reason, None))
+            stack.status = "ROLLBACK_IN_PROGRESS"
+            stack.stack_status_reason = f"The following resource(s) failed to create: [{logical_id}]. {reason}"
+            try:
+                stack.resource_map.delete()
+                stack.status, cleanup = "ROLLBACK_COMPLETE", None
+            except Exception as failure:  # noqa: BLE001 - what could not be deleted stays, as in AWS
+                stack.status, cleanup = "ROLLBACK_FAILED", f"could not delete everything: {failure}"
+            stack._add_stack_event(stack.status, resource_status_reason=cleanup)
+
+
+def _stack_outputs_name_the_local_gateway() -> None:
+    """Stack outputs that give an API's ``execute-api`` URL give the local gateway's URL for it.
+
+    Templates build their API's URL from the API id and the region
+    (``https://${Api}.execute-api.${AWS::Region}.amazonaws.com/${Stage}``); no DNS
+    resolves that name locally, so whoever reads the outputs (the CLI, the deploy
+    state machine) gets the address where the local gateway serves that stage.
+    """
+    from moto.cloudformation.models import Stack
+
+    original = Stack.outputs.fget
+
+    def outputs(stack: Stack) -> list[dict] | None:
+        if is_active() and stack.status.startswith("ROLLBACK"):
+            return None  # nothing to resolve them from (moto would try to create the missing resources)
+        listed = original(stack)
+        if not listed or not is_active():
+            return listed
+        return [{**output, "OutputValue": local_url(str(output["OutputValue"]))} for output in listed]
+
+    Stack.outputs = property(outputs)
+
+
+def local_url(value: str) -> str:
+    """``value`` with each AWS invoke URL of a locally served API replaced by the local gateway's."""
+    for aws_url, local in sorted(active().api_urls.items(), key=lambda item: -len(item[0])):
+        value = value.replace(aws_url, local)
+    return value
