@@ -25,6 +25,7 @@ from imegha_crypto import (
     Context,
     ConversationKey,
     CryptoError,
+    GroupKey,
     IdentityPublicKey,
     b64url_decode,
     direct_conversation_id,
@@ -39,6 +40,7 @@ from imegha_crypto import (
 
 from .accounts import Account
 from .chat_api import ChatPlatformApi, UserCloudApi
+from .documents import JSONObject
 from .platform_api import ApiError
 from .trust import Peer
 
@@ -75,14 +77,14 @@ class Line:
     epoch: int | None = None
     refused: str | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> JSONObject:
         document = {"conversationId": self.conversation_id, "senderId": self.sender_id, "sender": self.sender,
                     "sequence": self.sequence, "sentAt": self.sent_at, "text": self.text, "epoch": self.epoch,
                     "refused": self.refused}
         return {name: value for name, value in document.items() if value is not None or name == "text"}
 
     @property
-    def order(self) -> tuple:
+    def order(self) -> tuple[datetime, str, int]:
         return _instant(self.sent_at), self.sender_id, self.sequence
 
 
@@ -176,7 +178,8 @@ class Chat:
                          context=_conversation_key_context(self.me, conversation_id))
         return self.post(conversation_id, key, text, [peer.user_id], mine.get("nextSequence", 1))
 
-    def post(self, conversation_id: str, key, text: str, recipients: list[str], sequence: int) -> Line:
+    def post(self, conversation_id: str, key: ConversationKey | GroupKey, text: str, recipients: list[str],
+             sequence: int) -> Line:
         """Seal, sign and post ``text`` to this person's cloud at ``sequence``, or the next free one."""
         for _ in range(SEND_ATTEMPTS):
             sent_at = now()
@@ -190,12 +193,15 @@ class Chat:
             except ApiError as error:
                 if error.status != 409 or "is taken" not in error.message:
                     raise
-                sequence = self.my_cloud.conversation(conversation_id)["nextSequence"]
+                taken = self.my_cloud.conversation(conversation_id)
+                if taken is None:
+                    raise
+                sequence = taken["nextSequence"]
                 continue
             return Line(conversation_id, self.me, self.my_tag, sequence, sent_at, text, getattr(key, "epoch", None))
         raise ChatError("not sent: another device of yours keeps sending at the same moment; try again")
 
-    def _start(self, conversation_id: str, peer: Peer) -> dict:
+    def _start(self, conversation_id: str, peer: Peer) -> JSONObject:
         """Record the conversation in this person's cloud, with the peer's key if they started it, else a new one."""
         key = self._peers_key(conversation_id, peer) or ConversationKey.generate()
         for_peer = wrap_key(key, wrapping_key=peer.exchange_key,
@@ -207,7 +213,10 @@ class Chat:
             "grant": sign_key_grant(self.keys.identity_key, conversation_id=conversation_id, version=0,
                                     member=peer.user_id, copy=for_peer),
         }}})
-        return self.my_cloud.conversation(conversation_id)
+        started = self.my_cloud.conversation(conversation_id)
+        if started is None:
+            raise ChatError("your cloud did not keep the conversation it was given; nothing was sent")
+        return started
 
     def _peers_key(self, conversation_id: str, peer: Peer) -> ConversationKey | None:
         if not peer.cloud_url:
@@ -217,7 +226,7 @@ class Chat:
             return None
         return self.direct_key(theirs["keys"]["0"], conversation_id, peer.user_id, peer.identity_key)
 
-    def direct_key(self, wrapped: dict, conversation_id: str, holder: str,
+    def direct_key(self, wrapped: JSONObject, conversation_id: str, holder: str,
                    holder_identity: IdentityPublicKey) -> ConversationKey:
         """The CK from one side's cloud: this person's own copy, or the peer's copy for them, vouched for by the peer."""
         context = _conversation_key_context(self.me, conversation_id)
@@ -250,7 +259,7 @@ class Chat:
                 lines += self.open_direct_page(page, peer.user_id, peer.imtag, peer.identity_key)
         return sorted(lines, key=lambda line: line.order)
 
-    def open_direct_page(self, page: dict, holder: str, tag: str, identity: IdentityPublicKey) -> list[Line]:
+    def open_direct_page(self, page: JSONObject, holder: str, tag: str, identity: IdentityPublicKey) -> list[Line]:
         conversation_id = page["conversationId"]
         if not page["messages"]:
             return []
@@ -262,7 +271,8 @@ class Chat:
         return [open_line(item, key, conversation_id, holder, tag, identity) for item in page["messages"]]
 
 
-def open_line(item: dict, key, conversation_id: str, sender: str, tag: str, identity: IdentityPublicKey) -> Line:
+def open_line(item: JSONObject, key: ConversationKey | GroupKey, conversation_id: str, sender: str, tag: str,
+              identity: IdentityPublicKey) -> Line:
     """A stored message opened, or refused with the reason if its signature, place or sealing does not check out."""
     try:
         message = open_message(item["message"], key, sender_identity=identity, conversation_id=conversation_id,
@@ -274,7 +284,7 @@ def open_line(item: dict, key, conversation_id: str, sender: str, tag: str, iden
     return Line(conversation_id, sender, tag, message.sequence, message.sent_at, message.text, message.epoch)
 
 
-def refused_line(conversation_id: str, sender: str, tag: str, item: dict, reason: str) -> Line:
+def refused_line(conversation_id: str, sender: str, tag: str, item: JSONObject, reason: str) -> Line:
     body = item.get("message", {}).get("body", {})
     sent_at = body.get("sentAt") if isinstance(body.get("sentAt"), str) else ""
     epoch = (body.get("sealed") or {}).get("epoch") if isinstance(body.get("sealed"), dict) else None

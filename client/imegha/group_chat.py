@@ -16,12 +16,14 @@ A message sealed under an epoch after the group left it is refused by readers.
 
 from __future__ import annotations
 
+import builtins
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from imegha_crypto import (
     CryptoError,
+    ExchangePublicKey,
     GroupKey,
     Roster,
     b64url_encode,
@@ -41,7 +43,9 @@ from imegha_crypto import (
 )
 
 from .chat import Chat, ChatError, Line, _instant, open_line, refused_line
+from .documents import JSONObject
 from .platform_api import ApiError
+from .trust import Peer
 
 # How long 'imegha group remove' waits for the platform to start the new epoch before leaving its key to the next sender.
 REKEY_WAIT_S = 15.0
@@ -59,19 +63,19 @@ class GroupView:
     needs_new_key: bool
     members: tuple[str, ...]
     roster: Roster
-    roster_record: dict
+    roster_record: JSONObject
     tags: dict[str, str]
     """The iMTag of everyone any roster named: current and former members."""
-    epochs: tuple[dict, ...]
+    epochs: tuple[JSONObject, ...]
     """When each epoch started (``{"epoch", "startedAt"}``); empty for a former member."""
     keys: dict[int, GroupKey]
     name: str | None
     next_sequence: int
     member: bool
-    history_grant: dict | None = None
+    history_grant: JSONObject | None = None
     """The admin's grant of the history to this member, if they shared it when adding them."""
 
-    def summary(self) -> dict:
+    def summary(self) -> JSONObject:
         return {"groupId": self.group_id, "name": self.name, "admin": self.tags.get(self.admin, self.admin),
                 "members": sorted(self.tags[member] for member in self.members), "epoch": self.epoch,
                 "needsNewKey": self.needs_new_key, "member": self.member}
@@ -183,7 +187,7 @@ class Groups:
                 raise
         return self.view(view.group_id)
 
-    def _exchange_key(self, view: GroupView, member: str):
+    def _exchange_key(self, view: GroupView, member: str) -> ExchangePublicKey:
         if member == self.chat.me:
             return self.chat.keys.exchange_key.public_key
         peer = self.chat.peer(view.tags[member])
@@ -191,8 +195,9 @@ class Groups:
             raise ChatError(f"{view.tags[member]} is now another user than the group's member")
         return peer.exchange_key
 
-    def _copies(self, group_id: str, key: GroupKey, exchange_keys: dict) -> dict:
-        copies = {}
+    def _copies(self, group_id: str, key: GroupKey, exchange_keys: dict[str, ExchangePublicKey]) -> JSONObject:
+        """The key wrapped for each member's RSA key, with the admin's grant for each copy."""
+        copies: JSONObject = {}
         for member, exchange_key in exchange_keys.items():
             wrapped = wrap_key(key, wrapping_key=exchange_key, context=group_key_context(group_id, member, key.epoch))
             copies[member] = {"wrappedKey": wrapped, "grant": sign_key_grant(
@@ -256,7 +261,9 @@ class Groups:
             epochs=tuple(state["epochs"]), keys=keys, name=self._name(group_id, keys, state["names"]),
             next_sequence=kept.get("nextSequence", 1), member=True, history_grant=state.get("historyGrant"))
 
-    def _checked(self, group_id: str, rosters: list[dict], admin: str, tags: dict[str, str]) -> Roster:
+    # Past Groups.list, "list" in this class names that method: the built-in is builtins.list.
+
+    def _checked(self, group_id: str, rosters: builtins.list[JSONObject], admin: str, tags: dict[str, str]) -> Roster:
         try:
             return verify_roster_chain(rosters, group_id=group_id,
                                        admin_identity=self.chat.identity_of(admin, tags.get(admin, admin)))
@@ -282,16 +289,17 @@ class Groups:
                          members=tuple(sorted(tags)), roster=roster, roster_record=record, tags=tags, epochs=(),
                          keys=keys, name=None, next_sequence=kept.get("nextSequence", 1), member=False)
 
-    def _kept(self, group_id: str) -> dict | None:
+    def _kept(self, group_id: str) -> JSONObject | None:
         """What this person's own cloud keeps of the group; nothing before they have a cloud."""
-        return self.chat.own_cloud and self.chat.own_cloud.conversation(group_id)
+        own_cloud = self.chat.own_cloud
+        return own_cloud.conversation(group_id) if own_cloud else None
 
-    def _kept_keys(self, group_id: str, kept: dict) -> dict[int, GroupKey]:
+    def _kept_keys(self, group_id: str, kept: JSONObject) -> dict[int, GroupKey]:
         return {int(version): unwrap_key(wrapped["wrappedKey"], GroupKey, unwrapping_key=self.chat.keys.data_key,
                                          context=group_key_context(group_id, self.chat.me, int(version)))
                 for version, wrapped in (kept.get("keys") or {}).items()}
 
-    def _keep(self, group_id: str, roster: dict, keys: dict[int, GroupKey]) -> None:
+    def _keep(self, group_id: str, roster: JSONObject, keys: dict[int, GroupKey]) -> None:
         """Keep the roster, the admin's identity key (by which the cloud checks history grants) and these keys,
         wrapped under this person's DEK, in their own cloud (with none yet, the platform's copies are all there is)."""
         if not keys or self.chat.own_cloud is None:
@@ -305,13 +313,14 @@ class Groups:
             for epoch, key in keys.items()}})
 
     @staticmethod
-    def _name(group_id: str, keys: dict[int, GroupKey], names: dict[str, dict]) -> str | None:
+    def _name(group_id: str, keys: dict[int, GroupKey], names: dict[str, JSONObject]) -> str | None:
         for epoch in sorted((int(version) for version in names), reverse=True):
             if epoch in keys:
                 try:
-                    return open_data(keys[epoch], names[str(epoch)], group_name_context(group_id, epoch)).decode()
+                    name: str = open_data(keys[epoch], names[str(epoch)], group_name_context(group_id, epoch)).decode()
                 except CryptoError:
                     return None
+                return name
         return None
 
     # --- messages -------------------------------------------------------------------------------
@@ -330,7 +339,7 @@ class Groups:
             raise ChatError("you are the group's only member")
         return self.chat.post(view.group_id, key, text, recipients, view.next_sequence)
 
-    def read(self, group: str, unanswered: list[str] | None = None) -> list[Line]:
+    def read(self, group: str, unanswered: builtins.list[str] | None = None) -> builtins.list[Line]:
         """Every message of the group this person may read, from each member's cloud, in the order sent.
 
         With ``unanswered``, another member's cloud that does not answer is left out and named there (what it
@@ -345,7 +354,7 @@ class Groups:
         if self.chat.own_cloud:
             clouds[self.chat.me] = self.chat.own_cloud
 
-        def from_cloud_of(member: str) -> list[Line]:
+        def from_cloud_of(member: str) -> builtins.list[Line]:
             try:
                 page = clouds[member].messages(view.group_id,
                                                history_grant=None if member == self.chat.me else view.history_grant)
@@ -360,17 +369,17 @@ class Groups:
             lines = [line for found in readers.map(from_cloud_of, clouds) for line in found]
         return sorted(lines, key=lambda line: line.order)
 
-    def _peer(self, view: GroupView, member: str):
+    def _peer(self, view: GroupView, member: str) -> Peer:
         peer = self.chat.peer(view.tags[member])
         if peer.user_id != member:
             raise ChatError(f"{view.tags[member]} is now another user than the group's member")
         return peer
 
-    def open_group_line(self, view: GroupView, item: dict, sender: str, tag: str) -> Line:
+    def open_group_line(self, view: GroupView, item: JSONObject, sender: str, tag: str) -> Line:
         sealed = item["message"].get("body", {}).get("sealed", {})
         epoch = sealed.get("epoch") if isinstance(sealed, dict) else None
-        key = view.keys.get(epoch)
-        if key is None:
+        key = None if epoch is None else view.keys.get(epoch)
+        if epoch is None or key is None:
             return refused_line(view.group_id, sender, tag, item,
                                 f"sealed under epoch {epoch}, whose key you were not given")
         if sender not in view.members and item["sequence"] > view.roster.departed.get(sender, item["sequence"]):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from .chat import Chat, ChatError, Line
+from .documents import JSONObject
 from .group_chat import Groups
 from .platform_api import ApiError
 
@@ -30,7 +31,7 @@ class Inbox:
     def __init__(self, chat: Chat, groups: Groups):
         self.chat, self.groups = chat, groups
 
-    def entries(self, after: str | None = None) -> tuple[list[dict], str | None]:
+    def entries(self, after: str | None = None) -> tuple[list[JSONObject], str | None]:
         """Every entry after the id ``after``, oldest first, and the id to follow on from."""
         collected = []
         while True:
@@ -40,7 +41,7 @@ class Inbox:
             if not page["more"]:
                 return collected, after
 
-    def line(self, entry: dict) -> Line | None:
+    def line(self, entry: JSONObject) -> Line | None:
         """The message a 'message' entry points to, opened here; None for other entries."""
         if entry["kind"] != "message":
             return None
@@ -57,7 +58,7 @@ class Inbox:
         return self.chat.open_direct_page(page, sender, tag, peer.identity_key)[0]
 
     def follow(self, keep_going: Callable[[], bool], *, from_start: bool = False,
-               poll_s: float = POLL_S) -> Iterator[tuple[dict, Line | None]]:
+               poll_s: float = POLL_S) -> Iterator[tuple[JSONObject, Line | None]]:
         """Entries as they arrive, each with its message opened, while ``keep_going()``; with ``from_start``, the
         entries already there first."""
         cursor = InboxCursor(self, from_start=from_start)
@@ -90,12 +91,12 @@ class InboxCursor:
         if not from_start:
             self._take(inbox.entries()[0])
 
-    def fresh(self) -> list[dict]:
+    def fresh(self) -> list[JSONObject]:
         entries = [entry for entry in self.inbox.entries(self.since)[0] if entry["notificationId"] not in self.seen]
         self._take(entries)
         return entries
 
-    def _take(self, entries: list[dict]) -> None:
+    def _take(self, entries: list[JSONObject]) -> None:
         self.seen |= {entry["notificationId"] for entry in entries}
         if self.seen:
             newest = datetime.fromisoformat(max(self.seen).split("#", 1)[0].replace("Z", "+00:00"))
