@@ -192,7 +192,8 @@ class Account:
         account = create_account(user_id, password, iterations=KDF_ITERATIONS, exchange_key=exchange_key)
         api.upload_keys(keys_version, account.bundle, self._statement(user_id, account.keys, None, sequence=1))
         self._open_session(user_id, email, imtag, tokens, account.keys, agent)
-        return account.recovery_phrase
+        phrase: str = account.recovery_phrase
+        return phrase
 
     def log_in(self, email: str, password: str, confirmation_code: Callable[[], str] | None = None) -> str | None:
         """Sign in and unwrap the keys from the password alone.
@@ -364,13 +365,14 @@ class Account:
 
     @staticmethod
     def _statement(user_id: str, keys: AccountKeys, cloud_url: str | None, sequence: int) -> JSONObject:
-        return sign_key_statement(
+        statement: JSONObject = sign_key_statement(
             keys.identity_key,
             user_id=user_id,
             exchange_key=keys.exchange_key.public_key,
             cloud_url=cloud_url,
             sequence=sequence,
         )
+        return statement
 
     @staticmethod
     def _cognito[**P, R](operation: Callable[P, R], *arguments: P.args, **keywords: P.kwargs) -> R:

@@ -189,7 +189,8 @@ def opened_file(entry: JSONObject, owner: str,
 def sealed_metadata(key: FileKey, context: Context, name: str, size: int, media_type: str,
                     modified: str | None) -> JSONObject:
     document = {"name": name, "size": size, "type": media_type, "modified": modified}
-    return seal_data(key, json.dumps(document, ensure_ascii=False).encode(), context)
+    sealed: JSONObject = seal_data(key, json.dumps(document, ensure_ascii=False).encode(), context)
+    return sealed
 
 
 def save_opened(url: str, stored: StoredFile, destination: Path, progress: Progress = _no_progress) -> Path:
@@ -222,7 +223,8 @@ def own_cloud_url(account: Account) -> str:
         raise unsigned from None
     if not checked.cloud_url:
         raise FilesError("you have no cloud yet: deploy one with 'imegha cloud deploy'")
-    return checked.cloud_url
+    cloud_url: str = checked.cloud_url
+    return cloud_url
 
 
 @dataclass
