@@ -7,6 +7,7 @@ import importlib
 import importlib.metadata
 import json
 import sys
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from .commands import INTERRUPTED, OUTCOMES, UNREACHABLE, BadInput, CommandError, Outcome
@@ -26,7 +27,7 @@ class UsageError(BadInput):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(self.prog, message, self.format_usage())
 
 
@@ -65,7 +66,8 @@ def advice(url: str) -> str:
     return told
 
 
-def failure(error: BaseException) -> tuple[Outcome, str, dict]:
+def failure(error: CommandError | Unreachable | EndpointsNotFound | KeyboardInterrupt,
+            ) -> tuple[Outcome, str, dict[str, object]]:
     """How a failure is shown: its outcome, its one-line message, and what else ``--json`` says of it."""
     if isinstance(error, Unreachable):
         return UNREACHABLE, f"{error}: {advice(error.url)}", {"url": error.url}

@@ -20,6 +20,11 @@ from dataclasses import dataclass
 
 from ..platform_api import ApiError
 
+type Handler = Callable[[argparse.Namespace], None]
+"""What runs a command, given its parsed arguments."""
+type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+"""Where each command module adds its commands (``register``)."""
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -55,12 +60,13 @@ class BadInput(CommandError):
     outcome = BAD_INPUT
 
 
-def refusals_shown(*refusals: type[Exception], api_refusal: str = "refused: {message} (HTTP {status})"):
+def refusals_shown(*refusals: type[Exception],
+                   api_refusal: str = "refused: {message} (HTTP {status})") -> Callable[[Handler], Handler]:
     """A decorator for command handlers: the SDK's ``refusals`` become their own message as a one-line CLI error (bad
     input if the refusal is also a ``ValueError``: the value given was wrong), an API's refusal becomes
     ``api_refusal`` (with its ``message`` and ``status``)."""
 
-    def guard(handler: Callable[[argparse.Namespace], None]) -> Callable[[argparse.Namespace], None]:
+    def guard(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def run(args: argparse.Namespace) -> None:
             try:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from ..accounts import Account, AccountError, UnconfirmedSignUp
 from ..endpoints import Endpoints
 from ..profile import Profile
 from ..trust import UntrustedPeer
-from . import BadInput, CommandError, SecretReader, emit, refusals_shown, secrets_from_stdin
+from . import BadInput, CommandError, Handler, SecretReader, Subparsers, emit, refusals_shown, secrets_from_stdin
 
 MIN_PASSWORD_LENGTH = 12
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    def add(name: str, handler, help_text: str, secrets: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+def register(subparsers: Subparsers) -> None:
+    def add(name: str, handler: Handler, help_text: str, secrets: tuple[str, ...] = ()) -> argparse.ArgumentParser:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
         if secrets:
             secrets_from_stdin(parser, *secrets)
@@ -75,10 +76,11 @@ def _new_password(secrets: SecretReader, prompt: str = "New password: ") -> str:
     return password
 
 
-def _code_source(args: argparse.Namespace, account: Account, what: str, sent_to: str | None = None):
+def _code_source(args: argparse.Namespace, account: Account, what: str,
+                 sent_to: str | None = None) -> Callable[[], str]:
     def ask() -> str:
         if args.code:
-            return args.code
+            return str(args.code)
         if account.endpoints.aws_endpoint_url:
             # The local cloud sends no email and Cognito there accepts any code.
             return "000000"
@@ -100,7 +102,7 @@ class _UnconfirmedSignUpCode:
     def __call__(self) -> str:
         args = self.args
         if args.code:
-            return args.code
+            return str(args.code)
         if not (args.password_stdin or self.account.endpoints.aws_endpoint_url):
             offer = input(f"The sign-up of {args.email} was never confirmed. Email a new confirmation code? [Y/n] ")
             if offer.strip().lower() not in ("", "y", "yes"):
@@ -119,7 +121,11 @@ def signup_command(args: argparse.Namespace) -> None:
         phrase = account.sign_up(args.email, password, args.imtag, _code_source(args, account, "confirmation"))
     except UnconfirmedSignUp:
         # The same person signing up again after stopping before the code: confirm that sign-up and finish it.
-        phrase = account.log_in(args.email, password, code)
+        finished = account.log_in(args.email, password, code)
+        if finished is None:  # an unconfirmed sign-up has no keys yet, so this one made them
+            raise CommandError(f"{args.email} has an account with its keys already: "
+                               f"'imegha login {args.email}'") from None
+        phrase = finished
     session = account.session
     data = {"userId": session.user_id, "email": session.email, "iMTag": session.imtag, "recoveryPhrase": phrase}
     text = f"Signed up as {session.imtag} ({session.email}).\n"

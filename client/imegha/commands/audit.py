@@ -7,11 +7,12 @@ import argparse
 from imegha_crypto import ChainError
 
 from .. import audit_log
-from . import CommandError, emit
+from ..documents import JSONObject
+from . import CommandError, Subparsers, emit
 from .files import files_guarded, library_for
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     audit = subparsers.add_parser("audit", help="who uploaded, shared, viewed, downloaded, revoked or deleted what",
                                   description="The audit log your cloud keeps of every upload, share, view, download, "
                                               "revoke and delete, hash-chained.")
@@ -21,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     audit.set_defaults(handler=audit_command)
 
 
-def entry_line(entry: dict, names: dict[str, str]) -> str:
+def entry_line(entry: JSONObject, names: dict[str, str]) -> str:
     subject = entry.get("subject") or {}
     what = subject.get("fileId") or subject.get("shareId") or subject.get("folderId") or subject.get("albumId") or ""
     who = names.get(entry["actor"], entry["actor"])

@@ -9,14 +9,15 @@ import time
 from ..accounts import AccountError
 from ..agent import AgentUnavailable
 from ..chat import Chat, ChatError, Line
+from ..documents import JSONObject
 from ..group_chat import Groups
 from ..inbox import Inbox
 from ..trust import UntrustedPeer
-from . import emit, refusals_shown
+from . import Subparsers, emit, refusals_shown
 from .accounts import account_for
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     chat = subparsers.add_parser("chat", help="end-to-end encrypted 1:1 conversations")
     commands = chat.add_subparsers(dest="chat_command", metavar="COMMAND", required=True)
 
@@ -118,7 +119,7 @@ def notifications_command(args: argparse.Namespace) -> None:
     emit(args, {"notifications": entries, "next": after}, text)
 
 
-def _described(entry: dict) -> str:
+def _described(entry: JSONObject) -> str:
     if entry["kind"] == "message":
         where = "in a group" if entry["conversationId"].startswith("grp-") else "to you"
         return f"{entry['senderTag']} sent a message {where} ({entry['conversationId']}, #{entry['messageId']})"

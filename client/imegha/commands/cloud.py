@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Callable
 
+from ..documents import JSONObject
 from ..personal_cloud import CloudNotReachable, PersonalCloud
 from .local import installed_local_cloud
-from . import BadInput, CommandError, emit
+from . import BadInput, CommandError, Subparsers, emit
 from .accounts import account_for, guarded
 
 STEPS = {
@@ -26,7 +28,7 @@ STEPS = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     cloud = subparsers.add_parser("cloud", help="your own cloud, in your own AWS account")
     commands = cloud.add_subparsers(dest="cloud_command", metavar="COMMAND", required=True)
 
@@ -72,7 +74,7 @@ def connect_command(args: argparse.Namespace) -> None:
                           f"as {connected['roleArn']}, presenting your ExternalId.\nNext: 'imegha cloud deploy'.")
 
 
-def _bootstrap_instructions(connection: dict) -> str:
+def _bootstrap_instructions(connection: JSONObject) -> str:
     overrides = " ".join(f"{name}={connection[key]}" for name, key in (
         ("PlatformAccountId", "platformAccountId"), ("ExternalId", "externalId"),
         ("PlatformEventBusArn", "platformEventBusArn")))
@@ -96,8 +98,8 @@ def _bootstrap_instructions(connection: dict) -> str:
     ] + ([f"\nConnected already: {connection['roleArn']}"] if connection.get("roleArn") else []))
 
 
-def _follow(args: argparse.Namespace, cloud: PersonalCloud, deployment_id: str) -> dict:
-    def shown(step: dict) -> None:
+def _follow(args: argparse.Namespace, cloud: PersonalCloud, deployment_id: str) -> JSONObject:
+    def shown(step: JSONObject) -> None:
         if not args.json and step["step"] in STEPS:
             print(f"  {step['at'][11:19]}  {STEPS[step['step']]}" + (f" ({step['error']})" if step.get("error") else ""),
                   flush=True)
@@ -109,7 +111,7 @@ def _follow(args: argparse.Namespace, cloud: PersonalCloud, deployment_id: str) 
         raise
 
 
-def _finish(args: argparse.Namespace, deployment: dict, done: str) -> None:
+def _finish(args: argparse.Namespace, deployment: JSONObject, done: str | Callable[[], str]) -> None:
     if deployment["status"] == "FAILED":
         if args.json:
             emit(args, deployment, "")
@@ -120,7 +122,7 @@ def _finish(args: argparse.Namespace, deployment: dict, done: str) -> None:
     emit(args, deployment, done)
 
 
-def _run(args: argparse.Namespace, action: str, done) -> None:
+def _run(args: argparse.Namespace, action: str, done: Callable[[JSONObject], str]) -> None:
     cloud = _cloud(args)
     requested = cloud.request(action)
     if not args.json:
@@ -160,7 +162,7 @@ def status_command(args: argparse.Namespace) -> None:
     emit(args, shown, lambda: _describe(shown))
 
 
-def _describe(cloud: dict) -> str:
+def _describe(cloud: JSONObject) -> str:
     if not cloud.get("connected"):
         return "No AWS account connected yet: 'imegha cloud connect'."
     lines = [f"Connected: {cloud['roleArn']}"]

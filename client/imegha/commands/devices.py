@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from . import emit
+from . import Handler, Subparsers, emit
 from .accounts import account_for, guarded
 
 PLATFORMS = ("apns", "fcm")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     devices = subparsers.add_parser("devices", help="this account's devices that receive push notifications")
     commands = devices.add_subparsers(dest="devices_command", metavar="COMMAND", required=True)
 
-    def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text, description=help_text)
         parser.add_argument("device_id", help="the device's id: 8 to 64 letters, digits, '_' or '-'")
         parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)

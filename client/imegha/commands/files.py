@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from imegha_crypto import CryptoError, sealed_file_size
 
@@ -13,11 +14,16 @@ from ..library import Collection, FilesError, Library, StoredFile
 from ..progress import ProgressBar
 from ..transfer import TransferError
 from ..trust import UntrustedPeer
-from . import emit, refusals_shown
+from . import Handler, Subparsers, emit, refusals_shown
 from .accounts import account_for
 
+type Argument = tuple[tuple[str, ...], dict[str, Any]]
+"""An argument as ``add_argument`` takes it: its name or flags, and its options."""
+type Subcommand = tuple[str, Handler, str, list[Argument]]
+"""A subcommand: its name, handler, help, and arguments."""
 
-def subcommands(parser: argparse.ArgumentParser, dest: str, specs: list[tuple], required: bool = True) -> None:
+
+def subcommands(parser: argparse.ArgumentParser, dest: str, specs: list[Subcommand], required: bool = True) -> None:
     """Add ``(name, handler, help, [(argument, options), …])`` subcommands, each taking --json and --profile too."""
     commands = parser.add_subparsers(dest=dest, metavar="COMMAND" if required else "[COMMAND]", required=required)
     for name, handler, help_text, arguments in specs:
@@ -29,11 +35,11 @@ def subcommands(parser: argparse.ArgumentParser, dest: str, specs: list[tuple], 
         command.set_defaults(handler=handler)
 
 
-FILE = (("file",), {"help": "a file's name, or its id (or the start of it)"})
-FOLDER_OPTION = (("--folder",), {"help": "the folder (by name or id)"})
+FILE: Argument = (("file",), {"help": "a file's name, or its id (or the start of it)"})
+FOLDER_OPTION: Argument = (("--folder",), {"help": "the folder (by name or id)"})
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     files = subparsers.add_parser("files", help="your files: sealed on this device, kept in your own cloud")
     subcommands(files, "files_command", [
         ("put", put_command, "upload a file, or resume its interrupted upload", [
@@ -53,8 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ])
     for kind, plural in (("folder", "folders"), ("album", "albums")):
         parser = subparsers.add_parser(plural, help=f"{plural}: shared as a whole by sharing one key")
-        new_name, name = (("name",), {"help": f"the new {kind}'s name"}), (("name",), {"help": f"the {kind}'s name or id"})
-        specs = [
+        new_name: Argument = (("name",), {"help": f"the new {kind}'s name"})
+        name: Argument = (("name",), {"help": f"the {kind}'s name or id"})
+        specs: list[Subcommand] = [
             ("create", collection_command("create", kind), f"make a {kind}", [new_name]),
             ("ls", collection_command("ls", kind), f"list your {plural}", []),
             ("rm", collection_command("rm", kind), f"delete a {kind}" + (" (once empty)" if kind == "folder" else
@@ -118,7 +125,7 @@ def ls_command(args: argparse.Namespace) -> None:
     folder = library.collection("folder", args.folder) if args.folder else None
     files = library.files(folder)
     folders = {c.collection_id: c.name for c in library.collections("folder")}
-    emit(args, {"files": [f.as_json() | {"folder": folders.get(f.folder_id)} for f in files]},
+    emit(args, {"files": [f.as_json() | {"folder": folders.get(f.folder_id) if f.folder_id else None} for f in files]},
          lambda: file_lines(files, folders))
 
 
@@ -157,7 +164,7 @@ def rotate_command(args: argparse.Namespace) -> None:
                                   "a key kept from before opens nothing new.")
 
 
-def collection_command(action: str, kind: str):
+def collection_command(action: str, kind: str) -> Handler:
     @files_guarded
     def run(args: argparse.Namespace) -> None:
         library = library_for(args)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 
 from ..group_chat import Groups, GroupView
-from . import emit
+from . import Handler, Subparsers, emit
 from .chat import chat_for, chat_guarded, emit_conversation, message_text
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     group = subparsers.add_parser("group", help="end-to-end encrypted group chats")
     commands = group.add_subparsers(dest="group_command", metavar="COMMAND", required=True)
 
-    def add(name: str, handler, help_text: str, *arguments: tuple[str, str]) -> argparse.ArgumentParser:
+    def add(name: str, handler: Handler, help_text: str, *arguments: tuple[str, str]) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text, description=help_text)
         for argument, argument_help in arguments:
             parser.add_argument(argument, help=argument_help)

@@ -13,7 +13,7 @@ import argparse
 import importlib.metadata
 from types import ModuleType
 
-from . import BadInput
+from . import BadInput, Subparsers
 
 ENTRY_POINT_GROUP = "imegha.local_cloud"
 NOT_INSTALLED = "the local cloud is not installed: pip install 'imegha[local]' (in iMegha's source tree: make demo)"
@@ -23,9 +23,10 @@ def local_cloud() -> ModuleType | None:
     """The installed local cloud's CLI module, or None when it (or what it needs) is not installed."""
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
-            return entry_point.load()
+            plugin: ModuleType = entry_point.load()
         except ImportError:
             return None
+        return plugin
     return None
 
 
@@ -36,7 +37,7 @@ def installed_local_cloud() -> ModuleType:
     return plugin
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     plugin = local_cloud()
     if plugin is not None:
         plugin.register(subparsers)

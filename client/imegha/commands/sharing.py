@@ -5,23 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from ..library import FilesError, local_name
+from ..library import Collection, FilesError, StoredFile, local_name
 from ..progress import ProgressBar
 from ..sharing import Sharing
-from . import BadInput, emit
+from . import BadInput, Subparsers, emit
 from .accounts import account_for
-from .files import files_guarded, subcommands
+from .files import Argument, files_guarded, subcommands
 
 KINDS = ("file", "folder", "album")
-KIND = (("--kind",), {"choices": KINDS, "default": "file", "help": "what NAME is (default: a file)"})
-FROM = {"dest": "owner", "metavar": "IMTAG", "help": "only what this connection shares"}
+KIND: Argument = (("--kind",), {"choices": KINDS, "default": "file", "help": "what NAME is (default: a file)"})
+FROM: dict[str, Any] = {"dest": "owner", "metavar": "IMTAG", "help": "only what this connection shares"}
 # Accepted after the command too ("imegha shared get X --from Bob"); SUPPRESS keeps a value given before it.
-FROM_AFTER = (("--from",), FROM | {"default": argparse.SUPPRESS})
+FROM_AFTER: Argument = (("--from",), FROM | {"default": argparse.SUPPRESS})
 SHARE = {"metavar": "SHARE", "help": "a share's id, or the name of what is shared"}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     share = subparsers.add_parser(
         "share", help="share a file, folder or album with a connection; list and revoke your shares",
         description="Share a file, folder or album with a connection: only its key travels, wrapped for them; "
@@ -62,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ], required=False)
 
 
-def _target(sharing: Sharing, kind: str, name: str):
+def _target(sharing: Sharing, kind: str, name: str) -> StoredFile | Collection:
     library = sharing.library
     return library.find(name) if kind == "file" else library.collection(kind, name)
 
@@ -97,9 +98,10 @@ def revoke_command(args: argparse.Namespace) -> None:
         revoked = [sharing.revoke(args.share_id)["shareId"]]
     else:
         target = _target(sharing, args.kind, args.name)
-        revoked = sharing.revoke_with(getattr(target, "file_id", None) or target.collection_id, args.imtag)
+        target_id = target.file_id if isinstance(target, StoredFile) else target.collection_id
+        revoked = sharing.revoke_with(target_id, args.imtag)
     rotated = None
-    if args.rotate:
+    if args.rotate and isinstance(target, StoredFile):  # --rotate names a file (checked above)
         with ProgressBar(f"Sealing {target.name} again", target.ciphertext_size) as bar:
             rotated = sharing.library.rotate(target, progress=bar)
     emit(args, {"revoked": revoked, "rotatedToVersion": rotated and rotated.version},
