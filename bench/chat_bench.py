@@ -32,9 +32,9 @@ from moto.core.responses import BaseResponse
 from imegha.chat import Chat
 from imegha.group_chat import Groups
 from imegha.inbox import Inbox, InboxCursor
+from imegha_crypto import GroupKey
 from imegha_local.cloud import LocalCloud
 from imegha_local.people import give_cloud, platform_of_its_own, sign_up
-from imegha_crypto import GroupKey
 
 # USD per request at us-east-1 list prices (on-demand DynamoDB per 1 KB write / 4 KB read unit; Lambda per request,
 # duration not included; EventBridge custom events; SNS publishes; API Gateway HTTP and REST APIs).

@@ -34,8 +34,8 @@ import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from imegha_local.cloud import LocalCloud, bootstrap_account
 from imegha.platform_api import PlatformApi
+from imegha_local.cloud import LocalCloud, bootstrap_account
 
 BENCH_AGENT = "imegha-bench"  # marks the bench's own requests, which are not the deployment's
 

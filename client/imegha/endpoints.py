@@ -86,7 +86,7 @@ class Endpoints:
     """Set for the local cloud; None means real AWS."""
 
     @classmethod
-    def from_file(cls, path: Path) -> "Endpoints":
+    def from_file(cls, path: Path) -> Endpoints:
         document = json.loads(path.read_text())
         return cls(**{field: document.get(field) for field in cls.__dataclass_fields__})
 
@@ -100,7 +100,7 @@ class Endpoints:
         return {origin(url) for url in (self.platform_api_url, self.aws_endpoint_url) if url}
 
     @classmethod
-    def discover(cls) -> "Endpoints":
+    def discover(cls) -> Endpoints:
         """The endpoints in :func:`endpoints_file`."""
         path = endpoints_file()
         if path is None:

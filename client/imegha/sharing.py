@@ -219,8 +219,8 @@ class Sharing:
         found = [s for s in shares if share_or_name in (s.share_id, s.name, s.target_id)]
         if len(found) != 1:
             hint = f" ({'; '.join(warnings)})" if warnings else ""
-            raise FilesError((f"nothing named {share_or_name!r} is shared with you{hint}" if not found else
-                              f"{len(found)} shares are named {share_or_name!r}; give a share id"))
+            raise FilesError(f"nothing named {share_or_name!r} is shared with you{hint}" if not found else
+                              f"{len(found)} shares are named {share_or_name!r}; give a share id")
         return found[0]
 
     def files_in(self, share: ReceivedShare) -> list[StoredFile]:

@@ -19,10 +19,10 @@ file (:func:`state_path`), where the CLI and SDK find it.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import logging
 import os
-import hashlib
 import secrets
 import socket
 import threading

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from imegha.accounts import Account
 from imegha.endpoints import Endpoints
+from imegha.profile import Profile
 from imegha_local.cloud import Account as AwsAccount
 from imegha_local.cloud import LocalCloud, UserCloud
-from imegha.profile import Profile
 
 
 @dataclass

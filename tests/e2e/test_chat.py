@@ -17,9 +17,9 @@ import pytest
 from imegha.accounts import Account as SdkAccount
 from imegha.chat import Chat
 from imegha.endpoints import Endpoints
+from imegha.personal_cloud import LOCAL_ACCOUNT
 from imegha_local.cloud import Account
 from imegha_local.people import everything_held
-from imegha.personal_cloud import LOCAL_ACCOUNT
 from tests.integration.polling import eventually
 
 
@@ -27,7 +27,7 @@ from tests.integration.polling import eventually
 def people(person):
     crowd = {name: person(name) for name in ("Alice", "Bob", "Carol")}
     for someone in crowd.values():
-        someone.device.imegha("cloud", "connect", "--local").json
+        assert someone.device.imegha("cloud", "connect", "--local").json
         assert someone.device.imegha("cloud", "deploy").json["status"] == "SUCCEEDED"
     return crowd
 
@@ -57,7 +57,7 @@ def test_alice_and_bob_chat_both_ways_then_carol_leaves_their_group_and_reads_no
     entry = eventually(lambda: [e for e in inbox(bob) if e.get("messageId") == str(sent["sequence"])
                                 and e["conversationId"] == sent["conversationId"]])
     assert entry[0]["senderTag"] == "Alice" and question not in json.dumps(entry)
-    bob.device.imegha("chat", "send", "Alice", answer).json
+    assert bob.device.imegha("chat", "send", "Alice", answer).json
     assert texts(alice.device.imegha("chat", "read", "Bob")) == texts(bob.device.imegha("chat", "read", "Alice")) \
         == [question, answer]
 
@@ -65,7 +65,7 @@ def test_alice_and_bob_chat_both_ways_then_carol_leaves_their_group_and_reads_no
     group = created["groupId"]
     assert (created["members"], created["epoch"]) == (["Alice", "Bob", "Carol"], 0)
     before = said("Lab results are in")
-    bob.device.imegha("group", "send", "Case team", before).json
+    assert bob.device.imegha("group", "send", "Case team", before).json
     assert texts(carol.device.imegha("group", "read", "Case team")) == [before]
 
     removed = alice.device.imegha("group", "remove", "Case team", "Carol").json
@@ -117,9 +117,9 @@ def test_the_cli_refuses_an_oversized_message_and_a_stranger_clearly(people):
 def test_someone_with_no_cloud_yet_reads_what_others_sent_them_and_is_told_why_they_cannot_send(people, person):
     alice, dana = people["Alice"], person("Dana")
     welcome, note = said("Welcome, Dana"), said("Intake at 9 tomorrow")
-    alice.device.imegha("chat", "send", "Dana", welcome).json
+    assert alice.device.imegha("chat", "send", "Dana", welcome).json
     group = alice.device.imegha("group", "create", said("Intake"), "--members", "Dana").json["groupId"]
-    alice.device.imegha("group", "send", group, note).json
+    assert alice.device.imegha("group", "send", group, note).json
 
     assert texts(dana.device.imegha("chat", "read", "Alice")) == [welcome]
     assert texts(dana.device.imegha("group", "read", group)) == [note]
@@ -131,10 +131,10 @@ def test_someone_with_no_cloud_yet_reads_what_others_sent_them_and_is_told_why_t
 def test_no_platform_table_cloud_table_queue_or_log_holds_a_word_of_what_was_said(people, local_cloud):
     alice, bob, carol = people["Alice"], people["Bob"], people["Carol"]
     words = [said("Patient 4711: blood pressure 130/85"), said("Adjust the dosage"), said("Group note 🩺")]
-    alice.device.imegha("chat", "send", "Carol", words[0]).json
-    carol.device.imegha("chat", "send", "Alice", words[1]).json
+    assert alice.device.imegha("chat", "send", "Carol", words[0]).json
+    assert carol.device.imegha("chat", "send", "Alice", words[1]).json
     group = bob.device.imegha("group", "create", said("Scan"), "--members", "Alice,Carol").json["groupId"]
-    bob.device.imegha("group", "send", group, words[2]).json
+    assert bob.device.imegha("group", "send", group, words[2]).json
     assert texts(carol.device.imegha("group", "read", group)) == [words[2]]
 
     held = everything_held(local_cloud, [local_cloud.platform, *(own_account(p) for p in (alice, bob, carol))])

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from imegha_local.cloud import USER_CLOUD_STACK, Account
 from imegha.personal_cloud import LOCAL_ACCOUNT
 from imegha.platform_api import PlatformApi
+from imegha_local.cloud import USER_CLOUD_STACK, Account
 from tests.integration.polling import eventually
 
 DEPLOYED = ["RecordInProgress", "WasItRequested", "AnnounceStarted", "DeployOrDestroy", "CreateOrUpdateStack",

@@ -82,7 +82,7 @@ def test_a_registered_iphone_is_rung_with_what_happened_and_never_with_content(b
                                                                                no_devices):
     assert register(bob.device, "bobs-iphone").json["pushes"] is True
     (phone,) = devices_held(platform_view)
-    bob.device.imegha("cloud", "connect", "--local").json
+    assert bob.device.imegha("cloud", "connect", "--local").json
     deployed = bob.device.imegha("cloud", "deploy").json
 
     (push,) = eventually(lambda: phone_received(local_cloud, phone["endpointArn"]))

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from imegha_local.cloud import Account
 from imegha.personal_cloud import LOCAL_ACCOUNT
+from imegha_local.cloud import Account
 from tests.integration.files_world import stored_everywhere
 
 

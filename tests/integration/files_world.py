@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imegha.library import Library
+from imegha.sharing import Sharing
 from imegha_local.cloud import Account, LocalCloud
 from imegha_local.people import Person, endpoints_of, give_cloud, sign_up
-from imegha.sharing import Sharing
 
 
 @dataclass

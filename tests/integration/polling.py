@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
-
-T = TypeVar("T")
 
 
-def eventually(check: Callable[[], T], timeout_s: float = 10.0) -> T:
+def eventually[T](check: Callable[[], T], timeout_s: float = 10.0) -> T:
     """The first truthy result of ``check``, polled until ``timeout_s``; the last (falsy) one after that."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -22,8 +22,8 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from imegha_local.cloud import ROOT, USER_CLOUD_STACK, Account, bootstrap_account, publish_user_cloud
 from imegha.platform_api import ApiError, PlatformApi
+from imegha_local.cloud import ROOT, USER_CLOUD_STACK, Account, bootstrap_account, publish_user_cloud
 from tests.integration.polling import eventually
 
 DEPLOYMENT_EVENTS = ["Deployment Requested", "Deployment Started", "Deployment Succeeded", "Deployment Failed"]

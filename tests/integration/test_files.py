@@ -492,7 +492,7 @@ def test_a_removed_edited_or_rewritten_entry_fails_verification(world, folder, t
     from imegha_service.items import integers
 
     erin = world.library("Erin")
-    for index in range(2):
+    for _ in range(2):
         erin.put(write(folder, f"before-{uuid.uuid4().hex[:6]}", b"x"))
     audit_log.verify(erin)  # the device keeps the head it verified
     erin.put(write(folder, f"after-{uuid.uuid4().hex[:6]}", b"y"))

@@ -102,7 +102,7 @@ def watch_command(args: argparse.Namespace) -> None:
     for entry, line in inbox.follow(keep_going, from_start=args.from_start):
         seen += 1
         document = {"notification": entry} | ({"message": line.as_json()} if line else {})
-        emit(args, document, lambda: shown(line) if line else f"{entry.get('senderTag', 'iMegha')}: {entry['kind']}")
+        emit(args, document, shown(line) if line else f"{entry.get('senderTag', 'iMegha')}: {entry['kind']}")
         sys.stdout.flush()
 
 

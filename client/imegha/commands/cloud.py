@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 from ..documents import JSONObject
 from ..personal_cloud import CloudNotReachable, PersonalCloud
-from .local import installed_local_cloud
 from . import BadInput, CommandError, Subparsers, emit
 from .accounts import account_for, guarded
+from .local import installed_local_cloud
 
 STEPS = {
     "RecordInProgress": "started",

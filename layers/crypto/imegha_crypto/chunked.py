@@ -148,13 +148,13 @@ class _MessageKeys:
     def seal(self, first_index: int, chunks: list[memoryview], sealed_chunks: list[memoryview]) -> None:
         """Seal ``chunks``, numbered from ``first_index``, into as many ``sealed_chunks``."""
         encrypt_into, base_nonce = self.aead.encrypt_into, self.base_nonce
-        for index, (chunk, sealed) in enumerate(zip(chunks, sealed_chunks), start=first_index):
+        for index, (chunk, sealed) in enumerate(zip(chunks, sealed_chunks, strict=True), start=first_index):
             encrypt_into((base_nonce ^ index).to_bytes(_NONCE_SIZE, "big"), chunk, None, sealed)
 
     def open(self, first_index: int, sealed_chunks: list[memoryview], chunks: list[memoryview]) -> None:
         """Open ``sealed_chunks``, numbered from ``first_index``, into as many ``chunks``."""
         decrypt_into, base_nonce = self.aead.decrypt_into, self.base_nonce
-        for index, (sealed, chunk) in enumerate(zip(sealed_chunks, chunks), start=first_index):
+        for index, (sealed, chunk) in enumerate(zip(sealed_chunks, chunks, strict=True), start=first_index):
             try:
                 decrypt_into((base_nonce ^ index).to_bytes(_NONCE_SIZE, "big"), sealed, None, chunk)
             except InvalidTag:

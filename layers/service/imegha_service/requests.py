@@ -7,10 +7,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-import imegha_crypto
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
+
+import imegha_crypto
 
 from .errors import InvalidRequest
 

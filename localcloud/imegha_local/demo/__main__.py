@@ -20,7 +20,6 @@ from imegha_crypto import (
     unwrap_key,
     wrap_key,
 )
-
 from imegha_local.demo import RULE, heading, side_by_side
 from imegha_local.demo.local_cloud import run_local_demo
 
@@ -43,7 +42,7 @@ def crypto_chapter() -> None:
     print(f"  Same DEK on the new device: {reopened.data_key == alice.keys.data_key}")
 
     heading("3. A file is sealed before it leaves the device")
-    document = "Patient 4711: blood pressure down to 130/85; discuss the dosage on Thursday.".encode()
+    document = b"Patient 4711: blood pressure down to 130/85; discuss the dosage on Thursday."
     file_key = FileKey.generate()
     context = Context(owner="alice-id", object_id="file-0001", version=1)
     sealed = io.BytesIO()

@@ -15,9 +15,9 @@ import time
 os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # the demo's first chapters show the real cost
 
 from imegha.chat import Chat  # noqa: E402 - after the setting above, which the SDK reads at import
-from imegha_local.demo import eventually, heading, side_by_side
 from imegha.group_chat import Groups
 from imegha_local.cloud import LocalCloud
+from imegha_local.demo import eventually, heading, side_by_side
 from imegha_local.people import everything_held, give_cloud, platform_of_its_own, sign_up
 
 SEED_MESSAGE = ("The client showed improvement this week. Blood pressure is down to 130/85 and responding well to "

@@ -18,13 +18,13 @@ os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # the demo's first cha
 
 from imegha import audit_log  # noqa: E402 - after the setting above, which the SDK reads at import
 from imegha.chat_api import ChatPlatformApi
-from imegha_local.demo import eventually, heading, side_by_side
 from imegha.files_api import FilesApi
 from imegha.library import Library
-from imegha_local.cloud import LocalCloud
-from imegha_local.people import everything_held, give_cloud, platform_of_its_own, sign_up
 from imegha.platform_api import ApiError
 from imegha.sharing import Sharing
+from imegha_local.cloud import LocalCloud
+from imegha_local.demo import eventually, heading, side_by_side
+from imegha_local.people import everything_held, give_cloud, platform_of_its_own, sign_up
 
 FILE_NAME = "Laborbefund Müller.txt"
 FILE_TEXT = "Lab results, 12 March: HbA1c 6.1 %, LDL 2.9 mmol/L. Next check in three months.\n"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from moto.server import ThreadedMotoServer
+
 from imegha_local.runtime import LambdaRuntime
 from tests.integration.local.local_lambdas import function_spec
-from moto.server import ThreadedMotoServer
 
 
 @pytest.fixture(scope="module")

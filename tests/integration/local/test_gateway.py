@@ -14,9 +14,9 @@ import boto3
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from imegha_local.gateway import ApiSpec, AuthorizerSpec, LocalGateway, PortInUse, RouteSpec
 from moto.utilities.utils import load_resource
 
+from imegha_local.gateway import ApiSpec, AuthorizerSpec, LocalGateway, PortInUse, RouteSpec
 from tests.integration.local.local_lambdas import ACCOUNT, REGION
 
 PASSWORD = "Correct-Horse-Battery-1"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+
 from imegha_local.runtime import LambdaRuntime, UnknownFunction
 from tests.integration.local.local_lambdas import ACCOUNT, REGION, function_spec
 

@@ -2,7 +2,13 @@
 
 import pytest
 
-from imegha_crypto import AUTHENTICATION_ITERATIONS, DecryptionError, authentication_secret, create_account, open_account
+from imegha_crypto import (
+    AUTHENTICATION_ITERATIONS,
+    DecryptionError,
+    authentication_secret,
+    create_account,
+    open_account,
+)
 
 FAST = 100_000
 

@@ -80,7 +80,7 @@ def reference_derive(hash_name: str, key: bytes, salt: bytes, context: bytes) ->
 
 
 def reference_seal_chunk(aead_key: bytes, base_nonce: bytes, index: int, chunk: bytes) -> bytes:
-    nonce = bytes(a ^ b for a, b in zip(base_nonce, index.to_bytes(12, "big")))
+    nonce = bytes(a ^ b for a, b in zip(base_nonce, index.to_bytes(12, "big"), strict=True))
     return AESGCM(aead_key).encrypt(nonce, chunk, None)
 
 

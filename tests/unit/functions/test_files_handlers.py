@@ -11,7 +11,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from imegha_local.functions import load_handler
 from imegha_crypto import (
     AuditHead,
     Context,
@@ -25,6 +24,7 @@ from imegha_crypto import (
     verify_audit_chain,
     wrap_key,
 )
+from imegha_local.functions import load_handler
 from imegha_service.errors import InvalidRequest
 from tests.aws_tables import create_tables
 from tests.conftest import EVENTS, ROOT

@@ -154,6 +154,7 @@ def test_looking_up_nobody_is_not_found(directory, stores):
 def phones(stores):
     """The push topic and an APNs application, as the operator set them up; no FCM application."""
     import boto3
+
     from dal.phones import PhoneEndpoints
 
     sns = boto3.client("sns")

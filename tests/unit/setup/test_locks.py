@@ -81,6 +81,6 @@ def test_statelint_installs_from_its_package_lock_with_integrity_hashes():
 
 def test_a_requirements_file_one_release_off_the_lock_is_named(tmp_path):
     drifted = tmp_path / "requirements.txt"
-    drifted.write_text("boto3==0.0.1  # via -r requirements.in\nmoto[server]==%s\n" % locked_versions()["moto"])
+    drifted.write_text(f"boto3==0.0.1  # via -r requirements.in\nmoto[server]=={locked_versions()['moto']}\n")
 
     assert disagreements(drifted) == {"boto3": ("0.0.1", locked_versions()["boto3"])}
