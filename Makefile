@@ -71,7 +71,7 @@ $(TOOLS)/statelint/.installed: tools/statelint/package.json tools/statelint/pack
 demo: $(VENV)/.installed
 	$(PY) -m imegha_local.demo
 
-test: types unit checks
+test: lint types unit checks
 
 # ruff's rules and format, as pyproject.toml sets them.
 lint: $(VENV)/.installed

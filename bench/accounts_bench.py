@@ -117,8 +117,9 @@ def _local_cloud(scratch: Path):
     """``imegha local up`` on free ports, until the block ends; yields where its platform is."""
     state_file = scratch / "cloud" / "endpoints.json"
     environment = os.environ | {"IMEGHA_HOME": str(scratch / "cloud"), "IMEGHA_LOCAL_STATE": str(state_file)}
-    cloud = subprocess.Popen([sys.executable, "-m", "imegha.cli", "local", "up", "--port", "0"], env=environment,
-                             stdout=subprocess.DEVNULL)
+    cloud = subprocess.Popen(
+        [sys.executable, "-m", "imegha.cli", "local", "up", "--port", "0"], env=environment, stdout=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 120
         while (state := running_cloud(state_file)) is None or state.pid != cloud.pid:
@@ -139,14 +140,18 @@ def _device(home: Path, endpoints: Endpoints) -> Account:
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
     figures = measure(rounds)
-    print(f"accounts on the local cloud, PBKDF2 at {DEFAULT_PASSWORD_ITERATIONS:,} iterations, "
-          f"median of {rounds - 1} warm rounds (ms)")
+    print(
+        f"accounts on the local cloud, PBKDF2 at {DEFAULT_PASSWORD_ITERATIONS:,} iterations, "
+        f"median of {rounds - 1} warm rounds (ms)"
+    )
     print(f"{'':<9}{'derivation':>11}{'rest':>7}{'(agent':>9}{'platform)':>11}{'total':>8}{'cold':>8}")
     for operation, parts in figures.items():
         rest = parts["rest"]
-        print(f"{operation:<9}{parts['derivation']:>11.0f}{rest:>7.0f}{parts['agent']:>9.0f}{parts['platform']:>10.0f}"
-              f"{parts['total']:>9.0f}{parts['cold_total']:>8.0f}   rest {'under' if rest < TARGET_MS else 'OVER'} "
-              f"the {TARGET_MS} ms target")
+        print(
+            f"{operation:<9}{parts['derivation']:>11.0f}{rest:>7.0f}{parts['agent']:>9.0f}{parts['platform']:>10.0f}"
+            f"{parts['total']:>9.0f}{parts['cold_total']:>8.0f}   rest {'under' if rest < TARGET_MS else 'OVER'} "
+            f"the {TARGET_MS} ms target"
+        )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,15 @@ from imegha_local.people import give_cloud, platform_of_its_own, sign_up
 
 # USD per request at us-east-1 list prices (on-demand DynamoDB per 1 KB write / 4 KB read unit; Lambda per request,
 # duration not included; EventBridge custom events; SNS publishes; API Gateway HTTP and REST APIs).
-PRICES = {"dynamodb:write": 1.25e-6, "dynamodb:read": 0.25e-6, "events": 1.0e-6, "sns": 0.50e-6, "lambda": 0.20e-6,
-          "api:http": 1.0e-6, "api:rest": 3.5e-6}
+PRICES = {
+    "dynamodb:write": 1.25e-6,
+    "dynamodb:read": 0.25e-6,
+    "events": 1.0e-6,
+    "sns": 0.50e-6,
+    "lambda": 0.20e-6,
+    "api:http": 1.0e-6,
+    "api:rest": 3.5e-6,
+}
 DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
 _calls: Counter = Counter()
@@ -98,8 +105,12 @@ def percentile(values: list[float], fraction: float) -> float:
 def per_message(seen: dict, messages: int) -> str:
     aws = sum(seen["aws"].values()) / messages
     api = sum(seen["api"].values()) / messages
-    top = ", ".join(f"{service} {action} {count / messages:g}" for (service, action), count in seen["aws"].most_common(6))
-    return f"{aws:5.1f} AWS calls + {api:3.1f} API requests + {len(seen['lambda']) / messages:3.1f} invocations  ({top})"
+    top = ", ".join(
+        f"{service} {action} {count / messages:g}" for (service, action), count in seen["aws"].most_common(6)
+    )
+    return (
+        f"{aws:5.1f} AWS calls + {api:3.1f} API requests + {len(seen['lambda']) / messages:3.1f} invocations  ({top})"
+    )
 
 
 def cost(seen: dict) -> float:
@@ -110,8 +121,10 @@ def cost(seen: dict) -> float:
         elif service in ("events", "sns"):
             total += count * PRICES[service]
     total += len(seen["lambda"]) * PRICES["lambda"]
-    total += sum(count * PRICES["api:http" if route.startswith(("GET /conv", "POST /conv", "PUT /conv")) else "api:rest"]
-                 for route, count in seen["api"].items())
+    total += sum(
+        count * PRICES["api:http" if route.startswith(("GET /conv", "POST /conv", "PUT /conv")) else "api:rest"]
+        for route, count in seen["api"].items()
+    )
     return total
 
 
@@ -130,8 +143,10 @@ def latency(cloud: LocalCloud, alice: Chat, bob: Chat, messages: int) -> None:
             time.sleep(0.005)
         to_notify.append(time.perf_counter() - started)
     for name, values in (("send → read (decrypted)", to_read), ("send → notified", to_notify)):
-        print(f"  {name:<26} median {statistics.median(values) * 1000:6.0f} ms   p99 {percentile(values, 0.99) * 1000:6.0f} ms"
-              f"   ({len(values)} messages)")
+        print(
+            f"  {name:<26} median {statistics.median(values) * 1000:6.0f} ms   p99 {percentile(values, 0.99) * 1000:6.0f} ms"
+            f"   ({len(values)} messages)"
+        )
 
 
 def requests_per_message(cloud: LocalCloud, alice: Chat, bob: Chat, batch: int) -> None:
@@ -143,13 +158,16 @@ def requests_per_message(cloud: LocalCloud, alice: Chat, bob: Chat, batch: int) 
             settle(cloud)
         with counting(cloud) as read:
             for line in lines:
-                page = bob.cloud_of(peer).messages(line.conversation_id, after=line.sequence - 1, limit=1,
-                                                   every_page=False)
+                page = bob.cloud_of(peer).messages(
+                    line.conversation_id, after=line.sequence - 1, limit=1, every_page=False
+                )
                 bob.open_direct_page(page, alice.me, "Alice", peer.identity_key)
         print(f"  at message #{lines[-1].sequence:<5} send: {per_message(sent, batch)}")
         print(f"  {'':<18} read: {per_message(read, batch)}")
-        print(f"  {'':<18} cost: ${cost(sent) / batch * 1e6:.2f} per million messages sent, "
-              f"${cost(read) / batch * 1e6:.2f} per million read")
+        print(
+            f"  {'':<18} cost: ${cost(sent) / batch * 1e6:.2f} per million messages sent, "
+            f"${cost(read) / batch * 1e6:.2f} per million read"
+        )
         if label == "early":
             for index in range(150):  # the conversation grows by 150 messages
                 alice.send("Bob", f"filler {index}")
@@ -157,16 +175,26 @@ def requests_per_message(cloud: LocalCloud, alice: Chat, bob: Chat, batch: int) 
 
 def fan_out(cloud: LocalCloud, alice: Chat, sizes: tuple[int, ...]) -> None:
     table = cloud.client("cloudformation").describe_stack_resource(
-        StackName=cloud.platform_stack.name, LogicalResourceId="ConnectionsTable")["StackResourceDetail"]["PhysicalResourceId"]
+        StackName=cloud.platform_stack.name, LogicalResourceId="ConnectionsTable"
+    )["StackResourceDetail"]["PhysicalResourceId"]
     dynamodb = cloud.client("dynamodb")
     for size in sizes:
         group_id = "grp-" + uuid.uuid4().hex
         members = [alice.me] + [f"member-{index:04d}-{uuid.uuid4().hex[:8]}" for index in range(size)]
-        dynamodb.put_item(TableName=table, Item={
-            "userId": {"S": f"GROUP#{group_id}"}, "peerId": {"S": "GROUP"}, "groupId": {"S": group_id},
-            "admin": {"S": alice.me}, "members": {"L": [{"S": member} for member in members]},
-            "epoch": {"N": "0"}, "needsNewKey": {"BOOL": False}, "rosterVersion": {"N": "1"},
-            "epochs": {"L": []}})
+        dynamodb.put_item(
+            TableName=table,
+            Item={
+                "userId": {"S": f"GROUP#{group_id}"},
+                "peerId": {"S": "GROUP"},
+                "groupId": {"S": group_id},
+                "admin": {"S": alice.me},
+                "members": {"L": [{"S": member} for member in members]},
+                "epoch": {"N": "0"},
+                "needsNewKey": {"BOOL": False},
+                "rosterVersion": {"N": "1"},
+                "epochs": {"L": []},
+            },
+        )
         settle(cloud)
         offset = cloud.log_path.stat().st_size
         started = time.perf_counter()
@@ -179,17 +207,22 @@ def fan_out(cloud: LocalCloud, alice: Chat, sizes: tuple[int, ...]) -> None:
         notifier = [record for record in seen["lambda"] if "NotifyFunction" in record["function"]]
         writes = seen["aws"][("dynamodb", "BatchWriteItem")]
         pushes = seen["aws"][("sns", "PublishBatch")]
-        print(f"  {size:>5} members: notifier {notifier[-1]['duration_ms']:7.0f} ms, post → all notified ≤ {elapsed * 1000:6.0f} ms;"
-              f" {writes} BatchWriteItem + {pushes} PublishBatch; {sum(seen['aws'].values())} AWS calls in all;"
-              f" ${cost(seen):.6f} per message (${cost(seen) / size * 1e6:.2f} per million deliveries)")
+        print(
+            f"  {size:>5} members: notifier {notifier[-1]['duration_ms']:7.0f} ms, post → all notified ≤ {elapsed * 1000:6.0f} ms;"
+            f" {writes} BatchWriteItem + {pushes} PublishBatch; {sum(seen['aws'].values())} AWS calls in all;"
+            f" ${cost(seen):.6f} per message (${cost(seen) / size * 1e6:.2f} per million deliveries)"
+        )
 
 
 def notifier_runs(cloud: LocalCloud, offset: int) -> list[dict]:
     """The notifier's invocations logged after ``offset``."""
     with open(cloud.log_path) as log:
         log.seek(offset)
-        return [record for record in map(json.loads, log)
-                if record["type"] == "invocation" and "NotifyFunction" in record["function"]]
+        return [
+            record
+            for record in map(json.loads, log)
+            if record["type"] == "invocation" and "NotifyFunction" in record["function"]
+        ]
 
 
 def main() -> None:

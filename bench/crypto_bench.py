@@ -130,7 +130,9 @@ def run(size_mib: int, runs: int) -> None:
         )
     if recipient:
         age_rate = size_mib / age_seconds
-        print(f"  age   {age_rate:8.0f} MiB/s   (age {subprocess.check_output(['age', '--version'], text=True).strip()})")
+        print(
+            f"  age   {age_rate:8.0f} MiB/s   (age {subprocess.check_output(['age', '--version'], text=True).strip()})"
+        )
         for direction, figures in best.items():
             ratio = size_mib / figures["seconds"] / age_rate
             print(f"  {direction} / age = {ratio:.2f}x (target {TARGET_AGE_RATIO:.0f}x)")

@@ -72,42 +72,65 @@ class RequestCounter:
 
 
 def sign_up(cloud: LocalCloud, outputs: dict, name: str) -> PlatformApi:
-    cognito = boto3.client("cognito-idp", region_name=cloud.region, endpoint_url=cloud.endpoint_url,
-                           config=Config(signature_version=UNSIGNED))
+    cognito = boto3.client(
+        "cognito-idp",
+        region_name=cloud.region,
+        endpoint_url=cloud.endpoint_url,
+        config=Config(signature_version=UNSIGNED),
+    )
     email, password = f"{name}@example.org", "a long bench password"
-    cognito.sign_up(ClientId=outputs["UserPoolClientId"], Username=email, Password=password,
-                    UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:imtag", "Value": name}])
+    cognito.sign_up(
+        ClientId=outputs["UserPoolClientId"],
+        Username=email,
+        Password=password,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:imtag", "Value": name}],
+    )
     cloud.client("cognito-idp").admin_confirm_sign_up(UserPoolId=outputs["UserPoolId"], Username=email)
-    tokens = cognito.initiate_auth(ClientId=outputs["UserPoolClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                                   AuthParameters={"USERNAME": email, "PASSWORD": password})
+    tokens = cognito.initiate_auth(
+        ClientId=outputs["UserPoolClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )
     return PlatformApi(outputs["PlatformApiUrl"], tokens["AuthenticationResult"]["IdToken"])
 
 
 def connect(cloud: LocalCloud, api: PlatformApi) -> None:
     connection = api.connect_cloud()
-    _, bootstrap = bootstrap_account(cloud.endpoint_url, connection["platformAccountId"], connection["externalId"],
-                                     connection["platformEventBusArn"])
+    _, bootstrap = bootstrap_account(
+        cloud.endpoint_url, connection["platformAccountId"], connection["externalId"], connection["platformEventBusArn"]
+    )
     api.record_deployment_role(bootstrap.outputs["DeploymentRoleArn"])
 
 
 def timed(cloud: LocalCloud, api: PlatformApi, action: str, counter: RequestCounter) -> tuple[float, Counter]:
     """Seconds from the request until the deployment is recorded finished, and the requests made until its
     execution ended."""
-    sfn = boto3.client("stepfunctions", region_name=cloud.region, endpoint_url=cloud.endpoint_url,
-                       aws_access_key_id=cloud.platform.access_key_id,
-                       aws_secret_access_key=cloud.platform.secret_access_key,
-                       config=Config(user_agent_extra=BENCH_AGENT))
-    dynamodb = boto3.resource("dynamodb", region_name=cloud.region, endpoint_url=cloud.endpoint_url,
-                              aws_access_key_id=cloud.platform.access_key_id,
-                              aws_secret_access_key=cloud.platform.secret_access_key,
-                              config=Config(user_agent_extra=BENCH_AGENT))
+    sfn = boto3.client(
+        "stepfunctions",
+        region_name=cloud.region,
+        endpoint_url=cloud.endpoint_url,
+        aws_access_key_id=cloud.platform.access_key_id,
+        aws_secret_access_key=cloud.platform.secret_access_key,
+        config=Config(user_agent_extra=BENCH_AGENT),
+    )
+    dynamodb = boto3.resource(
+        "dynamodb",
+        region_name=cloud.region,
+        endpoint_url=cloud.endpoint_url,
+        aws_access_key_id=cloud.platform.access_key_id,
+        aws_secret_access_key=cloud.platform.secret_access_key,
+        config=Config(user_agent_extra=BENCH_AGENT),
+    )
     table = _deployments_table(cloud, dynamodb)
     counter.take()
     counter.counting = True
     started = time.perf_counter()
     deployment = api.request_deployment(action)
     key = {"userId": _user_of(api), "deploymentId": deployment["deploymentId"]}
-    while (item := table.get_item(Key=key, ConsistentRead=True).get("Item", {})).get("status") not in ("SUCCEEDED", "FAILED"):
+    while (item := table.get_item(Key=key, ConsistentRead=True).get("Item", {})).get("status") not in (
+        "SUCCEEDED",
+        "FAILED",
+    ):
         time.sleep(0.005)
     elapsed = time.perf_counter() - started
     if item["status"] != "SUCCEEDED":
@@ -120,7 +143,9 @@ def timed(cloud: LocalCloud, api: PlatformApi, action: str, counter: RequestCoun
 
 def _deployments_table(cloud: LocalCloud, dynamodb):
     resources = cloud.client("cloudformation").describe_stack_resources(StackName=cloud.platform_stack.name)
-    name = next(r["PhysicalResourceId"] for r in resources["StackResources"] if r["LogicalResourceId"] == "DeploymentsTable")
+    name = next(
+        r["PhysicalResourceId"] for r in resources["StackResources"] if r["LogicalResourceId"] == "DeploymentsTable"
+    )
     return dynamodb.Table(name)
 
 
@@ -150,13 +175,17 @@ def main(users: int) -> None:
             results["deploy"].append(timed(cloud, api, "deploy", counter))
             results["redeploy"].append(timed(cloud, api, "deploy", counter))
             results["destroy"].append(timed(cloud, api, "destroy", counter))
-        print(f"Deploying users' clouds on the local cloud through the state machine, {users} users "
-              "(median; first / slowest):")
+        print(
+            f"Deploying users' clouds on the local cloud through the state machine, {users} users "
+            "(median; first / slowest):"
+        )
         for name, runs in results.items():
             seconds = [elapsed for elapsed, _ in runs]
             calls = [sum(counts.values()) for _, counts in runs]
-            print(f"  {name:<9} {statistics.median(seconds):6.2f} s   ({seconds[0]:.2f} / {max(seconds):.2f})   "
-                  f"AWS API calls: {statistics.median(calls):.0f}")
+            print(
+                f"  {name:<9} {statistics.median(seconds):6.2f} s   ({seconds[0]:.2f} / {max(seconds):.2f})   "
+                f"AWS API calls: {statistics.median(calls):.0f}"
+            )
             print(f"            {describe(runs[-1][1], cloud.platform.account_id)}")
 
 

@@ -62,27 +62,48 @@ def measure(contender: str, setting: dict) -> dict:
     from imegha.transfer import PartSender, fetched, written_whole
 
     source, workdir = Path(setting["source"]), Path(setting["workdir"])
-    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=setting["endpoint"],
-                      aws_access_key_id=setting["accessKeyId"], aws_secret_access_key=setting["secretAccessKey"],
-                      config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    s3 = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=setting["endpoint"],
+        aws_access_key_id=setting["accessKeyId"],
+        aws_secret_access_key=setting["secretAccessKey"],
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
     bucket, key, size = setting["bucket"], f"plain/{contender.split()[0]}", source.stat().st_size
-    library = Library(Account(Profile.named("Alice"), Endpoints.from_file(Path(setting["endpoints"])))) \
-        if contender in ("sealed up", "opened down", "warm up") else None
+    library = (
+        Library(Account(Profile.named("Alice"), Endpoints.from_file(Path(setting["endpoints"]))))
+        if contender in ("sealed up", "opened down", "warm up")
+        else None
+    )
     part_size = 8 * MIB
 
     def presigned_upload() -> None:
         upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
         count = -(-size // part_size)
-        urls = lambda numbers: {n: s3.generate_presigned_url("upload_part", ExpiresIn=3600, Params={  # noqa: E731
-            "Bucket": bucket, "Key": key, "UploadId": upload, "PartNumber": n}) for n in numbers}
+
+        def urls(numbers):
+            return {
+                n: s3.generate_presigned_url(
+                    "upload_part",
+                    ExpiresIn=3600,
+                    Params={"Bucket": bucket, "Key": key, "UploadId": upload, "PartNumber": n},
+                )
+                for n in numbers
+            }
+
         sender = PartSender(part_size=part_size, part_count=count, total_size=size, first_part=1, part_urls=urls)
         with source.open("rb") as plain:
             while chunk := plain.read(1024 * 1024):
                 sender.write(chunk)
         sender.close()
         parts = s3.list_parts(Bucket=bucket, Key=key, UploadId=upload, MaxParts=10000)["Parts"]
-        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={
-            "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]})
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload,
+            MultipartUpload={"Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]},
+        )
 
     def presigned_download() -> None:
         url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "plain/plain"}, ExpiresIn=60)
@@ -96,8 +117,9 @@ def measure(contender: str, setting: dict) -> dict:
         "plain up": presigned_upload,
         "plain down": presigned_download,
         "boto3 up": lambda: s3.upload_file(str(source), bucket, key),
-        "warm up": lambda: library.get(library.put(workdir / "warm.txt", name=f"warm-{time.time_ns()}"),
-                                       workdir / "warm-down.txt"),
+        "warm up": lambda: library.get(
+            library.put(workdir / "warm.txt", name=f"warm-{time.time_ns()}"), workdir / "warm-down.txt"
+        ),
     }
     started = time.perf_counter()
     result = runs[contender]()
@@ -114,8 +136,13 @@ def high_water_mib() -> float:
 
 
 def in_child(contender: str, setting: dict, environment: dict) -> dict:
-    completed = subprocess.run([sys.executable, __file__, "--measure", contender, json.dumps(setting)],
-                               check=True, capture_output=True, text=True, env=environment)
+    completed = subprocess.run(
+        [sys.executable, __file__, "--measure", contender, json.dumps(setting)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
@@ -134,12 +161,19 @@ def run(size_mib: int, runs: int) -> None:
         write_random_file(source, size_mib)
         with LocalCloud(0, home=workdir / "cloud") as cloud:
             cloud.deploy_platform()
-            alice = give_cloud(cloud, sign_up(endpoints_of(cloud, workdir / "endpoints.json"), "Alice",
-                                              "Alice's own long password"))
+            alice = give_cloud(
+                cloud, sign_up(endpoints_of(cloud, workdir / "endpoints.json"), "Alice", "Alice's own long password")
+            )
             user = alice.cloud.account
-            setting = {"source": str(source), "workdir": str(workdir), "endpoints": str(workdir / "endpoints.json"),
-                       "endpoint": cloud.endpoint_url, "bucket": alice.cloud.stack.outputs["BucketName"],
-                       "accessKeyId": user.access_key_id, "secretAccessKey": user.secret_access_key}
+            setting = {
+                "source": str(source),
+                "workdir": str(workdir),
+                "endpoints": str(workdir / "endpoints.json"),
+                "endpoint": cloud.endpoint_url,
+                "bucket": alice.cloud.stack.outputs["BucketName"],
+                "accessKeyId": user.access_key_id,
+                "secretAccessKey": user.secret_access_key,
+            }
             (workdir / "warm.txt").write_text("the Lambdas start before anything is timed")
             in_child("warm up", setting, environment)
             best: dict[str, dict] = {}
@@ -161,8 +195,10 @@ def run(size_mib: int, runs: int) -> None:
     print(f"{size_mib} MiB through the local cloud, best of {runs} runs, each in a process of its own")
     for contender in CONTENDERS:
         figures = best[contender]
-        print(f"  {contender:<12} {figures['seconds']:7.2f} s  {size_mib / figures['seconds']:7.0f} MiB/s   "
-              f"peak RSS {figures['peak_rss_mib']:6.1f} MiB")
+        print(
+            f"  {contender:<12} {figures['seconds']:7.2f} s  {size_mib / figures['seconds']:7.0f} MiB/s   "
+            f"peak RSS {figures['peak_rss_mib']:6.1f} MiB"
+        )
     for sealed, plain in (("sealed up", "plain up"), ("opened down", "plain down")):
         overhead = best[sealed]["seconds"] / best[plain]["seconds"] - 1
         print(f"  {sealed} vs {plain}: {overhead:+.1%} (target under +{TARGET_OVERHEAD:.0%})")

@@ -55,20 +55,30 @@ def measure(requests: int = 200) -> dict[str, float]:
         gateway = LocalGateway(runtime)
         try:
             _warm_zygote(runtime)
-            runtime.register(FunctionSpec(
-                arn=ARN, name="HealthFunction", account_id=ACCOUNT, region="us-east-1",
-                code_dir=ROOT / "functions", handler="handlers.health.lambda_handler",
-                environment={"POWERTOOLS_SERVICE_NAME": "imegha-platform"}, layer_dirs=(ROOT / "layers/crypto",),
-                timeout_s=30, memory_mb=256, credentials=dict,
-            ))
+            runtime.register(
+                FunctionSpec(
+                    arn=ARN,
+                    name="HealthFunction",
+                    account_id=ACCOUNT,
+                    region="us-east-1",
+                    code_dir=ROOT / "functions",
+                    handler="handlers.health.lambda_handler",
+                    environment={"POWERTOOLS_SERVICE_NAME": "imegha-platform"},
+                    layer_dirs=(ROOT / "layers/crypto",),
+                    timeout_s=30,
+                    memory_mb=256,
+                    credentials=dict,
+                )
+            )
             started = time.perf_counter()
             runtime.invoke(ARN, event, source="bench")
             cold_start = (time.perf_counter() - started) * 1000
             invoke = _median_ms(lambda: runtime.invoke(ARN, event, source="bench"), requests)
 
             gateway.start()
-            base = gateway.add_api(ApiSpec("benchapi", ACCOUNT, "us-east-1", "REST", "dev",
-                                           (RouteSpec("GET", "/health", ARN, None),)))
+            base = gateway.add_api(
+                ApiSpec("benchapi", ACCOUNT, "us-east-1", "REST", "dev", (RouteSpec("GET", "/health", ARN, None),))
+            )
             connection = http.client.HTTPConnection(gateway.url.removeprefix("http://"))
             path = base.removeprefix(gateway.url) + "/health"
             through_gateway = _median_ms(lambda: _get(connection, path), requests)
@@ -77,19 +87,32 @@ def measure(requests: int = 200) -> dict[str, float]:
             gateway.stop()
             runtime.close()
     return {
-        "direct": direct, "invoke": invoke, "gateway": through_gateway,
-        "overhead": through_gateway - direct, "cold_start": cold_start,
+        "direct": direct,
+        "invoke": invoke,
+        "gateway": through_gateway,
+        "overhead": through_gateway - direct,
+        "cold_start": cold_start,
     }
 
 
 def _warm_zygote(runtime: LambdaRuntime) -> None:
     """One throwaway function, so that cold_start does not include the zygote's own start."""
     arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:Warmup"
-    runtime.register(FunctionSpec(
-        arn=arn, name="Warmup", account_id=ACCOUNT, region="us-east-1",
-        code_dir=ROOT / "tests/fixtures/lambdas/twin_a", handler="app.handler", environment={}, layer_dirs=(),
-        timeout_s=30, memory_mb=128, credentials=dict,
-    ))
+    runtime.register(
+        FunctionSpec(
+            arn=arn,
+            name="Warmup",
+            account_id=ACCOUNT,
+            region="us-east-1",
+            code_dir=ROOT / "tests/fixtures/lambdas/twin_a",
+            handler="app.handler",
+            environment={},
+            layer_dirs=(),
+            timeout_s=30,
+            memory_mb=128,
+            credentials=dict,
+        )
+    )
     runtime.invoke(arn, {}, source="bench")
 
 

@@ -35,8 +35,12 @@ def time_ups(count: int) -> list[float]:
 
 def time_up(home: str) -> float:
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "imegha.cli", "local", "up", "--port", "0", "--json"],
-                               stdout=subprocess.PIPE, text=True, env={**os.environ, "IMEGHA_HOME": home})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "imegha.cli", "local", "up", "--port", "0", "--json"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "IMEGHA_HOME": home},
+    )
     try:
         ready = _first_document(process.stdout)
         elapsed = time.perf_counter() - started
@@ -74,11 +78,17 @@ if __name__ == "__main__":
     user_clouds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     requests = int(sys.argv[2]) if len(sys.argv) > 2 else 200
     first, *again = time_ups(3)
-    print(f"imegha local up, ready with the platform: {first:6.2f} s the first time, {statistics.median(again):.2f} s "
-          "after (templates already translated)   (target < 5 s)")
+    print(
+        f"imegha local up, ready with the platform: {first:6.2f} s the first time, {statistics.median(again):.2f} s "
+        "after (templates already translated)   (target < 5 s)"
+    )
     timings = time_user_clouds(user_clouds)
-    print(f"one user cloud, median of {user_clouds}:     {statistics.median(timings):6.2f} s   (target < 3 s; "
-          f"first {timings[0]:.2f} s, slowest {max(timings):.2f} s)")
+    print(
+        f"one user cloud, median of {user_clouds}:     {statistics.median(timings):6.2f} s   (target < 3 s; "
+        f"first {timings[0]:.2f} s, slowest {max(timings):.2f} s)"
+    )
     gateway = measure_gateway(requests)
-    print(f"local gateway, median of {requests} requests: direct handler {gateway['direct']:.3f} ms, "
-          f"through the gateway {gateway['gateway']:.3f} ms, overhead {gateway['overhead']:.3f} ms")
+    print(
+        f"local gateway, median of {requests} requests: direct handler {gateway['direct']:.3f} ms, "
+        f"through the gateway {gateway['gateway']:.3f} ms, overhead {gateway['overhead']:.3f} ms"
+    )

@@ -38,7 +38,9 @@ def _applies(statement: dict, request: Request) -> bool:
     if "Resource" in statement:
         resource_ok = any(_matches(p, request.resource, case_sensitive=True) for p in _listed(statement["Resource"]))
     else:
-        resource_ok = not any(_matches(p, request.resource, case_sensitive=True) for p in _listed(statement["NotResource"]))
+        resource_ok = not any(
+            _matches(p, request.resource, case_sensitive=True) for p in _listed(statement["NotResource"])
+        )
     return action_ok and resource_ok and _conditions_hold(statement.get("Condition", {}), request.context)
 
 
@@ -50,7 +52,9 @@ def _conditions_hold(conditions: dict, context: dict[str, str]) -> bool:
                 return False
             if operator == "StringEquals" and actual not in _listed(expected):
                 return False
-            if operator == "StringLike" and not any(_matches(p, actual, case_sensitive=True) for p in _listed(expected)):
+            if operator == "StringLike" and not any(
+                _matches(p, actual, case_sensitive=True) for p in _listed(expected)
+            ):
                 return False
             if operator not in ("StringEquals", "StringLike"):
                 raise NotImplementedError(f"condition operator {operator}")

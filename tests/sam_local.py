@@ -16,8 +16,10 @@ SAM_ENVIRONMENT = json.loads((ROOT / "env.json").read_text())
 def sam_handler(monkeypatch, template: Path, function: str):
     loaded = load_template(template)
     properties = loaded["Resources"][function]["Properties"]
-    declared = {**loaded.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}),
-                **properties.get("Environment", {}).get("Variables", {})}
+    declared = {
+        **loaded.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}),
+        **properties.get("Environment", {}).get("Variables", {}),
+    }
     literal = {name: value for name, value in declared.items() if isinstance(value, str)}
     for name, value in (literal | SAM_ENVIRONMENT["Parameters"] | SAM_ENVIRONMENT[function]).items():
         monkeypatch.setenv(name, value)

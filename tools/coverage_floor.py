@@ -25,7 +25,10 @@ def figures(report: dict, packages: list[str]) -> dict[str, tuple[int, int]]:
         package = max((p for p in packages if path.startswith(p + "/")), key=len, default=None)
         if package is not None:
             covered, statements = totals[package]
-            totals[package] = (covered + file["summary"]["covered_lines"], statements + file["summary"]["num_statements"])
+            totals[package] = (
+                covered + file["summary"]["covered_lines"],
+                statements + file["summary"]["num_statements"],
+            )
     return totals
 
 

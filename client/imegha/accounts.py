@@ -110,8 +110,12 @@ class Account:
         try:
             tokens = self.cognito.refresh(session.refresh_token)
         except SignInError:
-            raise AccountError(f"the session of profile {self.profile.name!r} has expired: run 'imegha login'") from None
-        renewed = replace(session, id_token=tokens.id_token, access_token=tokens.access_token, refresh_token=tokens.refresh_token)
+            raise AccountError(
+                f"the session of profile {self.profile.name!r} has expired: run 'imegha login'"
+            ) from None
+        renewed = replace(
+            session, id_token=tokens.id_token, access_token=tokens.access_token, refresh_token=tokens.refresh_token
+        )
         self.profile.write("session", asdict(renewed))
         return renewed
 
@@ -121,8 +125,9 @@ class Account:
     def keys(self) -> AccountKeys:
         return agent_keys(self.profile)
 
-    def _open_session(self, user_id: str, email: str, imtag: str, tokens: Tokens, keys: AccountKeys,
-                      agent: StartingAgent) -> Session:
+    def _open_session(
+        self, user_id: str, email: str, imtag: str, tokens: Tokens, keys: AccountKeys, agent: StartingAgent
+    ) -> Session:
         session = Session(
             user_id=user_id,
             email=email,
@@ -174,7 +179,8 @@ class Account:
             return self.cognito.sign_in(email, secret)
         except NotConfirmed:
             raise UnconfirmedSignUp(
-                f"the sign-up of {email} was never confirmed: run 'imegha login {email}' to confirm it") from None
+                f"the sign-up of {email} was never confirmed: run 'imegha login {email}' to confirm it"
+            ) from None
         except SignInError as error:
             raise AccountError(str(error)) from None
 
@@ -186,8 +192,17 @@ class Account:
         """Confirm a sign-up that stopped before its code; the next sign-in makes and uploads its keys."""
         self._cognito(self.cognito.confirm, email, code)
 
-    def _finish_sign_up(self, user_id: str, email: str, imtag: str, password: str, tokens: Tokens, keys_version: int,
-                        agent: StartingAgent, exchange_key: ExchangePrivateKey | None = None) -> str:
+    def _finish_sign_up(
+        self,
+        user_id: str,
+        email: str,
+        imtag: str,
+        password: str,
+        tokens: Tokens,
+        keys_version: int,
+        agent: StartingAgent,
+        exchange_key: ExchangePrivateKey | None = None,
+    ) -> str:
         api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
         account = create_account(user_id, password, iterations=KDF_ITERATIONS, exchange_key=exchange_key)
         api.upload_keys(keys_version, account.bundle, self._statement(user_id, account.keys, None, sequence=1))
@@ -217,8 +232,13 @@ class Account:
             api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
             me = api.me()
             if me["keys"] is None:
-                return self._finish_sign_up(me["userId"], email, me["iMTag"], password, tokens, me["keysVersion"], agent)
-            keys = _opened(lambda: open_account(me["keys"], me["userId"], password), "the password does not open this account's keys")
+                return self._finish_sign_up(
+                    me["userId"], email, me["iMTag"], password, tokens, me["keysVersion"], agent
+                )
+            keys = _opened(
+                lambda: open_account(me["keys"], me["userId"], password),
+                "the password does not open this account's keys",
+            )
             if me["keyStatement"] is None:  # keys uploaded by a client that publishes the statement apart
                 api.publish_statement(self._statement(me["userId"], keys, None, sequence=1))
             self._open_session(me["userId"], email, me["iMTag"], tokens, keys, agent)
@@ -389,7 +409,9 @@ def _opened[T](open_keys: Callable[[], T], wrong_password: str) -> T:
     except DecryptionError:
         raise AccountError(wrong_password) from None
     except CryptoError as error:
-        raise AccountError(f"the platform served keys that are not well-formed ({error}); nothing was changed") from None
+        raise AccountError(
+            f"the platform served keys that are not well-formed ({error}); nothing was changed"
+        ) from None
 
 
 def _identity(peer: Peer) -> JSONObject:

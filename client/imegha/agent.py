@@ -100,7 +100,9 @@ def _ask(profile: Profile, request: JSONObject) -> JSONObject:
         try:
             connection.connect(str(profile.agent_socket))
         except (FileNotFoundError, ConnectionRefusedError):
-            raise AgentUnavailable(f"profile {profile.name!r} is not signed in on this device: run 'imegha login'") from None
+            raise AgentUnavailable(
+                f"profile {profile.name!r} is not signed in on this device: run 'imegha login'"
+            ) from None
         connection.sendall(json.dumps(request).encode() + b"\n")
         reply = connection.makefile("rb").readline()
     if not reply:

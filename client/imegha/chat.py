@@ -78,9 +78,16 @@ class Line:
     refused: str | None = None
 
     def as_json(self) -> JSONObject:
-        document = {"conversationId": self.conversation_id, "senderId": self.sender_id, "sender": self.sender,
-                    "sequence": self.sequence, "sentAt": self.sent_at, "text": self.text, "epoch": self.epoch,
-                    "refused": self.refused}
+        document = {
+            "conversationId": self.conversation_id,
+            "senderId": self.sender_id,
+            "sender": self.sender,
+            "sequence": self.sequence,
+            "sentAt": self.sent_at,
+            "text": self.text,
+            "epoch": self.epoch,
+            "refused": self.refused,
+        }
         return {name: value for name, value in document.items() if value is not None or name == "text"}
 
     @property
@@ -127,8 +134,12 @@ class Chat:
         """This person's own cloud, at the URL their own signed key statement names; None until they deploy one."""
         statement = self.platform.me().get("keyStatement")
         try:
-            url = statement and verify_key_statement(statement, user_id=self.me,
-                                                     pinned_identity=self.keys.identity_key.public_key).cloud_url
+            url = (
+                statement
+                and verify_key_statement(
+                    statement, user_id=self.me, pinned_identity=self.keys.identity_key.public_key
+                ).cloud_url
+            )
         except CryptoError as error:
             raise ChatError(f"WARNING: the platform serves you a key statement you did not sign: {error}") from None
         return UserCloudApi(url, self.token) if url else None
@@ -174,18 +185,30 @@ class Chat:
             raise ChatError("a conversation is with someone else")
         conversation_id = direct_conversation_id(self.me, peer.user_id)
         mine = self.my_cloud.conversation(conversation_id) or self._start(conversation_id, peer)
-        key = unwrap_key(mine["keys"]["0"]["wrappedKey"], ConversationKey, unwrapping_key=self.keys.data_key,
-                         context=_conversation_key_context(self.me, conversation_id))
+        key = unwrap_key(
+            mine["keys"]["0"]["wrappedKey"],
+            ConversationKey,
+            unwrapping_key=self.keys.data_key,
+            context=_conversation_key_context(self.me, conversation_id),
+        )
         return self.post(conversation_id, key, text, [peer.user_id], mine.get("nextSequence", 1))
 
-    def post(self, conversation_id: str, key: ConversationKey | GroupKey, text: str, recipients: list[str],
-             sequence: int) -> Line:
+    def post(
+        self, conversation_id: str, key: ConversationKey | GroupKey, text: str, recipients: list[str], sequence: int
+    ) -> Line:
         """Seal, sign and post ``text`` to this person's cloud at ``sequence``, or the next free one."""
         for _ in range(SEND_ATTEMPTS):
             sent_at = now()
             try:
-                record = seal_message(key, self.keys.identity_key, conversation_id=conversation_id, sender=self.me,
-                                      sequence=sequence, text=text, sent_at=sent_at)
+                record = seal_message(
+                    key,
+                    self.keys.identity_key,
+                    conversation_id=conversation_id,
+                    sender=self.me,
+                    sequence=sequence,
+                    text=text,
+                    sent_at=sent_at,
+                )
             except CryptoError as error:
                 raise ChatError(f"not sent: {error}") from None
             try:
@@ -204,15 +227,32 @@ class Chat:
     def _start(self, conversation_id: str, peer: Peer) -> JSONObject:
         """Record the conversation in this person's cloud, with the peer's key if they started it, else a new one."""
         key = self._peers_key(conversation_id, peer) or ConversationKey.generate()
-        for_peer = wrap_key(key, wrapping_key=peer.exchange_key,
-                            context=_conversation_key_context(peer.user_id, conversation_id))
-        self.my_cloud.save_conversation(conversation_id, {"peerId": peer.user_id, "keys": {"0": {
-            "wrappedKey": wrap_key(key, wrapping_key=self.keys.data_key,
-                                   context=_conversation_key_context(self.me, conversation_id)),
-            "peerKey": for_peer,
-            "grant": sign_key_grant(self.keys.identity_key, conversation_id=conversation_id, version=0,
-                                    member=peer.user_id, copy=for_peer),
-        }}})
+        for_peer = wrap_key(
+            key, wrapping_key=peer.exchange_key, context=_conversation_key_context(peer.user_id, conversation_id)
+        )
+        self.my_cloud.save_conversation(
+            conversation_id,
+            {
+                "peerId": peer.user_id,
+                "keys": {
+                    "0": {
+                        "wrappedKey": wrap_key(
+                            key,
+                            wrapping_key=self.keys.data_key,
+                            context=_conversation_key_context(self.me, conversation_id),
+                        ),
+                        "peerKey": for_peer,
+                        "grant": sign_key_grant(
+                            self.keys.identity_key,
+                            conversation_id=conversation_id,
+                            version=0,
+                            member=peer.user_id,
+                            copy=for_peer,
+                        ),
+                    }
+                },
+            },
+        )
         started = self.my_cloud.conversation(conversation_id)
         if started is None:
             raise ChatError("your cloud did not keep the conversation it was given; nothing was sent")
@@ -226,15 +266,26 @@ class Chat:
             return None
         return self.direct_key(theirs["keys"]["0"], conversation_id, peer.user_id, peer.identity_key)
 
-    def direct_key(self, wrapped: JSONObject, conversation_id: str, holder: str,
-                   holder_identity: IdentityPublicKey) -> ConversationKey:
+    def direct_key(
+        self, wrapped: JSONObject, conversation_id: str, holder: str, holder_identity: IdentityPublicKey
+    ) -> ConversationKey:
         """The CK from one side's cloud: this person's own copy, or the peer's copy for them, vouched for by the peer."""
         context = _conversation_key_context(self.me, conversation_id)
         if holder == self.me:
-            return unwrap_key(wrapped["wrappedKey"], ConversationKey, unwrapping_key=self.keys.data_key, context=context)
-        verify_key_grant(wrapped["grant"], wrapped["wrappedKey"], maker_identity=holder_identity,
-                         conversation_id=conversation_id, version=0, member=self.me)
-        return unwrap_key(wrapped["wrappedKey"], ConversationKey, unwrapping_key=self.keys.exchange_key, context=context)
+            return unwrap_key(
+                wrapped["wrappedKey"], ConversationKey, unwrapping_key=self.keys.data_key, context=context
+            )
+        verify_key_grant(
+            wrapped["grant"],
+            wrapped["wrappedKey"],
+            maker_identity=holder_identity,
+            conversation_id=conversation_id,
+            version=0,
+            member=self.me,
+        )
+        return unwrap_key(
+            wrapped["wrappedKey"], ConversationKey, unwrapping_key=self.keys.exchange_key, context=context
+        )
 
     def read(self, imtag: str, unanswered: list[str] | None = None) -> list[Line]:
         """The whole conversation with ``imtag``, both sides merged in the order the messages were sent.
@@ -246,8 +297,9 @@ class Chat:
         conversation_id = direct_conversation_id(self.me, peer.user_id)
         lines = []
         if self.own_cloud:  # with no cloud of one's own yet, one has said nothing
-            lines = self.open_direct_page(self.own_cloud.messages(conversation_id), self.me, self.my_tag,
-                                          self.keys.identity_key.public_key)
+            lines = self.open_direct_page(
+                self.own_cloud.messages(conversation_id), self.me, self.my_tag, self.keys.identity_key.public_key
+            )
         if peer.cloud_url:  # nor have they, with none of theirs
             try:
                 page = self.cloud_of(peer).messages(conversation_id)
@@ -271,12 +323,19 @@ class Chat:
         return [open_line(item, key, conversation_id, holder, tag, identity) for item in page["messages"]]
 
 
-def open_line(item: JSONObject, key: ConversationKey | GroupKey, conversation_id: str, sender: str, tag: str,
-              identity: IdentityPublicKey) -> Line:
+def open_line(
+    item: JSONObject,
+    key: ConversationKey | GroupKey,
+    conversation_id: str,
+    sender: str,
+    tag: str,
+    identity: IdentityPublicKey,
+) -> Line:
     """A stored message opened, or refused with the reason if its signature, place or sealing does not check out."""
     try:
-        message = open_message(item["message"], key, sender_identity=identity, conversation_id=conversation_id,
-                               sender=sender)
+        message = open_message(
+            item["message"], key, sender_identity=identity, conversation_id=conversation_id, sender=sender
+        )
     except CryptoError as error:
         return refused_line(conversation_id, sender, tag, item, str(error))
     if message.sequence != item["sequence"]:

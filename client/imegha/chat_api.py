@@ -22,11 +22,13 @@ class UserCloudApi:
     base_url: str
     id_token: str
 
-    def _call(self, method: str, path: str, body: JSONObject | None = None,
-              headers: dict[str, str] | None = None) -> JSONObject:
+    def _call(
+        self, method: str, path: str, body: JSONObject | None = None, headers: dict[str, str] | None = None
+    ) -> JSONObject:
         """The route's answer; one with no body is an empty object."""
-        return call_json(method, self.base_url.rstrip("/") + path, f"Bearer {self.id_token}", body,
-                         headers=headers) or {}
+        return (
+            call_json(method, self.base_url.rstrip("/") + path, f"Bearer {self.id_token}", body, headers=headers) or {}
+        )
 
     def conversation(self, conversation_id: str) -> JSONObject | None:
         """The caller's view of this cloud's part of a conversation, or None if it holds nothing of it yet."""
@@ -41,15 +43,27 @@ class UserCloudApi:
         return self._call("PUT", f"/conversations/{quote(conversation_id, safe='')}", document)
 
     def post(self, conversation_id: str, message: JSONObject, recipients: list[str]) -> JSONObject:
-        return self._call("POST", f"/conversations/{quote(conversation_id, safe='')}/messages",
-                          {"message": message, "recipients": recipients})
+        return self._call(
+            "POST",
+            f"/conversations/{quote(conversation_id, safe='')}/messages",
+            {"message": message, "recipients": recipients},
+        )
 
-    def messages(self, conversation_id: str, after: int = 0, limit: int = PAGE, *, every_page: bool = True,
-                 history_grant: JSONObject | None = None) -> JSONObject:
+    def messages(
+        self,
+        conversation_id: str,
+        after: int = 0,
+        limit: int = PAGE,
+        *,
+        every_page: bool = True,
+        history_grant: JSONObject | None = None,
+    ) -> JSONObject:
         """The messages after sequence ``after`` the caller may read here (every page of them, unless
         ``every_page`` is False), and the keys sent along; with a group admin's ``history_grant``, the history too."""
         path = f"/conversations/{quote(conversation_id, safe='')}/messages"
-        headers = None if history_grant is None else {HISTORY_GRANT_HEADER: b64url_encode(json.dumps(history_grant).encode())}
+        headers = (
+            None if history_grant is None else {HISTORY_GRANT_HEADER: b64url_encode(json.dumps(history_grant).encode())}
+        )
         page = self._call("GET", f"{path}?{urlencode({'after': after, 'limit': limit})}", headers=headers)
         collected = page
         while every_page and page["more"]:
@@ -71,22 +85,26 @@ class ChatPlatformApi(PlatformApi):
     def group(self, group_id: str) -> JSONObject:
         return self._call("GET", f"/groups/{quote(group_id, safe='')}")
 
-    def add_member(self, group_id: str, roster: JSONObject, copy: JSONObject,
-                   history: JSONObject | None = None) -> JSONObject:
+    def add_member(
+        self, group_id: str, roster: JSONObject, copy: JSONObject, history: JSONObject | None = None
+    ) -> JSONObject:
         """Add a member with the current epoch's key ``copy``; ``history``, if the admin shares it, is
         ``{"grant": …, "copies": {epoch: copy}}``."""
         body: JSONObject = {"roster": roster, "copy": copy}
         if history is not None:
-            body["history"] = {"grant": history["grant"],
-                               "copies": {str(epoch): copy for epoch, copy in history["copies"].items()}}
+            body["history"] = {
+                "grant": history["grant"],
+                "copies": {str(epoch): copy for epoch, copy in history["copies"].items()},
+            }
         return self._call("POST", f"/groups/{quote(group_id, safe='')}/members", body)
 
     def remove_member(self, group_id: str, roster: JSONObject) -> JSONObject:
         return self._call("POST", f"/groups/{quote(group_id, safe='')}/removals", {"roster": roster})
 
     def put_epoch_key(self, group_id: str, epoch: int, copies: JSONObject, sealed_name: JSONObject) -> JSONObject:
-        return self._call("PUT", f"/groups/{quote(group_id, safe='')}/epochs/{epoch}",
-                          {"copies": copies, "sealedName": sealed_name})
+        return self._call(
+            "PUT", f"/groups/{quote(group_id, safe='')}/epochs/{epoch}", {"copies": copies, "sealedName": sealed_name}
+        )
 
     def notifications(self, after: str | None = None, limit: int = 50) -> JSONObject:
         query = {"limit": limit} | ({"after": after} if after else {})

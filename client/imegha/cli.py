@@ -34,15 +34,21 @@ class _Parser(argparse.ArgumentParser):
 def _epilog() -> str:
     statuses = "\n".join(f"  {outcome.status:<4} {outcome.meaning}" for outcome in OUTCOMES)
     codes = " | ".join(f'"{outcome.code}"' for outcome in OUTCOMES)
-    return (f"exit status:\n  0    done\n{statuses}\n\n"
-            f"With --json, a failure is one JSON document on stderr:\n"
-            f'  {{"error": {codes}, "message": "...", ...}}\n'
-            f'  with "url" when a server cannot be reached and "status" when one refused over HTTP.')
+    return (
+        f"exit status:\n  0    done\n{statuses}\n\n"
+        f"With --json, a failure is one JSON document on stderr:\n"
+        f'  {{"error": {codes}, "message": "...", ...}}\n'
+        f'  with "url" when a server cannot be reached and "status" when one refused over HTTP.'
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="imegha", description="iMegha: your files and conversations, in your own cloud.",
-                     epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="imegha",
+        description="iMegha: your files and conversations, in your own cloud.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"imegha {importlib.metadata.version('imegha')}")
     parser.add_argument("--profile", help="whose session to use (default: $IMEGHA_PROFILE or 'default')")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON (failures too, on stderr)")
@@ -58,16 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def advice(url: str) -> str:
     """What to do about a server at ``url`` that does not answer."""
-    told = ("is the local cloud running? start it with 'imegha local up'" if urlsplit(url).hostname in LOOPBACK
-            else "check your network connection")
+    told = (
+        "is the local cloud running? start it with 'imegha local up'"
+        if urlsplit(url).hostname in LOOPBACK
+        else "check your network connection"
+    )
     configured = endpoints_file()
     if configured is not None and url in Endpoints.from_file(configured).origins:
         told += f", or check the endpoints in {configured}"
     return told
 
 
-def failure(error: CommandError | Unreachable | EndpointsNotFound | KeyboardInterrupt,
-            ) -> tuple[Outcome, str, dict[str, object]]:
+def failure(
+    error: CommandError | Unreachable | EndpointsNotFound | KeyboardInterrupt,
+) -> tuple[Outcome, str, dict[str, object]]:
     """How a failure is shown: its outcome, its one-line message, and what else ``--json`` says of it."""
     if isinstance(error, Unreachable):
         return UNREACHABLE, f"{error}: {advice(error.url)}", {"url": error.url}

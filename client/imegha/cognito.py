@@ -51,8 +51,9 @@ class CognitoAuth:
             config=Config(signature_version=UNSIGNED, retries={"max_attempts": 3, "mode": "standard"}),
         )
 
-    def _call(self, operation: str, refusal: Callable[[ClientError], SignInError] | None = None,
-              **parameters: Any) -> JSONObject:
+    def _call(
+        self, operation: str, refusal: Callable[[ClientError], SignInError] | None = None, **parameters: Any
+    ) -> JSONObject:
         """One Cognito call: its refusal raised as ``refusal(error)`` (a :class:`SignInError` with the reason by
         default), no answer at all as :class:`Unreachable`."""
         try:
@@ -66,7 +67,11 @@ class CognitoAuth:
     def sign_up(self, email: str, secret: str, imtag: str) -> str:
         """Create the account; returns the user's ``sub``, the id every record is keyed by."""
         user_id: str = self._call(
-            "sign_up", _typed_refusal, ClientId=self.client_id, Username=email, Password=secret,
+            "sign_up",
+            _typed_refusal,
+            ClientId=self.client_id,
+            Username=email,
+            Password=secret,
             UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:imtag", "Value": imtag}],
         )["UserSub"]
         return user_id
@@ -81,14 +86,23 @@ class CognitoAuth:
         return destination
 
     def sign_in(self, email: str, secret: str) -> Tokens:
-        result = self._call("initiate_auth", _typed_refusal, ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                            AuthParameters={"USERNAME": email, "PASSWORD": secret})["AuthenticationResult"]
+        result = self._call(
+            "initiate_auth",
+            _typed_refusal,
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": secret},
+        )["AuthenticationResult"]
         return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken"))
 
     def refresh(self, refresh_token: str) -> Tokens:
         """New ID and access tokens for a session; Cognito keeps the refresh token as it is."""
-        result = self._call("initiate_auth", ClientId=self.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                            AuthParameters={"REFRESH_TOKEN": refresh_token})["AuthenticationResult"]
+        result = self._call(
+            "initiate_auth",
+            ClientId=self.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )["AuthenticationResult"]
         return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken") or refresh_token)
 
     def revoke(self, refresh_token: str) -> None:
@@ -100,11 +114,18 @@ class CognitoAuth:
         self._call("forgot_password", ClientId=self.client_id, Username=email)
 
     def confirm_reset(self, email: str, code: str, new_secret: str) -> None:
-        self._call("confirm_forgot_password", ClientId=self.client_id, Username=email, ConfirmationCode=code,
-                   Password=new_secret)
+        self._call(
+            "confirm_forgot_password",
+            ClientId=self.client_id,
+            Username=email,
+            ConfirmationCode=code,
+            Password=new_secret,
+        )
 
     def change_secret(self, access_token: str, old_secret: str, new_secret: str) -> None:
-        self._call("change_password", PreviousPassword=old_secret, ProposedPassword=new_secret, AccessToken=access_token)
+        self._call(
+            "change_password", PreviousPassword=old_secret, ProposedPassword=new_secret, AccessToken=access_token
+        )
 
 
 def _refusal(error: ClientError) -> SignInError:

@@ -60,8 +60,12 @@ def _causes(error: BaseException | None) -> Iterator[BaseException]:
 
 def _reason(error: BaseException) -> str:
     for cause in _causes(error):
-        for kind, reason in ((ConnectionRefusedError, "connection refused"), (socket.gaierror, "no such host"),
-                             (TimeoutError, "timed out"), (ConnectionResetError, "the connection was cut off")):
+        for kind, reason in (
+            (ConnectionRefusedError, "connection refused"),
+            (socket.gaierror, "no such host"),
+            (TimeoutError, "timed out"),
+            (ConnectionResetError, "the connection was cut off"),
+        ):
             if isinstance(cause, kind):
                 return reason
     said = getattr(error, "reason", None)  # urllib's own words, e.g. "unknown url type: ..."
@@ -113,5 +117,9 @@ class Endpoints:
 
 def endpoints_file() -> Path | None:
     """``IMEGHA_ENDPOINTS`` names it; otherwise the running local cloud's, then ``~/.imegha/endpoints.json``."""
-    candidates = [os.environ.get("IMEGHA_ENDPOINTS"), imegha_home() / "local" / "endpoints.json", imegha_home() / "endpoints.json"]
+    candidates = [
+        os.environ.get("IMEGHA_ENDPOINTS"),
+        imegha_home() / "local" / "endpoints.json",
+        imegha_home() / "endpoints.json",
+    ]
     return next((Path(candidate) for candidate in candidates if candidate and Path(candidate).is_file()), None)

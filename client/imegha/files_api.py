@@ -28,15 +28,19 @@ class FilesApi:
     # --- uploads --------------------------------------------------------------------
 
     def start_upload(self, file_id: str, version: int, ciphertext_size: int) -> JSONObject:
-        return self._call("POST", _path("storage", "files", file_id, "uploads"),
-                          {"version": version, "ciphertextSize": ciphertext_size})
+        return self._call(
+            "POST",
+            _path("storage", "files", file_id, "uploads"),
+            {"version": version, "ciphertextSize": ciphertext_size},
+        )
 
     def upload(self, file_id: str, upload_id: str) -> JSONObject:
         return self._call("GET", _path("storage", "files", file_id, "uploads", upload_id))
 
     def part_urls(self, file_id: str, upload_id: str, numbers: list[int]) -> dict[int, str]:
-        answer = self._call("POST", _path("storage", "files", file_id, "uploads", upload_id, "parts"),
-                            {"partNumbers": numbers})
+        answer = self._call(
+            "POST", _path("storage", "files", file_id, "uploads", upload_id, "parts"), {"partNumbers": numbers}
+        )
         return {int(number): url for number, url in answer["partUrls"].items()}
 
     def complete_upload(self, file_id: str, upload_id: str, commit: JSONObject) -> JSONObject:
@@ -81,8 +85,11 @@ class FilesApi:
         return self._call("DELETE", _path("storage", plural, collection_id))
 
     def add_to_album(self, album_id: str, file_id: str, version: int, wrapped_key: JSONObject) -> JSONObject:
-        return self._call("PUT", _path("storage", "albums", album_id, "files", file_id),
-                          {"version": version, "wrappedKey": wrapped_key})
+        return self._call(
+            "PUT",
+            _path("storage", "albums", album_id, "files", file_id),
+            {"version": version, "wrappedKey": wrapped_key},
+        )
 
     def remove_from_album(self, album_id: str, file_id: str) -> None:
         self._call("DELETE", _path("storage", "albums", album_id, "files", file_id))

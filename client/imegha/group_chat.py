@@ -76,9 +76,15 @@ class GroupView:
     """The admin's grant of the history to this member, if they shared it when adding them."""
 
     def summary(self) -> JSONObject:
-        return {"groupId": self.group_id, "name": self.name, "admin": self.tags.get(self.admin, self.admin),
-                "members": sorted(self.tags[member] for member in self.members), "epoch": self.epoch,
-                "needsNewKey": self.needs_new_key, "member": self.member}
+        return {
+            "groupId": self.group_id,
+            "name": self.name,
+            "admin": self.tags.get(self.admin, self.admin),
+            "members": sorted(self.tags[member] for member in self.members),
+            "epoch": self.epoch,
+            "needsNewKey": self.needs_new_key,
+            "member": self.member,
+        }
 
 
 class Groups:
@@ -101,13 +107,19 @@ class Groups:
             raise ChatError("a group needs at least one member besides you")
         group_id = new_group_id()
         members = [{"userId": chat.me, "iMTag": chat.my_tag}] + [
-            {"userId": peer.user_id, "iMTag": peer.imtag} for peer in peers.values()]
+            {"userId": peer.user_id, "iMTag": peer.imtag} for peer in peers.values()
+        ]
         roster = sign_roster(chat.keys.identity_key, group_id=group_id, admin=chat.me, members=members, previous=None)
         key = GroupKey.generate(0)
         exchange_keys = {peer.user_id: peer.exchange_key for peer in peers.values()}
         exchange_keys[chat.me] = chat.keys.exchange_key.public_key
-        chat.platform.create_group({"roster": roster, "copies": self._copies(group_id, key, exchange_keys),
-                                    "sealedName": seal_data(key, name.encode(), group_name_context(group_id, 0))})
+        chat.platform.create_group(
+            {
+                "roster": roster,
+                "copies": self._copies(group_id, key, exchange_keys),
+                "sealedName": seal_data(key, name.encode(), group_name_context(group_id, 0)),
+            }
+        )
         self._keep(group_id, roster, {0: key})
         return self.view(group_id)
 
@@ -120,18 +132,29 @@ class Groups:
         if peer.user_id in view.members:
             raise ChatError(f"{peer.imtag} is in the group already")
         members = [*view.roster.members, {"userId": peer.user_id, "iMTag": peer.imtag}]
-        roster = sign_roster(self.chat.keys.identity_key, group_id=view.group_id, admin=self.chat.me, members=members,
-                             previous=view.roster_record)
+        roster = sign_roster(
+            self.chat.keys.identity_key,
+            group_id=view.group_id,
+            admin=self.chat.me,
+            members=members,
+            previous=view.roster_record,
+        )
         # The current epoch's key; the history only when the admin shares it: the earlier keys, and a grant each
         # sender's cloud checks before serving messages that were not sent to the new member.
         shared = [view.keys[epoch] for epoch in sorted(view.keys) if epoch == view.epoch or with_history]
-        copies = {key.epoch: self._copies(view.group_id, key, {peer.user_id: peer.exchange_key})[peer.user_id]
-                  for key in shared}
+        copies = {
+            key.epoch: self._copies(view.group_id, key, {peer.user_id: peer.exchange_key})[peer.user_id]
+            for key in shared
+        }
         copy = copies.pop(view.epoch)
         history = None
         if with_history:
-            history = {"copies": copies, "grant": sign_history_grant(
-                self.chat.keys.identity_key, group_id=view.group_id, member=peer.user_id, through_epoch=view.epoch)}
+            history = {
+                "copies": copies,
+                "grant": sign_history_grant(
+                    self.chat.keys.identity_key, group_id=view.group_id, member=peer.user_id, through_epoch=view.epoch
+                ),
+            }
         self.chat.platform.add_member(view.group_id, roster, copy, history)
         return self.view(view.group_id)
 
@@ -143,8 +166,14 @@ class Groups:
         if removed == self.chat.me:
             raise ChatError("the admin stays in their group")
         members = [member for member in view.roster.members if member["userId"] != removed]
-        roster = sign_roster(self.chat.keys.identity_key, group_id=view.group_id, admin=self.chat.me, members=members,
-                             previous=view.roster_record, departed=self._last_posted(view, removed))
+        roster = sign_roster(
+            self.chat.keys.identity_key,
+            group_id=view.group_id,
+            admin=self.chat.me,
+            members=members,
+            previous=view.roster_record,
+            departed=self._last_posted(view, removed),
+        )
         self.chat.platform.remove_member(view.group_id, roster)
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
@@ -180,8 +209,9 @@ class Groups:
         exchange_keys = {member: self._exchange_key(view, member) for member in view.members}
         sealed_name = seal_data(key, (view.name or "").encode(), group_name_context(view.group_id, view.epoch))
         try:
-            self.chat.platform.put_epoch_key(view.group_id, view.epoch,
-                                             self._copies(view.group_id, key, exchange_keys), sealed_name)
+            self.chat.platform.put_epoch_key(
+                view.group_id, view.epoch, self._copies(view.group_id, key, exchange_keys), sealed_name
+            )
         except ApiError as error:
             if error.status != 409:
                 raise
@@ -200,8 +230,16 @@ class Groups:
         copies: JSONObject = {}
         for member, exchange_key in exchange_keys.items():
             wrapped = wrap_key(key, wrapping_key=exchange_key, context=group_key_context(group_id, member, key.epoch))
-            copies[member] = {"wrappedKey": wrapped, "grant": sign_key_grant(
-                self.chat.keys.identity_key, conversation_id=group_id, version=key.epoch, member=member, copy=wrapped)}
+            copies[member] = {
+                "wrappedKey": wrapped,
+                "grant": sign_key_grant(
+                    self.chat.keys.identity_key,
+                    conversation_id=group_id,
+                    version=key.epoch,
+                    member=member,
+                    copy=wrapped,
+                ),
+            }
         return copies
 
     # --- what a member's device knows of a group ------------------------------------------------
@@ -215,9 +253,11 @@ class Groups:
             return group
         named = [view.group_id for view in self.list() if view.name == group]
         if len(named) != 1:
-            raise ChatError(f"none of your groups is named {group!r} (one you were removed from is read by its id)"
-                            if not named
-                            else f"{len(named)} groups are named {group!r}: use the id ('imegha group ls')")
+            raise ChatError(
+                f"none of your groups is named {group!r} (one you were removed from is read by its id)"
+                if not named
+                else f"{len(named)} groups are named {group!r}: use the id ('imegha group ls')"
+            )
         return named[0]
 
     def view(self, group_id: str) -> GroupView:
@@ -234,8 +274,10 @@ class Groups:
         tags = {member["userId"]: member["iMTag"] for record in rosters for member in record["body"]["members"]}
         roster = self._checked(group_id, rosters, state["admin"], tags)
         if roster.member_ids != set(state["members"]):
-            raise ChatError(f"WARNING: the platform's members of group {group_id} are not the ones its admin signed "
-                            f"for ({sorted(set(state['members']) ^ roster.member_ids)} differ): not trusting it")
+            raise ChatError(
+                f"WARNING: the platform's members of group {group_id} are not the ones its admin signed "
+                f"for ({sorted(set(state['members']) ^ roster.member_ids)} differ): not trusting it"
+            )
         keys = self._kept_keys(group_id, kept)
         new = {}
         for version, copy in state["copies"].items():
@@ -246,27 +288,49 @@ class Groups:
             if maker not in tags:
                 raise ChatError(f"WARNING: the key of epoch {epoch} comes from someone who was never in the group")
             try:
-                verify_key_grant(copy["grant"], copy["wrappedKey"], maker_identity=chat.identity_of(maker, tags[maker]),
-                                 conversation_id=group_id, version=epoch, member=chat.me)
-                new[epoch] = unwrap_key(copy["wrappedKey"], GroupKey, unwrapping_key=chat.keys.exchange_key,
-                                        context=group_key_context(group_id, chat.me, epoch))
+                verify_key_grant(
+                    copy["grant"],
+                    copy["wrappedKey"],
+                    maker_identity=chat.identity_of(maker, tags[maker]),
+                    conversation_id=group_id,
+                    version=epoch,
+                    member=chat.me,
+                )
+                new[epoch] = unwrap_key(
+                    copy["wrappedKey"],
+                    GroupKey,
+                    unwrapping_key=chat.keys.exchange_key,
+                    context=group_key_context(group_id, chat.me, epoch),
+                )
             except CryptoError as error:
                 raise ChatError(f"WARNING: your key of epoch {epoch} does not check out: {error}") from None
         keys |= new
         if new or (kept.get("roster") or {}).get("body", {}).get("version") != roster.version:
             self._keep(group_id, rosters[-1], new or {epoch: keys[epoch] for epoch in sorted(keys)[-1:]})
         return GroupView(
-            group_id=group_id, admin=state["admin"], epoch=state["epoch"], needs_new_key=state["needsNewKey"],
-            members=tuple(sorted(state["members"])), roster=roster, roster_record=rosters[-1], tags=tags,
-            epochs=tuple(state["epochs"]), keys=keys, name=self._name(group_id, keys, state["names"]),
-            next_sequence=kept.get("nextSequence", 1), member=True, history_grant=state.get("historyGrant"))
+            group_id=group_id,
+            admin=state["admin"],
+            epoch=state["epoch"],
+            needs_new_key=state["needsNewKey"],
+            members=tuple(sorted(state["members"])),
+            roster=roster,
+            roster_record=rosters[-1],
+            tags=tags,
+            epochs=tuple(state["epochs"]),
+            keys=keys,
+            name=self._name(group_id, keys, state["names"]),
+            next_sequence=kept.get("nextSequence", 1),
+            member=True,
+            history_grant=state.get("historyGrant"),
+        )
 
     # Past Groups.list, "list" in this class names that method: the built-in is builtins.list.
 
     def _checked(self, group_id: str, rosters: builtins.list[JSONObject], admin: str, tags: dict[str, str]) -> Roster:
         try:
-            return verify_roster_chain(rosters, group_id=group_id,
-                                       admin_identity=self.chat.identity_of(admin, tags.get(admin, admin)))
+            return verify_roster_chain(
+                rosters, group_id=group_id, admin_identity=self.chat.identity_of(admin, tags.get(admin, admin))
+            )
         except CryptoError as error:
             raise ChatError(f"WARNING: group {group_id}'s rosters do not check out: {error}") from None
 
@@ -285,9 +349,21 @@ class Groups:
             raise ChatError(f"WARNING: the roster kept in your cloud does not check out: {error}") from None
         keys = self._kept_keys(group_id, kept)
         roster = Roster(group_id, record["body"]["version"], admin, tuple(members))
-        return GroupView(group_id=group_id, admin=admin, epoch=max(keys, default=0), needs_new_key=False,
-                         members=tuple(sorted(tags)), roster=roster, roster_record=record, tags=tags, epochs=(),
-                         keys=keys, name=None, next_sequence=kept.get("nextSequence", 1), member=False)
+        return GroupView(
+            group_id=group_id,
+            admin=admin,
+            epoch=max(keys, default=0),
+            needs_new_key=False,
+            members=tuple(sorted(tags)),
+            roster=roster,
+            roster_record=record,
+            tags=tags,
+            epochs=(),
+            keys=keys,
+            name=None,
+            next_sequence=kept.get("nextSequence", 1),
+            member=False,
+        )
 
     def _kept(self, group_id: str) -> JSONObject | None:
         """What this person's own cloud keeps of the group; nothing before they have a cloud."""
@@ -295,9 +371,15 @@ class Groups:
         return own_cloud.conversation(group_id) if own_cloud else None
 
     def _kept_keys(self, group_id: str, kept: JSONObject) -> dict[int, GroupKey]:
-        return {int(version): unwrap_key(wrapped["wrappedKey"], GroupKey, unwrapping_key=self.chat.keys.data_key,
-                                         context=group_key_context(group_id, self.chat.me, int(version)))
-                for version, wrapped in (kept.get("keys") or {}).items()}
+        return {
+            int(version): unwrap_key(
+                wrapped["wrappedKey"],
+                GroupKey,
+                unwrapping_key=self.chat.keys.data_key,
+                context=group_key_context(group_id, self.chat.me, int(version)),
+            )
+            for version, wrapped in (kept.get("keys") or {}).items()
+        }
 
     def _keep(self, group_id: str, roster: JSONObject, keys: dict[int, GroupKey]) -> None:
         """Keep the roster, the admin's identity key (by which the cloud checks history grants) and these keys,
@@ -306,11 +388,23 @@ class Groups:
             return
         admin = roster["body"]["admin"]
         tag = next(member["iMTag"] for member in roster["body"]["members"] if member["userId"] == admin)
-        self.chat.my_cloud.save_conversation(group_id, {
-            "roster": roster, "adminIdentity": b64url_encode(self.chat.identity_of(admin, tag).der), "keys": {
-            str(epoch): {"wrappedKey": wrap_key(key, wrapping_key=self.chat.keys.data_key,
-                                                context=group_key_context(group_id, self.chat.me, epoch))}
-            for epoch, key in keys.items()}})
+        self.chat.my_cloud.save_conversation(
+            group_id,
+            {
+                "roster": roster,
+                "adminIdentity": b64url_encode(self.chat.identity_of(admin, tag).der),
+                "keys": {
+                    str(epoch): {
+                        "wrappedKey": wrap_key(
+                            key,
+                            wrapping_key=self.chat.keys.data_key,
+                            context=group_key_context(group_id, self.chat.me, epoch),
+                        )
+                    }
+                    for epoch, key in keys.items()
+                },
+            },
+        )
 
     @staticmethod
     def _name(group_id: str, keys: dict[int, GroupKey], names: dict[str, JSONObject]) -> str | None:
@@ -356,8 +450,9 @@ class Groups:
 
         def from_cloud_of(member: str) -> builtins.list[Line]:
             try:
-                page = clouds[member].messages(view.group_id,
-                                               history_grant=None if member == self.chat.me else view.history_grant)
+                page = clouds[member].messages(
+                    view.group_id, history_grant=None if member == self.chat.me else view.history_grant
+                )
             except (ApiError, OSError) as error:
                 if unanswered is None or member == self.chat.me:
                     raise
@@ -380,13 +475,19 @@ class Groups:
         epoch = sealed.get("epoch") if isinstance(sealed, dict) else None
         key = None if epoch is None else view.keys.get(epoch)
         if epoch is None or key is None:
-            return refused_line(view.group_id, sender, tag, item,
-                                f"sealed under epoch {epoch}, whose key you were not given")
+            return refused_line(
+                view.group_id, sender, tag, item, f"sealed under epoch {epoch}, whose key you were not given"
+            )
         if sender not in view.members and item["sequence"] > view.roster.departed.get(sender, item["sequence"]):
             return refused_line(view.group_id, sender, tag, item, f"kept in {tag}'s cloud after they left the group")
         line = open_line(item, key, view.group_id, sender, tag, self.chat.identity_of(sender, tag))
         successor = next((started for started in view.epochs if started["epoch"] == epoch + 1), None)
         if line.refused is None and successor and _instant(line.sent_at) >= _instant(successor["startedAt"]):
-            return refused_line(view.group_id, sender, tag, item,
-                                f"sealed under epoch {epoch} after the group moved to epoch {epoch + 1}")
+            return refused_line(
+                view.group_id,
+                sender,
+                tag,
+                item,
+                f"sealed under epoch {epoch} after the group moved to epoch {epoch + 1}",
+            )
         return line

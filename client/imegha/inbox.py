@@ -57,8 +57,9 @@ class Inbox:
             return self.groups.open_group_line(self.groups.view(conversation_id), page["messages"][0], sender, tag)
         return self.chat.open_direct_page(page, sender, tag, peer.identity_key)[0]
 
-    def follow(self, keep_going: Callable[[], bool], *, from_start: bool = False,
-               poll_s: float = POLL_S) -> Iterator[tuple[JSONObject, Line | None]]:
+    def follow(
+        self, keep_going: Callable[[], bool], *, from_start: bool = False, poll_s: float = POLL_S
+    ) -> Iterator[tuple[JSONObject, Line | None]]:
         """Entries as they arrive, each with its message opened, while ``keep_going()``; with ``from_start``, the
         entries already there first."""
         cursor = InboxCursor(self, from_start=from_start)

@@ -143,9 +143,16 @@ class StoredFile:
         return file_context(self.owner, self.file_id, self.version)
 
     def as_json(self) -> JSONObject:
-        shown = {"fileId": self.file_id, "version": self.version, "name": self.name, "size": self.size,
-                 "type": self.media_type, "modified": self.modified, "updatedAt": self.updated_at,
-                 "folderId": self.folder_id}
+        shown = {
+            "fileId": self.file_id,
+            "version": self.version,
+            "name": self.name,
+            "size": self.size,
+            "type": self.media_type,
+            "modified": self.modified,
+            "updatedAt": self.updated_at,
+            "folderId": self.folder_id,
+        }
         return shown | ({"problem": self.problem} if self.problem else {})
 
 
@@ -168,8 +175,9 @@ class Collection:
         return {"kind": self.kind, "id": self.collection_id, "name": self.name, "createdAt": self.created_at}
 
 
-def opened_file(entry: JSONObject, owner: str,
-                unwrapping_key: DataKey | FolderKey | AlbumKey | ExchangePrivateKey) -> StoredFile:
+def opened_file(
+    entry: JSONObject, owner: str, unwrapping_key: DataKey | FolderKey | AlbumKey | ExchangePrivateKey
+) -> StoredFile:
     """A listed file with its FEK unwrapped (by the DEK, an FK, an AK or an RSA key) and its metadata opened; one
     that does not open says why."""
     context = file_context(owner, entry["fileId"], entry["version"])
@@ -177,17 +185,37 @@ def opened_file(entry: JSONObject, owner: str,
         key = unwrap_key(entry["wrappedKey"], FileKey, unwrapping_key=unwrapping_key, context=context)
         metadata = json.loads(open_data(key, entry["metadata"], context))
     except (CryptoError, ValueError) as error:
-        return StoredFile(entry["fileId"], entry["version"], "(does not open)", -1, "", None,
-                          entry.get("ciphertextSize", 0), entry.get("updatedAt"), owner,
-                          folder_id=entry.get("folderId"),
-                          problem=f"its key or metadata does not open ({error}): altered, or not sealed for you")
-    return StoredFile(entry["fileId"], entry["version"], metadata["name"], metadata["size"], metadata["type"],
-                      metadata.get("modified"), entry["ciphertextSize"], entry.get("updatedAt"), owner, key,
-                      entry.get("folderId"))
+        return StoredFile(
+            entry["fileId"],
+            entry["version"],
+            "(does not open)",
+            -1,
+            "",
+            None,
+            entry.get("ciphertextSize", 0),
+            entry.get("updatedAt"),
+            owner,
+            folder_id=entry.get("folderId"),
+            problem=f"its key or metadata does not open ({error}): altered, or not sealed for you",
+        )
+    return StoredFile(
+        entry["fileId"],
+        entry["version"],
+        metadata["name"],
+        metadata["size"],
+        metadata["type"],
+        metadata.get("modified"),
+        entry["ciphertextSize"],
+        entry.get("updatedAt"),
+        owner,
+        key,
+        entry.get("folderId"),
+    )
 
 
-def sealed_metadata(key: FileKey, context: Context, name: str, size: int, media_type: str,
-                    modified: str | None) -> JSONObject:
+def sealed_metadata(
+    key: FileKey, context: Context, name: str, size: int, media_type: str, modified: str | None
+) -> JSONObject:
     document = {"name": name, "size": size, "type": media_type, "modified": modified}
     sealed: JSONObject = seal_data(key, json.dumps(document, ensure_ascii=False).encode(), context)
     return sealed
@@ -201,8 +229,10 @@ def save_opened(url: str, stored: StoredFile, destination: Path, progress: Progr
         with fetched(url, stored.ciphertext_size, progress) as sealed, written_whole(destination) as out:
             open_file(stored.key, sealed, out, stored.context)
     except DecryptionError as error:
-        raise FilesError(f"{stored.name} does not open: {error}. The stored file was altered or is not the one its "
-                         "record names; nothing was written.") from None
+        raise FilesError(
+            f"{stored.name} does not open: {error}. The stored file was altered or is not the one its "
+            "record names; nothing was written."
+        ) from None
     except TransferError as error:
         raise FilesError(f"{stored.name}: {error}") from None
     return destination
@@ -212,13 +242,16 @@ def own_cloud_url(account: Account) -> str:
     """The cloud URL in the key statement this person signed: the one place their device sends their files."""
     session = account.live_session()
     statement: JSONObject | None = account.platform().me().get("keyStatement")
-    unsigned = FilesError("the platform serves a key statement for you that your identity key did not sign; "
-                          "your device will not send files where it points")
+    unsigned = FilesError(
+        "the platform serves a key statement for you that your identity key did not sign; "
+        "your device will not send files where it points"
+    )
     if statement is None:
         raise unsigned
     try:
-        checked = verify_key_statement(statement, user_id=session.user_id,
-                                       pinned_identity=IdentityPublicKey(b64url_decode(session.identity_key)))
+        checked = verify_key_statement(
+            statement, user_id=session.user_id, pinned_identity=IdentityPublicKey(b64url_decode(session.identity_key))
+        )
     except (CryptoError, TypeError):
         raise unsigned from None
     if not checked.cloud_url:
@@ -249,8 +282,13 @@ class _Upload:
 
 def _identity_of(path: Path) -> JSONObject:
     status = path.stat()
-    return {"dev": status.st_dev, "ino": status.st_ino, "size": status.st_size, "mtimeNs": status.st_mtime_ns,
-            "ctimeNs": status.st_ctime_ns}
+    return {
+        "dev": status.st_dev,
+        "ino": status.st_ino,
+        "size": status.st_size,
+        "mtimeNs": status.st_mtime_ns,
+        "ctimeNs": status.st_ctime_ns,
+    }
 
 
 class Library:
@@ -283,15 +321,18 @@ class Library:
             entries = self.api.files()
             return [opened_file(entry, self.owner, self.keys.data_key) for entry in entries]
         in_folder = {"folderId": holder.collection_id} if holder.kind == "folder" else {}
-        return [opened_file(entry | in_folder, self.owner, holder.key) for entry in self.api.files(holder.collection_id)]
+        return [
+            opened_file(entry | in_folder, self.owner, holder.key) for entry in self.api.files(holder.collection_id)
+        ]
 
     def collections(self, kind: str) -> list[Collection]:
         opened = []
         for entry in self.api.collections(PLURAL[kind]):
             context = collection_context(self.owner, entry["id"])
             try:
-                key = unwrap_key(entry["wrappedKey"], COLLECTION_KEYS[kind], unwrapping_key=self.keys.data_key,
-                                 context=context)
+                key = unwrap_key(
+                    entry["wrappedKey"], COLLECTION_KEYS[kind], unwrapping_key=self.keys.data_key, context=context
+                )
                 name = json.loads(open_data(key, entry["metadata"], context))["name"]
             except (CryptoError, ValueError) as error:
                 raise FilesError(f"{kind} {entry['id']} does not open ({error}): its record was altered") from None
@@ -301,28 +342,42 @@ class Library:
     def collection(self, kind: str, name_or_id: str) -> Collection:
         found = [c for c in self.collections(kind) if name_or_id in (c.name, c.collection_id)]
         if len(found) != 1:
-            raise FilesError(f"no {kind} named {name_or_id!r}" if not found else
-                             f"{len(found)} {PLURAL[kind]} are named {name_or_id!r}; give its id")
+            raise FilesError(
+                f"no {kind} named {name_or_id!r}"
+                if not found
+                else f"{len(found)} {PLURAL[kind]} are named {name_or_id!r}; give its id"
+            )
         return found[0]
 
     def find(self, name_or_id: str, folder: Collection | None = None) -> StoredFile:
         """The one file with this name (in ``folder``, if given), or whose id is or starts with this."""
         files = self.files()
         named = [f for f in files if f.name == name_or_id and (folder is None or f.folder_id == folder.collection_id)]
-        by_id = [f for f in files if f.file_id == name_or_id or (len(name_or_id) >= 6 and f.file_id.startswith(name_or_id))]
+        by_id = [
+            f for f in files if f.file_id == name_or_id or (len(name_or_id) >= 6 and f.file_id.startswith(name_or_id))
+        ]
         found = named or by_id
         if not found:
             raise FilesError(f"no file named {name_or_id!r}" + (f" in {folder.name}" if folder else ""))
         if len(found) > 1:
-            raise FilesError(f"{len(found)} files are named {name_or_id!r}; give one of their ids: "
-                             + ", ".join(f.file_id for f in found))
+            raise FilesError(
+                f"{len(found)} files are named {name_or_id!r}; give one of their ids: "
+                + ", ".join(f.file_id for f in found)
+            )
         return found[0]
 
     # --- uploading --------------------------------------------------------------------
 
-    def put(self, path: Path, *, name: str | None = None, folder: Collection | None = None,
-            replace: StoredFile | None = None, progress: Progress = _no_progress,
-            on_resume: Callable[[int, int], None] = lambda done, total: None) -> StoredFile:
+    def put(
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        folder: Collection | None = None,
+        replace: StoredFile | None = None,
+        progress: Progress = _no_progress,
+        on_resume: Callable[[int, int], None] = lambda done, total: None,
+    ) -> StoredFile:
         """Upload a local file as a new file (in ``folder``), or as the next version of ``replace``.
 
         Run again after an interruption, it resumes where the bucket's parts end.
@@ -331,17 +386,21 @@ class Library:
         if not path.is_file():
             raise FilesInputError(f"{path} is not a file")
         name = check_name(name or (replace.name if replace else path.name))
-        if replace is None and any(f.name == name and f.folder_id == (folder and folder.collection_id)
-                                   for f in self.files()):
-            raise FilesError(f"a file named {name!r} is already there: --replace uploads a new version of it, "
-                             "--name stores this one under another name")
+        if replace is None and any(
+            f.name == name and f.folder_id == (folder and folder.collection_id) for f in self.files()
+        ):
+            raise FilesError(
+                f"a file named {name!r} is already there: --replace uploads a new version of it, "
+                "--name stores this one under another name"
+            )
         size = path.stat().st_size
         upload = self._resumed(path)
         known_urls: dict[int, str] = {}
         received: set[int] = set()
         if upload is None:
-            upload, known_urls = self._started(path, replace.file_id if replace else new_id(),
-                                               replace.version + 1 if replace else 1, size)
+            upload, known_urls = self._started(
+                path, replace.file_id if replace else new_id(), replace.version + 1 if replace else 1, size
+            )
         else:
             received = {part["partNumber"] for part in self.api.upload(upload.file_id, upload.upload_id)["received"]}
         context = file_context(self.owner, upload.file_id, upload.version)
@@ -352,8 +411,16 @@ class Library:
             progress((first_missing - 1) * upload.part_size)
         with path.open("rb") as source:
             if first_missing <= upload.part_count:
-                self._send(source, upload, key, context, first_missing, progress,
-                           remember_header=lambda header: self._remember(path, upload, header), known_urls=known_urls)
+                self._send(
+                    source,
+                    upload,
+                    key,
+                    context,
+                    first_missing,
+                    progress,
+                    remember_header=lambda header: self._remember(path, upload, header),
+                    known_urls=known_urls,
+                )
         if _identity_of(path) != upload.source:
             self.abort(path)
             raise FilesError(f"{path.name} changed while it was uploaded; nothing was stored: upload it again")
@@ -378,10 +445,16 @@ class Library:
         """A new upload, remembered in the profile, and the URLs of its first parts."""
         started = self.api.start_upload(file_id, version, sealed_file_size(size))
         key = FileKey.generate()
-        upload = _Upload(file_id, version, started["uploadId"], started["partSize"], started["partCount"],
-                         started["ciphertextSize"],
-                         wrap_key(key, wrapping_key=self.keys.data_key, context=file_context(self.owner, file_id, version)),
-                         _identity_of(path))
+        upload = _Upload(
+            file_id,
+            version,
+            started["uploadId"],
+            started["partSize"],
+            started["partCount"],
+            started["ciphertextSize"],
+            wrap_key(key, wrapping_key=self.keys.data_key, context=file_context(self.owner, file_id, version)),
+            _identity_of(path),
+        )
         self._remember(path, upload, None)
         return upload, {int(number): url for number, url in started["partUrls"].items()}
 
@@ -403,25 +476,40 @@ class Library:
             return None
         return upload
 
-    def _send(self, source: BufferedReader, upload: _Upload, key: FileKey, context: Context, first_part: int,
-              progress: Progress, remember_header: Callable[[bytes], None], known_urls: dict[int, str]) -> None:
+    def _send(
+        self,
+        source: BufferedReader,
+        upload: _Upload,
+        key: FileKey,
+        context: Context,
+        first_part: int,
+        progress: Progress,
+        remember_header: Callable[[bytes], None],
+        known_urls: dict[int, str],
+    ) -> None:
         def urls(numbers: list[int]) -> dict[int, str]:
             return self.api.part_urls(upload.file_id, upload.upload_id, numbers)
 
-        sender_of = partial(PartSender, part_size=upload.part_size, part_count=upload.part_count,
-                            total_size=upload.ciphertext_size, part_urls=urls, known_urls=known_urls, progress=progress)
+        sender_of = partial(
+            PartSender,
+            part_size=upload.part_size,
+            part_count=upload.part_count,
+            total_size=upload.ciphertext_size,
+            part_urls=urls,
+            known_urls=known_urls,
+            progress=progress,
+        )
         seal: Callable[[], int]
         if first_part == 1 or upload.header is None:
             # Nothing arrived: seal from the start under a new header (new nonces) with the same key.
             sender = sender_of(first_part=1, header_size=SEALED_FILE_HEADER_SIZE, on_header=remember_header)
-            seal = lambda: seal_file(key, source, sender, context)  # noqa: E731
+            seal = partial(seal_file, key, source, sender, context)
         else:
             header = b64url_decode(upload.header)
             position = sealed_file_position((first_part - 1) * upload.part_size)
             source.seek(position.plaintext_offset)
             sender = sender_of(first_part=first_part, skip=position.skip)
-            seal = lambda: continue_seal_file(key, source, sender, context, header=header,  # noqa: E731
-                                              first_chunk=position.chunk)
+            seal = partial(continue_seal_file, key, source, sender, context, header=header, first_chunk=position.chunk)
         try:
             seal()
             sender.close()
@@ -432,24 +520,48 @@ class Library:
             sender.abandon()
             raise
 
-    def _commit(self, upload: _Upload, key: FileKey, name: str, size: int, media_type: str, modified: str | None,
-                folder: Collection | None, replace: StoredFile | None) -> StoredFile:
+    def _commit(
+        self,
+        upload: _Upload,
+        key: FileKey,
+        name: str,
+        size: int,
+        media_type: str,
+        modified: str | None,
+        folder: Collection | None,
+        replace: StoredFile | None,
+    ) -> StoredFile:
         context = file_context(self.owner, upload.file_id, upload.version)
-        commit: JSONObject = {"wrappedKey": upload.wrapped_key,
-                              "metadata": sealed_metadata(key, context, name, size, media_type, modified)}
+        commit: JSONObject = {
+            "wrappedKey": upload.wrapped_key,
+            "metadata": sealed_metadata(key, context, name, size, media_type, modified),
+        }
         if replace is not None:
             commit |= self._keys_for_holders(replace, key, context)
         elif folder is not None:
-            commit["folder"] = {"id": folder.collection_id, "wrappedKey": wrap_key(key, wrapping_key=folder.key,
-                                                                                   context=context)}
+            commit["folder"] = {
+                "id": folder.collection_id,
+                "wrappedKey": wrap_key(key, wrapping_key=folder.key, context=context),
+            }
         try:
             committed = self.api.complete_upload(upload.file_id, upload.upload_id, commit)
         except ApiError as error:
             if error.status == 409 and "parts have not arrived" not in error.message:
                 self._forget_upload(upload)
             raise FilesError(f"the cloud did not take the new version: {error.message}") from None
-        return StoredFile(upload.file_id, upload.version, name, size, media_type, modified, upload.ciphertext_size,
-                          committed.get("updatedAt"), self.owner, key, committed.get("folderId"))
+        return StoredFile(
+            upload.file_id,
+            upload.version,
+            name,
+            size,
+            media_type,
+            modified,
+            upload.ciphertext_size,
+            committed.get("updatedAt"),
+            self.owner,
+            key,
+            committed.get("folderId"),
+        )
 
     def _keys_for_holders(self, replaced: StoredFile, key: FileKey, context: Context) -> JSONObject:
         """The new FEK for everyone who holds the file now: its folder, its albums, its shares' recipients."""
@@ -457,18 +569,23 @@ class Library:
         keys: JSONObject = {}
         if holders["folderId"]:
             folder = self.collection("folder", holders["folderId"])
-            keys["folder"] = {"id": folder.collection_id, "wrappedKey": wrap_key(key, wrapping_key=folder.key,
-                                                                                context=context)}
+            keys["folder"] = {
+                "id": folder.collection_id,
+                "wrappedKey": wrap_key(key, wrapping_key=folder.key, context=context),
+            }
         if holders["albumIds"]:
             albums = {album.collection_id: album for album in self.collections("album")}
-            keys["albums"] = {album_id: wrap_key(key, wrapping_key=albums[album_id].key, context=context)
-                              for album_id in holders["albumIds"]}
+            keys["albums"] = {
+                album_id: wrap_key(key, wrapping_key=albums[album_id].key, context=context)
+                for album_id in holders["albumIds"]
+            }
         if holders["shares"]:
             try:
                 keys["shares"] = rekeyed_shares(self.account, self.api, replaced.file_id, context, key)
             except UntrustedPeer as warning:
-                raise FilesError(f"{warning} Their share cannot be given the new key: revoke it, or verify them "
-                                 "first.") from None
+                raise FilesError(
+                    f"{warning} Their share cannot be given the new key: revoke it, or verify them first."
+                ) from None
         return keys
 
     # --- the profile's record of uploads under way ----------------------------------
@@ -492,8 +609,11 @@ class Library:
             self.account.profile.write(UPLOADS, uploads)
 
     def _forget_upload(self, upload: _Upload) -> None:
-        uploads = {where: document for where, document in self._uploads().items()
-                   if document.get("uploadId") != upload.upload_id}
+        uploads = {
+            where: document
+            for where, document in self._uploads().items()
+            if document.get("uploadId") != upload.upload_id
+        }
         self.account.profile.write(UPLOADS, uploads)
 
     # --- fetching, deleting, new versions ----------------------------------------------
@@ -538,13 +658,28 @@ class Library:
         context = file_context(self.owner, current.file_id, current.version + 1)
         key = FileKey.generate()
         started = self.api.start_upload(current.file_id, current.version + 1, sealed_file_size(current.size))
-        upload = _Upload(current.file_id, current.version + 1, started["uploadId"], started["partSize"],
-                         started["partCount"], started["ciphertextSize"],
-                         wrap_key(key, wrapping_key=self.keys.data_key, context=context), {})
+        upload = _Upload(
+            current.file_id,
+            current.version + 1,
+            started["uploadId"],
+            started["partSize"],
+            started["partCount"],
+            started["ciphertextSize"],
+            wrap_key(key, wrapping_key=self.keys.data_key, context=context),
+            {},
+        )
         try:
             with os.fdopen(reading, "rb") as plaintext:
-                self._send(plaintext, upload, key, context, 1, progress, remember_header=lambda header: None,
-                           known_urls={int(number): url for number, url in started["partUrls"].items()})
+                self._send(
+                    plaintext,
+                    upload,
+                    key,
+                    context,
+                    1,
+                    progress,
+                    remember_header=lambda header: None,
+                    known_urls={int(number): url for number, url in started["partUrls"].items()},
+                )
         except BaseException:
             self.api.abort_upload(upload.file_id, upload.upload_id)
             worker.join()
@@ -552,7 +687,9 @@ class Library:
                 raise FilesError(f"{stored.name} could not be read back to seal it again: {failure[0]}") from None
             raise
         worker.join()
-        return self._commit(upload, key, current.name, current.size, current.media_type, current.modified, None, current)
+        return self._commit(
+            upload, key, current.name, current.size, current.media_type, current.modified, None, current
+        )
 
     # --- folders and albums ---------------------------------------------------------
 
@@ -562,11 +699,14 @@ class Library:
             raise FilesError(f"a {kind} named {name!r} exists already")
         collection_id, key = new_id(), COLLECTION_KEYS[kind].generate()
         context = collection_context(self.owner, collection_id)
-        created = self.api.create_collection(PLURAL[kind], {
-            "id": collection_id,
-            "wrappedKey": wrap_key(key, wrapping_key=self.keys.data_key, context=context),
-            "metadata": seal_data(key, json.dumps({"name": name}, ensure_ascii=False).encode(), context),
-        })
+        created = self.api.create_collection(
+            PLURAL[kind],
+            {
+                "id": collection_id,
+                "wrappedKey": wrap_key(key, wrapping_key=self.keys.data_key, context=context),
+                "metadata": seal_data(key, json.dumps({"name": name}, ensure_ascii=False).encode(), context),
+            },
+        )
         return Collection(kind, collection_id, name, key, created.get("createdAt"))
 
     def remove(self, collection: Collection, *, with_files: bool = False) -> JSONObject:

@@ -56,8 +56,10 @@ class PersonalCloud:
     def connect(self) -> JSONObject:
         """The ExternalId (the same every time) and what the bootstrap stack needs beside it."""
         template = bootstrap_template()
-        return self._api.connect_cloud() | {"bootstrapTemplate": str(template) if template else None,
-                                            "region": self.account.endpoints.region}
+        return self._api.connect_cloud() | {
+            "bootstrapTemplate": str(template) if template else None,
+            "region": self.account.endpoints.region,
+        }
 
     def record_role(self, role_arn: str) -> JSONObject:
         return self._api.record_deployment_role(role_arn)
@@ -68,14 +70,28 @@ class PersonalCloud:
         profile, for the person to look into their own account."""
         endpoint = self.account.endpoints.aws_endpoint_url
         if not endpoint:
-            raise CloudNotReachable("--local needs the local cloud ('imegha local up'); for AWS, launch the "
-                                    "bootstrap stack in your account and pass --role-arn")
+            raise CloudNotReachable(
+                "--local needs the local cloud ('imegha local up'); for AWS, launch the "
+                "bootstrap stack in your account and pass --role-arn"
+            )
         connection = self.connect()
-        user, bootstrap = bootstrap_account(endpoint, connection["platformAccountId"], connection["externalId"],
-                                            connection["platformEventBusArn"], self.account.endpoints.region)
+        user, bootstrap = bootstrap_account(
+            endpoint,
+            connection["platformAccountId"],
+            connection["externalId"],
+            connection["platformEventBusArn"],
+            self.account.endpoints.region,
+        )
         role_arn = bootstrap.outputs["DeploymentRoleArn"]
-        self.account.profile.write(LOCAL_ACCOUNT, {"accountId": user.account_id, "accessKeyId": user.access_key_id,
-                                                   "secretAccessKey": user.secret_access_key, "roleArn": role_arn})
+        self.account.profile.write(
+            LOCAL_ACCOUNT,
+            {
+                "accountId": user.account_id,
+                "accessKeyId": user.access_key_id,
+                "secretAccessKey": user.secret_access_key,
+                "roleArn": role_arn,
+            },
+        )
         return connection | self.record_role(role_arn)
 
     # --- deploying ----------------------------------------------------------------
@@ -94,8 +110,9 @@ class PersonalCloud:
                 self._sign_cloud_url(cloud.get("cloudApiUrl"))
         return cloud
 
-    def follow(self, deployment_id: str, on_step: Callable[[JSONObject], None] = lambda step: None,
-               timeout_s: float = 7200) -> JSONObject:
+    def follow(
+        self, deployment_id: str, on_step: Callable[[JSONObject], None] = lambda step: None, timeout_s: float = 7200
+    ) -> JSONObject:
         """Poll the deployment until it finishes, telling ``on_step`` of each step its execution takes; then, after
         a deploy, sign the cloud's URL into the key statement (after a destroy, sign that there is none)."""
         deadline = time.monotonic() + timeout_s

@@ -29,8 +29,14 @@ class ApiError(Exception):
         self.field = field
 
 
-def call_json(method: str, url: str, authorization: str | None, body: JSONObject | None = None, timeout: float = 30,
-              headers: dict[str, str] | None = None) -> JSONObject | None:
+def call_json(
+    method: str,
+    url: str,
+    authorization: str | None,
+    body: JSONObject | None = None,
+    timeout: float = 30,
+    headers: dict[str, str] | None = None,
+) -> JSONObject | None:
     """One JSON request; ``authorization`` is the header's whole value (REST Cognito authorizers take the bare token).
     A refusal raises :class:`ApiError`; no answer at all, :class:`Unreachable`."""
     data = None if body is None else json.dumps(body).encode()

@@ -38,8 +38,10 @@ class ProgressBar:
         fraction = min(1.0, self.done / self.total) if self.total else 1.0
         filled = int(fraction * _WIDTH)
         rate = self.done / max(now - self._started, 1e-6)
-        self._stream.write(f"\r{self.label} [{'#' * filled}{'.' * (_WIDTH - filled)}] {fraction:4.0%} "
-                           f"{_size(self.done)} of {_size(self.total)}, {_size(rate)}/s ")
+        self._stream.write(
+            f"\r{self.label} [{'#' * filled}{'.' * (_WIDTH - filled)}] {fraction:4.0%} "
+            f"{_size(self.done)} of {_size(self.total)}, {_size(rate)}/s "
+        )
         self._stream.flush()
 
     def close(self) -> None:

@@ -26,12 +26,27 @@ def share_target(kind: str, target_id: str, version: int | None) -> dict[str, An
     return {"kind": kind, "id": target_id} | ({"version": version} if kind == "file" else {})
 
 
-def signed_share(account: Account, share_id: str, recipient: Peer, kind: str, target_id: str, version: int | None,
-                 key: FileKey | FolderKey | AlbumKey, context: Context, shared_at: str) -> dict[str, Any]:
+def signed_share(
+    account: Account,
+    share_id: str,
+    recipient: Peer,
+    kind: str,
+    target_id: str,
+    version: int | None,
+    key: FileKey | FolderKey | AlbumKey,
+    context: Context,
+    shared_at: str,
+) -> dict[str, Any]:
     """The key wrapped for ``recipient``'s RSA key, and the owner's signed record of the share."""
     wrapped = wrap_key(key, wrapping_key=recipient.exchange_key, context=context)
-    body = {"shareId": share_id, "owner": account.session.user_id, "recipient": recipient.user_id,
-            "target": share_target(kind, target_id, version), "wrappedKey": wrapped, "sharedAt": shared_at}
+    body = {
+        "shareId": share_id,
+        "owner": account.session.user_id,
+        "recipient": recipient.user_id,
+        "target": share_target(kind, target_id, version),
+        "wrappedKey": wrapped,
+        "sharedAt": shared_at,
+    }
     return {"wrappedKey": wrapped, "record": sign_record(account.keys().identity_key, SHARE_RECORD, body)}
 
 
@@ -49,6 +64,15 @@ def rekeyed_shares(account: Account, api: FilesApi, file_id: str, context: Conte
     rekeyed = {}
     for share in api.shares("file", file_id):
         recipient = pinned_recipient(account, share["recipientId"])
-        rekeyed[share["shareId"]] = signed_share(account, share["shareId"], recipient, "file", file_id,
-                                                 context.version, key, context, share["record"]["body"]["sharedAt"])
+        rekeyed[share["shareId"]] = signed_share(
+            account,
+            share["shareId"],
+            recipient,
+            "file",
+            file_id,
+            context.version,
+            key,
+            context,
+            share["record"]["body"]["sharedAt"],
+        )
     return rekeyed

@@ -86,8 +86,15 @@ class ReceivedShare:
     file: StoredFile | None = field(repr=False, default=None)
 
     def as_json(self) -> JSONObject:
-        return {"shareId": self.share_id, "from": self.owner.imtag, "kind": self.kind, "name": self.name,
-                "id": self.target_id, "version": self.version, "sharedAt": self.shared_at}
+        return {
+            "shareId": self.share_id,
+            "from": self.owner.imtag,
+            "kind": self.kind,
+            "name": self.name,
+            "id": self.target_id,
+            "version": self.version,
+            "sharedAt": self.shared_at,
+        }
 
 
 class Sharing:
@@ -132,19 +139,33 @@ class Sharing:
             kind, target_id, version, key = target.kind, target.collection_id, None, target.key
             context = collection_context(self.library.owner, target_id)
         share = signed_share(self.account, share_id, recipient, kind, target_id, version, key, context, _now())
-        created = self.library.api.create_share({"shareId": share_id, "recipientId": recipient.user_id,
-                                                 "target": {"kind": kind, "id": target_id}} | share)
-        return {"shareId": share_id, "with": recipient.imtag, "kind": kind, "id": target_id,
-                "recipientKey": str(recipient.exchange_key.fingerprint), "verified": recipient.verified,
-                "firstSeen": recipient.first_seen, "notified": created.get("notified", False)}
+        created = self.library.api.create_share(
+            {"shareId": share_id, "recipientId": recipient.user_id, "target": {"kind": kind, "id": target_id}} | share
+        )
+        return {
+            "shareId": share_id,
+            "with": recipient.imtag,
+            "kind": kind,
+            "id": target_id,
+            "recipientKey": str(recipient.exchange_key.fingerprint),
+            "verified": recipient.verified,
+            "firstSeen": recipient.first_seen,
+            "notified": created.get("notified", False),
+        }
 
     def shares(self) -> list[JSONObject]:
         """What this person shares, with whom."""
         pins = self.account.pins
-        return [{"shareId": share["shareId"], "kind": share["targetKind"], "id": share["targetId"],
-                 "with": (pins.get(share["recipientId"]) or {}).get("iMTag", share["recipientId"]),
-                 "sharedAt": share["createdAt"]}
-                for share in self.library.api.shares()]
+        return [
+            {
+                "shareId": share["shareId"],
+                "kind": share["targetKind"],
+                "id": share["targetId"],
+                "with": (pins.get(share["recipientId"]) or {}).get("iMTag", share["recipientId"]),
+                "sharedAt": share["createdAt"],
+            }
+            for share in self.library.api.shares()
+        ]
 
     def revoke(self, share_id: str) -> JSONObject:
         return self.library.api.revoke(share_id)
@@ -166,7 +187,9 @@ class Sharing:
         shares: list[ReceivedShare] = []
         warnings: list[str] = []
         for connection in self.account.platform().connections():
-            if connection["status"] != "connected" or (from_imtag and connection["iMTag"].casefold() != from_imtag.casefold()):
+            if connection["status"] != "connected" or (
+                from_imtag and connection["iMTag"].casefold() != from_imtag.casefold()
+            ):
                 continue
             try:
                 owner = self.account.peer(connection["iMTag"])
@@ -185,16 +208,23 @@ class Sharing:
                 try:
                     shares.append(self._checked(owner, api, share))
                 except (CryptoError, KeyError, ValueError, FilesError) as error:
-                    warnings.append(f"WARNING: share {share.get('shareId')} from {owner.imtag} does not check out "
-                                    f"({error}); its key was not used.")
+                    warnings.append(
+                        f"WARNING: share {share.get('shareId')} from {owner.imtag} does not check out "
+                        f"({error}); its key was not used."
+                    )
         return shares, warnings
 
     def _checked(self, owner: Peer, api: FilesApi, share: JSONObject) -> ReceivedShare:
         body = verify_record(share["record"], SHARE_RECORD, owner.identity_key)
         target = share["target"]
         kind, version = target["kind"], target.get("version")
-        claimed = {"shareId": share["shareId"], "owner": owner.user_id, "recipient": self.account.session.user_id,
-                   "target": share_target(kind, target["id"], version), "wrappedKey": share["wrappedKey"]}
+        claimed = {
+            "shareId": share["shareId"],
+            "owner": owner.user_id,
+            "recipient": self.account.session.user_id,
+            "target": share_target(kind, target["id"], version),
+            "wrappedKey": share["wrappedKey"],
+        }
         for name, value in claimed.items():
             if body.get(name) != value:
                 raise FilesError(f"the record signed by {owner.imtag} names another {name}")
@@ -202,8 +232,9 @@ class Sharing:
         stored = None
         key: FileKey | FolderKey | AlbumKey
         if kind == "file":
-            stored = opened_file(target | {"fileId": target["id"], "wrappedKey": share["wrappedKey"]}, owner.user_id,
-                                 exchange_key)
+            stored = opened_file(
+                target | {"fileId": target["id"], "wrappedKey": share["wrappedKey"]}, owner.user_id, exchange_key
+            )
             if stored.problem or stored.key is None:
                 raise FilesError(stored.problem)
             key, name = stored.key, stored.name
@@ -211,16 +242,30 @@ class Sharing:
             context = collection_context(owner.user_id, target["id"])
             key = unwrap_key(share["wrappedKey"], COLLECTION_KEYS[kind], unwrapping_key=exchange_key, context=context)
             name = json.loads(open_data(key, target["metadata"], context))["name"]
-        return ReceivedShare(share["shareId"], owner, kind, target["id"], version, name, body["sharedAt"], key,
-                             share["wrappedKey"], api, stored)
+        return ReceivedShare(
+            share["shareId"],
+            owner,
+            kind,
+            target["id"],
+            version,
+            name,
+            body["sharedAt"],
+            key,
+            share["wrappedKey"],
+            api,
+            stored,
+        )
 
     def find(self, share_or_name: str, from_imtag: str | None = None) -> ReceivedShare:
         shares, warnings = self.received(from_imtag)
         found = [s for s in shares if share_or_name in (s.share_id, s.name, s.target_id)]
         if len(found) != 1:
             hint = f" ({'; '.join(warnings)})" if warnings else ""
-            raise FilesError(f"nothing named {share_or_name!r} is shared with you{hint}" if not found else
-                              f"{len(found)} shares are named {share_or_name!r}; give a share id")
+            raise FilesError(
+                f"nothing named {share_or_name!r} is shared with you{hint}"
+                if not found
+                else f"{len(found)} shares are named {share_or_name!r}; give a share id"
+            )
         return found[0]
 
     def files_in(self, share: ReceivedShare) -> list[StoredFile]:
@@ -230,7 +275,9 @@ class Sharing:
         opened = share.api.open_received(share.share_id)
         return [opened_file(entry, share.owner.user_id, self._opening_key(share)) for entry in opened["files"]]
 
-    def get(self, share: ReceivedShare, stored: StoredFile, destination: Path, progress: Progress = _no_progress) -> Path:
+    def get(
+        self, share: ReceivedShare, stored: StoredFile, destination: Path, progress: Progress = _no_progress
+    ) -> Path:
         """Fetch one file a share covers from its owner's bucket and open it here."""
         try:
             answer = share.api.download_received(share.share_id, stored.file_id)

@@ -94,11 +94,21 @@ class PartSender:
     resume sends again from the first part missing.
     """
 
-    def __init__(self, *, part_size: int, part_count: int, total_size: int, first_part: int,
-                 part_urls: Callable[[list[int]], dict[int, str]], skip: int = 0,
-                 header_size: int = 0, on_header: Callable[[bytes], None] = lambda header: None,
-                 known_urls: dict[int, str] | None = None, progress: Progress = _no_progress,
-                 senders: int = SENDERS):
+    def __init__(
+        self,
+        *,
+        part_size: int,
+        part_count: int,
+        total_size: int,
+        first_part: int,
+        part_urls: Callable[[list[int]], dict[int, str]],
+        skip: int = 0,
+        header_size: int = 0,
+        on_header: Callable[[bytes], None] = lambda header: None,
+        known_urls: dict[int, str] | None = None,
+        progress: Progress = _no_progress,
+        senders: int = SENDERS,
+    ):
         self.part_size, self.part_count, self.total_size = part_size, part_count, total_size
         self._part_urls, self._progress = part_urls, progress
         self._next_part = first_part
@@ -114,8 +124,10 @@ class PartSender:
         # A part to send (number, buffer, bytes filled), or None: no more.
         self._queue: queue.Queue[tuple[int, bytearray, int] | None] = queue.Queue(maxsize=1)
         self._failure: BaseException | None = None
-        self._senders = [threading.Thread(target=self._send_parts, name=f"imegha-part-sender-{index}", daemon=True)
-                         for index in range(senders)]
+        self._senders = [
+            threading.Thread(target=self._send_parts, name=f"imegha-part-sender-{index}", daemon=True)
+            for index in range(senders)
+        ]
         for sender in self._senders:
             sender.start()
 
@@ -152,8 +164,10 @@ class PartSender:
         """Send what is left as the last part, wait until every part has gone, and report any failure."""
         try:
             if self._failure is None and self._written != self._expected:
-                raise TransferError(f"the sealed file is {self._written} bytes where {self._expected} were planned: "
-                                    "did it change while it was read?")
+                raise TransferError(
+                    f"the sealed file is {self._written} bytes where {self._expected} were planned: "
+                    "did it change while it was read?"
+                )
             if self._filled:
                 self._hand_over()
         finally:
@@ -313,8 +327,10 @@ def fetched(url: str, expected_size: int, progress: Progress = _no_progress) -> 
             raise TransferError(f"the bucket refused the download: {_refusal(response)}")
         length = int(response.getheader("Content-Length", "-1"))
         if length != expected_size:
-            raise TransferError(f"the bucket holds {length} bytes for this file where {expected_size} were recorded: "
-                                "it was cut short or replaced")
+            raise TransferError(
+                f"the bucket holds {length} bytes for this file where {expected_size} were recorded: "
+                "it was cut short or replaced"
+            )
         body = _ReadAhead(response, progress)
         try:
             yield body

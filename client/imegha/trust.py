@@ -74,7 +74,9 @@ class PinStore:
         return self._all()
 
 
-def trusted_peer(pins: PinStore, found: JSONObject, *, accept_new_identity: bool = False, remember: bool = True) -> Peer:
+def trusted_peer(
+    pins: PinStore, found: JSONObject, *, accept_new_identity: bool = False, remember: bool = True
+) -> Peer:
     """Check a directory lookup against the pins; pin it the first time; raise ``UntrustedPeer`` on any mismatch.
 
     ``remember=False`` checks without pinning anything (to show what accepting would trust).

@@ -85,7 +85,9 @@ class ConnectionsStore:
 
     def _put(self, user_id: str, peer_id: str, status: str, peer_tag: str, at: str) -> dict:
         item = _key(user_id, peer_id) | {"status": status, "peerTag": peer_tag, "since": at}
-        return {"Put": {"TableName": self.table_name, "Item": item, "ConditionExpression": "attribute_not_exists(userId)"}}
+        return {
+            "Put": {"TableName": self.table_name, "Item": item, "ConditionExpression": "attribute_not_exists(userId)"}
+        }
 
     def _update(self, user_id: str, peer_id: str, expected: str, status: str, at: str) -> dict:
         return {

@@ -69,14 +69,16 @@ class DeploymentStore:
                 Key={"userId": user_id, "deploymentId": CLOUD},
                 UpdateExpression="SET roleArn = :role, roleAccountId = :account",
                 ConditionExpression="attribute_exists(externalId)"
-                                    " AND (attribute_not_exists(activeDeploymentId) OR activeUntil < :now)"
-                                    " AND (attribute_not_exists(cloudAccountId) OR cloudAccountId = :account)",
+                " AND (attribute_not_exists(activeDeploymentId) OR activeUntil < :now)"
+                " AND (attribute_not_exists(cloudAccountId) OR cloudAccountId = :account)",
                 ExpressionAttributeValues={":role": role_arn, ":account": role_account_id, ":now": now},
             )
         except ClientError as error:
             if _is(error, "ConditionalCheckFailedException"):
-                raise Conflict("a deployment is under way, or your cloud stands in another AWS account: "
-                               "wait for it, or destroy that cloud first ('imegha cloud destroy')") from None
+                raise Conflict(
+                    "a deployment is under way, or your cloud stands in another AWS account: "
+                    "wait for it, or destroy that cloud first ('imegha cloud destroy')"
+                ) from None
             raise
 
     # --- deployments -------------------------------------------------------------
@@ -84,31 +86,48 @@ class DeploymentStore:
     def start(self, user_id: str, deployment_id: str, action: str, role_arn: str, now: str, until: str) -> None:
         """Record a requested deployment and take the cloud's lock for it, both or neither."""
         try:
-            self.resource.meta.client.transact_write_items(TransactItems=[
-                {"Put": {
-                    "TableName": self.table_name,
-                    "Item": {"userId": user_id, "deploymentId": deployment_id, "action": action, "roleArn": role_arn,
-                             "status": REQUESTED, "requestedAt": now, "updatedAt": now},
-                    "ConditionExpression": "attribute_not_exists(deploymentId)",
-                }},
-                {"Update": {
-                    "TableName": self.table_name,
-                    "Key": {"userId": user_id, "deploymentId": CLOUD},
-                    "UpdateExpression": "SET activeDeploymentId = :id, activeUntil = :until, lastDeploymentId = :id",
-                    "ConditionExpression": "attribute_not_exists(activeDeploymentId) OR activeUntil < :now",
-                    "ExpressionAttributeValues": {":id": deployment_id, ":until": until, ":now": now},
-                }},
-            ])
+            self.resource.meta.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {
+                                "userId": user_id,
+                                "deploymentId": deployment_id,
+                                "action": action,
+                                "roleArn": role_arn,
+                                "status": REQUESTED,
+                                "requestedAt": now,
+                                "updatedAt": now,
+                            },
+                            "ConditionExpression": "attribute_not_exists(deploymentId)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": {"userId": user_id, "deploymentId": CLOUD},
+                            "UpdateExpression": "SET activeDeploymentId = :id, activeUntil = :until, lastDeploymentId = :id",
+                            "ConditionExpression": "attribute_not_exists(activeDeploymentId) OR activeUntil < :now",
+                            "ExpressionAttributeValues": {":id": deployment_id, ":until": until, ":now": now},
+                        }
+                    },
+                ]
+            )
         except ClientError as error:
             if _is(error, "TransactionCanceledException"):
                 active = (self.cloud(user_id) or {}).get("activeDeploymentId")
-                raise Conflict(f"deployment {active} is still under way: follow it with 'imegha cloud status'") from None
+                raise Conflict(
+                    f"deployment {active} is still under way: follow it with 'imegha cloud status'"
+                ) from None
             raise
 
     def get(self, user_id: str, deployment_id: str) -> dict:
         if deployment_id == CLOUD:
             raise NotFound("no such deployment")
-        item = self.table.get_item(Key={"userId": user_id, "deploymentId": deployment_id}, ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key={"userId": user_id, "deploymentId": deployment_id}, ConsistentRead=True).get(
+            "Item"
+        )
         if item is None:
             raise NotFound("no such deployment")
         return item
@@ -126,7 +145,8 @@ class DeploymentStore:
                 Key={"userId": user_id, "deploymentId": deployment_id},
                 UpdateExpression="SET " + ", ".join(f"#f{index} = :v{index}" for index in range(len(fields))),
                 ConditionExpression=f"attribute_exists(deploymentId) AND ({allowed})",
-                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if _is(error, "ConditionalCheckFailedException"):
@@ -134,8 +154,9 @@ class DeploymentStore:
             raise
         return True
 
-    def finish(self, user_id: str, deployment_id: str, stack_status: str | None = None,
-               standing: dict | None = None) -> bool:
+    def finish(
+        self, user_id: str, deployment_id: str, stack_status: str | None = None, standing: dict | None = None
+    ) -> bool:
         """Release the cloud's lock held by ``deployment_id`` and record how the stack stands: its status, and
         ``standing`` (its account and outputs) when given; a stack that is gone (``DELETE_COMPLETE``) takes its
         account and outputs with it. False if the deployment no longer held the lock (a repeated step, or one
@@ -148,8 +169,10 @@ class DeploymentStore:
             update += ", " + ", ".join(STACK_ATTRIBUTES)
         try:
             self.table.update_item(
-                Key={"userId": user_id, "deploymentId": CLOUD}, UpdateExpression=update,
-                ConditionExpression="activeDeploymentId = :id", ExpressionAttributeValues=values,
+                Key={"userId": user_id, "deploymentId": CLOUD},
+                UpdateExpression=update,
+                ConditionExpression="activeDeploymentId = :id",
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if _is(error, "ConditionalCheckFailedException"):

@@ -25,14 +25,23 @@ class DeviceStore:
 
     def put(self, user_id: str, device_id: str, platform: str, token: str, at: str, endpoint: dict) -> None:
         """Record the device, with the SNS endpoint and subscription it rings through (``endpoint``, maybe empty)."""
-        self.table.put_item(Item={"userId": user_id, "deviceId": device_id, "platform": platform, "token": token,
-                                  "registeredAt": at, **endpoint})
+        self.table.put_item(
+            Item={
+                "userId": user_id,
+                "deviceId": device_id,
+                "platform": platform,
+                "token": token,
+                "registeredAt": at,
+                **endpoint,
+            }
+        )
 
     def delete(self, user_id: str, device_id: str) -> dict:
         """Forget the device; returns what was recorded of it."""
         try:
             return self.table.delete_item(
-                Key={"userId": user_id, "deviceId": device_id}, ConditionExpression="attribute_exists(deviceId)",
+                Key={"userId": user_id, "deviceId": device_id},
+                ConditionExpression="attribute_exists(deviceId)",
                 ReturnValues="ALL_OLD",
             )["Attributes"]
         except ClientError as error:

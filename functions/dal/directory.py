@@ -35,8 +35,9 @@ def _tag_key(imtag: str) -> dict:
 
 # A tag is free for an email when no user has claimed it and it is not reserved, or reserved by that same email (a
 # sign-up repeated), or reserved by a sign-up whose reservation lapsed (TTL deletes expired items only within days).
-_TAG_FREE_FOR = ("attribute_not_exists(pk) OR "
-                 "(attribute_not_exists(userId) AND (reservedBy = :email OR expiresAt < :now))")
+_TAG_FREE_FOR = (
+    "attribute_not_exists(pk) OR (attribute_not_exists(userId) AND (reservedBy = :email OR expiresAt < :now))"
+)
 
 
 @dataclass
@@ -81,7 +82,13 @@ class DirectoryStore:
                     "Put": {
                         "TableName": self.table_name,
                         "Item": _user_key(user_id)
-                        | {"userId": user_id, "email": email, "iMTag": imtag, "keysVersion": 0, "createdAt": created_at},
+                        | {
+                            "userId": user_id,
+                            "email": email,
+                            "iMTag": imtag,
+                            "keysVersion": 0,
+                            "createdAt": created_at,
+                        },
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
@@ -124,9 +131,17 @@ class DirectoryStore:
     def set_statement(self, user_id: str, statement: dict, previous_sequence: int | None) -> None:
         """Store a newer key statement; the condition makes a concurrent older one lose."""
         condition = "attribute_exists(pk) AND "
-        condition += "attribute_not_exists(keyStatement)" if previous_sequence is None else "keyStatement.#body.#sequence = :previous"
+        condition += (
+            "attribute_not_exists(keyStatement)"
+            if previous_sequence is None
+            else "keyStatement.#body.#sequence = :previous"
+        )
         values = {":statement": statement} | ({} if previous_sequence is None else {":previous": previous_sequence})
-        names = {} if previous_sequence is None else {"ExpressionAttributeNames": {"#body": "body", "#sequence": "sequence"}}
+        names = (
+            {}
+            if previous_sequence is None
+            else {"ExpressionAttributeNames": {"#body": "body", "#sequence": "sequence"}}
+        )
         try:
             self.table.update_item(
                 Key=_user_key(user_id),
@@ -151,5 +166,8 @@ class DirectoryStore:
 
     def clear_cloud(self, user_id: str) -> None:
         """Unlink a destroyed cloud: its URL answers no more, and its account speaks for no one."""
-        self.table.update_item(Key=_user_key(user_id), UpdateExpression="REMOVE cloudApiUrl, cloudAccountId",
-                               ConditionExpression="attribute_exists(pk)")
+        self.table.update_item(
+            Key=_user_key(user_id),
+            UpdateExpression="REMOVE cloudApiUrl, cloudAccountId",
+            ConditionExpression="attribute_exists(pk)",
+        )

@@ -29,8 +29,12 @@ class Doorbell:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Doorbell:
-        return cls(DirectoryStore(environ["DIRECTORY_TABLE_NAME"]), GroupStore(environ["CONNECTIONS_TABLE_NAME"]),
-                   InboxStore(environ["NOTIFICATIONS_TABLE_NAME"]), PushPublisher(environ["PUSH_TOPIC_ARN"]))
+        return cls(
+            DirectoryStore(environ["DIRECTORY_TABLE_NAME"]),
+            GroupStore(environ["CONNECTIONS_TABLE_NAME"]),
+            InboxStore(environ["NOTIFICATIONS_TABLE_NAME"]),
+            PushPublisher(environ["PUSH_TOPIC_ARN"]),
+        )
 
 
 def idempotency_records(environ: Mapping[str, str]) -> DynamoDBPersistenceLayer:

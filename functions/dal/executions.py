@@ -26,8 +26,12 @@ class DeploymentExecutions:
             page = self.client.get_execution_history(**arguments)
             for event in page["events"]:
                 if "stateEnteredEventDetails" in event:
-                    steps.append({"step": event["stateEnteredEventDetails"]["name"],
-                                  "at": event["timestamp"].isoformat(timespec="seconds")})
+                    steps.append(
+                        {
+                            "step": event["stateEnteredEventDetails"]["name"],
+                            "at": event["timestamp"].isoformat(timespec="seconds"),
+                        }
+                    )
                 failed = next((event[key] for key in _FAILURE_DETAILS if key in event), None)
                 if failed and steps:
                     steps[-1]["error"] = failed.get("error")

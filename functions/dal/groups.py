@@ -65,14 +65,17 @@ class GroupStore:
     # --- reading -------------------------------------------------------------
 
     def group(self, group_id: str) -> dict | None:
-        item = self.table.get_item(Key={"userId": group_partition(group_id), "peerId": STATE},
-                                   ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key={"userId": group_partition(group_id), "peerId": STATE}, ConsistentRead=True).get(
+            "Item"
+        )
         return integers(item)
 
     def groups(self, group_ids: list[str]) -> list[dict]:
         found: list[dict] = []
         for start in range(0, len(group_ids), 100):
-            keys = [{"userId": group_partition(group_id), "peerId": STATE} for group_id in group_ids[start:start + 100]]
+            keys = [
+                {"userId": group_partition(group_id), "peerId": STATE} for group_id in group_ids[start : start + 100]
+            ]
             request = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
             while request:
                 answer = self.resource.batch_get_item(RequestItems=request)
@@ -90,8 +93,11 @@ class GroupStore:
         return self._query(user_id, MEMBERSHIP_PREFIX)
 
     def membership(self, user_id: str, group_id: str) -> dict | None:
-        return integers(self.table.get_item(Key={"userId": user_id, "peerId": MEMBERSHIP_PREFIX + group_id},
-                                            ConsistentRead=True).get("Item"))
+        return integers(
+            self.table.get_item(
+                Key={"userId": user_id, "peerId": MEMBERSHIP_PREFIX + group_id}, ConsistentRead=True
+            ).get("Item")
+        )
 
     def copies(self, user_id: str, group_id: str) -> list[dict]:
         return self._query(user_id, f"{COPY_PREFIX}{group_id}#")
@@ -103,36 +109,62 @@ class GroupStore:
         rewrites the same items, and a group id already taken is a Conflict."""
         group_id = state["groupId"]
         with self.table.batch_writer() as batch:
-            batch.put_item(Item={"userId": group_partition(group_id), "peerId": _roster_key(1), "version": 1,
-                                 "roster": roster})
+            batch.put_item(
+                Item={"userId": group_partition(group_id), "peerId": _roster_key(1), "version": 1, "roster": roster}
+            )
             batch.put_item(Item={"userId": group_partition(group_id), "peerId": _epoch_key(0), **epoch_record})
             for member, copy in copies.items():
                 batch.put_item(Item=self._membership(member, group_id, at))
                 batch.put_item(Item=self._copy(member, group_id, 0, copy))
         try:
-            self.table.put_item(Item={"userId": group_partition(group_id), "peerId": STATE, **state},
-                                ConditionExpression="attribute_not_exists(peerId)")
+            self.table.put_item(
+                Item={"userId": group_partition(group_id), "peerId": STATE, **state},
+                ConditionExpression="attribute_not_exists(peerId)",
+            )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise Conflict(f"group {group_id} exists already") from None
             raise
 
-    def change_members(self, group_id: str, roster_version: int, roster: dict, members: list[str], at: str, *,
-                       added: NewMember | None = None, removed: str | None = None) -> None:
+    def change_members(
+        self,
+        group_id: str,
+        roster_version: int,
+        roster: dict,
+        members: list[str],
+        at: str,
+        *,
+        added: NewMember | None = None,
+        removed: str | None = None,
+    ) -> None:
         """Move the group to the next roster in one transaction: its state, the roster, and the membership (and, for
         an added member, their key copies and history grant) change together, only if no other change came first."""
         partition = group_partition(group_id)
         items = [
-            {"Update": {
-                "TableName": self.table_name, "Key": {"userId": partition, "peerId": STATE},
-                "UpdateExpression": "SET members = :members, rosterVersion = :next",
-                "ConditionExpression": "rosterVersion = :current",
-                "ExpressionAttributeValues": {":members": members, ":next": roster_version + 1,
-                                              ":current": roster_version},
-            }},
-            {"Put": {"TableName": self.table_name, "Item": {
-                "userId": partition, "peerId": _roster_key(roster_version + 1), "version": roster_version + 1,
-                "roster": roster}}},
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": {"userId": partition, "peerId": STATE},
+                    "UpdateExpression": "SET members = :members, rosterVersion = :next",
+                    "ConditionExpression": "rosterVersion = :current",
+                    "ExpressionAttributeValues": {
+                        ":members": members,
+                        ":next": roster_version + 1,
+                        ":current": roster_version,
+                    },
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": {
+                        "userId": partition,
+                        "peerId": _roster_key(roster_version + 1),
+                        "version": roster_version + 1,
+                        "roster": roster,
+                    },
+                }
+            },
         ]
         if added is not None:
             membership = self._membership(added.member, group_id, at)
@@ -140,10 +172,17 @@ class GroupStore:
                 membership["historyGrant"] = added.history_grant
             items += [{"Put": {"TableName": self.table_name, "Item": membership}}] + [
                 {"Put": {"TableName": self.table_name, "Item": self._copy(added.member, group_id, epoch, copy)}}
-                for epoch, copy in added.copies.items()]
+                for epoch, copy in added.copies.items()
+            ]
         if removed is not None:
-            items.append({"Delete": {"TableName": self.table_name,
-                                     "Key": {"userId": removed, "peerId": MEMBERSHIP_PREFIX + group_id}}})
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": {"userId": removed, "peerId": MEMBERSHIP_PREFIX + group_id},
+                    }
+                }
+            )
         transact(self.resource, items, "the group changed meanwhile: fetch it again")
 
     def revoke_copies(self, user_id: str, group_id: str) -> int:
@@ -160,10 +199,14 @@ class GroupStore:
             self.table.update_item(
                 Key={"userId": group_partition(group_id), "peerId": STATE},
                 UpdateExpression="SET epoch = :next, needsNewKey = :yes, epochs = list_append(epochs, :started) "
-                                 "REMOVE keyMaker",
+                "REMOVE keyMaker",
                 ConditionExpression="epoch = :from",
-                ExpressionAttributeValues={":next": from_epoch + 1, ":yes": True, ":from": from_epoch,
-                                           ":started": [{"epoch": from_epoch + 1, "startedAt": at}]},
+                ExpressionAttributeValues={
+                    ":next": from_epoch + 1,
+                    ":yes": True,
+                    ":from": from_epoch,
+                    ":started": [{"epoch": from_epoch + 1, "startedAt": at}],
+                },
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -179,13 +222,15 @@ class GroupStore:
                 Key={"userId": group_partition(group_id), "peerId": STATE},
                 UpdateExpression="SET keyMaker = :maker",
                 ConditionExpression="epoch = :epoch AND needsNewKey = :yes AND members = :members "
-                                    "AND (attribute_not_exists(keyMaker) OR keyMaker = :maker)",
+                "AND (attribute_not_exists(keyMaker) OR keyMaker = :maker)",
                 ExpressionAttributeValues={":maker": maker, ":epoch": epoch, ":yes": True, ":members": members},
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise Conflict(f"the key of epoch {epoch} is made already, or by another member, or the group "
-                               "changed: fetch the group again") from None
+                raise Conflict(
+                    f"the key of epoch {epoch} is made already, or by another member, or the group "
+                    "changed: fetch the group again"
+                ) from None
             raise
 
     def store_new_key(self, group_id: str, epoch: int, maker: str, epoch_record: dict, copies: dict[str, dict]) -> None:
@@ -214,8 +259,15 @@ class GroupStore:
 
     @staticmethod
     def _copy(member: str, group_id: str, epoch: int, copy: dict) -> dict:
-        return {"userId": member, "peerId": _copy_key(group_id, epoch), "groupId": group_id, "epoch": epoch,
-                "wrappedKey": copy["wrappedKey"], "grant": copy["grant"], "maker": copy["maker"]}
+        return {
+            "userId": member,
+            "peerId": _copy_key(group_id, epoch),
+            "groupId": group_id,
+            "epoch": epoch,
+            "wrappedKey": copy["wrappedKey"],
+            "grant": copy["grant"],
+            "maker": copy["maker"],
+        }
 
     def _query(self, partition: str, prefix: str) -> list[dict]:
         condition = Key("userId").eq(partition) & Key("peerId").begins_with(prefix)

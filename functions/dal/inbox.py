@@ -42,6 +42,8 @@ class InboxStore:
         if after:
             condition &= Key("notificationId").gt(after)
         page = self.table.query(KeyConditionExpression=condition, Limit=limit + 1, ConsistentRead=True)
-        items = [{name: value for name, value in item.items() if name not in ("userId", "expiresAt")}
-                 for item in integers(page["Items"])]
+        items = [
+            {name: value for name, value in item.items() if name not in ("userId", "expiresAt")}
+            for item in integers(page["Items"])
+        ]
         return items[:limit], len(items) > limit

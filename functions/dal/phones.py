@@ -38,8 +38,10 @@ class PhoneEndpoints:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> PhoneEndpoints:
-        return cls(environ["PUSH_TOPIC_ARN"],
-                   {platform: environ.get(variable, "") for platform, variable in APPLICATION_VARIABLES.items()})
+        return cls(
+            environ["PUSH_TOPIC_ARN"],
+            {platform: environ.get(variable, "") for platform, variable in APPLICATION_VARIABLES.items()},
+        )
 
     def rings(self, platform: str) -> bool:
         return bool(self.applications.get(platform))
@@ -52,7 +54,10 @@ class PhoneEndpoints:
         endpoint = self._endpoint(self.applications[platform], token)
         try:
             subscription = self.client.subscribe(
-                TopicArn=self.topic_arn, Protocol="application", Endpoint=endpoint, ReturnSubscriptionArn=True,
+                TopicArn=self.topic_arn,
+                Protocol="application",
+                Endpoint=endpoint,
+                ReturnSubscriptionArn=True,
                 Attributes={"FilterPolicy": json.dumps({"recipient": [user_id]})},
             )["SubscriptionArn"]
         except BaseException as error:

@@ -41,23 +41,34 @@ class PushPublisher:
         """Publish every push; returns how many requests it took. Raises ``PushFailed`` if SNS refused any."""
         requests = 0
         for start in range(0, len(pushes), BATCH):
-            batch = pushes[start:start + BATCH]
-            answer = self.client.publish_batch(TopicArn=self.topic_arn, PublishBatchRequestEntries=[
-                {"Id": str(index), "Message": json.dumps(apns_message(push)), "MessageStructure": "json",
-                 "MessageAttributes": _attributes(push)}
-                for index, push in enumerate(batch)
-            ])
+            batch = pushes[start : start + BATCH]
+            answer = self.client.publish_batch(
+                TopicArn=self.topic_arn,
+                PublishBatchRequestEntries=[
+                    {
+                        "Id": str(index),
+                        "Message": json.dumps(apns_message(push)),
+                        "MessageStructure": "json",
+                        "MessageAttributes": _attributes(push),
+                    }
+                    for index, push in enumerate(batch)
+                ],
+            )
             requests += 1
             if answer.get("Failed"):
-                raise PushFailed(f"SNS refused {len(answer['Failed'])} of {len(batch)} pushes: "
-                                 f"{answer['Failed'][0].get('Message', answer['Failed'][0].get('Code'))}")
+                raise PushFailed(
+                    f"SNS refused {len(answer['Failed'])} of {len(batch)} pushes: "
+                    f"{answer['Failed'][0].get('Message', answer['Failed'][0].get('Code'))}"
+                )
         return requests
 
 
 def _attributes(push: Push) -> dict:
     """The recipient and the ids, for subscriptions to filter on without opening the payload."""
-    return {name: {"DataType": "String", "StringValue": str(value)}
-            for name, value in {"recipient": push.recipient, **push.data}.items()}
+    return {
+        name: {"DataType": "String", "StringValue": str(value)}
+        for name, value in {"recipient": push.recipient, **push.data}.items()
+    }
 
 
 def apns_message(push: Push) -> dict:

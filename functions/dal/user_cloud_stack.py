@@ -19,8 +19,14 @@ from botocore.exceptions import ClientError
 SESSION_SECONDS = 3600
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 CREATE_TIMEOUT_MINUTES = 30  # then CloudFormation itself fails the creation and rolls it back
-_THROTTLING = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
-               "SlowDown", "RequestThrottled"}
+_THROTTLING = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "RequestThrottled",
+}
 # boto3 retries throttling itself first (with backoff); the state machine's Retry takes over after that.
 _CLIENT_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"})
 
@@ -51,21 +57,28 @@ def _aws_error(error: ClientError) -> Exception:
     return StackRefused(message or code)
 
 
-def assume_deployment_role(role_arn: str, external_id: str, session_name: str, region: str,
-                           sts: Any = None) -> UserCloudStack:
+def assume_deployment_role(
+    role_arn: str, external_id: str, session_name: str, region: str, sts: Any = None
+) -> UserCloudStack:
     """The user's stack, reached as their deployment role with their ExternalId; :class:`RoleRefused` otherwise."""
     sts = sts or boto3.client("sts", region_name=region, config=_CLIENT_CONFIG)
     try:
-        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64], ExternalId=external_id,
-                                      DurationSeconds=SESSION_SECONDS)["Credentials"]
+        credentials = sts.assume_role(
+            RoleArn=role_arn, RoleSessionName=session_name[:64], ExternalId=external_id, DurationSeconds=SESSION_SECONDS
+        )["Credentials"]
     except ClientError as error:
         if error.response["Error"]["Code"] in _THROTTLING:
             raise Throttled(error.response["Error"]["Message"]) from None
-        raise RoleRefused(f"the platform cannot assume {role_arn} with your ExternalId: "
-                          f"{error.response['Error'].get('Message', error.response['Error']['Code'])}") from None
-    session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
-                            aws_secret_access_key=credentials["SecretAccessKey"],
-                            aws_session_token=credentials["SessionToken"], region_name=region)
+        raise RoleRefused(
+            f"the platform cannot assume {role_arn} with your ExternalId: "
+            f"{error.response['Error'].get('Message', error.response['Error']['Code'])}"
+        ) from None
+    session = boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
     return UserCloudStack(session, role_arn.split(":")[4])
 
 
@@ -89,19 +102,32 @@ class UserCloudStack:
         stack = stacks[0]
         if stack["StackStatus"] == "DELETE_COMPLETE":
             return None
-        return StackState(stack["StackId"], stack["StackStatus"],
-                          {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs") or []})
+        return StackState(
+            stack["StackId"],
+            stack["StackStatus"],
+            {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs") or []},
+        )
 
     def create(self, template_url: str, parameters: dict[str, str]) -> None:
-        self._call(self._cloudformation.create_stack, StackName=self.name, TemplateURL=template_url,
-                   Parameters=_parameters(parameters), Capabilities=CAPABILITIES,
-                   TimeoutInMinutes=CREATE_TIMEOUT_MINUTES, OnFailure="ROLLBACK")
+        self._call(
+            self._cloudformation.create_stack,
+            StackName=self.name,
+            TemplateURL=template_url,
+            Parameters=_parameters(parameters),
+            Capabilities=CAPABILITIES,
+            TimeoutInMinutes=CREATE_TIMEOUT_MINUTES,
+            OnFailure="ROLLBACK",
+        )
 
     def update(self, template_url: str, parameters: dict[str, str]) -> bool:
         """Start an update; False when the stack already is what it would become."""
         try:
-            self._cloudformation.update_stack(StackName=self.name, TemplateURL=template_url,
-                                              Parameters=_parameters(parameters), Capabilities=CAPABILITIES)
+            self._cloudformation.update_stack(
+                StackName=self.name,
+                TemplateURL=template_url,
+                Parameters=_parameters(parameters),
+                Capabilities=CAPABILITIES,
+            )
         except ClientError as error:
             if "No updates are to be performed" in error.response["Error"].get("Message", ""):
                 return False
@@ -119,12 +145,20 @@ class UserCloudStack:
         failed: list[str] = []
         for event in events:  # newest first, back to the event that began the latest operation
             if event["ResourceStatus"].endswith("_FAILED") and event.get("ResourceStatusReason"):
-                nested = event.get("PhysicalResourceId") if event["ResourceType"] == "AWS::CloudFormation::Stack" else None
+                nested = (
+                    event.get("PhysicalResourceId") if event["ResourceType"] == "AWS::CloudFormation::Stack" else None
+                )
                 inner = self.failures(nested, depth - 1) if nested and nested != event["StackId"] and depth else []
-                failed = inner + [f"{event['LogicalResourceId']} ({event['ResourceType']}): "
-                                  f"{event['ResourceStatusReason']}"] + failed
+                failed = (
+                    inner
+                    + [f"{event['LogicalResourceId']} ({event['ResourceType']}): {event['ResourceStatusReason']}"]
+                    + failed
+                )
             if event["PhysicalResourceId"] == event["StackId"] and event["ResourceStatus"] in (
-                    "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"):
+                "CREATE_IN_PROGRESS",
+                "UPDATE_IN_PROGRESS",
+                "DELETE_IN_PROGRESS",
+            ):
                 break
         return failed
 
@@ -139,8 +173,10 @@ class UserCloudStack:
                 if error.response["Error"]["Code"] == "NoSuchBucket":
                     return True
                 raise _aws_error(error) from None
-            versions = [{"Key": entry["Key"], "VersionId": entry["VersionId"]}
-                        for entry in listed.get("Versions", []) + listed.get("DeleteMarkers", [])]
+            versions = [
+                {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+                for entry in listed.get("Versions", []) + listed.get("DeleteMarkers", [])
+            ]
             if not versions:
                 return True
             self._call(self._s3.delete_objects, Bucket=bucket, Delete={"Objects": versions, "Quiet": True})

@@ -36,7 +36,9 @@ cognito = boto3.client("cognito-idp")
 def pre_sign_up(event: PreSignUpTriggerEvent, context: LambdaContext) -> dict:
     attributes = event.request.user_attributes
     with _shown_to_the_client("PreSignUp"):
-        directory.reserve_imtag(store, attributes.get("custom:imtag", ""), attributes.get("email", ""), datetime.now(UTC))
+        directory.reserve_imtag(
+            store, attributes.get("custom:imtag", ""), attributes.get("email", ""), datetime.now(UTC)
+        )
     return event.raw_event
 
 
@@ -47,8 +49,14 @@ def post_confirmation(event: PostConfirmationTriggerEvent, context: LambdaContex
     attributes = event.request.user_attributes
     with _shown_to_the_client("PostConfirmation"):
         if event.trigger_source == "PostConfirmation_ConfirmSignUp":
-            directory.confirm_sign_up(store, UserPool(event.user_pool_id, cognito), event.user_name,
-                                      attributes["sub"], attributes["email"], attributes["custom:imtag"])
+            directory.confirm_sign_up(
+                store,
+                UserPool(event.user_pool_id, cognito),
+                event.user_name,
+                attributes["sub"],
+                attributes["email"],
+                attributes["custom:imtag"],
+            )
         else:  # a password reset: the entry exists, and registering it again is a no-op
             directory.register_user(store, attributes["sub"], attributes["email"], attributes["custom:imtag"])
     return event.raw_event

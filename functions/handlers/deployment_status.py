@@ -23,5 +23,13 @@ directory = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return deployments.record_status(store, directory, event["userId"], event["deploymentId"], event["status"],
-                                     event.get("executionArn"), event.get("stack"), event.get("failure"))
+    return deployments.record_status(
+        store,
+        directory,
+        event["userId"],
+        event["deploymentId"],
+        event["status"],
+        event.get("executionArn"),
+        event.get("stack"),
+        event.get("failure"),
+    )

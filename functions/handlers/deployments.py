@@ -34,8 +34,9 @@ def _body(schema: str, default: dict | None = None) -> dict:
 
 @app.post("/cloud/connection")
 def connect() -> dict:
-    return deployments.connect(store, caller_id(app), os.environ["PLATFORM_ACCOUNT_ID"],
-                               os.environ["PLATFORM_EVENT_BUS_ARN"])
+    return deployments.connect(
+        store, caller_id(app), os.environ["PLATFORM_ACCOUNT_ID"], os.environ["PLATFORM_EVENT_BUS_ARN"]
+    )
 
 
 @app.put("/cloud/connection")

@@ -62,8 +62,9 @@ def remove_member(group_id: str) -> Response:
 def put_epoch_key(group_id: str, epoch: str) -> dict:
     if not epoch.isdigit():
         raise InvalidRequest("epoch", "a whole number")
-    return chat_groups.store_epoch_key(groups, directory, caller_id(app), group_id, int(epoch),
-                                       json_body(app, SCHEMAS, "group-epoch-key.json"))
+    return chat_groups.store_epoch_key(
+        groups, directory, caller_id(app), group_id, int(epoch), json_body(app, SCHEMAS, "group-epoch-key.json")
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

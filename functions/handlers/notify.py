@@ -34,7 +34,10 @@ doorbell = Doorbell.from_environment(os.environ)
 EVENTS = {
     "Message Posted": ("message-posted.json", notifications.message_posted),
     "Share Created": ("share-created.json", notifications.share_created),
-    "Deployment Succeeded": ("deployment-finished.json", partial(notifications.deployment_finished, notifications.SUCCEEDED)),
+    "Deployment Succeeded": (
+        "deployment-finished.json",
+        partial(notifications.deployment_finished, notifications.SUCCEEDED),
+    ),
     "Deployment Failed": ("deployment-finished.json", partial(notifications.deployment_finished, notifications.FAILED)),
 }
 # Believed only from the platform's own account: a user's cloud may put events on the bus under any source it likes.
@@ -55,8 +58,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         validate(bridge.detail, schema_validator(SCHEMAS / schema, SCHEMAS, CRYPTO_SCHEMAS))
         rung = ring(doorbell, bridge.account, bridge.time, bridge.detail)
     except (Refused, InvalidRequest) as refusal:
-        logger.warning("event refused", extra={"detailType": bridge.detail_type, "account": bridge.account,
-                                               "reason": str(refusal)})
+        logger.warning(
+            "event refused", extra={"detailType": bridge.detail_type, "account": bridge.account, "reason": str(refusal)}
+        )
         metrics.add_metric(name="EventsRefused", unit=MetricUnit.Count, value=1)
         return {"notified": 0, "refused": str(refusal)}
     metrics.add_metric(name="Notifications", unit=MetricUnit.Count, value=len(rung.recipients))

@@ -37,8 +37,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         metrics.add_metric(name="EventsRefused", unit=MetricUnit.Count, value=1)
         return {"refused": f"only the platform ({own_account}) removes members"}
     detail = bridge.detail
-    result = chat_groups.rekey_after_removal(doorbell.groups, detail["groupId"], detail["removedUserId"],
-                                             detail["fromEpoch"])
+    result = chat_groups.rekey_after_removal(
+        doorbell.groups, detail["groupId"], detail["removedUserId"], detail["fromEpoch"]
+    )
     if result["notify"]:
         notifications.group_rekeyed(doorbell, bridge.time, detail["groupId"], result["epoch"], result["notify"])
         metrics.add_metric(name="GroupsRekeyed", unit=MetricUnit.Count, value=1)

@@ -63,7 +63,9 @@ def set_role(store: DeploymentStore, caller: str, role_arn: str) -> dict:
         raise InvalidRequest("roleArn", "must be the DeploymentRoleArn output of your imegha-bootstrap stack")
     cloud = store.cloud(caller)
     if cloud is None:
-        raise Conflict("ask for your ExternalId first ('imegha cloud connect'), then launch the bootstrap stack with it")
+        raise Conflict(
+            "ask for your ExternalId first ('imegha cloud connect'), then launch the bootstrap stack with it"
+        )
     store.set_role(caller, role_arn, match.group(1), _stamp(_now()))
     return {"roleArn": role_arn, "accountId": match.group(1), "externalId": cloud["externalId"]}
 
@@ -92,10 +94,32 @@ def request_deployment(store: DeploymentStore, events: EventPublisher, caller: s
     return {"deploymentId": deployment_id, "action": action, "status": "REQUESTED"}
 
 
-_SHOWN = ("deploymentId", "action", "status", "requestedAt", "updatedAt", "reason", "stackStatus", "cloudAccountId",
-          "cloudApiUrl", "bucketName", "tableName", "executionArn")
-_SHOWN_OF_CLOUD = ("externalId", "roleArn", "stackStatus", "cloudAccountId", "cloudApiUrl", "bucketName", "tableName",
-                   "deployedAt", "activeDeploymentId", "lastDeploymentId")
+_SHOWN = (
+    "deploymentId",
+    "action",
+    "status",
+    "requestedAt",
+    "updatedAt",
+    "reason",
+    "stackStatus",
+    "cloudAccountId",
+    "cloudApiUrl",
+    "bucketName",
+    "tableName",
+    "executionArn",
+)
+_SHOWN_OF_CLOUD = (
+    "externalId",
+    "roleArn",
+    "stackStatus",
+    "cloudAccountId",
+    "cloudApiUrl",
+    "bucketName",
+    "tableName",
+    "deployedAt",
+    "activeDeploymentId",
+    "lastDeploymentId",
+)
 
 
 @tracer.capture_method
@@ -120,8 +144,16 @@ def cloud(store: DeploymentStore, caller: str) -> dict:
 
 
 @tracer.capture_method
-def record_status(store: DeploymentStore, directory: DirectoryStore, user_id: str, deployment_id: str, status: str,
-                  execution_arn: str | None = None, stack: dict | None = None, failure: dict | None = None) -> dict:
+def record_status(
+    store: DeploymentStore,
+    directory: DirectoryStore,
+    user_id: str,
+    deployment_id: str,
+    status: str,
+    execution_arn: str | None = None,
+    stack: dict | None = None,
+    failure: dict | None = None,
+) -> dict:
     """Record a step of a deployment. A repeated or late step changes nothing and says so (``recorded: False``);
     a deployment that was never requested is never started (the state machine stops on it).
 
@@ -150,9 +182,14 @@ def record_status(store: DeploymentStore, directory: DirectoryStore, user_id: st
 def _record_success(store: DeploymentStore, directory: DirectoryStore, item: dict, stack: dict, now: str) -> bool:
     user_id, deployment_id = item["userId"], item["deploymentId"]
     outputs = stack.get("outputs") or {}
-    standing = {"cloudAccountId": stack["cloudAccountId"], **outputs, "deployedAt": now} if item["action"] == "deploy" else None
-    recorded = store.advance(user_id, deployment_id, SUCCEEDED, now,
-                             {"stackStatus": stack.get("stackStatus"), **(standing or {})})
+    standing = (
+        {"cloudAccountId": stack["cloudAccountId"], **outputs, "deployedAt": now}
+        if item["action"] == "deploy"
+        else None
+    )
+    recorded = store.advance(
+        user_id, deployment_id, SUCCEEDED, now, {"stackStatus": stack.get("stackStatus"), **(standing or {})}
+    )
     if store.finish(user_id, deployment_id, stack.get("stackStatus"), standing):
         if standing:
             directory.set_cloud(user_id, outputs["cloudApiUrl"], stack["cloudAccountId"])

@@ -35,8 +35,9 @@ def check_imtag(imtag: str) -> str:
     if not isinstance(imtag, str) or not IMTAG_PATTERN.fullmatch(imtag):
         outside = next((character for character in str(imtag) if not character.isascii()), None)
         raise InvalidRequest(
-            "iMTag", "3 to 32 characters: a letter, then letters, digits, '_', '.' or '-', where only the ASCII "
-                     "letters A-Z and a-z count" + (f" ({outside!r} is not one)" if outside else "")
+            "iMTag",
+            "3 to 32 characters: a letter, then letters, digits, '_', '.' or '-', where only the ASCII "
+            "letters A-Z and a-z count" + (f" ({outside!r} is not one)" if outside else ""),
         )
     return imtag
 
@@ -68,8 +69,9 @@ def register_user(store: DirectoryStore, user_id: str, email: str, imtag: str) -
 
 
 @tracer.capture_method
-def confirm_sign_up(store: DirectoryStore, user_pool: UserPool, username: str, user_id: str, email: str,
-                    imtag: str) -> None:
+def confirm_sign_up(
+    store: DirectoryStore, user_pool: UserPool, username: str, user_id: str, email: str, imtag: str
+) -> None:
     """PostConfirmation of a sign-up: its reservation becomes its directory entry.
 
     If the tag went to someone else meanwhile (the reservation lapsed before this
@@ -101,8 +103,9 @@ def my_profile(store: DirectoryStore, caller: str) -> dict:
 
 
 @tracer.capture_method
-def upload_keys(store: DirectoryStore, caller: str, expected_version: int, account_keys: dict,
-                statement: dict | None = None) -> int:
+def upload_keys(
+    store: DirectoryStore, caller: str, expected_version: int, account_keys: dict, statement: dict | None = None
+) -> int:
     """Store the caller's wrapped keys; after the first upload only re-wrapped copies may replace them.
 
     The first upload may carry the first key statement, so that an account never
@@ -113,7 +116,9 @@ def upload_keys(store: DirectoryStore, caller: str, expected_version: int, accou
     changes = {"keys": account_keys}
     if stored is not None:
         if statement is not None:
-            raise InvalidRequest("statement", "only the first upload of keys carries one; publish later ones with PUT /me/statement")
+            raise InvalidRequest(
+                "statement", "only the first upload of keys carries one; publish later ones with PUT /me/statement"
+            )
         for field in set(account_keys) - set(REWRAPPABLE) - {"v"}:
             if account_keys[field] != stored[field]:
                 raise Conflict(f"keys/{field} cannot change: others have pinned your public keys")
@@ -176,8 +181,9 @@ DEVICE_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 @tracer.capture_method
-def register_device(devices: DeviceStore, phones: PhoneEndpoints, caller: str, device_id: str, platform: str,
-                    token: str) -> dict:
+def register_device(
+    devices: DeviceStore, phones: PhoneEndpoints, caller: str, device_id: str, platform: str, token: str
+) -> dict:
     """Register or renew a device's push token and connect it to the push topic; the platform only ever pushes
     metadata to it. A new token's endpoint is made before the record points at it, and the old one goes after."""
     if not DEVICE_ID_PATTERN.fullmatch(device_id):

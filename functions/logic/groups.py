@@ -61,20 +61,29 @@ def group_state(groups: GroupStore, caller: str, group_id: str) -> dict:
     state = _member_state(groups, caller, group_id)
     copies = groups.copies(caller, group_id)
     history_grant = (groups.membership(caller, group_id) or {}).get("historyGrant")
-    return _summary(state) | ({"historyGrant": history_grant} if history_grant else {}) | {
-        "members": state["members"],
-        "epochs": state["epochs"],
-        "rosters": groups.rosters(group_id),
-        "names": {str(epoch): record["sealedName"] for epoch, record in groups.epoch_records(group_id).items()
-                  if any(copy["epoch"] == epoch for copy in copies)},
-        "copies": {str(copy["epoch"]): {name: copy[name] for name in ("wrappedKey", "grant", "maker")}
-                   for copy in copies},
-    }
+    return (
+        _summary(state)
+        | ({"historyGrant": history_grant} if history_grant else {})
+        | {
+            "members": state["members"],
+            "epochs": state["epochs"],
+            "rosters": groups.rosters(group_id),
+            "names": {
+                str(epoch): record["sealedName"]
+                for epoch, record in groups.epoch_records(group_id).items()
+                if any(copy["epoch"] == epoch for copy in copies)
+            },
+            "copies": {
+                str(copy["epoch"]): {name: copy[name] for name in ("wrappedKey", "grant", "maker")} for copy in copies
+            },
+        }
+    )
 
 
 def _summary(state: dict) -> dict:
     return {name: state[name] for name in ("groupId", "admin", "epoch", "needsNewKey", "rosterVersion")} | {
-        "memberCount": len(state["members"])}
+        "memberCount": len(state["members"])
+    }
 
 
 def _member_state(groups: GroupStore, caller: str, group_id: str) -> dict:
@@ -98,10 +107,23 @@ def create_group(groups: GroupStore, directory: DirectoryStore, caller: str, req
         raise InvalidRequest("roster", f"a group has at most {MAX_MEMBERS:,} members")
     _check_copies(directory, caller, group_id, 0, members, copies)
     at = _now()
-    state = {"groupId": group_id, "admin": caller, "members": members, "epoch": 0, "needsNewKey": False,
-             "rosterVersion": 1, "epochs": [{"epoch": 0, "startedAt": at}], "createdAt": at}
-    groups.create(state, roster_record, {"epoch": 0, "maker": caller, "sealedName": request["sealedName"]},
-                  _made_by(caller, copies), at)
+    state = {
+        "groupId": group_id,
+        "admin": caller,
+        "members": members,
+        "epoch": 0,
+        "needsNewKey": False,
+        "rosterVersion": 1,
+        "epochs": [{"epoch": 0, "startedAt": at}],
+        "createdAt": at,
+    }
+    groups.create(
+        state,
+        roster_record,
+        {"epoch": 0, "maker": caller, "sealedName": request["sealedName"]},
+        _made_by(caller, copies),
+        at,
+    )
     return _summary(state)
 
 
@@ -125,40 +147,58 @@ def add_member(groups: GroupStore, directory: DirectoryStore, caller: str, group
         _check_copies(directory, caller, group_id, epoch, [member], {member: copy})
     if history:
         _check_history_grant(directory, caller, group_id, member, state["epoch"], history["grant"])
-    groups.change_members(group_id, state["rosterVersion"], request["roster"], sorted(roster.member_ids), _now(),
-                          added=NewMember(member, {epoch: _made_by(caller, {member: copy})[member]
-                                                   for epoch, copy in copies.items()},
-                                          history["grant"] if history else None))
+    groups.change_members(
+        group_id,
+        state["rosterVersion"],
+        request["roster"],
+        sorted(roster.member_ids),
+        _now(),
+        added=NewMember(
+            member,
+            {epoch: _made_by(caller, {member: copy})[member] for epoch, copy in copies.items()},
+            history["grant"] if history else None,
+        ),
+    )
     return _summary(groups.group(group_id)) | {"added": member}
 
 
 @tracer.capture_method
-def remove_member(groups: GroupStore, directory: DirectoryStore, events: EventPublisher, caller: str, group_id: str,
-                  request: dict) -> dict:
+def remove_member(
+    groups: GroupStore, directory: DirectoryStore, events: EventPublisher, caller: str, group_id: str, request: dict
+) -> dict:
     """The admin removes one member; the rekey function then moves the group to a new epoch."""
     state, roster = _next_roster(groups, directory, caller, group_id, request["roster"])
     removed = set(state["members"]) - roster.member_ids
     if len(removed) != 1 or not roster.member_ids <= set(state["members"]):
         raise InvalidRequest("roster", "removing a member: the new roster is the current one and one member fewer")
     (member,) = removed
-    groups.change_members(group_id, state["rosterVersion"], request["roster"], sorted(roster.member_ids), _now(),
-                          removed=member)
+    groups.change_members(
+        group_id, state["rosterVersion"], request["roster"], sorted(roster.member_ids), _now(), removed=member
+    )
     events.publish(MEMBER_REMOVED, {"groupId": group_id, "removedUserId": member, "fromEpoch": state["epoch"]})
     return _summary(groups.group(group_id)) | {"removed": member, "rekeying": True}
 
 
 @tracer.capture_method
-def store_epoch_key(groups: GroupStore, directory: DirectoryStore, caller: str, group_id: str, epoch: int,
-                    request: dict) -> dict:
+def store_epoch_key(
+    groups: GroupStore, directory: DirectoryStore, caller: str, group_id: str, epoch: int, request: dict
+) -> dict:
     """A member brings the new epoch's key, wrapped for every current member; the first to claim the epoch wins."""
     state = _member_state(groups, caller, group_id)
     if epoch != state["epoch"] or not state["needsNewKey"]:
-        raise Conflict(f"the group is at epoch {state['epoch']}, which "
-                       + ("needs a key" if state["needsNewKey"] else "has its key already"))
+        raise Conflict(
+            f"the group is at epoch {state['epoch']}, which "
+            + ("needs a key" if state["needsNewKey"] else "has its key already")
+        )
     _check_copies(directory, caller, group_id, epoch, state["members"], request["copies"])
     groups.claim_new_key(group_id, epoch, caller, state["members"])
-    groups.store_new_key(group_id, epoch, caller, {"epoch": epoch, "maker": caller, "sealedName": request["sealedName"],
-                                                   "madeAt": _now()}, _made_by(caller, request["copies"]))
+    groups.store_new_key(
+        group_id,
+        epoch,
+        caller,
+        {"epoch": epoch, "maker": caller, "sealedName": request["sealedName"], "madeAt": _now()},
+        _made_by(caller, request["copies"]),
+    )
     return _summary(groups.group(group_id))
 
 
@@ -171,8 +211,13 @@ def rekey_after_removal(groups: GroupStore, group_id: str, removed: str, from_ep
     revoked = groups.revoke_copies(removed, group_id)
     advanced = groups.advance_epoch(group_id, from_epoch, _now())
     state = groups.group(group_id) or {"members": [], "epoch": from_epoch}
-    return {"groupId": group_id, "revokedCopies": revoked, "advanced": advanced, "epoch": state["epoch"],
-            "notify": state["members"] if advanced else []}
+    return {
+        "groupId": group_id,
+        "revokedCopies": revoked,
+        "advanced": advanced,
+        "epoch": state["epoch"],
+        "notify": state["members"] if advanced else [],
+    }
 
 
 def _made_by(maker: str, copies: dict) -> dict:
@@ -202,8 +247,9 @@ def _checked_rosters(directory: DirectoryStore, caller: str, group_id: object, r
     return roster
 
 
-def _next_roster(groups: GroupStore, directory: DirectoryStore, caller: str, group_id: str,
-                 record: dict) -> tuple[dict, Roster]:
+def _next_roster(
+    groups: GroupStore, directory: DirectoryStore, caller: str, group_id: str, record: dict
+) -> tuple[dict, Roster]:
     state = _member_state(groups, caller, group_id)
     if state["admin"] != caller:
         raise NotAllowed("only the group's admin changes who is in it")
@@ -215,24 +261,28 @@ def _earlier_epochs(state: dict, copies: dict[str, dict]) -> dict[int, dict]:
     earlier = {started["epoch"] for started in state["epochs"]} - {state["epoch"]}
     shared = {int(epoch): copy for epoch, copy in copies.items()}
     if not set(shared) <= earlier:
-        raise InvalidRequest("history/copies",
-                             f"only the group's earlier epochs ({', '.join(map(str, sorted(earlier))) or 'none'})")
+        raise InvalidRequest(
+            "history/copies", f"only the group's earlier epochs ({', '.join(map(str, sorted(earlier))) or 'none'})"
+        )
     return shared
 
 
-def _check_history_grant(directory: DirectoryStore, admin: str, group_id: str, member: str, epoch: int,
-                         grant: dict) -> None:
+def _check_history_grant(
+    directory: DirectoryStore, admin: str, group_id: str, member: str, epoch: int, grant: dict
+) -> None:
     try:
-        through = verify_history_grant(grant, admin_identity=_identity_of(directory, admin), group_id=group_id,
-                                       member=member)
+        through = verify_history_grant(
+            grant, admin_identity=_identity_of(directory, admin), group_id=group_id, member=member
+        )
     except CryptoError as error:
         raise InvalidRequest("history/grant", str(error)) from None
     if through != epoch:
         raise InvalidRequest("history/grant", f"the history reaches the current epoch, {epoch}, not {through}")
 
 
-def _check_copies(directory: DirectoryStore, maker: str, group_id: str, epoch: int, members: list[str],
-                  copies: dict) -> None:
+def _check_copies(
+    directory: DirectoryStore, maker: str, group_id: str, epoch: int, members: list[str], copies: dict
+) -> None:
     if set(copies) != set(members):
         raise InvalidRequest("copies", "one key copy for each member, and for no one else")
     identity = _identity_of(directory, maker)
@@ -241,7 +291,13 @@ def _check_copies(directory: DirectoryStore, maker: str, group_id: str, epoch: i
             validate_envelope("recipient-wrapped-key", copy["wrappedKey"])
             if copy["wrappedKey"]["kind"] != "GK" or copy["wrappedKey"].get("epoch") != epoch:
                 raise InvalidRequest(f"copies/{member}/wrappedKey", f"must hold the group key of epoch {epoch}")
-            verify_key_grant(copy["grant"], copy["wrappedKey"], maker_identity=identity, conversation_id=group_id,
-                             version=epoch, member=member)
+            verify_key_grant(
+                copy["grant"],
+                copy["wrappedKey"],
+                maker_identity=identity,
+                conversation_id=group_id,
+                version=epoch,
+                member=member,
+            )
         except CryptoError as error:
             raise InvalidRequest(f"copies/{member}", str(error)) from None

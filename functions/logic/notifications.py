@@ -64,9 +64,14 @@ def message_posted(doorbell: Doorbell, account: str, time: str, detail: dict) ->
         recipients = _direct_recipient(sender["userId"], conversation_id, detail["recipients"])
         alert = f"{sender['iMTag']} sent a message"
     where = {"conversationId": conversation_id, "messageId": message_id}
-    return _ring(doorbell, recipients, f"{time}#{conversation_id}#{sender['userId']}#{message_id}",
-                 {"kind": MESSAGE, "senderId": sender["userId"], "senderTag": sender["iMTag"], "createdAt": time,
-                  **where}, alert, where)
+    return _ring(
+        doorbell,
+        recipients,
+        f"{time}#{conversation_id}#{sender['userId']}#{message_id}",
+        {"kind": MESSAGE, "senderId": sender["userId"], "senderTag": sender["iMTag"], "createdAt": time, **where},
+        alert,
+        where,
+    )
 
 
 @tracer.capture_method
@@ -74,9 +79,14 @@ def share_created(doorbell: Doorbell, account: str, time: str, detail: dict) -> 
     sender = _sender_in_own_cloud(doorbell.directory, account, detail)
     recipients = [recipient for recipient in dict.fromkeys(detail["recipients"]) if recipient != sender["userId"]]
     where = {"shareId": detail["shareId"]}
-    return _ring(doorbell, recipients, f"{time}#{detail['shareId']}#{sender['userId']}",
-                 {"kind": SHARE, "senderId": sender["userId"], "senderTag": sender["iMTag"], "createdAt": time,
-                  **where}, f"{sender['iMTag']} shared something with you", where)
+    return _ring(
+        doorbell,
+        recipients,
+        f"{time}#{detail['shareId']}#{sender['userId']}",
+        {"kind": SHARE, "senderId": sender["userId"], "senderTag": sender["iMTag"], "createdAt": time, **where},
+        f"{sender['iMTag']} shared something with you",
+        where,
+    )
 
 
 # --- the platform's own events --------------------------------------------------------------
@@ -86,8 +96,14 @@ def share_created(doorbell: Doorbell, account: str, time: str, detail: dict) -> 
 def group_rekeyed(doorbell: Doorbell, time: str, group_id: str, epoch: int, members: list[str]) -> Rung:
     """Tell the remaining members their group has a new epoch, whose key the next of them to send will make."""
     where = {"conversationId": group_id, "epoch": epoch}
-    return _ring(doorbell, members, f"{time}#{group_id}#epoch#{epoch}",
-                 {"kind": GROUP_KEY, "createdAt": time, **where}, "A group you are in has a new key", where)
+    return _ring(
+        doorbell,
+        members,
+        f"{time}#{group_id}#epoch#{epoch}",
+        {"kind": GROUP_KEY, "createdAt": time, **where},
+        "A group you are in has a new key",
+        where,
+    )
 
 
 @tracer.capture_method
@@ -95,8 +111,14 @@ def deployment_finished(status: str, doorbell: Doorbell, account: str, time: str
     """Tell a user their cloud's deployment or deletion is over, and how (the handler has checked that the event is
     the platform's own)."""
     where = {"deploymentId": detail["deploymentId"], "action": detail["action"], "status": status}
-    return _ring(doorbell, [detail["userId"]], f"{time}#deployment#{detail['deploymentId']}",
-                 {"kind": CLOUD, "createdAt": time, **where}, _CLOUD_ALERTS[detail["action"], status], where)
+    return _ring(
+        doorbell,
+        [detail["userId"]],
+        f"{time}#deployment#{detail['deploymentId']}",
+        {"kind": CLOUD, "createdAt": time, **where},
+        _CLOUD_ALERTS[detail["action"], status],
+        where,
+    )
 
 
 # --- the inbox ---------------------------------------------------------------------------------
@@ -120,13 +142,19 @@ def _sender_in_own_cloud(directory: DirectoryStore, account: str, detail: dict) 
         raise Refused(f"the sender {detail['senderId']!r} is not a user") from None
     registered = sender.get("cloudAccountId")
     if registered is None or registered != account:
-        raise Refused(f"the event comes from account {account}, but {detail['senderId']}'s cloud is "
-                      f"{registered or 'not deployed'}: a cloud speaks for its owner only")
+        raise Refused(
+            f"the event comes from account {account}, but {detail['senderId']}'s cloud is "
+            f"{registered or 'not deployed'}: a cloud speaks for its owner only"
+        )
     return sender
 
 
 def _direct_recipient(sender: str, conversation_id: str, recipients: list[str]) -> list[str]:
-    if len(recipients) != 1 or recipients[0] == sender or direct_conversation_id(sender, recipients[0]) != conversation_id:
+    if (
+        len(recipients) != 1
+        or recipients[0] == sender
+        or direct_conversation_id(sender, recipients[0]) != conversation_id
+    ):
         raise Refused(f"{conversation_id} is not a conversation between {sender} and {recipients}")
     return recipients
 
@@ -136,17 +164,22 @@ def _group_recipients(groups: GroupStore, sender: str, group_id: str, detail: di
     if state is None or sender not in state["members"]:
         raise Refused(f"{sender} is not a member of {group_id}")
     if detail.get("epoch") != state["epoch"] or state["needsNewKey"]:
-        raise Refused(f"the message is sealed under epoch {detail.get('epoch')}, but {group_id} is at epoch "
-                      f"{state['epoch']}{' and awaits its key' if state['needsNewKey'] else ''}")
+        raise Refused(
+            f"the message is sealed under epoch {detail.get('epoch')}, but {group_id} is at epoch "
+            f"{state['epoch']}{' and awaits its key' if state['needsNewKey'] else ''}"
+        )
     members = set(state["members"])
     outsiders = [recipient for recipient in detail["recipients"] if recipient not in members]
     if outsiders:
-        logger.warning("recipients who are not members are dropped", extra={"groupId": group_id, "count": len(outsiders)})
-    return [recipient for recipient in dict.fromkeys(detail["recipients"]) if recipient in members and recipient != sender]
+        logger.warning(
+            "recipients who are not members are dropped", extra={"groupId": group_id, "count": len(outsiders)}
+        )
+    return [
+        recipient for recipient in dict.fromkeys(detail["recipients"]) if recipient in members and recipient != sender
+    ]
 
 
-def _ring(doorbell: Doorbell, recipients: list[str], notification_id: str, entry: dict, alert: str,
-          data: dict) -> Rung:
+def _ring(doorbell: Doorbell, recipients: list[str], notification_id: str, entry: dict, alert: str, data: dict) -> Rung:
     doorbell.inbox.add([{"userId": recipient, "notificationId": notification_id, **entry} for recipient in recipients])
     requests = doorbell.push.publish([Push(recipient, alert, data) for recipient in recipients])
     return Rung(recipients, requests)

@@ -80,7 +80,9 @@ def _report(stack: UserCloudStack, state: StackState | None, phase: str, reason:
 def _failed(stack: UserCloudStack, state: StackState | None) -> dict:
     reasons = stack.failures() if state else []
     status = state.status if state else GONE
-    return _report(stack, state, FAILED, f"the stack is {status}: " + ("; ".join(reasons) or "CloudFormation gave no reason"))
+    return _report(
+        stack, state, FAILED, f"the stack is {status}: " + ("; ".join(reasons) or "CloudFormation gave no reason")
+    )
 
 
 def _judged(stack: UserCloudStack, state: StackState | None, action: str) -> dict:
@@ -115,8 +117,12 @@ def destroy(store: DeploymentStore, connect: Connect, user_id: str, deployment_i
         return _judged(stack, state, "destroy")
     bucket = state.outputs.get("BucketName")
     if bucket and not stack.empty_bucket(bucket, EMPTYING_SECONDS):
-        return _report(stack, state, FAILED, f"the bucket {bucket} holds too much to empty at once: "
-                                             "run 'imegha cloud destroy' again to go on")
+        return _report(
+            stack,
+            state,
+            FAILED,
+            f"the bucket {bucket} holds too much to empty at once: run 'imegha cloud destroy' again to go on",
+        )
     stack.delete()
     return _judged(stack, stack.state(), "destroy")
 

@@ -62,7 +62,10 @@ class TokenVerifier:
         try:
             key = self._key_set(authorizer.jwks_url).get_signing_key_from_jwt(token)
             claims = jwt.decode(
-                token, key.key, algorithms=["RS256"], issuer=authorizer.issuer,
+                token,
+                key.key,
+                algorithms=["RS256"],
+                issuer=authorizer.issuer,
                 options={"require": ["exp", "iss"], "verify_aud": False},
             )
         except (jwt.PyJWTError, jwt.PyJWKClientError) as error:
@@ -76,7 +79,9 @@ class TokenVerifier:
     def _key_set(self, jwks_url: str) -> jwt.PyJWKClient:
         with self._lock:
             if jwks_url not in self._key_sets:
-                self._key_sets[jwks_url] = jwt.PyJWKClient(jwks_url, lifespan=JWKS_CACHE_S, timeout=JWKS_FETCH_TIMEOUT_S)
+                self._key_sets[jwks_url] = jwt.PyJWKClient(
+                    jwks_url, lifespan=JWKS_CACHE_S, timeout=JWKS_FETCH_TIMEOUT_S
+                )
             return self._key_sets[jwks_url]
 
 

@@ -36,8 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = local.add_subparsers(dest="local_command", metavar="COMMAND", required=True)
 
     up = commands.add_parser("up", help="start the local cloud with the platform deployed; Ctrl-C stops it")
-    up.add_argument("--port", type=int, default=None,
-                    help="port of the embedded AWS (default 4747); the gateway takes the next one")
+    up.add_argument(
+        "--port", type=int, default=None, help="port of the embedded AWS (default 4747); the gateway takes the next one"
+    )
     up.add_argument("--verbose", action="store_true", help="show every Lambda invocation and API request live")
     up.set_defaults(handler=up_command)
 
@@ -64,8 +65,11 @@ def up_command(args: argparse.Namespace) -> None:
         state = cloud.state()
         state.save(state_path())
         ready_s = time.perf_counter() - started
-        emit(args, {"ready_s": round(ready_s, 3), "state_file": str(state_path()), **vars(state)},
-             lambda: _describe(state, ready_s))
+        emit(
+            args,
+            {"ready_s": round(ready_s, 3), "state_file": str(state_path()), **vars(state)},
+            lambda: _describe(state, ready_s),
+        )
         sys.stdout.flush()
         stopping.wait()
     except LocalCloudError as error:
@@ -90,12 +94,14 @@ def status_command(args: argparse.Namespace) -> None:
 
 def _describe(state, ready_s: float | None = None) -> str:
     heading = f"iMegha local cloud ready in {ready_s:.1f} s" if ready_s is not None else "iMegha local cloud"
-    return "\n".join([
-        heading,
-        f"  AWS endpoint   {state.aws_endpoint_url}   (the platform is account {state.platform_account_id})",
-        f"  API gateway    {state.gateway_url}",
-        f"  Platform API   {state.platform_api_url}",
-        f"  User pool      {state.user_pool_id}   app client {state.user_pool_client_id}",
-        f"  Log            {state.log_path}",
-        "Ctrl-C stops it." if ready_s is not None else f"  pid            {state.pid}",
-    ])
+    return "\n".join(
+        [
+            heading,
+            f"  AWS endpoint   {state.aws_endpoint_url}   (the platform is account {state.platform_account_id})",
+            f"  API gateway    {state.gateway_url}",
+            f"  Platform API   {state.platform_api_url}",
+            f"  User pool      {state.user_pool_id}   app client {state.user_pool_client_id}",
+            f"  Log            {state.log_path}",
+            "Ctrl-C stops it." if ready_s is not None else f"  pid            {state.pid}",
+        ]
+    )

@@ -82,8 +82,12 @@ class Account:
 
     def client(self, service: str, endpoint_url: str, region: str = REGION):
         return boto3.client(
-            service, region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG,
-            aws_access_key_id=self.access_key_id, aws_secret_access_key=self.secret_access_key,
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=CLIENT_CONFIG,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
             aws_session_token=self.session_token,
         )
 
@@ -109,8 +113,14 @@ class UserCloud:
 def create_account(endpoint_url: str, region: str = REGION, account_id: str | None = None) -> Account:
     """A fresh account, with an administrator's access key (moto maps every request to an account by its key)."""
     account_id = account_id or str(secrets.randbelow(9 * 10**11) + 10**11)
-    iam = boto3.client("iam", region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG,
-                       aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+    iam = boto3.client(
+        "iam",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=CLIENT_CONFIG,
+        aws_access_key_id="bootstrap",
+        aws_secret_access_key="bootstrap",
+    )
 
     def in_account(request, **_) -> None:
         request.headers["x-moto-account-id"] = account_id
@@ -121,9 +131,16 @@ def create_account(endpoint_url: str, region: str = REGION, account_id: str | No
     return Account(account_id, key["AccessKeyId"], key["SecretAccessKey"])
 
 
-def deploy_stack(endpoint_url: str, account: Account, template: Path, stack_name: str,
-                 parameters: dict[str, str] | None = None, *, artifacts: Account | None = None,
-                 region: str = REGION) -> DeployedStack:
+def deploy_stack(
+    endpoint_url: str,
+    account: Account,
+    template: Path,
+    stack_name: str,
+    parameters: dict[str, str] | None = None,
+    *,
+    artifacts: Account | None = None,
+    region: str = REGION,
+) -> DeployedStack:
     """Package ``template`` into the artifact bucket of ``artifacts`` (default: the deploying account), then create
     or update the stack as ``account``. Raises :class:`LocalCloudError` naming the resource that failed and why."""
     uploader = _ArtifactBucket(artifacts or account, endpoint_url, region)
@@ -136,8 +153,11 @@ def deploy_stack(endpoint_url: str, account: Account, template: Path, stack_name
     request = {
         "StackName": stack_name,
         "TemplateBody": json.dumps(body),
-        "Parameters": [{"ParameterKey": key, "ParameterValue": str(value)}
-                       for key, value in (parameters or {}).items() if key in declared],
+        "Parameters": [
+            {"ParameterKey": key, "ParameterValue": str(value)}
+            for key, value in (parameters or {}).items()
+            if key in declared
+        ],
         "Capabilities": CAPABILITIES,
     }
     try:
@@ -151,20 +171,34 @@ def deploy_stack(endpoint_url: str, account: Account, template: Path, stack_name
         raise LocalCloudError(f"{template.name}: {error.response['Error']['Message']}") from None
     stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
     if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        raise LocalCloudError(f"{template.name}: stack {stack_name} is {stack['StackStatus']}: "
-                              + "; ".join(_failures(cloudformation, stack_name)))
-    return DeployedStack(account.account_id, stack_name, stack["StackId"],
-                         {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs") or []})
+        raise LocalCloudError(
+            f"{template.name}: stack {stack_name} is {stack['StackStatus']}: "
+            + "; ".join(_failures(cloudformation, stack_name))
+        )
+    return DeployedStack(
+        account.account_id,
+        stack_name,
+        stack["StackId"],
+        {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs") or []},
+    )
 
 
 def _failures(cloudformation, stack_name: str) -> list[str]:
     events = cloudformation.describe_stack_events(StackName=stack_name)["StackEvents"]
-    return [f"{event['LogicalResourceId']} ({event['ResourceType']}): {event.get('ResourceStatusReason')}"
-            for event in events if event["ResourceStatus"].endswith("_FAILED")] or ["no resource reported a failure"]
+    return [
+        f"{event['LogicalResourceId']} ({event['ResourceType']}): {event.get('ResourceStatusReason')}"
+        for event in events
+        if event["ResourceStatus"].endswith("_FAILED")
+    ] or ["no resource reported a failure"]
 
 
-def publish_user_cloud(endpoint_url: str, platform: Account, platform_outputs: dict[str, str],
-                       region: str = REGION, template: Path = USER_CLOUD_TEMPLATE) -> str:
+def publish_user_cloud(
+    endpoint_url: str,
+    platform: Account,
+    platform_outputs: dict[str, str],
+    region: str = REGION,
+    template: Path = USER_CLOUD_TEMPLATE,
+) -> str:
     """Publish user-cloud.yaml (or another release of it) where the deploy state machine reads it, as the README's
     release steps do for real AWS (``sam package`` into the platform's artifacts bucket, then the packaged template
     under its key); returns its URL."""
@@ -198,7 +232,9 @@ class _ArtifactBucket:
             self._known.add("")
         key = self._prefix + hashlib.sha256(content).hexdigest() + suffix
         if key not in self._known:
-            if not self._holds(key):  # named by its content: what is there already is the same (as sam package skips it)
+            if not self._holds(
+                key
+            ):  # named by its content: what is there already is the same (as sam package skips it)
                 self._s3.put_object(Bucket=self.name, Key=key, Body=content)
             self._known.add(key)
         return self.name, key
@@ -213,49 +249,68 @@ class _ArtifactBucket:
         return True
 
 
-def assume_deployment_role(endpoint_url: str, platform: Account, role_arn: str, external_id: str | None,
-                           region: str = REGION) -> Account:
+def assume_deployment_role(
+    endpoint_url: str, platform: Account, role_arn: str, external_id: str | None, region: str = REGION
+) -> Account:
     """The platform's session in a user's account, as production gets it: AssumeRole with the user's ExternalId."""
     arguments = {"RoleArn": role_arn, "RoleSessionName": "imegha-deployment", "DurationSeconds": 3600}
     if external_id is not None:
         arguments["ExternalId"] = external_id
     credentials = platform.client("sts", endpoint_url, region).assume_role(**arguments)["Credentials"]
-    return Account(role_arn.split(":")[4], credentials["AccessKeyId"], credentials["SecretAccessKey"],
-                   credentials["SessionToken"])
+    return Account(
+        role_arn.split(":")[4], credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
+    )
 
 
-def bootstrap_account(endpoint_url: str, platform_account_id: str, external_id: str, platform_event_bus_arn: str,
-                      region: str = REGION) -> tuple[Account, DeployedStack]:
+def bootstrap_account(
+    endpoint_url: str, platform_account_id: str, external_id: str, platform_event_bus_arn: str, region: str = REGION
+) -> tuple[Account, DeployedStack]:
     """The user's part of connecting their AWS account, played on the local cloud: a fresh account, with the
     bootstrap stack launched in it with the ExternalId the platform gave them."""
     user = create_account(endpoint_url, region)
-    bootstrap = deploy_stack(endpoint_url, user, BOOTSTRAP_TEMPLATE, BOOTSTRAP_STACK, {
-        "PlatformAccountId": platform_account_id,
-        "ExternalId": external_id,
-        "PlatformEventBusArn": platform_event_bus_arn,
-    }, region=region)
+    bootstrap = deploy_stack(
+        endpoint_url,
+        user,
+        BOOTSTRAP_TEMPLATE,
+        BOOTSTRAP_STACK,
+        {
+            "PlatformAccountId": platform_account_id,
+            "ExternalId": external_id,
+            "PlatformEventBusArn": platform_event_bus_arn,
+        },
+        region=region,
+    )
     return user, bootstrap
 
 
-def deploy_user_cloud(endpoint_url: str, platform: Account, platform_outputs: dict[str, str], owner: str,
-                      region: str = REGION) -> UserCloud:
+def deploy_user_cloud(
+    endpoint_url: str, platform: Account, platform_outputs: dict[str, str], owner: str, region: str = REGION
+) -> UserCloud:
     """A fresh account for ``owner``, set up as the user would (the bootstrap stack), and their cloud deployed in it
     by the platform through the deployment role; the code and nested templates come from the platform's bucket.
     A shortcut for tests that need a user's cloud, not its deployment: the deploy state machine does this for real
     (``POST /deployments``)."""
     external_id = f"imegha-{uuid.uuid4()}"
-    user, bootstrap = bootstrap_account(endpoint_url, platform.account_id, external_id,
-                                        platform_outputs.get("PlatformEventBusArn", ""), region)
+    user, bootstrap = bootstrap_account(
+        endpoint_url, platform.account_id, external_id, platform_outputs.get("PlatformEventBusArn", ""), region
+    )
     role_arn = bootstrap.outputs["DeploymentRoleArn"]
     deployer = assume_deployment_role(endpoint_url, platform, role_arn, external_id, region)
-    stack = deploy_stack(endpoint_url, deployer, USER_CLOUD_TEMPLATE, USER_CLOUD_STACK,
-                         user_cloud_parameters(platform_outputs, bootstrap.outputs, owner),
-                         artifacts=platform, region=region)
+    stack = deploy_stack(
+        endpoint_url,
+        deployer,
+        USER_CLOUD_TEMPLATE,
+        USER_CLOUD_STACK,
+        user_cloud_parameters(platform_outputs, bootstrap.outputs, owner),
+        artifacts=platform,
+        region=region,
+    )
     return UserCloud(user, role_arn, external_id, stack)
 
 
-def user_cloud_parameters(platform_outputs: dict[str, str], bootstrap_outputs: dict[str, str],
-                          owner: str) -> dict[str, str]:
+def user_cloud_parameters(
+    platform_outputs: dict[str, str], bootstrap_outputs: dict[str, str], owner: str
+) -> dict[str, str]:
     """What the platform gives a user's cloud (each passed only if the template declares it)."""
     return {
         "PlatformIssuer": platform_outputs.get("UserPoolIssuer", ""),
@@ -317,8 +372,16 @@ class LocalCloud:
     resource (moto's state is process-wide: one local cloud per process).
     """
 
-    def __init__(self, port: int = DEFAULT_PORT, *, gateway_port: int | None = None, host: str = "127.0.0.1",
-                 region: str = REGION, home: Path | None = None, verbose: bool = False):
+    def __init__(
+        self,
+        port: int = DEFAULT_PORT,
+        *,
+        gateway_port: int | None = None,
+        host: str = "127.0.0.1",
+        region: str = REGION,
+        home: Path | None = None,
+        verbose: bool = False,
+    ):
         self.host, self.port, self.region, self.verbose = host, port, region, verbose
         self.gateway_port = gateway_port if gateway_port is not None else (port + 1 if port else 0)
         self.home = home or local_home()
@@ -417,13 +480,18 @@ class LocalCloud:
         """A client for the embedded AWS, as the platform (or ``account``)."""
         return (account or self.platform).client(service, self.endpoint_url, self.region)
 
-    def deploy_platform(self, template: Path = PLATFORM_TEMPLATE, parameters: dict[str, str] | None = None,
-                        stack_name: str = PLATFORM_STACK) -> DeployedStack:
+    def deploy_platform(
+        self,
+        template: Path = PLATFORM_TEMPLATE,
+        parameters: dict[str, str] | None = None,
+        stack_name: str = PLATFORM_STACK,
+    ) -> DeployedStack:
         """Deploy the platform and, as its release does, publish the user cloud's template for it to deploy."""
         if template == PLATFORM_TEMPLATE:
             parameters = self._phone_applications() | (parameters or {})
-        self.platform_stack = deploy_stack(self.endpoint_url, self.platform, template, stack_name, parameters,
-                                           region=self.region)
+        self.platform_stack = deploy_stack(
+            self.endpoint_url, self.platform, template, stack_name, parameters, region=self.region
+        )
         if "UserCloudArtifactsBucketName" in self.platform_stack.outputs:
             publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, self.region)
         return self.platform_stack
@@ -432,17 +500,24 @@ class LocalCloud:
         """The SNS platform applications an operator makes with Apple's and Google's credentials (no stack can),
         made here with stand-ins: the platform's template parameters that name them."""
         sns = self.client("sns")
-        made = {platform: sns.create_platform_application(Name=f"imegha-{platform.lower()}", Platform=platform,
-                                                          Attributes={"PlatformCredential": "local-cloud"})
-                for platform in ("APNS", "GCM")}
-        return {"ApnsPlatformApplicationArn": made["APNS"]["PlatformApplicationArn"],
-                "FcmPlatformApplicationArn": made["GCM"]["PlatformApplicationArn"]}
+        made = {
+            platform: sns.create_platform_application(
+                Name=f"imegha-{platform.lower()}", Platform=platform, Attributes={"PlatformCredential": "local-cloud"}
+            )
+            for platform in ("APNS", "GCM")
+        }
+        return {
+            "ApnsPlatformApplicationArn": made["APNS"]["PlatformApplicationArn"],
+            "FcmPlatformApplicationArn": made["GCM"]["PlatformApplicationArn"],
+        }
 
-    def deploy(self, template: Path, stack_name: str, parameters: dict[str, str] | None = None,
-               account: Account | None = None) -> DeployedStack:
+    def deploy(
+        self, template: Path, stack_name: str, parameters: dict[str, str] | None = None, account: Account | None = None
+    ) -> DeployedStack:
         """Deploy any template, as the platform or as ``account``."""
-        return deploy_stack(self.endpoint_url, account or self.platform, template, stack_name, parameters,
-                            region=self.region)
+        return deploy_stack(
+            self.endpoint_url, account or self.platform, template, stack_name, parameters, region=self.region
+        )
 
     def create_account(self) -> Account:
         return create_account(self.endpoint_url, self.region)
@@ -455,12 +530,20 @@ class LocalCloud:
     def state(self) -> LocalState:
         outputs = self.platform_stack.outputs if self.platform_stack else {}
         return LocalState(
-            pid=os.getpid(), region=self.region, aws_endpoint_url=self.endpoint_url, gateway_url=self.gateway_url,
-            log_path=str(self.log_path), platform_account_id=self.platform.account_id,
-            platform_credentials={"access_key_id": self.platform.access_key_id,
-                                  "secret_access_key": self.platform.secret_access_key},
-            outputs=outputs, platform_api_url=outputs.get("PlatformApiUrl"),
-            user_pool_id=outputs.get("UserPoolId"), user_pool_client_id=outputs.get("UserPoolClientId"),
+            pid=os.getpid(),
+            region=self.region,
+            aws_endpoint_url=self.endpoint_url,
+            gateway_url=self.gateway_url,
+            log_path=str(self.log_path),
+            platform_account_id=self.platform.account_id,
+            platform_credentials={
+                "access_key_id": self.platform.access_key_id,
+                "secret_access_key": self.platform.secret_access_key,
+            },
+            outputs=outputs,
+            platform_api_url=outputs.get("PlatformApiUrl"),
+            user_pool_id=outputs.get("UserPoolId"),
+            user_pool_client_id=outputs.get("UserPoolClientId"),
         )
 
 
@@ -475,8 +558,14 @@ class _MotoServer:
 
         # Bound here, not by werkzeug: on a port in use, werkzeug prints a message and exits the process.
         with socket.create_server((host, port)) as listening:
-            self._server = make_server(host, listening.getsockname()[1], DomainDispatcherApplication(create_backend_app),
-                                       threaded=True, request_handler=MotoRequestHandler, fd=listening.fileno())
+            self._server = make_server(
+                host,
+                listening.getsockname()[1],
+                DomainDispatcherApplication(create_backend_app),
+                threaded=True,
+                request_handler=MotoRequestHandler,
+                fd=listening.fileno(),
+            )
         self.port = self._server.port
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
         self._thread.start()
@@ -494,5 +583,6 @@ def _bind_moto(host: str, port: int) -> _MotoServer:
         if error.errno == errno.EADDRINUSE:
             raise LocalCloudError(
                 f"port {port} on {host} is already in use (another 'imegha local up'?): "
-                "stop what holds it, or choose another with --port") from None
+                "stop what holds it, or choose another with --port"
+            ) from None
         raise

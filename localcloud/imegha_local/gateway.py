@@ -61,7 +61,9 @@ class LocalGateway:
             self._server = _Server((host, port), _RequestHandler)
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
-                raise PortInUse(f"{host}:{port} is already in use: stop what holds it, or choose another port") from None
+                raise PortInUse(
+                    f"{host}:{port} is already in use: stop what holds it, or choose another port"
+                ) from None
             raise
         self._server.gateway = self
         self._thread: threading.Thread | None = None
@@ -92,8 +94,9 @@ class LocalGateway:
     def remove_api(self, api_id: str) -> None:
         self._apis.pop(api_id, None)
 
-    def handle(self, method: str, target: str, headers: tuple[tuple[str, str], ...], body: bytes,
-               source_ip: str) -> HttpResponse:
+    def handle(
+        self, method: str, target: str, headers: tuple[tuple[str, str], ...], body: bytes, source_ip: str
+    ) -> HttpResponse:
         """Answer one HTTP request as API Gateway would."""
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
@@ -108,8 +111,16 @@ class LocalGateway:
         self._runtime.log.write(record, _summary(record))
         return response
 
-    def _answer(self, method: str, target: str, headers: tuple[tuple[str, str], ...], body: bytes,
-                source_ip: str, request_id: str, record: dict) -> HttpResponse:
+    def _answer(
+        self,
+        method: str,
+        target: str,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        source_ip: str,
+        request_id: str,
+        record: dict,
+    ) -> HttpResponse:
         split = urlsplit(target)
         api = self._apis.get(split.path.split("/")[1] if split.path.startswith("/") else "")
         if api is None or not (split.path == api.prefix or split.path.startswith(api.prefix + "/")):
@@ -117,7 +128,7 @@ class LocalGateway:
             return proxy.message(404, "Not Found")
         spec = api.spec
         record.update(api=spec.api_id, account=spec.account_id)
-        request = HttpRequest(method, split.path[len(api.prefix):] or "/", split.query, headers, body, source_ip)
+        request = HttpRequest(method, split.path[len(api.prefix) :] or "/", split.query, headers, body, source_ip)
         match = api.routes.match(method, request.path)
         if match is None:
             record["reason"] = "no route"
@@ -133,7 +144,9 @@ class LocalGateway:
                 claims = self._verifier.claims(route.authorizer, request.headers_by_name())
             except Unauthorized as refusal:
                 record["reason"] = f"unauthorized: {refusal}"
-                challenge = (("www-authenticate", f'Bearer scope="" error="invalid_token" error_description="{refusal}"'),)
+                challenge = (
+                    ("www-authenticate", f'Bearer scope="" error="invalid_token" error_description="{refusal}"'),
+                )
                 return proxy.message(401, "Unauthorized", challenge if spec.kind == "HTTP" else ())
 
         build_event = proxy.rest_event if spec.kind == "REST" else proxy.http_event
@@ -147,8 +160,11 @@ class LocalGateway:
             record["reason"] = f"function error: {result.payload.get('errorType')}"
             return proxy.message(502, "Internal server error")
         try:
-            response = (proxy.rest_response(result.payload, spec, request) if spec.kind == "REST"
-                        else proxy.http_response(result.payload))
+            response = (
+                proxy.rest_response(result.payload, spec, request)
+                if spec.kind == "REST"
+                else proxy.http_response(result.payload)
+            )
         except MalformedResponse as malformed:
             record["reason"] = f"malformed Lambda proxy response: {malformed}"
             return proxy.message(502, "Internal server error")
@@ -180,7 +196,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         else:
             response = self.server.gateway.handle(
-                self.command, self.path, tuple(self.headers.items()), body, self.client_address[0])
+                self.command, self.path, tuple(self.headers.items()), body, self.client_address[0]
+            )
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -218,5 +235,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 def _summary(record: dict) -> str:
     reason = f"  ({record['reason']})" if "reason" in record else ""
-    return (f"{record['status']:>7}  {record['method']} {record.get('api', '-')} {record.get('route', '-')}  "
-            f"{record['latency_ms']:.1f} ms{reason}")
+    return (
+        f"{record['status']:>7}  {record['method']} {record.get('api', '-')} {record.get('route', '-')}  "
+        f"{record['latency_ms']:.1f} ms{reason}"
+    )

@@ -84,8 +84,17 @@ def _is_local(value: object) -> bool:
     return isinstance(value, str) and not value.startswith(("s3://", "https://", "http://"))
 
 
-def _package_property(logical_id: str, name: str, value: str, kind: str, form: str, base: Path,
-                      upload: Upload, region: str, metadata: dict) -> object:
+def _package_property(
+    logical_id: str,
+    name: str,
+    value: str,
+    kind: str,
+    form: str,
+    base: Path,
+    upload: Upload,
+    region: str,
+    metadata: dict,
+) -> object:
     path = (base / value).resolve()
     if not path.exists():
         raise PackagingError(f"{logical_id}: {name} {value!r} does not exist (resolved to {path})")

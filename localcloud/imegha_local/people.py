@@ -71,16 +71,24 @@ def link_user_cloud(cloud: LocalCloud, owner: str, user_cloud: UserCloud) -> Non
     """Record ``owner``'s cloud in the directory, and let its account put events on the platform bus."""
     platform = cloud.platform_stack
     directory = cloud.client("cloudformation").describe_stack_resource(
-        StackName=platform.name, LogicalResourceId="DirectoryTable")["StackResourceDetail"]["PhysicalResourceId"]
+        StackName=platform.name, LogicalResourceId="DirectoryTable"
+    )["StackResourceDetail"]["PhysicalResourceId"]
     account_id = user_cloud.account.account_id
     cloud.client("dynamodb").update_item(
-        TableName=directory, Key={"pk": {"S": f"USER#{owner}"}},
+        TableName=directory,
+        Key={"pk": {"S": f"USER#{owner}"}},
         UpdateExpression="SET cloudApiUrl = :url, cloudAccountId = :account",
-        ExpressionAttributeValues={":url": {"S": user_cloud.stack.outputs["CloudApiUrl"]},
-                                   ":account": {"S": account_id}})
+        ExpressionAttributeValues={
+            ":url": {"S": user_cloud.stack.outputs["CloudApiUrl"]},
+            ":account": {"S": account_id},
+        },
+    )
     cloud.client("events").put_permission(
-        EventBusName=platform.outputs["PlatformEventBusArn"].rsplit("/", 1)[1], Action="events:PutEvents",
-        Principal=account_id, StatementId=f"user-cloud-{account_id}")
+        EventBusName=platform.outputs["PlatformEventBusArn"].rsplit("/", 1)[1],
+        Action="events:PutEvents",
+        Principal=account_id,
+        StatementId=f"user-cloud-{account_id}",
+    )
 
 
 def everything_held(cloud: LocalCloud, accounts: list[AwsAccount]) -> str:
@@ -93,7 +101,8 @@ def everything_held(cloud: LocalCloud, accounts: list[AwsAccount]) -> str:
             for page in dynamodb.get_paginator("scan").paginate(TableName=table):
                 dumped += [json.dumps(item, ensure_ascii=False) for item in page["Items"]]
         for queue in sqs.list_queues().get("QueueUrls", []):
-            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0,
-                                           MessageAttributeNames=["All"]).get("Messages", [])
+            messages = sqs.receive_message(
+                QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
+            ).get("Messages", [])
             dumped += [json.dumps(message, ensure_ascii=False) for message in messages]
     return "\n".join(dumped)

@@ -26,8 +26,15 @@ from urllib.parse import parse_qsl, unquote
 from imegha_local.api_specs import ApiSpec, RouteSpec
 from imegha_local.routes import route_key
 
-_TEXT_TYPES = ("text/*", "application/json", "application/*+json", "application/xml", "application/*+xml",
-               "application/javascript", "application/x-www-form-urlencoded")
+_TEXT_TYPES = (
+    "text/*",
+    "application/json",
+    "application/*+json",
+    "application/xml",
+    "application/*+xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+)
 _REST_RESPONSE_FIELDS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 _REQUEST_TIME = "%d/%b/%Y:%H:%M:%S +0000"
 # Framing is the gateway's business, whatever the function says.
@@ -66,12 +73,21 @@ class MalformedResponse(Exception):
 
 def message(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -> HttpResponse:
     """API Gateway's own answers: ``{"message": ...}``."""
-    return HttpResponse(status, (("Content-Type", "application/json"), *headers),
-                        json.dumps({"message": text}, separators=(",", ":")).encode())
+    return HttpResponse(
+        status,
+        (("Content-Type", "application/json"), *headers),
+        json.dumps({"message": text}, separators=(",", ":")).encode(),
+    )
 
 
-def rest_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parameters: dict[str, str],
-               claims: dict | None, request_id: str) -> dict:
+def rest_event(
+    api: ApiSpec,
+    route: RouteSpec,
+    request: HttpRequest,
+    path_parameters: dict[str, str],
+    claims: dict | None,
+    request_id: str,
+) -> dict:
     """Payload format 1.0."""
     multi_headers = _grouped(request.headers)
     multi_query = _grouped(parse_qsl(request.query, keep_blank_values=True))
@@ -85,9 +101,20 @@ def rest_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
         "identity": {
             "sourceIp": request.source_ip,
             "userAgent": request.header("user-agent"),
-            **dict.fromkeys(("accessKey", "accountId", "caller", "cognitoAuthenticationProvider",
-                             "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId",
-                             "principalOrgId", "user", "userArn")),
+            **dict.fromkeys(
+                (
+                    "accessKey",
+                    "accountId",
+                    "caller",
+                    "cognitoAuthenticationProvider",
+                    "cognitoAuthenticationType",
+                    "cognitoIdentityId",
+                    "cognitoIdentityPoolId",
+                    "principalOrgId",
+                    "user",
+                    "userArn",
+                )
+            ),
         },
         "path": f"/{api.stage}{path}",
         "protocol": "HTTP/1.1",
@@ -115,13 +142,24 @@ def rest_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
     }
 
 
-def http_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parameters: dict[str, str],
-               claims: dict | None, request_id: str) -> dict:
+def http_event(
+    api: ApiSpec,
+    route: RouteSpec,
+    request: HttpRequest,
+    path_parameters: dict[str, str],
+    claims: dict | None,
+    request_id: str,
+) -> dict:
     """Payload format 2.0."""
     headers = request.headers_by_name()
     headers.pop("cookie", None)
-    cookies = [cookie.strip() for name, value in request.headers if name.lower() == "cookie"
-               for cookie in value.split(";") if cookie.strip()]
+    cookies = [
+        cookie.strip()
+        for name, value in request.headers
+        if name.lower() == "cookie"
+        for cookie in value.split(";")
+        if cookie.strip()
+    ]
     query = _grouped(parse_qsl(request.query, keep_blank_values=True))
     raw_path = request.path if api.stage == "$default" else f"/{api.stage}{request.path}"
     key = route_key(route)
@@ -140,10 +178,12 @@ def http_event(api: ApiSpec, route: RouteSpec, request: HttpRequest, path_parame
         "timeEpoch": int(now.timestamp() * 1000),
     }
     if claims is not None:
-        context["authorizer"] = {"jwt": {
-            "claims": {name: _http_claim(value) for name, value in claims.items()},
-            "scopes": str(claims.get("scope", "")).split() or None,
-        }}
+        context["authorizer"] = {
+            "jwt": {
+                "claims": {name: _http_claim(value) for name, value in claims.items()},
+                "scopes": str(claims.get("scope", "")).split() or None,
+            }
+        }
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": key,
@@ -169,18 +209,26 @@ def rest_response(payload: Any, api: ApiSpec, request: HttpRequest) -> HttpRespo
     """A 1.0 response; anything but its five fields, or no statusCode, is malformed as in API Gateway."""
     if not isinstance(payload, dict) or "statusCode" not in payload or not _REST_RESPONSE_FIELDS.issuperset(payload):
         raise MalformedResponse("a REST proxy response is an object with statusCode and only the five known fields")
-    headers = [(name, _header_value(value))
-               for name, values in (payload.get("multiValueHeaders") or {}).items() for value in values]
+    headers = [
+        (name, _header_value(value))
+        for name, values in (payload.get("multiValueHeaders") or {}).items()
+        for value in values
+    ]
     multi_names = {name.lower() for name, _ in headers}
-    headers += [(name, _header_value(value)) for name, value in (payload.get("headers") or {}).items()
-                if name.lower() not in multi_names]
+    headers += [
+        (name, _header_value(value))
+        for name, value in (payload.get("headers") or {}).items()
+        if name.lower() not in multi_names
+    ]
     headers = [(name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP]
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
     # A base64 body is turned back into bytes only for a binary media type, as API Gateway does.
     content_type = next(value for name, value in headers if name.lower() == "content-type")
-    binary = any(_is_binary(accepted, api.binary_media_types)
-                 for accepted in [content_type, *(request.header("accept") or "").split(",")])
+    binary = any(
+        _is_binary(accepted, api.binary_media_types)
+        for accepted in [content_type, *(request.header("accept") or "").split(",")]
+    )
     body = _response_body(payload, decode=binary)
     return HttpResponse(_status(payload["statusCode"]), tuple(headers), body)
 
@@ -189,8 +237,11 @@ def http_response(payload: Any) -> HttpResponse:
     """A 2.0 response: the full form if it has a statusCode, otherwise the payload itself is a JSON body."""
     if not (isinstance(payload, dict) and "statusCode" in payload):
         return HttpResponse(200, (("Content-Type", "application/json"),), json.dumps(payload).encode())
-    headers = [(name, _header_value(value)) for name, value in (payload.get("headers") or {}).items()
-               if name.lower() not in _HOP_BY_HOP]
+    headers = [
+        (name, _header_value(value))
+        for name, value in (payload.get("headers") or {}).items()
+        if name.lower() not in _HOP_BY_HOP
+    ]
     cookies = payload.get("cookies") or []
     if not isinstance(cookies, list):
         raise MalformedResponse("cookies must be a list")

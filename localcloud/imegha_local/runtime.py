@@ -108,8 +108,13 @@ class LambdaRuntime:
             raise UnknownFunction(arn)
         spec = function.spec
         invocation = Invocation(str(uuid.uuid4()), json.dumps(event), spec.timeout_s * 1000)
-        record = {"type": "invocation", "function": spec.name, "account": spec.account_id,
-                  "source": source, "request_id": invocation.request_id}
+        record = {
+            "type": "invocation",
+            "function": spec.name,
+            "account": spec.account_id,
+            "source": source,
+            "request_id": invocation.request_id,
+        }
         try:
             worker, init_ms = function.acquire()
         except _InitFailed as failure:
@@ -147,8 +152,9 @@ class LambdaRuntime:
         self._scratch.cleanup()
         self.log.close()
 
-    def _finish(self, record: dict, payload: Any, duration_ms: float, outcome: str,
-                init_ms: float | None) -> InvocationResult:
+    def _finish(
+        self, record: dict, payload: Any, duration_ms: float, outcome: str, init_ms: float | None
+    ) -> InvocationResult:
         record = {**record, "duration_ms": round(duration_ms, 2), "outcome": outcome}
         if init_ms is not None:
             record["init_ms"] = round(init_ms, 2)
@@ -181,10 +187,14 @@ class LambdaRuntime:
             **{name: credentials[name] for name in _CREDENTIAL_VARIABLES if name in credentials},
         }
         environment = Environment(
-            function_name=spec.name, function_arn=spec.arn, account_id=spec.account_id,
-            code_dir=spec.code_dir.resolve(), handler=spec.handler,
+            function_name=spec.name,
+            function_arn=spec.arn,
+            account_id=spec.account_id,
+            code_dir=spec.code_dir.resolve(),
+            handler=spec.handler,
             layer_dirs=tuple(path.resolve() for path in spec.layer_dirs),
-            variables=variables, memory_mb=spec.memory_mb,
+            variables=variables,
+            memory_mb=spec.memory_mb,
             log_path=self.log.path,
         )
         echo_fd = STDERR if self.log.verbose else None
@@ -234,16 +244,22 @@ class _Worker:
         worker = cls(zygote, pid, connection, expires_at)
         if not connection.poll(INIT_TIMEOUT_S):
             worker.stop()
-            raise _InitFailed({"errorType": "Runtime.InitTimeout",
-                               "errorMessage": f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds"})
+            raise _InitFailed(
+                {
+                    "errorType": "Runtime.InitTimeout",
+                    "errorMessage": f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds",
+                }
+            )
         try:
             status, document = connection.recv()
         except EOFError:
             status, document = "exited", None
         if status != "ready":
             exit_code = worker.stop()
-            raise _InitFailed(document or {"errorType": "Runtime.ExitError",
-                                           "errorMessage": f"Runtime exited with exit status {exit_code}"})
+            raise _InitFailed(
+                document
+                or {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime exited with exit status {exit_code}"}
+            )
         return worker
 
     def invoke(self, invocation: Invocation, timeout_s: int) -> tuple[str, Any]:
@@ -347,5 +363,7 @@ def _since(started: float) -> float:
 def _summary(record: dict) -> str:
     cold = f" (cold start {record['init_ms']:.0f} ms)" if "init_ms" in record else ""
     error = f" {record['error_type']}" if "error_type" in record else ""
-    return (f"{record['outcome']:>7}  {record['function']} in {record['account']}  "
-            f"{record['duration_ms']:.1f} ms{cold}  <- {record['source']}{error}")
+    return (
+        f"{record['outcome']:>7}  {record['function']} in {record['account']}  "
+        f"{record['duration_ms']:.1f} ms{cold}  <- {record['source']}{error}"
+    )

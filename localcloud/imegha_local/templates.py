@@ -11,8 +11,22 @@ from pathlib import Path
 import yaml
 
 _SHORT_FORM_FUNCTIONS = (
-    "Base64", "Cidr", "FindInMap", "GetAZs", "ImportValue", "Join", "Select",
-    "Split", "Sub", "Transform", "And", "Equals", "If", "Not", "Or", "Condition",
+    "Base64",
+    "Cidr",
+    "FindInMap",
+    "GetAZs",
+    "ImportValue",
+    "Join",
+    "Select",
+    "Split",
+    "Sub",
+    "Transform",
+    "And",
+    "Equals",
+    "If",
+    "Not",
+    "Or",
+    "Condition",
 )
 
 

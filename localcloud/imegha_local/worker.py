@@ -223,14 +223,17 @@ class _FunctionOutput:
 
     def emit(self, stream: str, line: str) -> None:
         with self._lock:
-            append_line(self._fd, {
-                "type": "output",
-                "function": self._environment.function_name,
-                "account": self._environment.account_id,
-                "request_id": self.request_id,
-                "stream": stream,
-                "message": line,
-            })
+            append_line(
+                self._fd,
+                {
+                    "type": "output",
+                    "function": self._environment.function_name,
+                    "account": self._environment.account_id,
+                    "request_id": self.request_id,
+                    "stream": stream,
+                    "message": line,
+                },
+            )
             if self._echo_fd is not None:
                 os.write(self._echo_fd, f"  {self._environment.function_name} | {line}\n".encode())
 

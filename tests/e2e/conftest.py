@@ -36,7 +36,9 @@ def new_device(platform, local_cloud, tmp_path_factory) -> Callable[[str], Devic
         yield make
         for device in made:
             device.stop_agents()
-    assert eventually(lambda: not agent_processes(scratch), timeout_s=5), f"key agents left running: {agent_processes(scratch)}"
+    assert eventually(lambda: not agent_processes(scratch), timeout_s=5), (
+        f"key agents left running: {agent_processes(scratch)}"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -54,8 +54,12 @@ class Device:
         """``imegha --json <argv>`` on this device, ``stdin`` typed in."""
         arguments = ("--json", *argv)
         stdout, stderr = io.StringIO(), io.StringIO()
-        with _environment(IMEGHA_HOME=str(self.home)), _stdin(stdin), \
-                contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        with (
+            _environment(IMEGHA_HOME=str(self.home)),
+            _stdin(stdin),
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+        ):
             try:
                 status = cli.main(list(arguments))
             except SystemExit as exit_:  # argparse's refusals
@@ -117,7 +121,9 @@ def agent_processes(under: Path) -> list[int]:
             arguments = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(argument.endswith(b"agent_server.py") for argument in arguments) and str(under).encode() in b" ".join(arguments):
+        if any(argument.endswith(b"agent_server.py") for argument in arguments) and str(under).encode() in b" ".join(
+            arguments
+        ):
             found.append(int(cmdline.parent.name))
     return found
 
@@ -138,9 +144,13 @@ class Person:
         return self.name
 
     def sign_up(self) -> Person:
-        shown = self.device.imegha("signup", self.email, self.imtag, "--password-stdin", stdin=self.password + "\n").json
+        shown = self.device.imegha(
+            "signup", self.email, self.imtag, "--password-stdin", stdin=self.password + "\n"
+        ).json
         self.user_id, self.phrase = shown["userId"], shown["recoveryPhrase"]
         return self
 
     def log_in(self, device: Device, password: str | None = None, *options: str) -> Typed:
-        return device.imegha("login", self.email, "--password-stdin", *options, stdin=(password or self.password) + "\n")
+        return device.imegha(
+            "login", self.email, "--password-stdin", *options, stdin=(password or self.password) + "\n"
+        )

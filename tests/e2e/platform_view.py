@@ -20,7 +20,8 @@ class PlatformView:
         self.dynamodb = cloud.client("dynamodb")
         operator = cloud.platform
         self._tables = boto3.Session(
-            aws_access_key_id=operator.access_key_id, aws_secret_access_key=operator.secret_access_key,
+            aws_access_key_id=operator.access_key_id,
+            aws_secret_access_key=operator.secret_access_key,
             region_name=cloud.region,
         ).resource("dynamodb", endpoint_url=cloud.endpoint_url)
 
@@ -28,7 +29,9 @@ class PlatformView:
         """Logical id → physical id of every ``resource_type`` in the stack and its nested stacks."""
         cloudformation = self.cloud.client("cloudformation")
         found = {}
-        for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack or self.stack.stack_id):
+        for page in cloudformation.get_paginator("list_stack_resources").paginate(
+            StackName=stack or self.stack.stack_id
+        ):
             for resource in page["StackResourceSummaries"]:
                 if resource["ResourceType"] == resource_type:
                     found[resource["LogicalResourceId"]] = resource["PhysicalResourceId"]
@@ -54,7 +57,9 @@ class PlatformView:
 
     def snapshot(self) -> str:
         """Everything the platform's tables hold, as one comparable text: equal snapshots mean nothing was written."""
-        return json.dumps({name: sorted(map(_canonical, items)) for name, items in self.items().items()}, sort_keys=True)
+        return json.dumps(
+            {name: sorted(map(_canonical, items)) for name, items in self.items().items()}, sort_keys=True
+        )
 
     def cognito_users(self) -> list[dict]:
         """Every user of every pool in the stack, with all their attributes, as the pool's operator lists them."""

@@ -71,7 +71,9 @@ def test_the_24_words_set_a_new_password_that_then_opens_the_same_keys(person, n
     borrowed, own = new_device("carol-borrowed"), new_device("carol-new")
 
     # The phrase comes on stdin (not the command line, so not the shell's history), then the new password.
-    recovered = borrowed.imegha("recover", carol.email, "--password-stdin", stdin=f"{carol.phrase}\nCarol's new password\n")
+    recovered = borrowed.imegha(
+        "recover", carol.email, "--password-stdin", stdin=f"{carol.phrase}\nCarol's new password\n"
+    )
 
     assert recovered.json == {"recovered": True, "iMTag": "Carol"}
     assert borrowed.keys() == carol.device.keys()
@@ -86,7 +88,11 @@ def test_connecting_shows_fingerprints_and_both_sides_read_the_same_safety_code(
     franks_identity = frank.device.keys().identity_key.public_key
 
     asked = erin.device.imegha("connect", "Frank").json
-    assert (asked["iMTag"], asked["status"], asked["identityFingerprint"]) == ("Frank", "outgoing", str(franks_identity.fingerprint))
+    assert (asked["iMTag"], asked["status"], asked["identityFingerprint"]) == (
+        "Frank",
+        "outgoing",
+        str(franks_identity.fingerprint),
+    )
     [request] = frank.device.imegha("connections").json["connections"]
     assert (request["iMTag"], request["status"]) == ("Erin", "incoming")
     assert request["identityFingerprint"] == str(erins_identity.fingerprint)
@@ -147,13 +153,13 @@ def test_each_command_is_a_process_of_its_own_and_finds_the_keys_in_the_agent(al
     imegha = Path(sys.executable).with_name("imegha")
     environment = {"IMEGHA_HOME": str(alice.device.home)}
 
-    shown = subprocess.run([imegha, "--json", "verify", "Bob"], capture_output=True, text=True, timeout=60,
-                           env=os.environ | environment)
+    shown = subprocess.run(
+        [imegha, "--json", "verify", "Bob"], capture_output=True, text=True, timeout=60, env=os.environ | environment
+    )
 
     assert shown.returncode == 0, shown.stderr
     expected = safety_code(alice.device.keys().identity_key.public_key, bob.device.keys().identity_key.public_key)
     assert f'"safetyCode": "{expected}"' in shown.stdout
-
 
 
 def test_a_sign_up_stopped_after_confirmation_is_finished_at_the_next_sign_in(alice, new_device):

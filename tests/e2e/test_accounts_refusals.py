@@ -53,7 +53,10 @@ def test_a_wrong_password_is_refused_plainly_and_locks_no_one_out(alice, new_dev
     for _ in range(3):
         refused = alice.log_in(strangers_laptop, "surely this is Alice's password")
         assert (refused.status, refused.stdout, refused.error) == (
-            1, "", {"error": "refused", "message": "wrong email or password"})
+            1,
+            "",
+            {"error": "refused", "message": "wrong email or password"},
+        )
 
     assert strangers_laptop.session() is None and strangers_laptop.agent_sockets() == []
     assert platform_view.snapshot() == before
@@ -67,7 +70,10 @@ def test_passwd_with_a_wrong_current_password_or_a_short_new_one_changes_nothing
     short = alice.device.imegha("passwd", "--password-stdin", stdin=f"{alice.password}\nshort\n")
 
     assert (wrong.status, wrong.error) == (1, {"error": "refused", "message": "the current password is wrong"})
-    assert (short.status, short.error) == (2, {"error": "bad_input", "message": "a password has at least 12 characters"})
+    assert (short.status, short.error) == (
+        2,
+        {"error": "bad_input", "message": "a password has at least 12 characters"},
+    )
     assert platform_view.snapshot() == before
     assert alice.log_in(new_device("alice-after-passwd")).status == 0
 
@@ -78,7 +84,7 @@ def one_word_changed(phrase: str, *, checksum_holds: bool) -> str:
     words = phrase.split()
     position = len(words) - 1 if checksum_holds else 5
     for candidate in Mnemonic("english").wordlist:
-        changed = " ".join(words[:position] + [candidate] + words[position + 1:])
+        changed = " ".join(words[:position] + [candidate] + words[position + 1 :])
         try:
             check_recovery_phrase(changed)
         except RecoveryPhraseError:
@@ -91,12 +97,17 @@ def one_word_changed(phrase: str, *, checksum_holds: bool) -> str:
 
 
 def test_a_phrase_with_one_word_changed_that_fails_its_checksum_is_refused_before_anything_is_sent(
-        person, new_device, platform_view):
+    person, new_device, platform_view
+):
     dora = person("Dora")
     before = platform_view.snapshot()
 
     refused = new_device("dora-borrowed").imegha(
-        "recover", dora.email, "--password-stdin", stdin=f"{one_word_changed(dora.phrase, checksum_holds=False)}\nDora's new password\n")
+        "recover",
+        dora.email,
+        "--password-stdin",
+        stdin=f"{one_word_changed(dora.phrase, checksum_holds=False)}\nDora's new password\n",
+    )
 
     assert refused.status == 1 and refused.error["message"].startswith("recovery phrase refused:")
     assert "checksum" in refused.error["message"]
@@ -110,17 +121,26 @@ def test_another_well_formed_phrase_opens_nothing_and_the_keys_stay_as_they_were
     borrowed = new_device("ella-borrowed")
 
     refused = borrowed.imegha(
-        "recover", ella.email, "--password-stdin", stdin=f"{one_word_changed(ella.phrase, checksum_holds=True)}\nElla's new password\n")
+        "recover",
+        ella.email,
+        "--password-stdin",
+        stdin=f"{one_word_changed(ella.phrase, checksum_holds=True)}\nElla's new password\n",
+    )
 
     assert refused.status == 1 and refused.error["message"].startswith("recovery phrase refused:")
     assert "does not open" in refused.error["message"] and "keys are unchanged" in refused.error["message"]
     assert platform_view.snapshot() == before and borrowed.session() is None and borrowed.agent_sockets() == []
     # Her own phrase still works afterwards, and opens the same keys.
-    assert borrowed.imegha("recover", ella.email, "--password-stdin", stdin=f"{ella.phrase}\nElla's new password\n").status == 0
+    assert (
+        borrowed.imegha("recover", ella.email, "--password-stdin", stdin=f"{ella.phrase}\nElla's new password\n").status
+        == 0
+    )
     assert borrowed.keys() == ella.device.keys()
 
 
-def test_an_imtag_taken_in_another_letter_case_is_refused_and_leaves_no_account_behind(alice, new_device, platform_view):
+def test_an_imtag_taken_in_another_letter_case_is_refused_and_leaves_no_account_behind(
+    alice, new_device, platform_view
+):
     before = platform_view.snapshot()
     kate = Person("Kate", "kate@example.org", "Kate's own long password", new_device("kate"))
 
@@ -158,8 +178,12 @@ def test_an_envelope_with_a_missing_field_or_an_unknown_version_gets_400_naming_
     statement["v"] = 2
 
     answers = {
-        "missing": http("PUT", f"{api}/me/keys", id_token(alice), {"expectedVersion": me["keysVersion"], "keys": missing}),
-        "version": http("PUT", f"{api}/me/keys", id_token(alice), {"expectedVersion": me["keysVersion"], "keys": unknown}),
+        "missing": http(
+            "PUT", f"{api}/me/keys", id_token(alice), {"expectedVersion": me["keysVersion"], "keys": missing}
+        ),
+        "version": http(
+            "PUT", f"{api}/me/keys", id_token(alice), {"expectedVersion": me["keysVersion"], "keys": unknown}
+        ),
         "statement": http("PUT", f"{api}/me/statement", id_token(alice), {"statement": statement}),
     }
 
@@ -202,13 +226,16 @@ def test_alices_token_cannot_answer_a_request_made_to_bob(alice, bob, person, ap
 
 def expired_id_token(local_cloud, platform, someone: Person) -> str:
     """An ID token the pool itself signed for ``someone``, five minutes past its expiry."""
-    pool = cognitoidp_backends[local_cloud.platform.account_id][local_cloud.region].user_pools[platform.outputs["UserPoolId"]]
+    pool = cognitoidp_backends[local_cloud.platform.account_id][local_cloud.region].user_pools[
+        platform.outputs["UserPoolId"]
+    ]
     token, _ = pool.create_jwt(platform.outputs["UserPoolClientId"], someone.email, "id", expires_in=-300)
     return token
 
 
-def test_an_expired_token_gets_401_from_the_gateway_and_a_session_renews_its_own(alice, local_cloud, platform, api,
-                                                                               invocations):
+def test_an_expired_token_gets_401_from_the_gateway_and_a_session_renews_its_own(
+    alice, local_cloud, platform, api, invocations
+):
     expired = expired_id_token(local_cloud, platform, alice)
     ran = len(invocations())
 
@@ -222,7 +249,10 @@ def test_an_expired_token_gets_401_from_the_gateway_and_a_session_renews_its_own
     assert alice.device.session()["id_token"] != expired
     profile.write("session", alice.device.session() | {"id_token": expired, "refresh_token": None})
     lapsed = alice.device.imegha("connections")
-    assert (lapsed.status, lapsed.error["message"]) == (1, "the session of profile 'default' has expired: run 'imegha login'")
+    assert (lapsed.status, lapsed.error["message"]) == (
+        1,
+        "the session of profile 'default' has expired: run 'imegha login'",
+    )
     assert alice.log_in(alice.device).status == 0
 
 
@@ -233,5 +263,7 @@ def test_looking_up_someone_who_does_not_exist_is_404(alice, api, platform_view)
     typed = alice.device.imegha("connect", "Nobody")
 
     assert (typed.status, typed.error) == (
-        1, {"error": "refused", "message": "the platform refused: no user has the iMTag 'Nobody'", "status": 404})
+        1,
+        {"error": "refused", "message": "the platform refused: no user has the iMTag 'Nobody'", "status": 404},
+    )
     assert platform_view.snapshot() == before

@@ -24,8 +24,10 @@ def sign_up(device: Device, someone: Person, imtag: str, *options: str):
 
 def cognito_users(platform_view) -> dict[str, str]:
     """Every account in the pool: email → status."""
-    return {next(a["Value"] for a in user["Attributes"] if a["Name"] == "email"): user["UserStatus"]
-            for user in platform_view.cognito_users()}
+    return {
+        next(a["Value"] for a in user["Attributes"] if a["Name"] == "email"): user["UserStatus"]
+        for user in platform_view.cognito_users()
+    }
 
 
 def directory_items(platform_view) -> list[dict]:
@@ -42,7 +44,8 @@ def stopped_before_the_code(device: Device, someone: Person, imtag: str) -> None
 
 
 def test_of_two_sign_ups_racing_for_mona_and_MONA_the_second_is_refused_at_sign_up_and_the_first_wins(
-        new_device, platform_view):
+    new_device, platform_view
+):
     mona, rival = newcomer("Mona", new_device("mona")), newcomer("Rival", new_device("rival"))
     rival_tried = []
 
@@ -65,15 +68,19 @@ def test_of_two_sign_ups_racing_for_mona_and_MONA_the_second_is_refused_at_sign_
     assert sign_up(rival.device, rival, "Rival").json["iMTag"] == "Rival"  # the rival's email was not left taken
 
 
-def test_a_sign_up_confirmed_after_its_reservation_lapsed_and_another_took_the_tag_is_removed(new_device, platform_view):
+def test_a_sign_up_confirmed_after_its_reservation_lapsed_and_another_took_the_tag_is_removed(
+    new_device, platform_view
+):
     slow, quick = newcomer("Slow", new_device("slow")), newcomer("Quick", new_device("quick"))
     taken = []
 
     def code_typed_a_day_later() -> str:
         # The reservation lapses (as a day would make it), then another sign-up takes the tag in another case.
         platform_view.table("DirectoryTable").update_item(
-            Key={"pk": "IMTAG#nadia"}, UpdateExpression="SET expiresAt = :lapsed",
-            ExpressionAttributeValues={":lapsed": int(time.time()) - 1})
+            Key={"pk": "IMTAG#nadia"},
+            UpdateExpression="SET expiresAt = :lapsed",
+            ExpressionAttributeValues={":lapsed": int(time.time()) - 1},
+        )
         taken.append(sign_up(quick.device, quick, "NADIA"))
         return "000000"
 
@@ -81,7 +88,8 @@ def test_a_sign_up_confirmed_after_its_reservation_lapsed_and_another_took_the_t
         slow.device.account().sign_up(slow.email, slow.password, "Nadia", code_typed_a_day_later)
 
     assert str(lost.value) == (
-        "iMTag 'Nadia' was taken while this sign-up waited for its confirmation: sign up again with another iMTag")
+        "iMTag 'Nadia' was taken while this sign-up waited for its confirmation: sign up again with another iMTag"
+    )
     assert taken[0].json["iMTag"] == "NADIA"
     assert cognito_users(platform_view).get(slow.email) is None  # no confirmed account without a directory entry
     assert sign_up(slow.device, slow, "NadiaS").json["iMTag"] == "NadiaS"
@@ -91,7 +99,8 @@ def test_a_sign_up_confirmed_after_its_reservation_lapsed_and_another_took_the_t
 
 
 def test_login_after_a_sign_up_stopped_before_its_code_emails_a_new_one_and_finishes_the_sign_up(
-        new_device, platform_view):
+    new_device, platform_view
+):
     omar = newcomer("Omar", new_device("omar"))
     stopped_before_the_code(omar.device, omar, "Omar")
 
@@ -113,7 +122,9 @@ def test_signing_up_again_after_stopping_before_the_code_confirms_the_first_sign
     again = sign_up(pia.device, pia, "PiaToo", "--code", "123456").json
 
     assert (stranger.status, stranger.error["message"]) == (
-        1, "an account with this email already exists: sign in with 'imegha login pia@example.org'")
+        1,
+        "an account with this email already exists: sign in with 'imegha login pia@example.org'",
+    )
     assert again["iMTag"] == "Pia"  # the tag the first sign-up reserved; an iMTag cannot change
     assert "newConfirmationCodeSentTo" not in again  # the code she had was used, not replaced
     assert len(again["recoveryPhrase"].split()) == 24

@@ -54,12 +54,20 @@ def test_alice_and_bob_chat_both_ways_then_carol_leaves_their_group_and_reads_no
     question, answer = said("Can we discuss the dosage on Thursday?"), said("Yes, 10:00 🩺")
 
     sent = alice.device.imegha("chat", "send", "Bob", question).json
-    entry = eventually(lambda: [e for e in inbox(bob) if e.get("messageId") == str(sent["sequence"])
-                                and e["conversationId"] == sent["conversationId"]])
+    entry = eventually(
+        lambda: [
+            e
+            for e in inbox(bob)
+            if e.get("messageId") == str(sent["sequence"]) and e["conversationId"] == sent["conversationId"]
+        ]
+    )
     assert entry[0]["senderTag"] == "Alice" and question not in json.dumps(entry)
     assert bob.device.imegha("chat", "send", "Alice", answer).json
-    assert texts(alice.device.imegha("chat", "read", "Bob")) == texts(bob.device.imegha("chat", "read", "Alice")) \
+    assert (
+        texts(alice.device.imegha("chat", "read", "Bob"))
+        == texts(bob.device.imegha("chat", "read", "Alice"))
         == [question, answer]
+    )
 
     created = alice.device.imegha("group", "create", "Case team", "--members", "Bob,Carol").json
     group = created["groupId"]
@@ -74,9 +82,16 @@ def test_alice_and_bob_chat_both_ways_then_carol_leaves_their_group_and_reads_no
     posted = bob.device.imegha("group", "send", "Case team", after).json
     assert posted["epoch"] == 1
 
-    eventually(lambda: [e for e in inbox(alice) if e.get("conversationId") == group
-                        and e.get("messageId") == str(posted["sequence"])])
-    assert not [e for e in inbox(carol) if e.get("conversationId") == group and e.get("messageId") == str(posted["sequence"])]
+    eventually(
+        lambda: [
+            e
+            for e in inbox(alice)
+            if e.get("conversationId") == group and e.get("messageId") == str(posted["sequence"])
+        ]
+    )
+    assert not [
+        e for e in inbox(carol) if e.get("conversationId") == group and e.get("messageId") == str(posted["sequence"])
+    ]
     assert texts(carol.device.imegha("group", "read", group)) == [before]
     gone = carol.device.imegha("group", "send", group, "still here?")
     assert gone.status == 1 and "no longer a member" in gone.stderr

@@ -18,10 +18,28 @@ from imegha.platform_api import PlatformApi
 from imegha_local.cloud import USER_CLOUD_STACK, Account
 from tests.integration.polling import eventually
 
-DEPLOYED = ["RecordInProgress", "WasItRequested", "AnnounceStarted", "DeployOrDestroy", "CreateOrUpdateStack",
-            "IsStackSettled", "AllowPlatformBus", "RecordSucceeded", "AnnounceSucceeded"]
-DESTROYED = ["RecordInProgress", "WasItRequested", "AnnounceStarted", "DeployOrDestroy", "DestroyStack",
-             "IsStackSettled", "RevokePlatformBus", "RecordSucceeded", "AnnounceSucceeded"]
+DEPLOYED = [
+    "RecordInProgress",
+    "WasItRequested",
+    "AnnounceStarted",
+    "DeployOrDestroy",
+    "CreateOrUpdateStack",
+    "IsStackSettled",
+    "AllowPlatformBus",
+    "RecordSucceeded",
+    "AnnounceSucceeded",
+]
+DESTROYED = [
+    "RecordInProgress",
+    "WasItRequested",
+    "AnnounceStarted",
+    "DeployOrDestroy",
+    "DestroyStack",
+    "IsStackSettled",
+    "RevokePlatformBus",
+    "RecordSucceeded",
+    "AnnounceSucceeded",
+]
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +75,15 @@ def own_account(someone, local_cloud) -> Account:
 
 def execution_history(local_cloud, platform, deployment_id: str) -> list[dict]:
     sfn = local_cloud.client("stepfunctions")
-    for execution in sfn.list_executions(stateMachineArn=platform.outputs["DeployUserCloudStateMachineArn"])["executions"]:
-        if json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])["detail"]["deploymentId"] == deployment_id:
+    for execution in sfn.list_executions(stateMachineArn=platform.outputs["DeployUserCloudStateMachineArn"])[
+        "executions"
+    ]:
+        if (
+            json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])["detail"][
+                "deploymentId"
+            ]
+            == deployment_id
+        ):
             return sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
     raise AssertionError(f"no execution ran deployment {deployment_id}")
 
@@ -100,7 +125,8 @@ def test_connect_without_an_account_shows_how_to_launch_the_bootstrap_stack(mall
 
 
 def test_deploy_makes_a_cloud_in_the_persons_own_account_that_answers_them_alone(
-        alice, mallory, connected, deployed, local_cloud, platform, platform_view):
+    alice, mallory, connected, deployed, local_cloud, platform, platform_view
+):
     assert deployed["status"] == "SUCCEEDED" and deployed["stackStatus"] == "CREATE_COMPLETE"
     assert deployed["cloudAccountId"] == connected["accountId"] != local_cloud.platform.account_id
     url = deployed["cloudApiUrl"]
@@ -117,7 +143,8 @@ def test_deploy_makes_a_cloud_in_the_persons_own_account_that_answers_them_alone
     assert states_entered(execution_history(local_cloud, platform, deployed["deploymentId"])) == DEPLOYED
     assert [step["step"] for step in deployed["steps"]] == DEPLOYED, "what 'cloud deploy' followed"
     stacks = local_cloud.client("cloudformation", own_account(alice, local_cloud)).describe_stacks(
-        StackName=USER_CLOUD_STACK)["Stacks"]
+        StackName=USER_CLOUD_STACK
+    )["Stacks"]
     assert stacks[0]["StackStatus"] == "CREATE_COMPLETE"
 
 
@@ -129,8 +156,11 @@ def test_status_shows_the_cloud_and_its_last_deployment(alice, deployed):
 
 
 def told_of(someone, deployment_id: str) -> list[dict]:
-    return [entry for entry in someone.device.imegha("notifications").json["notifications"]
-            if entry.get("deploymentId") == deployment_id]
+    return [
+        entry
+        for entry in someone.device.imegha("notifications").json["notifications"]
+        if entry.get("deploymentId") == deployment_id
+    ]
 
 
 def test_the_person_is_told_their_cloud_is_ready_in_their_inbox(alice, deployed):
@@ -161,14 +191,19 @@ def test_deploying_again_updates_the_same_stack(alice, deployed, local_cloud, pl
     assert after["StackId"] == before["StackId"]
     assert after["StackStatus"] in ("UPDATE_COMPLETE", "CREATE_COMPLETE")
     assert sorted(stack["StackId"] for stack in cloudformation.describe_stacks()["Stacks"]) == stacks_before, (
-        "the same stacks, nested ones included: updated, not duplicated")
+        "the same stacks, nested ones included: updated, not duplicated"
+    )
     assert (again["cloudApiUrl"], again["bucketName"], again["tableName"]) == (
-        deployed["cloudApiUrl"], deployed["bucketName"], deployed["tableName"])
+        deployed["cloudApiUrl"],
+        deployed["bucketName"],
+        deployed["tableName"],
+    )
     assert states_entered(execution_history(local_cloud, platform, again["deploymentId"])) == DEPLOYED
 
 
 def test_destroy_asks_for_confirmation_then_removes_the_bucket_and_the_table(
-        alice, deployed, local_cloud, platform, platform_view):
+    alice, deployed, local_cloud, platform, platform_view
+):
     account = own_account(alice, local_cloud)
     local_cloud.client("s3", account).put_object(Bucket=deployed["bucketName"], Key="sealed/1", Body=b"ciphertext")
 
@@ -178,7 +213,9 @@ def test_destroy_asks_for_confirmation_then_removes_the_bucket_and_the_table(
     destroyed = alice.device.imegha("cloud", "destroy", "--yes").json
 
     assert destroyed["status"] == "SUCCEEDED" and destroyed["stackStatus"] == "DELETE_COMPLETE"
-    assert deployed["bucketName"] not in [b["Name"] for b in local_cloud.client("s3", account).list_buckets()["Buckets"]]
+    assert deployed["bucketName"] not in [
+        b["Name"] for b in local_cloud.client("s3", account).list_buckets()["Buckets"]
+    ]
     assert deployed["tableName"] not in local_cloud.client("dynamodb", account).list_tables()["TableNames"]
     with pytest.raises(ClientError, match="does not exist"):
         local_cloud.client("cloudformation", account).describe_stacks(StackName=USER_CLOUD_STACK)

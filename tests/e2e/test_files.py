@@ -60,8 +60,12 @@ def test_alice_shares_bob_fetches_alice_revokes_and_the_audit_chain_tells_it(ali
 
     log = alice.device.imegha("audit").json["entries"]
     steps = [(entry["action"], entry["actor"]) for entry in log if entry["action"] != "create"]
-    assert steps == [("upload", alice.user_id), ("share", alice.user_id), ("download", bob.user_id),
-                     ("revoke", alice.user_id)]
+    assert steps == [
+        ("upload", alice.user_id),
+        ("share", alice.user_id),
+        ("download", bob.user_id),
+        ("revoke", alice.user_id),
+    ]
     verified = alice.device.imegha("audit", "--verify").json
     assert verified["verified"] is True and verified["head"]["seq"] == len(log)
 
@@ -74,10 +78,14 @@ def test_an_edited_audit_entry_fails_verification(alice, bob, tmp_path, local_cl
     alice.device.imegha("files", "put", str(tmp_path / "note.txt"))
     assert alice.device.imegha("audit", "--verify").status == 0
     dynamodb = local_cloud.client("dynamodb", own_account(alice))
-    table, = [name for name in dynamodb.list_tables()["TableNames"] if "CloudTable" in name]
+    (table,) = [name for name in dynamodb.list_tables()["TableNames"] if "CloudTable" in name]
     first = {"pk": {"S": "AUDIT"}, "sk": {"S": f"E#{1:016d}"}}
-    dynamodb.update_item(TableName=table, Key=first, UpdateExpression="SET actor = :someone",
-                         ExpressionAttributeValues={":someone": {"S": bob.user_id}})
+    dynamodb.update_item(
+        TableName=table,
+        Key=first,
+        UpdateExpression="SET actor = :someone",
+        ExpressionAttributeValues={":someone": {"S": bob.user_id}},
+    )
 
     refused = alice.device.imegha("audit", "--verify")
 

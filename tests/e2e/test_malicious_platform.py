@@ -50,11 +50,17 @@ def assert_refused_with_a_warning(typed, *why: str) -> None:
         assert reason in typed.stderr, typed.stderr
 
 
-def test_bobs_identity_and_exchange_keys_swapped_for_the_platforms_own(alices_laptop, bob, bobs_entry, mallory,
-                                                                        platform_view):
+def test_bobs_identity_and_exchange_keys_swapped_for_the_platforms_own(
+    alices_laptop, bob, bobs_entry, mallory, platform_view
+):
     pins = alices_laptop.profile().read("pins")
-    forged = sign_key_statement(mallory.identity_key, user_id=bob.user_id, exchange_key=mallory.exchange_key.public_key,
-                                cloud_url="https://mallory.example.org", sequence=9)
+    forged = sign_key_statement(
+        mallory.identity_key,
+        user_id=bob.user_id,
+        exchange_key=mallory.exchange_key.public_key,
+        cloud_url="https://mallory.example.org",
+        sequence=9,
+    )
     bobs_entry["keyStatement"] = forged
     bobs_entry["keys"] |= {"identityKey": forged["body"]["identityKey"], "exchangeKey": forged["body"]["exchangeKey"]}
     platform_view.replace_directory_entry(bobs_entry)
@@ -85,8 +91,9 @@ def test_bobs_exchange_key_swapped_inside_his_signed_statement(alices_laptop, bo
     assert_refused_with_a_warning(alices_laptop.imegha("verify", "Bob"), "altered after signing")
 
 
-def test_bobs_exchange_key_served_beside_a_statement_that_names_another(alices_laptop, bobs_entry, mallory,
-                                                                       platform_view):
+def test_bobs_exchange_key_served_beside_a_statement_that_names_another(
+    alices_laptop, bobs_entry, mallory, platform_view
+):
     bobs_entry["keys"]["exchangeKey"] = b64url_encode(mallory.exchange_key.public_key.der)
     platform_view.replace_directory_entry(bobs_entry)
 

@@ -33,11 +33,15 @@ def world(person, new_device, platform_view):
     assert hank.device.imegha("passwd", "--password-stdin", stdin=f"{hank.password}\n{hanks_new}\n").status == 0
     typed[hank.name].append(hanks_new)
     ginas_phone, ginas_new = new_device("gina-phone"), "Gina's password after recovery"
-    assert ginas_phone.imegha("recover", gina.email, "--password-stdin", stdin=f"{gina.phrase}\n{ginas_new}\n").status == 0
+    assert (
+        ginas_phone.imegha("recover", gina.email, "--password-stdin", stdin=f"{gina.phrase}\n{ginas_new}\n").status == 0
+    )
     typed[gina.name].append(ginas_new)
     assert ginas_phone.imegha("connect", "Hank").status == 0
     assert hank.device.imegha("accept", "Gina").status == 0
-    assert ginas_phone.imegha("devices", "register", "gina-phone-1", "--platform", "apns", "--token", "a" * 64).status == 0
+    assert (
+        ginas_phone.imegha("devices", "register", "gina-phone-1", "--platform", "apns", "--token", "a" * 64).status == 0
+    )
 
     return {
         someone.name: {"person": someone, "keys": device.keys(), "typed": typed[someone.name]}
@@ -49,7 +53,9 @@ def world(person, new_device, platform_view):
 def haystack(world, platform_view) -> str:
     """Everything the platform holds, as one text: binary attributes in base64."""
     held = {"tables": platform_view.items(), "cognito": platform_view.cognito_users()}
-    return json.dumps(held, default=lambda value: base64.b64encode(value).decode() if isinstance(value, bytes) else str(value))
+    return json.dumps(
+        held, default=lambda value: base64.b64encode(value).decode() if isinstance(value, bytes) else str(value)
+    )
 
 
 def spellings(secret: bytes) -> set[str]:
@@ -63,14 +69,18 @@ def spellings(secret: bytes) -> set[str]:
     return forms
 
 
-def secret_bytes(keys, phrase: str, passwords: list[str], stored_keys: dict, user_id: str, email: str) -> dict[str, bytes]:
+def secret_bytes(
+    keys, phrase: str, passwords: list[str], stored_keys: dict, user_id: str, email: str
+) -> dict[str, bytes]:
     """Every secret of one person: their keys in every form a key has, and what the password and phrase derive."""
     rsa = serialization.load_der_private_key(keys.exchange_key.secret_bytes(), None).private_numbers()
     ed25519 = serialization.load_der_private_key(keys.identity_key.secret_bytes(), None)
     entropy = entropy_from_mnemonic(phrase)
     envelope = stored_keys["passwordWrappedDek"]
     current_kek = pbkdf2_sha256(
-        unicodedata.normalize("NFC", passwords[-1]).encode(), b64url_decode(envelope["salt"]), int(envelope["iterations"])
+        unicodedata.normalize("NFC", passwords[-1]).encode(),
+        b64url_decode(envelope["salt"]),
+        int(envelope["iterations"]),
     )
     found = {
         "DEK": keys.data_key.secret_bytes(),
@@ -109,8 +119,11 @@ def test_no_key_password_or_phrase_is_stored_on_the_platform(world, haystack, pl
             leaks += [f"{name}'s {what}" for form in spelled if form in haystack]
         words = someone.phrase.split()
         lowered = haystack.lower()
-        leaks += [f"{name}'s phrase words {index + 1}-{index + 2}" for index in range(len(words) - 1)
-                  if f"{words[index]} {words[index + 1]}" in lowered]
+        leaks += [
+            f"{name}'s phrase words {index + 1}-{index + 2}"
+            for index in range(len(words) - 1)
+            if f"{words[index]} {words[index + 1]}" in lowered
+        ]
 
     assert leaks == []
 

@@ -24,10 +24,13 @@ def readme_examples() -> list[doctest.DocTest]:
     start = readme.index(SECTION)
     end = readme.index("\n## ", start + len(SECTION))
     parser, namespace = doctest.DocTestParser(), {}
-    tests = [parser.get_doctest(block.group(1), {}, f"README.md: {SECTION[3:]}", "README.md",
-                                readme.count("\n", 0, block.start(1)))
-             for block in re.finditer(r"^```pycon\n(.*?)^```$", readme[:end], flags=re.MULTILINE | re.DOTALL)
-             if block.start() > start]
+    tests = [
+        parser.get_doctest(
+            block.group(1), {}, f"README.md: {SECTION[3:]}", "README.md", readme.count("\n", 0, block.start(1))
+        )
+        for block in re.finditer(r"^```pycon\n(.*?)^```$", readme[:end], flags=re.MULTILINE | re.DOTALL)
+        if block.start() > start
+    ]
     assert tests, f"no pycon block under {SECTION!r}"
     for test in tests:
         test.globs = namespace  # each block goes on with what the ones before it made

@@ -34,8 +34,9 @@ class World:
 
     def cloud_api(self, owner: str, as_whom: str) -> UserCloudApi:
         """``owner``'s cloud, called with ``as_whom``'s platform token."""
-        return UserCloudApi(self.people[owner].cloud.stack.outputs["CloudApiUrl"],
-                            self.people[as_whom].account.live_session().id_token)
+        return UserCloudApi(
+            self.people[owner].cloud.stack.outputs["CloudApiUrl"], self.people[as_whom].account.live_session().id_token
+        )
 
     def own_account(self, name: str) -> Account:
         """The AWS account of ``name``'s cloud, as its owner (or whoever took it over) can use it."""
@@ -52,13 +53,18 @@ class World:
         sqs = self.cloud.client("sqs")
         received = []
         while True:
-            batch = sqs.receive_message(QueueUrl=self.push_queue, MaxNumberOfMessages=10,
-                                        MessageAttributeNames=["All"]).get("Messages", [])
+            batch = sqs.receive_message(
+                QueueUrl=self.push_queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+            ).get("Messages", [])
             if not batch:
                 break
             received += batch
-            sqs.delete_message_batch(QueueUrl=self.push_queue, Entries=[
-                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]} for index, message in enumerate(batch)])
+            sqs.delete_message_batch(
+                QueueUrl=self.push_queue,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]} for index, message in enumerate(batch)
+                ],
+            )
         self.received_pushes += [json.loads(message["Body"]) for message in received]
         return self.received_pushes
 
@@ -74,6 +80,7 @@ def subscribe_a_device(cloud: LocalCloud) -> str:
     sqs = cloud.client("sqs")
     queue = sqs.create_queue(QueueName="a-device")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    cloud.client("sns").subscribe(TopicArn=cloud.platform_stack.outputs["PushNotificationsTopicArn"], Protocol="sqs",
-                                  Endpoint=queue_arn)
+    cloud.client("sns").subscribe(
+        TopicArn=cloud.platform_stack.outputs["PushNotificationsTopicArn"], Protocol="sqs", Endpoint=queue_arn
+    )
     return queue

@@ -53,8 +53,14 @@ class FilesWorld:
         return self.dynamodb(owner).scan(TableName=self.table(owner))["Items"]
 
 
-def build_files_world(cloud: LocalCloud, home: Path, people: tuple[str, ...], *, with_clouds: tuple[str, ...],
-                      connections: tuple[tuple[str, str], ...]) -> FilesWorld:
+def build_files_world(
+    cloud: LocalCloud,
+    home: Path,
+    people: tuple[str, ...],
+    *,
+    with_clouds: tuple[str, ...],
+    connections: tuple[tuple[str, str], ...],
+) -> FilesWorld:
     """Everyone in ``people`` signs up; those ``with_clouds`` get one; each pair in ``connections`` connects."""
     endpoints = endpoints_of(cloud, home / "endpoints.json")
     signed_up = {name: sign_up(endpoints, name, f"{name}'s own long password") for name in people}
@@ -75,8 +81,11 @@ def stored_everywhere(cloud: LocalCloud, accounts: list[Account]) -> bytes:
         for bucket in s3.list_buckets()["Buckets"]:
             for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"]):
                 for version in page.get("Versions", []):
-                    dumped.append(s3.get_object(Bucket=bucket["Name"], Key=version["Key"],
-                                                VersionId=version["VersionId"])["Body"].read())
+                    dumped.append(
+                        s3.get_object(Bucket=bucket["Name"], Key=version["Key"], VersionId=version["VersionId"])[
+                            "Body"
+                        ].read()
+                    )
         for table in dynamodb.list_tables()["TableNames"]:
             for page in dynamodb.get_paginator("scan").paginate(TableName=table):
                 dumped += [json.dumps(item, ensure_ascii=False).encode() for item in page["Items"]]

@@ -58,8 +58,11 @@ def unique(text: str) -> str:
 
 
 def inbox_entries(world: World, name: str, conversation_id: str, message_id: str) -> list[dict]:
-    return [entry for entry in world.inbox(name)
-            if entry.get("conversationId") == conversation_id and entry.get("messageId") == message_id]
+    return [
+        entry
+        for entry in world.inbox(name)
+        if entry.get("conversationId") == conversation_id and entry.get("messageId") == message_id
+    ]
 
 
 def notified(world: World, name: str, conversation_id: str, message_id: str) -> list[dict]:
@@ -96,8 +99,13 @@ def test_a_message_is_kept_once_in_the_senders_cloud_only(world):
 
     def messages_from_alice(name: str) -> list[dict]:
         items = world.cloud.client("dynamodb", world.own_account(name)).scan(TableName=world.table_of(name))["Items"]
-        return [item for item in items if item["pk"]["S"] == f"CONV#{sent.conversation_id}" and "message" in item
-                and item["message"]["M"]["body"]["M"]["sender"]["S"] == world.people["Alice"].user_id]
+        return [
+            item
+            for item in items
+            if item["pk"]["S"] == f"CONV#{sent.conversation_id}"
+            and "message" in item
+            and item["message"]["M"]["body"]["M"]["sender"]["S"] == world.people["Alice"].user_id
+        ]
 
     at_alice, at_bob = messages_from_alice("Alice"), messages_from_alice("Bob")
     at_alice = [item for item in at_alice if int(item["sequence"]["N"]) == sent.sequence]
@@ -117,16 +125,24 @@ def test_someone_outside_the_conversation_reading_it_gets_403(world):
 def test_only_the_owner_posts_to_their_cloud(world):
     alice = world.chat("Alice")
     sent = alice.send("Bob", world.said(unique("mine")))
-    record = seal_message(GroupKey.generate(0), alice.keys.identity_key, conversation_id=sent.conversation_id,
-                          sender=alice.me, sequence=999, text="x", sent_at=sent.sent_at)
+    record = seal_message(
+        GroupKey.generate(0),
+        alice.keys.identity_key,
+        conversation_id=sent.conversation_id,
+        sender=alice.me,
+        sequence=999,
+        text="x",
+        sent_at=sent.sent_at,
+    )
 
     with pytest.raises(ApiError) as refusal:
         world.cloud_api("Alice", as_whom="Bob").post(sent.conversation_id, record, [alice.me])
     assert (refusal.value.status, refusal.value.message) == (403, "only the owner of this cloud may do this")
 
 
-@pytest.mark.parametrize("text", ["", "🩺 130/85 ✔️ — naïve 日本語 👩🏽‍⚕️", "x" * MESSAGE_MAX_BYTES],
-                         ids=["empty", "emoji", "64 KiB"])
+@pytest.mark.parametrize(
+    "text", ["", "🩺 130/85 ✔️ — naïve 日本語 👩🏽‍⚕️", "x" * MESSAGE_MAX_BYTES], ids=["empty", "emoji", "64 KiB"]
+)
 def test_empty_emoji_and_64_kib_messages_round_trip(world, text):
     sent = world.chat("Bob").send("Carol", text)
 
@@ -141,17 +157,30 @@ def test_an_oversized_message_is_refused_with_a_clear_error_by_the_device_and_by
 
     # A device that skips the check: the cloud refuses the sealed text by its size.
     sent = bob.send("Carol", "a small one first")
-    key = bob.direct_key(world.cloud_api("Bob", "Bob").conversation(sent.conversation_id)["keys"]["0"],
-                         sent.conversation_id, bob.me, bob.keys.identity_key.public_key)
+    key = bob.direct_key(
+        world.cloud_api("Bob", "Bob").conversation(sent.conversation_id)["keys"]["0"],
+        sent.conversation_id,
+        bob.me,
+        bob.keys.identity_key.public_key,
+    )
     sequence = sent.sequence + 1
-    body = {"conversationId": sent.conversation_id, "sender": bob.me, "sequence": sequence, "sentAt": sent.sent_at,
-            "sealed": seal_data(key, b"x" * (MESSAGE_MAX_BYTES + 1), message_context(sent.conversation_id, bob.me,
-                                                                                      sequence))}
+    body = {
+        "conversationId": sent.conversation_id,
+        "sender": bob.me,
+        "sequence": sequence,
+        "sentAt": sent.sent_at,
+        "sealed": seal_data(
+            key, b"x" * (MESSAGE_MAX_BYTES + 1), message_context(sent.conversation_id, bob.me, sequence)
+        ),
+    }
     with pytest.raises(ApiError) as refusal:
-        bob.my_cloud.post(sent.conversation_id, sign_record(bob.keys.identity_key, "message", body),
-                          [world.people["Carol"].user_id])
+        bob.my_cloud.post(
+            sent.conversation_id, sign_record(bob.keys.identity_key, "message", body), [world.people["Carol"].user_id]
+        )
     assert refusal.value.status == 400
-    assert refusal.value.message == "message/body/sealed: the sealed text is 65,537 bytes; a message holds at most 65,536"
+    assert (
+        refusal.value.message == "message/body/sealed: the sealed text is 65,537 bytes; a message holds at most 65,536"
+    )
 
 
 def test_a_message_replayed_into_another_conversation_fails_to_open(world):
@@ -160,12 +189,20 @@ def test_a_message_replayed_into_another_conversation_fails_to_open(world):
     to_carol = world.chat("Alice").send("Carol", world.said(unique("hello Carol")))
     dynamodb = world.cloud.client("dynamodb", world.own_account("Alice"))
     table = world.table_of("Alice")
-    original = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"CONV#{to_bob.conversation_id}"},
-                                                      "sk": {"S": f"MSG#{to_bob.sequence:016d}"}})["Item"]
+    original = dynamodb.get_item(
+        TableName=table, Key={"pk": {"S": f"CONV#{to_bob.conversation_id}"}, "sk": {"S": f"MSG#{to_bob.sequence:016d}"}}
+    )["Item"]
     replay_at = to_carol.sequence + 1
-    dynamodb.put_item(TableName=table, Item={**original, "pk": {"S": f"CONV#{to_carol.conversation_id}"},
-                                             "sk": {"S": f"MSG#{replay_at:016d}"}, "sequence": {"N": str(replay_at)},
-                                             "recipients": {"L": [{"S": world.people["Carol"].user_id}]}})
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            **original,
+            "pk": {"S": f"CONV#{to_carol.conversation_id}"},
+            "sk": {"S": f"MSG#{replay_at:016d}"},
+            "sequence": {"N": str(replay_at)},
+            "recipients": {"L": [{"S": world.people["Carol"].user_id}]},
+        },
+    )
 
     lines = {line.sequence: line for line in world.chat("Carol").read("Alice") if line.sender == "Alice"}
     assert lines[to_carol.sequence].text == to_carol.text
@@ -177,8 +214,12 @@ def test_a_message_replayed_into_another_conversation_fails_to_open(world):
 
 
 def pushes_for(world: World, conversation_id: str, message_id: str) -> list[dict]:
-    return [push for push in world.pushes() if push["MessageAttributes"]["conversationId"]["Value"] == conversation_id
-            and push["MessageAttributes"]["messageId"]["Value"] == message_id]
+    return [
+        push
+        for push in world.pushes()
+        if push["MessageAttributes"]["conversationId"]["Value"] == conversation_id
+        and push["MessageAttributes"]["messageId"]["Value"] == message_id
+    ]
 
 
 def test_the_recipient_is_notified_once_and_the_push_says_who_not_what(world):
@@ -200,8 +241,9 @@ def test_the_same_message_posted_again_notifies_once(world, invocations):
     alice = world.chat("Alice")
     before = doorbell_runs()
     sent = alice.send("Bob", world.said(unique("posted twice")))
-    stored = world.cloud_api("Alice", "Alice").messages(sent.conversation_id, after=sent.sequence - 1, limit=1,
-                                                        every_page=False)["messages"][0]["message"]
+    stored = world.cloud_api("Alice", "Alice").messages(
+        sent.conversation_id, after=sent.sequence - 1, limit=1, every_page=False
+    )["messages"][0]["message"]
 
     # The device lost the answer and posts again: the cloud stores nothing more and rings again, with the same ids.
     again = alice.my_cloud.post(sent.conversation_id, stored, [world.people["Bob"].user_id])
@@ -214,15 +256,28 @@ def test_the_same_message_posted_again_notifies_once(world, invocations):
 
 def test_an_event_from_another_account_speaking_for_alice_is_refused_and_notifies_no_one(world):
     conversation_id = direct_conversation_id(world.people["Alice"].user_id, world.people["Bob"].user_id)
-    forged = {"conversationId": conversation_id, "senderId": world.people["Alice"].user_id,
-              "recipients": [world.people["Bob"].user_id], "messageId": "424242"}
+    forged = {
+        "conversationId": conversation_id,
+        "senderId": world.people["Alice"].user_id,
+        "recipients": [world.people["Bob"].user_id],
+        "messageId": "424242",
+    }
     mallorys_account = world.own_account("Mallory").account_id
 
-    world.cloud.client("events", world.own_account("Mallory")).put_events(Entries=[{
-        "EventBusName": world.cloud.platform_stack.outputs["PlatformEventBusArn"], "Source": "imegha.user-cloud",
-        "DetailType": "Message Posted", "Detail": json.dumps(forged)}])
+    world.cloud.client("events", world.own_account("Mallory")).put_events(
+        Entries=[
+            {
+                "EventBusName": world.cloud.platform_stack.outputs["PlatformEventBusArn"],
+                "Source": "imegha.user-cloud",
+                "DetailType": "Message Posted",
+                "Detail": json.dumps(forged),
+            }
+        ]
+    )
 
-    assert eventually(lambda: logged(world, "NotifyFunction", "event refused", f"comes from account {mallorys_account}"))
+    assert eventually(
+        lambda: logged(world, "NotifyFunction", "event refused", f"comes from account {mallorys_account}")
+    )
     assert inbox_entries(world, "Bob", conversation_id, "424242") == []
     assert pushes_for(world, conversation_id, "424242") == []
 
@@ -256,8 +311,13 @@ def test_a_removed_member_is_notified_of_nothing_new_and_cannot_read_it_even_wit
         line = carol.open_group_line(kept, leaked, world.people["Bob"].user_id, "Bob")
         assert line.text is None
         with pytest.raises(CryptoError):
-            open_message(leaked["message"], key, sender_identity=carol.chat.identity_of(world.people["Bob"].user_id, "Bob"),
-                         conversation_id=group.group_id, sender=world.people["Bob"].user_id)
+            open_message(
+                leaked["message"],
+                key,
+                sender_identity=carol.chat.identity_of(world.people["Bob"].user_id, "Bob"),
+                conversation_id=group.group_id,
+                sender=world.people["Bob"].user_id,
+            )
 
 
 def test_a_message_sealed_under_the_old_epoch_after_a_removal_is_refused(world):
@@ -269,8 +329,13 @@ def test_a_message_sealed_under_the_old_epoch_after_a_removal_is_refused(world):
     # Bob's device, out of date (or Carol's old key in other hands), seals under epoch 0 anyway.
     view = bob.view(group.group_id)
     assert view.epoch == 1
-    stale = bob.chat.post(group.group_id, old_key, world.said(unique("sealed under epoch 0")),
-                          [world.people["Alice"].user_id], view.next_sequence)
+    stale = bob.chat.post(
+        group.group_id,
+        old_key,
+        world.said(unique("sealed under epoch 0")),
+        [world.people["Alice"].user_id],
+        view.next_sequence,
+    )
     fresh = bob.send(group.group_id, world.said(unique("sealed under epoch 1")))
 
     notified(world, "Alice", group.group_id, str(fresh.sequence))
@@ -294,8 +359,10 @@ def test_people_with_no_cloud_yet_are_read_as_having_said_nothing(world, tmp_pat
 
 def test_a_cloud_that_does_not_answer_leaves_its_messages_out_named_instead_of_failing_the_read(world, tmp_path):
     name = f"Olu{uuid.uuid4().hex[:6]}"
-    olu = give_cloud(world.cloud, sign_up(endpoints_of(world.cloud, tmp_path / "endpoints.json"), name,
-                                          f"{name}'s own long password"))
+    olu = give_cloud(
+        world.cloud,
+        sign_up(endpoints_of(world.cloud, tmp_path / "endpoints.json"), name, f"{name}'s own long password"),
+    )
     group = world.groups("Alice").create(unique("A cloud goes down"), ["Bob", name])
     bobs = world.groups("Bob").send(group.group_id, world.said(unique("from Bob")))
     Groups(Chat(olu.account)).send(group.group_id, world.said(unique("from Olu")))
@@ -323,15 +390,23 @@ def test_a_removed_members_cloud_cannot_slip_a_backdated_message_into_the_histor
 
     # Carol owns her cloud: she stores a message under the key she kept, dated before she was removed.
     carol = world.chat("Carol")
-    backdated = seal_message(old_key, carol.keys.identity_key, conversation_id=group.group_id, sender=carol.me,
-                             sequence=said.sequence + 1, text=world.said(unique("Carol, backdated")),
-                             sent_at=said.sent_at)
+    backdated = seal_message(
+        old_key,
+        carol.keys.identity_key,
+        conversation_id=group.group_id,
+        sender=carol.me,
+        sequence=said.sequence + 1,
+        text=world.said(unique("Carol, backdated")),
+        sent_at=said.sent_at,
+    )
     carol.my_cloud.post(group.group_id, backdated, [world.people["Alice"].user_id, world.people["Bob"].user_id])
 
     lines = {line.sequence: line for line in world.groups("Bob").read(group.group_id) if line.sender_id == carol.me}
     assert lines[said.sequence].text == said.text
     assert (lines[said.sequence + 1].text, lines[said.sequence + 1].refused) == (
-        None, "kept in Carol's cloud after they left the group")
+        None,
+        "kept in Carol's cloud after they left the group",
+    )
 
 
 def test_the_next_member_to_send_makes_the_new_epochs_key_when_the_admins_device_did_not(world):
@@ -395,12 +470,24 @@ def test_a_senders_cloud_serves_the_history_only_for_the_admins_grant_to_the_cal
 
     assert sequences(None) == []
     forged = [
-        sign_history_grant(world.chat("Mallory").keys.identity_key, group_id=group.group_id,
-                           member=people["Mallory"].user_id, through_epoch=0),
-        sign_history_grant(world.chat("Alice").keys.identity_key, group_id=group.group_id,
-                           member=people["Carol"].user_id, through_epoch=0),
-        sign_history_grant(world.chat("Alice").keys.identity_key, group_id=new_group_id(),
-                           member=people["Mallory"].user_id, through_epoch=0),
+        sign_history_grant(
+            world.chat("Mallory").keys.identity_key,
+            group_id=group.group_id,
+            member=people["Mallory"].user_id,
+            through_epoch=0,
+        ),
+        sign_history_grant(
+            world.chat("Alice").keys.identity_key,
+            group_id=group.group_id,
+            member=people["Carol"].user_id,
+            through_epoch=0,
+        ),
+        sign_history_grant(
+            world.chat("Alice").keys.identity_key,
+            group_id=new_group_id(),
+            member=people["Mallory"].user_id,
+            through_epoch=0,
+        ),
     ]
     for grant in forged:
         with pytest.raises(ApiError) as refusal:
@@ -411,8 +498,12 @@ def test_a_senders_cloud_serves_the_history_only_for_the_admins_grant_to_the_cal
     assert refusal.value.status == 400
 
     # The admin's own grant to Mallory, never sent through the platform, is all Bob's cloud needs.
-    granted = sign_history_grant(world.chat("Alice").keys.identity_key, group_id=group.group_id,
-                                 member=people["Mallory"].user_id, through_epoch=0)
+    granted = sign_history_grant(
+        world.chat("Alice").keys.identity_key,
+        group_id=group.group_id,
+        member=people["Mallory"].user_id,
+        through_epoch=0,
+    )
     assert sequences(granted) == [history.sequence]
 
 
@@ -422,8 +513,12 @@ def test_a_history_grant_reaches_no_further_than_the_epoch_it_names(world):
     world.groups("Alice").remove(group.group_id, "Carol")
     after = world.groups("Bob").send(group.group_id, world.said(unique("epoch 1, not for Carol")))
     # Carol shows the grant she would have had when she joined at epoch 0: it opens epoch 0, not epoch 1.
-    grant = sign_history_grant(world.chat("Alice").keys.identity_key, group_id=group.group_id,
-                               member=world.people["Carol"].user_id, through_epoch=0)
+    grant = sign_history_grant(
+        world.chat("Alice").keys.identity_key,
+        group_id=group.group_id,
+        member=world.people["Carol"].user_id,
+        through_epoch=0,
+    )
     seen = world.cloud_api("Bob", "Carol").messages(group.group_id, history_grant=grant)["messages"]
     assert [item["sequence"] for item in seen] == [before.sequence]
     assert after.sequence > before.sequence
@@ -439,12 +534,20 @@ def test_the_platform_takes_the_history_only_from_the_admin_adding_the_member(wo
     with_mallory = [*view.roster.members, {"userId": mallory.me, "iMTag": "Mallory"}]
 
     def adding(chat, who, through_epoch=view.epoch):
-        roster = sign_roster(chat.keys.identity_key, group_id=group.group_id, admin=chat.me, members=with_mallory,
-                             previous=view.roster_record)
-        copies = {epoch: alices._copies(group.group_id, key, {who.me: who.keys.exchange_key.public_key})[who.me]
-                  for epoch, key in view.keys.items()}
-        grant = sign_history_grant(chat.keys.identity_key, group_id=group.group_id, member=who.me,
-                                   through_epoch=through_epoch)
+        roster = sign_roster(
+            chat.keys.identity_key,
+            group_id=group.group_id,
+            admin=chat.me,
+            members=with_mallory,
+            previous=view.roster_record,
+        )
+        copies = {
+            epoch: alices._copies(group.group_id, key, {who.me: who.keys.exchange_key.public_key})[who.me]
+            for epoch, key in view.keys.items()
+        }
+        grant = sign_history_grant(
+            chat.keys.identity_key, group_id=group.group_id, member=who.me, through_epoch=through_epoch
+        )
         return roster, copies.pop(view.epoch), {"grant": grant, "copies": copies}
 
     def refused(chat, roster, copy, history) -> ApiError:
@@ -457,13 +560,19 @@ def test_the_platform_takes_the_history_only_from_the_admin_adding_the_member(wo
 
     roster, copy, history = adding(alices.chat, mallory)
     # The admin cannot slip the history to Carol, removed, inside Mallory's add, by key or by grant ...
-    assert refused(alices.chat, roster, copy, history | {"copies": adding(alices.chat, carol)[2]["copies"]}).status == 400
-    assert refused(alices.chat, roster, copy, history | {"grant": adding(alices.chat, carol)[2]["grant"]}).field == \
-        "history/grant"
+    assert (
+        refused(alices.chat, roster, copy, history | {"copies": adding(alices.chat, carol)[2]["copies"]}).status == 400
+    )
+    assert (
+        refused(alices.chat, roster, copy, history | {"grant": adding(alices.chat, carol)[2]["grant"]}).field
+        == "history/grant"
+    )
     # ... nor share an epoch that is not past, nor a grant that reaches another epoch, nor one made by another.
     error = refused(alices.chat, roster, copy, history | {"copies": {1: copy}})
     assert (error.status, error.message) == (400, "history/copies: only the group's earlier epochs (0)")
-    error = refused(alices.chat, roster, copy, history | {"grant": adding(alices.chat, mallory, through_epoch=0)[2]["grant"]})
+    error = refused(
+        alices.chat, roster, copy, history | {"grant": adding(alices.chat, mallory, through_epoch=0)[2]["grant"]}
+    )
     assert (error.status, error.field) == (400, "history/grant")
     error = refused(alices.chat, roster, copy, history | {"grant": adding(world.chat("Bob"), mallory)[2]["grant"]})
     assert (error.status, error.field) == (400, "history/grant")
@@ -482,11 +591,14 @@ def test_a_member_the_platform_slips_into_a_group_is_refused_by_every_device(wor
     group = world.groups("Alice").create(unique("No ghosts"), ["Bob"])
     platform = world.cloud.platform_stack
     table = world.cloud.client("cloudformation").describe_stack_resource(
-        StackName=platform.name, LogicalResourceId="ConnectionsTable")["StackResourceDetail"]["PhysicalResourceId"]
+        StackName=platform.name, LogicalResourceId="ConnectionsTable"
+    )["StackResourceDetail"]["PhysicalResourceId"]
     world.cloud.client("dynamodb").update_item(
-        TableName=table, Key={"userId": {"S": f"GROUP#{group.group_id}"}, "peerId": {"S": "GROUP"}},
+        TableName=table,
+        Key={"userId": {"S": f"GROUP#{group.group_id}"}, "peerId": {"S": "GROUP"}},
         UpdateExpression="SET members = list_append(members, :ghost)",
-        ExpressionAttributeValues={":ghost": {"L": [{"S": world.people["Mallory"].user_id}]}})
+        ExpressionAttributeValues={":ghost": {"L": [{"S": world.people["Mallory"].user_id}]}},
+    )
 
     for member in ("Alice", "Bob"):
         with pytest.raises(ChatError, match="not the ones its admin signed for"):
@@ -504,8 +616,13 @@ def test_the_platform_itself_refuses_a_roster_its_admin_did_not_sign_and_a_key_t
     group = world.groups("Alice").create(unique("Checked by the platform"), ["Bob", "Carol"])
     bob = world.chat("Bob")
     view = world.groups("Bob").view(group.group_id)
-    usurping = sign_roster(bob.keys.identity_key, group_id=group.group_id, admin=bob.me,
-                           members=[m for m in view.roster.members if m["iMTag"] != "Carol"], previous=view.roster_record)
+    usurping = sign_roster(
+        bob.keys.identity_key,
+        group_id=group.group_id,
+        admin=bob.me,
+        members=[m for m in view.roster.members if m["iMTag"] != "Carol"],
+        previous=view.roster_record,
+    )
     with pytest.raises(ApiError) as refusal:
         bob.platform.remove_member(group.group_id, usurping)
     assert refusal.value.status == 403
@@ -516,8 +633,13 @@ def test_the_platform_itself_refuses_a_roster_its_admin_did_not_sign_and_a_key_t
     key = GroupKey.generate(1)
     only_bob = groups._copies(group.group_id, key, {bob.me: bob.keys.exchange_key.public_key})
     with pytest.raises(ApiError) as refusal:
-        bob.platform.put_epoch_key(group.group_id, 1, only_bob, seal_data(key, b"", group_name_context(group.group_id, 1)))
-    assert (refusal.value.status, refusal.value.message) == (400, "copies: one key copy for each member, and for no one else")
+        bob.platform.put_epoch_key(
+            group.group_id, 1, only_bob, seal_data(key, b"", group_name_context(group.group_id, 1))
+        )
+    assert (refusal.value.status, refusal.value.message) == (
+        400,
+        "copies: one key copy for each member, and for no one else",
+    )
 
 
 # --- What is stored and sent --------------------------------------------------------------------------
@@ -541,18 +663,26 @@ def test_events_that_keep_failing_land_in_the_dead_letter_queue_an_alarm_watches
     sns, sqs = world.cloud.client("sns"), world.cloud.client("sqs")
     alarms = world.cloud.client("cloudwatch").describe_alarms()["MetricAlarms"]
     queue_name = outputs["EventDeadLetterQueueUrl"].rsplit("/", 1)[1]
-    assert any(alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and
-               {"Name": "QueueName", "Value": queue_name} in alarm["Dimensions"] for alarm in alarms)
+    assert any(
+        alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        and {"Name": "QueueName", "Value": queue_name} in alarm["Dimensions"]
+        for alarm in alarms
+    )
     topic = outputs["PushNotificationsTopicArn"]
     sns.delete_topic(TopicArn=topic)  # the push service is down
     try:
         sent = world.chat("Alice").send("Bob", world.said(unique("while pushes fail")))
-        letters = eventually(lambda: sqs.receive_message(QueueUrl=outputs["EventDeadLetterQueueUrl"],
-                                                         MessageAttributeNames=["All"]).get("Messages"))
+        letters = eventually(
+            lambda: sqs.receive_message(QueueUrl=outputs["EventDeadLetterQueueUrl"], MessageAttributeNames=["All"]).get(
+                "Messages"
+            )
+        )
         event = json.loads(letters[0]["Body"])
         assert (event["detail-type"], event["detail"]["messageId"]) == ("Message Posted", str(sent.sequence))
         assert "ErrorMessage" in letters[0]["MessageAttributes"]
     finally:
         sns.create_topic(Name=topic.rsplit(":", 1)[1], Attributes={"KmsMasterKeyId": "alias/aws/sns"})
-        queue_arn = sqs.get_queue_attributes(QueueUrl=world.push_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=world.push_queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)

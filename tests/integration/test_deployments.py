@@ -39,17 +39,26 @@ class User:
 
 @pytest.fixture(scope="module")
 def sign_up(local_cloud, platform):
-    cognito = boto3.client("cognito-idp", region_name=local_cloud.region, endpoint_url=local_cloud.endpoint_url,
-                           config=Config(signature_version=UNSIGNED))
+    cognito = boto3.client(
+        "cognito-idp",
+        region_name=local_cloud.region,
+        endpoint_url=local_cloud.endpoint_url,
+        config=Config(signature_version=UNSIGNED),
+    )
     client_id, pool = platform.outputs["UserPoolClientId"], platform.outputs["UserPoolId"]
 
     def make(name: str) -> User:
         email, password = f"{name.lower()}@example.org", f"{name}'s long password"
-        sub = cognito.sign_up(ClientId=client_id, Username=email, Password=password, UserAttributes=[
-            {"Name": "email", "Value": email}, {"Name": "custom:imtag", "Value": name}])["UserSub"]
+        sub = cognito.sign_up(
+            ClientId=client_id,
+            Username=email,
+            Password=password,
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "custom:imtag", "Value": name}],
+        )["UserSub"]
         local_cloud.client("cognito-idp").admin_confirm_sign_up(UserPoolId=pool, Username=email)
-        tokens = cognito.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                       AuthParameters={"USERNAME": email, "PASSWORD": password})
+        tokens = cognito.initiate_auth(
+            ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": password}
+        )
         return User(sub, PlatformApi(platform.outputs["PlatformApiUrl"], tokens["AuthenticationResult"]["IdToken"]))
 
     return make
@@ -59,9 +68,12 @@ def connect(local_cloud, user: User, external_id: str | None = None) -> User:
     """The user's part: their ExternalId from the platform, the bootstrap stack in an account of their own
     (launched with ``external_id`` instead, to model a mistake), the role given back to the platform."""
     connection = user.api.connect_cloud()
-    user.account, bootstrap = bootstrap_account(local_cloud.endpoint_url, connection["platformAccountId"],
-                                                external_id or connection["externalId"],
-                                                connection["platformEventBusArn"])
+    user.account, bootstrap = bootstrap_account(
+        local_cloud.endpoint_url,
+        connection["platformAccountId"],
+        external_id or connection["externalId"],
+        connection["platformEventBusArn"],
+    )
     user.role_arn = bootstrap.outputs["DeploymentRoleArn"]
     user.api.record_deployment_role(user.role_arn)
     return user
@@ -69,15 +81,20 @@ def connect(local_cloud, user: User, external_id: str | None = None) -> User:
 
 def run(user: User, action: str = "deploy") -> dict:
     requested = user.api.request_deployment(action)
-    finished = eventually(lambda: (lambda d: d if d["status"] in ("SUCCEEDED", "FAILED") else None)(
-        user.api.deployment(requested["deploymentId"])), timeout_s=60)
+    finished = eventually(
+        lambda: (lambda d: d if d["status"] in ("SUCCEEDED", "FAILED") else None)(
+            user.api.deployment(requested["deploymentId"])
+        ),
+        timeout_s=60,
+    )
     assert finished, f"{action} {requested['deploymentId']} did not finish"
     return finished
 
 
 def stacks_in(local_cloud, account: Account) -> dict[str, dict]:
-    return {stack["StackName"]: stack for stack in
-            local_cloud.client("cloudformation", account).describe_stacks()["Stacks"]}
+    return {
+        stack["StackName"]: stack for stack in local_cloud.client("cloudformation", account).describe_stacks()["Stacks"]
+    }
 
 
 def states_entered(local_cloud, deployment: dict) -> list[str]:
@@ -95,8 +112,9 @@ def bus_events(local_cloud, platform):
     queue = sqs.create_queue(QueueName="deployment-events")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     bus = platform.outputs["PlatformEventBusArn"].split("/")[-1]
-    events.put_rule(Name="deployment-events", EventBusName=bus,
-                    EventPattern=json.dumps({"detail-type": DEPLOYMENT_EVENTS}))
+    events.put_rule(
+        Name="deployment-events", EventBusName=bus, EventPattern=json.dumps({"detail-type": DEPLOYMENT_EVENTS})
+    )
     events.put_targets(Rule="deployment-events", EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
     seen: dict[str, list[str]] = {}
 
@@ -156,7 +174,10 @@ def test_one_users_deployment_never_touches_another_users_account(local_cloud, s
 
     after = stacks_in(local_cloud, bob.account)[USER_CLOUD_STACK]
     assert (after["StackId"], after["StackStatus"], after.get("LastUpdatedTime")) == (
-        before["StackId"], before["StackStatus"], before.get("LastUpdatedTime"))
+        before["StackId"],
+        before["StackStatus"],
+        before.get("LastUpdatedTime"),
+    )
     bucket = bob.api.cloud()["bucketName"]
     assert bucket in [b["Name"] for b in local_cloud.client("s3", bob.account).list_buckets()["Buckets"]]
     with pytest.raises(ApiError) as hidden:
@@ -171,9 +192,16 @@ def test_a_deployment_request_from_a_users_cloud_starts_nothing(local_cloud, pla
     forged = {"userId": bob.user_id, "deploymentId": str(uuid.uuid4()), "action": "destroy"}
 
     # Bob's cloud may put events on the platform bus (the deployment let its account); it cannot ask for deployments.
-    accepted = local_cloud.client("events", bob.account).put_events(Entries=[{
-        "EventBusName": platform.outputs["PlatformEventBusArn"], "Source": "imegha.platform",
-        "DetailType": "Deployment Requested", "Detail": json.dumps(forged)}])
+    accepted = local_cloud.client("events", bob.account).put_events(
+        Entries=[
+            {
+                "EventBusName": platform.outputs["PlatformEventBusArn"],
+                "Source": "imegha.platform",
+                "DetailType": "Deployment Requested",
+                "Detail": json.dumps(forged),
+            }
+        ]
+    )
 
     assert accepted["FailedEntryCount"] == 0
     assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == executions
@@ -182,18 +210,26 @@ def test_a_deployment_request_from_a_users_cloud_starts_nothing(local_cloud, pla
 
 def test_an_event_for_no_requested_deployment_stops_before_touching_anything(local_cloud, platform, bob):
     sfn = local_cloud.client("stepfunctions")
-    replayed = {"detail": {"userId": bob.user_id, "deploymentId": bob.api.cloud()["lastDeploymentId"],
-                           "action": "destroy"}}
+    replayed = {
+        "detail": {"userId": bob.user_id, "deploymentId": bob.api.cloud()["lastDeploymentId"], "action": "destroy"}
+    }
 
-    run_ = sfn.start_execution(stateMachineArn=platform.outputs["DeployUserCloudStateMachineArn"],
-                               input=json.dumps(replayed))
-    execution = eventually(lambda: (lambda e: e if e["status"] != "RUNNING" else None)(
-        sfn.describe_execution(executionArn=run_["executionArn"])))
+    run_ = sfn.start_execution(
+        stateMachineArn=platform.outputs["DeployUserCloudStateMachineArn"], input=json.dumps(replayed)
+    )
+    execution = eventually(
+        lambda: (lambda e: e if e["status"] != "RUNNING" else None)(
+            sfn.describe_execution(executionArn=run_["executionArn"])
+        )
+    )
 
     assert (execution["status"], execution.get("error")) == ("FAILED", "NotStarted")
     history = sfn.get_execution_history(executionArn=run_["executionArn"])["events"]
     assert [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e] == [
-        "RecordInProgress", "WasItRequested", "NotStarted"]
+        "RecordInProgress",
+        "WasItRequested",
+        "NotStarted",
+    ]
     assert stacks_in(local_cloud, bob.account)[USER_CLOUD_STACK]["StackStatus"] == "CREATE_COMPLETE"
 
 
@@ -214,9 +250,14 @@ def broken_release(local_cloud, platform, tmp_path):
     shutil.copy(ROOT / "user-cloud" / "user-cloud.yaml", release / "user-cloud")
     iam = (ROOT / "user-cloud" / "iam.yaml").read_text()
     (release / "user-cloud" / "iam.yaml").write_text(
-        iam.replace("Service: lambda.amazonaws.com", "Service: ec2.amazonaws.com", 1))
-    publish_user_cloud(local_cloud.endpoint_url, local_cloud.platform, platform.outputs,
-                       template=release / "user-cloud" / "user-cloud.yaml")
+        iam.replace("Service: lambda.amazonaws.com", "Service: ec2.amazonaws.com", 1)
+    )
+    publish_user_cloud(
+        local_cloud.endpoint_url,
+        local_cloud.platform,
+        platform.outputs,
+        template=release / "user-cloud" / "user-cloud.yaml",
+    )
 
     def good_release() -> None:
         publish_user_cloud(local_cloud.endpoint_url, local_cloud.platform, platform.outputs)
@@ -225,8 +266,9 @@ def broken_release(local_cloud, platform, tmp_path):
     good_release()
 
 
-def test_a_release_failing_halfway_is_rolled_back_and_the_status_says_why(local_cloud, sign_up, broken_release,
-                                                                         bus_events):
+def test_a_release_failing_halfway_is_rolled_back_and_the_status_says_why(
+    local_cloud, sign_up, broken_release, bus_events
+):
     dave = connect(local_cloud, sign_up("Dave"))
 
     failed = run(dave)
@@ -234,11 +276,26 @@ def test_a_release_failing_halfway_is_rolled_back_and_the_status_says_why(local_
     assert failed["status"] == "FAILED" and failed["stackStatus"] == "DELETE_COMPLETE"
     assert "ApiStack (AWS::CloudFormation::Stack)" in failed["reason"]
     assert "cannot be assumed by Lambda" in failed["reason"]
-    assert states_entered(local_cloud, failed) == ["RecordInProgress", "WasItRequested", "AnnounceStarted", "DeployOrDestroy",
-                             "CreateOrUpdateStack", "IsStackSettled", "StackFailed", "RollBackIfDeploying", "RollBack",
-                             "IsRollBackDone", "RecordFailed", "AnnounceFailed", "DeploymentFailed"]
-    assert {name for name, stack in stacks_in(local_cloud, dave.account).items()
-            if stack["StackStatus"] != "DELETE_COMPLETE"} == {"imegha-bootstrap"}
+    assert states_entered(local_cloud, failed) == [
+        "RecordInProgress",
+        "WasItRequested",
+        "AnnounceStarted",
+        "DeployOrDestroy",
+        "CreateOrUpdateStack",
+        "IsStackSettled",
+        "StackFailed",
+        "RollBackIfDeploying",
+        "RollBack",
+        "IsRollBackDone",
+        "RecordFailed",
+        "AnnounceFailed",
+        "DeploymentFailed",
+    ]
+    assert {
+        name
+        for name, stack in stacks_in(local_cloud, dave.account).items()
+        if stack["StackStatus"] != "DELETE_COMPLETE"
+    } == {"imegha-bootstrap"}
     assert local_cloud.client("s3", dave.account).list_buckets()["Buckets"] == []
     assert local_cloud.client("dynamodb", dave.account).list_tables()["TableNames"] == []
     cloud = dave.api.cloud()
@@ -249,12 +306,16 @@ def test_a_release_failing_halfway_is_rolled_back_and_the_status_says_why(local_
     assert run(dave)["stackStatus"] == "CREATE_COMPLETE"
 
 
-def test_each_deployment_is_announced_on_the_platform_bus_and_grants_the_clouds_account(local_cloud, platform, bob,
-                                                                                       bus_events):
+def test_each_deployment_is_announced_on_the_platform_bus_and_grants_the_clouds_account(
+    local_cloud, platform, bob, bus_events
+):
     deployment_id = bob.api.cloud()["lastDeploymentId"]
     assert bus_events(deployment_id) == ["Deployment Requested", "Deployment Started", "Deployment Succeeded"]
-    policy = json.loads(local_cloud.client("events").describe_event_bus(
-        Name=platform.outputs["PlatformEventBusArn"].split("/")[-1])["Policy"])
+    policy = json.loads(
+        local_cloud.client("events").describe_event_bus(Name=platform.outputs["PlatformEventBusArn"].split("/")[-1])[
+            "Policy"
+        ]
+    )
     granted = {s["Sid"]: s for s in policy["Statement"]}[f"cloud-{bob.user_id}"]
     assert granted["Principal"] == {"AWS": f"arn:aws:iam::{bob.account.account_id}:root"}
     assert granted["Action"] == "events:PutEvents"

@@ -38,8 +38,13 @@ def world(local_cloud, platform, tmp_path_factory) -> FilesWorld:
         patch.setenv("IMEGHA_HOME", str(home))
         patch.setenv("IMEGHA_AGENT_IDLE_SECONDS", "600")
         patch.setattr(accounts, "KDF_ITERATIONS", FAST_KDF_ITERATIONS)
-        built = build_files_world(local_cloud, home, ("Alice", "Bob", "Carol", "Dave", "Erin"),
-                                  with_clouds=("Alice", "Erin"), connections=(("Alice", "Bob"), ("Alice", "Carol")))
+        built = build_files_world(
+            local_cloud,
+            home,
+            ("Alice", "Bob", "Carol", "Dave", "Erin"),
+            with_clouds=("Alice", "Erin"),
+            connections=(("Alice", "Bob"), ("Alice", "Carol")),
+        )
         yield built
         for person in built.people.values():
             person.account.log_out()
@@ -157,8 +162,7 @@ def test_deleting_a_file_leaves_no_object_version_record_or_share(world, folder)
 
     assert deleted["revokedShares"] and deleted["objectVersionsRemoved"] >= 1
     assert world.objects(prefix=f"files/{stored.file_id}/") == []
-    assert not [item for item in world.items() if stored.file_id in str(item)
-                and not item["pk"]["S"] == "AUDIT"]
+    assert not [item for item in world.items() if stored.file_id in str(item) and not item["pk"]["S"] == "AUDIT"]
 
 
 # --- folders and albums ------------------------------------------------------------------------
@@ -206,7 +210,7 @@ def test_a_shared_album_follows_a_file_to_its_new_version(world, folder):
     alice.put(write(folder, name, b"better photo"), replace=alice.find(name))
     carol = world.sharing("Carol")
     shared = carol.find(album.name)
-    photo, = carol.files_in(shared)
+    (photo,) = carol.files_in(shared)
 
     assert photo.version == 2
     assert carol.get(shared, photo, folder / "photo.jpg").read_bytes() == b"better photo"
@@ -233,8 +237,9 @@ def shared_file(world, folder):
 def as_caller(world: FilesWorld, name: str):
     from imegha.files_api import FilesApi
 
-    return FilesApi(world.people["Alice"].cloud.stack.outputs["CloudApiUrl"],
-                    world.people[name].account.live_session().id_token)
+    return FilesApi(
+        world.people["Alice"].cloud.stack.outputs["CloudApiUrl"], world.people[name].account.live_session().id_token
+    )
 
 
 def test_bob_opens_what_alice_shared_from_her_cloud_with_his_own_token(world, folder, shared_file):
@@ -301,18 +306,27 @@ def test_a_share_to_someone_whose_key_changed_warns_and_shares_nothing(world, fo
 
     cloud, platform = world.cloud, world.cloud.platform_stack
     directory = cloud.client("cloudformation").describe_stack_resource(
-        StackName=platform.name, LogicalResourceId="DirectoryTable")["StackResourceDetail"]["PhysicalResourceId"]
+        StackName=platform.name, LogicalResourceId="DirectoryTable"
+    )["StackResourceDetail"]["PhysicalResourceId"]
     table = cloud.client("dynamodb")
     bob_id = world.people["Bob"].user_id
     saved = table.get_item(TableName=directory, Key={"pk": {"S": f"USER#{bob_id}"}})["Item"]
     # What a breached platform could serve: Bob's statement under a key pair the attacker holds.
-    forged = sign_key_statement(IdentityPrivateKey.generate(), user_id=bob_id,
-                                exchange_key=ExchangePrivateKey.generate().public_key, cloud_url=None, sequence=99)
+    forged = sign_key_statement(
+        IdentityPrivateKey.generate(),
+        user_id=bob_id,
+        exchange_key=ExchangePrivateKey.generate().public_key,
+        cloud_url=None,
+        sequence=99,
+    )
     from boto3.dynamodb.types import TypeSerializer
 
-    table.update_item(TableName=directory, Key={"pk": {"S": f"USER#{bob_id}"}},
-                      UpdateExpression="SET keyStatement = :forged",
-                      ExpressionAttributeValues={":forged": TypeSerializer().serialize(forged)})
+    table.update_item(
+        TableName=directory,
+        Key={"pk": {"S": f"USER#{bob_id}"}},
+        UpdateExpression="SET keyStatement = :forged",
+        ExpressionAttributeValues={":forged": TypeSerializer().serialize(forged)},
+    )
     before = world.sharing("Alice").shares()
     try:
         with pytest.raises(FilesError, match="WARNING") as warned:
@@ -327,8 +341,13 @@ def test_bob_is_notified_of_a_share_with_ids_only(world, shared_file):
     bob = world.people["Bob"].account
     inbox = ChatPlatformApi(bob.endpoints.platform_api_url, bob.live_session().id_token)
 
-    entries = eventually(lambda: [entry for entry in inbox.notifications(limit=200)["notifications"]
-                                  if entry.get("shareId") == shared_file["share"]["shareId"]])
+    entries = eventually(
+        lambda: [
+            entry
+            for entry in inbox.notifications(limit=200)["notifications"]
+            if entry.get("shareId") == shared_file["share"]["shareId"]
+        ]
+    )
 
     assert entries and entries[0]["senderTag"] == "Alice"
     assert shared_file["file"].name not in str(entries)
@@ -385,8 +404,12 @@ def test_tampered_metadata_is_flagged_and_the_file_refused(world, folder):
     item = world.dynamodb().get_item(TableName=world.table(), Key=head)["Item"]
     metadata = TypeDeserializer().deserialize(item["metadata"])
     metadata["ct"] = ("B" if metadata["ct"][0] == "A" else "A") + metadata["ct"][1:]
-    world.dynamodb().update_item(TableName=world.table(), Key=head, UpdateExpression="SET metadata = :m",
-                                 ExpressionAttributeValues={":m": TypeSerializer().serialize(metadata)})
+    world.dynamodb().update_item(
+        TableName=world.table(),
+        Key=head,
+        UpdateExpression="SET metadata = :m",
+        ExpressionAttributeValues={":m": TypeSerializer().serialize(metadata)},
+    )
 
     listed = next(f for f in alice.files() if f.file_id == stored.file_id)
 
@@ -475,11 +498,19 @@ def test_every_step_is_in_the_audit_chain_and_it_verifies(world, folder):
 
     entries, head, _ = audit_log.verify(alice)
 
-    steps = [(e["action"], e["actor"]) for e in entries
-             if stored.file_id in str(e["subject"]) or e["subject"].get("shareId") == share["shareId"]]
+    steps = [
+        (e["action"], e["actor"])
+        for e in entries
+        if stored.file_id in str(e["subject"]) or e["subject"].get("shareId") == share["shareId"]
+    ]
     alice_id, bob_id = world.people["Alice"].user_id, world.people["Bob"].user_id
-    assert steps == [("upload", alice_id), ("share", alice_id), ("download", bob_id), ("revoke", alice_id),
-                     ("delete", alice_id)]
+    assert steps == [
+        ("upload", alice_id),
+        ("share", alice_id),
+        ("download", bob_id),
+        ("revoke", alice_id),
+        ("delete", alice_id),
+    ]
     assert head.seq == entries[-1]["seq"] == len(entries)
 
 
@@ -502,9 +533,13 @@ def test_a_removed_edited_or_rewritten_entry_fails_verification(world, folder, t
     victim = entries[1]
     try:
         if tampering == "edit":
-            dynamodb.update_item(TableName=table, Key={"pk": victim["pk"], "sk": victim["sk"]},
-                                 UpdateExpression="SET #a = :a", ExpressionAttributeNames={"#a": "actor"},
-                                 ExpressionAttributeValues={":a": {"S": world.people["Dave"].user_id}})
+            dynamodb.update_item(
+                TableName=table,
+                Key={"pk": victim["pk"], "sk": victim["sk"]},
+                UpdateExpression="SET #a = :a",
+                ExpressionAttributeNames={"#a": "actor"},
+                ExpressionAttributeValues={":a": {"S": world.people["Dave"].user_id}},
+            )
             expected = "entry 2 was edited"
         elif tampering == "remove":
             dynamodb.delete_item(TableName=table, Key={"pk": victim["pk"], "sk": victim["sk"]})
@@ -513,14 +548,23 @@ def test_a_removed_edited_or_rewritten_entry_fails_verification(world, folder, t
             previous, deserialize, serialize = AUDIT_GENESIS, TypeDeserializer().deserialize, TypeSerializer().serialize
             kept = [entry for entry in entries if entry is not victim]
             for seq, item in enumerate(kept, start=1):
-                entry = integers({name: deserialize(value) for name, value in item.items()
-                                  if name not in ("pk", "sk", "hash")}) | {"seq": seq, "prev": previous}
+                entry = integers(
+                    {name: deserialize(value) for name, value in item.items() if name not in ("pk", "sk", "hash")}
+                ) | {"seq": seq, "prev": previous}
                 entry["hash"] = previous = audit_digest(entry)
-                dynamodb.put_item(TableName=table, Item={"pk": {"S": "AUDIT"}, "sk": {"S": f"E#{seq:016d}"},
-                                                         **{name: serialize(value) for name, value in entry.items()}})
+                dynamodb.put_item(
+                    TableName=table,
+                    Item={
+                        "pk": {"S": "AUDIT"},
+                        "sk": {"S": f"E#{seq:016d}"},
+                        **{name: serialize(value) for name, value in entry.items()},
+                    },
+                )
             dynamodb.delete_item(TableName=table, Key={"pk": entries[-1]["pk"], "sk": entries[-1]["sk"]})
-            dynamodb.put_item(TableName=table, Item={"pk": {"S": "AUDIT"}, "sk": {"S": "HEAD"},
-                                                     "seq": {"N": str(len(kept))}, "hash": {"S": previous}})
+            dynamodb.put_item(
+                TableName=table,
+                Item={"pk": {"S": "AUDIT"}, "sk": {"S": "HEAD"}, "seq": {"N": str(len(kept))}, "hash": {"S": previous}},
+            )
             expected = "is not the one verified before: the log was rewritten"
 
         with pytest.raises(ChainError, match=expected):

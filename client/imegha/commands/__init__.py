@@ -37,8 +37,7 @@ class Outcome:
 
 REFUSED = Outcome("refused", 1, "refused: the platform, a cloud or Cognito said no, or a check on this device failed")
 BAD_INPUT = Outcome("bad_input", 2, "bad input: a usage error, or input the command cannot take")
-UNREACHABLE = Outcome("unreachable", 3, "cannot reach the server: no local cloud running, a wrong endpoint, "
-                                        "no network")
+UNREACHABLE = Outcome("unreachable", 3, "cannot reach the server: no local cloud running, a wrong endpoint, no network")
 INTERRUPTED = Outcome("interrupted", 130, "interrupted (Ctrl-C)")
 OUTCOMES = (REFUSED, BAD_INPUT, UNREACHABLE, INTERRUPTED)
 
@@ -60,8 +59,9 @@ class BadInput(CommandError):
     outcome = BAD_INPUT
 
 
-def refusals_shown(*refusals: type[Exception],
-                   api_refusal: str = "refused: {message} (HTTP {status})") -> Callable[[Handler], Handler]:
+def refusals_shown(
+    *refusals: type[Exception], api_refusal: str = "refused: {message} (HTTP {status})"
+) -> Callable[[Handler], Handler]:
     """A decorator for command handlers: the SDK's ``refusals`` become their own message as a one-line CLI error (bad
     input if the refusal is also a ``ValueError``: the value given was wrong), an API's refusal becomes
     ``api_refusal`` (with its ``message`` and ``status``)."""
@@ -92,8 +92,11 @@ def emit(args: argparse.Namespace, data: object, text: str | Callable[[], str]) 
 
 def secrets_from_stdin(parser: argparse.ArgumentParser, *lines: str) -> None:
     """Give a command ``--password-stdin``, reading ``lines`` (what each line holds, in order) from standard input."""
-    parser.add_argument("--password-stdin", action="store_true",
-                        help=f"read the secrets from standard input, not a terminal: {_on_lines(lines)}")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=f"read the secrets from standard input, not a terminal: {_on_lines(lines)}",
+    )
     parser.set_defaults(secret_lines=lines)
 
 
@@ -110,8 +113,9 @@ class SecretReader:
     def __init__(self, args: argparse.Namespace):
         self.from_stdin = args.password_stdin
         if not self.from_stdin and not sys.stdin.isatty():
-            raise BadInput("standard input is not a terminal: pass --password-stdin and give "
-                           + _on_lines(args.secret_lines))
+            raise BadInput(
+                "standard input is not a terminal: pass --password-stdin and give " + _on_lines(args.secret_lines)
+            )
 
     def read(self, prompt: str, *, confirm: bool = False) -> str:
         if self.from_stdin:

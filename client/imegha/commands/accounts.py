@@ -25,23 +25,36 @@ def register(subparsers: Subparsers) -> None:
     def imtag(parser: argparse.ArgumentParser, whose: str) -> None:
         parser.add_argument("imtag", help=whose)
 
-    signup = add("signup", signup_command, "create an account: keys are made on this device", secrets=("your password",))
+    signup = add(
+        "signup", signup_command, "create an account: keys are made on this device", secrets=("your password",)
+    )
     signup.add_argument("email", help="your email: Cognito sends the confirmation code there")
     imtag(signup, "your public handle, e.g. DrAsha: 3 to 32 ASCII letters, digits, '_', '.' or '-', a letter first")
     signup.add_argument("--code", help="the confirmation code Cognito emailed (asked for if omitted)")
 
     login = add("login", login_command, "sign in on this device with your password alone", secrets=("your password",))
     login.add_argument("email", help="the email you signed up with")
-    login.add_argument("--code", help="for a sign-up never confirmed: the confirmation code Cognito emailed "
-                                      "(else a new one is emailed and asked for)")
+    login.add_argument(
+        "--code",
+        help="for a sign-up never confirmed: the confirmation code Cognito emailed "
+        "(else a new one is emailed and asked for)",
+    )
 
     add("logout", logout_command, "forget this device's session and stop its key agent")
     add("whoami", whoami_command, "who this profile is signed in as")
-    add("passwd", passwd_command, "change your password (your keys stay the same)",
-        secrets=("your current password", "the new password"))
+    add(
+        "passwd",
+        passwd_command,
+        "change your password (your keys stay the same)",
+        secrets=("your current password", "the new password"),
+    )
 
-    recover = add("recover", recover_command, "set a new password with your 24-word recovery phrase",
-                  secrets=("your recovery phrase (24 words)", "the new password"))
+    recover = add(
+        "recover",
+        recover_command,
+        "set a new password with your 24-word recovery phrase",
+        secrets=("your recovery phrase (24 words)", "the new password"),
+    )
     recover.add_argument("email", help="the email you signed up with")
     recover.add_argument("--code", help="the reset code Cognito emailed (asked for if omitted)")
 
@@ -76,8 +89,9 @@ def _new_password(secrets: SecretReader, prompt: str = "New password: ") -> str:
     return password
 
 
-def _code_source(args: argparse.Namespace, account: Account, what: str,
-                 sent_to: str | None = None) -> Callable[[], str]:
+def _code_source(
+    args: argparse.Namespace, account: Account, what: str, sent_to: str | None = None
+) -> Callable[[], str]:
     def ask() -> str:
         if args.code:
             return str(args.code)
@@ -106,7 +120,9 @@ class _UnconfirmedSignUpCode:
         if not (args.password_stdin or self.account.endpoints.aws_endpoint_url):
             offer = input(f"The sign-up of {args.email} was never confirmed. Email a new confirmation code? [Y/n] ")
             if offer.strip().lower() not in ("", "y", "yes"):
-                raise CommandError(f"not confirmed: run 'imegha login {args.email} --code CODE' with the code Cognito emailed")
+                raise CommandError(
+                    f"not confirmed: run 'imegha login {args.email} --code CODE' with the code Cognito emailed"
+                )
         self.sent_to = self.account.resend_confirmation_code(args.email)
         return _code_source(args, self.account, "new confirmation", self.sent_to)()
 
@@ -123,8 +139,9 @@ def signup_command(args: argparse.Namespace) -> None:
         # The same person signing up again after stopping before the code: confirm that sign-up and finish it.
         finished = account.log_in(args.email, password, code)
         if finished is None:  # an unconfirmed sign-up has no keys yet, so this one made them
-            raise CommandError(f"{args.email} has an account with its keys already: "
-                               f"'imegha login {args.email}'") from None
+            raise CommandError(
+                f"{args.email} has an account with its keys already: 'imegha login {args.email}'"
+            ) from None
         phrase = finished
     session = account.session
     data = {"userId": session.user_id, "email": session.email, "iMTag": session.imtag, "recoveryPhrase": phrase}
@@ -133,10 +150,14 @@ def signup_command(args: argparse.Namespace) -> None:
         text += f"{session.imtag} is the iMTag your first sign-up chose, and an iMTag cannot change.\n"
     if code.sent_to:
         data["newConfirmationCodeSentTo"] = code.sent_to
-    emit(args, data, lambda: (
-        text + "\nYour recovery phrase. Write it down now: it is shown once, and it is the only way\n"
-        "back into your files if you forget your password.\n\n" + _numbered(phrase)
-    ))
+    emit(
+        args,
+        data,
+        lambda: (
+            text + "\nYour recovery phrase. Write it down now: it is shown once, and it is the only way\n"
+            "back into your files if you forget your password.\n\n" + _numbered(phrase)
+        ),
+    )
 
 
 @guarded
@@ -161,16 +182,26 @@ def login_command(args: argparse.Namespace) -> None:
 @guarded
 def logout_command(args: argparse.Namespace) -> None:
     revoked = account_for(args).log_out()
-    emit(args, {"signedOut": True, "sessionRevoked": revoked},
-         "Signed out; this device holds no keys for the profile now, and "
-         + ("Cognito revoked the session." if revoked else
-            "Cognito could not be reached to revoke the session: it lapses by itself within 30 days."))
+    emit(
+        args,
+        {"signedOut": True, "sessionRevoked": revoked},
+        "Signed out; this device holds no keys for the profile now, and "
+        + (
+            "Cognito revoked the session."
+            if revoked
+            else "Cognito could not be reached to revoke the session: it lapses by itself within 30 days."
+        ),
+    )
 
 
 @guarded
 def whoami_command(args: argparse.Namespace) -> None:
     session = account_for(args).session
-    emit(args, {"userId": session.user_id, "email": session.email, "iMTag": session.imtag}, f"{session.imtag} ({session.email})")
+    emit(
+        args,
+        {"userId": session.user_id, "email": session.email, "iMTag": session.imtag},
+        f"{session.imtag} ({session.email})",
+    )
 
 
 @guarded
@@ -189,7 +220,11 @@ def recover_command(args: argparse.Namespace) -> None:
     phrase = secrets.read("Recovery phrase: ")
     new_password = _new_password(secrets)
     account.recover(args.email, phrase, new_password, _code_source(args, account, "reset"))
-    emit(args, {"recovered": True, "iMTag": account.session.imtag}, "Recovered: sign in with your new password from now on.")
+    emit(
+        args,
+        {"recovered": True, "iMTag": account.session.imtag},
+        "Recovered: sign in with your new password from now on.",
+    )
 
 
 @guarded
@@ -218,7 +253,9 @@ def connections_command(args: argparse.Namespace) -> None:
 @guarded
 def accept_command(args: argparse.Namespace) -> None:
     result = account_for(args).accept(args.imtag)
-    emit(args, result, f"{result['iMTag']}: connected. Their identity key's fingerprint: {result['identityFingerprint']}")
+    emit(
+        args, result, f"{result['iMTag']}: connected. Their identity key's fingerprint: {result['identityFingerprint']}"
+    )
 
 
 @guarded
@@ -258,4 +295,6 @@ def verify_command(args: argparse.Namespace) -> None:
 
 def _numbered(phrase: str) -> str:
     words = phrase.split()
-    return "\n".join("   ".join(f"{index + row * 6 + 1:>2}. {words[index + row * 6]:<10}" for index in range(6)) for row in range(4))
+    return "\n".join(
+        "   ".join(f"{index + row * 6 + 1:>2}. {words[index + row * 6]:<10}" for index in range(6)) for row in range(4)
+    )

@@ -13,11 +13,17 @@ from .files import files_guarded, library_for
 
 
 def register(subparsers: Subparsers) -> None:
-    audit = subparsers.add_parser("audit", help="who uploaded, shared, viewed, downloaded, revoked or deleted what",
-                                  description="The audit log your cloud keeps of every upload, share, view, download, "
-                                              "revoke and delete, hash-chained.")
-    audit.add_argument("--verify", action="store_true",
-                       help="check the chain and the last verified head: no entry removed, edited or rewritten")
+    audit = subparsers.add_parser(
+        "audit",
+        help="who uploaded, shared, viewed, downloaded, revoked or deleted what",
+        description="The audit log your cloud keeps of every upload, share, view, download, "
+        "revoke and delete, hash-chained.",
+    )
+    audit.add_argument(
+        "--verify",
+        action="store_true",
+        help="check the chain and the last verified head: no entry removed, edited or rewritten",
+    )
     audit.add_argument("--last", type=int, help="show only the last N entries")
     audit.set_defaults(handler=audit_command)
 
@@ -39,13 +45,23 @@ def audit_command(args: argparse.Namespace) -> None:
         except ChainError as broken:
             raise CommandError(f"the audit log does NOT verify: {broken}") from None
         since = f"; it still holds entry {checkpoint.seq} as verified before" if checkpoint and checkpoint.seq else ""
-        emit(args, {"verified": True, "entries": len(entries), "head": head.as_json(),
-                    "checkpoint": checkpoint.as_json() if checkpoint else None},
-             f"The audit log verifies: {len(entries)} entries, each chained to the one before, up to its head "
-             f"{head.hash[:16]}…{since}.")
+        emit(
+            args,
+            {
+                "verified": True,
+                "entries": len(entries),
+                "head": head.as_json(),
+                "checkpoint": checkpoint.as_json() if checkpoint else None,
+            },
+            f"The audit log verifies: {len(entries)} entries, each chained to the one before, up to its head "
+            f"{head.hash[:16]}…{since}.",
+        )
         return
     entries, head = audit_log.read(library)
-    shown = entries[-args.last:] if args.last else entries
+    shown = entries[-args.last :] if args.last else entries
     names = {library.owner: "you"} | {user_id: pin["iMTag"] for user_id, pin in library.account.pins.all().items()}
-    emit(args, {"entries": shown, "head": head.as_json()},
-         lambda: "\n".join(entry_line(entry, names) for entry in shown) or "The audit log is empty.")
+    emit(
+        args,
+        {"entries": shown, "head": head.as_json()},
+        lambda: "\n".join(entry_line(entry, names) for entry in shown) or "The audit log is empty.",
+    )

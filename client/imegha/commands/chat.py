@@ -70,8 +70,11 @@ def emit_conversation(args: argparse.Namespace, lines: list[Line], unanswered: l
     """The lines read; each cloud that did not answer is named on stderr (its messages are missing, not refused)."""
     for warning in unanswered:
         print(f"imegha: warning: {warning}; its messages are not shown", file=sys.stderr)
-    emit(args, {"messages": [line.as_json() for line in lines], "unanswered": unanswered},
-         lambda: conversation_text(lines, empty))
+    emit(
+        args,
+        {"messages": [line.as_json() for line in lines], "unanswered": unanswered},
+        lambda: conversation_text(lines, empty),
+    )
 
 
 @chat_guarded
@@ -127,6 +130,9 @@ def _described(entry: JSONObject) -> str:
         return f"{entry['senderTag']} shared something with you ({entry['shareId']})"
     if entry["kind"] == "cloud":
         done = {"deploy": "deployed", "destroy": "deleted"}[entry["action"]]
-        return (f"your cloud was {done}" if entry["status"] == "SUCCEEDED" else
-                f"your cloud could not be {done}: 'imegha cloud status' says why") + f" ({entry['deploymentId']})"
+        return (
+            f"your cloud was {done}"
+            if entry["status"] == "SUCCEEDED"
+            else f"your cloud could not be {done}: 'imegha cloud status' says why"
+        ) + f" ({entry['deploymentId']})"
     return f"group {entry['conversationId']} has a new key (epoch {entry['epoch']})"

@@ -34,12 +34,15 @@ def register(subparsers: Subparsers) -> None:
 
     connect = commands.add_parser("connect", help="connect your AWS account: your ExternalId and the bootstrap stack")
     connect.add_argument("--role-arn", help="the DeploymentRoleArn output of the imegha-bootstrap stack you launched")
-    connect.add_argument("--local", action="store_true",
-                         help="on the local cloud: play your part in a fresh simulated AWS account")
+    connect.add_argument(
+        "--local", action="store_true", help="on the local cloud: play your part in a fresh simulated AWS account"
+    )
     connect.set_defaults(handler=connect_command)
 
     deploy = commands.add_parser("deploy", help="deploy your cloud, or update it to the platform's current release")
-    destroy = commands.add_parser("destroy", help="delete your cloud, its files and messages with it (the right to erasure)")
+    destroy = commands.add_parser(
+        "destroy", help="delete your cloud, its files and messages with it (the right to erasure)"
+    )
     destroy.add_argument("--yes", action="store_true", help="confirm: everything in your cloud is deleted")
     status = commands.add_parser("status", help="how your cloud stands; follows a deployment under way")
     for command, handler in ((deploy, deploy_command), (destroy, destroy_command), (status, status_command)):
@@ -70,39 +73,53 @@ def connect_command(args: argparse.Namespace) -> None:
             return
     except CloudNotReachable as error:
         raise CommandError(str(error)) from None
-    emit(args, connected, f"Connected: the platform deploys your cloud into AWS account {connected['accountId']} "
-                          f"as {connected['roleArn']}, presenting your ExternalId.\nNext: 'imegha cloud deploy'.")
+    emit(
+        args,
+        connected,
+        f"Connected: the platform deploys your cloud into AWS account {connected['accountId']} "
+        f"as {connected['roleArn']}, presenting your ExternalId.\nNext: 'imegha cloud deploy'.",
+    )
 
 
 def _bootstrap_instructions(connection: JSONObject) -> str:
-    overrides = " ".join(f"{name}={connection[key]}" for name, key in (
-        ("PlatformAccountId", "platformAccountId"), ("ExternalId", "externalId"),
-        ("PlatformEventBusArn", "platformEventBusArn")))
+    overrides = " ".join(
+        f"{name}={connection[key]}"
+        for name, key in (
+            ("PlatformAccountId", "platformAccountId"),
+            ("ExternalId", "externalId"),
+            ("PlatformEventBusArn", "platformEventBusArn"),
+        )
+    )
     stack = connection["bootstrapStackName"]
     role_query = "Stacks[0].Outputs[?OutputKey=='DeploymentRoleArn'].OutputValue"
     # Outside iMegha's source tree the template is the release's user-cloud/bootstrap-role.yaml.
     template = connection["bootstrapTemplate"] or "bootstrap-role.yaml"
-    return "\n".join([
-        f"Your ExternalId: {connection['externalId']}",
-        "It is yours alone: the platform presents it whenever it deploys into your account, and your",
-        "deployment role accepts no other (so no one else can have the platform deploy into it).",
-        "",
-        f"1. In your AWS account, region {connection['region']}, launch the bootstrap stack ({template}):",
-        f"   aws cloudformation deploy --stack-name {stack} --capabilities CAPABILITY_NAMED_IAM \\",
-        f"     --template-file {shlex.quote(template)} \\",
-        f"     --parameter-overrides {overrides}",
-        "2. Give the platform the role it made:",
-        f"   imegha cloud connect --role-arn \"$(aws cloudformation describe-stacks --stack-name {stack} \\",
-        f"     --query \"{role_query}\" --output text)\"",
-        "3. imegha cloud deploy",
-    ] + ([f"\nConnected already: {connection['roleArn']}"] if connection.get("roleArn") else []))
+    return "\n".join(
+        [
+            f"Your ExternalId: {connection['externalId']}",
+            "It is yours alone: the platform presents it whenever it deploys into your account, and your",
+            "deployment role accepts no other (so no one else can have the platform deploy into it).",
+            "",
+            f"1. In your AWS account, region {connection['region']}, launch the bootstrap stack ({template}):",
+            f"   aws cloudformation deploy --stack-name {stack} --capabilities CAPABILITY_NAMED_IAM \\",
+            f"     --template-file {shlex.quote(template)} \\",
+            f"     --parameter-overrides {overrides}",
+            "2. Give the platform the role it made:",
+            f'   imegha cloud connect --role-arn "$(aws cloudformation describe-stacks --stack-name {stack} \\',
+            f'     --query "{role_query}" --output text)"',
+            "3. imegha cloud deploy",
+        ]
+        + ([f"\nConnected already: {connection['roleArn']}"] if connection.get("roleArn") else [])
+    )
 
 
 def _follow(args: argparse.Namespace, cloud: PersonalCloud, deployment_id: str) -> JSONObject:
     def shown(step: JSONObject) -> None:
         if not args.json and step["step"] in STEPS:
-            print(f"  {step['at'][11:19]}  {STEPS[step['step']]}" + (f" ({step['error']})" if step.get("error") else ""),
-                  flush=True)
+            print(
+                f"  {step['at'][11:19]}  {STEPS[step['step']]}" + (f" ({step['error']})" if step.get("error") else ""),
+                flush=True,
+            )
 
     try:
         return cloud.follow(deployment_id, shown)
@@ -136,17 +153,24 @@ def _run(args: argparse.Namespace, action: str, done: Callable[[JSONObject], str
 
 @guarded
 def deploy_command(args: argparse.Namespace) -> None:
-    _run(args, "deploy", lambda d: (
-        f"Your cloud is {d['stackStatus']} in AWS account {d['cloudAccountId']}.\n"
-        f"  API     {d['cloudApiUrl']}   (signed into your key statement)\n"
-        f"  Bucket  {d['bucketName']}\n  Table   {d['tableName']}"))
+    _run(
+        args,
+        "deploy",
+        lambda d: (
+            f"Your cloud is {d['stackStatus']} in AWS account {d['cloudAccountId']}.\n"
+            f"  API     {d['cloudApiUrl']}   (signed into your key statement)\n"
+            f"  Bucket  {d['bucketName']}\n  Table   {d['tableName']}"
+        ),
+    )
 
 
 @guarded
 def destroy_command(args: argparse.Namespace) -> None:
     if not args.yes:
         raise BadInput("this deletes your cloud with every file and message in it: run it again with --yes")
-    _run(args, "destroy", lambda d: "Your cloud is gone: its bucket, table and functions are deleted from your account.")
+    _run(
+        args, "destroy", lambda d: "Your cloud is gone: its bucket, table and functions are deleted from your account."
+    )
 
 
 @guarded
@@ -156,7 +180,10 @@ def status_command(args: argparse.Namespace) -> None:
     last = shown.get("lastDeployment") or {}
     if shown.get("activeDeploymentId") and not args.no_follow:
         if not args.json:
-            print(f"{last.get('action', 'deployment').capitalize()} {shown['activeDeploymentId']} is under way:", flush=True)
+            print(
+                f"{last.get('action', 'deployment').capitalize()} {shown['activeDeploymentId']} is under way:",
+                flush=True,
+            )
         shown["lastDeployment"] = _follow(args, cloud, shown["activeDeploymentId"])
         shown = cloud.status()
     emit(args, shown, lambda: _describe(shown))
@@ -167,13 +194,22 @@ def _describe(cloud: JSONObject) -> str:
         return "No AWS account connected yet: 'imegha cloud connect'."
     lines = [f"Connected: {cloud['roleArn']}"]
     if cloud.get("cloudApiUrl"):
-        lines += [f"Your cloud: {cloud.get('stackStatus')} in AWS account {cloud['cloudAccountId']}",
-                  f"  API     {cloud['cloudApiUrl']}", f"  Bucket  {cloud['bucketName']}", f"  Table   {cloud['tableName']}"]
+        lines += [
+            f"Your cloud: {cloud.get('stackStatus')} in AWS account {cloud['cloudAccountId']}",
+            f"  API     {cloud['cloudApiUrl']}",
+            f"  Bucket  {cloud['bucketName']}",
+            f"  Table   {cloud['tableName']}",
+        ]
     else:
-        lines.append("No cloud deployed" + (f" (stack {cloud['stackStatus']})" if cloud.get("stackStatus") else "")
-                     + ": 'imegha cloud deploy'.")
+        lines.append(
+            "No cloud deployed"
+            + (f" (stack {cloud['stackStatus']})" if cloud.get("stackStatus") else "")
+            + ": 'imegha cloud deploy'."
+        )
     last = cloud.get("lastDeployment")
     if last:
-        lines.append(f"Last {last['action']} {last['deploymentId']}: {last['status']} at {last['updatedAt']}"
-                     + (f": {last['reason']}" if last.get("reason") else ""))
+        lines.append(
+            f"Last {last['action']} {last['deploymentId']}: {last['status']} at {last['updatedAt']}"
+            + (f": {last['reason']}" if last.get("reason") else "")
+        )
     return "\n".join(lines)

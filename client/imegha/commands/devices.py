@@ -22,8 +22,11 @@ def register(subparsers: Subparsers) -> None:
         parser.set_defaults(handler=handler)
         return parser
 
-    enrol = add("register", register_command,
-                "register (or renew) a device's push token; pushes name who did something, never what was said")
+    enrol = add(
+        "register",
+        register_command,
+        "register (or renew) a device's push token; pushes name who did something, never what was said",
+    )
     enrol.add_argument("--platform", required=True, choices=PLATFORMS, help="the push service the token is from")
     enrol.add_argument("--token", required=True, help="the token the push service gave the device")
     add("unregister", unregister_command, "stop pushes to a device")
@@ -32,14 +35,24 @@ def register(subparsers: Subparsers) -> None:
 @guarded
 def register_command(args: argparse.Namespace) -> None:
     registered = account_for(args).platform().register_device(args.device_id, args.platform, args.token)
-    emit(args, registered | {"registered": True},
-         f"Device {args.device_id} registered for push notifications ({args.platform})."
-         + ("" if registered["pushes"] else " The platform has no push service for this kind of device set up yet: "
-                                            "the token is kept, and nothing is pushed to it."))
+    emit(
+        args,
+        registered | {"registered": True},
+        f"Device {args.device_id} registered for push notifications ({args.platform})."
+        + (
+            ""
+            if registered["pushes"]
+            else " The platform has no push service for this kind of device set up yet: "
+            "the token is kept, and nothing is pushed to it."
+        ),
+    )
 
 
 @guarded
 def unregister_command(args: argparse.Namespace) -> None:
     account_for(args).platform().unregister_device(args.device_id)
-    emit(args, {"deviceId": args.device_id, "registered": False},
-         f"Device {args.device_id} unregistered: the platform no longer pushes to it.")
+    emit(
+        args,
+        {"deviceId": args.device_id, "registered": False},
+        f"Device {args.device_id} unregistered: the platform no longer pushes to it.",
+    )

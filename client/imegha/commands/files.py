@@ -41,22 +41,47 @@ FOLDER_OPTION: Argument = (("--folder",), {"help": "the folder (by name or id)"}
 
 def register(subparsers: Subparsers) -> None:
     files = subparsers.add_parser("files", help="your files: sealed on this device, kept in your own cloud")
-    subcommands(files, "files_command", [
-        ("put", put_command, "upload a file, or resume its interrupted upload", [
-            (("path",), {"type": Path, "help": "the file on this device"}),
-            FOLDER_OPTION,
-            (("--name",), {"help": "store it under this name (default: the file's own)"}),
-            (("--replace",), {"action": "store_true", "help": "upload a new version of the file of that name"}),
-            (("--abort",), {"action": "store_true", "help": "give up the interrupted upload of this path instead"}),
-        ]),
-        ("ls", ls_command, "list your files", [FOLDER_OPTION]),
-        ("get", get_command, "download and open a file", [
-            FILE, FOLDER_OPTION, (("-o", "--output"), {"type": Path, "default": Path("."),
-                                                       "help": "where to write it (default: here, under its name)"}),
-        ]),
-        ("rm", rm_command, "delete a file: its shares are revoked, its ciphertext and records removed", [FILE]),
-        ("rotate", rotate_command, "seal a file again under a new key (after revoking a share)", [FILE]),
-    ])
+    subcommands(
+        files,
+        "files_command",
+        [
+            (
+                "put",
+                put_command,
+                "upload a file, or resume its interrupted upload",
+                [
+                    (("path",), {"type": Path, "help": "the file on this device"}),
+                    FOLDER_OPTION,
+                    (("--name",), {"help": "store it under this name (default: the file's own)"}),
+                    (("--replace",), {"action": "store_true", "help": "upload a new version of the file of that name"}),
+                    (
+                        ("--abort",),
+                        {"action": "store_true", "help": "give up the interrupted upload of this path instead"},
+                    ),
+                ],
+            ),
+            ("ls", ls_command, "list your files", [FOLDER_OPTION]),
+            (
+                "get",
+                get_command,
+                "download and open a file",
+                [
+                    FILE,
+                    FOLDER_OPTION,
+                    (
+                        ("-o", "--output"),
+                        {
+                            "type": Path,
+                            "default": Path("."),
+                            "help": "where to write it (default: here, under its name)",
+                        },
+                    ),
+                ],
+            ),
+            ("rm", rm_command, "delete a file: its shares are revoked, its ciphertext and records removed", [FILE]),
+            ("rotate", rotate_command, "seal a file again under a new key (after revoking a share)", [FILE]),
+        ],
+    )
     for kind, plural in (("folder", "folders"), ("album", "albums")):
         parser = subparsers.add_parser(plural, help=f"{plural}: shared as a whole by sharing one key")
         new_name: Argument = (("name",), {"help": f"the new {kind}'s name"})
@@ -64,14 +89,23 @@ def register(subparsers: Subparsers) -> None:
         specs: list[Subcommand] = [
             ("create", collection_command("create", kind), f"make a {kind}", [new_name]),
             ("ls", collection_command("ls", kind), f"list your {plural}", []),
-            ("rm", collection_command("rm", kind), f"delete a {kind}" + (" (once empty)" if kind == "folder" else
-                                                                         " (its files stay)"),
-             [name] + ([(("--with-files",), {"action": "store_true", "help": "delete the files in it too"})]
-                       if kind == "folder" else [])),
+            (
+                "rm",
+                collection_command("rm", kind),
+                f"delete a {kind}" + (" (once empty)" if kind == "folder" else " (its files stay)"),
+                [name]
+                + (
+                    [(("--with-files",), {"action": "store_true", "help": "delete the files in it too"})]
+                    if kind == "folder"
+                    else []
+                ),
+            ),
         ]
         if kind == "album":
-            specs += [("add", collection_command("add", kind), "put a file in an album", [name, FILE]),
-                      ("remove", collection_command("remove", kind), "take a file out of an album", [name, FILE])]
+            specs += [
+                ("add", collection_command("add", kind), "put a file in an album", [name, FILE]),
+                ("remove", collection_command("remove", kind), "take a file out of an album", [name, FILE]),
+            ]
         subcommands(parser, f"{plural}_command", specs)
 
 
@@ -83,8 +117,13 @@ def library_for(args: argparse.Namespace) -> Library:
 
 
 def _size(count: int) -> str:
-    return f"{count:,} B" if count < 10_000 else f"{count / 1024 ** 2:,.1f} MiB" if count >= 1024 ** 2 else \
-        f"{count / 1024:,.1f} KiB"
+    return (
+        f"{count:,} B"
+        if count < 10_000
+        else f"{count / 1024**2:,.1f} MiB"
+        if count >= 1024**2
+        else f"{count / 1024:,.1f} KiB"
+    )
 
 
 def file_lines(files: list[StoredFile], folders: dict[str, str]) -> str:
@@ -103,20 +142,33 @@ def put_command(args: argparse.Namespace) -> None:
     library = library_for(args)
     if args.abort:
         aborted = library.abort(args.path)
-        emit(args, {"path": str(args.path), "aborted": aborted},
-             f"Gave up the upload of {args.path}; nothing of it is left." if aborted else
-             f"No interrupted upload of {args.path}.")
+        emit(
+            args,
+            {"path": str(args.path), "aborted": aborted},
+            f"Gave up the upload of {args.path}; nothing of it is left."
+            if aborted
+            else f"No interrupted upload of {args.path}.",
+        )
         return
     folder = library.collection("folder", args.folder) if args.folder else None
     replaced = library.find(args.name or args.path.name, folder) if args.replace else None
     size = args.path.stat().st_size if args.path.is_file() else 0
     resumed: list[int] = []
     with ProgressBar(f"Sealing and sending {args.path.name}", sealed_file_size(size)) as bar:
-        stored = library.put(args.path, name=args.name, folder=folder, replace=replaced, progress=bar,
-                             on_resume=lambda done, total: resumed.append(done))
+        stored = library.put(
+            args.path,
+            name=args.name,
+            folder=folder,
+            replace=replaced,
+            progress=bar,
+            on_resume=lambda done, total: resumed.append(done),
+        )
     note = f" (resumed after {_size(resumed[0])} already in your cloud)" if resumed else ""
-    emit(args, stored.as_json() | {"resumedAt": resumed[0] if resumed else None},
-         f"Stored {stored.name} ({_size(stored.size)}), version {stored.version}, id {stored.file_id}{note}.")
+    emit(
+        args,
+        stored.as_json() | {"resumedAt": resumed[0] if resumed else None},
+        f"Stored {stored.name} ({_size(stored.size)}), version {stored.version}, id {stored.file_id}{note}.",
+    )
 
 
 @files_guarded
@@ -125,8 +177,11 @@ def ls_command(args: argparse.Namespace) -> None:
     folder = library.collection("folder", args.folder) if args.folder else None
     files = library.files(folder)
     folders = {c.collection_id: c.name for c in library.collections("folder")}
-    emit(args, {"files": [f.as_json() | {"folder": folders.get(f.folder_id) if f.folder_id else None} for f in files]},
-         lambda: file_lines(files, folders))
+    emit(
+        args,
+        {"files": [f.as_json() | {"folder": folders.get(f.folder_id) if f.folder_id else None} for f in files]},
+        lambda: file_lines(files, folders),
+    )
 
 
 def _find(library: Library, args: argparse.Namespace) -> StoredFile:
@@ -149,9 +204,12 @@ def rm_command(args: argparse.Namespace) -> None:
     stored = _find(library, args)
     deleted = library.delete(stored)
     revoked = len(deleted["revokedShares"])
-    emit(args, deleted | {"name": stored.name},
-         f"Deleted {stored.name}: its ciphertext ({deleted['objectVersionsRemoved']} object versions) and records are "
-         f"gone" + (f", and {revoked} share{'s' if revoked != 1 else ''} revoked." if revoked else "."))
+    emit(
+        args,
+        deleted | {"name": stored.name},
+        f"Deleted {stored.name}: its ciphertext ({deleted['objectVersionsRemoved']} object versions) and records are "
+        f"gone" + (f", and {revoked} share{'s' if revoked != 1 else ''} revoked." if revoked else "."),
+    )
 
 
 @files_guarded
@@ -160,8 +218,12 @@ def rotate_command(args: argparse.Namespace) -> None:
     stored = _find(library, args)
     with ProgressBar(f"Sealing {stored.name} again", stored.ciphertext_size) as bar:
         rotated = library.rotate(stored, progress=bar)
-    emit(args, rotated.as_json(), f"{stored.name} is sealed under a new key as version {rotated.version}; "
-                                  "a key kept from before opens nothing new.")
+    emit(
+        args,
+        rotated.as_json(),
+        f"{stored.name} is sealed under a new key as version {rotated.version}; "
+        "a key kept from before opens nothing new.",
+    )
 
 
 def collection_command(action: str, kind: str) -> Handler:
@@ -174,8 +236,11 @@ def collection_command(action: str, kind: str) -> Handler:
             return
         if action == "ls":
             listed = library.collections(kind)
-            emit(args, {f"{kind}s": [c.as_json() for c in listed]},
-                 lambda: "\n".join(f"{c.name:<32} {c.collection_id}" for c in listed) or f"No {kind}s yet.")
+            emit(
+                args,
+                {f"{kind}s": [c.as_json() for c in listed]},
+                lambda: "\n".join(f"{c.name:<32} {c.collection_id}" for c in listed) or f"No {kind}s yet.",
+            )
             return
         collection: Collection = library.collection(kind, args.name)
         if action == "rm":
@@ -188,7 +253,10 @@ def collection_command(action: str, kind: str) -> Handler:
             emit(args, {"album": collection.name, "fileId": stored.file_id}, f"{stored.name} is in {collection.name}.")
         else:
             library.remove_from_album(collection, stored)
-            emit(args, {"album": collection.name, "fileId": stored.file_id, "removed": True},
-                 f"{stored.name} is out of {collection.name}.")
+            emit(
+                args,
+                {"album": collection.name, "fileId": stored.file_id, "removed": True},
+                f"{stored.name} is out of {collection.name}.",
+            )
 
     return run

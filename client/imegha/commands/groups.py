@@ -25,20 +25,39 @@ def register(subparsers: Subparsers) -> None:
     GROUP = ("group", "the group's name or id")
     create = add("create", create_command, "make a group: its key is made on this device", ("name", "the group's name"))
     create.add_argument("--members", required=True, help="their iMTags, separated by commas")
-    add("add", add_command, "add a member (admin): they get the current key, not the history", GROUP,
-        ("imtag", "who joins")).add_argument(
-        "--with-history", action="store_true", help="also give them the earlier keys you hold, so they read the history")
-    add("remove", remove_command, "remove a member (admin): the group moves to a new key", GROUP, ("imtag", "who leaves"))
+    add(
+        "add",
+        add_command,
+        "add a member (admin): they get the current key, not the history",
+        GROUP,
+        ("imtag", "who joins"),
+    ).add_argument(
+        "--with-history", action="store_true", help="also give them the earlier keys you hold, so they read the history"
+    )
+    add(
+        "remove",
+        remove_command,
+        "remove a member (admin): the group moves to a new key",
+        GROUP,
+        ("imtag", "who leaves"),
+    )
     add("ls", list_command, "your groups")
-    add("send", send_command, "send to the group: sealed here, kept in your cloud", GROUP,
-        ("text", "the message; '-' reads it from standard input"))
+    add(
+        "send",
+        send_command,
+        "send to the group: sealed here, kept in your cloud",
+        GROUP,
+        ("text", "the message; '-' reads it from standard input"),
+    )
     add("read", read_command, "the group's messages you may read, in order", GROUP)
 
 
 def _described(view: GroupView) -> str:
     key = f"epoch {view.epoch}" + (", awaiting its key" if view.needs_new_key else "")
-    return (f"{view.name or '(name not readable)'}  [{view.group_id}]  admin {view.tags.get(view.admin, view.admin)}, "
-            f"{len(view.members)} members: {', '.join(sorted(view.tags[m] for m in view.members))}; {key}")
+    return (
+        f"{view.name or '(name not readable)'}  [{view.group_id}]  admin {view.tags.get(view.admin, view.admin)}, "
+        f"{len(view.members)} members: {', '.join(sorted(view.tags[m] for m in view.members))}; {key}"
+    )
 
 
 @chat_guarded
@@ -52,8 +71,11 @@ def create_command(args: argparse.Namespace) -> None:
 def add_command(args: argparse.Namespace) -> None:
     view = Groups(chat_for(args)).add(args.group, args.imtag, with_history=args.with_history)
     history = " with the history" if args.with_history else ""
-    emit(args, view.summary() | {"added": args.imtag, "withHistory": args.with_history},
-         f"{args.imtag} added{history}: {_described(view)}")
+    emit(
+        args,
+        view.summary() | {"added": args.imtag, "withHistory": args.with_history},
+        f"{args.imtag} added{history}: {_described(view)}",
+    )
 
 
 @chat_guarded
@@ -66,8 +88,11 @@ def remove_command(args: argparse.Namespace) -> None:
 @chat_guarded
 def list_command(args: argparse.Namespace) -> None:
     views = Groups(chat_for(args)).list()
-    emit(args, {"groups": [view.summary() for view in views]},
-         lambda: "\n".join(map(_described, views)) if views else "No groups yet: 'imegha group create'.")
+    emit(
+        args,
+        {"groups": [view.summary() for view in views]},
+        lambda: "\n".join(map(_described, views)) if views else "No groups yet: 'imegha group create'.",
+    )
 
 
 @chat_guarded

@@ -24,43 +24,91 @@ SHARE = {"metavar": "SHARE", "help": "a share's id, or the name of what is share
 
 def register(subparsers: Subparsers) -> None:
     share = subparsers.add_parser(
-        "share", help="share a file, folder or album with a connection; list and revoke your shares",
+        "share",
+        help="share a file, folder or album with a connection; list and revoke your shares",
         description="Share a file, folder or album with a connection: only its key travels, wrapped for them; "
-                    "the bytes stay in your cloud.")
-    subcommands(share, "share_command", [
-        ("add", add_command, "share a file, folder or album with a connection", [
-            (("name",), {"metavar": "NAME", "help": "the file's name or id (or the folder's or album's, with --kind)"}),
-            (("--with",), {"dest": "imtag", "required": True, "help": "the connection to share with"}),
-            KIND,
-        ]),
-        ("ls", ls_command, "what you share, and with whom", []),
-        ("revoke", revoke_command, "take a share back: the recipient's next request is refused", [
-            (("name",), {"nargs": "?", "metavar": "NAME", "help": "what you shared (with --with); none with --id"}),
-            (("--with",), {"dest": "imtag", "help": "the connection to revoke it from"}),
-            (("--id",), {"dest": "share_id", "help": "the share's id instead ('imegha share ls' lists them)"}),
-            KIND,
-            (("--rotate",), {"action": "store_true",
-                             "help": "then seal the file again under a new key, so a key kept from before opens "
-                                     "nothing"}),
-        ]),
-    ])
+        "the bytes stay in your cloud.",
+    )
+    subcommands(
+        share,
+        "share_command",
+        [
+            (
+                "add",
+                add_command,
+                "share a file, folder or album with a connection",
+                [
+                    (
+                        ("name",),
+                        {"metavar": "NAME", "help": "the file's name or id (or the folder's or album's, with --kind)"},
+                    ),
+                    (("--with",), {"dest": "imtag", "required": True, "help": "the connection to share with"}),
+                    KIND,
+                ],
+            ),
+            ("ls", ls_command, "what you share, and with whom", []),
+            (
+                "revoke",
+                revoke_command,
+                "take a share back: the recipient's next request is refused",
+                [
+                    (
+                        ("name",),
+                        {"nargs": "?", "metavar": "NAME", "help": "what you shared (with --with); none with --id"},
+                    ),
+                    (("--with",), {"dest": "imtag", "help": "the connection to revoke it from"}),
+                    (("--id",), {"dest": "share_id", "help": "the share's id instead ('imegha share ls' lists them)"}),
+                    KIND,
+                    (
+                        ("--rotate",),
+                        {
+                            "action": "store_true",
+                            "help": "then seal the file again under a new key, so a key kept from before opens nothing",
+                        },
+                    ),
+                ],
+            ),
+        ],
+    )
 
     shared = subparsers.add_parser(
-        "shared", help="what your connections share with you; 'shared ls SHARE', 'shared get SHARE'",
+        "shared",
+        help="what your connections share with you; 'shared ls SHARE', 'shared get SHARE'",
         description="What your connections share with you; with a command, the files in a share or the files "
-                    "themselves.")
+        "themselves.",
+    )
     shared.add_argument("--from", **FROM)
     shared.set_defaults(handler=received_command, share=None)
-    subcommands(shared, "shared_command", [
-        ("ls", received_command, "the files in something shared with you (without SHARE: what is shared with you)", [
-            (("share",), {"nargs": "?"} | SHARE), FROM_AFTER,
-        ]),
-        ("get", get_command, "fetch what is shared with you and open it here", [
-            (("share",), SHARE), FROM_AFTER,
-            (("--file",), {"help": "which file of a shared folder or album (default: all of them)"}),
-            (("-o", "--output"), {"type": Path, "default": Path("."), "help": "where to write (default: here)"}),
-        ]),
-    ], required=False)
+    subcommands(
+        shared,
+        "shared_command",
+        [
+            (
+                "ls",
+                received_command,
+                "the files in something shared with you (without SHARE: what is shared with you)",
+                [
+                    (("share",), {"nargs": "?"} | SHARE),
+                    FROM_AFTER,
+                ],
+            ),
+            (
+                "get",
+                get_command,
+                "fetch what is shared with you and open it here",
+                [
+                    (("share",), SHARE),
+                    FROM_AFTER,
+                    (("--file",), {"help": "which file of a shared folder or album (default: all of them)"}),
+                    (
+                        ("-o", "--output"),
+                        {"type": Path, "default": Path("."), "help": "where to write (default: here)"},
+                    ),
+                ],
+            ),
+        ],
+        required=False,
+    )
 
 
 def _target(sharing: Sharing, kind: str, name: str) -> StoredFile | Collection:
@@ -72,18 +120,31 @@ def _target(sharing: Sharing, kind: str, name: str) -> StoredFile | Collection:
 def add_command(args: argparse.Namespace) -> None:
     sharing = Sharing(account_for(args))
     shared = sharing.share(_target(sharing, args.kind, args.name), args.imtag)
-    trust = ("verified" if shared["verified"] else
-             "not yet verified: compare safety codes with 'imegha verify " + shared["with"] + "'")
-    emit(args, shared, f"Shared {args.kind} {args.name} with {shared['with']} (share {shared['shareId']}). Their key "
-                       f"{shared['recipientKey']} is {trust}." + ("" if shared["notified"] else
-                                                                 " (The platform could not notify them yet.)"))
+    trust = (
+        "verified"
+        if shared["verified"]
+        else "not yet verified: compare safety codes with 'imegha verify " + shared["with"] + "'"
+    )
+    emit(
+        args,
+        shared,
+        f"Shared {args.kind} {args.name} with {shared['with']} (share {shared['shareId']}). Their key "
+        f"{shared['recipientKey']} is {trust}."
+        + ("" if shared["notified"] else " (The platform could not notify them yet.)"),
+    )
 
 
 @files_guarded
 def ls_command(args: argparse.Namespace) -> None:
     listed = Sharing(account_for(args)).shares()
-    emit(args, {"shares": listed}, lambda: "\n".join(
-        f"{s['kind']:<7} {s['id']:<24} with {s['with']:<20} {s['shareId']}" for s in listed) or "You share nothing.")
+    emit(
+        args,
+        {"shares": listed},
+        lambda: (
+            "\n".join(f"{s['kind']:<7} {s['id']:<24} with {s['with']:<20} {s['shareId']}" for s in listed)
+            or "You share nothing."
+        ),
+    )
 
 
 @files_guarded
@@ -104,9 +165,12 @@ def revoke_command(args: argparse.Namespace) -> None:
     if args.rotate and isinstance(target, StoredFile):  # --rotate names a file (checked above)
         with ProgressBar(f"Sealing {target.name} again", target.ciphertext_size) as bar:
             rotated = sharing.library.rotate(target, progress=bar)
-    emit(args, {"revoked": revoked, "rotatedToVersion": rotated and rotated.version},
-         f"Revoked {', '.join(revoked)}: the recipient's next request is refused."
-         + (f" The file is sealed under a new key as version {rotated.version}." if rotated else ""))
+    emit(
+        args,
+        {"revoked": revoked, "rotatedToVersion": rotated and rotated.version},
+        f"Revoked {', '.join(revoked)}: the recipient's next request is refused."
+        + (f" The file is sealed under a new key as version {rotated.version}." if rotated else ""),
+    )
 
 
 @files_guarded
@@ -117,14 +181,22 @@ def received_command(args: argparse.Namespace) -> None:
         shares, warnings = sharing.received(args.owner)
         for warning in warnings:
             print(f"imegha: {warning}", file=sys.stderr)
-        emit(args, {"shares": [s.as_json() for s in shares], "warnings": warnings}, lambda: "\n".join(
-            f"{s.kind:<7} {s.name:<32} from {s.owner.imtag:<20} {s.share_id}" for s in shares)
-            or "Nothing is shared with you.")
+        emit(
+            args,
+            {"shares": [s.as_json() for s in shares], "warnings": warnings},
+            lambda: (
+                "\n".join(f"{s.kind:<7} {s.name:<32} from {s.owner.imtag:<20} {s.share_id}" for s in shares)
+                or "Nothing is shared with you."
+            ),
+        )
         return
     share = sharing.find(args.share, args.owner)
     files = sharing.files_in(share)
-    emit(args, {"share": share.as_json(), "files": [f.as_json() for f in files]}, lambda: "\n".join(
-        f"{f.name:<32} {f.size:>12,} B  {f.file_id}" for f in files) or f"{share.name} is empty.")
+    emit(
+        args,
+        {"share": share.as_json(), "files": [f.as_json() for f in files]},
+        lambda: "\n".join(f"{f.name:<32} {f.size:>12,} B  {f.file_id}" for f in files) or f"{share.name} is empty.",
+    )
 
 
 @files_guarded
@@ -142,5 +214,8 @@ def get_command(args: argparse.Namespace) -> None:
     for stored in chosen:
         with ProgressBar(f"Fetching {stored.name} from {share.owner.imtag}", stored.ciphertext_size) as bar:
             written.append(str(sharing.get(share, stored, destination, progress=bar)))
-    emit(args, {"share": share.as_json(), "written": written},
-         "\n".join(f"Opened {path} (shared by {share.owner.imtag})." for path in written))
+    emit(
+        args,
+        {"share": share.as_json(), "written": written},
+        "\n".join(f"Opened {path} (shared by {share.owner.imtag})." for path in written),
+    )

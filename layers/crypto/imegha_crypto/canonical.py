@@ -32,9 +32,7 @@ def b64url_encode(data: bytes) -> str:
 
 # One spelling per byte string: no padding, no stray characters, and unused
 # low bits of the last character zero (the same pattern as the schemas').
-_CANONICAL_B64URL = re.compile(
-    r"(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048]|[A-Za-z0-9_-][AQgw])?"
-)
+_CANONICAL_B64URL = re.compile(r"(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048]|[A-Za-z0-9_-][AQgw])?")
 
 
 def b64url_decode(text: str) -> bytes:

@@ -62,7 +62,9 @@ def verify_audit_chain(
         if type(seq) is not int or seq <= last.seq:
             raise ChainError(f"audit entry {seq!r} is out of order after entry {last.seq}")
         if seq != last.seq + 1:
-            raise ChainError(f"audit {_entries(last.seq + 1, seq - 1)} removed: the log goes from entry {last.seq} to {seq}")
+            raise ChainError(
+                f"audit {_entries(last.seq + 1, seq - 1)} removed: the log goes from entry {last.seq} to {seq}"
+            )
         if entry.get("prev") != last.hash:
             raise ChainError(f"audit entry {seq} does not follow entry {last.seq}: one of them was replaced")
         if entry.get("hash") != audit_digest(entry):
@@ -75,9 +77,7 @@ def verify_audit_chain(
     if last != head:
         raise ChainError(f"the audit log's head (entry {head.seq}) does not match its last entry {last.seq}")
     if checkpoint is not None and checkpoint.seq > 0 and seen.get(checkpoint.seq) != checkpoint.hash:
-        raise ChainError(
-            f"audit entry {checkpoint.seq} is not the one verified before: the log was rewritten since"
-        )
+        raise ChainError(f"audit entry {checkpoint.seq} is not the one verified before: the log was rewritten since")
     return last
 
 

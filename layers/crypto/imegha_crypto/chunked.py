@@ -443,7 +443,9 @@ def chunked_encrypt_stream_from(
     try:
         keys = _MessageKeys.for_opening(key, bytes(header), context)
     except DecryptionError:
-        raise DecryptionError("this header was not made with this key and context: sealing cannot go on from it") from None
+        raise DecryptionError(
+            "this header was not made with this key and context: sealing cannot go on from it"
+        ) from None
     return _transform_stream(keys.seal, CHUNK_SIZE, SEALED_CHUNK_SIZE, src, dst, first_chunk)
 
 

@@ -73,8 +73,15 @@ class Roster:
         return frozenset(member["userId"] for member in self.members)
 
 
-def sign_roster(admin_key: IdentityPrivateKey, *, group_id: str, admin: str, members: list[JSONObject],
-                previous: JSONObject | None, departed: Mapping[str, int] | None = None) -> JSONObject:
+def sign_roster(
+    admin_key: IdentityPrivateKey,
+    *,
+    group_id: str,
+    admin: str,
+    members: list[JSONObject],
+    previous: JSONObject | None,
+    departed: Mapping[str, int] | None = None,
+) -> JSONObject:
     """The admin's roster after ``previous`` (None for a new group): version one more, chained to it.
 
     ``departed`` names, for each member this roster removes, the last sequence of theirs in their cloud.
@@ -108,7 +115,9 @@ def verify_roster_chain(rosters: list[JSONObject], *, group_id: str, admin_ident
         if body.get("groupId") != group_id:
             raise SignatureError(f"roster {position} is of group {body.get('groupId')!r}, not {group_id!r}")
         if body.get("version") != position:
-            raise SignatureError(f"roster {position} says it is version {body.get('version')}: one is missing or replayed")
+            raise SignatureError(
+                f"roster {position} says it is version {body.get('version')}: one is missing or replayed"
+            )
         if body.get("previous") != (None if previous is None else record_digest(previous)):
             raise SignatureError(f"roster {position} does not follow roster {position - 1}")
         members = body.get("members")
@@ -124,8 +133,13 @@ def verify_roster_chain(rosters: list[JSONObject], *, group_id: str, admin_ident
         departed |= _departed(position, body, previous, ids)
         admin, previous = body["admin"], record
     # ``body`` is now the latest roster's, verified.
-    return Roster(group_id=group_id, version=body["version"], admin=body["admin"], members=tuple(body["members"]),
-                  departed=departed)
+    return Roster(
+        group_id=group_id,
+        version=body["version"],
+        admin=body["admin"],
+        members=tuple(body["members"]),
+        departed=departed,
+    )
 
 
 def _departed(position: int, body: JSONObject, previous: JSONObject | None, members: list[str]) -> dict[str, int]:
@@ -141,15 +155,23 @@ def _departed(position: int, body: JSONObject, previous: JSONObject | None, memb
     return departed
 
 
-def sign_key_grant(maker_key: IdentityPrivateKey, *, conversation_id: str, version: int, member: str,
-                   copy: JSONObject) -> JSONObject:
+def sign_key_grant(
+    maker_key: IdentityPrivateKey, *, conversation_id: str, version: int, member: str, copy: JSONObject
+) -> JSONObject:
     """Vouch, as the one who made it, for ``copy``: ``member``'s wrapped key of ``version`` of a conversation."""
     body = {"conversationId": conversation_id, "version": version, "member": member, "copy": record_digest(copy)}
     return sign_record(maker_key, KEY_GRANT_RECORD, body)
 
 
-def verify_key_grant(grant: JSONObject, copy: JSONObject, *, maker_identity: IdentityPublicKey, conversation_id: str,
-                     version: int, member: str) -> None:
+def verify_key_grant(
+    grant: JSONObject,
+    copy: JSONObject,
+    *,
+    maker_identity: IdentityPublicKey,
+    conversation_id: str,
+    version: int,
+    member: str,
+) -> None:
     """Refuse (``SignatureError``) a copy its grant does not vouch for, or a grant not signed by ``maker_identity``."""
     body = verify_record(grant, KEY_GRANT_RECORD, maker_identity)
     expected = {"conversationId": conversation_id, "version": version, "member": member, "copy": record_digest(copy)}
@@ -160,8 +182,9 @@ def verify_key_grant(grant: JSONObject, copy: JSONObject, *, maker_identity: Ide
 
 def sign_history_grant(admin_key: IdentityPrivateKey, *, group_id: str, member: str, through_epoch: int) -> JSONObject:
     """Let ``member``, joining now, read the group's messages of every epoch up to ``through_epoch``."""
-    return sign_record(admin_key, HISTORY_GRANT_RECORD,
-                       {"groupId": group_id, "member": member, "throughEpoch": through_epoch})
+    return sign_record(
+        admin_key, HISTORY_GRANT_RECORD, {"groupId": group_id, "member": member, "throughEpoch": through_epoch}
+    )
 
 
 def verify_history_grant(grant: JSONObject, *, admin_identity: IdentityPublicKey, group_id: str, member: str) -> int:

@@ -60,7 +60,12 @@ class KeyStatement:
 
 
 def sign_key_statement(
-    identity_key: IdentityPrivateKey, *, user_id: str, exchange_key: ExchangePublicKey, cloud_url: str | None, sequence: int
+    identity_key: IdentityPrivateKey,
+    *,
+    user_id: str,
+    exchange_key: ExchangePublicKey,
+    cloud_url: str | None,
+    sequence: int,
 ) -> JSONObject:
     """Sign the statement a user publishes in the directory; raise ``sequence`` with every new one."""
     body = {

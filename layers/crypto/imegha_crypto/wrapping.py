@@ -38,6 +38,7 @@ class _KeyClass(Protocol):
     @classmethod
     def _from_envelope(cls, secret: bytes, envelope: JSONObject) -> Self: ...
 
+
 # The whitepaper's hierarchy: the DEK holds everything of its owner's; a shared
 # folder or album holds the keys of what is inside it.
 _MAY_WRAP: dict[type, tuple[type, ...]] = {

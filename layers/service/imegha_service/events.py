@@ -28,8 +28,15 @@ class EventPublisher:
         self.client = self.client or boto3.client("events")
 
     def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
-        answer = self.client.put_events(Entries=[
-            {"EventBusName": self.bus, "Source": self.source, "DetailType": detail_type, "Detail": json.dumps(detail)}
-        ])
+        answer = self.client.put_events(
+            Entries=[
+                {
+                    "EventBusName": self.bus,
+                    "Source": self.source,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail),
+                }
+            ]
+        )
         if answer.get("FailedEntryCount"):
             raise PublishFailed(answer["Entries"][0].get("ErrorMessage", "the bus refused the event"))

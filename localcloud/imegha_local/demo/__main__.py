@@ -35,7 +35,9 @@ def crypto_chapter() -> None:
     words = alice.recovery_phrase.split()
     print(f"  Recovery phrase shown once: {' '.join(words[:4])} … ({len(words)} words)")
     stored = json.dumps(alice.bundle["passwordWrappedDek"])
-    side_by_side("What Alice has", "her password, 24 words, and keys in memory", "What the platform stores", stored[:150] + "…")
+    side_by_side(
+        "What Alice has", "her password, 24 words, and keys in memory", "What the platform stores", stored[:150] + "…"
+    )
 
     heading("2. A new device opens everything from the password alone")
     reopened = open_account(alice.bundle, "alice-id", "correct horse battery staple")
@@ -48,7 +50,9 @@ def crypto_chapter() -> None:
     sealed = io.BytesIO()
     seal_file(file_key, io.BytesIO(document), sealed, context)
     wrapped_for_alice = wrap_key(file_key, wrapping_key=alice.keys.data_key, context=context)
-    side_by_side("What Alice sees", document.decode(), "What AWS holds (S3 object, hex)", sealed.getvalue().hex()[:160] + "…")
+    side_by_side(
+        "What Alice sees", document.decode(), "What AWS holds (S3 object, hex)", sealed.getvalue().hex()[:160] + "…"
+    )
 
     heading("4. Zero-copy sharing: only the file key travels, wrapped for Bob")
     bob = ExchangePrivateKey.generate()
@@ -57,7 +61,9 @@ def crypto_chapter() -> None:
     opened = io.BytesIO()
     open_file(bobs_key, io.BytesIO(sealed.getvalue()), opened, context)
     print(f"  Bob opens the same bytes from Alice's bucket: {opened.getvalue() == document}")
-    print(f"  Share record (RSA-OAEP-256, {len(wrapped_for_bob['ct'])} base64url chars) names Bob's key {wrapped_for_bob['recipient'][:16]}…")
+    print(
+        f"  Share record (RSA-OAEP-256, {len(wrapped_for_bob['ct'])} base64url chars) names Bob's key {wrapped_for_bob['recipient'][:16]}…"
+    )
     moved = Context(owner="alice-id", object_id="file-0002", version=1)
     try:
         unwrap_key(wrapped_for_alice, FileKey, unwrapping_key=alice.keys.data_key, context=moved)

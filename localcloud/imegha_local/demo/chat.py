@@ -20,8 +20,10 @@ from imegha_local.cloud import LocalCloud
 from imegha_local.demo import eventually, heading, side_by_side
 from imegha_local.people import everything_held, give_cloud, platform_of_its_own, sign_up
 
-SEED_MESSAGE = ("The client showed improvement this week. Blood pressure is down to 130/85 and responding well to "
-                "the new medication. Can we discuss adjusting the dosage at Thursday's meeting?")
+SEED_MESSAGE = (
+    "The client showed improvement this week. Blood pressure is down to 130/85 and responding well to "
+    "the new medication. Can we discuss adjusting the dosage at Thursday's meeting?"
+)
 REPLY = "Yes. Thursday 10:00, and bring the lab results 🩺"
 BEFORE = "Case team: the lab results are in."
 AFTER = "Carol has moved to another ward; from now on it is the two of us."
@@ -30,8 +32,10 @@ AFTER = "Carol has moved to another ward; from now on it is the two of us."
 def main() -> None:
     started = time.perf_counter()
     with platform_of_its_own("imegha-chat-demo-") as (cloud, endpoints, _):
-        people = {name: give_cloud(cloud, sign_up(endpoints, name, f"{name}'s long password"))
-                  for name in ("Alice", "Bob", "Carol")}
+        people = {
+            name: give_cloud(cloud, sign_up(endpoints, name, f"{name}'s long password"))
+            for name in ("Alice", "Bob", "Carol")
+        }
         try:
             story(cloud, people, started)
         finally:
@@ -50,15 +54,23 @@ def story(cloud: LocalCloud, people: dict, started: float) -> None:
     print("  Alice's device sealed the message under their conversation key, signed it, and stored it in her own")
     print("  cloud, which put 'Message Posted' (ids only) on the platform bus; the platform checked the event came")
     print("  from Alice's registered cloud account and told Bob.")
-    entry = eventually(lambda: [e for e in bob.platform.notifications()["notifications"]
-                           if e.get("messageId") == str(sent.sequence) and e["conversationId"] == sent.conversation_id])
+    entry = eventually(
+        lambda: [
+            e
+            for e in bob.platform.notifications()["notifications"]
+            if e.get("messageId") == str(sent.sequence) and e["conversationId"] == sent.conversation_id
+        ]
+    )
     (line,) = [line for line in bob.read("Alice") if line.sequence == sent.sequence and line.sender == "Alice"]
     stored = alice.my_cloud.messages(sent.conversation_id, after=sent.sequence - 1, limit=1, every_page=False)
     sealed = stored["messages"][0]["message"]["body"]["sealed"]["ct"]
     print()
-    side_by_side("What Bob sees", f"{line.sender}: {line.text}",
-                 "What the platform holds (Bob's inbox)", json.dumps({k: entry[0][k] for k in
-                                                                      ("kind", "senderTag", "conversationId", "messageId")}))
+    side_by_side(
+        "What Bob sees",
+        f"{line.sender}: {line.text}",
+        "What the platform holds (Bob's inbox)",
+        json.dumps({k: entry[0][k] for k in ("kind", "senderTag", "conversationId", "messageId")}),
+    )
     print()
     side_by_side("What Alice sees", f"to Bob: {SEED_MESSAGE}", "What Alice's own cloud holds", sealed[:160] + "…")
 
@@ -71,17 +83,29 @@ def story(cloud: LocalCloud, people: dict, started: float) -> None:
     group = alices_groups.create("Case team", ["Bob", "Carol"])
     Groups(bob).send("Case team", BEFORE)
     print("\n  Alice makes 'Case team' with Bob and Carol: a group key made on her device, wrapped for each of them;")
-    print(f"  the platform keeps the memberships, never the key. Carol reads: "
-          f"{[line.text for line in Groups(carol).read('Case team')]}")
+    print(
+        f"  the platform keeps the memberships, never the key. Carol reads: "
+        f"{[line.text for line in Groups(carol).read('Case team')]}"
+    )
     removed = alices_groups.remove(group.group_id, "Carol")
     after = Groups(bob).send("Case team", AFTER)
     print(f"  Alice removes Carol: the rekey function revoked Carol's key copies and started epoch {removed.epoch};")
     print(f"  Alice's device made its key at once. Bob writes under epoch {after.epoch}.")
-    eventually(lambda: [e for e in alice.platform.notifications()["notifications"] if e.get("conversationId") == group.group_id
-                   and e.get("messageId") == str(after.sequence)])
-    told = [e for e in carol.platform.notifications()["notifications"] if e.get("conversationId") == group.group_id
-            and e.get("messageId") == str(after.sequence)]
-    print(f"  Carol is told of it {len(told)} times, and reads: {[line.text for line in Groups(carol).read(group.group_id)]}")
+    eventually(
+        lambda: [
+            e
+            for e in alice.platform.notifications()["notifications"]
+            if e.get("conversationId") == group.group_id and e.get("messageId") == str(after.sequence)
+        ]
+    )
+    told = [
+        e
+        for e in carol.platform.notifications()["notifications"]
+        if e.get("conversationId") == group.group_id and e.get("messageId") == str(after.sequence)
+    ]
+    print(
+        f"  Carol is told of it {len(told)} times, and reads: {[line.text for line in Groups(carol).read(group.group_id)]}"
+    )
     print(f"  Alice reads: {[line.text for line in Groups(alice).read('Case team')]}")
 
     held = everything_held(cloud, [cloud.platform, *(person.cloud.account for person in people.values())])

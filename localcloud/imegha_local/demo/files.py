@@ -58,8 +58,12 @@ def story(cloud: LocalCloud, alice, bob, home: Path, started: float) -> None:
     sealed = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     print("  Alice's device made a new file key, sealed the file under it and sent the ciphertext straight to her")
     print("  bucket through presigned part URLs; her cloud keeps the key wrapped by her DEK and the name sealed.")
-    side_by_side("What Alice sees", f"{stored.name}: {FILE_TEXT.strip()}",
-                 f"What her bucket holds ({key})", sealed.hex()[:150] + "…")
+    side_by_side(
+        "What Alice sees",
+        f"{stored.name}: {FILE_TEXT.strip()}",
+        f"What her bucket holds ({key})",
+        sealed.hex()[:150] + "…",
+    )
     head = library.api.files()[0]
     record = json.dumps({name: head[name] for name in ("fileId", "version", "ciphertextSize", "metadata")})
     print(f"  Her table's record of it: {record[:150]}…")
@@ -69,20 +73,27 @@ def story(cloud: LocalCloud, alice, bob, home: Path, started: float) -> None:
     print("\n  Alice shares it with Bob: the file key wrapped for Bob's RSA key (checked against the key she pinned")
     print(f"  for him), in a record she signed. Share {share['shareId']}; the platform rang Bob's doorbell.")
     bobs_platform = ChatPlatformApi(bob.account.endpoints.platform_api_url, bob.account.live_session().id_token)
-    inbox = eventually(lambda: [e for e in bobs_platform.notifications()["notifications"]
-                                if e.get("shareId") == share["shareId"]])
+    inbox = eventually(
+        lambda: [e for e in bobs_platform.notifications()["notifications"] if e.get("shareId") == share["shareId"]]
+    )
     bobs = Sharing(bob.account)
     received = bobs.find(share["shareId"])
-    side_by_side("What Bob sees ('imegha shared')", f"{received.name}, from {received.owner.imtag}",
-                 "What the platform holds (Bob's inbox)",
-                 json.dumps({name: inbox[0][name] for name in ("kind", "senderTag", "shareId")}))
+    side_by_side(
+        "What Bob sees ('imegha shared')",
+        f"{received.name}, from {received.owner.imtag}",
+        "What the platform holds (Bob's inbox)",
+        json.dumps({name: inbox[0][name] for name in ("kind", "senderTag", "shareId")}),
+    )
     copy = bobs.get(received, received.file, home / "bob.txt")
     print("\n  Bob fetched it from Alice's bucket with his own token and a one-minute URL for that one object.")
     print(f"  Bob's copy is byte for byte Alice's file: {copy.read_bytes() == source.read_bytes()}")
     platform_s3 = cloud.client("s3")
-    copies = [obj for bucket_name in (b["Name"] for b in platform_s3.list_buckets()["Buckets"])
-              for obj in platform_s3.list_objects_v2(Bucket=bucket_name).get("Contents", [])
-              if platform_s3.get_object(Bucket=bucket_name, Key=obj["Key"])["Body"].read() in (sealed, copy.read_bytes())]
+    copies = [
+        obj
+        for bucket_name in (b["Name"] for b in platform_s3.list_buckets()["Buckets"])
+        for obj in platform_s3.list_objects_v2(Bucket=bucket_name).get("Contents", [])
+        if platform_s3.get_object(Bucket=bucket_name, Key=obj["Key"])["Body"].read() in (sealed, copy.read_bytes())
+    ]
     print(f"  Copies of it anywhere but Alice's bucket (Bob has no bucket; the platform's): {len(copies)}")
 
     sharing.revoke(share["shareId"])

@@ -23,8 +23,7 @@ DEMO_PASSWORD = "correct horse battery staple"
 
 def run_local_demo(say: Callable[[str], None] = print) -> None:
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="imegha-demo-") as home, \
-            LocalCloud(0, home=Path(home)) as cloud:
+    with tempfile.TemporaryDirectory(prefix="imegha-demo-") as home, LocalCloud(0, home=Path(home)) as cloud:
         platform = cloud.deploy_platform()
         api = platform.outputs["PlatformApiUrl"]
         say(f"The local cloud is up in {time.perf_counter() - started:.1f} s: an embedded AWS at {cloud.endpoint_url},")
@@ -47,8 +46,12 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
         status, connection = _request("POST", f"{api}/cloud/connection", token)
         say("")
         say(f"POST /cloud/connection: {status}: ExternalId {connection['externalId']}, made for {DEMO_IMTAG} alone.")
-        account, bootstrap = bootstrap_account(cloud.endpoint_url, connection["platformAccountId"],
-                                               connection["externalId"], connection["platformEventBusArn"])
+        account, bootstrap = bootstrap_account(
+            cloud.endpoint_url,
+            connection["platformAccountId"],
+            connection["externalId"],
+            connection["platformEventBusArn"],
+        )
         role_arn = bootstrap.outputs["DeploymentRoleArn"]
         say(f"{DEMO_IMTAG}'s own AWS account {account.account_id} launched the bootstrap stack with it: {role_arn}")
         status, _ = _request("PUT", f"{api}/cloud/connection", token, {"roleArn": role_arn})
@@ -58,10 +61,14 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
         say("The function put a 'Deployment Requested' event on the platform bus; the bus's rule started")
         say("DeployUserCloudStateMachine, which assumed the deployment role with the ExternalId and created the")
         say(f"user-cloud stack in account {account.account_id} from the template the platform published.")
-        record = _wait_for(lambda: _request("GET", f"{api}/deployments/{deployment_id}", token)[1],
-                           lambda document: document.get("status") in ("SUCCEEDED", "FAILED"))
-        say(f"GET /deployments/{deployment_id}: {record['status']}, stack {record.get('stackStatus')}, "
-            f"cloud API {record.get('cloudApiUrl')}")
+        record = _wait_for(
+            lambda: _request("GET", f"{api}/deployments/{deployment_id}", token)[1],
+            lambda document: document.get("status") in ("SUCCEEDED", "FAILED"),
+        )
+        say(
+            f"GET /deployments/{deployment_id}: {record['status']}, stack {record.get('stackStatus')}, "
+            f"cloud API {record.get('cloudApiUrl')}"
+        )
         status, body = _request("GET", f"{record.get('cloudApiUrl')}/health", token)
         say(f"GET /health on {DEMO_IMTAG}'s cloud with her token: {status} {body}")
         machine = platform.outputs["DeployUserCloudStateMachineArn"]
@@ -83,20 +90,30 @@ def _sign_up_and_in(cloud: LocalCloud, client_id: str, pool_id: str) -> str:
     # What a device does: the public, unsigned calls. The operator confirms (there is no email locally).
     operator = cloud.client("cognito-idp")
     anonymous = _unsigned_cognito(cloud)
-    anonymous.sign_up(ClientId=client_id, Username=DEMO_EMAIL, Password=DEMO_PASSWORD,
-                      UserAttributes=[{"Name": "email", "Value": DEMO_EMAIL},
-                                      {"Name": "custom:imtag", "Value": DEMO_IMTAG}])
+    anonymous.sign_up(
+        ClientId=client_id,
+        Username=DEMO_EMAIL,
+        Password=DEMO_PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": DEMO_EMAIL}, {"Name": "custom:imtag", "Value": DEMO_IMTAG}],
+    )
     operator.admin_confirm_sign_up(UserPoolId=pool_id, Username=DEMO_EMAIL)
-    tokens = anonymous.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                     AuthParameters={"USERNAME": DEMO_EMAIL, "PASSWORD": DEMO_PASSWORD})
+    tokens = anonymous.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": DEMO_EMAIL, "PASSWORD": DEMO_PASSWORD},
+    )
     return tokens["AuthenticationResult"]["IdToken"]
 
 
 def _unsigned_cognito(cloud: LocalCloud):
     import boto3
 
-    return boto3.client("cognito-idp", region_name=cloud.region, endpoint_url=cloud.endpoint_url,
-                        config=Config(signature_version=UNSIGNED))
+    return boto3.client(
+        "cognito-idp",
+        region_name=cloud.region,
+        endpoint_url=cloud.endpoint_url,
+        config=Config(signature_version=UNSIGNED),
+    )
 
 
 def _request(method: str, url: str, token: str | None = None, body: dict | None = None) -> tuple[int, dict]:

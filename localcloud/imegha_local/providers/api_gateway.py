@@ -39,8 +39,9 @@ def lambda_route(method: str, path: str, integration_uri: str, authorizer):
 
 def serve_stage(api_id: str, account_id: str, region: str, kind: str, stage: str, routes: list, aws_url: str) -> None:
     hooks = active()
-    local = hooks.gateway.add_api(ApiSpec(api_id=api_id, account_id=account_id, region=region, kind=kind,
-                                          stage=stage, routes=tuple(routes)))
+    local = hooks.gateway.add_api(
+        ApiSpec(api_id=api_id, account_id=account_id, region=region, kind=kind, stage=stage, routes=tuple(routes))
+    )
     hooks.api_urls[aws_url] = local.rstrip("/")
 
 

@@ -49,19 +49,27 @@ class Provider(CloudFormationModel):
         return self.attributes[attribute_name]
 
     @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict, account_id: str,
-                                        region_name: str, **kwargs: Any) -> Provider:
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict, account_id: str, region_name: str, **kwargs: Any
+    ) -> Provider:
         return cls.create(resource_name, cloudformation_json.get("Properties") or {}, account_id, region_name)
 
     @classmethod
-    def update_from_cloudformation_json(cls, original_resource: Provider, new_resource_name: str,
-                                        cloudformation_json: dict, account_id: str, region_name: str) -> Provider:
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Provider,
+        new_resource_name: str,
+        cloudformation_json: dict,
+        account_id: str,
+        region_name: str,
+    ) -> Provider:
         original_resource.delete(account_id, region_name)
         return cls.create(new_resource_name, cloudformation_json.get("Properties") or {}, account_id, region_name)
 
     @classmethod
-    def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict, account_id: str,
-                                        region_name: str) -> None:
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict, account_id: str, region_name: str
+    ) -> None:
         """Instances delete themselves (``delete``); CloudFormation calls this only for objects that cannot."""
 
     def is_created(self) -> bool:

@@ -20,16 +20,22 @@ class Alarm(Provider):
         if "Metrics" in properties:
             raise LocalCloudUnsupported("metric-math alarms (Metrics) are not supported")
         alarm = cloudwatch_backends[account_id][region].put_metric_alarm(
-            name=name, namespace=properties.get("Namespace"), metric_name=properties.get("MetricName"),
+            name=name,
+            namespace=properties.get("Namespace"),
+            metric_name=properties.get("MetricName"),
             comparison_operator=properties["ComparisonOperator"],
-            evaluation_periods=int(properties["EvaluationPeriods"]), period=int(properties.get("Period", 60)),
-            threshold=float(properties.get("Threshold", 0)), statistic=properties.get("Statistic"),
+            evaluation_periods=int(properties["EvaluationPeriods"]),
+            period=int(properties.get("Period", 60)),
+            threshold=float(properties.get("Threshold", 0)),
+            statistic=properties.get("Statistic"),
             description=properties.get("AlarmDescription"),
             dimensions=properties.get("Dimensions") or [],
             alarm_actions=properties.get("AlarmActions") or [],
             datapoints_to_alarm=properties.get("DatapointsToAlarm"),
-            extended_statistic=properties.get("ExtendedStatistic"), ok_actions=properties.get("OKActions"),
-            insufficient_data_actions=properties.get("InsufficientDataActions"), unit=properties.get("Unit"),
+            extended_statistic=properties.get("ExtendedStatistic"),
+            ok_actions=properties.get("OKActions"),
+            insufficient_data_actions=properties.get("InsufficientDataActions"),
+            unit=properties.get("Unit"),
             actions_enabled=properties.get("ActionsEnabled", True),
             treat_missing_data=properties.get("TreatMissingData"),
         )

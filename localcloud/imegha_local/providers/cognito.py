@@ -22,26 +22,34 @@ class UserPool(Provider):
         # CreateUserPool takes the template's properties by the same names, but for the pool's name.
         config = {key: value for key, value in properties.items() if key != "UserPoolName"}
         pool = backend.create_user_pool(name, config)
-        return cls(pool.id, account_id, region, {
-            "Arn": pool.arn,
-            "ProviderName": f"cognito-idp.{region}.amazonaws.com/{pool.id}",
-            "ProviderURL": f"https://cognito-idp.{region}.amazonaws.com/{pool.id}",
-            "UserPoolId": pool.id,
-        })
+        return cls(
+            pool.id,
+            account_id,
+            region,
+            {
+                "Arn": pool.arn,
+                "ProviderName": f"cognito-idp.{region}.amazonaws.com/{pool.id}",
+                "ProviderURL": f"https://cognito-idp.{region}.amazonaws.com/{pool.id}",
+                "UserPoolId": pool.id,
+            },
+        )
 
     @classmethod
-    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,
-                                        account_id, region_name):
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
         properties = cloudformation_json.get("Properties") or {}
         _cognito(account_id, region_name).update_user_pool(
-            original_resource.physical_resource_id, {k: v for k, v in properties.items() if k != "UserPoolName"})
+            original_resource.physical_resource_id, {k: v for k, v in properties.items() if k != "UserPoolName"}
+        )
         return original_resource
 
     def delete(self, account_id, region):
         backend = _cognito(account_id, region)
         if backend.describe_user_pool(self.physical_resource_id).extended_config.get("DeletionProtection") == "ACTIVE":
             raise LocalCloudUnsupported(
-                f"user pool {self.physical_resource_id} has deletion protection; as in AWS it is not deleted")
+                f"user pool {self.physical_resource_id} has deletion protection; as in AWS it is not deleted"
+            )
         backend.delete_user_pool(self.physical_resource_id)
 
 
@@ -53,9 +61,14 @@ class UserPoolClient(Provider):
     def create(cls, name, properties, account_id, region):
         config = {key: value for key, value in properties.items() if key not in ("UserPoolId", "GenerateSecret")}
         client = _cognito(account_id, region).create_user_pool_client(
-            properties["UserPoolId"], bool(properties.get("GenerateSecret")), config)
-        resource = cls(client.id, account_id, region, {
-            "ClientId": client.id, "ClientSecret": client.secret, "Name": properties.get("ClientName", "")})
+            properties["UserPoolId"], bool(properties.get("GenerateSecret")), config
+        )
+        resource = cls(
+            client.id,
+            account_id,
+            region,
+            {"ClientId": client.id, "ClientSecret": client.secret, "Name": properties.get("ClientName", "")},
+        )
         resource.user_pool_id = properties["UserPoolId"]
         return resource
 

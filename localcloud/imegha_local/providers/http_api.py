@@ -40,19 +40,28 @@ class HttpApi(Provider):
         has_body = {"Body", "BodyS3Location"} & properties.keys()
         body = api_gateway.openapi_definition(properties, account_id) if has_body else {}
         api = backend.create_api(
-            api_key_selection_expression=None, cors_configuration=properties.get("CorsConfiguration"),
-            description=properties.get("Description"), disable_schema_validation=None,
+            api_key_selection_expression=None,
+            cors_configuration=properties.get("CorsConfiguration"),
+            description=properties.get("Description"),
+            disable_schema_validation=None,
             disable_execute_api_endpoint=properties.get("DisableExecuteApiEndpoint"),
-            name=properties.get("Name") or body.get("info", {}).get("title") or name, protocol_type="HTTP",
-            route_selection_expression=None, tags=properties.get("Tags"), version=None,
+            name=properties.get("Name") or body.get("info", {}).get("title") or name,
+            protocol_type="HTTP",
+            route_selection_expression=None,
+            tags=properties.get("Tags"),
+            version=None,
         )
         try:
             _import_http_paths(api, body)
         except Exception:
             backend.delete_api(api.api_id)
             raise
-        return cls(api.api_id, account_id, region, {
-            "ApiId": api.api_id, "ApiEndpoint": f"https://{api.api_id}.execute-api.{region}.amazonaws.com"})
+        return cls(
+            api.api_id,
+            account_id,
+            region,
+            {"ApiId": api.api_id, "ApiEndpoint": f"https://{api.api_id}.execute-api.{region}.amazonaws.com"},
+        )
 
     def delete(self, account_id, region):
         active().gateway.remove_api(self.physical_resource_id)
@@ -68,20 +77,31 @@ def _import_http_paths(api, body: dict) -> None:
         configuration = definition.get("jwtConfiguration") or {}
         sources = definition.get("identitySource") or "$request.header.Authorization"
         authorizers[name] = _jwt_config_authorizer(
-            api, name, [sources] if isinstance(sources, str) else sources,
-            configuration.get("issuer"), configuration.get("audience") or [])
+            api,
+            name,
+            [sources] if isinstance(sources, str) else sources,
+            configuration.get("issuer"),
+            configuration.get("audience") or [],
+        )
     for path, operations in (body.get("paths") or {}).items():
         for method, operation in operations.items():
             if method not in api_gateway.HTTP_METHODS:
                 continue
             integration = operation.get("x-amazon-apigateway-integration") or {}
-            created = _lambda_integration(api, integration.get("type", ""), integration.get("uri"),
-                                          integration.get("payloadFormatVersion"), f"{method.upper()} {path}")
+            created = _lambda_integration(
+                api,
+                integration.get("type", ""),
+                integration.get("uri"),
+                integration.get("payloadFormatVersion"),
+                f"{method.upper()} {path}",
+            )
             security = [name for requirement in operation.get("security") or [] for name in requirement]
             authorizer = next((authorizers[name] for name in security if name in authorizers), None)
             verb = "ANY" if method == api_gateway.ANY_METHOD else method.upper()
             api.create_route(
-                api_key_required=False, authorization_scopes=[], target=f"integrations/{created.id}",
+                api_key_required=False,
+                authorization_scopes=[],
+                target=f"integrations/{created.id}",
                 route_key="$default" if path == "/$default" else f"{verb} {path}",
                 authorization_type="JWT" if authorizer else "NONE",
                 authorizer_id=authorizer.id if authorizer else None,
@@ -90,17 +110,30 @@ def _import_http_paths(api, body: dict) -> None:
 
 def _jwt_config_authorizer(api, name: str, identity_source: list[str], issuer: str | None, audience: list[str]):
     return api.create_authorizer(
-        auth_creds_arn=None, auth_payload_format_version=None, auth_result_ttl=None, authorizer_type="JWT",
-        authorizer_uri=None, enable_simple_response=None, identity_source=identity_source,
-        identity_validation_expr=None, jwt_config={"Issuer": issuer, "Audience": audience}, name=name,
+        auth_creds_arn=None,
+        auth_payload_format_version=None,
+        auth_result_ttl=None,
+        authorizer_type="JWT",
+        authorizer_uri=None,
+        enable_simple_response=None,
+        identity_source=identity_source,
+        identity_validation_expr=None,
+        jwt_config={"Issuer": issuer, "Audience": audience},
+        name=name,
     )
 
 
 def _lambda_integration(api, kind: str, uri: str | None, payload_format: str | None, where: str):
     if kind.lower() != "aws_proxy" or payload_format != "2.0":
         raise LocalCloudUnsupported(f"{where}: only Lambda proxy integrations with payload format 2.0 are served")
-    return api.create_integration(connection_type="INTERNET", description=None, integration_method="POST",
-                                  integration_type="AWS_PROXY", integration_uri=uri, payload_format_version="2.0")
+    return api.create_integration(
+        connection_type="INTERNET",
+        description=None,
+        integration_method="POST",
+        integration_type="AWS_PROXY",
+        integration_uri=uri,
+        payload_format_version="2.0",
+    )
 
 
 class HttpApiPart(Provider):
@@ -135,10 +168,17 @@ class HttpApiAuthorizer(HttpApiPart):
     @classmethod
     def add_to(cls, api, name, properties):
         if properties.get("AuthorizerType") != "JWT":
-            raise LocalCloudUnsupported(f"authorizer type {properties.get('AuthorizerType')}: the local gateway runs JWT ones")
+            raise LocalCloudUnsupported(
+                f"authorizer type {properties.get('AuthorizerType')}: the local gateway runs JWT ones"
+            )
         configuration = properties.get("JwtConfiguration") or {}
-        return _jwt_config_authorizer(api, properties.get("Name", name), properties.get("IdentitySource") or [],
-                                      configuration.get("Issuer"), configuration.get("Audience") or []).id
+        return _jwt_config_authorizer(
+            api,
+            properties.get("Name", name),
+            properties.get("IdentitySource") or [],
+            configuration.get("Issuer"),
+            configuration.get("Audience") or [],
+        ).id
 
 
 class HttpApiIntegration(HttpApiPart):
@@ -148,8 +188,13 @@ class HttpApiIntegration(HttpApiPart):
 
     @classmethod
     def add_to(cls, api, name, properties):
-        return _lambda_integration(api, properties.get("IntegrationType", ""), properties.get("IntegrationUri"),
-                                   properties.get("PayloadFormatVersion"), name).id
+        return _lambda_integration(
+            api,
+            properties.get("IntegrationType", ""),
+            properties.get("IntegrationUri"),
+            properties.get("PayloadFormatVersion"),
+            name,
+        ).id
 
 
 class HttpApiRoute(HttpApiPart):
@@ -161,8 +206,10 @@ class HttpApiRoute(HttpApiPart):
     def add_to(cls, api, name, properties):
         return api.create_route(
             api_key_required=bool(properties.get("ApiKeyRequired")),
-            authorization_scopes=properties.get("AuthorizationScopes") or [], route_key=properties["RouteKey"],
-            target=properties.get("Target"), authorization_type=properties.get("AuthorizationType", "NONE"),
+            authorization_scopes=properties.get("AuthorizationScopes") or [],
+            route_key=properties["RouteKey"],
+            target=properties.get("Target"),
+            authorization_type=properties.get("AuthorizationType", "NONE"),
             authorizer_id=properties.get("AuthorizerId"),
         ).route_id
 
@@ -182,8 +229,9 @@ class HttpApiStage(Provider):
     def create(cls, name, properties, account_id, region):
         api = _apigatewayv2(account_id, region).get_api(properties["ApiId"])
         if api.stages:
-            raise LocalCloudUnsupported(f"API {api.api_id} already has stage(s) {list(api.stages)}; "
-                                        "the local gateway serves one stage per API")
+            raise LocalCloudUnsupported(
+                f"API {api.api_id} already has stage(s) {list(api.stages)}; the local gateway serves one stage per API"
+            )
         stage = api.create_stage({"stageName": properties["StageName"], "autoDeploy": properties.get("AutoDeploy")})
         _serve_http_api(api, account_id, region)
         resource = cls(stage.name, account_id, region, {})
@@ -207,12 +255,24 @@ def _serve_http_api(api, account_id: str, region: str) -> None:
         if integration is None or (route.authorization_type == "JWT" and authorizer is None):
             raise LocalCloudUnsupported(f"route {route.route_key}: its integration or authorizer does not exist")
         method, _, path = route.route_key.partition(" ")
-        routes.append(api_gateway.lambda_route(
-            "ANY" if route.route_key == "$default" else method, path or "$default",
-            integration.integration_uri, _jwt_authorizer(authorizer) if authorizer else None))
+        routes.append(
+            api_gateway.lambda_route(
+                "ANY" if route.route_key == "$default" else method,
+                path or "$default",
+                integration.integration_uri,
+                _jwt_authorizer(authorizer) if authorizer else None,
+            )
+        )
     suffix = "" if stage_name == "$default" else f"/{stage_name}"
-    api_gateway.serve_stage(api.api_id, account_id, region, "HTTP", stage_name, routes,
-                            aws_url=f"https://{api.api_id}.execute-api.{region}.amazonaws.com{suffix}")
+    api_gateway.serve_stage(
+        api.api_id,
+        account_id,
+        region,
+        "HTTP",
+        stage_name,
+        routes,
+        aws_url=f"https://{api.api_id}.execute-api.{region}.amazonaws.com{suffix}",
+    )
 
 
 def _jwt_authorizer(authorizer):
@@ -223,8 +283,9 @@ def _jwt_authorizer(authorizer):
         issuer=issuer,
         audiences=tuple(authorizer.jwt_config.get("Audience") or ()),
         # API Gateway fetches {issuer}/.well-known/jwks.json; a Cognito issuer's keys are moto's locally.
-        jwks_url=(api_gateway.cognito_jwks_url(pool.group("pool")) if pool
-                  else f"{issuer.rstrip('/')}/.well-known/jwks.json"),
+        jwks_url=(
+            api_gateway.cognito_jwks_url(pool.group("pool")) if pool else f"{issuer.rstrip('/')}/.well-known/jwks.json"
+        ),
         identity_source=(authorizer.identity_source or ["$request.header.Authorization"])[0],
     )
 

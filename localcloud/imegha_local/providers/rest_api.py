@@ -50,7 +50,10 @@ def _import_rest_paths(backend, api_id: str, body: dict) -> None:
         if kind != "COGNITO_USER_POOLS":
             raise LocalCloudUnsupported(f"authorizer {name} is of type {kind}; the local gateway runs Cognito ones")
         authorizers[name] = backend.create_authorizer(
-            api_id, name=name, authorizer_type=kind, provider_arns=definition.get("providerARNs"),
+            api_id,
+            name=name,
+            authorizer_type=kind,
+            provider_arns=definition.get("providerARNs"),
             identity_source=f"method.request.header.{scheme.get('name', 'Authorization')}",
         )
     for path, operations in sorted((body.get("paths") or {}).items()):
@@ -64,11 +67,21 @@ def _import_rest_paths(backend, api_id: str, body: dict) -> None:
             verb = "ANY" if method == api_gateway.ANY_METHOD else method.upper()
             security = [name for requirement in operation.get("security") or [] for name in requirement]
             authorizer = next((authorizers[name] for name in security if name in authorizers), None)
-            backend.put_method(api_id, resource.id, verb,
-                               authorization_type=authorizer.type if authorizer else "NONE",
-                               authorizer_id=authorizer.id if authorizer else None)
-            backend.put_integration(api_id, resource.id, verb, integration_type="AWS_PROXY",
-                                    uri=integration["uri"], integration_method=integration.get("httpMethod", "POST"))
+            backend.put_method(
+                api_id,
+                resource.id,
+                verb,
+                authorization_type=authorizer.type if authorizer else "NONE",
+                authorizer_id=authorizer.id if authorizer else None,
+            )
+            backend.put_integration(
+                api_id,
+                resource.id,
+                verb,
+                integration_type="AWS_PROXY",
+                uri=integration["uri"],
+                integration_method=integration.get("httpMethod", "POST"),
+            )
 
 
 def _rest_resource(backend, api_id: str, path: str):
@@ -93,17 +106,35 @@ class RestApiStage(Provider):
         backend = _apigateway(account_id, region)
         api = backend.get_rest_api(api_id)
         if stage_name not in api.stages:
-            backend.create_stage(api_id, stage_name, properties.get("DeploymentId"),
-                                 variables=properties.get("Variables"), description=properties.get("Description", ""),
-                                 tracing_enabled=properties.get("TracingEnabled"))
+            backend.create_stage(
+                api_id,
+                stage_name,
+                properties.get("DeploymentId"),
+                variables=properties.get("Variables"),
+                description=properties.get("Description", ""),
+                tracing_enabled=properties.get("TracingEnabled"),
+            )
         routes = []
         for resource in api.resources.values():
             for verb, method in resource.resource_methods.items():
                 authorizer = api.authorizers.get(method.authorizer_id) if method.authorizer_id else None
-                routes.append(api_gateway.lambda_route(verb, resource.get_path(), method.method_integration.uri,
-                                                       _cognito_authorizer(authorizer) if authorizer else None))
-        api_gateway.serve_stage(api_id, account_id, region, "REST", stage_name, routes,
-                                aws_url=f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage_name}")
+                routes.append(
+                    api_gateway.lambda_route(
+                        verb,
+                        resource.get_path(),
+                        method.method_integration.uri,
+                        _cognito_authorizer(authorizer) if authorizer else None,
+                    )
+                )
+        api_gateway.serve_stage(
+            api_id,
+            account_id,
+            region,
+            "REST",
+            stage_name,
+            routes,
+            aws_url=f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage_name}",
+        )
         resource = cls(stage_name, account_id, region, {})
         resource.api_id = api_id
         return resource
@@ -115,7 +146,9 @@ class RestApiStage(Provider):
 def _cognito_authorizer(authorizer):
     pools = [arn.rsplit("/", 1)[1] for arn in authorizer.provider_arns or []]
     if len(pools) != 1:
-        raise LocalCloudUnsupported(f"authorizer {authorizer.name} names {len(pools)} user pools; the local gateway takes one")
+        raise LocalCloudUnsupported(
+            f"authorizer {authorizer.name} names {len(pools)} user pools; the local gateway takes one"
+        )
     pool_region = pools[0].split("_", 1)[0]
     return AuthorizerSpec(
         kind="COGNITO_USER_POOLS",

@@ -36,8 +36,14 @@ class Subscription(Provider):
             if attribute in properties:
                 value = properties[attribute]
                 backend.set_subscription_attributes(
-                    subscription.arn, attribute, json.dumps(value) if isinstance(value, dict) else str(value).lower()
-                    if isinstance(value, bool) else str(value))
+                    subscription.arn,
+                    attribute,
+                    json.dumps(value)
+                    if isinstance(value, dict)
+                    else str(value).lower()
+                    if isinstance(value, bool)
+                    else str(value),
+                )
         return cls(subscription.arn, account_id, region, {"Arn": subscription.arn})
 
     def delete(self, account_id, region):

@@ -40,15 +40,20 @@ class StateMachine(Provider):
         for key, value in (properties.get("DefinitionSubstitutions") or {}).items():
             definition = definition.replace("${" + key + "}", str(value))
         machine = get_backend(account_id, region).create_state_machine(
-            name=name, definition=definition, roleArn=properties.get("RoleArn"),
+            name=name,
+            definition=definition,
+            roleArn=properties.get("RoleArn"),
             tags=[{"key": tag["Key"], "value": tag["Value"]} for tag in properties.get("Tags") or []],
             loggingConfiguration=properties.get("LoggingConfiguration"),
             tracingConfiguration=properties.get("TracingConfiguration"),
             sm_type=properties.get("StateMachineType", "STANDARD"),
         )
-        return cls(machine.arn, account_id, region,
-                   {"Arn": machine.arn, "Name": machine.name,
-                    "StateMachineRevisionId": getattr(machine, "revision_id", None)})
+        return cls(
+            machine.arn,
+            account_id,
+            region,
+            {"Arn": machine.arn, "Name": machine.name, "StateMachineRevisionId": getattr(machine, "revision_id", None)},
+        )
 
     def delete(self, account_id, region):
         from moto.stepfunctions.responses import get_backend

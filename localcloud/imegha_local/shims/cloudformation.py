@@ -90,7 +90,9 @@ def _cloudformation_runs_the_sam_transform() -> None:
 
     @patch(CloudFormationBackend, "create_stack")
     def create_stack(original, backend, name, template, parameters, *args, **kwargs):
-        return original(backend, name, _expanded(template, parameters, backend.region_name), parameters, *args, **kwargs)
+        return original(
+            backend, name, _expanded(template, parameters, backend.region_name), parameters, *args, **kwargs
+        )
 
     @patch(CloudFormationBackend, "update_stack")
     def update_stack(original, backend, name, template, role_arn, parameters, tags):
@@ -99,8 +101,15 @@ def _cloudformation_runs_the_sam_transform() -> None:
 
     @patch(CloudFormationBackend, "create_change_set")
     def create_change_set(original, backend, stack_name, change_set_name, template, parameters, *args, **kwargs):
-        return original(backend, stack_name, change_set_name,
-                        _expanded(template, parameters, backend.region_name), parameters, *args, **kwargs)
+        return original(
+            backend,
+            stack_name,
+            change_set_name,
+            _expanded(template, parameters, backend.region_name),
+            parameters,
+            *args,
+            **kwargs,
+        )
 
 
 def _expanded(template: str | None, parameters: dict | None, region: str) -> str | None:
@@ -121,9 +130,13 @@ def _expanded(template: str | None, parameters: dict | None, region: str) -> str
         document = _sam_translate_cached(document, parameters or {}, region)
     unsupported = _unsupported_types(document)
     if unsupported:
-        raise ValidationError(message="The local cloud cannot create " + "; ".join(
-            f"{logical_id} ({kind}): neither moto nor imegha_local.providers models this type"
-            for logical_id, kind in unsupported))
+        raise ValidationError(
+            message="The local cloud cannot create "
+            + "; ".join(
+                f"{logical_id} ({kind}): neither moto nor imegha_local.providers models this type"
+                for logical_id, kind in unsupported
+            )
+        )
     return json.dumps(document)
 
 
@@ -134,7 +147,8 @@ def _unsupported_types(document: dict) -> list[tuple[str, str]]:
     return [
         (logical_id, resource.get("Type"))
         for logical_id, resource in (document.get("Resources") or {}).items()
-        if resource.get("Type") not in models and resource.get("Type") not in NULL_MODELS
+        if resource.get("Type") not in models
+        and resource.get("Type") not in NULL_MODELS
         and not str(resource.get("Type")).startswith("Custom::")
     ]
 
@@ -151,7 +165,9 @@ def _sam_translate(document: dict, parameters: dict, region: str) -> dict:
     to_py27_compatible_template(document, values)
     translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=region))
     try:
-        translated = translator.translate(document, parameter_values=values, get_managed_policy_map=_aws_managed_policies)
+        translated = translator.translate(
+            document, parameter_values=values, get_managed_policy_map=_aws_managed_policies
+        )
     except InvalidDocumentException as error:
         raise ValidationError(message=f"Transform {SAM_TRANSFORM} failed with: {error.message}") from None
     finally:
@@ -165,8 +181,9 @@ def _sam_translate_cached(document: dict, parameters: dict, region: str) -> dict
     from importlib.metadata import version
 
     values = {key: value for key, value in parameters.items() if value is not None}
-    key = hashlib.sha256(json.dumps([document, values, region, version("aws-sam-translator")],
-                                    sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps([document, values, region, version("aws-sam-translator")], sort_keys=True).encode()
+    ).hexdigest()
     cached = active().code_cache.parent / "transforms" / f"{key}.json"
     if cached.is_file():
         return json.loads(cached.read_text())
@@ -236,7 +253,9 @@ def _cloudformation_rolls_back_failed_stacks() -> None:
         try:
             original(stack)
         except Exception as error:  # noqa: BLE001 - any failure is the resource's, reported as CloudFormation does
-            logical_id, kind = (getattr(error, "failed_resources", None) or [(stack.name, "AWS::CloudFormation::Stack")])[-1]
+            logical_id, kind = (
+                getattr(error, "failed_resources", None) or [(stack.name, "AWS::CloudFormation::Stack")]
+            )[-1]
             reason = str(getattr(error, "message", "") or error) or type(error).__name__
             stack.events.append(Event(stack.stack_id, stack.name, logical_id, "", kind, "CREATE_FAILED", reason, None))
             stack.status = "ROLLBACK_IN_PROGRESS"

@@ -134,7 +134,10 @@ def _cognito_hides_whether_a_user_exists() -> None:
             return original(backend, client_id, auth_flow, auth_parameters)
         except UserNotFoundError:
             pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
-            if pool is not None and pool.clients[client_id].extended_config.get("PreventUserExistenceErrors") == "ENABLED":
+            if (
+                pool is not None
+                and pool.clients[client_id].extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+            ):
                 raise NotAuthorizedError("Incorrect username or password.") from None
             raise
 
@@ -171,11 +174,19 @@ def _pool_of_client(backend, client_id: str):
 
 def _pre_sign_up(backend, pool, user, trigger_source: str, client_id: str | None, statuses) -> None:
     try:
-        response = _run_trigger(pool, "PreSignUp", trigger_source, user, client_id,
-                                # What the caller supplied: the sub does not exist yet in AWS at this point.
-                                {"userAttributes": {name: value for name, value in user.attribute_lookup.items()
-                                                    if name != "sub"}, "validationData": None},
-                                {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})
+        response = _run_trigger(
+            pool,
+            "PreSignUp",
+            trigger_source,
+            user,
+            client_id,
+            # What the caller supplied: the sub does not exist yet in AWS at this point.
+            {
+                "userAttributes": {name: value for name, value in user.attribute_lookup.items() if name != "sub"},
+                "validationData": None,
+            },
+            {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
+        )
     except Exception:
         pool.users.pop(user.username, None)
         raise
@@ -191,8 +202,9 @@ def _post_confirmation(pool, user, trigger_source: str, client_id: str | None) -
     _run_trigger(pool, "PostConfirmation", trigger_source, user, client_id, {"userAttributes": attributes}, {})
 
 
-def _run_trigger(pool, trigger: str, trigger_source: str, user, client_id: str | None,
-                 request: dict, response: dict) -> dict:
+def _run_trigger(
+    pool, trigger: str, trigger_source: str, user, client_id: str | None, request: dict, response: dict
+) -> dict:
     from moto.awslambda.utils import get_backend
     from moto.core.exceptions import JsonRESTError
 
@@ -204,8 +216,10 @@ def _run_trigger(pool, trigger: str, trigger_source: str, user, client_id: str |
         "region": pool.region,
         "userPoolId": pool.id,
         "userName": user.username,
-        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown",
-                          "clientId": client_id or "CLIENT_ID_NOT_APPLICABLE"},
+        "callerContext": {
+            "awsSdkVersion": "aws-sdk-unknown-unknown",
+            "clientId": client_id or "CLIENT_ID_NOT_APPLICABLE",
+        },
         "triggerSource": trigger_source,
         "request": request,
         "response": response,
@@ -214,7 +228,11 @@ def _run_trigger(pool, trigger: str, trigger_source: str, user, client_id: str |
     headers: dict[str, str] = {}
     with invoked_by("cognito-idp"):
         payload = get_backend(account, region).invoke(
-            function_name=arn, qualifier=None, body=json.dumps(event), headers={}, response_headers=headers,
+            function_name=arn,
+            qualifier=None,
+            body=json.dumps(event),
+            headers={},
+            response_headers=headers,
         )
     result = json.loads(payload) if payload else {}
     if "x-amz-function-error" in headers:

@@ -79,7 +79,8 @@ def _eventbridge_takes_events_from_the_accounts_its_bus_policy_names() -> None:
                     "AccessDeniedException",
                     f"User: arn:{PARTITION}:iam::{backend.account_id}:root is not authorized to perform: "
                     f"events:PutEvents on resource: {event['EventBusName']} because no resource-based policy "
-                    "allows the events:PutEvents action")
+                    "allows the events:PutEvents action",
+                )
         entries = []
         for event, bus in zip(events, buses, strict=True):
             if bus is None:
@@ -111,10 +112,13 @@ def _other_accounts_bus(backend, name: str | None):
 def _bus_policy_allows(policy: str | None, account: str) -> bool:
     statements = json.loads(policy)["Statement"] if policy else []
     sender = Principal(account, f"arn:{PARTITION}:iam::{account}:root")
-    allowed = [statement for statement in statements
-               if matches_action(statement.get("Action"), "events:PutEvents")
-               and names_principal(statement.get("Principal"), sender)
-               and not unmet_condition(statement.get("Condition") or {}, {"aws:principalaccount": account})]
+    allowed = [
+        statement
+        for statement in statements
+        if matches_action(statement.get("Action"), "events:PutEvents")
+        and names_principal(statement.get("Principal"), sender)
+        and not unmet_condition(statement.get("Condition") or {}, {"aws:principalaccount": account})
+    ]
     return any(s.get("Effect") == "Allow" for s in allowed) and not any(s.get("Effect") == "Deny" for s in allowed)
 
 
@@ -150,8 +154,11 @@ def _deliver_to_lambda(arn: str, payload: Any) -> None:
     _, _, _, region, account, *_ = arn.split(":")
     with invoked_by("events"):
         get_backend(account, region).invoke(
-            function_name=arn, qualifier=None, body=json.dumps(payload),
-            headers={"X-Amz-Invocation-Type": "Event"}, response_headers={},
+            function_name=arn,
+            qualifier=None,
+            body=json.dumps(payload),
+            headers={"X-Amz-Invocation-Type": "Event"},
+            response_headers={},
         )
 
 

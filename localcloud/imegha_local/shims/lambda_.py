@@ -73,6 +73,7 @@ def _lambda_runs_in_the_local_runtime() -> None:
         return function
 
     for method in ("update_configuration", "update_function_code"):
+
         @patch(LambdaFunction, method)
         def updated(original, function, *args, **kwargs):
             result = original(function, *args, **kwargs)
@@ -97,8 +98,13 @@ def _lambda_runs_in_the_local_runtime() -> None:
         return json.dumps(result.payload).encode()
 
     # The in-process callers, so that the invocation log names them.
-    for method, source in (("send_sqs_batch", "sqs"), ("send_sns_message", "sns"),
-                           ("send_dynamodb_items", "dynamodb"), ("send_kinesis_message", "kinesis")):
+    for method, source in (
+        ("send_sqs_batch", "sqs"),
+        ("send_sns_message", "sns"),
+        ("send_dynamodb_items", "dynamodb"),
+        ("send_kinesis_message", "kinesis"),
+    ):
+
         @patch(LambdaBackend, method)
         def labelled(original, *args, _source=source, **kwargs):
             with invoked_by(_source):
@@ -118,22 +124,26 @@ def _register(function) -> None:
         version = backend.layers_versions_by_arn(layer["Arn"])
         root = _unpacked(version.code_bytes)
         # Lambda puts /opt/python and its site-packages on sys.path.
-        layer_dirs += [path for path in (root / "python", root / "python/lib/python3.12/site-packages") if path.is_dir()]
-    active().runtime.register(FunctionSpec(
-        arn=_unqualified_arn(function),
-        name=function.function_name,
-        account_id=function.account_id,
-        region=function.region,
-        code_dir=_unpacked(function.code_bytes),
-        handler=function.handler,
-        environment={name: str(value) for name, value in function.environment_vars.items()},
-        layer_dirs=tuple(layer_dirs),
-        timeout_s=int(function.timeout),
-        memory_mb=int(function.memory_size),
-        credentials=functools.partial(
-            service_credentials, function.role, "lambda.amazonaws.com", function.function_name
-        ),
-    ))
+        layer_dirs += [
+            path for path in (root / "python", root / "python/lib/python3.12/site-packages") if path.is_dir()
+        ]
+    active().runtime.register(
+        FunctionSpec(
+            arn=_unqualified_arn(function),
+            name=function.function_name,
+            account_id=function.account_id,
+            region=function.region,
+            code_dir=_unpacked(function.code_bytes),
+            handler=function.handler,
+            environment={name: str(value) for name, value in function.environment_vars.items()},
+            layer_dirs=tuple(layer_dirs),
+            timeout_s=int(function.timeout),
+            memory_mb=int(function.memory_size),
+            credentials=functools.partial(
+                service_credentials, function.role, "lambda.amazonaws.com", function.function_name
+            ),
+        )
+    )
 
 
 def _unqualified_arn(function) -> str:
@@ -253,8 +263,13 @@ def _dead_letter(target: str, event: Any, error: dict) -> None:
     body = json.dumps(event)
     if service == "sqs":
         sqs_backends[account][region].send_message(
-            name, body, message_attributes={key: {"DataType": "String", "StringValue": value}
-                                            for key, value in attributes.items()})
+            name,
+            body,
+            message_attributes={key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()},
+        )
     elif service == "sns":
-        sns_backends[account][region].publish(message=body, arn=target, message_attributes={
-            key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()})
+        sns_backends[account][region].publish(
+            message=body,
+            arn=target,
+            message_attributes={key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()},
+        )

@@ -132,8 +132,11 @@ def unmet_condition(conditions: dict, context: dict[str, str | None]) -> str | N
             expected_values = [expected] if isinstance(expected, str) else expected
             negated = base.startswith("StringNot")
             check = _STRING_OPERATORS[base]
-            holds = all(check(actual, value) for value in expected_values) if negated else any(
-                check(actual, value) for value in expected_values)
+            holds = (
+                all(check(actual, value) for value in expected_values)
+                if negated
+                else any(check(actual, value) for value in expected_values)
+            )
             if not holds:
                 return f"{key} does not satisfy {operator}"
     return None

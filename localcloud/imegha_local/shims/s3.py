@@ -43,11 +43,15 @@ def _bucket_policies_apply_the_statements_whose_conditions_hold() -> None:
         if bucket.policy is None:
             return PermissionResult.NEUTRAL
         statements = json.loads(bucket.policy)["Statement"]
-        applying = [statement for statement in statements if isinstance(statement, dict)
-                    and statement.get("Principal") in ("*", {"AWS": "*"})
-                    and matches_action(statement.get("Action"), action)
-                    and matches_resource(statement.get("Resource"), resource)
-                    and not unmet_condition(statement.get("Condition") or {}, context)]
+        applying = [
+            statement
+            for statement in statements
+            if isinstance(statement, dict)
+            and statement.get("Principal") in ("*", {"AWS": "*"})
+            and matches_action(statement.get("Action"), action)
+            and matches_resource(statement.get("Resource"), resource)
+            and not unmet_condition(statement.get("Condition") or {}, context)
+        ]
         if any(statement.get("Effect") == "Deny" for statement in applying):
             return PermissionResult.DENIED
         return PermissionResult.PERMITTED if applying else PermissionResult.NEUTRAL
@@ -88,7 +92,9 @@ def _s3_honours_presigned_urls_as_signed() -> None:
         refusal = _presigned_refusal(response.current_account, request.method, full_url, request.headers)
         if refusal:
             code, message = refusal
-            body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+            body = (
+                f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+            )
             return 403, {"Content-Type": "application/xml"}, body
         return original(response, request, full_url)
 
@@ -111,26 +117,41 @@ def _presigned_refusal(account_id: str, method: str, url: str, headers: Any) -> 
         lifetime = int(given["X-Amz-Expires"])
         signed_headers = given["X-Amz-SignedHeaders"].split(";")
     except (KeyError, ValueError):
-        return "AuthorizationQueryParametersError", "Query-string authentication requires X-Amz-Credential, X-Amz-Date, X-Amz-Expires and X-Amz-SignedHeaders"
+        return (
+            "AuthorizationQueryParametersError",
+            "Query-string authentication requires X-Amz-Credential, X-Amz-Date, X-Amz-Expires and X-Amz-SignedHeaders",
+        )
     token = given.get("X-Amz-Security-Token")
     try:
-        credentials = create_access_key(account_id, PARTITION, access_key_id,
-                                        {"X-Amz-Security-Token": token} if token else {}).create_credentials()
+        credentials = create_access_key(
+            account_id, PARTITION, access_key_id, {"X-Amz-Security-Token": token} if token else {}
+        ).create_credentials()
     except CreateAccessKeyFailure:
         return "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
 
     def encoded(text: str) -> str:
         return quote(text, safe="-_.~")
 
-    canonical_query = "&".join(f"{encoded(name)}={encoded(value)}" for name, value in
-                               sorted((name, value) for name, value in query if name != "X-Amz-Signature"))
+    canonical_query = "&".join(
+        f"{encoded(name)}={encoded(value)}"
+        for name, value in sorted((name, value) for name, value in query if name != "X-Amz-Signature")
+    )
     lowered = {name.lower(): value for name, value in headers.items()}
     canonical_headers = "".join(f"{name}:{' '.join(str(lowered.get(name, '')).split())}\n" for name in signed_headers)
-    canonical_request = "\n".join([method, quote(unquote(parts.path), safe="/~"), canonical_query, canonical_headers,
-                                   ";".join(signed_headers), "UNSIGNED-PAYLOAD"])
+    canonical_request = "\n".join(
+        [
+            method,
+            quote(unquote(parts.path), safe="/~"),
+            canonical_query,
+            canonical_headers,
+            ";".join(signed_headers),
+            "UNSIGNED-PAYLOAD",
+        ]
+    )
     scope = f"{date}/{region}/{service}/aws4_request"
-    string_to_sign = "\n".join(["AWS4-HMAC-SHA256", given["X-Amz-Date"], scope,
-                                hashlib.sha256(canonical_request.encode()).hexdigest()])
+    string_to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", given["X-Amz-Date"], scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
+    )
     key = f"AWS4{credentials.secret_key}".encode()
     for step in (date, region, service, "aws4_request"):
         key = hmac.new(key, step.encode(), hashlib.sha256).digest()

@@ -29,11 +29,28 @@ def _sns_delivers_to_subscribed_mobile_endpoints() -> None:
     from moto.sns.models import Subscription, sns_backends
 
     @patch(Subscription, "publish")
-    def publish(original, subscription, message, message_id, subject=None, message_attributes=None, group_id=None,
-                deduplication_id=None, message_structure=None) -> None:
+    def publish(
+        original,
+        subscription,
+        message,
+        message_id,
+        subject=None,
+        message_attributes=None,
+        group_id=None,
+        deduplication_id=None,
+        message_structure=None,
+    ) -> None:
         if subscription.protocol != "application":
-            return original(subscription, message, message_id, subject, message_attributes, group_id,
-                            deduplication_id, message_structure)
+            return original(
+                subscription,
+                message,
+                message_id,
+                subject,
+                message_attributes,
+                group_id,
+                deduplication_id,
+                message_structure,
+            )
         matcher = subscription._filter_policy_matcher
         if matcher is not None and not matcher.matches(message_attributes, message):
             return None
@@ -43,7 +60,8 @@ def _sns_delivers_to_subscribed_mobile_endpoints() -> None:
             return None
         if message_structure == "json":
             structured = json.loads(message)
-            message = structured.get(_PLATFORM_MESSAGE_KEYS.get(endpoint.application.platform, ""),
-                                     structured["default"])
+            message = structured.get(
+                _PLATFORM_MESSAGE_KEYS.get(endpoint.application.platform, ""), structured["default"]
+            )
         endpoint.messages[message_id] = message
         return None

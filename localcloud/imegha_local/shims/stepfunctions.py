@@ -99,21 +99,26 @@ def _task_client(region: str, service: str, state_credentials: Any = None):
     if not execution_role:
         raise PermissionError("the state machine has no execution role")
     credentials = service_credentials(execution_role, "states.amazonaws.com", "states-task")
-    config = Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1},
-                    user_agent_extra=f"{SOURCE_USER_AGENT}/states")
+    config = Config(
+        parameter_validation=False,
+        retries={"max_attempts": 0, "total_max_attempts": 1},
+        user_agent_extra=f"{SOURCE_USER_AGENT}/states",
+    )
     with _task_lock:
         session = _task_sessions.setdefault("session", boto3.Session())
     if role_arn and role_arn != execution_role:
-        sts = session.client("sts", region_name=region, endpoint_url=hooks.endpoint_url, config=config,
-                             **_client_keys(credentials))
+        sts = session.client(
+            "sts", region_name=region, endpoint_url=hooks.endpoint_url, config=config, **_client_keys(credentials)
+        )
         assumed = sts.assume_role(RoleArn=role_arn, RoleSessionName="states-task", DurationSeconds=SESSION_SECONDS)
         credentials = {
             "AWS_ACCESS_KEY_ID": assumed["Credentials"]["AccessKeyId"],
             "AWS_SECRET_ACCESS_KEY": assumed["Credentials"]["SecretAccessKey"],
             "AWS_SESSION_TOKEN": assumed["Credentials"]["SessionToken"],
         }
-    return session.client(service, region_name=region, endpoint_url=hooks.endpoint_url, config=config,
-                          **_client_keys(credentials))
+    return session.client(
+        service, region_name=region, endpoint_url=hooks.endpoint_url, config=config, **_client_keys(credentials)
+    )
 
 
 def _client_keys(credentials: dict[str, str]) -> dict[str, str]:

@@ -75,16 +75,21 @@ def service_credentials(role_arn: str, service: str, session_name: str) -> dict[
     key = (role_arn, service)
     with _credentials_lock:
         cached = _credentials_cache.get(key)
-        if cached and (dt.datetime.fromisoformat(cached["AWS_CREDENTIAL_EXPIRATION"])
-                       > core.now() + dt.timedelta(minutes=15)):
+        if cached and (
+            dt.datetime.fromisoformat(cached["AWS_CREDENTIAL_EXPIRATION"]) > core.now() + dt.timedelta(minutes=15)
+        ):
             return cached
     refusal = trust_refusal(role_arn, Principal.service(service))
     if refusal:
         raise PermissionError(f"{service} cannot assume {role_arn}: {refusal}")
     account = role_arn.split(":")[4]
     session = sts_backends[account][PARTITION].assume_role(
-        region_name="us-east-1", role_session_name=session_name[:64], role_arn=role_arn,
-        policy=None, duration=SESSION_SECONDS, external_id=None,
+        region_name="us-east-1",
+        role_session_name=session_name[:64],
+        role_arn=role_arn,
+        policy=None,
+        duration=SESSION_SECONDS,
+        external_id=None,
     )
     credentials = {
         "AWS_ACCESS_KEY_ID": session.access_key_id,

@@ -14,8 +14,19 @@ ACCOUNT = "111111111111"
 def function_spec(name: str, code: str, handler: str, **overrides) -> FunctionSpec:
     """A spec for ``handler`` in tests/fixtures/lambdas/``code``, with whatever ``overrides`` change."""
     account = overrides.pop("account_id", ACCOUNT)
-    return FunctionSpec(**{
-        "arn": f"arn:aws:lambda:{REGION}:{account}:function:{name}", "name": name, "account_id": account,
-        "region": REGION, "code_dir": LAMBDAS / code, "handler": handler, "environment": {}, "layer_dirs": (),
-        "timeout_s": 3, "memory_mb": 128, "credentials": dict, **overrides,
-    })
+    return FunctionSpec(
+        **{
+            "arn": f"arn:aws:lambda:{REGION}:{account}:function:{name}",
+            "name": name,
+            "account_id": account,
+            "region": REGION,
+            "code_dir": LAMBDAS / code,
+            "handler": handler,
+            "environment": {},
+            "layer_dirs": (),
+            "timeout_s": 3,
+            "memory_mb": 128,
+            "credentials": dict,
+            **overrides,
+        }
+    )

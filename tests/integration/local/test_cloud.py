@@ -35,7 +35,8 @@ def test_the_platform_deploys_from_template_yaml_and_its_api_url_is_the_local_ga
     assert api.startswith(local_cloud.gateway_url + "/")
     assert get(f"{api}/health") == (200, b'{"status":"ok","service":"platform"}')
     assert platform.outputs["UserPoolIssuer"] == (
-        f"https://cognito-idp.{local_cloud.region}.amazonaws.com/{platform.outputs['UserPoolId']}")
+        f"https://cognito-idp.{local_cloud.region}.amazonaws.com/{platform.outputs['UserPoolId']}"
+    )
 
 
 def test_a_users_cloud_is_deployed_in_its_own_account_through_the_deployment_role(local_cloud, platform):
@@ -76,8 +77,9 @@ def test_presigned_urls_work_with_a_plain_http_client(local_cloud):
     s3 = local_cloud.client("s3")
     s3.create_bucket(Bucket="sealed-files")
     put = s3.generate_presigned_url("put_object", Params={"Bucket": "sealed-files", "Key": "f1"}, ExpiresIn=60)
-    upload = urllib.request.Request(put, data=b"ciphertext", method="PUT",
-                                    headers={"Content-Type": "application/octet-stream"})
+    upload = urllib.request.Request(
+        put, data=b"ciphertext", method="PUT", headers={"Content-Type": "application/octet-stream"}
+    )
     urllib.request.urlopen(upload, timeout=30)
 
     fetch = s3.generate_presigned_url("get_object", Params={"Bucket": "sealed-files", "Key": "f1"}, ExpiresIn=60)
@@ -101,7 +103,8 @@ def test_the_running_cloud_is_found_by_its_state_file_and_a_stale_one_is_not(loc
     found = running_cloud(state)
     assert found.aws_endpoint_url == local_cloud.endpoint_url
     assert found.platform.client("sts", found.aws_endpoint_url).get_caller_identity()["Account"] == (
-        local_cloud.platform.account_id)
+        local_cloud.platform.account_id
+    )
     assert state.stat().st_mode & 0o077 == 0  # it holds the platform's credentials
 
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
@@ -113,8 +116,13 @@ def test_the_running_cloud_is_found_by_its_state_file_and_a_stale_one_is_not(loc
 @pytest.mark.slow
 def test_imegha_local_up_prints_its_endpoints_and_stops_cleanly_on_ctrl_c(tmp_path):
     environment = {**os.environ, "IMEGHA_HOME": str(tmp_path), "IMEGHA_LOCAL_STATE": str(tmp_path / "state.json")}
-    up = subprocess.Popen([sys.executable, "-m", "imegha.cli", "--json", "local", "up", "--port", "0"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    up = subprocess.Popen(
+        [sys.executable, "-m", "imegha.cli", "--json", "local", "up", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
     try:
         document = ""
         for line in up.stdout:
@@ -124,8 +132,12 @@ def test_imegha_local_up_prints_its_endpoints_and_stops_cleanly_on_ctrl_c(tmp_pa
         ready = json.loads(document)
         assert ready["platform_api_url"].startswith(ready["gateway_url"] + "/")
         assert get(f"{ready['platform_api_url']}/health")[0] == 200
-        status = subprocess.run([sys.executable, "-m", "imegha.cli", "--json", "local", "status"],
-                                capture_output=True, text=True, env=environment)
+        status = subprocess.run(
+            [sys.executable, "-m", "imegha.cli", "--json", "local", "status"],
+            capture_output=True,
+            text=True,
+            env=environment,
+        )
         assert json.loads(status.stdout)["aws_endpoint_url"] == ready["aws_endpoint_url"]
 
         up.send_signal(signal.SIGINT)
@@ -146,14 +158,21 @@ def test_a_new_session_decodes_none_of_botocores_data_files_again(local_cloud, m
 
     def queues_of_a_new_account():
         account = local_cloud.create_account()
-        return boto3.Session(account.access_key_id, account.secret_access_key, region_name=local_cloud.region).client(
-            "sqs", endpoint_url=local_cloud.endpoint_url).list_queues().get("QueueUrls", [])
+        return (
+            boto3.Session(account.access_key_id, account.secret_access_key, region_name=local_cloud.region)
+            .client("sqs", endpoint_url=local_cloud.endpoint_url)
+            .list_queues()
+            .get("QueueUrls", [])
+        )
 
     assert queues_of_a_new_account() == []
     decoded: list[str] = []
     decode = botocore.loaders.JSONFileLoader._load_file
-    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "_load_file",
-                        lambda loader, path, open_method: decoded.append(path) or decode(loader, path, open_method))
+    monkeypatch.setattr(
+        botocore.loaders.JSONFileLoader,
+        "_load_file",
+        lambda loader, path, open_method: decoded.append(path) or decode(loader, path, open_method),
+    )
 
     assert queues_of_a_new_account() == []
     assert decoded == []

@@ -50,24 +50,44 @@ class Response:
 
 @pytest.fixture(scope="module")
 def pool(aws_endpoint) -> UserPool:
-    idp = boto3.client("cognito-idp", endpoint_url=aws_endpoint, region_name=REGION,
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=aws_endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     pool_id = idp.create_user_pool(PoolName="gateway-test")["UserPool"]["Id"]
     clients = [
-        idp.create_user_pool_client(UserPoolId=pool_id, ClientName=name,
-                                    ExplicitAuthFlows=["ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+        idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName=name, ExplicitAuthFlows=["ADMIN_USER_PASSWORD_AUTH"]
+        )["UserPoolClient"]["ClientId"]
         for name in ("app", "other")
     ]
-    idp.admin_create_user(UserPoolId=pool_id, Username="alice", MessageAction="SUPPRESS",
-                          UserAttributes=[{"Name": "email", "Value": "alice@example.org"}])
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="alice",
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": "alice@example.org"}],
+    )
     idp.admin_set_user_password(UserPoolId=pool_id, Username="alice", Password=PASSWORD, Permanent=True)
     tokens = [
-        idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})["AuthenticationResult"]
+        idp.admin_initiate_auth(
+            UserPoolId=pool_id,
+            ClientId=client,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]
         for client in clients
     ]
-    return UserPool(pool_id, *clients, tokens[0]["IdToken"], tokens[0]["AccessToken"],
-                    tokens[1]["IdToken"], tokens[1]["AccessToken"])
+    return UserPool(
+        pool_id,
+        *clients,
+        tokens[0]["IdToken"],
+        tokens[0]["AccessToken"],
+        tokens[1]["IdToken"],
+        tokens[1]["AccessToken"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,30 +101,47 @@ def gateway(lambda_runtime):
 @pytest.fixture(scope="module")
 def apis(gateway, register, pool, aws_endpoint) -> dict[str, str]:
     """Base URLs of a REST API (Cognito authorizer), an HTTP API on $default (JWT authorizer), and one on a stage."""
-    arns = {name: register(f"Api{name.title()}", "api", f"app.{name}", timeout_s=1)
-            for name in ("echo", "echo_v2", "binary", "plain", "malformed", "fail", "slow")}
+    arns = {
+        name: register(f"Api{name.title()}", "api", f"app.{name}", timeout_s=1)
+        for name in ("echo", "echo_v2", "binary", "plain", "malformed", "fail", "slow")
+    }
     jwks_url = f"{aws_endpoint}/{pool.id}/.well-known/jwks.json"
     cognito = AuthorizerSpec("COGNITO_USER_POOLS", pool.issuer, (pool.app_client,), jwks_url)
     jwt_authorizer = AuthorizerSpec("JWT", pool.issuer, (pool.app_client,), jwks_url, "$request.header.Authorization")
-    rest = ApiSpec("restapi01", ACCOUNT, REGION, "REST", "dev", (
-        RouteSpec("GET", "/users/{iMTag}", arns["echo"], cognito),
-        RouteSpec("GET", "/users/me", arns["echo"], cognito),
-        RouteSpec("ANY", "/items", arns["echo"], None),
-        RouteSpec("GET", "/public/{proxy+}", arns["echo"], None),
-        RouteSpec("GET", "/binary", arns["binary"], None),
-        RouteSpec("GET", "/boom", arns["fail"], None),
-        RouteSpec("GET", "/slow", arns["slow"], None),
-        RouteSpec("GET", "/malformed", arns["malformed"], None),
-    ), binary_media_types=("application/octet-stream",))
-    http = ApiSpec("httpapi01", ACCOUNT, REGION, "HTTP", "$default", (
-        RouteSpec("POST", "/items/{id}", arns["echo_v2"], jwt_authorizer),
-        RouteSpec("GET", "/plain", arns["plain"], None),
-        RouteSpec("GET", "/binary", arns["binary"], None),
-        RouteSpec("ANY", "$default", arns["echo_v2"], None),
-    ))
-    staged = ApiSpec("httpapi02", ACCOUNT, REGION, "HTTP", "v1", (
-        RouteSpec("GET", "/things/{id}", arns["echo_v2"], None),
-    ))
+    rest = ApiSpec(
+        "restapi01",
+        ACCOUNT,
+        REGION,
+        "REST",
+        "dev",
+        (
+            RouteSpec("GET", "/users/{iMTag}", arns["echo"], cognito),
+            RouteSpec("GET", "/users/me", arns["echo"], cognito),
+            RouteSpec("ANY", "/items", arns["echo"], None),
+            RouteSpec("GET", "/public/{proxy+}", arns["echo"], None),
+            RouteSpec("GET", "/binary", arns["binary"], None),
+            RouteSpec("GET", "/boom", arns["fail"], None),
+            RouteSpec("GET", "/slow", arns["slow"], None),
+            RouteSpec("GET", "/malformed", arns["malformed"], None),
+        ),
+        binary_media_types=("application/octet-stream",),
+    )
+    http = ApiSpec(
+        "httpapi01",
+        ACCOUNT,
+        REGION,
+        "HTTP",
+        "$default",
+        (
+            RouteSpec("POST", "/items/{id}", arns["echo_v2"], jwt_authorizer),
+            RouteSpec("GET", "/plain", arns["plain"], None),
+            RouteSpec("GET", "/binary", arns["binary"], None),
+            RouteSpec("ANY", "$default", arns["echo_v2"], None),
+        ),
+    )
+    staged = ApiSpec(
+        "httpapi02", ACCOUNT, REGION, "HTTP", "v1", (RouteSpec("GET", "/things/{id}", arns["echo_v2"], None),)
+    )
     return {"rest": gateway.add_api(rest), "http": gateway.add_api(http), "staged": gateway.add_api(staged)}
 
 
@@ -130,8 +167,9 @@ def moto_signing_key():
 
 
 def test_a_rest_api_sends_payload_1_0_with_the_cognito_claims(apis, pool):
-    response = call(f"{apis['rest']}/users/al%20ice?tag=a&tag=b&one=1",
-                    headers={"Authorization": pool.id_token, "X-Repeated": "x"})
+    response = call(
+        f"{apis['rest']}/users/al%20ice?tag=a&tag=b&one=1", headers={"Authorization": pool.id_token, "X-Repeated": "x"}
+    )
 
     assert response.status == 200
     event = response.json()
@@ -144,7 +182,11 @@ def test_a_rest_api_sends_payload_1_0_with_the_cognito_claims(apis, pool):
     assert event["multiValueHeaders"]["X-Repeated"] == ["x"]
     assert event["body"] is None and event["isBase64Encoded"] is False
     context = event["requestContext"]
-    assert (context["stage"], context["path"], context["resourcePath"]) == ("dev", "/dev/users/al ice", "/users/{iMTag}")
+    assert (context["stage"], context["path"], context["resourcePath"]) == (
+        "dev",
+        "/dev/users/al ice",
+        "/users/{iMTag}",
+    )
     assert (context["accountId"], context["apiId"]) == (ACCOUNT, "restapi01")
     claims = context["authorizer"]["claims"]
     assert claims["cognito:username"] == "alice" and claims["aud"] == pool.app_client
@@ -182,10 +224,17 @@ def test_a_rest_api_picks_the_most_specific_route(apis, pool):
 
 
 def test_an_http_api_sends_payload_2_0_with_the_jwt_claims(apis, pool):
-    response = call(f"{apis['http']}/items/42?a=1&a=2&b=", "POST", BINARY, {
-        "Authorization": f"Bearer {pool.access_token}", "Content-Type": "application/octet-stream",
-        "Cookie": "session=s1; theme=dark", "X-Custom": "Yes",
-    })
+    response = call(
+        f"{apis['http']}/items/42?a=1&a=2&b=",
+        "POST",
+        BINARY,
+        {
+            "Authorization": f"Bearer {pool.access_token}",
+            "Content-Type": "application/octet-stream",
+            "Cookie": "session=s1; theme=dark",
+            "X-Custom": "Yes",
+        },
+    )
 
     assert response.status == 201
     assert response.headers.get_all("Set-Cookie") == ["session=abc; HttpOnly", "theme=dark"]
@@ -239,8 +288,11 @@ def test_an_unknown_api_is_not_found(gateway):
 
 @pytest.mark.parametrize("api", ["rest", "http"])
 def test_a_valid_token_is_accepted_bare_or_as_bearer(apis, pool, api):
-    url, method, token = ((f"{apis['rest']}/users/alice", "GET", pool.id_token) if api == "rest"
-                          else (f"{apis['http']}/items/1", "POST", pool.id_token))
+    url, method, token = (
+        (f"{apis['rest']}/users/alice", "GET", pool.id_token)
+        if api == "rest"
+        else (f"{apis['http']}/items/1", "POST", pool.id_token)
+    )
 
     assert call(url, method, headers={"Authorization": token}).status in (200, 201)
     assert call(url, method, headers={"Authorization": f"Bearer {token}"}).status in (200, 201)
@@ -253,8 +305,9 @@ def bad_tokens(pool: UserPool) -> dict[str, dict[str, str | None]]:
     now = int(time.time())
     expired = sign({**real, "iat": now - 7200, "exp": now - 3600}, moto_signing_key())
     not_yet = sign({**real, "nbf": now + 3600}, moto_signing_key())
-    other_issuer = sign({**real, "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_elsewhere"},
-                        moto_signing_key())
+    other_issuer = sign(
+        {**real, "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_elsewhere"}, moto_signing_key()
+    )
     forged = sign(real, rsa.generate_private_key(public_exponent=65537, key_size=2048))
     unsigned = jwt.encode(real, None, algorithm="none")
     access_with_aud = sign({**real, "token_use": "access"}, moto_signing_key())
@@ -273,10 +326,21 @@ def bad_tokens(pool: UserPool) -> dict[str, dict[str, str | None]]:
     }
 
 
-@pytest.mark.parametrize("case", [
-    "missing", "garbage", "expired", "not yet valid", "another issuer", "forged signature", "unsigned",
-    "another app client", "an access token on a Cognito authorizer", "neither an ID nor an access token",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing",
+        "garbage",
+        "expired",
+        "not yet valid",
+        "another issuer",
+        "forged signature",
+        "unsigned",
+        "another app client",
+        "an access token on a Cognito authorizer",
+        "neither an ID nor an access token",
+    ],
+)
 def test_a_bad_token_is_refused_before_any_function_runs(apis, bad_tokens, log_records, case):
     tokens = bad_tokens[case]
     before = len(log_records("invocation"))
@@ -290,7 +354,7 @@ def test_a_bad_token_is_refused_before_any_function_runs(apis, bad_tokens, log_r
     for response in responses:
         assert (response.status, response.json()) == (401, {"message": "Unauthorized"})
     assert len(log_records("invocation")) == before, "a refused request must not reach the function"
-    assert [record["status"] for record in log_records("request")[-len(responses):]] == [401] * len(responses)
+    assert [record["status"] for record in log_records("request")[-len(responses) :]] == [401] * len(responses)
 
 
 # ---- faults --------------------------------------------------------------------------------------
@@ -311,8 +375,9 @@ def test_what_went_wrong_is_in_the_log_and_not_in_the_response(apis, log_records
     assert b"hunter2" not in response.body and b"RuntimeError" not in response.body
     failed = log_records("invocation")[-1]
     assert failed["error_type"] == "RuntimeError"
-    assert any("hunter2" in line["message"] for line in log_records("output")
-               if line["request_id"] == failed["request_id"])
+    assert any(
+        "hunter2" in line["message"] for line in log_records("output") if line["request_id"] == failed["request_id"]
+    )
 
 
 def test_a_port_in_use_is_named_in_the_error(lambda_runtime):

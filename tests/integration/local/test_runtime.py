@@ -21,8 +21,9 @@ OTHER_ACCOUNT = "222222222222"
 
 def assume_role(endpoint: str, account: str) -> dict[str, str]:
     """Credentials for a role in ``account``, from the embedded AWS's STS, as a function's role would have them."""
-    sts = boto3.client("sts", endpoint_url=endpoint, region_name=REGION,
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    sts = boto3.client(
+        "sts", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
     credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/function", RoleSessionName="function")
     return {
         "AWS_ACCESS_KEY_ID": credentials["Credentials"]["AccessKeyId"],
@@ -32,11 +33,21 @@ def assume_role(endpoint: str, account: str) -> dict[str, str]:
 
 
 def test_each_function_has_its_own_environment_and_nothing_of_the_host(register, lambda_runtime, aws_endpoint):
-    first = register("EnvironmentOne", "probe", "app.environment",
-                     environment={"TABLE_NAME": "one", "AWS_REGION": "eu-west-3"}, memory_mb=256)
-    second = register("EnvironmentTwo", "probe", "app.environment", environment={"QUEUE_URL": "two"},
-                      region="eu-central-1",
-                      credentials=lambda: {"AWS_ACCESS_KEY_ID": "AKIDTWO", "AWS_SECRET_ACCESS_KEY": "secret"})
+    first = register(
+        "EnvironmentOne",
+        "probe",
+        "app.environment",
+        environment={"TABLE_NAME": "one", "AWS_REGION": "eu-west-3"},
+        memory_mb=256,
+    )
+    second = register(
+        "EnvironmentTwo",
+        "probe",
+        "app.environment",
+        environment={"QUEUE_URL": "two"},
+        region="eu-central-1",
+        credentials=lambda: {"AWS_ACCESS_KEY_ID": "AKIDTWO", "AWS_SECRET_ACCESS_KEY": "secret"},
+    )
 
     one = lambda_runtime.invoke(first, {}, source="test").payload
     two = lambda_runtime.invoke(second, {}, source="test").payload
@@ -51,9 +62,20 @@ def test_each_function_has_its_own_environment_and_nothing_of_the_host(register,
     assert one["pid"] != two["pid"]
     # Exactly what Lambda sets and the template gives: nothing of the host (HOME, AWS_PROFILE, ...).
     assert set(one["environ"]) == {
-        "TABLE_NAME", "PATH", "LANG", "POWERTOOLS_TRACE_DISABLED", "AWS_REGION", "AWS_DEFAULT_REGION",
-        "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_EXECUTION_ENV", "LAMBDA_TASK_ROOT", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
+        "TABLE_NAME",
+        "PATH",
+        "LANG",
+        "POWERTOOLS_TRACE_DISABLED",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_EXECUTION_ENV",
+        "LAMBDA_TASK_ROOT",
+        "AWS_ENDPOINT_URL",
+        "AWS_CONFIG_FILE",
     }
     assert one["cwd"] == str((ROOT / "tests/fixtures/lambdas/probe").resolve())
     assert not any(path in ("", str(ROOT), os.getcwd()) for path in one["sys_path"])
@@ -89,14 +111,24 @@ def test_a_layer_is_importable_only_by_the_functions_given_it(register, lambda_r
 
 def test_a_function_calls_aws_as_its_role_in_its_own_account(register, lambda_runtime, aws_endpoint):
     own = assume_role(aws_endpoint, ACCOUNT)
-    s3 = boto3.client("s3", endpoint_url=aws_endpoint, region_name=REGION,
-                      aws_access_key_id=own["AWS_ACCESS_KEY_ID"], aws_secret_access_key=own["AWS_SECRET_ACCESS_KEY"],
-                      aws_session_token=own["AWS_SESSION_TOKEN"])
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=aws_endpoint,
+        region_name=REGION,
+        aws_access_key_id=own["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=own["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=own["AWS_SESSION_TOKEN"],
+    )
     s3.create_bucket(Bucket="runtime-test-own")
     s3.put_object(Bucket="runtime-test-own", Key="k", Body=b"sealed bytes")
     mine = register("BucketsHere", "probe", "app.buckets", credentials=lambda: assume_role(aws_endpoint, ACCOUNT))
-    theirs = register("BucketsElsewhere", "probe", "app.buckets", account_id=OTHER_ACCOUNT,
-                      credentials=lambda: assume_role(aws_endpoint, OTHER_ACCOUNT))
+    theirs = register(
+        "BucketsElsewhere",
+        "probe",
+        "app.buckets",
+        account_id=OTHER_ACCOUNT,
+        credentials=lambda: assume_role(aws_endpoint, OTHER_ACCOUNT),
+    )
 
     here = lambda_runtime.invoke(mine, {"bucket": "runtime-test-own"}, source="test").payload
     elsewhere = lambda_runtime.invoke(theirs, {"bucket": "runtime-test-own"}, source="test").payload
@@ -125,7 +157,9 @@ def test_a_handler_past_its_timeout_is_stopped_and_its_environment_replaced(regi
     assert 1 <= elapsed < 2.5
     assert after.error is None and after.payload["slept"] == 0
     assert [record["outcome"] for record in log_records("invocation") if record["function"] == "Sleepy"] == [
-        "timeout", "ok"]
+        "timeout",
+        "ok",
+    ]
 
 
 def test_an_unhandled_error_is_a_result_and_its_trace_goes_to_the_log(register, lambda_runtime, log_records, capfd):
@@ -182,8 +216,11 @@ def test_an_environment_never_runs_with_credentials_about_to_expire(register, la
     def credentials():
         expiry = datetime.now(UTC) + lifetime
         issued.append(expiry)
-        return {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret",
-                "AWS_CREDENTIAL_EXPIRATION": expiry.isoformat()}
+        return {
+            "AWS_ACCESS_KEY_ID": "AKID",
+            "AWS_SECRET_ACCESS_KEY": "secret",
+            "AWS_CREDENTIAL_EXPIRATION": expiry.isoformat(),
+        }
 
     arn = register(f"Expiring{environments}", "probe", "app.environment", credentials=credentials)
 

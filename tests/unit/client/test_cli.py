@@ -60,15 +60,25 @@ def test_the_help_documents_each_exit_status_and_its_json_code(capsys):
         assert f'"{outcome.code}"' in shown
 
 
-@pytest.mark.parametrize(("error", "status", "document"), [
-    (CommandError("the platform refused: no such device", status=404), 1,
-     {"error": "refused", "message": "the platform refused: no such device", "status": 404}),
-    (BadInput("a password has at least 12 characters"), 2,
-     {"error": "bad_input", "message": "a password has at least 12 characters"}),
-    (KeyboardInterrupt(), 130, {"error": "interrupted", "message": "interrupted"}),
-])
-def test_each_failure_ends_with_its_status_as_one_line_or_one_json_document(capsys, monkeypatch, error, status,
-                                                                            document):
+@pytest.mark.parametrize(
+    ("error", "status", "document"),
+    [
+        (
+            CommandError("the platform refused: no such device", status=404),
+            1,
+            {"error": "refused", "message": "the platform refused: no such device", "status": 404},
+        ),
+        (
+            BadInput("a password has at least 12 characters"),
+            2,
+            {"error": "bad_input", "message": "a password has at least 12 characters"},
+        ),
+        (KeyboardInterrupt(), 130, {"error": "interrupted", "message": "interrupted"}),
+    ],
+)
+def test_each_failure_ends_with_its_status_as_one_line_or_one_json_document(
+    capsys, monkeypatch, error, status, document
+):
     failing_whoami(monkeypatch, error)
 
     assert run(capsys, "whoami") == (status, "", f"imegha: {document['message']}\n")
@@ -77,18 +87,32 @@ def test_each_failure_ends_with_its_status_as_one_line_or_one_json_document(caps
 
 def test_a_server_that_does_not_answer_is_named_with_what_to_do(capsys, monkeypatch, tmp_path):
     endpoints = tmp_path / "endpoints.json"
-    endpoints.write_text(json.dumps({"platform_api_url": "http://127.0.0.1:9/prod", "region": "us-east-1",
-                                     "user_pool_id": "pool", "user_pool_client_id": "app"}))
+    endpoints.write_text(
+        json.dumps(
+            {
+                "platform_api_url": "http://127.0.0.1:9/prod",
+                "region": "us-east-1",
+                "user_pool_id": "pool",
+                "user_pool_client_id": "app",
+            }
+        )
+    )
     monkeypatch.setenv("IMEGHA_ENDPOINTS", str(endpoints))
     failing_whoami(monkeypatch, Unreachable("http://127.0.0.1:9/prod/me?x=1", ConnectionRefusedError()))
 
     status, _, shown = run(capsys, "whoami")
     _, _, document = run(capsys, "--json", "whoami")
 
-    assert (status, shown) == (3, "imegha: cannot reach http://127.0.0.1:9 (connection refused): is the local cloud "
-                                  f"running? start it with 'imegha local up', or check the endpoints in {endpoints}\n")
-    assert json.loads(document) == {"error": "unreachable", "message": shown[len("imegha: "):-1],
-                                    "url": "http://127.0.0.1:9"}
+    assert (status, shown) == (
+        3,
+        "imegha: cannot reach http://127.0.0.1:9 (connection refused): is the local cloud "
+        f"running? start it with 'imegha local up', or check the endpoints in {endpoints}\n",
+    )
+    assert json.loads(document) == {
+        "error": "unreachable",
+        "message": shown[len("imegha: ") : -1],
+        "url": "http://127.0.0.1:9",
+    }
 
 
 def test_no_platform_configured_is_unreachable_too(capsys, monkeypatch, tmp_path):
@@ -105,7 +129,8 @@ def test_a_usage_error_is_bad_input_shown_as_argparse_does_or_as_json_wherever_j
     status, _, shown = run(capsys, "files", "put")
     assert status == 2
     assert shown.startswith("usage: imegha files put") and shown.endswith(
-        "imegha files put: error: the following arguments are required: path\n")
+        "imegha files put: error: the following arguments are required: path\n"
+    )
 
     for argv in (("--json", "files", "put"), ("files", "put", "--json")):
         status, _, shown = run(capsys, *argv)
@@ -138,19 +163,25 @@ def test_an_sdk_refusal_of_the_value_given_is_bad_input_and_an_api_refusal_keeps
 
 
 def test_every_positional_argument_says_what_it_is():
-    unexplained = [f"{parser.prog} {action.dest}" for parser in parsers(cli.build_parser())
-                   for action in parser._positionals._group_actions
-                   if not isinstance(action, argparse._SubParsersAction) and not action.help]
+    unexplained = [
+        f"{parser.prog} {action.dest}"
+        for parser in parsers(cli.build_parser())
+        for action in parser._positionals._group_actions
+        if not isinstance(action, argparse._SubParsersAction) and not action.help
+    ]
 
     assert unexplained == []
 
 
-@pytest.mark.parametrize(("command", "lines"), [
-    ("signup", "your password on line 1"),
-    ("login", "your password on line 1"),
-    ("passwd", "your current password on line 1 and the new password on line 2"),
-    ("recover", "your recovery phrase (24 words) on line 1 and the new password on line 2"),
-])
+@pytest.mark.parametrize(
+    ("command", "lines"),
+    [
+        ("signup", "your password on line 1"),
+        ("login", "your password on line 1"),
+        ("passwd", "your current password on line 1 and the new password on line 2"),
+        ("recover", "your recovery phrase (24 words) on line 1 and the new password on line 2"),
+    ],
+)
 def test_password_stdin_says_which_line_holds_what(command, lines):
     parser = next(parser for parser in parsers(cli.build_parser()) if parser.prog == f"imegha {command}")
     option = next(action for action in parser._actions if action.dest == "password_stdin")
@@ -158,11 +189,14 @@ def test_password_stdin_says_which_line_holds_what(command, lines):
     assert option.help.endswith(lines)
 
 
-@pytest.mark.parametrize(("argv", "lines"), [
-    (("signup", "emile@example.org", "Emile"), "your password on line 1"),
-    (("recover", "emile@example.org"), "your recovery phrase (24 words) on line 1 and the new password on line 2"),
-    (("passwd",), "your current password on line 1 and the new password on line 2"),
-])
+@pytest.mark.parametrize(
+    ("argv", "lines"),
+    [
+        (("signup", "emile@example.org", "Emile"), "your password on line 1"),
+        (("recover", "emile@example.org"), "your recovery phrase (24 words) on line 1 and the new password on line 2"),
+        (("passwd",), "your current password on line 1 and the new password on line 2"),
+    ],
+)
 def test_a_secret_piped_in_without_password_stdin_is_refused_with_the_lines_to_give(capsys, monkeypatch, argv, lines):
     status, out, shown = run(capsys, *argv, stdin="a long enough password\n", monkeypatch=monkeypatch)
 

@@ -17,7 +17,10 @@ import imegha
 def test_importing_imegha_loads_none_of_the_sdk_the_cli_the_crypto_layer_or_boto3():
     loaded = subprocess.run(
         [sys.executable, "-c", "import sys, imegha; print(' '.join(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True).stdout.split()
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     heavy = [name for name in loaded if name.startswith(("imegha.", "imegha_", "boto", "cryptography"))]
     assert heavy == []
 
@@ -39,7 +42,7 @@ def test_each_exported_class_shows_its_use_in_its_docstring(name):
     exported = getattr(imegha, name)
     assert inspect.isclass(exported)
     docstring = inspect.getdoc(exported) or ""
-    usage = [line for line in docstring[docstring.find(">>> "):].splitlines() if line.strip()]  # and what it shows
+    usage = [line for line in docstring[docstring.find(">>> ") :].splitlines() if line.strip()]  # and what it shows
     assert ">>> " in docstring and len(usage) >= 3, f"{name}'s docstring shows no use"
     # Each example needs a signed-in person and a platform, so none runs here (nor under --doctest-modules).
     for test in doctest.DocTestFinder(recurse=False).find(exported, name):

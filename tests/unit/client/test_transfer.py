@@ -47,8 +47,14 @@ def urls(numbers: list[int]) -> dict[int, str]:
 
 def sender(total: int, first_part: int = 1, **options) -> PartSender:
     part_size = 10
-    return PartSender(part_size=part_size, part_count=-(-total // part_size), total_size=total, first_part=first_part,
-                      part_urls=urls, **options)
+    return PartSender(
+        part_size=part_size,
+        part_count=-(-total // part_size),
+        total_size=total,
+        first_part=first_part,
+        part_urls=urls,
+        **options,
+    )
 
 
 def test_a_stream_goes_out_as_parts_of_the_planned_size_the_last_one_short(bucket):
@@ -93,8 +99,9 @@ def test_a_part_the_bucket_refuses_stops_the_writer(bucket):
 
 
 def test_an_expired_part_url_is_asked_for_again(bucket):
-    bucket["answers"].append(FakeResponse(403, b"<Error><Code>AccessDenied</Code><Message>Request has expired"
-                                               b"</Message></Error>"))
+    bucket["answers"].append(
+        FakeResponse(403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
+    )
     stream = sender(5)
 
     stream.write(b"abcde")
@@ -120,10 +127,16 @@ def test_a_name_that_is_a_path_or_too_long_is_refused(name):
         check_name(name)
 
 
-@pytest.mark.parametrize(("hostile", "written"), [
-    ("../../.bashrc", ".._.._.bashrc"), ("..", "unnamed"), ("C:\\Windows\\x", "C:_Windows_x"),
-    ("tab\there", "tab_here"), ("報告 😀.pdf", "報告 😀.pdf"),
-])
+@pytest.mark.parametrize(
+    ("hostile", "written"),
+    [
+        ("../../.bashrc", ".._.._.bashrc"),
+        ("..", "unnamed"),
+        ("C:\\Windows\\x", "C:_Windows_x"),
+        ("tab\there", "tab_here"),
+        ("報告 😀.pdf", "報告 😀.pdf"),
+    ],
+)
 def test_a_name_from_someone_else_is_written_inside_the_chosen_directory(hostile, written):
     assert local_name(hostile) == written
     assert Path("/downloads", local_name(hostile)).parent == Path("/downloads")

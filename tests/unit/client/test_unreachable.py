@@ -44,10 +44,13 @@ def test_an_api_that_never_answers_times_out(silent_port):
     assert raised.value.reason == "timed out"
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://no-such-host.invalid/prod/me", "no such host"),
-    ("127.0.0.1:4747/prod/me", "unknown url type: 127.0.0.1"),  # no scheme
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://no-such-host.invalid/prod/me", "no such host"),
+        ("127.0.0.1:4747/prod/me", "unknown url type: 127.0.0.1"),  # no scheme
+    ],
+)
 def test_a_mistyped_endpoint_is_unreachable_with_the_reason(url, reason):
     with pytest.raises(Unreachable) as raised:
         call_json("GET", url, "token", timeout=5)
@@ -56,9 +59,15 @@ def test_a_mistyped_endpoint_is_unreachable_with_the_reason(url, reason):
 
 
 def test_cognito_with_nothing_listening_is_unreachable(closed_port):
-    cognito = CognitoAuth(Endpoints(platform_api_url="http://127.0.0.1:9/prod", region="us-east-1",
-                                    user_pool_id="pool", user_pool_client_id="app",
-                                    aws_endpoint_url=f"http://127.0.0.1:{closed_port}"))
+    cognito = CognitoAuth(
+        Endpoints(
+            platform_api_url="http://127.0.0.1:9/prod",
+            region="us-east-1",
+            user_pool_id="pool",
+            user_pool_client_id="app",
+            aws_endpoint_url=f"http://127.0.0.1:{closed_port}",
+        )
+    )
 
     with pytest.raises(Unreachable) as raised:
         cognito.sign_in("emile@example.org", "a secret")

@@ -75,7 +75,9 @@ def test_new_passwords_use_600000_iterations_by_default(monkeypatch):
     assert account.bundle["passwordWrappedDek"]["iterations"] == 600_000
     changed = change_password(account.bundle, "erin", "pw", "pw2")
     recovered = recover_account(account.bundle, "erin", account.recovery_phrase, "pw3")
-    assert changed["passwordWrappedDek"]["iterations"] == recovered.bundle["passwordWrappedDek"]["iterations"] == 600_000
+    assert (
+        changed["passwordWrappedDek"]["iterations"] == recovered.bundle["passwordWrappedDek"]["iterations"] == 600_000
+    )
 
 
 def test_fewer_than_100000_iterations_are_refused_when_opening(alice, alice_password):
@@ -173,14 +175,16 @@ def test_a_phrase_with_one_word_changed_fails_its_checksum(alice, iterations):
 
 def test_an_unknown_word_is_named_with_its_position(alice, iterations):
     with pytest.raises(RecoveryPhraseError, match=r"word 3 \('qwerty'\) is not in the BIP39 English word list"):
-        recover_account(alice.bundle, "alice", _with_word(alice.recovery_phrase, 3, "qwerty"), "new",
-                        iterations=iterations)
+        recover_account(
+            alice.bundle, "alice", _with_word(alice.recovery_phrase, 3, "qwerty"), "new", iterations=iterations
+        )
 
 
 def test_a_phrase_with_a_missing_word_is_refused(alice, iterations):
     with pytest.raises(RecoveryPhraseError, match="a recovery phrase has 24 words; this one has 23"):
-        recover_account(alice.bundle, "alice", " ".join(alice.recovery_phrase.split()[:23]), "new",
-                        iterations=iterations)
+        recover_account(
+            alice.bundle, "alice", " ".join(alice.recovery_phrase.split()[:23]), "new", iterations=iterations
+        )
 
 
 def test_a_valid_twelve_word_bip39_phrase_is_not_a_recovery_phrase(alice, iterations):

@@ -10,8 +10,14 @@ from imegha_crypto import AUDIT_GENESIS, EMPTY_LOG, AuditHead, ChainError, audit
 def chain(count: int) -> list[dict]:
     entries, previous = [], AUDIT_GENESIS
     for seq in range(1, count + 1):
-        entry = {"seq": seq, "prev": previous, "at": f"2026-03-0{seq}T10:00:00+00:00", "action": "upload",
-                 "actor": "alice", "subject": {"fileId": f"f{seq}", "version": 1}}
+        entry = {
+            "seq": seq,
+            "prev": previous,
+            "at": f"2026-03-0{seq}T10:00:00+00:00",
+            "action": "upload",
+            "actor": "alice",
+            "subject": {"fileId": f"f{seq}", "version": 1},
+        }
         entry["hash"] = previous = audit_digest(entry)
         entries.append(entry)
     return entries

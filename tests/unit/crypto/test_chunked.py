@@ -126,7 +126,11 @@ def test_reference_derivation_reproduces_the_c2sp_vectors(vector):
     # own vectors, before the reference vouches for SHA-512 below.
     sealed = c2sp_ciphertext(vector)
     derived = reference_derive("sha256", bytes.fromhex(vector["key"]), sealed[:SALT_SIZE], vector["context"].encode())
-    assert derived == (bytes.fromhex(vector["aead_key"]), bytes.fromhex(vector["base_nonce"]), sealed[SALT_SIZE:HEADER_SIZE])
+    assert derived == (
+        bytes.fromhex(vector["aead_key"]),
+        bytes.fromhex(vector["base_nonce"]),
+        sealed[SALT_SIZE:HEADER_SIZE],
+    )
 
 
 KAT = json.loads((VECTORS / "cobblestone-256-kat.json").read_text())["vectors"]
@@ -159,8 +163,18 @@ def test_interoperates_with_pyca_cobblestone_256_both_ways(size):
 
 # --- Round trips and sizes ------------------------------------------------------
 
-SIZES = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE, BATCH_BYTES - 1, BATCH_BYTES,
-         BATCH_BYTES + 1, 2 * BATCH_BYTES + 3 * CHUNK_SIZE + 17]
+SIZES = [
+    0,
+    1,
+    CHUNK_SIZE - 1,
+    CHUNK_SIZE,
+    CHUNK_SIZE + 1,
+    2 * CHUNK_SIZE,
+    BATCH_BYTES - 1,
+    BATCH_BYTES,
+    BATCH_BYTES + 1,
+    2 * BATCH_BYTES + 3 * CHUNK_SIZE + 17,
+]
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -225,8 +239,13 @@ def test_every_seal_has_a_fresh_salt():
 def test_size_helpers_refuse_impossible_sizes():
     with pytest.raises(ValueError):
         chunked_ciphertext_size(-1)
-    for impossible in [0, HEADER_SIZE, HEADER_SIZE + TAG_SIZE - 1, HEADER_SIZE + SEALED_CHUNK_SIZE,
-                       HEADER_SIZE + 2 * SEALED_CHUNK_SIZE + TAG_SIZE - 1]:
+    for impossible in [
+        0,
+        HEADER_SIZE,
+        HEADER_SIZE + TAG_SIZE - 1,
+        HEADER_SIZE + SEALED_CHUNK_SIZE,
+        HEADER_SIZE + 2 * SEALED_CHUNK_SIZE + TAG_SIZE - 1,
+    ]:
         with pytest.raises(DecryptionError):
             chunked_plaintext_size(impossible)
 
@@ -289,8 +308,13 @@ def test_chunks_swapped_between_files_are_refused(three_chunks):
 def test_truncation_at_every_boundary_is_refused(three_chunks):
     _, sealed = three_chunks
     chunk_ends = [HEADER_SIZE + k * SEALED_CHUNK_SIZE for k in range(3)]
-    cuts = {*range(HEADER_SIZE + TAG_SIZE + 1), *chunk_ends, *(end + TAG_SIZE - 1 for end in chunk_ends),
-            *(end + 1 for end in chunk_ends), len(sealed) - 1}
+    cuts = {
+        *range(HEADER_SIZE + TAG_SIZE + 1),
+        *chunk_ends,
+        *(end + TAG_SIZE - 1 for end in chunk_ends),
+        *(end + 1 for end in chunk_ends),
+        len(sealed) - 1,
+    }
     for cut in sorted(cuts):
         assert_refused(sealed[:cut])
 
@@ -360,7 +384,9 @@ def forks(monkeypatch) -> list[int]:
     return pids
 
 
-fork_past_the_xdist_thread = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
+fork_past_the_xdist_thread = pytest.mark.filterwarnings(
+    "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
+)
 
 
 @fork_past_the_xdist_thread
@@ -411,7 +437,9 @@ def test_a_failure_in_the_helper_is_reported_while_more_batches_are_queued_for_i
 def test_a_helper_is_forked_only_by_a_single_threaded_process():
     alone = subprocess.run(
         [sys.executable, "-c", "from imegha_crypto import chunked; print(chunked._can_fork_helper())"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     assert alone.stdout.strip() == str(len(os.sched_getaffinity(0)) > 1)
     release = threading.Event()
@@ -450,8 +478,15 @@ def test_reader_opens_any_chunk_and_range(many_chunks):
     assert (reader.plaintext_size, reader.chunk_count) == (len(plaintext), 41)
     for index in (0, 1, 17, 40):
         assert reader.read_chunk(index) == plaintext[index * CHUNK_SIZE : (index + 1) * CHUNK_SIZE]
-    for offset, size in [(0, 0), (0, 10), (CHUNK_SIZE - 3, 7), (5 * CHUNK_SIZE, 3 * CHUNK_SIZE + 1),
-                         (len(plaintext) - 5, 100), (len(plaintext), 10), (0, len(plaintext))]:
+    for offset, size in [
+        (0, 0),
+        (0, 10),
+        (CHUNK_SIZE - 3, 7),
+        (5 * CHUNK_SIZE, 3 * CHUNK_SIZE + 1),
+        (len(plaintext) - 5, 100),
+        (len(plaintext), 10),
+        (0, len(plaintext)),
+    ]:
         assert reader.read(offset, size) == plaintext[offset : offset + size]
     with pytest.raises(IndexError):
         reader.read_chunk(41)
@@ -488,8 +523,12 @@ def test_reader_refuses_moved_chunks(many_chunks):
 
 @pytest.mark.parametrize(
     "change",
-    [lambda s: s[:-1], lambda s: s[: HEADER_SIZE + 40 * SEALED_CHUNK_SIZE], lambda s: s + b"\x00",
-     lambda s: s + os.urandom(SEALED_CHUNK_SIZE)],
+    [
+        lambda s: s[:-1],
+        lambda s: s[: HEADER_SIZE + 40 * SEALED_CHUNK_SIZE],
+        lambda s: s + b"\x00",
+        lambda s: s + os.urandom(SEALED_CHUNK_SIZE),
+    ],
     ids=["last byte cut", "last chunk dropped", "one byte appended", "a chunk appended"],
 )
 def test_reader_refuses_a_file_of_the_wrong_length_at_open(many_chunks, change):
@@ -519,7 +558,10 @@ def test_reader_refuses_a_wrong_key_or_context(many_chunks):
 def test_bench_runs_and_prints_its_figures(root):
     completed = subprocess.run(
         [sys.executable, str(root / "bench" / "crypto_bench.py"), "--size-mib", "2", "--runs", "1"],
-        check=True, capture_output=True, text=True, timeout=120,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     lines = completed.stdout.splitlines()
     for direction in ("seal", "open"):

@@ -33,8 +33,9 @@ def continued_from(offset: int, plaintext: bytes, header: bytes, context: Contex
     """The sealed file from byte ``offset`` on, made again from the plaintext and the header alone."""
     position = sealed_file_position(offset)
     out = io.BytesIO()
-    continue_seal_file(key, io.BytesIO(plaintext[position.plaintext_offset :]), out, context,
-                       header=header, first_chunk=position.chunk)
+    continue_seal_file(
+        key, io.BytesIO(plaintext[position.plaintext_offset :]), out, context, header=header, first_chunk=position.chunk
+    )
     return out.getvalue()[position.skip :]
 
 

@@ -89,8 +89,9 @@ def test_canonical_json_reads_back_as_the_same_value_and_is_its_own_canonical_fo
     st.sampled_from([(",", ":"), (", ", ": "), (" ,\n", " :\r\n\t")]),
     st.booleans(),
 )
-def test_canonical_json_does_not_depend_on_member_order_whitespace_or_escapes(value, shuffle, indent, separators,
-                                                                              ascii_only):
+def test_canonical_json_does_not_depend_on_member_order_whitespace_or_escapes(
+    value, shuffle, indent, separators, ascii_only
+):
     # The same value as another writer might have stored it: members in its own
     # order, its own spacing, and \u escapes for every character beyond ASCII.
     text = json.dumps(reordered(value, shuffle), indent=indent, separators=separators, ensure_ascii=ascii_only)

@@ -41,8 +41,11 @@ ids = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12
 contexts = st.builds(Context, owner=ids, object_id=ids, version=st.integers(0, MAX_SAFE_INTEGER))
 key_bytes = st.binary(min_size=32, max_size=32)
 content_keys = st.one_of(
-    st.builds(lambda kind, secret: kind(secret),
-              st.sampled_from([FileKey, ConversationKey, FolderKey, AlbumKey, AIConversationKey]), key_bytes),
+    st.builds(
+        lambda kind, secret: kind(secret),
+        st.sampled_from([FileKey, ConversationKey, FolderKey, AlbumKey, AIConversationKey]),
+        key_bytes,
+    ),
     st.builds(GroupKey, key_bytes, st.integers(0, MAX_SAFE_INTEGER)),
 )
 

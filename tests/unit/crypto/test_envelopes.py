@@ -166,7 +166,9 @@ def _lookup(envelope, path):
     return envelope
 
 
-@pytest.mark.parametrize("spoil", [lambda text: text[:-1] + "+", lambda text: text[:-2] + "==", lambda text: text + "\n"])
+@pytest.mark.parametrize(
+    "spoil", [lambda text: text[:-1] + "+", lambda text: text[:-2] + "==", lambda text: text + "\n"]
+)
 def test_bad_base64url_is_named(samples, spoil):
     for envelope_type, envelope in samples.items():
         for field in _base64_fields(envelope_type, envelope):
@@ -178,7 +180,9 @@ def test_bad_base64url_is_named(samples, spoil):
 
 def test_a_wrong_length_says_what_was_expected(samples):
     envelope = _with(samples["sealed-data"], "iv", "AAAA")
-    with pytest.raises(FormatError, match=r"^sealed-data: iv: 4 characters; expected a 12-byte AES-GCM IV \(16 base64url"):
+    with pytest.raises(
+        FormatError, match=r"^sealed-data: iv: 4 characters; expected a 12-byte AES-GCM IV \(16 base64url"
+    ):
         validate_envelope("sealed-data", envelope)
 
 
@@ -224,7 +228,9 @@ def test_password_iterations_outside_policy_are_refused(samples, iterations, rea
 
 def test_the_account_bundle_holds_each_private_key_in_its_own_slot(samples):
     bundle = dict(samples["account-keys"], wrappedExchangeKey=samples["account-keys"]["wrappedIdentityKey"])
-    with pytest.raises(FormatError, match="^account-keys: wrappedExchangeKey.kind: must be 'RSA-PRIVATE', not 'ED25519-PRIVATE'$"):
+    with pytest.raises(
+        FormatError, match="^account-keys: wrappedExchangeKey.kind: must be 'RSA-PRIVATE', not 'ED25519-PRIVATE'$"
+    ):
         validate_envelope("account-keys", bundle)
 
 

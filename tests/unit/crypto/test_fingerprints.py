@@ -38,8 +38,10 @@ def test_each_half_of_the_safety_code_comes_from_one_key(alice, bob):
     # Six groups per key, from the first 30 bytes of its fingerprint; halves in fingerprint order.
     def half(public_key):
         digest = public_key.fingerprint.digest
-        return [f"{int.from_bytes(digest[start:start + 5], 'big') % 100_000:05d}" for start in range(0, 30, 5)]
+        return [f"{int.from_bytes(digest[start : start + 5], 'big') % 100_000:05d}" for start in range(0, 30, 5)]
 
-    keys = sorted([alice.keys.identity_key.public_key, bob.keys.identity_key.public_key], key=lambda k: k.fingerprint.digest)
+    keys = sorted(
+        [alice.keys.identity_key.public_key, bob.keys.identity_key.public_key], key=lambda k: k.fingerprint.digest
+    )
     expected = " ".join(half(keys[0]) + half(keys[1]))
     assert safety_code(alice.keys.identity_key.public_key, bob.keys.identity_key.public_key) == expected

@@ -25,7 +25,11 @@ def _b64(text: str) -> bytes:
 
 
 def _binding(envelope_type: str, header: dict, owner: str, object_id: str, version: int) -> bytes:
-    value = {"type": envelope_type, "header": header, "context": {"owner": owner, "object": object_id, "version": version}}
+    value = {
+        "type": envelope_type,
+        "header": header,
+        "context": {"owner": owner, "object": object_id, "version": version},
+    }
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

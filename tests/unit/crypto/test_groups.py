@@ -28,7 +28,9 @@ ALICE, BOB, CAROL = ({"userId": name, "iMTag": name.title()} for name in ("alice
 
 @pytest.fixture(scope="module")
 def chain(alice):
-    first = sign_roster(alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB, CAROL], previous=None)
+    first = sign_roster(
+        alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB, CAROL], previous=None
+    )
     second = sign_roster(alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB], previous=first)
     return [first, second]
 
@@ -52,8 +54,9 @@ def test_a_ghost_member_slipped_into_a_roster_breaks_its_signature(alice, chain)
 
 
 def test_a_roster_signed_by_a_member_who_is_not_the_admin_is_refused(alice, bob, chain):
-    usurped = sign_roster(bob.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB, CAROL],
-                          previous=chain[1])
+    usurped = sign_roster(
+        bob.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB, CAROL], previous=chain[1]
+    )
 
     with pytest.raises(SignatureError, match="not by the expected"):
         verify(alice, [*chain, usurped])
@@ -62,8 +65,9 @@ def test_a_roster_signed_by_a_member_who_is_not_the_admin_is_refused(alice, bob,
 def test_a_dropped_roster_or_one_chained_to_another_breaks_the_chain(alice, chain):
     with pytest.raises(SignatureError, match="version 2"):
         verify(alice, chain[1:])
-    skipping = sign_record(alice.keys.identity_key, "group-roster",
-                           chain[1]["body"] | {"version": 3, "previous": record_digest(chain[0])})
+    skipping = sign_record(
+        alice.keys.identity_key, "group-roster", chain[1]["body"] | {"version": 3, "previous": record_digest(chain[0])}
+    )
     with pytest.raises(SignatureError, match="roster 3 does not follow roster 2"):
         verify(alice, [*chain, skipping])
 
@@ -87,14 +91,16 @@ def test_a_roster_without_its_admin_or_with_a_member_twice_cannot_be_made():
 
 def test_a_key_grant_vouches_for_one_copy_only(alice, bob):
     key = GroupKey.generate(3)
-    copy_for_bob = wrap_key(key, wrapping_key=bob.keys.exchange_key.public_key,
-                            context=group_key_context(GROUP, "bob", 3))
+    copy_for_bob = wrap_key(
+        key, wrapping_key=bob.keys.exchange_key.public_key, context=group_key_context(GROUP, "bob", 3)
+    )
     grant = sign_key_grant(alice.keys.identity_key, conversation_id=GROUP, version=3, member="bob", copy=copy_for_bob)
     check = dict(maker_identity=alice.keys.identity_key.public_key, conversation_id=GROUP, version=3, member="bob")
 
     verify_key_grant(grant, copy_for_bob, **check)
-    planted = wrap_key(GroupKey.generate(3), wrapping_key=bob.keys.exchange_key.public_key,
-                       context=group_key_context(GROUP, "bob", 3))
+    planted = wrap_key(
+        GroupKey.generate(3), wrapping_key=bob.keys.exchange_key.public_key, context=group_key_context(GROUP, "bob", 3)
+    )
     with pytest.raises(SignatureError, match="differs in copy"):
         verify_key_grant(grant, planted, **check)
     with pytest.raises(SignatureError, match="differs in version"):
@@ -120,8 +126,9 @@ def test_a_history_grant_opens_the_history_to_one_member_of_one_group_only(alice
     stretched["body"]["throughEpoch"] = 9
     with pytest.raises(SignatureError):
         verify_history_grant(stretched, **check)
-    key_grant = sign_key_grant(alice.keys.identity_key, conversation_id=GROUP, version=2, member="carol",
-                               copy={"any": "copy"})
+    key_grant = sign_key_grant(
+        alice.keys.identity_key, conversation_id=GROUP, version=2, member="carol", copy={"any": "copy"}
+    )
     with pytest.raises(SignatureError, match="not a 'group-history'"):
         verify_history_grant(key_grant, **check)
     nameless = sign_record(alice.keys.identity_key, "group-history", {"groupId": GROUP, "member": "carol"})
@@ -130,13 +137,27 @@ def test_a_history_grant_opens_the_history_to_one_member_of_one_group_only(alice
 
 
 def test_a_roster_records_the_last_sequence_of_the_member_it_removes_and_of_no_one_else(alice):
-    first = sign_roster(alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB, CAROL], previous=None)
-    without_carol = sign_roster(alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB],
-                                previous=first, departed={"carol": 7})
+    first = sign_roster(
+        alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB, CAROL], previous=None
+    )
+    without_carol = sign_roster(
+        alice.keys.identity_key,
+        group_id=GROUP,
+        admin="alice",
+        members=[ALICE, BOB],
+        previous=first,
+        departed={"carol": 7},
+    )
 
     assert verify(alice, [first, without_carol]).departed == {"carol": 7}
     for departed in ({"bob": 3}, {"carol": -1}, {"carol": True}):
-        forged = sign_roster(alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB],
-                             previous=first, departed=departed)
+        forged = sign_roster(
+            alice.keys.identity_key,
+            group_id=GROUP,
+            admin="alice",
+            members=[ALICE, BOB],
+            previous=first,
+            departed=departed,
+        )
         with pytest.raises(SignatureError, match="departure"):
             verify(alice, [first, forged])

@@ -29,24 +29,40 @@ def key() -> ConversationKey:
 
 
 def sealed(alice, key, text="Blood pressure is down to 130/85.", *, conversation="dm-1", sequence=1) -> dict:
-    return seal_message(key, alice.keys.identity_key, conversation_id=conversation, sender="alice",
-                        sequence=sequence, text=text, sent_at=SENT_AT)
+    return seal_message(
+        key,
+        alice.keys.identity_key,
+        conversation_id=conversation,
+        sender="alice",
+        sequence=sequence,
+        text=text,
+        sent_at=SENT_AT,
+    )
 
 
 def opened(alice, key, record, *, conversation="dm-1", sender="alice"):
-    return open_message(record, key, sender_identity=alice.keys.identity_key.public_key,
-                        conversation_id=conversation, sender=sender)
+    return open_message(
+        record, key, sender_identity=alice.keys.identity_key.public_key, conversation_id=conversation, sender=sender
+    )
 
 
-@pytest.mark.parametrize("text", ["", "Thursday?", "🩺 dosage ✔️ naïve 日本語", "x" * MESSAGE_MAX_BYTES],
-                         ids=["empty", "short", "emoji", "64 KiB"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "Thursday?", "🩺 dosage ✔️ naïve 日本語", "x" * MESSAGE_MAX_BYTES],
+    ids=["empty", "short", "emoji", "64 KiB"],
+)
 def test_a_message_round_trips(alice, key, text):
     record = sealed(alice, key, text, sequence=7)
 
     message = opened(alice, key, record)
 
     assert (message.text, message.sequence, message.sender, message.sent_at, message.epoch) == (
-        text, 7, "alice", SENT_AT, None)
+        text,
+        7,
+        "alice",
+        SENT_AT,
+        None,
+    )
     validate_envelope("signed-record", record)
 
 
@@ -97,8 +113,15 @@ def test_a_message_re_signed_elsewhere_by_its_sender_still_does_not_open_there(a
 
 
 def test_a_message_signed_by_someone_else_is_refused(alice, bob, key):
-    forged = seal_message(key, bob.keys.identity_key, conversation_id="dm-1", sender="alice", sequence=1,
-                          text="I am Alice", sent_at=SENT_AT)
+    forged = seal_message(
+        key,
+        bob.keys.identity_key,
+        conversation_id="dm-1",
+        sender="alice",
+        sequence=1,
+        text="I am Alice",
+        sent_at=SENT_AT,
+    )
 
     with pytest.raises(SignatureError, match="not by the expected"):
         opened(alice, key, forged)
@@ -133,6 +156,8 @@ def test_both_users_derive_the_same_direct_conversation_id_and_no_one_else_does(
     assert direct_conversation_id("alice", "bob") == direct_conversation_id("bob", "alice")
     assert direct_conversation_id("alice", "bob") != direct_conversation_id("alice", "carol")
     assert direct_conversation_id("a", "b\x00c") != direct_conversation_id("a\x00b", "c")
-    assert direct_conversation_id("alice", "bob").startswith("dm-") and len(direct_conversation_id("alice", "bob")) == 35
+    assert (
+        direct_conversation_id("alice", "bob").startswith("dm-") and len(direct_conversation_id("alice", "bob")) == 35
+    )
     with pytest.raises(ValueError):
         direct_conversation_id("alice", "alice")

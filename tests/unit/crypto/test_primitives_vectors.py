@@ -87,10 +87,12 @@ def oaep_key_pair(key: dict) -> tuple[bytes, bytes]:
     )
     private_key = numbers.private_key()
     return (
-        private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()),
-        private_key.public_key().public_bytes(serialization.Encoding.DER,
-                                              serialization.PublicFormat.SubjectPublicKeyInfo),
+        private_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+        private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
     )
 
 
@@ -119,7 +121,9 @@ def test_rsa_oaep_encrypts_what_decrypts_and_refuses_tampering():
 
 @pytest.mark.parametrize("vector", load("pbkdf2-sha256-rfc7914.json")["vectors"], ids=lambda v: f"c{v['iterations']}")
 def test_pbkdf2_sha256_vectors(vector):
-    derived = pbkdf2_sha256(vector["password"].encode(), vector["salt"].encode(), vector["iterations"], vector["length"])
+    derived = pbkdf2_sha256(
+        vector["password"].encode(), vector["salt"].encode(), vector["iterations"], vector["length"]
+    )
     assert derived == bytes.fromhex(vector["derived"])
 
 
@@ -153,10 +157,12 @@ def test_bip39_refuses_an_unknown_word_a_bad_checksum_and_a_bad_length():
 def ed25519_key_pair(secret_key_hex: str) -> tuple[bytes, bytes]:
     private_key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(secret_key_hex))
     return (
-        private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()),
-        private_key.public_key().public_bytes(serialization.Encoding.DER,
-                                              serialization.PublicFormat.SubjectPublicKeyInfo),
+        private_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+        private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
     )
 
 

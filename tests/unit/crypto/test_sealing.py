@@ -22,16 +22,23 @@ from imegha_crypto import (
     validate_envelope,
 )
 
-SEALING_KEYS = [FileKey.generate(), ConversationKey.generate(), FolderKey.generate(), AlbumKey.generate(),
-                AIConversationKey.generate(), GroupKey.generate(epoch=2)]
+SEALING_KEYS = [
+    FileKey.generate(),
+    ConversationKey.generate(),
+    FolderKey.generate(),
+    AlbumKey.generate(),
+    AIConversationKey.generate(),
+    GroupKey.generate(epoch=2),
+]
 
 
 # --- Small payloads -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("key", SEALING_KEYS, ids=[key.KIND for key in SEALING_KEYS])
-@pytest.mark.parametrize("plaintext", [b"", "caf\u00e9 \U0001f600".encode(), bytes(SEALED_DATA_MAX_BYTES)],
-                         ids=["empty", "text", "largest"])
+@pytest.mark.parametrize(
+    "plaintext", [b"", "caf\u00e9 \U0001f600".encode(), bytes(SEALED_DATA_MAX_BYTES)], ids=["empty", "text", "largest"]
+)
 def test_sealed_data_round_trips(context, key, plaintext):
     envelope = seal_data(key, plaintext, context)
     validate_envelope("sealed-data", envelope)

@@ -69,7 +69,9 @@ def test_a_field_added_to_the_body_breaks_the_signature(alice, share):
 
 def test_a_record_signed_by_another_key_names_both_keys(alice, mallory):
     record = sign_record(mallory, "share", {"file": "file-7"})
-    with pytest.raises(SignatureError, match=f"signed by identity key {mallory.public_key.fingerprint}, not by the expected"):
+    with pytest.raises(
+        SignatureError, match=f"signed by identity key {mallory.public_key.fingerprint}, not by the expected"
+    ):
         verify_record(record, "share", alice.keys.identity_key.public_key)
 
 
@@ -159,12 +161,18 @@ def test_an_older_statement_is_refused_as_a_replay(alice, statement):
 
 def test_a_statement_made_before_the_cloud_exists_names_no_url(alice):
     statement = sign_key_statement(
-        alice.keys.identity_key, user_id="alice", exchange_key=alice.keys.exchange_key.public_key, cloud_url=None, sequence=1
+        alice.keys.identity_key,
+        user_id="alice",
+        exchange_key=alice.keys.exchange_key.public_key,
+        cloud_url=None,
+        sequence=1,
     )
     assert verify_key_statement(statement, user_id="alice", pinned_identity=None).cloud_url is None
 
 
 def test_a_key_statement_must_name_an_rsa_exchange_key(alice, statement):
     body = dict(statement["body"], exchangeKey=statement["body"]["identityKey"])
-    with pytest.raises(FormatError, match="^key-statement: body.exchangeKey: 59 characters; expected a 2048 to 4096-bit RSA"):
+    with pytest.raises(
+        FormatError, match="^key-statement: body.exchangeKey: 59 characters; expected a 2048 to 4096-bit RSA"
+    ):
         sign_record(alice.keys.identity_key, "key-statement", body)

@@ -19,10 +19,21 @@ from imegha_crypto import (
     wrap_key,
 )
 
-OWNER_KEYS = [FileKey.generate(), ConversationKey.generate(), FolderKey.generate(), AlbumKey.generate(),
-              AIConversationKey.generate(), GroupKey.generate(epoch=4)]
-SHARED_KEYS = [FileKey.generate(), FolderKey.generate(), AlbumKey.generate(), ConversationKey.generate(),
-               GroupKey.generate(epoch=9)]
+OWNER_KEYS = [
+    FileKey.generate(),
+    ConversationKey.generate(),
+    FolderKey.generate(),
+    AlbumKey.generate(),
+    AIConversationKey.generate(),
+    GroupKey.generate(epoch=4),
+]
+SHARED_KEYS = [
+    FileKey.generate(),
+    FolderKey.generate(),
+    AlbumKey.generate(),
+    ConversationKey.generate(),
+    GroupKey.generate(epoch=9),
+]
 
 
 def _ids(keys):
@@ -45,8 +56,11 @@ def test_a_group_key_keeps_its_epoch(alice, context):
 
 @pytest.mark.parametrize(
     ("container", "key"),
-    [(FolderKey.generate(), FileKey.generate()), (FolderKey.generate(), FolderKey.generate()),
-     (AlbumKey.generate(), FileKey.generate())],
+    [
+        (FolderKey.generate(), FileKey.generate()),
+        (FolderKey.generate(), FolderKey.generate()),
+        (AlbumKey.generate(), FileKey.generate()),
+    ],
     ids=["FK holds FEK", "FK holds FK", "AK holds FEK"],
 )
 def test_shared_folders_and_albums_hold_the_keys_inside_them(context, container, key):
@@ -99,7 +113,6 @@ def test_relabelling_a_recipients_conversation_key_as_a_file_key_does_not_help(b
 
 
 # --- Moved to another record --------------------------------------------------
-
 
 
 def test_a_wrapped_key_moved_to_another_record_does_not_open(alice, context, elsewhere):

@@ -18,8 +18,13 @@ from tests.sam_local import SAM_ENVIRONMENT, sam_handler
 
 OWNER = SAM_ENVIRONMENT["ChatFunction"]["OWNER_USER_ID"]
 PEER = "11111111-2222-3333-4444-555555555555"
-TEMPLATES = {"ChatFunction": "user-cloud/services/imchat.yaml", "NotifyFunction": "template.yaml",
-             "RekeyFunction": "template.yaml", "GroupsFunction": "template.yaml", "InboxFunction": "template.yaml"}
+TEMPLATES = {
+    "ChatFunction": "user-cloud/services/imchat.yaml",
+    "NotifyFunction": "template.yaml",
+    "RekeyFunction": "template.yaml",
+    "GroupsFunction": "template.yaml",
+    "InboxFunction": "template.yaml",
+}
 
 
 def sample(name: str) -> dict:
@@ -52,8 +57,10 @@ def arn_of(aws, queue: str) -> str:
 
 
 def drained(aws, queue: str) -> list[dict]:
-    return [json.loads(message["Body"]) for message in
-            aws["sqs"].receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])]
+    return [
+        json.loads(message["Body"])
+        for message in aws["sqs"].receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    ]
 
 
 def call(function, event) -> tuple[int, dict | None]:
@@ -66,23 +73,36 @@ def call(function, event) -> tuple[int, dict | None]:
 
 def test_a_conversation_is_recorded_then_a_message_posted_rings_the_doorbell_with_ids_only(aws, monkeypatch):
     rung = queue_of(aws, "rung")
-    aws["events"].put_rule(Name="all", EventBusName=aws["bus"], EventPattern=json.dumps({"source": ["imegha.user-cloud"]}))
+    aws["events"].put_rule(
+        Name="all", EventBusName=aws["bus"], EventPattern=json.dumps({"source": ["imegha.user-cloud"]})
+    )
     aws["events"].put_targets(Rule="all", EventBusName=aws["bus"], Targets=[{"Id": "q", "Arn": arn_of(aws, rung)}])
     chat = handler(monkeypatch, "ChatFunction")
 
-    assert call(chat, sample("user_cloud_put_conversation.json")) == (200, {
-        "conversationId": sample("user_cloud_put_conversation.json")["pathParameters"]["conversation_id"],
-        "kind": "direct", "keysAdded": [0]})
+    assert call(chat, sample("user_cloud_put_conversation.json")) == (
+        200,
+        {
+            "conversationId": sample("user_cloud_put_conversation.json")["pathParameters"]["conversation_id"],
+            "kind": "direct",
+            "keysAdded": [0],
+        },
+    )
     status, posted = call(chat, sample("user_cloud_post_message.json"))
 
     assert (status, posted["sequence"]) == (201, 1)
     (event,) = drained(aws, rung)
     assert event["detail-type"] == "Message Posted"
-    assert event["detail"] == {"conversationId": posted["conversationId"], "senderId": OWNER, "recipients": [PEER],
-                               "messageId": "1"}
+    assert event["detail"] == {
+        "conversationId": posted["conversationId"],
+        "senderId": OWNER,
+        "recipients": [PEER],
+        "messageId": "1",
+    }
 
 
-def test_posting_the_same_message_again_stores_nothing_more_and_another_message_at_its_place_is_refused(aws, monkeypatch):
+def test_posting_the_same_message_again_stores_nothing_more_and_another_message_at_its_place_is_refused(
+    aws, monkeypatch
+):
     chat = handler(monkeypatch, "ChatFunction")
     call(chat, sample("user_cloud_put_conversation.json"))
     call(chat, sample("user_cloud_post_message.json"))
@@ -117,8 +137,11 @@ def test_a_history_grant_that_is_not_a_signed_record_or_not_for_a_group_is_refus
     garbled = sample("user_cloud_get_messages.json")
     garbled["headers"]["x-imegha-history-grant"] = "not+base64url"
     status, answer = call(chat, garbled)
-    assert (status, answer["field"], answer["reason"]) == (400, "X-Imegha-History-Grant",
-                                                           "a signed record, as base64url JSON")
+    assert (status, answer["field"], answer["reason"]) == (
+        400,
+        "X-Imegha-History-Grant",
+        "a signed record, as base64url JSON",
+    )
     in_a_direct_conversation = sample("user_cloud_get_messages.json")
     in_a_direct_conversation["headers"]["x-imegha-history-grant"] = "e30"  # {}
     assert call(chat, in_a_direct_conversation)[1]["field"] == "historyGrant"
@@ -140,13 +163,17 @@ def test_a_group_conversation_is_recorded_only_with_its_admins_identity_key(aws,
     assert status == 400 and answer["field"] == ("roster" if admin_identity is None else "adminIdentity")
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    (lambda body: body["message"]["body"].update(sender="someone-else"), "message/body/sender"),
-    (lambda body: body.update(recipients=["someone-else"]), "recipients"),
-    (lambda body: body["message"]["body"]["sealed"].update(kind="GK", epoch=0), "message/body/sealed/kind"),
-    (lambda body: body["message"].update(type="share"), "message/type"),
-    (lambda body: body["message"]["body"].update(preview="the text in the clear"), "message/body"),
-], ids=["another sender", "another recipient", "a group key", "another record type", "a field in the clear"])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda body: body["message"]["body"].update(sender="someone-else"), "message/body/sender"),
+        (lambda body: body.update(recipients=["someone-else"]), "recipients"),
+        (lambda body: body["message"]["body"]["sealed"].update(kind="GK", epoch=0), "message/body/sealed/kind"),
+        (lambda body: body["message"].update(type="share"), "message/type"),
+        (lambda body: body["message"]["body"].update(preview="the text in the clear"), "message/body"),
+    ],
+    ids=["another sender", "another recipient", "a group key", "another record type", "a field in the clear"],
+)
 def test_a_message_that_is_not_the_owners_or_not_for_this_conversation_is_refused(aws, monkeypatch, change, field):
     chat = handler(monkeypatch, "ChatFunction")
     call(chat, sample("user_cloud_put_conversation.json"))
@@ -164,9 +191,17 @@ def test_a_message_that_is_not_the_owners_or_not_for_this_conversation_is_refuse
 
 
 def register_sender(account: str) -> None:
-    boto3.resource("dynamodb").Table("DirectoryTable").put_item(Item={
-        "pk": f"USER#{OWNER}", "userId": OWNER, "email": "owner@example.org", "iMTag": "DrAsha",
-        "keysVersion": 1, "cloudAccountId": account, "cloudApiUrl": "https://def456.execute-api.us-east-1.amazonaws.com"})
+    boto3.resource("dynamodb").Table("DirectoryTable").put_item(
+        Item={
+            "pk": f"USER#{OWNER}",
+            "userId": OWNER,
+            "email": "owner@example.org",
+            "iMTag": "DrAsha",
+            "keysVersion": 1,
+            "cloudAccountId": account,
+            "cloudApiUrl": "https://def456.execute-api.us-east-1.amazonaws.com",
+        }
+    )
 
 
 def test_the_doorbell_notifies_the_recipient_once_however_often_the_event_comes(aws, monkeypatch):
@@ -201,12 +236,19 @@ def test_the_end_of_a_deployment_reaches_its_owners_inbox_and_phone_once_but_nev
     aws["sns"].subscribe(TopicArn=aws["topic"], Protocol="sqs", Endpoint=arn_of(aws, device))
     notify = handler(monkeypatch, "NotifyFunction")
     failed = sample("platform_deployment_failed.json")
-    forged = failed | {"id": "forged", "account": "222222222222",
-                       "detail": failed["detail"] | {"deploymentId": "0f1d2c3b-4a5e-4f70-8a9b-0c1d2e3f4a5b"}}
+    forged = failed | {
+        "id": "forged",
+        "account": "222222222222",
+        "detail": failed["detail"] | {"deploymentId": "0f1d2c3b-4a5e-4f70-8a9b-0c1d2e3f4a5b"},
+    }
 
-    assert notify(forged, FakeLambdaContext())["refused"] == \
-        "only the platform (111111111111) says how a deployment ended, not 222222222222"
-    assert notify(failed, FakeLambdaContext()) == notify(failed, FakeLambdaContext()) == {"notified": 1, "pushRequests": 1}
+    assert (
+        notify(forged, FakeLambdaContext())["refused"]
+        == "only the platform (111111111111) says how a deployment ended, not 222222222222"
+    )
+    assert (
+        notify(failed, FakeLambdaContext()) == notify(failed, FakeLambdaContext()) == {"notified": 1, "pushRequests": 1}
+    )
 
     (entry,) = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
     assert (entry["userId"], entry["kind"], entry["action"], entry["status"]) == (PEER, "cloud", "deploy", "FAILED")
@@ -218,9 +260,19 @@ def group_with_removed_member(monkeypatch) -> tuple[str, object]:
     event = sample("platform_member_removed.json")
     group_id, removed = event["detail"]["groupId"], event["detail"]["removedUserId"]
     table = boto3.resource("dynamodb").Table("ConnectionsTable")
-    table.put_item(Item={"userId": f"GROUP#{group_id}", "peerId": "GROUP", "groupId": group_id, "admin": OWNER,
-                         "members": [OWNER], "epoch": 0, "needsNewKey": False, "rosterVersion": 2,
-                         "epochs": [{"epoch": 0, "startedAt": "2026-11-23T08:00:00.000+00:00"}]})
+    table.put_item(
+        Item={
+            "userId": f"GROUP#{group_id}",
+            "peerId": "GROUP",
+            "groupId": group_id,
+            "admin": OWNER,
+            "members": [OWNER],
+            "epoch": 0,
+            "needsNewKey": False,
+            "rosterVersion": 2,
+            "epochs": [{"epoch": 0, "startedAt": "2026-11-23T08:00:00.000+00:00"}],
+        }
+    )
     table.put_item(Item={"userId": removed, "peerId": f"GROUPKEY#{group_id}#{0:016d}", "groupId": group_id, "epoch": 0})
     return group_id, table
 
@@ -253,12 +305,22 @@ def test_a_member_removed_event_from_another_account_changes_nothing(aws, monkey
 def test_a_member_lists_their_groups_and_reads_their_inbox(aws, monkeypatch):
     group_id, table = group_with_removed_member(monkeypatch)
     alice = sample("platform_list_groups.json")["requestContext"]["authorizer"]["claims"]["sub"]
-    table.update_item(Key={"userId": f"GROUP#{group_id}", "peerId": "GROUP"}, UpdateExpression="SET members = :m",
-                      ExpressionAttributeValues={":m": [OWNER, alice]})
+    table.update_item(
+        Key={"userId": f"GROUP#{group_id}", "peerId": "GROUP"},
+        UpdateExpression="SET members = :m",
+        ExpressionAttributeValues={":m": [OWNER, alice]},
+    )
     table.put_item(Item={"userId": alice, "peerId": f"GROUP#{group_id}", "groupId": group_id})
-    boto3.resource("dynamodb").Table("NotificationsTable").put_item(Item={
-        "userId": alice, "notificationId": "2026-11-23T09:00:01Z#x", "kind": "group-key", "conversationId": group_id,
-        "epoch": 1, "createdAt": "2026-11-23T09:00:01Z"})
+    boto3.resource("dynamodb").Table("NotificationsTable").put_item(
+        Item={
+            "userId": alice,
+            "notificationId": "2026-11-23T09:00:01Z#x",
+            "kind": "group-key",
+            "conversationId": group_id,
+            "epoch": 1,
+            "createdAt": "2026-11-23T09:00:01Z",
+        }
+    )
 
     status, listed = call(handler(monkeypatch, "GroupsFunction"), sample("platform_list_groups.json"))
     assert (status, [group["groupId"] for group in listed["groups"]]) == (200, [group_id])

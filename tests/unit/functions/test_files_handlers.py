@@ -35,8 +35,11 @@ OWNER = SAM_ENVIRONMENT["StorageFunction"]["OWNER_USER_ID"]
 RECIPIENT = "11111111-2222-3333-4444-555555555555"
 STRANGER = "99999999-8888-7777-6666-555555555555"
 SERVICES = ROOT / "user-cloud" / "services"
-TEMPLATES = {"StorageFunction": SERVICES / "storage_service.yaml", "SharingFunction": SERVICES / "sharing_service.yaml",
-             "AuditFunction": SERVICES / "audit_service.yaml"}
+TEMPLATES = {
+    "StorageFunction": SERVICES / "storage_service.yaml",
+    "SharingFunction": SERVICES / "sharing_service.yaml",
+    "AuditFunction": SERVICES / "audit_service.yaml",
+}
 
 
 def sample(name: str) -> dict:
@@ -85,8 +88,9 @@ def call(function, event: dict) -> tuple[int, dict | None]:
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
 
 
-def routed(sample_name: str, method: str, path: str, body: dict | None = None, caller: str = OWNER,
-           query: str = "") -> dict:
+def routed(
+    sample_name: str, method: str, path: str, body: dict | None = None, caller: str = OWNER, query: str = ""
+) -> dict:
     """A sample event sent to another path of the same service, by ``caller``."""
     event = copy.deepcopy(sample(sample_name))
     event["requestContext"]["http"]["method"] = method
@@ -99,8 +103,10 @@ def routed(sample_name: str, method: str, path: str, body: dict | None = None, c
 
 
 def rung(aws) -> list[dict]:
-    return [json.loads(message["Body"]) for message in
-            aws["sqs"].receive_message(QueueUrl=aws["queue"], MaxNumberOfMessages=10).get("Messages", [])]
+    return [
+        json.loads(message["Body"])
+        for message in aws["sqs"].receive_message(QueueUrl=aws["queue"], MaxNumberOfMessages=10).get("Messages", [])
+    ]
 
 
 def upload(aws, lambdas, content: bytes, file_id: str = FILE_ID, version: int = 1) -> dict:
@@ -109,18 +115,40 @@ def upload(aws, lambdas, content: bytes, file_id: str = FILE_ID, version: int = 
     context = Context(owner=OWNER, object_id=file_id, version=version)
     sealed = io.BytesIO()
     seal_file(key, io.BytesIO(content), sealed, context)
-    status, started = call(lambdas["StorageFunction"], routed(
-        "user_cloud_start_upload.json", "POST", f"/storage/files/{file_id}/uploads",
-        {"version": version, "ciphertextSize": len(sealed.getvalue())}))
+    status, started = call(
+        lambdas["StorageFunction"],
+        routed(
+            "user_cloud_start_upload.json",
+            "POST",
+            f"/storage/files/{file_id}/uploads",
+            {"version": version, "ciphertextSize": len(sealed.getvalue())},
+        ),
+    )
     assert status == 201, started
     item = aws["table"].get_item(Key={"pk": f"FILE#{file_id}", "sk": f"UPLOAD#{started['uploadId']}"})["Item"]
-    aws["s3"].upload_part(Bucket=SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"], Key=item["objectKey"],
-                          UploadId=item["s3UploadId"], PartNumber=1, Body=sealed.getvalue())
-    commit = {"wrappedKey": wrap_key(key, wrapping_key=dek, context=context),
-              "metadata": seal_data(key, b'{"name": "scan.pdf"}', context)}
-    return {"started": started, "commit": commit, "key": key, "context": context,
-            "complete": routed("user_cloud_start_upload.json", "POST",
-                               f"/storage/files/{file_id}/uploads/{started['uploadId']}/complete", commit)}
+    aws["s3"].upload_part(
+        Bucket=SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"],
+        Key=item["objectKey"],
+        UploadId=item["s3UploadId"],
+        PartNumber=1,
+        Body=sealed.getvalue(),
+    )
+    commit = {
+        "wrappedKey": wrap_key(key, wrapping_key=dek, context=context),
+        "metadata": seal_data(key, b'{"name": "scan.pdf"}', context),
+    }
+    return {
+        "started": started,
+        "commit": commit,
+        "key": key,
+        "context": context,
+        "complete": routed(
+            "user_cloud_start_upload.json",
+            "POST",
+            f"/storage/files/{file_id}/uploads/{started['uploadId']}/complete",
+            commit,
+        ),
+    }
 
 
 # --- storage --------------------------------------------------------------------------------------
@@ -137,11 +165,14 @@ def test_starting_an_upload_hands_out_presigned_part_urls_to_the_owner_only(lamb
     assert call(lambdas["StorageFunction"], stranger) == (403, {"message": "only the owner of this cloud may do this"})
 
 
-@pytest.mark.parametrize(("body", "status", "says"), [
-    ({"version": 2, "ciphertextSize": 100}, 409, "the next upload is version 1, not 2"),
-    ({"version": 1, "ciphertextSize": 10}, 400, "a sealed file is 72 bytes to 5 TiB"),
-    ({"version": 1}, 400, "'ciphertextSize' is a required property"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"version": 2, "ciphertextSize": 100}, 409, "the next upload is version 1, not 2"),
+        ({"version": 1, "ciphertextSize": 10}, 400, "a sealed file is 72 bytes to 5 TiB"),
+        ({"version": 1}, 400, "'ciphertextSize' is a required property"),
+    ],
+)
 def test_an_upload_that_cannot_be_is_refused_with_its_reason(lambdas, body, status, says):
     event = routed("user_cloud_start_upload.json", "POST", f"/storage/files/{FILE_ID}/uploads", body)
 
@@ -159,7 +190,8 @@ def test_a_committed_upload_is_listed_with_its_wrapped_key_and_sealed_metadata_a
 
     assert status == 200 and committed["version"] == 1
     assert [(f["fileId"], f["wrappedKey"], f["metadata"]) for f in listed["files"]] == [
-        (FILE_ID, made["commit"]["wrappedKey"], made["commit"]["metadata"])]
+        (FILE_ID, made["commit"]["wrappedKey"], made["commit"]["metadata"])
+    ]
     assert [(e["action"], e["actor"], e["subject"]["fileId"]) for e in log["entries"]] == [("upload", OWNER, FILE_ID)]
     verify_audit_chain(log["entries"], AuditHead(**log["head"]))
 
@@ -174,8 +206,10 @@ def test_an_upload_whose_parts_are_gone_is_refused_and_makes_no_file(aws, lambda
 
     assert status == 409 and "no longer open" in answer["message"]
     assert aws["s3"].list_object_versions(Bucket=bucket).get("Versions") is None
-    assert call(lambdas["StorageFunction"], routed("user_cloud_start_upload.json", "GET", "/storage/files"))[1][
-        "files"] == []
+    assert (
+        call(lambdas["StorageFunction"], routed("user_cloud_start_upload.json", "GET", "/storage/files"))[1]["files"]
+        == []
+    )
 
 
 def test_a_new_version_must_carry_a_key_for_each_share_of_the_file(aws, lambdas):
@@ -199,7 +233,9 @@ def test_a_share_is_stored_and_rings_the_doorbell_with_ids_only(aws, lambdas):
     assert status == 201 and created["notified"] is True
     (event,) = rung(aws)
     assert (event["detail-type"], event["detail"]) == (
-        "Share Created", {"shareId": SHARE["shareId"], "senderId": OWNER, "recipients": [RECIPIENT]})
+        "Share Created",
+        {"shareId": SHARE["shareId"], "senderId": OWNER, "recipients": [RECIPIENT]},
+    )
 
 
 def test_a_record_that_says_something_else_than_the_share_is_refused(aws, lambdas):
@@ -253,10 +289,19 @@ def test_a_signed_share_record_is_refused_unless_it_names_this_share_exactly():
     check_share_record = load_handler(FUNCTIONS, "logic.sharing.check_share_record")
     recipient = ExchangePrivateKey.generate()
     target = {"kind": "file", "id": FILE_ID, "version": 1}
-    wrapped = wrap_key(FileKey.generate(), wrapping_key=recipient.public_key,
-                       context=Context(owner=OWNER, object_id=FILE_ID, version=1))
-    body = {"shareId": "s" * 16, "owner": OWNER, "recipient": RECIPIENT, "target": target, "wrappedKey": wrapped,
-            "sharedAt": "2026-11-23T09:00:00+00:00"}
+    wrapped = wrap_key(
+        FileKey.generate(),
+        wrapping_key=recipient.public_key,
+        context=Context(owner=OWNER, object_id=FILE_ID, version=1),
+    )
+    body = {
+        "shareId": "s" * 16,
+        "owner": OWNER,
+        "recipient": RECIPIENT,
+        "target": target,
+        "wrappedKey": wrapped,
+        "sharedAt": "2026-11-23T09:00:00+00:00",
+    }
     record = sign_record(IdentityPrivateKey.generate(), "share", body)
     share = {"share_id": "s" * 16, "owner": OWNER, "recipient": RECIPIENT, "wrapped_key": wrapped, "target": target}
 

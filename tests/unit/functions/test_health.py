@@ -54,7 +54,8 @@ def test_a_users_cloud_answers_its_owner_only():
 def test_two_functions_with_the_same_module_name_keep_their_own_code():
     loaded = [(handler_from_template(template), event) for template, event in (PLATFORM_HEALTH, USER_CLOUD_HEALTH)]
 
-    answers = [json.loads(handler(sample_event(event), FakeLambdaContext())["body"])["service"]
-               for handler, event in loaded]
+    answers = [
+        json.loads(handler(sample_event(event), FakeLambdaContext())["body"])["service"] for handler, event in loaded
+    ]
 
     assert answers == ["platform", "user-cloud"]

@@ -27,8 +27,10 @@ TRACKED = ("moto", "botocore")  # botocore: only what is reached into (``X.attr`
 def discrepancies() -> dict[str, str | None]:
     """Each listed internal's discrepancy, checked in a fresh interpreter: moto as installed, before any shim
     replaces a part of it (in this process, the local cloud's tests may have installed them already)."""
-    script = ("import json; from imegha_local.moto_internals import INTERNALS, discrepancy; "
-              "print(json.dumps({internal.path: discrepancy(internal) for internal in INTERNALS}))")
+    script = (
+        "import json; from imegha_local.moto_internals import INTERNALS, discrepancy; "
+        "print(json.dumps({internal.path: discrepancy(internal) for internal in INTERNALS}))"
+    )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout.splitlines()[-1])
@@ -37,7 +39,8 @@ def discrepancies() -> dict[str, str | None]:
 @pytest.mark.parametrize("internal", INTERNALS, ids=lambda internal: internal.path)
 def test_moto_still_has_what_the_local_cloud_relies_on(internal, discrepancies):
     assert discrepancies[internal.path] is None, (
-        f"{', '.join(internal.used_by)} relies on it: {discrepancies[internal.path]}")
+        f"{', '.join(internal.used_by)} relies on it: {discrepancies[internal.path]}"
+    )
 
 
 def test_each_internal_is_listed_once_and_names_what_relies_on_it():
@@ -67,7 +70,8 @@ def test_a_patch_of_an_unlisted_moto_name_is_found_wherever_in_the_local_cloud_i
         "    from moto.s3.models import FakeBucket\n\n"
         "    @patch(FakeBucket, 'not_a_listed_internal')\n"
         "    def replaced(original, bucket):\n"
-        "        return original(bucket)\n")
+        "        return original(bucket)\n"
+    )
 
     unlisted = [path for path, _ in _uses(shim) if path and not _listed(path)]
 
@@ -95,9 +99,12 @@ def _listed(path: str) -> bool:
     owner, _, name = path.rpartition(".")
     if name in ("__name__", "__path__"):
         path = owner
-    return any(internal.path == path or internal.path.startswith(f"{path}.")
-               or (path.startswith(f"{internal.path}.") and internal.kind not in ("module", "class"))
-               for internal in INTERNALS)
+    return any(
+        internal.path == path
+        or internal.path.startswith(f"{path}.")
+        or (path.startswith(f"{internal.path}.") and internal.kind not in ("module", "class"))
+        for internal in INTERNALS
+    )
 
 
 def _uses(source: Path):

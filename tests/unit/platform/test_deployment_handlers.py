@@ -36,8 +36,11 @@ def published_user_cloud_template() -> dict:
     return {
         "Parameters": {name: {"Type": "String"} for name in parameters},
         "Resources": {"AlarmTopic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {"CloudApiUrl": {"Value": outputs["cloudApiUrl"]}, "BucketName": {"Value": outputs["bucketName"]},
-                    "TableName": {"Value": outputs["tableName"]}},
+        "Outputs": {
+            "CloudApiUrl": {"Value": outputs["cloudApiUrl"]},
+            "BucketName": {"Value": outputs["bucketName"]},
+            "TableName": {"Value": outputs["tableName"]},
+        },
     }
 
 
@@ -72,8 +75,14 @@ def requested_and_started(stores) -> None:
     """The deployment of the samples, requested and recorded as started by the state machine's first step."""
     connected(stores)
     deployments, now = _deployments(), datetime.now(UTC)
-    deployments.start(ALICE, DEPLOYMENT, "deploy", ROLE, now.isoformat(timespec="seconds"),
-                      (now + timedelta(hours=2)).isoformat(timespec="seconds"))
+    deployments.start(
+        ALICE,
+        DEPLOYMENT,
+        "deploy",
+        ROLE,
+        now.isoformat(timespec="seconds"),
+        (now + timedelta(hours=2)).isoformat(timespec="seconds"),
+    )
     deployments.advance(ALICE, DEPLOYMENT, "IN_PROGRESS", now.isoformat(timespec="seconds"))
 
 
@@ -87,9 +96,19 @@ def test_asking_for_a_deployment_records_it_and_announces_it_on_the_platform_bus
     events = boto3.client("events")
     sqs = boto3.client("sqs")
     queue = sqs.create_queue(QueueName="announced")["QueueUrl"]
-    events.put_rule(Name="requested", EventBusName=BUS, EventPattern=json.dumps({"detail-type": ["Deployment Requested"]}))
-    events.put_targets(Rule="requested", EventBusName=BUS, Targets=[{"Id": "q", "Arn": sqs.get_queue_attributes(
-        QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]}])
+    events.put_rule(
+        Name="requested", EventBusName=BUS, EventPattern=json.dumps({"detail-type": ["Deployment Requested"]})
+    )
+    events.put_targets(
+        Rule="requested",
+        EventBusName=BUS,
+        Targets=[
+            {
+                "Id": "q",
+                "Arn": sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"],
+            }
+        ],
+    )
     asking = handler(monkeypatch, "DeploymentsFunction")
 
     refused = asking(sample("platform_request_deployment.json"), FakeLambdaContext())
@@ -101,24 +120,36 @@ def test_asking_for_a_deployment_records_it_and_announces_it_on_the_platform_bus
     answered = json.loads(response["body"])
     assert (answered["action"], answered["status"]) == ("deploy", "REQUESTED")
     [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
-    assert json.loads(message["Body"])["detail"] == {"userId": ALICE, "deploymentId": answered["deploymentId"],
-                                                    "action": "deploy"}
+    assert json.loads(message["Body"])["detail"] == {
+        "userId": ALICE,
+        "deploymentId": answered["deploymentId"],
+        "action": "deploy",
+    }
 
 
 def test_the_stack_step_creates_the_users_cloud_in_their_own_account_as_their_deployment_role(aws, stores, monkeypatch):
     requested_and_started(stores)
 
-    report = handler(monkeypatch, "UserCloudStackFunction")(sample("platform_user_cloud_stack_deploy.json"),
-                                                            FakeLambdaContext())
+    report = handler(monkeypatch, "UserCloudStackFunction")(
+        sample("platform_user_cloud_stack_deploy.json"), FakeLambdaContext()
+    )
 
     assert report == SUCCEEDED["stack"]  # what the state machine hands the recording step
-    assumed = boto3.client("sts").assume_role(RoleArn=ROLE, RoleSessionName="look", ExternalId=EXTERNAL_ID)["Credentials"]
-    users_account = boto3.client("cloudformation", aws_access_key_id=assumed["AccessKeyId"],
-                                 aws_secret_access_key=assumed["SecretAccessKey"], aws_session_token=assumed["SessionToken"])
+    assumed = boto3.client("sts").assume_role(RoleArn=ROLE, RoleSessionName="look", ExternalId=EXTERNAL_ID)[
+        "Credentials"
+    ]
+    users_account = boto3.client(
+        "cloudformation",
+        aws_access_key_id=assumed["AccessKeyId"],
+        aws_secret_access_key=assumed["SecretAccessKey"],
+        aws_session_token=assumed["SessionToken"],
+    )
     [stack] = users_account.describe_stacks(StackName="imegha-user-cloud")["Stacks"]
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert (parameters["OwnerUserId"], parameters["PlatformAudience"]) == (
-        ALICE, SAM_ENVIRONMENT["UserCloudStackFunction"]["PLATFORM_AUDIENCE"])
+        ALICE,
+        SAM_ENVIRONMENT["UserCloudStackFunction"]["PLATFORM_AUDIENCE"],
+    )
     assert boto3.client("cloudformation").describe_stacks()["Stacks"] == []  # nothing in the platform's account
 
 
@@ -133,7 +164,10 @@ def test_recording_success_links_the_cloud_to_the_directory_once_and_a_repeat_ch
     assert first == {"recorded": True, "action": "deploy"}
     assert repeated == {"recorded": False, "action": "deploy"}
     entry = stores[0].user(ALICE)
-    assert (entry["cloudApiUrl"], entry["cloudAccountId"]) == (SUCCEEDED["stack"]["outputs"]["cloudApiUrl"], "222222222222")
+    assert (entry["cloudApiUrl"], entry["cloudAccountId"]) == (
+        SUCCEEDED["stack"]["outputs"]["cloudApiUrl"],
+        "222222222222",
+    )
     assert "activeDeploymentId" not in cloud and cloud["stackStatus"] == "CREATE_COMPLETE"
     assert _deployments().cloud(ALICE) == cloud
     assert _deployments().get(ALICE, DEPLOYMENT)["status"] == "SUCCEEDED"

@@ -13,9 +13,16 @@ from imegha_service.errors import Conflict, InvalidRequest
 
 ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
 OTHER_ACCOUNTS_ROLE = "arn:aws:iam::333333333333:role/imegha-deployment-us-east-1"
-STACK = {"phase": "SUCCEEDED", "stackStatus": "CREATE_COMPLETE", "cloudAccountId": "222222222222",
-         "outputs": {"cloudApiUrl": "https://abc.execute-api.us-east-1.amazonaws.com", "bucketName": "imegha-b",
-                     "tableName": "imegha-t"}}
+STACK = {
+    "phase": "SUCCEEDED",
+    "stackStatus": "CREATE_COMPLETE",
+    "cloudAccountId": "222222222222",
+    "outputs": {
+        "cloudApiUrl": "https://abc.execute-api.us-east-1.amazonaws.com",
+        "bucketName": "imegha-b",
+        "tableName": "imegha-t",
+    },
+}
 
 
 class Bus:
@@ -68,17 +75,26 @@ def test_each_user_gets_an_external_id_of_their_own_and_keeps_it(logic, store, m
     again = logic.connect(store, me, "111111111111", "bus-arn")
     bobs = logic.connect(store, "bob-id", "111111111111", "bus-arn")
 
-    assert re.fullmatch(r"imegha-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first["externalId"])
+    assert re.fullmatch(
+        r"imegha-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first["externalId"]
+    )
     assert again["externalId"] == first["externalId"] != bobs["externalId"]
-    assert (first["platformAccountId"], first["platformEventBusArn"], first["roleArn"]) == ("111111111111", "bus-arn", None)
+    assert (first["platformAccountId"], first["platformEventBusArn"], first["roleArn"]) == (
+        "111111111111",
+        "bus-arn",
+        None,
+    )
 
 
 def test_only_a_deployment_role_made_by_the_bootstrap_stack_is_recorded_and_only_after_connecting(logic, store, me):
     with pytest.raises(Conflict, match="ExternalId first"):
         logic.set_role(store, me, ROLE)
     logic.connect(store, me, "111111111111", "bus-arn")
-    for wrong in ("arn:aws:iam::222222222222:role/admin", "arn:aws:iam::2222:role/imegha-deployment-x",
-                  "arn:aws:iam::222222222222:user/imegha-deployment-x"):
+    for wrong in (
+        "arn:aws:iam::222222222222:role/admin",
+        "arn:aws:iam::2222:role/imegha-deployment-x",
+        "arn:aws:iam::222222222222:user/imegha-deployment-x",
+    ):
         with pytest.raises(InvalidRequest) as refused:
             logic.set_role(store, me, wrong)
         assert refused.value.field == "roleArn"
@@ -95,8 +111,9 @@ def test_a_deployment_needs_a_connected_role_and_holds_the_cloud_until_it_ends(l
 
     bus = Bus()
     first = logic.request_deployment(connected, bus, me, "deploy")
-    assert bus.published == [("Deployment Requested", {"userId": me, "deploymentId": first["deploymentId"],
-                                                        "action": "deploy"})]
+    assert bus.published == [
+        ("Deployment Requested", {"userId": me, "deploymentId": first["deploymentId"], "action": "deploy"})
+    ]
     with pytest.raises(Conflict, match=first["deploymentId"]):
         logic.request_deployment(connected, bus, me, "destroy")
     with pytest.raises(Conflict, match="under way"):
@@ -138,10 +155,18 @@ def test_a_deployment_recorded_as_succeeded_links_the_cloud_in_the_directory_onc
     entry = directory.user(me)
     assert (entry["cloudApiUrl"], entry["cloudAccountId"]) == (STACK["outputs"]["cloudApiUrl"], "222222222222")
     cloud = logic.cloud(connected, me)
-    assert (cloud["stackStatus"], cloud["bucketName"], cloud["tableName"]) == ("CREATE_COMPLETE", "imegha-b", "imegha-t")
+    assert (cloud["stackStatus"], cloud["bucketName"], cloud["tableName"]) == (
+        "CREATE_COMPLETE",
+        "imegha-b",
+        "imegha-t",
+    )
     assert "activeDeploymentId" not in cloud
     shown = logic.deployment(connected, me, deployment_id)
-    assert (shown["status"], shown["executionArn"], shown["cloudAccountId"]) == ("SUCCEEDED", "arn:execution", "222222222222")
+    assert (shown["status"], shown["executionArn"], shown["cloudAccountId"]) == (
+        "SUCCEEDED",
+        "arn:execution",
+        "222222222222",
+    )
 
     directory.clear_cloud(me)  # a repeated step must not link it again
     again = logic.record_status(connected, directory, me, deployment_id, "SUCCEEDED", stack=STACK)
@@ -153,8 +178,14 @@ def test_a_destroyed_cloud_is_unlinked_everywhere(logic, connected, directory, m
     logic.record_status(connected, directory, me, deployed, "SUCCEEDED", stack=STACK)
     destroyed = logic.request_deployment(connected, Bus(), me, "destroy")["deploymentId"]
 
-    logic.record_status(connected, directory, me, destroyed, "SUCCEEDED",
-                        stack={"phase": "SUCCEEDED", "stackStatus": "DELETE_COMPLETE", "cloudAccountId": "222222222222"})
+    logic.record_status(
+        connected,
+        directory,
+        me,
+        destroyed,
+        "SUCCEEDED",
+        stack={"phase": "SUCCEEDED", "stackStatus": "DELETE_COMPLETE", "cloudAccountId": "222222222222"},
+    )
 
     assert not {"cloudApiUrl", "cloudAccountId"} & set(directory.user(me))
     cloud = logic.cloud(connected, me)
@@ -174,10 +205,17 @@ def test_a_cloud_standing_in_one_account_keeps_its_role_until_it_is_destroyed(lo
 
 def test_a_failure_is_recorded_with_its_reason_and_how_the_roll_back_left_the_stack(logic, connected, directory, me):
     deployment_id = logic.request_deployment(connected, Bus(), me, "deploy")["deploymentId"]
-    failure = {"Error": "StackFailed", "Cause": "the stack is ROLLBACK_COMPLETE: Api (AWS::Lambda::Function): refused",
-               "stackStatus": "ROLLBACK_COMPLETE",
-               "rollBack": {"phase": "SUCCEEDED", "stackStatus": "DELETE_COMPLETE", "cloudAccountId": "222222222222",
-                            "report": {"phase": "SUCCEEDED"}}}
+    failure = {
+        "Error": "StackFailed",
+        "Cause": "the stack is ROLLBACK_COMPLETE: Api (AWS::Lambda::Function): refused",
+        "stackStatus": "ROLLBACK_COMPLETE",
+        "rollBack": {
+            "phase": "SUCCEEDED",
+            "stackStatus": "DELETE_COMPLETE",
+            "cloudAccountId": "222222222222",
+            "report": {"phase": "SUCCEEDED"},
+        },
+    }
 
     logic.record_status(connected, directory, me, deployment_id, "FAILED", failure=failure)
 
@@ -187,15 +225,30 @@ def test_a_failure_is_recorded_with_its_reason_and_how_the_roll_back_left_the_st
     assert "activeDeploymentId" not in logic.cloud(connected, me)
 
 
-@pytest.mark.parametrize("failure, reason", [
-    ({"Error": "RoleRefused", "Cause": json.dumps({"errorMessage": "the platform cannot assume r", "errorType": "RoleRefused"})},
-     "the platform cannot assume r"),
-    ({"Error": "States.Timeout", "Cause": ""}, "States.Timeout"),
-    ({"Error": "StackFailed", "Cause": "the stack is ROLLBACK_COMPLETE: X",
-      "rollBack": {"phase": "FAILED", "report": {"reason": "the stack is DELETE_FAILED: Bucket not empty"}}},
-     "the stack is ROLLBACK_COMPLETE: X; and it could not be rolled back: the stack is DELETE_FAILED: Bucket not empty"),
-    ({"Error": "Throttled", "Cause": "slow down", "rollBackError": {"Error": "RoleRefused", "Cause": "refused"}},
-     "slow down; and it could not be rolled back: refused"),
-])
+@pytest.mark.parametrize(
+    "failure, reason",
+    [
+        (
+            {
+                "Error": "RoleRefused",
+                "Cause": json.dumps({"errorMessage": "the platform cannot assume r", "errorType": "RoleRefused"}),
+            },
+            "the platform cannot assume r",
+        ),
+        ({"Error": "States.Timeout", "Cause": ""}, "States.Timeout"),
+        (
+            {
+                "Error": "StackFailed",
+                "Cause": "the stack is ROLLBACK_COMPLETE: X",
+                "rollBack": {"phase": "FAILED", "report": {"reason": "the stack is DELETE_FAILED: Bucket not empty"}},
+            },
+            "the stack is ROLLBACK_COMPLETE: X; and it could not be rolled back: the stack is DELETE_FAILED: Bucket not empty",
+        ),
+        (
+            {"Error": "Throttled", "Cause": "slow down", "rollBackError": {"Error": "RoleRefused", "Cause": "refused"}},
+            "slow down; and it could not be rolled back: refused",
+        ),
+    ],
+)
 def test_a_failures_reason_reads_as_a_person_would_want_it(logic, failure, reason):
     assert logic.failure_reason(failure) == reason

@@ -72,7 +72,9 @@ def test_an_imtag_with_a_letter_outside_ascii_is_refused_with_the_letter_named(d
 def test_keys_replace_only_from_the_version_the_device_read(directory, stores, alice):
     from imegha_crypto import change_password
 
-    rewrapped = change_password(alice.bundle, "alice-id", "correct horse battery staple", "new password 1234", iterations=FAST)
+    rewrapped = change_password(
+        alice.bundle, "alice-id", "correct horse battery staple", "new password 1234", iterations=FAST
+    )
 
     assert directory.upload_keys(stores[0], "alice-id", 1, rewrapped) == 2
     with pytest.raises(Conflict, match="version 1"):
@@ -173,8 +175,12 @@ def subscribed(phones) -> list[tuple[str, dict]]:
 
 def endpoints(phones) -> list[str]:
     application = phones.applications["apns"]
-    return [endpoint["EndpointArn"] for endpoint in
-            phones.client.list_endpoints_by_platform_application(PlatformApplicationArn=application)["Endpoints"]]
+    return [
+        endpoint["EndpointArn"]
+        for endpoint in phones.client.list_endpoints_by_platform_application(PlatformApplicationArn=application)[
+            "Endpoints"
+        ]
+    ]
 
 
 def test_a_device_rings_through_its_own_endpoint_subscribed_for_its_owner_alone(directory, stores, phones):
@@ -225,8 +231,9 @@ def test_a_device_with_no_push_service_set_up_is_kept_and_says_so(directory, sto
     assert subscribed(phones) == []
 
 
-def test_a_device_not_recorded_leaves_no_endpoint_behind_and_a_bad_id_is_refused(directory, stores, phones,
-                                                                                 monkeypatch):
+def test_a_device_not_recorded_leaves_no_endpoint_behind_and_a_bad_id_is_refused(
+    directory, stores, phones, monkeypatch
+):
     devices = stores[2]
 
     def storage_fails(*args):
@@ -242,12 +249,14 @@ def test_a_device_not_recorded_leaves_no_endpoint_behind_and_a_bad_id_is_refused
 
 
 def test_when_the_account_has_no_filter_policy_left_the_device_is_kept_unrung_and_no_endpoint_lingers(
-        directory, stores, phones, monkeypatch):
+    directory, stores, phones, monkeypatch
+):
     from botocore.exceptions import ClientError
 
     def quota_reached(**request):
-        raise ClientError({"Error": {"Code": "FilterPolicyLimitExceeded", "Message": "Filter policy limit exceeded"}},
-                          "Subscribe")
+        raise ClientError(
+            {"Error": {"Code": "FilterPolicyLimitExceeded", "Message": "Filter policy limit exceeded"}}, "Subscribe"
+        )
 
     monkeypatch.setattr(phones.client, "subscribe", quota_reached)
 

@@ -22,8 +22,10 @@ def event(name: str, **changes) -> dict:
 @pytest.fixture
 def handlers(platform_tables, monkeypatch):
     # Handlers build their stores at import, as in a Lambda cold start: import them inside the mock.
-    return {"directory": sam_handler(monkeypatch, ROOT / "template.yaml", "DirectoryFunction"),
-            "connections": importlib.reload(importlib.import_module("handlers.connections")).lambda_handler}
+    return {
+        "directory": sam_handler(monkeypatch, ROOT / "template.yaml", "DirectoryFunction"),
+        "connections": importlib.reload(importlib.import_module("handlers.connections")).lambda_handler,
+    }
 
 
 def call(handler, payload):
@@ -34,8 +36,10 @@ def call(handler, payload):
 @pytest.fixture
 def triggers(platform_tables, monkeypatch):
     """The Cognito triggers as `sam local invoke` loads them: the template's CodeUri and Handler, env.json."""
-    return {name: sam_handler(monkeypatch, ROOT / "template.yaml", name)
-            for name in ("PreSignUpFunction", "PostConfirmationFunction")}
+    return {
+        name: sam_handler(monkeypatch, ROOT / "template.yaml", name)
+        for name in ("PreSignUpFunction", "PostConfirmationFunction")
+    }
 
 
 def directory_item(pk: str) -> dict | None:
@@ -103,7 +107,9 @@ def test_requesting_an_unknown_user_is_404_and_writes_nothing(handlers, triggers
     status, body = call(handlers["connections"], event("platform_request_connection.json"))
 
     assert status == 404 and "Bob" in body["message"]
-    status, listed = call(handlers["connections"], event("platform_get_me.json", path="/connections", resource="/connections"))
+    status, listed = call(
+        handlers["connections"], event("platform_get_me.json", path="/connections", resource="/connections")
+    )
     assert status == 200 and listed == {"connections": []}
 
 
@@ -118,8 +124,13 @@ def test_my_keys_come_back_as_the_envelope_that_was_uploaded(handlers, triggers)
 
     triggers["PostConfirmationFunction"](event("cognito_post_confirmation.json"), FakeLambdaContext())
     account = create_account(ALICE, "correct horse battery staple", iterations=100_000)
-    upload = event("platform_get_me.json", httpMethod="PUT", path="/me/keys", resource="/me/keys",
-                   body=json.dumps({"expectedVersion": 0, "keys": account.bundle}))
+    upload = event(
+        "platform_get_me.json",
+        httpMethod="PUT",
+        path="/me/keys",
+        resource="/me/keys",
+        body=json.dumps({"expectedVersion": 0, "keys": account.bundle}),
+    )
     assert call(handlers["directory"], upload) == (200, {"keysVersion": 1})
 
     status, me = call(handlers["directory"], event("platform_get_me.json"))

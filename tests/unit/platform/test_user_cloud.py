@@ -9,8 +9,12 @@ import pytest
 from botocore.stub import Stubber
 
 ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
-OUTPUTS = {"CloudApiUrl": "https://api.example", "BucketName": "imegha-files", "TableName": "imegha-table",
-           "AlarmTopicArn": "arn:aws:sns:us-east-1:222222222222:imegha-alarms"}
+OUTPUTS = {
+    "CloudApiUrl": "https://api.example",
+    "BucketName": "imegha-files",
+    "TableName": "imegha-table",
+    "AlarmTopicArn": "arn:aws:sns:us-east-1:222222222222:imegha-alarms",
+}
 
 
 class FakeStack:
@@ -18,8 +22,9 @@ class FakeStack:
 
     account_id = "222222222222"
 
-    def __init__(self, status: str | None = None, settles_as: str = "CREATE_COMPLETE", empties: bool = True,
-                 changes: bool = True):
+    def __init__(
+        self, status: str | None = None, settles_as: str = "CREATE_COMPLETE", empties: bool = True, changes: bool = True
+    ):
         from dal.user_cloud_stack import StackState
 
         self._state = StackState
@@ -66,10 +71,13 @@ def user_cloud():
 
 @pytest.fixture
 def platform(user_cloud):
-    return user_cloud.Platform(template_url="https://s3.us-east-1.amazonaws.com/imegha-dev-artifacts/user-cloud.yaml",
-                               issuer="https://cognito-idp.us-east-1.amazonaws.com/pool", audience="client",
-                               event_bus_arn="arn:aws:events:us-east-1:111111111111:event-bus/imegha-dev-platform",
-                               region="us-east-1")
+    return user_cloud.Platform(
+        template_url="https://s3.us-east-1.amazonaws.com/imegha-dev-artifacts/user-cloud.yaml",
+        issuer="https://cognito-idp.us-east-1.amazonaws.com/pool",
+        audience="client",
+        event_bus_arn="arn:aws:events:us-east-1:111111111111:event-bus/imegha-dev-platform",
+        region="us-east-1",
+    )
 
 
 @pytest.fixture
@@ -104,23 +112,29 @@ def reached(stack: FakeStack, asked: list):
 
 
 def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with_the_users_external_id(
-        user_cloud, platform, store, me):
+    user_cloud, platform, store, me
+):
     deployment_id = requested(store, me, "deploy")
     stack, asked = FakeStack(), []
 
     report = user_cloud.deploy(store, reached(stack, asked), platform, me, deployment_id)
 
     assert asked == [(ROLE, store.cloud(me)["externalId"], f"imegha-{deployment_id}")]
-    (operation, url, parameters), = stack.calls
+    ((operation, url, parameters),) = stack.calls
     assert (operation, url) == ("create", platform.template_url)
     assert parameters == {
-        "OwnerUserId": me, "PlatformIssuer": platform.issuer, "PlatformAudience": "client",
+        "OwnerUserId": me,
+        "PlatformIssuer": platform.issuer,
+        "PlatformAudience": "client",
         "PlatformEventBusArn": platform.event_bus_arn,
         "PermissionsBoundaryArn": "arn:aws:iam::222222222222:policy/imegha-deployment-boundary-us-east-1",
     }
-    assert report == {"phase": "SUCCEEDED", "stackStatus": "CREATE_COMPLETE", "cloudAccountId": "222222222222",
-                      "outputs": {"cloudApiUrl": "https://api.example", "bucketName": "imegha-files",
-                                  "tableName": "imegha-table"}}
+    assert report == {
+        "phase": "SUCCEEDED",
+        "stackStatus": "CREATE_COMPLETE",
+        "cloudAccountId": "222222222222",
+        "outputs": {"cloudApiUrl": "https://api.example", "bucketName": "imegha-files", "tableName": "imegha-table"},
+    }
 
 
 def test_deploying_to_a_standing_stack_updates_it_and_nothing_to_change_is_success(user_cloud, platform, store, me):
@@ -148,8 +162,10 @@ def test_a_failed_stack_reports_cloudformations_reasons_first_failure_first(user
     report = user_cloud.describe(store, reached(FakeStack("ROLLBACK_COMPLETE"), []), me, requested(store, me, "deploy"))
 
     assert report["phase"] == "FAILED"
-    assert report["reason"] == ("the stack is ROLLBACK_COMPLETE: ApiStack (AWS::CloudFormation::Stack): Embedded stack "
-                                "failed; Api (AWS::Lambda::Function): refused")
+    assert report["reason"] == (
+        "the stack is ROLLBACK_COMPLETE: ApiStack (AWS::CloudFormation::Stack): Embedded stack "
+        "failed; Api (AWS::Lambda::Function): refused"
+    )
 
 
 def test_destroy_empties_the_bucket_then_deletes_the_stack(user_cloud, store, me):
@@ -160,7 +176,8 @@ def test_destroy_empties_the_bucket_then_deletes_the_stack(user_cloud, store, me
     assert stack.calls == [("empty", "imegha-files"), ("delete",)]
     assert (report["phase"], report["stackStatus"]) == ("SUCCEEDED", "DELETE_COMPLETE")
     assert user_cloud.describe(store, reached(stack, []), me, deployment_id)["phase"] == "SUCCEEDED", (
-        "for a destroy, a stack that is gone is success")
+        "for a destroy, a stack that is gone is success"
+    )
 
 
 def test_a_bucket_too_full_to_empty_at_once_keeps_its_stack_and_says_to_go_on(user_cloud, store, me):
@@ -172,15 +189,18 @@ def test_a_bucket_too_full_to_empty_at_once_keeps_its_stack_and_says_to_go_on(us
     assert ("delete",) not in stack.calls
 
 
-@pytest.mark.parametrize("status, phase, deleted", [
-    (None, "SUCCEEDED", False),
-    ("ROLLBACK_COMPLETE", "SUCCEEDED", True),  # a creation that failed: nothing of it stays
-    ("ROLLBACK_FAILED", "SUCCEEDED", True),
-    ("UPDATE_ROLLBACK_COMPLETE", "SUCCEEDED", False),  # CloudFormation put the previous version back
-    ("CREATE_COMPLETE", "SUCCEEDED", False),  # a step after the stack failed: the stack is whole
-    ("UPDATE_ROLLBACK_IN_PROGRESS", "IN_PROGRESS", False),
-    ("DELETE_FAILED", "FAILED", False),  # needs a person: said, not retried for ever
-])
+@pytest.mark.parametrize(
+    "status, phase, deleted",
+    [
+        (None, "SUCCEEDED", False),
+        ("ROLLBACK_COMPLETE", "SUCCEEDED", True),  # a creation that failed: nothing of it stays
+        ("ROLLBACK_FAILED", "SUCCEEDED", True),
+        ("UPDATE_ROLLBACK_COMPLETE", "SUCCEEDED", False),  # CloudFormation put the previous version back
+        ("CREATE_COMPLETE", "SUCCEEDED", False),  # a step after the stack failed: the stack is whole
+        ("UPDATE_ROLLBACK_IN_PROGRESS", "IN_PROGRESS", False),
+        ("DELETE_FAILED", "FAILED", False),  # needs a person: said, not retried for ever
+    ],
+)
 def test_rolling_back_leaves_no_half_built_stack(user_cloud, store, status, phase, deleted, me):
     stack = FakeStack(status)
 
@@ -211,10 +231,18 @@ def test_the_assumed_session_lasts_an_hour_and_presents_the_external_id():
 
     sts = boto3.client("sts", region_name="us-east-1")
     with Stubber(sts) as stub:
-        stub.add_response("assume_role", {"Credentials": {
-            "AccessKeyId": "ASIAEXAMPLEEXAMPLE", "SecretAccessKey": "s" * 40, "SessionToken": "t" * 40,
-            "Expiration": "2030-01-01T00:00:00Z"}}, {
-            "RoleArn": ROLE, "RoleSessionName": "imegha-d", "ExternalId": "imegha-x", "DurationSeconds": 3600})
+        stub.add_response(
+            "assume_role",
+            {
+                "Credentials": {
+                    "AccessKeyId": "ASIAEXAMPLEEXAMPLE",
+                    "SecretAccessKey": "s" * 40,
+                    "SessionToken": "t" * 40,
+                    "Expiration": "2030-01-01T00:00:00Z",
+                }
+            },
+            {"RoleArn": ROLE, "RoleSessionName": "imegha-d", "ExternalId": "imegha-x", "DurationSeconds": 3600},
+        )
         stack = assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", sts)
     assert stack.account_id == "222222222222"
 
@@ -222,8 +250,9 @@ def test_the_assumed_session_lasts_an_hour_and_presents_the_external_id():
 def stack_with(cloudformation):
     from dal.user_cloud_stack import UserCloudStack
 
-    stack = UserCloudStack(boto3.Session(region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"),
-                           "222222222222")
+    stack = UserCloudStack(
+        boto3.Session(region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"), "222222222222"
+    )
     stack._cloudformation = cloudformation
     return stack
 
@@ -247,12 +276,23 @@ def test_nothing_to_update_is_not_an_error_and_cloudformation_throttling_is_retr
 def test_the_failures_reported_are_those_of_the_latest_operation_root_causes_first(user_cloud):
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
     stack = stack_with(cloudformation)
-    parent, nested = "arn:aws:cloudformation:us-east-1:2:stack/imegha-user-cloud/1", "arn:aws:cloudformation:us-east-1:2:stack/n/2"
+    parent, nested = (
+        "arn:aws:cloudformation:us-east-1:2:stack/imegha-user-cloud/1",
+        "arn:aws:cloudformation:us-east-1:2:stack/n/2",
+    )
 
     def event(stack_id, logical_id, physical_id, status, reason=None, kind="AWS::CloudFormation::Stack"):
-        return {"StackId": stack_id, "EventId": "e", "StackName": "s", "LogicalResourceId": logical_id,
-                "PhysicalResourceId": physical_id, "ResourceType": kind, "Timestamp": "2030-01-01T00:00:00Z",
-                "ResourceStatus": status, **({"ResourceStatusReason": reason} if reason else {})}
+        return {
+            "StackId": stack_id,
+            "EventId": "e",
+            "StackName": "s",
+            "LogicalResourceId": logical_id,
+            "PhysicalResourceId": physical_id,
+            "ResourceType": kind,
+            "Timestamp": "2030-01-01T00:00:00Z",
+            "ResourceStatus": status,
+            **({"ResourceStatusReason": reason} if reason else {}),
+        }
 
     parents = [  # newest first, as CloudFormation lists them
         event(parent, "imegha-user-cloud", parent, "UPDATE_ROLLBACK_COMPLETE"),
@@ -268,6 +308,8 @@ def test_the_failures_reported_are_those_of_the_latest_operation_root_causes_fir
     with Stubber(cloudformation) as stub:
         stub.add_response("describe_stack_events", {"StackEvents": parents}, {"StackName": "imegha-user-cloud"})
         stub.add_response("describe_stack_events", {"StackEvents": nesteds}, {"StackName": nested})
-        assert stack.failures() == ["Topic (AWS::SNS::Topic): Resource update cancelled",
-                                    "Health (AWS::Lambda::Function): cannot be assumed by Lambda",
-                                    "ApiStack (AWS::CloudFormation::Stack): Embedded stack failed: [Health]"]
+        assert stack.failures() == [
+            "Topic (AWS::SNS::Topic): Resource update cancelled",
+            "Health (AWS::Lambda::Function): cannot be assumed by Lambda",
+            "ApiStack (AWS::CloudFormation::Stack): Embedded stack failed: [Health]",
+        ]

@@ -29,12 +29,27 @@ class House:
 
 LAMBDA_CODE = frozenset({"handlers", "logic", "dal"})
 HOUSES = [
-    House("the crypto layer", ("layers/crypto",), frozenset({"imegha", "imegha_local", "imegha_service", "moto"} | LAMBDA_CODE)),
+    House(
+        "the crypto layer",
+        ("layers/crypto",),
+        frozenset({"imegha", "imegha_local", "imegha_service", "moto"} | LAMBDA_CODE),
+    ),
     House("the service layer", ("layers/service",), frozenset({"imegha", "imegha_local", "moto"} | LAMBDA_CODE)),
-    House("the platform's Lambdas", ("functions", "layers/crypto", "layers/service"), frozenset({"imegha", "imegha_local", "moto"})),
-    House("the user cloud's Lambdas", ("user-cloud/functions", "layers/crypto", "layers/service"),
-          frozenset({"imegha", "imegha_local", "moto"})),
-    House("the SDK and CLI", ("client",), frozenset({"imegha_local", "moto", "samtranslator", "jwt", "yaml"} | LAMBDA_CODE)),
+    House(
+        "the platform's Lambdas",
+        ("functions", "layers/crypto", "layers/service"),
+        frozenset({"imegha", "imegha_local", "moto"}),
+    ),
+    House(
+        "the user cloud's Lambdas",
+        ("user-cloud/functions", "layers/crypto", "layers/service"),
+        frozenset({"imegha", "imegha_local", "moto"}),
+    ),
+    House(
+        "the SDK and CLI",
+        ("client",),
+        frozenset({"imegha_local", "moto", "samtranslator", "jwt", "yaml"} | LAMBDA_CODE),
+    ),
     House("the local cloud", ("localcloud",), frozenset(LAMBDA_CODE)),
 ]
 
@@ -60,15 +75,22 @@ def imports(path: Path, module: str) -> set[str]:
 
 def test_the_houses_list_every_python_file_of_the_product():
     housed = {path for house in HOUSES for path in house.modules().values()}
-    product = {path for folder in ("client", "localcloud", "functions", "user-cloud", "layers")
-               for path in (ROOT / folder).rglob("*.py")}
+    product = {
+        path
+        for folder in ("client", "localcloud", "functions", "user-cloud", "layers")
+        for path in (ROOT / folder).rglob("*.py")
+    }
     assert product - housed == set()
 
 
 @pytest.mark.parametrize("house", HOUSES, ids=lambda house: house.name)
 def test_a_house_imports_nothing_it_must_not(house):
-    breaches = sorted(f"{path.relative_to(ROOT)} imports {name}" for module, path in house.modules().items()
-                      for name in imports(path, module) if name.split(".")[0] in house.forbidden)
+    breaches = sorted(
+        f"{path.relative_to(ROOT)} imports {name}"
+        for module, path in house.modules().items()
+        for name in imports(path, module)
+        if name.split(".")[0] in house.forbidden
+    )
     assert breaches == []
 
 
@@ -78,8 +100,11 @@ def test_the_platform_and_the_user_cloud_import_nothing_of_each_other():
     breaches = []
     for own, other, root in ((platform, user_cloud, "functions"), (user_cloud, platform, "user-cloud/functions")):
         for module, path in House("", (root,), frozenset()).modules().items():
-            breaches += [f"{path.relative_to(ROOT)} imports {name}" for name in imports(path, module)
-                         if name in other - own and name.split(".")[0] in LAMBDA_CODE]
+            breaches += [
+                f"{path.relative_to(ROOT)} imports {name}"
+                for name in imports(path, module)
+                if name in other - own and name.split(".")[0] in LAMBDA_CODE
+            ]
     assert breaches == []
 
 
@@ -87,8 +112,14 @@ def test_the_platform_and_the_user_cloud_import_nothing_of_each_other():
 def test_no_module_imports_a_module_that_imports_it_back(house):
     modules = house.modules()
     imported = {module: imports(path, module) & modules.keys() - {module} for module, path in modules.items()}
-    cycles = sorted({tuple(sorted((a, b))) for a, names in imported.items() for b in names
-                     if a in imported.get(b, set()) and not _is_package_of(a, b) and not _is_package_of(b, a)})
+    cycles = sorted(
+        {
+            tuple(sorted((a, b)))
+            for a, names in imported.items()
+            for b in names
+            if a in imported.get(b, set()) and not _is_package_of(a, b) and not _is_package_of(b, a)
+        }
+    )
     assert cycles == []
 
 

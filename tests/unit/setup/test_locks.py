@@ -35,7 +35,9 @@ def pins(requirements: Path) -> dict[str, str]:
 def disagreements(requirements: Path) -> dict[str, tuple[str, str | None]]:
     """Each pin of ``requirements`` that uv.lock does not hold: name → (pinned, locked)."""
     locked = locked_versions()
-    return {name: (version, locked.get(name)) for name, version in pins(requirements).items() if locked.get(name) != version}
+    return {
+        name: (version, locked.get(name)) for name, version in pins(requirements).items() if locked.get(name) != version
+    }
 
 
 def direct_requirements(requirements_in: Path) -> set[str]:
@@ -56,7 +58,9 @@ def test_what_sam_build_ships_to_lambda_is_what_the_tests_ran(folder):
 
     assert direct_requirements(ROOT / folder / "requirements.in") <= pins(requirements).keys()
     assert not disagreements(requirements), f"{requirements} disagrees with uv.lock (pinned, locked): run make lock"
-    assert all("==" in line or line.lstrip().startswith("#") for line in requirements.read_text().splitlines() if line.strip())
+    assert all(
+        "==" in line or line.lstrip().startswith("#") for line in requirements.read_text().splitlines() if line.strip()
+    )
 
 
 @pytest.mark.parametrize("tool", TOOL_REQUIREMENTS)
@@ -64,7 +68,9 @@ def test_each_tool_installs_pinned_versions_checked_by_hash(tool):
     text = (ROOT / "tools" / tool / "requirements.txt").read_text()
     entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2].strip())
 
-    assert pins(ROOT / "tools" / tool / "requirements.txt").keys() >= direct_requirements(ROOT / "tools" / tool / "requirements.in")
+    assert pins(ROOT / "tools" / tool / "requirements.txt").keys() >= direct_requirements(
+        ROOT / "tools" / tool / "requirements.in"
+    )
     unhashed = [entry.split()[0] for entry in entries if "--hash=sha256:" not in entry]
     assert not unhashed
 
@@ -75,7 +81,10 @@ def test_statelint_installs_from_its_package_lock_with_integrity_hashes():
     installed = {path: entry for path, entry in lock["packages"].items() if path}
 
     assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in manifest["dependencies"].values())
-    assert installed[f"node_modules/{next(iter(manifest['dependencies']))}"]["version"] == manifest["dependencies"]["@wmfs/statelint"]
+    assert (
+        installed[f"node_modules/{next(iter(manifest['dependencies']))}"]["version"]
+        == manifest["dependencies"]["@wmfs/statelint"]
+    )
     assert all(entry.get("integrity", "").startswith("sha512-") for entry in installed.values())
 
 

@@ -23,12 +23,31 @@ def installed_without_extras(tmp_path_factory):
     work = tmp_path_factory.mktemp("wheel")
     run = lambda *command: subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)  # noqa: E731
     run(str(UV), "build", "--quiet", "--out-dir", str(work / "dist"))
-    run(str(UV), "export", "--quiet", "--frozen", "--no-hashes", "--no-emit-project", "--all-extras",
-        "--all-groups", "-o", str(work / "constraints.txt"))
+    run(
+        str(UV),
+        "export",
+        "--quiet",
+        "--frozen",
+        "--no-hashes",
+        "--no-emit-project",
+        "--all-extras",
+        "--all-groups",
+        "-o",
+        str(work / "constraints.txt"),
+    )
     run(str(UV), "venv", "--quiet", "--python", sys.executable, str(work / "venv"))
     wheel = next((work / "dist").glob("imegha-*.whl"))
-    run(str(UV), "pip", "install", "--quiet", "--python", str(work / "venv/bin/python"),
-        "--constraints", str(work / "constraints.txt"), str(wheel))
+    run(
+        str(UV),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        str(work / "venv/bin/python"),
+        "--constraints",
+        str(work / "constraints.txt"),
+        str(wheel),
+    )
     return wheel, work / "venv"
 
 
@@ -39,8 +58,11 @@ def imegha(venv, *arguments: str) -> subprocess.CompletedProcess:
 def test_the_wheel_holds_every_package_the_source_tree_has(installed_without_extras):
     wheel, _ = installed_without_extras
     in_wheel = {name.rsplit("/", 1)[0] for name in zipfile.ZipFile(wheel).namelist() if name.endswith("/__init__.py")}
-    in_tree = {str(init.parent.relative_to(root)) for root in (ROOT / "client", ROOT / "layers/crypto", ROOT / "layers/service", ROOT / "localcloud")
-               for init in root.glob("imegha*/**/__init__.py")}
+    in_tree = {
+        str(init.parent.relative_to(root))
+        for root in (ROOT / "client", ROOT / "layers/crypto", ROOT / "layers/service", ROOT / "localcloud")
+        for init in root.glob("imegha*/**/__init__.py")
+    }
 
     assert "imegha/commands" in in_wheel
     assert in_wheel == in_tree
@@ -56,7 +78,10 @@ def test_the_cli_alone_installs_without_the_local_clouds_dependencies(installed_
     assert "usage: imegha" in helped.stdout
     versioned = imegha(venv, "--version")
     assert versioned.returncode == 0, versioned.stderr
-    assert versioned.stdout.strip() == f"imegha {tomllib.loads((ROOT / 'pyproject.toml').read_text())['project']['version']}"
+    assert (
+        versioned.stdout.strip()
+        == f"imegha {tomllib.loads((ROOT / 'pyproject.toml').read_text())['project']['version']}"
+    )
 
 
 def test_the_local_cloud_without_its_extra_says_how_to_install_it(installed_without_extras):

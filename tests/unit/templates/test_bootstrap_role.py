@@ -49,7 +49,11 @@ NEEDED = [
     Request("s3:PutObject", "arn:aws:s3:::imegha-cloud-storage-1a2b3c/objects/0001"),
     Request("dynamodb:CreateTable", f"arn:aws:dynamodb:{REGION}:{USER_ACCOUNT}:table/imegha-cloud-Database-XYZ"),
     Request("lambda:CreateFunction", f"arn:aws:lambda:{REGION}:{USER_ACCOUNT}:function:imegha-cloud-Storage-Fn"),
-    Request("iam:CreateRole", f"arn:aws:iam::{USER_ACCOUNT}:role/imegha-cloud-StorageRole", {"iam:PermissionsBoundary": BOUNDARY_ARN}),
+    Request(
+        "iam:CreateRole",
+        f"arn:aws:iam::{USER_ACCOUNT}:role/imegha-cloud-StorageRole",
+        {"iam:PermissionsBoundary": BOUNDARY_ARN},
+    ),
     Request("iam:PassRole", f"arn:aws:iam::{USER_ACCOUNT}:role/imegha-cloud-StorageRole"),
     Request("kms:CreateKey", "*"),
     Request("events:PutEvents", BUS),
@@ -58,7 +62,10 @@ NEEDED = [
     # ... and destroying empties the cloud's versioned bucket before CloudFormation deletes it.
     Request("s3:ListBucketVersions", "arn:aws:s3:::imegha-user-cloud-storagestack-1a2b-filesbucket-3c4d"),
     Request("s3:DeleteObjectVersion", "arn:aws:s3:::imegha-user-cloud-storagestack-1a2b-filesbucket-3c4d/f/1"),
-    Request("cloudformation:DescribeStackEvents", f"arn:aws:cloudformation:{REGION}:{USER_ACCOUNT}:stack/imegha-user-cloud/abc"),
+    Request(
+        "cloudformation:DescribeStackEvents",
+        f"arn:aws:cloudformation:{REGION}:{USER_ACCOUNT}:stack/imegha-user-cloud/abc",
+    ),
     # The user cloud's templates are SAM templates: CloudFormation transforms them only for a caller allowed this.
     Request("cloudformation:CreateChangeSet", f"arn:aws:cloudformation:{REGION}:aws:transform/Serverless-2016-10-31"),
 ]
@@ -94,7 +101,7 @@ def test_a_boundary_that_would_allow_creating_users_is_caught(template):
 def test_only_the_platform_account_with_this_users_external_id_may_assume_the_role(template):
     role = template["Resources"]["DeploymentRole"]["Properties"]
     trust = role["AssumeRolePolicyDocument"]
-    statement, = trust["Statement"]
+    (statement,) = trust["Statement"]
 
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{PLATFORM_ACCOUNT}:root"}
     assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": VARIABLES["ExternalId"]}}

@@ -13,8 +13,15 @@ from tests.conftest import ROOT
 
 MACHINE = json.loads((ROOT / "statemachines" / "deploy_user_cloud.asl.json").read_text())
 STATES = MACHINE["States"]
-FAILURE_PATH = {"RollBackIfDeploying", "RollBack", "IsRollBackDone", "WaitForRollBack", "RecordFailed",
-                "AnnounceFailed", "DeploymentFailed"}
+FAILURE_PATH = {
+    "RollBackIfDeploying",
+    "RollBack",
+    "IsRollBackDone",
+    "WaitForRollBack",
+    "RecordFailed",
+    "AnnounceFailed",
+    "DeploymentFailed",
+}
 TASKS = {name: state for name, state in STATES.items() if state["Type"] == "Task"}
 
 
@@ -65,22 +72,29 @@ def test_every_step_that_acts_leads_on_failure_to_the_roll_back_and_the_record_o
 def test_users_accounts_are_reached_only_through_the_function_that_presents_their_external_id():
     """Step Functions' own cross-account Credentials cannot present an ExternalId, so no state may use them."""
     assert not [name for name, state in TASKS.items() if "Credentials" in state]
-    functions = {state["Parameters"]["FunctionName"] for state in TASKS.values()
-                 if state["Resource"] == "arn:aws:states:::lambda:invoke"}
+    functions = {
+        state["Parameters"]["FunctionName"]
+        for state in TASKS.values()
+        if state["Resource"] == "arn:aws:states:::lambda:invoke"
+    }
     assert functions == {"${DeploymentStatusFunctionArn}", "${UserCloudStackFunctionArn}"}
     others = {state["Resource"] for state in TASKS.values() if state["Resource"] != "arn:aws:states:::lambda:invoke"}
-    assert others == {"arn:aws:states:::events:putEvents", "arn:aws:states:::aws-sdk:eventbridge:putPermission",
-                      "arn:aws:states:::aws-sdk:eventbridge:removePermission"}
+    assert others == {
+        "arn:aws:states:::events:putEvents",
+        "arn:aws:states:::aws-sdk:eventbridge:putPermission",
+        "arn:aws:states:::aws-sdk:eventbridge:removePermission",
+    }
 
 
 def test_a_deployment_acts_only_once_the_platform_recorded_it_as_requested():
     assert MACHINE["StartAt"] == "RecordInProgress"
     assert STATES["RecordInProgress"]["Next"] == "WasItRequested"
-    choice, = STATES["WasItRequested"]["Choices"]
+    (choice,) = STATES["WasItRequested"]["Choices"]
     assert (choice["Variable"], choice["BooleanEquals"]) == ("$.deployment.recorded", True)
     assert STATES[STATES["WasItRequested"]["Default"]]["Type"] == "Fail"
     assert STATES["DeployOrDestroy"]["Choices"][0]["Variable"] == "$.deployment.action", (
-        "the action the platform recorded, never the one an event claims")
+        "the action the platform recorded, never the one an event claims"
+    )
 
 
 def test_only_the_platforms_own_account_can_start_a_deployment(template):
@@ -91,21 +105,25 @@ def test_only_the_platforms_own_account_can_start_a_deployment(template):
 def test_only_the_stack_function_may_assume_users_roles_and_only_deployment_roles(template):
     assumers = {}
     for name, resource in template["Resources"].items():
-        for policy in resource.get("Properties", {}).get("Policies", []) if isinstance(resource.get("Properties"), dict) else []:
+        for policy in (
+            resource.get("Properties", {}).get("Policies", []) if isinstance(resource.get("Properties"), dict) else []
+        ):
             for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 if any(action.startswith("sts:") for action in actions):
                     assumers[name] = statement["Resource"]
-    assert assumers == {
-        "UserCloudStackFunction": {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/imegha-deployment-*"}}
+    assert assumers == {"UserCloudStackFunction": {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/imegha-deployment-*"}}
 
 
 def test_the_release_bucket_lets_deployment_roles_read_and_nothing_more(template):
     statements = template["Resources"]["UserCloudArtifactsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     allows = [statement for statement in statements if statement["Effect"] == "Allow"]
-    assert [(s["Action"], s["Condition"]) for s in allows] == [(
-        "s3:GetObject",
-        {"ArnLike": {"aws:PrincipalArn": {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/imegha-deployment-*"}}})]
+    assert [(s["Action"], s["Condition"]) for s in allows] == [
+        (
+            "s3:GetObject",
+            {"ArnLike": {"aws:PrincipalArn": {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/imegha-deployment-*"}}},
+        )
+    ]
     bucket = template["Resources"]["UserCloudArtifactsBucket"]["Properties"]
     assert bucket["BucketName"]["Fn::Sub"].startswith("imegha-"), "the deployment boundary reads imegha-* buckets only"
     assert all(bucket["PublicAccessBlockConfiguration"].values())

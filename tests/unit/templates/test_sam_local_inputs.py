@@ -33,9 +33,11 @@ def test_every_sample_event_is_used_by_a_test():
 def test_env_json_names_only_the_templates_functions_and_every_one_whose_environment_refers_to_a_resource():
     environment = json.loads((ROOT / "env.json").read_text())
     declared = functions()
-    referring = {name for name, properties in declared.items()
-                 if any(not isinstance(value, str)
-                        for value in properties.get("Environment", {}).get("Variables", {}).values())}
+    referring = {
+        name
+        for name, properties in declared.items()
+        if any(not isinstance(value, str) for value in properties.get("Environment", {}).get("Variables", {}).values())
+    }
 
     assert set(environment) - {"Parameters"} <= set(declared)
     assert referring <= set(environment)

@@ -29,8 +29,11 @@ def boundary() -> dict:
 
 def roles(template_path) -> dict[str, dict]:
     resources = load_template(template_path)["Resources"]
-    return {name: substitute(resource["Properties"], PASSED) for name, resource in resources.items()
-            if resource["Type"] == "AWS::IAM::Role"}
+    return {
+        name: substitute(resource["Properties"], PASSED)
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::IAM::Role"
+    }
 
 
 def listed(value) -> list:

@@ -67,8 +67,14 @@ class AuditedTable:
             raise Conflict(f"this change touches {len(writes)} records; at most {MAX_WRITES} change together")
         for _ in range(_ATTEMPTS):
             head = self.head()
-            entry = {"seq": head.seq + 1, "prev": head.hash, "at": now(), "action": action, "actor": actor,
-                     "subject": subject}
+            entry = {
+                "seq": head.seq + 1,
+                "prev": head.hash,
+                "at": now(),
+                "action": action,
+                "actor": actor,
+                "subject": subject,
+            }
             entry["hash"] = audit_digest(entry)
             operations = [write.operation for write in writes] + self._append(head, entry)
             try:
@@ -81,7 +87,9 @@ class AuditedTable:
                 failed = [index for index, reason in enumerate(reasons) if reason.get("Code") not in (None, "None")]
                 change_failed = [index for index in failed if index < len(writes)]
                 if change_failed:
-                    raise writes[change_failed[0]].refusal or Conflict("the record changed meanwhile; try again") from None
+                    raise writes[change_failed[0]].refusal or Conflict(
+                        "the record changed meanwhile; try again"
+                    ) from None
                 if not failed:  # no reasons given: nothing tells a lost race from a refused change
                     raise Conflict("the change was refused; try again") from None
         raise Conflict("too many changes at once; try again")
@@ -90,16 +98,27 @@ class AuditedTable:
         moved_from = (
             {"ConditionExpression": "attribute_not_exists(pk)"}
             if head.seq == 0
-            else {"ConditionExpression": "#seq = :seq", "ExpressionAttributeNames": {"#seq": "seq"},
-                  "ExpressionAttributeValues": {":seq": head.seq}}
+            else {
+                "ConditionExpression": "#seq = :seq",
+                "ExpressionAttributeNames": {"#seq": "seq"},
+                "ExpressionAttributeValues": {":seq": head.seq},
+            }
         )
         return [
-            {"Put": {"TableName": self.table_name,
-                     "Item": {"pk": AUDIT_PK, "sk": _entry_sk(entry["seq"]), **entry},
-                     "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"TableName": self.table_name,
-                     "Item": {"pk": AUDIT_PK, "sk": HEAD_SK, "seq": entry["seq"], "hash": entry["hash"]},
-                     **moved_from}},
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": {"pk": AUDIT_PK, "sk": _entry_sk(entry["seq"]), **entry},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": {"pk": AUDIT_PK, "sk": HEAD_SK, "seq": entry["seq"], "hash": entry["hash"]},
+                    **moved_from,
+                }
+            },
         ]
 
     def head(self) -> AuditHead:
@@ -113,5 +132,7 @@ class AuditedTable:
             Limit=limit,
             ConsistentRead=True,
         )
-        return [{name: value for name, value in integers(item).items() if name not in ("pk", "sk")}
-                for item in page["Items"]]
+        return [
+            {name: value for name, value in integers(item).items() if name not in ("pk", "sk")}
+            for item in page["Items"]
+        ]

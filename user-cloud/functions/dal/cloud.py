@@ -23,5 +23,10 @@ class Cloud:
     @classmethod
     def from_environment(cls) -> Cloud:
         table = os.environ["TABLE_NAME"]
-        return cls(LibraryStore(table), ShareStore(table), AuditedTable(table), ObjectStore(os.environ["BUCKET_NAME"]),
-                   EventPublisher(os.environ["PLATFORM_EVENT_BUS_ARN"], source="imegha.user-cloud"))
+        return cls(
+            LibraryStore(table),
+            ShareStore(table),
+            AuditedTable(table),
+            ObjectStore(os.environ["BUCKET_NAME"]),
+            EventPublisher(os.environ["PLATFORM_EVENT_BUS_ARN"], source="imegha.user-cloud"),
+        )

@@ -51,7 +51,9 @@ class ConversationStore:
     # --- the conversation and its keys ---------------------------------------
 
     def meta(self, conversation_id: str) -> dict | None:
-        return integers(self.table.get_item(Key={"pk": _pk(conversation_id), "sk": META}, ConsistentRead=True).get("Item"))
+        return integers(
+            self.table.get_item(Key={"pk": _pk(conversation_id), "sk": META}, ConsistentRead=True).get("Item")
+        )
 
     def put_meta(self, conversation_id: str, fields: dict) -> None:
         self.table.put_item(Item={"pk": _pk(conversation_id), "sk": META, **fields})
@@ -77,7 +79,10 @@ class ConversationStore:
     def last_sequence(self, conversation_id: str) -> int:
         page = self.table.query(
             KeyConditionExpression=Key("pk").eq(_pk(conversation_id)) & Key("sk").begins_with("MSG#"),
-            ScanIndexForward=False, Limit=1, ConsistentRead=True, ProjectionExpression="#sequence",
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+            ProjectionExpression="#sequence",
             ExpressionAttributeNames={"#sequence": "sequence"},
         )
         return int(page["Items"][0]["sequence"]) if page["Items"] else 0
@@ -91,14 +96,22 @@ class ConversationStore:
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return integers(self.table.get_item(
-                    Key={"pk": _pk(conversation_id), "sk": _message_sk(sequence)}, ConsistentRead=True
-                )["Item"])
+                return integers(
+                    self.table.get_item(
+                        Key={"pk": _pk(conversation_id), "sk": _message_sk(sequence)}, ConsistentRead=True
+                    )["Item"]
+                )
             raise
         return None
 
-    def messages(self, conversation_id: str, after: int, limit: int, visible_to: str | None = None,
-                 through_epoch: int | None = None) -> tuple[list[dict], bool]:
+    def messages(
+        self,
+        conversation_id: str,
+        after: int,
+        limit: int,
+        visible_to: str | None = None,
+        through_epoch: int | None = None,
+    ) -> tuple[list[dict], bool]:
         """Up to ``limit`` messages after sequence ``after``, oldest first, and whether more follow.
 
         With ``visible_to``, only those sent to that user, or sealed under an epoch up to ``through_epoch``.

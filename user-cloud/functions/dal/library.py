@@ -96,7 +96,9 @@ class LibraryStore:
     def listed(self, list_name: str, cursor: str | None, limit: int) -> Page:
         """A page of the ``gsi1`` list ``list_name`` (``FILES``, ``IN#<id>``, ``FOLDERS``, ``SHARES``…)."""
         start = {"ExclusiveStartKey": _decode_cursor(cursor, list_name)} if cursor else {}
-        page = self.table.query(IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(list_name), Limit=limit, **start)
+        page = self.table.query(
+            IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(list_name), Limit=limit, **start
+        )
         following = page.get("LastEvaluatedKey")
         return Page([without_keys(item) for item in page["Items"]], _encode_cursor(following) if following else None)
 
@@ -110,16 +112,25 @@ class LibraryStore:
             cursor = page.cursor
 
     def any_listed(self, list_name: str) -> bool:
-        return bool(self.table.query(IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(list_name),
-                                     Limit=1)["Items"])
+        return bool(
+            self.table.query(IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(list_name), Limit=1)["Items"]
+        )
 
     # --- writes, as parts of an audited transaction ---------------------------------
 
     def put(self, pk: str, sk: str, fields: dict, *, new: bool, refusal: Conflict | NotFound) -> Write:
         """Write a whole item: ``new`` ones only where none is, others only over an existing one."""
         condition = "attribute_not_exists(pk)" if new else "attribute_exists(pk)"
-        return Write({"Put": {"TableName": self.table_name, "Item": {"pk": pk, "sk": sk, **fields},
-                              "ConditionExpression": condition}}, refusal)
+        return Write(
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": {"pk": pk, "sk": sk, **fields},
+                    "ConditionExpression": condition,
+                }
+            },
+            refusal,
+        )
 
     def replace_head(self, file_id: str, fields: dict, previous_version: int) -> Write:
         """The file's new head, only if the head is still at ``previous_version`` (0: no file yet)."""
@@ -128,8 +139,11 @@ class LibraryStore:
             condition: dict = {"ConditionExpression": "attribute_not_exists(pk)"}
             refusal = Conflict("a file with this id exists already")
         else:
-            condition = {"ConditionExpression": "#version = :previous", "ExpressionAttributeNames": {"#version": "version"},
-                         "ExpressionAttributeValues": {":previous": previous_version}}
+            condition = {
+                "ConditionExpression": "#version = :previous",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":previous": previous_version},
+            }
             refusal = Conflict(f"the file is no longer at version {previous_version}: another upload finished first")
         return Write({"Put": {"TableName": self.table_name, "Item": item, **condition}}, refusal)
 
@@ -141,14 +155,19 @@ class LibraryStore:
         """A check that an item exists (at ``version``, if given) when the transaction commits."""
         check: dict = {"ConditionExpression": "attribute_exists(pk)"}
         if version is not None:
-            check = {"ConditionExpression": "#version = :version", "ExpressionAttributeNames": {"#version": "version"},
-                     "ExpressionAttributeValues": {":version": version}}
+            check = {
+                "ConditionExpression": "#version = :version",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":version": version},
+            }
         return Write({"ConditionCheck": {"TableName": self.table_name, "Key": {"pk": pk, "sk": sk}, **check}}, refusal)
 
     def put_upload(self, file_id: str, upload_id: str, fields: dict) -> None:
         """An upload under way is not audited: the finished upload is, in the transaction that commits it."""
-        self.table.put_item(Item={"pk": file_pk(file_id), "sk": upload_sk(upload_id), **fields},
-                            ConditionExpression="attribute_not_exists(pk)")
+        self.table.put_item(
+            Item={"pk": file_pk(file_id), "sk": upload_sk(upload_id), **fields},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     def delete_upload(self, file_id: str, upload_id: str) -> None:
         self.table.delete_item(Key={"pk": file_pk(file_id), "sk": upload_sk(upload_id)})

@@ -57,15 +57,19 @@ class ObjectStore:
                 if error.response["Error"]["Code"] == "NoSuchUpload":
                     return None
                 raise
-            parts += [{"partNumber": part["PartNumber"], "size": part["Size"], "etag": part["ETag"]}
-                      for part in page.get("Parts", [])]
+            parts += [
+                {"partNumber": part["PartNumber"], "size": part["Size"], "etag": part["ETag"]}
+                for part in page.get("Parts", [])
+            ]
             if not page.get("IsTruncated"):
                 return parts
             marker = page["NextPartNumberMarker"]
 
     def complete_upload(self, key: str, upload_id: str, parts: list[dict]) -> None:
         self.client.complete_multipart_upload(
-            Bucket=self.bucket, Key=key, UploadId=upload_id,
+            Bucket=self.bucket,
+            Key=key,
+            UploadId=upload_id,
             MultipartUpload={"Parts": [{"PartNumber": part["partNumber"], "ETag": part["etag"]} for part in parts]},
         )
 

@@ -77,32 +77,77 @@ class ShareStore:
     def create(self, share: dict) -> list[Write]:
         taken = Conflict(f"share {share['shareId']} exists already")
         return [
-            Write({"Put": {"TableName": self.table_name, "ConditionExpression": "attribute_not_exists(pk)",
-                           "Item": {"pk": share_pk(share["shareId"]), "sk": SHARE_SK, "gsi1pk": SHARES_LIST,
-                                    "gsi1sk": f"{share['recipientId']}#{share['shareId']}", **share}}}, taken),
-            Write({"Put": {"TableName": self.table_name, "ConditionExpression": "attribute_not_exists(pk)",
-                           "Item": {"pk": target_pk(share["targetKind"], share["targetId"]),
-                                    "sk": link_sk(share["shareId"]), "shareId": share["shareId"],
-                                    "recipientId": share["recipientId"]}}}, taken),
+            Write(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                        "Item": {
+                            "pk": share_pk(share["shareId"]),
+                            "sk": SHARE_SK,
+                            "gsi1pk": SHARES_LIST,
+                            "gsi1sk": f"{share['recipientId']}#{share['shareId']}",
+                            **share,
+                        },
+                    }
+                },
+                taken,
+            ),
+            Write(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                        "Item": {
+                            "pk": target_pk(share["targetKind"], share["targetId"]),
+                            "sk": link_sk(share["shareId"]),
+                            "shareId": share["shareId"],
+                            "recipientId": share["recipientId"],
+                        },
+                    }
+                },
+                taken,
+            ),
         ]
 
     def remove(self, share: dict) -> list[Write]:
         gone = NotFound(f"no share {share['shareId']}: it was revoked already")
         return [
-            Write({"Delete": {"TableName": self.table_name, "Key": {"pk": share_pk(share["shareId"]), "sk": SHARE_SK},
-                              "ConditionExpression": "attribute_exists(pk)"}}, gone),
-            Write({"Delete": {"TableName": self.table_name,
-                              "Key": {"pk": target_pk(share["targetKind"], share["targetId"]),
-                                      "sk": link_sk(share["shareId"])}}}),
+            Write(
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": {"pk": share_pk(share["shareId"]), "sk": SHARE_SK},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                gone,
+            ),
+            Write(
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": {
+                            "pk": target_pk(share["targetKind"], share["targetId"]),
+                            "sk": link_sk(share["shareId"]),
+                        },
+                    }
+                }
+            ),
         ]
 
     def rekey(self, share_id: str, version: int, wrapped_key: dict, record: dict) -> Write:
         """A file share moved to the file's new version, with the new FEK wrapped for its recipient."""
         return Write(
-            {"Update": {"TableName": self.table_name, "Key": {"pk": share_pk(share_id), "sk": SHARE_SK},
-                        "UpdateExpression": "SET #version = :version, wrappedKey = :key, #record = :record",
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeNames": {"#version": "version", "#record": "record"},
-                        "ExpressionAttributeValues": {":version": version, ":key": wrapped_key, ":record": record}}},
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": {"pk": share_pk(share_id), "sk": SHARE_SK},
+                    "UpdateExpression": "SET #version = :version, wrappedKey = :key, #record = :record",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeNames": {"#version": "version", "#record": "record"},
+                    "ExpressionAttributeValues": {":version": version, ":key": wrapped_key, ":record": record},
+                }
+            },
             Conflict(f"share {share_id} was revoked meanwhile: upload again without it"),
         )

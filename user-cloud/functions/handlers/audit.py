@@ -22,8 +22,11 @@ log = AuditedTable(os.environ["TABLE_NAME"])
 @app.get("/audit/entries")
 def entries() -> dict:
     require_owner(app)
-    return audit.read(log, integer_query(app, "after", 0, maximum=2**53 - 1),
-                      integer_query(app, "limit", 500, minimum=1, maximum=1000))
+    return audit.read(
+        log,
+        integer_query(app, "after", 0, maximum=2**53 - 1),
+        integer_query(app, "limit", 500, minimum=1, maximum=1000),
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -68,9 +68,15 @@ def post_message(conversation_id: str) -> Response:
 
 @app.get("/conversations/<conversation_id>/messages")
 def get_messages(conversation_id: str) -> dict:
-    return chat.read_messages(store, OWNER, caller_id(app), conversation_id,
-                              integer_query(app, "after", 0, maximum=chat.MAX_SEQUENCE),
-                              integer_query(app, "limit", 100, minimum=1, maximum=chat.MAX_PAGE), _history_grant())
+    return chat.read_messages(
+        store,
+        OWNER,
+        caller_id(app),
+        conversation_id,
+        integer_query(app, "after", 0, maximum=chat.MAX_SEQUENCE),
+        integer_query(app, "limit", 100, minimum=1, maximum=chat.MAX_PAGE),
+        _history_grant(),
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -57,9 +57,13 @@ def received() -> dict:
 
 @app.get("/sharing/received/<share_id>")
 def open_received(share_id: str) -> dict:
-    return sharing.open_received(cloud, caller_id(app), check_id("shareId", share_id),
-                                 app.current_event.get_query_string_value("cursor"),
-                                 integer_query(app, "limit", 100, minimum=1, maximum=1000))
+    return sharing.open_received(
+        cloud,
+        caller_id(app),
+        check_id("shareId", share_id),
+        app.current_event.get_query_string_value("cursor"),
+        integer_query(app, "limit", 100, minimum=1, maximum=1000),
+    )
 
 
 @app.get("/sharing/received/<share_id>/files/<file_id>")

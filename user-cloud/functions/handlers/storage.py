@@ -56,8 +56,13 @@ def part_urls(file_id: str, upload_id: str) -> dict:
 @app.post("/storage/files/<file_id>/uploads/<upload_id>/complete")
 def complete_upload(file_id: str, upload_id: str) -> dict:
     owner = require_owner(app)
-    committed = storage.complete_upload(cloud, owner, check_id("fileId", file_id),
-                                        check_id("uploadId", upload_id), json_body(app, SCHEMAS, "upload-complete.json"))
+    committed = storage.complete_upload(
+        cloud,
+        owner,
+        check_id("fileId", file_id),
+        check_id("uploadId", upload_id),
+        json_body(app, SCHEMAS, "upload-complete.json"),
+    )
     metrics.add_metric(name="VersionsCommitted", unit=MetricUnit.Count, value=1)
     return committed
 
@@ -73,9 +78,12 @@ def abort_upload(file_id: str, upload_id: str) -> Response:
 def list_files() -> dict:
     require_owner(app)
     holder = app.current_event.get_query_string_value("in")
-    return storage.list_files(cloud, holder and check_id("in", holder),
-                              app.current_event.get_query_string_value("cursor"),
-                              integer_query(app, "limit", 100, minimum=1, maximum=1000))
+    return storage.list_files(
+        cloud,
+        holder and check_id("in", holder),
+        app.current_event.get_query_string_value("cursor"),
+        integer_query(app, "limit", 100, minimum=1, maximum=1000),
+    )
 
 
 @app.get("/storage/files/<file_id>")
@@ -117,8 +125,13 @@ def delete_collection(plural: str, collection_id: str) -> dict:
 @app.put("/storage/albums/<album_id>/files/<file_id>")
 def add_to_album(album_id: str, file_id: str) -> dict:
     owner = require_owner(app)
-    return storage.add_to_album(cloud, owner, check_id("albumId", album_id), check_id("fileId", file_id),
-                                json_body(app, SCHEMAS, "album-entry.json"))
+    return storage.add_to_album(
+        cloud,
+        owner,
+        check_id("albumId", album_id),
+        check_id("fileId", file_id),
+        json_body(app, SCHEMAS, "album-entry.json"),
+    )
 
 
 @app.delete("/storage/albums/<album_id>/files/<file_id>")

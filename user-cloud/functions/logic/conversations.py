@@ -69,15 +69,20 @@ def save_conversation(store: ConversationStore, owner: str, conversation_id: str
         if peer == owner or direct_conversation_id(owner, peer) != conversation_id:
             raise InvalidRequest("peerId", "this conversation is not between you and this user")
         if set(document["keys"]) != {"0"} or not {"peerKey", "grant"} <= set(document["keys"]["0"]):
-            raise InvalidRequest("keys", "a 1:1 conversation has one key, version 0, wrapped for you and for the peer, "
-                                 "with your grant for the peer's copy")
+            raise InvalidRequest(
+                "keys",
+                "a 1:1 conversation has one key, version 0, wrapped for you and for the peer, "
+                "with your grant for the peer's copy",
+            )
         _require_kind("keys/0/wrappedKey", document["keys"]["0"]["wrappedKey"], "CK")
         _require_kind("keys/0/peerKey", document["keys"]["0"]["peerKey"], "CK")
         meta = {"kind": DIRECT, "peerId": peer}
     else:
         if "peerId" in document or "roster" not in document or "adminIdentity" not in document:
-            raise InvalidRequest("roster", "a group conversation keeps the group's roster and its admin's identity "
-                                 "key, and has no single peer")
+            raise InvalidRequest(
+                "roster",
+                "a group conversation keeps the group's roster and its admin's identity key, and has no single peer",
+            )
         _admin_identity(document["adminIdentity"])
         for version, key in document["keys"].items():
             _require_kind(f"keys/{version}/wrappedKey", key["wrappedKey"], "GK", epoch=int(version))
@@ -88,7 +93,9 @@ def save_conversation(store: ConversationStore, owner: str, conversation_id: str
     if kind == DIRECT and stored is not None and stored.get("peerId") != meta["peerId"]:
         raise Conflict("this conversation is already recorded with another peer")
     store.put_meta(conversation_id, meta | {"updatedAt": _now()})
-    added = [int(version) for version, key in document["keys"].items() if store.add_key(conversation_id, int(version), key)]
+    added = [
+        int(version) for version, key in document["keys"].items() if store.add_key(conversation_id, int(version), key)
+    ]
     return {"conversationId": conversation_id, "kind": kind, "keysAdded": sorted(added)}
 
 
@@ -103,8 +110,11 @@ def conversation(store: ConversationStore, owner: str, caller: str, conversation
         raise NotFound("this cloud holds nothing of this conversation yet")
     answer = {"conversationId": conversation_id, "kind": kind, "keys": _keys_for(store, owner, caller, conversation_id)}
     if caller == owner:
-        answer |= {"peerId": meta.get("peerId"), "roster": meta.get("roster"),
-                   "nextSequence": store.last_sequence(conversation_id) + 1}
+        answer |= {
+            "peerId": meta.get("peerId"),
+            "roster": meta.get("roster"),
+            "nextSequence": store.last_sequence(conversation_id) + 1,
+        }
     return {name: value for name, value in answer.items() if value is not None}
 
 
@@ -114,16 +124,25 @@ def _keys_for(store: ConversationStore, owner: str, caller: str, conversation_id
     items = store.keys(conversation_id)
     if caller == owner:
         return {str(item["version"]): {"wrappedKey": item["wrappedKey"]} for item in items}
-    return {str(item["version"]): {"wrappedKey": item["peerKey"], "grant": item["grant"]}
-            for item in items if "peerKey" in item}
+    return {
+        str(item["version"]): {"wrappedKey": item["peerKey"], "grant": item["grant"]}
+        for item in items
+        if "peerKey" in item
+    }
 
 
 # --- messages --------------------------------------------------------------------------------
 
 
 @tracer.capture_method
-def post_message(store: ConversationStore, events: EventPublisher, owner: str, conversation_id: str,
-                 message: dict, recipients: list[str]) -> tuple[dict, bool]:
+def post_message(
+    store: ConversationStore,
+    events: EventPublisher,
+    owner: str,
+    conversation_id: str,
+    message: dict,
+    recipients: list[str],
+) -> tuple[dict, bool]:
     """Store the owner's message, then ring the platform's doorbell (ids only).
 
     Returns the answer and whether the message is new. Posting the very same
@@ -141,8 +160,10 @@ def post_message(store: ConversationStore, events: EventPublisher, owner: str, c
     _require_message_size(body["sealed"])
     sealed_kind = body["sealed"]["kind"]
     if sealed_kind != ("CK" if kind == DIRECT else "GK"):
-        raise InvalidRequest("message/body/sealed/kind", f"a {kind} message is sealed with a "
-                             f"{'CK' if kind == DIRECT else 'GK'}, not a {sealed_kind}")
+        raise InvalidRequest(
+            "message/body/sealed/kind",
+            f"a {kind} message is sealed with a {'CK' if kind == DIRECT else 'GK'}, not a {sealed_kind}",
+        )
     if owner in recipients:
         raise InvalidRequest("recipients", "the sender is not one of the recipients")
     if kind == DIRECT:
@@ -158,8 +179,12 @@ def post_message(store: ConversationStore, events: EventPublisher, owner: str, c
     existing = store.add_message(conversation_id, sequence, fields)
     if existing is not None and (existing["message"] != message or existing["recipients"] != recipients):
         raise Conflict(f"sequence {sequence} is taken; the next free one is {store.last_sequence(conversation_id) + 1}")
-    detail = {"conversationId": conversation_id, "senderId": owner, "recipients": recipients,
-              "messageId": str(sequence)}
+    detail = {
+        "conversationId": conversation_id,
+        "senderId": owner,
+        "recipients": recipients,
+        "messageId": str(sequence),
+    }
     if kind == GROUP:
         # The epoch is not content: the notifier refuses a message sealed under an epoch the group has left.
         detail["epoch"] = body["sealed"]["epoch"]
@@ -168,8 +193,15 @@ def post_message(store: ConversationStore, events: EventPublisher, owner: str, c
 
 
 @tracer.capture_method
-def read_messages(store: ConversationStore, owner: str, caller: str, conversation_id: str, after: int,
-                  limit: int, history_grant: dict | None = None) -> dict:
+def read_messages(
+    store: ConversationStore,
+    owner: str,
+    caller: str,
+    conversation_id: str,
+    after: int,
+    limit: int,
+    history_grant: dict | None = None,
+) -> dict:
     """The caller's view of this cloud's messages after sequence ``after``, and the keys they need to open them.
 
     A group member given the history shows the admin's ``history_grant``; anyone else shows none.
@@ -201,11 +233,13 @@ def _history_through(store: ConversationStore, caller: str, conversation_id: str
     identity key the owner's device recorded here."""
     meta = store.meta(conversation_id)
     if meta is None or "adminIdentity" not in meta:
-        raise NotAllowed("this cloud's owner has not recorded the group's admin yet, so no history grant can be "
-                         "checked here")
+        raise NotAllowed(
+            "this cloud's owner has not recorded the group's admin yet, so no history grant can be checked here"
+        )
     try:
-        return verify_history_grant(grant, admin_identity=_admin_identity(meta["adminIdentity"]),
-                                    group_id=conversation_id, member=caller)
+        return verify_history_grant(
+            grant, admin_identity=_admin_identity(meta["adminIdentity"]), group_id=conversation_id, member=caller
+        )
     except CryptoError as error:
         raise NotAllowed(f"this is not the group admin's grant of the history to you: {error}") from None
 
@@ -231,8 +265,9 @@ def _require_message_size(sealed: dict) -> None:
     except CryptoError as error:
         raise InvalidRequest("message/body/sealed", str(error)) from None
     if size > MESSAGE_MAX_BYTES:
-        raise InvalidRequest("message/body/sealed",
-                             f"the sealed text is {size:,} bytes; a message holds at most {MESSAGE_MAX_BYTES:,}")
+        raise InvalidRequest(
+            "message/body/sealed", f"the sealed text is {size:,} bytes; a message holds at most {MESSAGE_MAX_BYTES:,}"
+        )
 
 
 def _now() -> str:

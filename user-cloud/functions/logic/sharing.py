@@ -38,19 +38,31 @@ def share_target(kind: str, target_id: str, version: int | None) -> dict:
     return {"kind": kind, "id": target_id} | ({"version": version} if kind == "file" else {})
 
 
-def check_share_record(record: dict, *, field: str, share_id: str, owner: str, recipient: str, target: dict,
-                       wrapped_key: dict) -> None:
+def check_share_record(
+    record: dict, *, field: str, share_id: str, owner: str, recipient: str, target: dict, wrapped_key: dict
+) -> None:
     """Refuse a signed record that does not say exactly what the share it comes with is."""
-    expected = {"shareId": share_id, "owner": owner, "recipient": recipient, "target": target, "wrappedKey": wrapped_key}
+    expected = {
+        "shareId": share_id,
+        "owner": owner,
+        "recipient": recipient,
+        "target": target,
+        "wrappedKey": wrapped_key,
+    }
     for name, value in expected.items():
         if record["body"].get(name) != value:
-            raise InvalidRequest(f"{field}/body/{name}", f"the signed record says {record['body'].get(name)!r}, "
-                                 f"but the share is {value!r}")
+            raise InvalidRequest(
+                f"{field}/body/{name}",
+                f"the signed record says {record['body'].get(name)!r}, but the share is {value!r}",
+            )
 
 
 def public_share(share: dict) -> dict:
-    return {name: share[name] for name in ("shareId", "targetKind", "targetId", "recipientId", "wrappedKey", "record",
-                                           "createdAt", "version") if name in share}
+    return {
+        name: share[name]
+        for name in ("shareId", "targetKind", "targetId", "recipientId", "wrappedKey", "record", "createdAt", "version")
+        if name in share
+    }
 
 
 # --- the owner's side -------------------------------------------------------------------
@@ -62,25 +74,48 @@ def create_share(cloud: Cloud, owner: str, body: dict) -> dict:
     if recipient == owner:
         raise InvalidRequest("recipientId", "you cannot share with yourself")
     if body["wrappedKey"]["kind"] != KEY_KIND[kind]:
-        raise InvalidRequest("wrappedKey/kind", f"a {kind} is shared by its {KEY_KIND[kind]}, not a {body['wrappedKey']['kind']}")
+        raise InvalidRequest(
+            "wrappedKey/kind", f"a {kind} is shared by its {KEY_KIND[kind]}, not a {body['wrappedKey']['kind']}"
+        )
     head = cloud.library.get(file_pk(target_id) if kind == "file" else collection_pk(kind, target_id), HEAD)
     if head is None:
         raise NotFound(f"no {kind} {target_id}")
     target = share_target(kind, target_id, head.get("version"))
-    check_share_record(body["record"], field="record", share_id=body["shareId"], owner=owner, recipient=recipient,
-                       target=target, wrapped_key=body["wrappedKey"])
+    check_share_record(
+        body["record"],
+        field="record",
+        share_id=body["shareId"],
+        owner=owner,
+        recipient=recipient,
+        target=target,
+        wrapped_key=body["wrappedKey"],
+    )
     for link in cloud.shares.links(kind, target_id):
         if link["recipientId"] == recipient:
             raise Conflict(f"this {kind} is already shared with this user (share {link['shareId']}); revoke that first")
-    share = {"shareId": body["shareId"], "targetKind": kind, "targetId": target_id, "recipientId": recipient,
-             "wrappedKey": body["wrappedKey"], "record": body["record"], "createdAt": body["record"]["body"]["sharedAt"]}
+    share = {
+        "shareId": body["shareId"],
+        "targetKind": kind,
+        "targetId": target_id,
+        "recipientId": recipient,
+        "wrappedKey": body["wrappedKey"],
+        "record": body["record"],
+        "createdAt": body["record"]["body"]["sharedAt"],
+    }
     if kind == "file":
         share["version"] = head["version"]
-    still_there = cloud.library.require(file_pk(target_id) if kind == "file" else collection_pk(kind, target_id),
-                                        HEAD, Conflict(f"the {kind} changed or went while sharing it: try again"),
-                                        head.get("version"))
-    cloud.audited.commit(cloud.shares.create(share) + [still_there], action="share", actor=owner,
-                         subject={"shareId": share["shareId"], "target": target, "recipientId": recipient})
+    still_there = cloud.library.require(
+        file_pk(target_id) if kind == "file" else collection_pk(kind, target_id),
+        HEAD,
+        Conflict(f"the {kind} changed or went while sharing it: try again"),
+        head.get("version"),
+    )
+    cloud.audited.commit(
+        cloud.shares.create(share) + [still_there],
+        action="share",
+        actor=owner,
+        subject={"shareId": share["shareId"], "target": target, "recipientId": recipient},
+    )
     return public_share(share) | {"notified": _announce(cloud.platform_bus, SHARE_CREATED, owner, share)}
 
 
@@ -98,9 +133,17 @@ def revoke_share(cloud: Cloud, owner: str, share_id: str) -> dict:
     if share is None:
         raise NotFound(f"no share {share_id}: it was revoked already, or never made")
     target = share_target(share["targetKind"], share["targetId"], share.get("version"))
-    cloud.audited.commit(cloud.shares.remove(share), action="revoke", actor=owner,
-                         subject={"shareId": share_id, "target": target, "recipientId": share["recipientId"]})
-    return {"shareId": share_id, "revoked": True, "notified": _announce(cloud.platform_bus, SHARE_REVOKED, owner, share)}
+    cloud.audited.commit(
+        cloud.shares.remove(share),
+        action="revoke",
+        actor=owner,
+        subject={"shareId": share_id, "target": target, "recipientId": share["recipientId"]},
+    )
+    return {
+        "shareId": share_id,
+        "revoked": True,
+        "notified": _announce(cloud.platform_bus, SHARE_REVOKED, owner, share),
+    }
 
 
 def revoke_all(cloud: Cloud, owner: str, kind: str, target_id: str) -> list[str]:
@@ -114,9 +157,13 @@ def revoke_all(cloud: Cloud, owner: str, kind: str, target_id: str) -> list[str]
 def _announce(events: EventPublisher, detail_type: str, owner: str, share: dict) -> bool:
     """Ring the platform's doorbell: who shared, with whom, which share. The share stands even if this fails."""
     try:
-        events.publish(detail_type, {"shareId": share["shareId"], "senderId": owner, "recipients": [share["recipientId"]]})
+        events.publish(
+            detail_type, {"shareId": share["shareId"], "senderId": owner, "recipients": [share["recipientId"]]}
+        )
     except (PublishFailed, ClientError, BotoCoreError):
-        logger.exception("the platform bus refused the event; the recipient is not notified", extra={"detailType": detail_type})
+        logger.exception(
+            "the platform bus refused the event; the recipient is not notified", extra={"detailType": detail_type}
+        )
         return False
     return True
 
@@ -138,8 +185,13 @@ def _summary(library: LibraryStore, share: dict) -> dict:
     shown = {"metadata": target.get("metadata")}
     if kind == "file":
         shown |= {"version": target.get("version"), "ciphertextSize": target.get("ciphertextSize")}
-    return {"shareId": share["shareId"], "target": {"kind": kind, "id": target_id} | shown,
-            "wrappedKey": share["wrappedKey"], "record": share["record"], "createdAt": share["createdAt"]}
+    return {
+        "shareId": share["shareId"],
+        "target": {"kind": kind, "id": target_id} | shown,
+        "wrappedKey": share["wrappedKey"],
+        "record": share["record"],
+        "createdAt": share["createdAt"],
+    }
 
 
 @tracer.capture_method
@@ -176,8 +228,18 @@ def download_received(cloud: Cloud, caller: str, share_id: str, file_id: str) ->
         raise NotAllowed("this share does not give you that file")
     if holder["version"] != head["version"]:
         raise Conflict("the file is being replaced; try again in a moment")
-    cloud.audited.commit([], action="download", actor=caller,
-                         subject={"shareId": share_id, "fileId": file_id, "version": head["version"]})
-    return {"fileId": file_id, "version": head["version"], "ciphertextSize": head["ciphertextSize"],
-            "metadata": head["metadata"], "wrappedKey": holder["wrappedKey"],
-            "url": cloud.objects.download_url(head["objectKey"]), "urlExpiresIn": DOWNLOAD_URL_SECONDS}
+    cloud.audited.commit(
+        [],
+        action="download",
+        actor=caller,
+        subject={"shareId": share_id, "fileId": file_id, "version": head["version"]},
+    )
+    return {
+        "fileId": file_id,
+        "version": head["version"],
+        "ciphertextSize": head["ciphertextSize"],
+        "metadata": head["metadata"],
+        "wrappedKey": holder["wrappedKey"],
+        "url": cloud.objects.download_url(head["objectKey"]),
+        "urlExpiresIn": DOWNLOAD_URL_SECONDS,
+    }

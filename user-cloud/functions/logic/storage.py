@@ -95,17 +95,28 @@ def start_upload(cloud: Cloud, file_id: str, version: int, ciphertext_size: int)
     upload_id = secrets.token_urlsafe(16)
     key = f"{file_prefix(file_id)}{upload_id}"
     part_size, part_count = part_plan(ciphertext_size)
-    upload = {"uploadId": upload_id, "fileId": file_id, "version": version, "objectKey": key,
-              "s3UploadId": cloud.objects.start_upload(key), "ciphertextSize": ciphertext_size, "partSize": part_size,
-              "partCount": part_count, "createdAt": now(), "expiresAt": int(time.time()) + UPLOAD_SECONDS}
+    upload = {
+        "uploadId": upload_id,
+        "fileId": file_id,
+        "version": version,
+        "objectKey": key,
+        "s3UploadId": cloud.objects.start_upload(key),
+        "ciphertextSize": ciphertext_size,
+        "partSize": part_size,
+        "partCount": part_count,
+        "createdAt": now(),
+        "expiresAt": int(time.time()) + UPLOAD_SECONDS,
+    }
     cloud.library.put_upload(file_id, upload_id, upload)
     first_parts = list(range(1, min(part_count, URLS_AT_ONCE) + 1))
     return _public_upload(upload) | {"partUrls": cloud.objects.part_urls(key, upload["s3UploadId"], first_parts)}
 
 
 def _public_upload(upload: dict) -> dict:
-    return {name: upload[name] for name in ("uploadId", "fileId", "version", "ciphertextSize", "partSize", "partCount",
-                                            "expiresAt")}
+    return {
+        name: upload[name]
+        for name in ("uploadId", "fileId", "version", "ciphertextSize", "partSize", "partCount", "expiresAt")
+    }
 
 
 @tracer.capture_method
@@ -113,7 +124,9 @@ def part_urls(cloud: Cloud, file_id: str, upload_id: str, numbers: list[int]) ->
     upload = _upload(cloud.library, file_id, upload_id)
     beyond = [number for number in numbers if number > upload["partCount"]]
     if beyond:
-        raise InvalidRequest("partNumbers", f"this upload has {upload['partCount']} parts; there is no part {beyond[0]}")
+        raise InvalidRequest(
+            "partNumbers", f"this upload has {upload['partCount']} parts; there is no part {beyond[0]}"
+        )
     return {"partUrls": cloud.objects.part_urls(upload["objectKey"], upload["s3UploadId"], numbers)}
 
 
@@ -167,21 +180,35 @@ def complete_upload(cloud: Cloud, owner: str, file_id: str, upload_id: str, body
     _require_next(head, version)
     partition = cloud.library.file_partition(file_id) if head else []
     stamp = now()
-    listing = {"fileId": file_id, "version": version, "ciphertextSize": upload["ciphertextSize"],
-               "metadata": body["metadata"], "updatedAt": stamp}
+    listing = {
+        "fileId": file_id,
+        "version": version,
+        "ciphertextSize": upload["ciphertextSize"],
+        "metadata": body["metadata"],
+        "updatedAt": stamp,
+    }
     writes = _membership_writes(cloud.library, partition, file_id, body, listing)
     writes += _share_writes(cloud.shares, partition, owner, file_id, version, body.get("shares", {}))
     folder = body.get("folder")
-    new_head = listing | {"objectKey": upload["objectKey"], "wrappedKey": body["wrappedKey"],
-                          "createdAt": head["createdAt"] if head else stamp}
+    new_head = listing | {
+        "objectKey": upload["objectKey"],
+        "wrappedKey": body["wrappedKey"],
+        "createdAt": head["createdAt"] if head else stamp,
+    }
     if folder:
         new_head["folderId"] = folder["id"]
-    writes += [cloud.library.replace_head(file_id, new_head, version - 1),
-               cloud.library.delete(file_pk(file_id), upload_sk(upload_id))]
+    writes += [
+        cloud.library.replace_head(file_id, new_head, version - 1),
+        cloud.library.delete(file_pk(file_id), upload_sk(upload_id)),
+    ]
     try:
         _complete_object(cloud.objects, upload)
-        cloud.audited.commit(writes, action="upload", actor=owner,
-                             subject={"fileId": file_id, "version": version, "ciphertextSize": upload["ciphertextSize"]})
+        cloud.audited.commit(
+            writes,
+            action="upload",
+            actor=owner,
+            subject={"fileId": file_id, "version": version, "ciphertextSize": upload["ciphertextSize"]},
+        )
     except DomainError as refusal:
         # Parts still to send: the upload stays open. Anything else (lost to another upload, a folder gone
         # meanwhile, a wrong size) ends it: its object goes and nothing else changed.
@@ -194,8 +221,9 @@ def complete_upload(cloud: Cloud, owner: str, file_id: str, upload_id: str, body
     return {name: value for name, value in new_head.items() if name != "objectKey"}
 
 
-def _membership_writes(library: LibraryStore, partition: list[dict], file_id: str, body: dict,
-                       listing: dict) -> list[Write]:
+def _membership_writes(
+    library: LibraryStore, partition: list[dict], file_id: str, body: dict, listing: dict
+) -> list[Write]:
     """The file as each folder and album holds it, with the new FEK wrapped by that folder's FK or album's AK.
 
     A new version is held where the previous one was, and must come with a key
@@ -205,15 +233,29 @@ def _membership_writes(library: LibraryStore, partition: list[dict], file_id: st
     asked = {body["folder"]["id"]: "folder"} if body.get("folder") else {}
     asked |= {album_id: "album" for album_id in body.get("albums", {})}
     if partition and asked != held:
-        raise Conflict(f"the file is held by {_described(held)}; the new version must carry a key for each, "
-                       f"not for {_described(asked)}")
+        raise Conflict(
+            f"the file is held by {_described(held)}; the new version must carry a key for each, "
+            f"not for {_described(asked)}"
+        )
     keys = ({body["folder"]["id"]: body["folder"]["wrappedKey"]} if body.get("folder") else {}) | body.get("albums", {})
     writes = []
     for collection_id, kind in asked.items():
-        item = listing | {"collectionKind": kind, "collectionId": collection_id, "wrappedKey": keys[collection_id],
-                          "gsi1pk": f"IN#{collection_id}", "gsi1sk": file_pk(file_id)}
-        writes.append(library.put(file_pk(file_id), member_sk(collection_id), item, new=not partition,
-                                  refusal=Conflict(f"the file's place in {kind} {collection_id} changed meanwhile")))
+        item = listing | {
+            "collectionKind": kind,
+            "collectionId": collection_id,
+            "wrappedKey": keys[collection_id],
+            "gsi1pk": f"IN#{collection_id}",
+            "gsi1sk": file_pk(file_id),
+        }
+        writes.append(
+            library.put(
+                file_pk(file_id),
+                member_sk(collection_id),
+                item,
+                new=not partition,
+                refusal=Conflict(f"the file's place in {kind} {collection_id} changed meanwhile"),
+            )
+        )
         writes.append(library.require(collection_pk(kind, collection_id), HEAD, NotFound(f"no {kind} {collection_id}")))
     return writes
 
@@ -222,19 +264,28 @@ def _described(collections: dict[str, str]) -> str:
     return ", ".join(f"{kind} {collection_id}" for collection_id, kind in sorted(collections.items())) or "nothing"
 
 
-def _share_writes(shares: ShareStore, partition: list[dict], owner: str, file_id: str, version: int,
-                  rekeyed: dict) -> list[Write]:
+def _share_writes(
+    shares: ShareStore, partition: list[dict], owner: str, file_id: str, version: int, rekeyed: dict
+) -> list[Write]:
     """Each share of the file moved to the new version, with the new FEK wrapped for its recipient."""
     links = {item["shareId"]: item["recipientId"] for item in partition if item["sk"].startswith("SHARE#")}
     if set(rekeyed) != set(links):
-        raise Conflict(f"the file is shared as {', '.join(sorted(links)) or 'nothing'}; the new version must carry "
-                       f"a key for each share, not for {', '.join(sorted(rekeyed)) or 'none'} (revoke a share first "
-                       "to leave its recipient out)")
+        raise Conflict(
+            f"the file is shared as {', '.join(sorted(links)) or 'nothing'}; the new version must carry "
+            f"a key for each share, not for {', '.join(sorted(rekeyed)) or 'none'} (revoke a share first "
+            "to leave its recipient out)"
+        )
     writes = []
     for share_id, share in rekeyed.items():
-        check_share_record(share["record"], field=f"shares/{share_id}/record", share_id=share_id, owner=owner,
-                           recipient=links[share_id], target=share_target("file", file_id, version),
-                           wrapped_key=share["wrappedKey"])
+        check_share_record(
+            share["record"],
+            field=f"shares/{share_id}/record",
+            share_id=share_id,
+            owner=owner,
+            recipient=links[share_id],
+            target=share_target("file", file_id, version),
+            wrapped_key=share["wrappedKey"],
+        )
         writes.append(shares.rekey(share_id, version, share["wrappedKey"], share["record"]))
     return writes
 
@@ -271,10 +322,16 @@ def holders(cloud: Cloud, file_id: str) -> dict:
         "fileId": file_id,
         "version": head["version"],
         "folderId": head.get("folderId"),
-        "albumIds": [item["collectionId"] for item in partition
-                     if item["sk"].startswith("IN#") and item["collectionKind"] == "album"],
-        "shares": [{"shareId": item["shareId"], "recipientId": item["recipientId"]}
-                   for item in partition if item["sk"].startswith("SHARE#")],
+        "albumIds": [
+            item["collectionId"]
+            for item in partition
+            if item["sk"].startswith("IN#") and item["collectionKind"] == "album"
+        ],
+        "shares": [
+            {"shareId": item["shareId"], "recipientId": item["recipientId"]}
+            for item in partition
+            if item["sk"].startswith("SHARE#")
+        ],
     }
 
 
@@ -291,9 +348,12 @@ def delete_file(cloud: Cloud, owner: str, file_id: str) -> dict:
     removed = cloud.objects.delete_all(file_prefix(file_id))
     library = cloud.library
     rest = [library.delete(item["pk"], item["sk"]) for item in library.file_partition(file_id) if item["sk"] != HEAD]
-    cloud.audited.commit(rest + [library.delete(file_pk(file_id), HEAD, NotFound(f"no file {file_id}"))],
-                         action="delete", actor=owner,
-                         subject={"fileId": file_id, "version": head["version"], "revokedShares": revoked})
+    cloud.audited.commit(
+        rest + [library.delete(file_pk(file_id), HEAD, NotFound(f"no file {file_id}"))],
+        action="delete",
+        actor=owner,
+        subject={"fileId": file_id, "version": head["version"], "revokedShares": revoked},
+    )
     return {"fileId": file_id, "deleted": True, "objectVersionsRemoved": removed, "revokedShares": revoked}
 
 
@@ -303,17 +363,31 @@ def delete_file(cloud: Cloud, owner: str, file_id: str) -> dict:
 def _check_collection_keys(kind: str, body: dict) -> None:
     for field in ("wrappedKey", "metadata"):
         if body[field]["kind"] != COLLECTION_KEY[kind]:
-            raise InvalidRequest(f"{field}/kind", f"a {kind} holds an {COLLECTION_KEY[kind]}, not a {body[field]['kind']}")
+            raise InvalidRequest(
+                f"{field}/kind", f"a {kind} holds an {COLLECTION_KEY[kind]}, not a {body[field]['kind']}"
+            )
 
 
 @tracer.capture_method
 def create_collection(cloud: Cloud, owner: str, kind: str, body: dict) -> dict:
     """A folder (with a new FK) or an album (with a new AK), its name sealed under that key."""
     _check_collection_keys(kind, body)
-    item = {"kind": kind, "id": body["id"], "wrappedKey": body["wrappedKey"], "metadata": body["metadata"],
-            "createdAt": now(), "gsi1pk": COLLECTION_LIST[kind], "gsi1sk": collection_pk(kind, body["id"])}
-    new = cloud.library.put(collection_pk(kind, body["id"]), HEAD, item, new=True,
-                            refusal=Conflict(f"a {kind} with id {body['id']} exists already"))
+    item = {
+        "kind": kind,
+        "id": body["id"],
+        "wrappedKey": body["wrappedKey"],
+        "metadata": body["metadata"],
+        "createdAt": now(),
+        "gsi1pk": COLLECTION_LIST[kind],
+        "gsi1sk": collection_pk(kind, body["id"]),
+    }
+    new = cloud.library.put(
+        collection_pk(kind, body["id"]),
+        HEAD,
+        item,
+        new=True,
+        refusal=Conflict(f"a {kind} with id {body['id']} exists already"),
+    )
     cloud.audited.commit([new], action="create", actor=owner, subject={kind + "Id": body["id"]})
     return {name: value for name, value in item.items() if not name.startswith("gsi1")}
 
@@ -335,11 +409,18 @@ def delete_collection(cloud: Cloud, owner: str, kind: str, collection_id: str) -
     revoked = revoke_all(cloud, owner, kind, collection_id)
     for start in range(0, len(members), MAX_WRITES):
         batch = members[start : start + MAX_WRITES]
-        audited.commit([library.delete(file_pk(member["fileId"]), member_sk(collection_id)) for member in batch],
-                       action="remove", actor=owner,
-                       subject={"albumId": collection_id, "fileIds": [member["fileId"] for member in batch]})
-    audited.commit([library.delete(collection_pk(kind, collection_id), HEAD, NotFound(f"no {kind} {collection_id}"))],
-                   action="delete", actor=owner, subject={kind + "Id": collection_id, "revokedShares": revoked})
+        audited.commit(
+            [library.delete(file_pk(member["fileId"]), member_sk(collection_id)) for member in batch],
+            action="remove",
+            actor=owner,
+            subject={"albumId": collection_id, "fileIds": [member["fileId"] for member in batch]},
+        )
+    audited.commit(
+        [library.delete(collection_pk(kind, collection_id), HEAD, NotFound(f"no {kind} {collection_id}"))],
+        action="delete",
+        actor=owner,
+        subject={kind + "Id": collection_id, "revokedShares": revoked},
+    )
     return {"id": collection_id, "deleted": True, "revokedShares": revoked}
 
 
@@ -350,20 +431,42 @@ def add_to_album(cloud: Cloud, owner: str, album_id: str, file_id: str, body: di
     head = _file_item(library, file_id)
     if body["version"] != head["version"]:
         raise Conflict(f"the file is at version {head['version']}, not {body['version']}: wrap that version's key")
-    item = {"fileId": file_id, "version": head["version"], "ciphertextSize": head["ciphertextSize"],
-            "metadata": head["metadata"], "updatedAt": now(), "collectionKind": "album", "collectionId": album_id,
-            "wrappedKey": body["wrappedKey"], "gsi1pk": f"IN#{album_id}", "gsi1sk": file_pk(file_id)}
+    item = {
+        "fileId": file_id,
+        "version": head["version"],
+        "ciphertextSize": head["ciphertextSize"],
+        "metadata": head["metadata"],
+        "updatedAt": now(),
+        "collectionKind": "album",
+        "collectionId": album_id,
+        "wrappedKey": body["wrappedKey"],
+        "gsi1pk": f"IN#{album_id}",
+        "gsi1sk": file_pk(file_id),
+    }
     cloud.audited.commit(
-        [library.put(file_pk(file_id), member_sk(album_id), item, new=True,
-                     refusal=Conflict("the file is in this album already")),
-         library.require(collection_pk("album", album_id), HEAD, NotFound(f"no album {album_id}")),
-         library.require(file_pk(file_id), HEAD, Conflict("the file changed meanwhile: try again"), head["version"])],
-        action="add", actor=owner, subject={"albumId": album_id, "fileId": file_id, "version": head["version"]})
+        [
+            library.put(
+                file_pk(file_id),
+                member_sk(album_id),
+                item,
+                new=True,
+                refusal=Conflict("the file is in this album already"),
+            ),
+            library.require(collection_pk("album", album_id), HEAD, NotFound(f"no album {album_id}")),
+            library.require(file_pk(file_id), HEAD, Conflict("the file changed meanwhile: try again"), head["version"]),
+        ],
+        action="add",
+        actor=owner,
+        subject={"albumId": album_id, "fileId": file_id, "version": head["version"]},
+    )
     return _listed_file(item)
 
 
 @tracer.capture_method
 def remove_from_album(cloud: Cloud, owner: str, album_id: str, file_id: str) -> None:
-    cloud.audited.commit([cloud.library.delete(file_pk(file_id), member_sk(album_id),
-                                               NotFound("the file is not in this album"))],
-                         action="remove", actor=owner, subject={"albumId": album_id, "fileIds": [file_id]})
+    cloud.audited.commit(
+        [cloud.library.delete(file_pk(file_id), member_sk(album_id), NotFound("the file is not in this album"))],
+        action="remove",
+        actor=owner,
+        subject={"albumId": album_id, "fileIds": [file_id]},
+    )

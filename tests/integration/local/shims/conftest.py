@@ -26,11 +26,21 @@ def other_account(local_cloud) -> Account:
 def probe(local_cloud, other_account) -> dict[str, str]:
     """The probe stack in the platform's account; its state machine may act in ``other_account`` through a role."""
     iam = local_cloud.client("iam", other_account)
-    role = iam.create_role(RoleName="trusts-the-platform", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                       "Principal": {"AWS": f"arn:aws:iam::{local_cloud.platform.account_id}:root"}}],
-    }))["Role"]
+    role = iam.create_role(
+        RoleName="trusts-the-platform",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Principal": {"AWS": f"arn:aws:iam::{local_cloud.platform.account_id}:root"},
+                    }
+                ],
+            }
+        ),
+    )["Role"]
     return local_cloud.deploy(PROBE, "probe", {"OtherAccountRoleArn": role["Arn"]}).outputs
 
 

@@ -13,5 +13,8 @@ def test_a_clients_first_s3_call_leaves_the_s3_model_as_botocore_and_moto_load_i
 
     local_cloud.client("s3").create_bucket(Bucket=f"model-{uuid.uuid4().hex[:8]}")
 
-    assert Loader().load_service_model("s3", "service-2")["operations"]["CreateBucket"]["http"]["requestUri"] == "/{Bucket}"
+    assert (
+        Loader().load_service_model("s3", "service-2")["operations"]["CreateBucket"]["http"]["requestUri"]
+        == "/{Bucket}"
+    )
     assert get_service_model("s3").operation_model("CreateBucket").http["requestUri"] == "/{Bucket}"

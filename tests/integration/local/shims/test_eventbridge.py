@@ -13,9 +13,16 @@ from tests.integration.polling import eventually
 
 
 def put_event(local_cloud, detail_type: str, detail: dict) -> str:
-    entries = local_cloud.client("events").put_events(Entries=[{
-        "EventBusName": "probe-bus", "Source": "probe.test", "DetailType": detail_type, "Detail": json.dumps(detail),
-    }])
+    entries = local_cloud.client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": "probe-bus",
+                "Source": "probe.test",
+                "DetailType": detail_type,
+                "Detail": json.dumps(detail),
+            }
+        ]
+    )
     assert entries["FailedEntryCount"] == 0
     return entries["Entries"][0]["EventId"]
 
@@ -39,8 +46,9 @@ def test_another_account_puts_events_on_the_bus_only_once_its_policy_names_that_
         local_cloud.client("events", sender).put_events(Entries=[entry])
     assert refusal.value.response["Error"]["Code"] == "AccessDeniedException"
 
-    local_cloud.client("events").put_permission(EventBusName="probe-bus", Action="events:PutEvents",
-                                                Principal=sender.account_id, StatementId="sender")
+    local_cloud.client("events").put_permission(
+        EventBusName="probe-bus", Action="events:PutEvents", Principal=sender.account_id, StatementId="sender"
+    )
     event_id = local_cloud.client("events", sender).put_events(Entries=[entry])["Entries"][0]["EventId"]
     received = eventually(lambda: records().get(f"user.cloud:{event_id}"))
     assert received["account"] == sender.account_id, "the sender's account, not the bus owner's"
@@ -66,8 +74,7 @@ def test_a_rules_state_machine_target_starts_an_execution_with_the_event(local_c
 
     def finished():
         runs = sfn.list_executions(stateMachineArn=probe["MachineArn"])["executions"]
-        return [sfn.describe_execution(executionArn=run["executionArn"]) for run in runs
-                if run["status"] != "RUNNING"]
+        return [sfn.describe_execution(executionArn=run["executionArn"]) for run in runs if run["status"] != "RUNNING"]
 
     execution = eventually(finished)[0]
     assert json.loads(execution["input"])["id"] == event_id

@@ -37,7 +37,9 @@ def test_invoke_runs_the_handler_from_its_code_uri_with_its_environment_layer_an
 
 def test_an_event_invocation_returns_at_once_and_runs_in_the_background(local_cloud, records):
     functions = local_cloud.client("lambda")
-    recorder = next(f["FunctionName"] for f in functions.list_functions()["Functions"] if "Recorder" in f["FunctionName"])
+    recorder = next(
+        f["FunctionName"] for f in functions.list_functions()["Functions"] if "Recorder" in f["FunctionName"]
+    )
     marker = str(uuid.uuid4())
 
     answer = functions.invoke(FunctionName=recorder, InvocationType="Event", Payload=json.dumps({"id": marker}))
@@ -47,14 +49,25 @@ def test_an_event_invocation_returns_at_once_and_runs_in_the_background(local_cl
 
 
 def test_a_function_whose_role_lambda_cannot_assume_is_refused(local_cloud, probe):
-    role = local_cloud.client("iam").create_role(RoleName="not-for-lambda", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}],
-    }))["Role"]
+    role = local_cloud.client("iam").create_role(
+        RoleName="not-for-lambda",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}
+                ],
+            }
+        ),
+    )["Role"]
     with pytest.raises(ClientError) as refusal:
         local_cloud.client("lambda").create_function(
-            FunctionName="wrong-role", Runtime="python3.12", Role=role["Arn"], Handler="app.whoami",
-            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
+            FunctionName="wrong-role",
+            Runtime="python3.12",
+            Role=role["Arn"],
+            Handler="app.whoami",
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        )
     assert refusal.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "cannot be assumed by Lambda" in refusal.value.response["Error"]["Message"]
 
@@ -63,13 +76,25 @@ def test_a_failing_event_invocation_is_retried_twice_then_lands_in_the_dead_lett
     sqs, functions = local_cloud.client("sqs"), local_cloud.client("lambda")
     queue = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    role = local_cloud.client("iam").create_role(RoleName="failing-function", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}],
-    }))["Role"]
-    functions.create_function(FunctionName="always-fails", Runtime="python3.12", Role=role["Arn"],
-                              Handler="app.handler", Code={"ZipFile": zipped(FAILING)},
-                              DeadLetterConfig={"TargetArn": queue_arn})
+    role = local_cloud.client("iam").create_role(
+        RoleName="failing-function",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+                ],
+            }
+        ),
+    )["Role"]
+    functions.create_function(
+        FunctionName="always-fails",
+        Runtime="python3.12",
+        Role=role["Arn"],
+        Handler="app.handler",
+        Code={"ZipFile": zipped(FAILING)},
+        DeadLetterConfig={"TargetArn": queue_arn},
+    )
     marker = str(uuid.uuid4())
 
     functions.invoke(FunctionName="always-fails", InvocationType="Event", Payload=json.dumps({"id": marker}))
@@ -85,8 +110,13 @@ def test_a_failing_event_invocation_is_retried_twice_then_lands_in_the_dead_lett
 def test_an_event_invocation_that_succeeds_runs_once_and_leaves_nothing_behind(local_cloud, invocations):
     functions = local_cloud.client("lambda")
     role = local_cloud.client("iam").get_role(RoleName="failing-function")["Role"]
-    functions.create_function(FunctionName="succeeds", Runtime="python3.12", Role=role["Arn"], Handler="app.handler",
-                              Code={"ZipFile": zipped("def handler(event, context):\n    return 'ok'\n")})
+    functions.create_function(
+        FunctionName="succeeds",
+        Runtime="python3.12",
+        Role=role["Arn"],
+        Handler="app.handler",
+        Code={"ZipFile": zipped("def handler(event, context):\n    return 'ok'\n")},
+    )
 
     functions.invoke(FunctionName="succeeds", InvocationType="Event", Payload=b"{}")
 

@@ -18,7 +18,9 @@ SIGV4 = Config(signature_version="s3v4", s3={"addressing_style": "path"})
 
 
 def send(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, method=method, data=data, headers={"Content-Type": "application/octet-stream"})
+    request = urllib.request.Request(
+        url, method=method, data=data, headers={"Content-Type": "application/octet-stream"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read()
@@ -30,8 +32,14 @@ def send(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int,
 def s3(local_cloud):
     """A client in an account of its own (not the platform's), with a bucket holding two objects."""
     account = local_cloud.create_account()
-    client = boto3.client("s3", region_name=local_cloud.region, endpoint_url=local_cloud.endpoint_url, config=SIGV4,
-                          aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key)
+    client = boto3.client(
+        "s3",
+        region_name=local_cloud.region,
+        endpoint_url=local_cloud.endpoint_url,
+        config=SIGV4,
+        aws_access_key_id=account.access_key_id,
+        aws_secret_access_key=account.secret_access_key,
+    )
     client.create_bucket(Bucket="sealed-files")
     client.put_object(Bucket="sealed-files", Key="files/one", Body=b"first ciphertext")
     client.put_object(Bucket="sealed-files", Key="files/two", Body=b"second ciphertext")
@@ -72,13 +80,20 @@ def test_an_expired_url_is_refused(s3, monkeypatch):
 
 def test_a_presigned_part_upload_completes_a_multipart_upload(s3):
     upload = s3.create_multipart_upload(Bucket="sealed-files", Key="files/three")["UploadId"]
-    url = s3.generate_presigned_url("upload_part", ExpiresIn=60, Params={
-        "Bucket": "sealed-files", "Key": "files/three", "UploadId": upload, "PartNumber": 1})
+    url = s3.generate_presigned_url(
+        "upload_part",
+        ExpiresIn=60,
+        Params={"Bucket": "sealed-files", "Key": "files/three", "UploadId": upload, "PartNumber": 1},
+    )
 
     assert send(url, "PUT", b"only part")[0] == 200
     parts = s3.list_parts(Bucket="sealed-files", Key="files/three", UploadId=upload)["Parts"]
-    s3.complete_multipart_upload(Bucket="sealed-files", Key="files/three", UploadId=upload, MultipartUpload={
-        "Parts": [{"PartNumber": 1, "ETag": parts[0]["ETag"]}]})
+    s3.complete_multipart_upload(
+        Bucket="sealed-files",
+        Key="files/three",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": parts[0]["ETag"]}]},
+    )
     assert s3.get_object(Bucket="sealed-files", Key="files/three")["Body"].read() == b"only part"
     tampered = url.replace("partNumber=1", "partNumber=2")
     assert send(tampered, "PUT", b"extra")[0] == 403

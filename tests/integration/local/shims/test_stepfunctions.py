@@ -11,8 +11,11 @@ from tests.integration.polling import eventually
 def test_tasks_act_as_the_execution_role_or_as_their_credentials_role(local_cloud, probe, other_account):
     sfn = local_cloud.client("stepfunctions")
     run = sfn.start_execution(stateMachineArn=probe["MachineArn"], input="{}")
-    execution = eventually(lambda: (lambda e: e if e["status"] != "RUNNING" else None)(
-        sfn.describe_execution(executionArn=run["executionArn"])))
+    execution = eventually(
+        lambda: (lambda e: e if e["status"] != "RUNNING" else None)(
+            sfn.describe_execution(executionArn=run["executionArn"])
+        )
+    )
 
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     output = json.loads(execution["output"])

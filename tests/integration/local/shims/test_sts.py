@@ -15,14 +15,21 @@ from imegha_local.cloud import Account
 def deployment_role(local_cloud, other_account) -> str:
     """A role in another account that the platform may assume with one ExternalId only (the bootstrap's shape)."""
     return local_cloud.client("iam", other_account).create_role(
-        RoleName="deployment", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"AWS": f"arn:aws:iam::{local_cloud.platform.account_id}:root"},
-                "Condition": {"StringEquals": {"sts:ExternalId": "imegha-right"}},
-            }],
-        }))["Role"]["Arn"]
+        RoleName="deployment",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Principal": {"AWS": f"arn:aws:iam::{local_cloud.platform.account_id}:root"},
+                        "Condition": {"StringEquals": {"sts:ExternalId": "imegha-right"}},
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
 
 
 @pytest.mark.parametrize("external_id", ["imegha-wrong", None], ids=["wrong", "missing"])
@@ -35,9 +42,14 @@ def test_assume_role_without_the_right_external_id_is_denied(local_cloud, deploy
 
 def test_assume_role_with_the_right_external_id_acts_in_the_other_account(local_cloud, deployment_role, other_account):
     credentials = local_cloud.client("sts").assume_role(
-        RoleArn=deployment_role, RoleSessionName="deploy", ExternalId="imegha-right")["Credentials"]
-    session = Account(other_account.account_id, credentials["AccessKeyId"], credentials["SecretAccessKey"],
-                      credentials["SessionToken"])
+        RoleArn=deployment_role, RoleSessionName="deploy", ExternalId="imegha-right"
+    )["Credentials"]
+    session = Account(
+        other_account.account_id,
+        credentials["AccessKeyId"],
+        credentials["SecretAccessKey"],
+        credentials["SessionToken"],
+    )
 
     identity = session.client("sts", local_cloud.endpoint_url).get_caller_identity()
     assert identity["Account"] == other_account.account_id
@@ -48,5 +60,6 @@ def test_a_principal_the_trust_policy_does_not_name_is_denied_even_with_the_exte
     stranger = local_cloud.create_account()
     with pytest.raises(ClientError) as refusal:
         local_cloud.client("sts", stranger).assume_role(
-            RoleArn=deployment_role, RoleSessionName="deploy", ExternalId="imegha-right")
+            RoleArn=deployment_role, RoleSessionName="deploy", ExternalId="imegha-right"
+        )
     assert refusal.value.response["Error"]["Code"] == "AccessDenied"
