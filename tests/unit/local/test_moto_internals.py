@@ -19,7 +19,7 @@ import pytest
 from imegha_local import moto_internals
 from imegha_local.moto_internals import INTERNALS
 
-LOCAL_CLOUD = Path(moto_internals.__file__).parent
+LOCAL_CLOUD = Path(moto_internals.__file__).parent.parent
 TRACKED = ("moto", "botocore")  # botocore: only what is reached into (``X.attr``), not its public imports
 
 

@@ -126,3 +126,9 @@ def test_no_module_imports_a_module_that_imports_it_back(house):
 def _is_package_of(package: str, module: str) -> bool:
     """A package's __init__ importing its own submodules (to export them) is how a package shows its front door."""
     return module.startswith(package + ".")
+
+
+def test_no_file_of_the_local_cloud_is_over_600_lines():
+    """A file that needs more to say what it says is several ideas: one AWS service's shims or providers a module."""
+    longest = max((ROOT / "localcloud").rglob("*.py"), key=lambda path: len(path.read_text().splitlines()))
+    assert len(longest.read_text().splitlines()) <= 600, longest

@@ -1,0 +1,41 @@
+"""The internals of S3: buckets, policies and presigned URLs."""
+
+from __future__ import annotations
+
+from imegha_local.moto_internals.entries import Internal, attribute, method, prop
+
+INTERNALS: tuple[Internal, ...] = (
+    # moto.s3
+    method(
+        "moto.s3.models.FakeBucket.get_permission",
+        "self, action, resource",
+        "shims.s3._bucket_policies_apply_the_statements_whose_conditions_hold",
+    ),
+    prop(
+        "moto.s3.models.FakeKey.value",
+        "providers.rest_api.RestApi",
+        "providers.http_api.HttpApi",
+        "providers.stepfunctions.StateMachine",
+    ),
+    method("moto.s3.models.S3Backend.delete_bucket_policy", "self, bucket_name", "providers.s3.BucketPolicy"),
+    method(
+        "moto.s3.models.S3Backend.get_object",
+        "self, bucket_name, key_name, version_id, return_delete_marker",
+        "providers.rest_api.RestApi",
+        "providers.http_api.HttpApi",
+        "providers.stepfunctions.StateMachine",
+    ),
+    method("moto.s3.models.S3Backend.put_bucket_policy", "self, bucket_name, policy", "providers.s3.BucketPolicy"),
+    attribute(
+        "moto.s3.models.s3_backends",
+        "providers.s3.BucketPolicy",
+        "providers.rest_api.RestApi",
+        "providers.http_api.HttpApi",
+        "providers.stepfunctions.StateMachine",
+    ),
+    method(
+        "moto.s3.responses.S3Response._key_response",
+        "self, request, full_url",
+        "shims.s3._s3_honours_presigned_urls_as_signed",
+    ),
+)
