@@ -72,6 +72,7 @@ from .sealing import (
     sealed_file_position,
     sealed_file_size,
 )
+from .signed_requests import SIGNATURE_HEADER, sign_request, verify_request
 from .signing import KeyStatement, sign_key_statement, sign_record, verify_key_statement, verify_record
 from .wrapping import unwrap_key, wrap_key
 
@@ -142,6 +143,10 @@ __all__ = [
     "sign_key_statement",
     "verify_key_statement",
     "KeyStatement",
+    # Requests that cannot be undone, signed by the identity key
+    "sign_request",
+    "verify_request",
+    "SIGNATURE_HEADER",
     # The audit log's hash chain
     "audit_digest",
     "verify_audit_chain",
