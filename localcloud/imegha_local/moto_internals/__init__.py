@@ -23,6 +23,7 @@ from imegha_local.moto_internals import (
     cognito,
     events,
     iam,
+    kms,
     lambda_,
     messaging,
     s3,
@@ -41,6 +42,7 @@ INTERNALS: tuple[Internal, ...] = (
     + server.INTERNALS
     + events.INTERNALS
     + iam.INTERNALS
+    + kms.INTERNALS
     + s3.INTERNALS
     + stepfunctions.INTERNALS
 )

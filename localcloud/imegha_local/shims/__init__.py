@@ -24,6 +24,7 @@ from imegha_local.shims import (
     cloudformation,
     cognito,
     eventbridge,
+    kms,
     lambda_,
     moto_server,
     s3,
@@ -61,6 +62,7 @@ SHIMS = (
     s3._bucket_policies_apply_the_statements_whose_conditions_hold,
     s3._s3_honours_presigned_urls_as_signed,
     sns._sns_delivers_to_subscribed_mobile_endpoints,
+    kms._cloudformation_makes_keys_of_their_spec_and_usage,
     cloudformation._stack_outputs_name_the_local_gateway,
 )
 
