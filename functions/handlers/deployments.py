@@ -1,6 +1,7 @@
 """Platform REST routes of a user's cloud: connect their AWS account, ask for a deploy or a destroy, and follow it."""
 
 import os
+from functools import partial
 from pathlib import Path
 
 from aws_lambda_powertools import Logger, Tracer
@@ -9,11 +10,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.deployments import DeploymentStore
+from dal.directory import DirectoryStore
 from dal.executions import DeploymentExecutions
+from dal.nonces import NonceStore
 from imegha_service.events import PLATFORM_SOURCE, EventPublisher
-from imegha_service.http import caller_id, register_error_responses
+from imegha_service.http import IdentitySigned, caller_id, register_error_responses
 from imegha_service.requests import json_body
-from logic import deployments
+from logic import deployments, signed_requests
 
 logger = Logger()
 tracer = Tracer()
@@ -24,6 +27,14 @@ SCHEMAS = Path(__file__).parent.parent / "schemas"
 store = DeploymentStore(os.environ["DEPLOYMENTS_TABLE_NAME"])
 events = EventPublisher(os.environ["PLATFORM_EVENT_BUS_NAME"], PLATFORM_SOURCE)
 executions = DeploymentExecutions()
+# Changing the role or account the platform deploys into, and deploying or destroying, need the identity key.
+signed = IdentitySigned(
+    partial(
+        signed_requests.require_identity,
+        DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"]),
+        NonceStore(os.environ["REQUEST_NONCES_TABLE_NAME"]),
+    )
+)
 
 
 def _body(schema: str, default: dict | None = None) -> dict:
@@ -39,7 +50,7 @@ def connect() -> dict:
     )
 
 
-@app.put("/cloud/connection")
+@app.put("/cloud/connection", middlewares=[signed])
 def set_role() -> dict:
     return deployments.set_role(store, caller_id(app), _body("deployment-role.json")["roleArn"])
 
@@ -49,7 +60,7 @@ def get_cloud() -> dict:
     return deployments.cloud(store, caller_id(app))
 
 
-@app.post("/deployments")
+@app.post("/deployments", middlewares=[signed])
 def request_deployment() -> Response:
     action = _body("deployment-request.json", default={}).get("action", "deploy")
     result = deployments.request_deployment(store, events, caller_id(app), action)

@@ -1,6 +1,7 @@
 """Platform REST routes of the directory: my profile and keys, user lookup, device push tokens."""
 
 import os
+from functools import partial
 from pathlib import Path
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -11,10 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dal.connections import ConnectionsStore
 from dal.devices import DeviceStore
 from dal.directory import DirectoryStore
+from dal.nonces import NonceStore
 from dal.phones import PhoneEndpoints
-from imegha_service.http import caller_id, register_error_responses
+from imegha_service.http import IdentitySigned, caller_id, register_error_responses
 from imegha_service.requests import json_body
-from logic import directory
+from logic import directory, signed_requests
 
 logger = Logger()
 tracer = Tracer()
@@ -27,6 +29,8 @@ store = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 connections = ConnectionsStore(os.environ["CONNECTIONS_TABLE_NAME"])
 devices = DeviceStore(os.environ["DEVICE_TOKENS_TABLE_NAME"])
 phones = PhoneEndpoints.from_environment(os.environ)
+nonces = NonceStore(os.environ["REQUEST_NONCES_TABLE_NAME"])
+first_keys_or_signed = IdentitySigned(partial(signed_requests.require_identity, store, nonces, first_keys=True))
 
 
 @app.get("/me")
@@ -34,7 +38,14 @@ def get_me() -> dict:
     return directory.my_profile(store, caller_id(app))
 
 
-@app.put("/me/keys")
+@app.post("/me/nonces")
+def post_my_nonce() -> Response:
+    return Response(
+        status_code=201, content_type="application/json", body=signed_requests.issue_nonce(nonces, caller_id(app))
+    )
+
+
+@app.put("/me/keys", middlewares=[first_keys_or_signed])
 def put_my_keys() -> dict:
     body = json_body(app, SCHEMAS, "upload-keys.json")
     version = directory.upload_keys(store, caller_id(app), body["expectedVersion"], body["keys"], body.get("statement"))

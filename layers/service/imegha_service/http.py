@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.middlewares import BaseMiddlewareHandler, NextMiddleware
+
+from imegha_crypto import SIGNATURE_HEADER
 
 from .errors import Conflict, DomainError, InvalidRequest, NotAllowed, NotFound
 
@@ -54,3 +61,32 @@ def integer_query(app: ApiGatewayResolver, name: str, default: int, *, minimum: 
     if not value.isdigit() or not minimum <= int(value) <= maximum:
         raise InvalidRequest(name, f"a whole number from {minimum} to {maximum}")
     return int(value)
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """What an identity signature covers, as API Gateway passed the request on, and the signature's header."""
+
+    method: str
+    path: str
+    body: bytes
+    signature: str | None
+
+
+class IdentitySigned(BaseMiddlewareHandler[ApiGatewayResolver]):
+    """A route middleware for what cannot be undone: the route runs only once ``check(caller, request)`` has
+    accepted the request's identity signature; ``check`` raises a DomainError (a 403) otherwise, before the route
+    reads or writes anything."""
+
+    def __init__(self, check: Callable[[str, SignedRequest], None]) -> None:
+        super().__init__()
+        self.check = check
+
+    def handler(self, app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        event = app.current_event
+        text = event.body or ""
+        body = base64.b64decode(text) if event.is_base64_encoded else text.encode()
+        self.check(
+            caller_id(app), SignedRequest(event.http_method, event.path, body, event.headers.get(SIGNATURE_HEADER))
+        )
+        return next_middleware(app)

@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import EVENTS, ROOT
 from tests.lambda_context import FakeLambdaContext
 from tests.sam_local import SAM_ENVIRONMENT, sam_handler
+from tests.signed_events import signed, with_keys
 
 ALICE = "11111111-2222-3333-4444-555555555555"
 ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
@@ -86,6 +87,15 @@ def requested_and_started(stores) -> None:
     deployments.advance(ALICE, DEPLOYMENT, "IN_PROGRESS", now.isoformat(timespec="seconds"))
 
 
+def signed_by_alice(alice) -> dict:
+    """The sample request, signed by Alice's device under a nonce the platform has just issued her."""
+    from dal.nonces import NonceStore
+    from logic import signed_requests
+
+    nonce = signed_requests.issue_nonce(NonceStore("RequestNoncesTable"), ALICE)["nonce"]
+    return signed(sample("platform_request_deployment.json"), alice, ALICE, nonce)
+
+
 def _deployments():
     from dal.deployments import DeploymentStore
 
@@ -110,10 +120,11 @@ def test_asking_for_a_deployment_records_it_and_announces_it_on_the_platform_bus
         ],
     )
     asking = handler(monkeypatch, "DeploymentsFunction")
+    alice = with_keys(stores[0], ALICE, "Alice")
 
-    refused = asking(sample("platform_request_deployment.json"), FakeLambdaContext())
+    refused = asking(signed_by_alice(alice), FakeLambdaContext())
     connected(stores)
-    response = asking(sample("platform_request_deployment.json"), FakeLambdaContext())
+    response = asking(signed_by_alice(alice), FakeLambdaContext())
 
     assert refused["statusCode"] == 409 and "connect your AWS account first" in refused["body"]
     assert response["statusCode"] == 202
