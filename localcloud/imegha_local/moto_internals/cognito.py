@@ -7,6 +7,11 @@ from imegha_local.moto_internals.entries import Internal, added, attribute, clas
 INTERNALS: tuple[Internal, ...] = (
     # moto.cognitoidp
     class_(
+        "moto.cognitoidp.exceptions.CodeMismatchException",
+        "message",
+        "shims.cognito._cognito_checks_authenticator_codes",
+    ),
+    class_(
         "moto.cognitoidp.exceptions.InvalidParameterException",
         "msg",
         "shims.cognito._cognito_resends_confirmation_codes",
@@ -19,6 +24,7 @@ INTERNALS: tuple[Internal, ...] = (
         "message",
         "shims.cognito._cognito_resends_confirmation_codes",
         "shims.cognito._cognito_revokes_refresh_tokens",
+        "shims.cognito._cognito_checks_authenticator_codes",
     ),
     class_(
         "moto.cognitoidp.exceptions.UserNotFoundError",
@@ -35,6 +41,11 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.cognitoidp.models.CognitoIdpBackend.admin_create_user",
         "self, user_pool_id, username, message_action, temporary_password, attributes",
         "shims.cognito._cognito_invokes_lambda_triggers",
+    ),
+    method(
+        "moto.cognitoidp.models.CognitoIdpBackend.associate_software_token",
+        "self, access_token, session",
+        "shims.cognito._cognito_checks_authenticator_codes",
     ),
     method(
         "moto.cognitoidp.models.CognitoIdpBackend.confirm_forgot_password",
@@ -68,12 +79,29 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.cognitoidp.models.CognitoIdpBackend.describe_user_pool",
         "self, user_pool_id",
         "shims.cognito._cognito_invokes_lambda_triggers",
+        "shims.cognito._cognito_checks_authenticator_codes",
         "providers.cognito.UserPool",
+    ),
+    method(
+        "moto.cognitoidp.models.CognitoIdpBackend.get_user",
+        "self, access_token",
+        "shims.cognito._cognito_checks_authenticator_codes",
     ),
     method(
         "moto.cognitoidp.models.CognitoIdpBackend.initiate_auth",
         "self, client_id, auth_flow, auth_parameters",
         "shims.cognito._cognito_hides_whether_a_user_exists",
+    ),
+    method(
+        "moto.cognitoidp.models.CognitoIdpBackend.respond_to_auth_challenge",
+        "self, session, client_id, challenge_name, challenge_responses",
+        "shims.cognito._cognito_checks_authenticator_codes",
+    ),
+    attribute("moto.cognitoidp.models.CognitoIdpBackend.sessions", "shims.cognito._cognito_checks_authenticator_codes"),
+    method(
+        "moto.cognitoidp.models.CognitoIdpBackend.set_user_pool_mfa_config",
+        "self, user_pool_id, sms_config, token_config, mfa_config",
+        "providers.cognito.UserPool",
     ),
     method(
         "moto.cognitoidp.models.CognitoIdpBackend.sign_up",
@@ -84,6 +112,11 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.cognitoidp.models.CognitoIdpBackend.update_user_pool",
         "self, user_pool_id, extended_config",
         "providers.cognito.UserPool",
+    ),
+    method(
+        "moto.cognitoidp.models.CognitoIdpBackend.verify_software_token",
+        "self, access_token, session, user_code, friendly_device_name",
+        "shims.cognito._cognito_checks_authenticator_codes",
     ),
     attribute(
         "moto.cognitoidp.models.CognitoIdpBackend.user_pools",
@@ -97,6 +130,9 @@ INTERNALS: tuple[Internal, ...] = (
         "shims.cognito._cognito_invokes_lambda_triggers",
         "shims.cognito._cognito_resends_confirmation_codes",
     ),
+    attribute(
+        "moto.cognitoidp.models.CognitoIdpUser.user_pool_id", "shims.cognito._cognito_checks_authenticator_codes"
+    ),
     method(
         "moto.cognitoidp.models.CognitoIdpUser.update_attributes",
         "self, new_attributes",
@@ -107,6 +143,7 @@ INTERNALS: tuple[Internal, ...] = (
         "self, username",
         "shims.cognito._cognito_invokes_lambda_triggers",
         "shims.cognito._cognito_resends_confirmation_codes",
+        "shims.cognito._cognito_checks_authenticator_codes",
     ),
     attribute(
         "moto.cognitoidp.models.CognitoIdpUserPool.clients",
@@ -122,6 +159,10 @@ INTERNALS: tuple[Internal, ...] = (
     ),
     attribute(
         "moto.cognitoidp.models.CognitoIdpUserPool.refresh_tokens", "shims.cognito._cognito_revokes_refresh_tokens"
+    ),
+    attribute(
+        "moto.cognitoidp.models.CognitoIdpUserPool.token_mfa_config",
+        "shims.cognito._cognito_checks_authenticator_codes",
     ),
     attribute("moto.cognitoidp.models.CognitoIdpUserPool.users", "shims.cognito._cognito_invokes_lambda_triggers"),
     attribute(

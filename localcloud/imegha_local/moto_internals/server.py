@@ -43,6 +43,7 @@ INTERNALS: tuple[Internal, ...] = (
         "error_type, message, _, **kwargs",
         "shims.eventbridge._eventbridge_takes_events_from_the_accounts_its_bus_policy_names",
         "shims.cognito._cognito_invokes_lambda_triggers",
+        "shims.cognito._cognito_checks_authenticator_codes",
     ),
     class_(
         "moto.core.responses.ActionResult",

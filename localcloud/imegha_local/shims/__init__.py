@@ -56,6 +56,7 @@ SHIMS = (
     cognito._cognito_resends_confirmation_codes,
     cognito._cognito_revokes_refresh_tokens,
     cognito._cognito_hides_whether_a_user_exists,
+    cognito._cognito_checks_authenticator_codes,
     cloudformation._cloudformation_runs_the_sam_transform,
     cloudformation._cloudformation_reads_json_templates_as_json,
     cloudformation._cloudformation_rolls_back_failed_stacks,

@@ -1,19 +1,26 @@
 """Cognito: a user pool's Lambda triggers run, and its app clients answer as AWS documents, discreetly where asked.
 
 moto stores a pool's ``LambdaConfig`` but never invokes it, implements neither
-ResendConfirmationCode nor RevokeToken, and answers ``UserNotFoundException``
-whatever an app client's ``PreventUserExistenceErrors`` says. As in AWS,
+ResendConfirmationCode nor RevokeToken, answers ``UserNotFoundException``
+whatever an app client's ``PreventUserExistenceErrors`` says, and gives every
+user one fixed authenticator secret whose codes it does not check. As in AWS,
 PreSignUp can refuse a sign-up and PostConfirmation runs on confirmation, a new
 code goes only to a sign-up not yet confirmed, a revoked refresh token renews
-nothing, and a discreet client does not tell who has an account.
+nothing, a discreet client does not tell who has an account, and software-token
+MFA takes only the current codes of the user's own secret.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from imegha_local.shims import core  # core.now() at each call: the clock tests move
 from imegha_local.shims.core import is_active, patch
 from imegha_local.shims.lambda_ import invoked_by
 
@@ -140,6 +147,99 @@ def _cognito_hides_whether_a_user_exists() -> None:
             ):
                 raise NotAuthorizedError("Incorrect username or password.") from None
             raise
+
+
+def _cognito_checks_authenticator_codes() -> None:
+    """Software-token MFA takes real TOTP codes (RFC 6238) made from a secret of the user's own, as AWS checks them.
+
+    moto gives every user one fixed secret, accepts any code unless an
+    environment variable says otherwise, and ignores whether the pool allows
+    software tokens. As AWS documents it: AssociateSoftwareToken (with an access
+    token or a sign-in session) makes a new random secret (base32); the user's
+    current one, if any, stays in use until VerifySoftwareToken accepts a code made
+    from the new one. In a pool without software-token MFA enabled both fail with
+    ``SoftwareTokenMFANotFoundException``. A code is six digits of HMAC-SHA-1 over
+    30-second steps, accepted for its own step and the one either side (clock
+    skew); another fails VerifySoftwareToken with ``EnableSoftwareTokenMFAException``
+    and the SOFTWARE_TOKEN_MFA challenge with ``CodeMismatchException``. Resetting
+    the password (ForgotPassword) changes none of it: the next sign-in still asks
+    for a code.
+    """
+    from moto.cognitoidp.exceptions import CodeMismatchException, ResourceNotFoundError
+    from moto.cognitoidp.models import CognitoIdpBackend
+    from moto.core.exceptions import JsonRESTError
+
+    def user_of(backend, access_token: str | None, session: str | None):
+        if session:
+            if session not in backend.sessions:
+                raise ResourceNotFoundError(session)
+            username, pool = backend.sessions[session]
+            user = pool._get_user(username)
+        else:
+            user = backend.get_user(access_token)
+        if not (backend.describe_user_pool(user.user_pool_id).token_mfa_config or {}).get("Enabled"):
+            raise JsonRESTError(
+                "SoftwareTokenMFANotFoundException", "Software Token MFA has not been enabled by the userPool."
+            )
+        return user
+
+    @patch(CognitoIdpBackend, "associate_software_token")
+    def associate_software_token(original, backend, access_token, session):
+        answer = original(backend, access_token, session)
+        secret = base64.b32encode(secrets.token_bytes(32)).decode().rstrip("=")
+        _AUTHENTICATORS.setdefault(user_of(backend, access_token, session), _Authenticator()).pending = secret
+        return answer | {"SecretCode": secret}
+
+    @patch(CognitoIdpBackend, "verify_software_token")
+    def verify_software_token(original, backend, access_token, session, user_code, friendly_device_name):
+        held = _AUTHENTICATORS.get(user_of(backend, access_token, session))
+        if held is None or not _is_current(held.pending, user_code):
+            raise JsonRESTError("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
+        answer = original(backend, access_token, session, user_code, friendly_device_name)
+        held.secret, held.pending = held.pending, None
+        return answer
+
+    @patch(CognitoIdpBackend, "respond_to_auth_challenge")
+    def respond_to_auth_challenge(original, backend, session, client_id, challenge_name, challenge_responses):
+        code = (challenge_responses or {}).get("SOFTWARE_TOKEN_MFA_CODE")
+        if challenge_name == "SOFTWARE_TOKEN_MFA" and code and session in backend.sessions:
+            username, pool = backend.sessions[session]
+            held = _AUTHENTICATORS.get(pool._get_user(username))
+            if held is None or not _is_current(held.secret, code):
+                raise CodeMismatchException("Invalid code or auth state for the user.")
+        return original(backend, session, client_id, challenge_name, challenge_responses)
+
+
+@dataclass
+class _Authenticator:
+    """A user's authenticator secrets: the one in use, and one associated but not yet verified."""
+
+    secret: str | None = None
+    pending: str | None = None
+
+
+# Beside moto's users rather than on them, and gone with them when a cloud is reset.
+_AUTHENTICATORS: weakref.WeakKeyDictionary[Any, _Authenticator] = weakref.WeakKeyDictionary()
+
+
+def _is_current(secret: str | None, code: str) -> bool:
+    """Whether ``code`` is the secret's code for this 30-second step or the one either side (pyca's TOTP, not the
+    SDK's: the local cloud checks the device's codes with an implementation of its own)."""
+    from cryptography.hazmat.primitives.hashes import SHA1
+    from cryptography.hazmat.primitives.twofactor import InvalidToken
+    from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
+    if secret is None:
+        return False
+    totp = TOTP(base64.b32decode(secret + "=" * (-len(secret) % 8)), 6, SHA1(), 30, enforce_key_length=False)
+    now = core.now().timestamp()
+    for skew in (-30, 0, 30):
+        try:
+            totp.verify(code.encode(), int(now + skew))
+            return True
+        except InvalidToken:
+            continue
+    return False
 
 
 def _add_public_cognito_action(name: str, answer: Callable[[str, Any, Any], dict]) -> None:

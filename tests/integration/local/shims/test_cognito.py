@@ -1,13 +1,21 @@
 """Cognito on the local cloud, as AWS documents it: a user pool's triggers run, a new confirmation code goes only
-where it is due, a revoked refresh token renews nothing, and a discreet app client does not tell who has an account."""
+where it is due, a revoked refresh token renews nothing, a discreet app client does not tell who has an account, and
+software-token MFA takes only the current codes of the user's own authenticator secret."""
 
 from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable
 
 import boto3
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from imegha.totp import totp
+from imegha_local.shims import core
 
 
 def public_cognito(local_cloud):
@@ -147,3 +155,158 @@ def test_signing_in_as_nobody_through_a_discreet_client_fails_as_a_wrong_passwor
     assert (
         refusal(probe["UserPoolClientId"], "nobody@example.org", "Not-his-passw0rd")["Code"] == "UserNotFoundException"
     )
+
+
+@pytest.fixture(scope="module")
+def two_step_pool(local_cloud) -> str:
+    """A pool where each user may turn software-token MFA on, and an app client signing in with passwords."""
+    cognito = local_cloud.client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="two-step", UsernameAttributes=["email"])["UserPool"]["Id"]
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="OPTIONAL"
+    )
+    return cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="two-step", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+
+
+@pytest.fixture
+def at_noon(monkeypatch) -> float:
+    """The local cloud's clock, stopped at a fixed time, so a code's step is known: 2030-01-01 12:00:00 UTC."""
+    noon = dt.datetime(2030, 1, 1, 12, tzinfo=dt.UTC)
+    monkeypatch.setattr(core, "now", lambda: noon)
+    return noon.timestamp()
+
+
+def signed_up(local_cloud, client: str, email: str, password: str = "Long-enough-passw0rd") -> Callable[..., dict]:
+    """A confirmed user; returns how they start signing in (InitiateAuth's answer)."""
+    public = public_cognito(local_cloud)
+    public.sign_up(ClientId=client, Username=email, Password=password)
+    public.confirm_sign_up(ClientId=client, Username=email, ConfirmationCode="1")
+
+    def sign_in(with_password: str = password) -> dict:
+        return public.initiate_auth(
+            ClientId=client,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": with_password},
+        )
+
+    return sign_in
+
+
+def with_authenticator(public, client: str, sign_in: Callable[..., dict], at: float) -> str:
+    """Turns software-token MFA on for the user: associates a secret, verifies it with a current code, prefers it."""
+    access_token = sign_in()["AuthenticationResult"]["AccessToken"]
+    secret = public.associate_software_token(AccessToken=access_token)["SecretCode"]
+    public.verify_software_token(AccessToken=access_token, UserCode=totp(secret, at))
+    public.set_user_mfa_preference(
+        AccessToken=access_token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    return secret
+
+
+def answered(public, client: str, challenge: dict, email: str, code: str) -> dict:
+    return public.respond_to_auth_challenge(
+        ClientId=client,
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code},
+    )
+
+
+def refusal(call: Callable[[], object]) -> dict:
+    with pytest.raises(ClientError) as refused:
+        call()
+    return refused.value.response["Error"]
+
+
+def test_an_authenticator_is_verified_only_with_a_current_code_of_the_users_own_secret(
+    local_cloud, two_step_pool, at_noon
+):
+    public = public_cognito(local_cloud)
+    sign_in = signed_up(local_cloud, two_step_pool, "tomas@example.org")
+    other = signed_up(local_cloud, two_step_pool, "ines@example.org")
+    access_token = sign_in()["AuthenticationResult"]["AccessToken"]
+
+    secret = public.associate_software_token(AccessToken=access_token)["SecretCode"]
+    others = public.associate_software_token(AccessToken=other()["AuthenticationResult"]["AccessToken"])["SecretCode"]
+
+    assert secret != others and len(base64.b32decode(secret + "=" * (-len(secret) % 8))) >= 20
+    for wrong in (totp(others, at_noon), totp(secret, at_noon - 60), totp(secret, at_noon + 60)):
+        assert refusal(lambda code=wrong: public.verify_software_token(AccessToken=access_token, UserCode=code)) == {
+            "Code": "EnableSoftwareTokenMFAException",
+            "Message": "Code mismatch and fail enable Software Token MFA",
+        }
+    # One step of clock skew either way is allowed, as for any authenticator app.
+    verified = public.verify_software_token(AccessToken=access_token, UserCode=totp(secret, at_noon - 30))
+    assert verified["Status"] == "SUCCESS"
+
+
+def test_with_the_authenticator_preferred_sign_in_asks_for_a_current_code_and_refuses_any_other(
+    local_cloud, two_step_pool, at_noon
+):
+    public = public_cognito(local_cloud)
+    sign_in = signed_up(local_cloud, two_step_pool, "yara@example.org")
+    secret = with_authenticator(public, two_step_pool, sign_in, at_noon)
+
+    challenge = sign_in()
+
+    assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA" and "AuthenticationResult" not in challenge
+    for wrong in (totp(secret, at_noon - 60), "000000"):
+        assert refusal(lambda code=wrong: answered(public, two_step_pool, challenge, "yara@example.org", code)) == {
+            "Code": "CodeMismatchException",
+            "Message": "Invalid code or auth state for the user.",
+        }
+    tokens = answered(public, two_step_pool, challenge, "yara@example.org", totp(secret, at_noon + 30))
+    assert tokens["AuthenticationResult"]["IdToken"]
+
+
+def test_a_new_secret_replaces_the_one_in_use_only_once_a_code_of_its_own_verifies_it(
+    local_cloud, two_step_pool, at_noon
+):
+    public = public_cognito(local_cloud)
+    sign_in = signed_up(local_cloud, two_step_pool, "kenji@example.org")
+    first = with_authenticator(public, two_step_pool, sign_in, at_noon)
+
+    def signs_in_with(secret: str) -> bool:
+        try:
+            answered(public, two_step_pool, sign_in(), "kenji@example.org", totp(secret, at_noon))
+        except ClientError:
+            return False
+        return True
+
+    access_token = answered(public, two_step_pool, sign_in(), "kenji@example.org", totp(first, at_noon))[
+        "AuthenticationResult"
+    ]["AccessToken"]
+    second = public.associate_software_token(AccessToken=access_token)["SecretCode"]
+    assert signs_in_with(first) and not signs_in_with(second)
+
+    public.verify_software_token(AccessToken=access_token, UserCode=totp(second, at_noon))
+    assert signs_in_with(second) and not signs_in_with(first)
+
+
+def test_a_password_reset_by_email_leaves_the_code_to_be_asked_for(local_cloud, two_step_pool, at_noon):
+    public = public_cognito(local_cloud)
+    sign_in = signed_up(local_cloud, two_step_pool, "rosa@example.org")
+    with_authenticator(public, two_step_pool, sign_in, at_noon)
+
+    public.forgot_password(ClientId=two_step_pool, Username="rosa@example.org")
+    public.confirm_forgot_password(
+        ClientId=two_step_pool, Username="rosa@example.org", ConfirmationCode="1", Password="Taken-over-passw0rd"
+    )
+
+    after_reset = sign_in("Taken-over-passw0rd")
+    assert after_reset["ChallengeName"] == "SOFTWARE_TOKEN_MFA" and "AuthenticationResult" not in after_reset
+    assert refusal(lambda: answered(public, two_step_pool, after_reset, "rosa@example.org", "123456"))["Code"] == (
+        "CodeMismatchException"
+    )
+
+
+def test_a_pool_without_software_token_mfa_associates_no_authenticator(local_cloud, probe):
+    sign_in = signed_up(local_cloud, probe["UserPoolClientId"], "olu@example.org")
+    access_token = sign_in()["AuthenticationResult"]["AccessToken"]
+
+    assert refusal(lambda: public_cognito(local_cloud).associate_software_token(AccessToken=access_token)) == {
+        "Code": "SoftwareTokenMFANotFoundException",
+        "Message": "Software Token MFA has not been enabled by the userPool.",
+    }
