@@ -107,7 +107,7 @@ bench: $(VENV)/.installed
 
 # UPGRADE=1 moves every pin to the newest release; without it, only what pyproject.toml or a *.in file changed.
 lock: $(TOOLS)/uv/.installed
-	$(UV) lock --quiet $(if $(UPGRADE),--upgrade)
+	$(UV) lock --quiet --python $(TOOLS)/python312 $(if $(UPGRADE),--upgrade)
 	$(UV) export --quiet --frozen --no-hashes --no-emit-project --no-header --all-extras --all-groups -o $(TOOLS)/constraints.txt
 	@for r in $(LAMBDA_REQUIREMENTS); do $(UV) pip compile --quiet --python-version 3.12 --python-platform linux --annotation-style line \
 	  --constraints $(TOOLS)/constraints.txt --custom-compile-command "make lock" $${r%.txt}.in -o $$r; done
