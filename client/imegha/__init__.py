@@ -9,7 +9,8 @@ machine, on the platform :class:`Endpoints` name. Around it: their
 :class:`Library` of files and its :class:`Sharing`, their :class:`Chat` and
 :class:`Groups` (and :class:`Inbox`), the :class:`Peer` each lookup checked
 against its pin, and the :class:`PersonalCloud` that keeps it all in their own
-AWS account. What a caller catches: :class:`AccountError`, :class:`FilesError`,
+AWS account; :class:`SecondFactor` turns their two-step sign-in on and off.
+What a caller catches: :class:`AccountError`, :class:`FilesError`,
 :class:`ChatError` and :class:`UntrustedPeer` (a refusal to show the person),
 :class:`ApiError` (a server said no), :class:`Unreachable` (no server answered)
 and :class:`EndpointsNotFound` (no platform configured).
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from .group_chat import Groups
     from .inbox import Inbox
     from .library import Collection, FilesError, Library, StoredFile
+    from .mfa import SecondFactor
     from .personal_cloud import PersonalCloud
     from .platform_api import ApiError
     from .profile import Profile
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Account",
+    "SecondFactor",
     "Endpoints",
     "Profile",
     "PersonalCloud",
@@ -65,6 +68,7 @@ __all__ = [
 _HOMES = {
     "Account": "accounts",
     "AccountError": "accounts",
+    "SecondFactor": "mfa",
     "Endpoints": "endpoints",
     "EndpointsNotFound": "endpoints",
     "Unreachable": "endpoints",

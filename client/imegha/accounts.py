@@ -36,11 +36,12 @@ from imegha_crypto import (
 )
 
 from .agent import StartingAgent, agent_keys, stop_agent
-from .cognito import AccountExists, CognitoAuth, NotConfirmed, SignInError, Tokens
+from .cognito import AccountExists, CodeNeeded, CognitoAuth, NotConfirmed, SignInError, Tokens
 from .documents import JSONObject
 from .endpoints import Endpoints, Unreachable
 from .platform_api import ApiError, PlatformApi
 from .profile import Profile
+from .totp import typed_code
 from .trust import Peer, PinStore, UntrustedPeer, mark_verified, trusted_peer
 
 # The cost of guessing a password is the point of the derivation; tests and
@@ -63,6 +64,23 @@ class AccountError(Exception):
 class UnconfirmedSignUp(AccountError):
     """The email's account exists, with this password, but its sign-up never got its confirmation code: confirm it
     (:meth:`Account.resend_confirmation_code`, :meth:`Account.confirm_sign_up`), then sign in, which finishes it."""
+
+
+class SecondFactorNeeded(AccountError):
+    """The password was right, but the account has two-step sign-in on and no code was given: sign in again with
+    the code its authenticator app shows now (``mfa_code``)."""
+
+
+class MalformedCode(AccountError, ValueError):
+    """What was given as an authenticator app's code is not one (six digits): refused before it is sent."""
+
+
+def authenticator_code(typed: str) -> str:
+    """An authenticator app's code as the person typed it, as Cognito takes it; :class:`MalformedCode` if it is not."""
+    try:
+        return typed_code(typed)
+    except ValueError as error:
+        raise MalformedCode(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -174,13 +192,19 @@ class Account:
             pass
         return AccountError(f"{exists}: sign in with 'imegha login {email}'")
 
-    def _signed_in(self, email: str, secret: str) -> Tokens:
+    def _signed_in(self, email: str, secret: str, mfa_code: Callable[[], str] | None = None) -> Tokens:
+        def code() -> str:  # asked for only if Cognito asks: the account has two-step sign-in on
+            typed = mfa_code() if mfa_code else ""
+            return authenticator_code(typed) if typed.strip() else ""
+
         try:
-            return self.cognito.sign_in(email, secret)
+            return self.cognito.sign_in(email, secret, code)
         except NotConfirmed:
             raise UnconfirmedSignUp(
                 f"the sign-up of {email} was never confirmed: run 'imegha login {email}' to confirm it"
             ) from None
+        except CodeNeeded as needed:
+            raise SecondFactorNeeded(str(needed)) from None
         except SignInError as error:
             raise AccountError(str(error)) from None
 
@@ -210,8 +234,15 @@ class Account:
         phrase: str = account.recovery_phrase
         return phrase
 
-    def log_in(self, email: str, password: str, confirmation_code: Callable[[], str] | None = None) -> str | None:
-        """Sign in and unwrap the keys from the password alone.
+    def log_in(
+        self,
+        email: str,
+        password: str,
+        confirmation_code: Callable[[], str] | None = None,
+        mfa_code: Callable[[], str] | None = None,
+    ) -> str | None:
+        """Sign in and unwrap the keys from the password alone (and, with two-step sign-in on, the code
+        ``mfa_code()`` gives when Cognito asks for it: :class:`SecondFactorNeeded` without one).
 
         Returns a recovery phrase only when an earlier sign-up stopped before its
         keys were uploaded and this call finished it; one that stopped before
@@ -223,7 +254,7 @@ class Account:
         with StartingAgent(self.profile) as agent:
             secret = authentication_secret(email, password, iterations=KDF_ITERATIONS)
             try:
-                tokens = self._signed_in(email, secret)
+                tokens = self._signed_in(email, secret, mfa_code)
             except UnconfirmedSignUp:
                 if confirmation_code is None:
                     raise
@@ -285,8 +316,18 @@ class Account:
             api.upload_keys(version, me["keys"])
             raise
 
-    def recover(self, email: str, phrase: str, new_password: str, confirmation_code: Callable[[], str]) -> None:
+    def recover(
+        self,
+        email: str,
+        phrase: str,
+        new_password: str,
+        confirmation_code: Callable[[], str],
+        mfa_code: Callable[[], str] | None = None,
+    ) -> None:
         """Set a new password with the 24-word phrase: Cognito through its emailed code, the DEK through the phrase.
+
+        With two-step sign-in on, neither is enough: the reset sets Cognito's new secret, but signing in with it
+        still needs the code ``mfa_code()`` gives, and without it the keys are neither fetched nor changed.
 
         A phrase that is not one (an unknown word, a failed checksum) is refused
         before anything is sent. A well-formed phrase that is not this account's
@@ -302,7 +343,7 @@ class Account:
             new_secret = authentication_secret(email, new_password, iterations=KDF_ITERATIONS)
             self._cognito(self.cognito.request_reset, email)
             self._cognito(self.cognito.confirm_reset, email, confirmation_code(), new_secret)
-            tokens = self._signed_in(email, new_secret)
+            tokens = self._signed_in(email, new_secret, mfa_code)
             api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
             me = api.me()
             try:
@@ -425,4 +466,13 @@ def _expires_at(token: str) -> float:
     return expires
 
 
-__all__ = ["Account", "AccountError", "ApiError", "Session", "UnconfirmedSignUp"]
+__all__ = [
+    "Account",
+    "AccountError",
+    "ApiError",
+    "MalformedCode",
+    "SecondFactorNeeded",
+    "Session",
+    "UnconfirmedSignUp",
+    "authenticator_code",
+]

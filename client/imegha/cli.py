@@ -14,7 +14,7 @@ from .commands import INTERRUPTED, OUTCOMES, UNREACHABLE, BadInput, CommandError
 from .endpoints import Endpoints, EndpointsNotFound, Unreachable, endpoints_file
 
 # Each module adds its own subcommands; see imegha/commands/__init__.py for the conventions.
-COMMAND_MODULES = ("accounts", "devices", "local", "cloud", "chat", "groups", "files", "sharing", "audit")
+COMMAND_MODULES = ("accounts", "mfa", "devices", "local", "cloud", "chat", "groups", "files", "sharing", "audit")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 

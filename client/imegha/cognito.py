@@ -33,6 +33,10 @@ class NotConfirmed(SignInError):
     """Sign-in refused with the right password: the account's sign-up was never confirmed."""
 
 
+class CodeNeeded(SignInError):
+    """Sign-in not finished with the right password: the account has software-token MFA on, and no code was given."""
+
+
 @dataclass(frozen=True)
 class Tokens:
     id_token: str
@@ -85,14 +89,32 @@ class CognitoAuth:
         destination: str = response["CodeDeliveryDetails"]["Destination"]
         return destination
 
-    def sign_in(self, email: str, secret: str) -> Tokens:
-        result = self._call(
+    def sign_in(self, email: str, secret: str, mfa_code: Callable[[], str] | None = None) -> Tokens:
+        """Sign in with the secret; where the account has software-token MFA on, Cognito then asks for a code, which
+        ``mfa_code()`` gives (only then called): without it, or when it gives none, :class:`CodeNeeded`."""
+        answer = self._call(
             "initiate_auth",
             _typed_refusal,
             ClientId=self.client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": email, "PASSWORD": secret},
-        )["AuthenticationResult"]
+        )
+        challenge = answer.get("ChallengeName")
+        if challenge == "SOFTWARE_TOKEN_MFA":
+            code = mfa_code() if mfa_code else ""
+            if not code:
+                raise CodeNeeded("this account asks for the code from its authenticator app at each sign-in")
+            answer = self._call(
+                "respond_to_auth_challenge",
+                _challenge_refusal,
+                ClientId=self.client_id,
+                ChallengeName=challenge,
+                Session=answer["Session"],
+                ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code},
+            )
+        elif challenge:
+            raise SignInError(f"Cognito asks for {challenge} at sign-in, which this client does not answer")
+        result = answer["AuthenticationResult"]
         return Tokens(result["IdToken"], result["AccessToken"], result.get("RefreshToken"))
 
     def refresh(self, refresh_token: str) -> Tokens:
@@ -127,8 +149,58 @@ class CognitoAuth:
             "change_password", PreviousPassword=old_secret, ProposedPassword=new_secret, AccessToken=access_token
         )
 
+    # --- software-token MFA: an authenticator app's codes (TOTP) ------------
+
+    def associate_software_token(self, access_token: str) -> str:
+        """A new secret for an authenticator app (base32); the one in use, if any, stays until this one is verified."""
+        secret: str = self._call("associate_software_token", _session_refusal, AccessToken=access_token)["SecretCode"]
+        return secret
+
+    def verify_software_token(self, access_token: str, code: str) -> None:
+        """Prove the app holds the new secret: a current code makes it the account's (not yet asked for at sign-in)."""
+        self._call(
+            "verify_software_token",
+            _session_refusal,
+            AccessToken=access_token,
+            UserCode=code,
+            FriendlyDeviceName="authenticator app",
+        )
+
+    def use_software_token_mfa(self, access_token: str, enabled: bool) -> None:
+        """Have Cognito ask for the app's code at each sign-in from now on (or no longer)."""
+        self._call(
+            "set_user_mfa_preference",
+            _session_refusal,
+            AccessToken=access_token,
+            SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": enabled},
+        )
+
+    def software_token_mfa(self, access_token: str) -> bool:
+        """Whether Cognito asks this user for an authenticator app's code at sign-in."""
+        user = self._call("get_user", _session_refusal, AccessToken=access_token)
+        return "SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or [])
+
 
 def _refusal(error: ClientError) -> SignInError:
+    return SignInError(_reason(error))
+
+
+def _challenge_refusal(error: ClientError) -> SignInError:
+    """An authenticator code refused at sign-in: a wrong one, or one given after Cognito's session for the sign-in
+    lapsed (three minutes)."""
+    if error.response["Error"]["Code"] == "NotAuthorizedException":
+        return SignInError("the sign-in took too long and Cognito's session for it lapsed: sign in again")
+    return _session_refusal(error)
+
+
+def _session_refusal(error: ClientError) -> SignInError:
+    """A refusal of a call made with the session's access token (never about a password), or of an authenticator
+    app's code."""
+    code = error.response["Error"]["Code"]
+    if code == "NotAuthorizedException":
+        return SignInError("Cognito no longer accepts this session: run 'imegha login'")
+    if code in ("CodeMismatchException", "EnableSoftwareTokenMFAException"):
+        return SignInError("wrong code from the authenticator app (or its clock is off)")
     return SignInError(_reason(error))
 
 

@@ -117,10 +117,11 @@ class SecretReader:
                 "standard input is not a terminal: pass --password-stdin and give " + _on_lines(args.secret_lines)
             )
 
-    def read(self, prompt: str, *, confirm: bool = False) -> str:
+    def read(self, prompt: str, *, confirm: bool = False, optional: bool = False) -> str:
+        """The next secret; an ``optional`` one (asked for only in some cases) is '' where standard input ended."""
         if self.from_stdin:
             line = sys.stdin.readline()
-            if not line:
+            if not line and not optional:
                 raise BadInput(f"standard input ended before: {prompt.rstrip(': ')}")
             return line.rstrip("\n")
         secret = getpass.getpass(prompt)

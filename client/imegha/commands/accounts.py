@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from ..accounts import Account, AccountError, UnconfirmedSignUp
+from ..accounts import Account, AccountError, SecondFactorNeeded, UnconfirmedSignUp
 from ..endpoints import Endpoints
 from ..profile import Profile
 from ..trust import UntrustedPeer
 from . import BadInput, CommandError, Handler, SecretReader, Subparsers, emit, refusals_shown, secrets_from_stdin
 
 MIN_PASSWORD_LENGTH = 12
+# What --password-stdin reads after the other secrets when the account has two-step sign-in on.
+MFA_CODE_LINE = "the code your authenticator app shows (if two-step sign-in is on)"
 
 
 def register(subparsers: Subparsers) -> None:
@@ -32,13 +34,19 @@ def register(subparsers: Subparsers) -> None:
     imtag(signup, "your public handle, e.g. DrAsha: 3 to 32 ASCII letters, digits, '_', '.' or '-', a letter first")
     signup.add_argument("--code", help="the confirmation code Cognito emailed (asked for if omitted)")
 
-    login = add("login", login_command, "sign in on this device with your password alone", secrets=("your password",))
+    login = add(
+        "login",
+        login_command,
+        "sign in on this device with your password (and, with two-step sign-in on, your authenticator app's code)",
+        secrets=("your password", MFA_CODE_LINE),
+    )
     login.add_argument("email", help="the email you signed up with")
     login.add_argument(
         "--code",
         help="for a sign-up never confirmed: the confirmation code Cognito emailed "
         "(else a new one is emailed and asked for)",
     )
+    _mfa_code_option(login)
 
     add("logout", logout_command, "forget this device's session and stop its key agent")
     add("whoami", whoami_command, "who this profile is signed in as")
@@ -53,10 +61,11 @@ def register(subparsers: Subparsers) -> None:
         "recover",
         recover_command,
         "set a new password with your 24-word recovery phrase",
-        secrets=("your recovery phrase (24 words)", "the new password"),
+        secrets=("your recovery phrase (24 words)", "the new password", MFA_CODE_LINE),
     )
     recover.add_argument("email", help="the email you signed up with")
     recover.add_argument("--code", help="the reset code Cognito emailed (asked for if omitted)")
+    _mfa_code_option(recover)
 
     imtag(add("connect", connect_command, "ask someone to connect, by iMTag"), "whom to ask")
     add("connections", connections_command, "your connections and requests, with fingerprints")
@@ -69,6 +78,26 @@ def register(subparsers: Subparsers) -> None:
     verify = add("verify", verify_command, "show the safety code to compare with someone")
     imtag(verify, "whom to compare with")
     verify.add_argument("--accept", action="store_true", help="record that the codes matched (and trust a changed key)")
+
+
+def _mfa_code_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mfa-code",
+        metavar="CODE",
+        help="with two-step sign-in on: the code your authenticator app shows now (else asked for when needed)",
+    )
+
+
+def _mfa_code(args: argparse.Namespace, secrets: SecretReader) -> Callable[[], str]:
+    """The authenticator app's code, asked for only when Cognito asks: --mfa-code, or the next secret read."""
+    return lambda: args.mfa_code or secrets.read("Code from your authenticator app: ", optional=True)
+
+
+def _mfa_code_given(needed: SecondFactorNeeded, command: str) -> CommandError:
+    return CommandError(
+        f"{needed}: run 'imegha {command}' again with it (--mfa-code CODE, or with --password-stdin the line after"
+        " the other secrets)"
+    )
 
 
 def account_for(args: argparse.Namespace) -> Account:
@@ -166,7 +195,10 @@ def login_command(args: argparse.Namespace) -> None:
     account = account_for(args)
     password = secrets.read("Password: ")
     code = _UnconfirmedSignUpCode(args, account)
-    phrase = account.log_in(args.email, password, code)
+    try:
+        phrase = account.log_in(args.email, password, code, _mfa_code(args, secrets))
+    except SecondFactorNeeded as needed:
+        raise _mfa_code_given(needed, "login") from None
     session = account.session
     data = {"userId": session.user_id, "email": session.email, "iMTag": session.imtag}
     text = f"Signed in as {session.imtag} ({session.email}); keys unlocked on this device."
@@ -219,7 +251,13 @@ def recover_command(args: argparse.Namespace) -> None:
     account = account_for(args)
     phrase = secrets.read("Recovery phrase: ")
     new_password = _new_password(secrets)
-    account.recover(args.email, phrase, new_password, _code_source(args, account, "reset"))
+    try:
+        account.recover(
+            args.email, phrase, new_password, _code_source(args, account, "reset"), _mfa_code(args, secrets)
+        )
+    except SecondFactorNeeded as needed:
+        # The emailed code has reset Cognito's password, but that alone signs in to nothing and changes no key.
+        raise _mfa_code_given(needed, "recover") from None
     emit(
         args,
         {"recovered": True, "iMTag": account.session.imtag},

@@ -16,6 +16,9 @@ from imegha.commands import accounts as account_commands
 from imegha.endpoints import Unreachable
 from imegha.platform_api import ApiError
 
+# What --password-stdin reads after the other secrets, where two-step sign-in may ask for a code.
+TWO_STEP = " and the code your authenticator app shows (if two-step sign-in is on) on line"
+
 
 def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
     if stdin is not None:
@@ -177,9 +180,10 @@ def test_every_positional_argument_says_what_it_is():
     ("command", "lines"),
     [
         ("signup", "your password on line 1"),
-        ("login", "your password on line 1"),
+        ("login", "your password on line 1" + TWO_STEP + " 2"),
         ("passwd", "your current password on line 1 and the new password on line 2"),
-        ("recover", "your recovery phrase (24 words) on line 1 and the new password on line 2"),
+        ("recover", "your recovery phrase (24 words) on line 1 and the new password on line 2" + TWO_STEP + " 3"),
+        ("mfa disable", "your password on line 1 and the code your authenticator app shows (unless --code) on line 2"),
     ],
 )
 def test_password_stdin_says_which_line_holds_what(command, lines):
@@ -193,7 +197,10 @@ def test_password_stdin_says_which_line_holds_what(command, lines):
     ("argv", "lines"),
     [
         (("signup", "emile@example.org", "Emile"), "your password on line 1"),
-        (("recover", "emile@example.org"), "your recovery phrase (24 words) on line 1 and the new password on line 2"),
+        (
+            ("recover", "emile@example.org"),
+            "your recovery phrase (24 words) on line 1 and the new password on line 2" + TWO_STEP + " 3",
+        ),
         (("passwd",), "your current password on line 1 and the new password on line 2"),
     ],
 )
