@@ -39,7 +39,7 @@ from .agent import StartingAgent, agent_keys, stop_agent
 from .cognito import AccountExists, CodeNeeded, CognitoAuth, NotConfirmed, SignInError, Tokens
 from .documents import JSONObject
 from .endpoints import Endpoints, Unreachable
-from .platform_api import ApiError, PlatformApi
+from .platform_api import ApiError, PlatformApi, RequestSigner
 from .profile import Profile
 from .totp import typed_code
 from .trust import Peer, PinStore, UntrustedPeer, mark_verified, trusted_peer
@@ -138,7 +138,11 @@ class Account:
         return renewed
 
     def platform(self) -> PlatformApi:
-        return PlatformApi(self.endpoints.platform_api_url, self.live_session().id_token)
+        """The platform's API with this session's token; what cannot be undone it signs with the identity key the
+        key agent holds."""
+        session = self.live_session()
+        signer = RequestSigner(session.user_id, lambda: self.keys().identity_key)
+        return PlatformApi(self.endpoints.platform_api_url, session.id_token, signer)
 
     def keys(self) -> AccountKeys:
         return agent_keys(self.profile)
@@ -352,7 +356,8 @@ class Account:
                 raise AccountError(
                     f"recovery phrase refused: {error}. Your keys are unchanged; run 'imegha recover' again with your own phrase"
                 ) from None
-            api.upload_keys(me["keysVersion"], recovered.bundle)
+            signer = RequestSigner(me["userId"], lambda: recovered.keys.identity_key)
+            replace(api, signer=signer).upload_keys(me["keysVersion"], recovered.bundle)
             self._open_session(me["userId"], email, me["iMTag"], tokens, recovered.keys, agent)
 
     # --- the directory and connections --------------------------------------
