@@ -1,4 +1,5 @@
-"""The platform's REST API, as a device calls it with its Cognito id token."""
+"""The platform's REST API, as a device calls it with its Cognito id token; what cannot be undone, also signed by the
+person's identity key (layers/crypto/README.md, 'request')."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import http.client
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
+
+from imegha_crypto import SIGNATURE_HEADER, IdentityPrivateKey, sign_request
 
 from .documents import JSONObject
 from .endpoints import Unreachable
@@ -33,13 +37,14 @@ def call_json(
     method: str,
     url: str,
     authorization: str | None,
-    body: JSONObject | None = None,
+    body: JSONObject | bytes | None = None,
     timeout: float = 30,
     headers: dict[str, str] | None = None,
 ) -> JSONObject | None:
-    """One JSON request; ``authorization`` is the header's whole value (REST Cognito authorizers take the bare token).
-    A refusal raises :class:`ApiError`; no answer at all, :class:`Unreachable`."""
-    data = None if body is None else json.dumps(body).encode()
+    """One JSON request; ``authorization`` is the header's whole value (REST Cognito authorizers take the bare token);
+    a ``body`` already encoded is sent as it is. A refusal raises :class:`ApiError`; no answer at all,
+    :class:`Unreachable`."""
+    data = body if isinstance(body, bytes) else None if body is None else json.dumps(body).encode()
     try:
         request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Accept", "application/json")
@@ -67,23 +72,51 @@ def call_json(
     return answer
 
 
+@dataclass(frozen=True)
+class RequestSigner:
+    """Who signs what cannot be undone: the person's user id, and their identity key, fetched only when a request
+    needs it (from the key agent, or as a recovery has just opened it)."""
+
+    user_id: str
+    identity_key: Callable[[], IdentityPrivateKey]
+
+
 @dataclass
 class PlatformApi:
     base_url: str
     id_token: str
+    signer: RequestSigner | None = None
 
     def _call(self, method: str, path: str, body: JSONObject | None = None) -> JSONObject:
         """The route's answer; one with no body is an empty object."""
         return call_json(method, self.base_url.rstrip("/") + path, self.id_token, body) or {}
 
+    def _signed_call(self, method: str, path: str, body: JSONObject) -> JSONObject:
+        """A request that cannot be undone: sent with the identity key's signature of it, under a nonce the
+        platform issues for it just before."""
+        if self.signer is None:
+            raise TypeError(f"{method} {path} cannot be undone: it needs a PlatformApi with a signer")
+        nonce: str = self._call("POST", "/me/nonces")["nonce"]
+        data = json.dumps(body).encode()
+        signature = sign_request(
+            self.signer.identity_key(), method=method, path=path, body=data, user_id=self.signer.user_id, nonce=nonce
+        )
+        url = self.base_url.rstrip("/") + path
+        return call_json(method, url, self.id_token, data, headers={SIGNATURE_HEADER: signature}) or {}
+
     def me(self) -> JSONObject:
         return self._call("GET", "/me")
 
     def upload_keys(self, expected_version: int, keys: JSONObject, first_statement: JSONObject | None = None) -> int:
+        """Keys re-wrapped or replaced are signed; the first upload, which brings the identity key and the first
+        statement naming it, has nothing to sign with yet."""
         body: JSONObject = {"expectedVersion": expected_version, "keys": keys}
         if first_statement is not None:
             body["statement"] = first_statement
-        version: int = self._call("PUT", "/me/keys", body)["keysVersion"]
+            answer = self._call("PUT", "/me/keys", body)
+        else:
+            answer = self._signed_call("PUT", "/me/keys", body)
+        version: int = answer["keysVersion"]
         return version
 
     def publish_statement(self, statement: JSONObject) -> None:
@@ -120,13 +153,13 @@ class PlatformApi:
         return self._call("POST", "/cloud/connection")
 
     def record_deployment_role(self, role_arn: str) -> JSONObject:
-        return self._call("PUT", "/cloud/connection", {"roleArn": role_arn})
+        return self._signed_call("PUT", "/cloud/connection", {"roleArn": role_arn})
 
     def cloud(self) -> JSONObject:
         return self._call("GET", "/cloud")
 
     def request_deployment(self, action: str) -> JSONObject:
-        return self._call("POST", "/deployments", {"action": action})
+        return self._signed_call("POST", "/deployments", {"action": action})
 
     def deployment(self, deployment_id: str) -> JSONObject:
         return self._call("GET", f"/deployments/{quote(deployment_id, safe='')}")

@@ -17,7 +17,7 @@ import pytest
 from mnemonic import Mnemonic
 from moto.cognitoidp.models import cognitoidp_backends
 
-from imegha_crypto import RecoveryPhraseError, check_recovery_phrase
+from imegha_crypto import SIGNATURE_HEADER, RecoveryPhraseError, check_recovery_phrase, sign_request
 from tests.e2e.devices import Person
 
 
@@ -26,12 +26,16 @@ def api(platform) -> str:
     return platform.outputs["PlatformApiUrl"]
 
 
-def http(method: str, url: str, token: str | None, body: bytes | dict | None = None) -> tuple[int, dict]:
+def http(
+    method: str, url: str, token: str | None, body: bytes | dict | None = None, headers: dict | None = None
+) -> tuple[int, dict]:
     """One request to the gateway, as any program could send it; the status and the JSON it answered."""
     data = json.dumps(body).encode() if isinstance(body, dict) else body
     request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
     if token:
         request.add_header("Authorization", token)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -41,6 +45,23 @@ def http(method: str, url: str, token: str | None, body: bytes | dict | None = N
 
 def id_token(someone: Person) -> str:
     return someone.device.session()["id_token"]
+
+
+def signed_http(someone: Person, api: str, method: str, path: str, body: bytes | dict) -> tuple[int, dict]:
+    """A request that cannot be undone, signed by ``someone``'s identity key as their device signs it, whatever its
+    body: what reaches the checks after the signature's."""
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    status, issued = http("POST", f"{api}/me/nonces", id_token(someone))
+    assert status == 201
+    signature = sign_request(
+        someone.device.keys().identity_key,
+        method=method,
+        path=path,
+        body=data,
+        user_id=someone.user_id,
+        nonce=issued["nonce"],
+    )
+    return http(method, api + path, id_token(someone), data, {SIGNATURE_HEADER: signature})
 
 
 # --- At the keyboard ----------------------------------------------------------------
@@ -157,12 +178,19 @@ def test_an_imtag_taken_in_another_letter_case_is_refused_and_leaves_no_account_
 
 def test_a_body_that_is_not_json_gets_400_with_the_reason(alice, api, platform_view):
     before = platform_view.snapshot()
+    not_json = b'{"expectedVersion": 1, keys: }'
 
-    for method, path in (("PUT", "/me/keys"), ("PUT", "/me/statement"), ("POST", "/connections")):
-        status, body = http(method, api + path, id_token(alice), b'{"expectedVersion": 1, keys: }')
+    answers = {
+        "/me/keys": signed_http(alice, api, "PUT", "/me/keys", not_json),
+        **{
+            path: http(method, api + path, id_token(alice), not_json)
+            for method, path in (("PUT", "/me/statement"), ("POST", "/connections"))
+        },
+    }
+
+    for path, (status, body) in answers.items():
         assert (status, body["field"]) == (400, "body"), path
         assert body["reason"].startswith("not valid JSON"), path
-
     assert platform_view.snapshot() == before
 
 
@@ -178,12 +206,8 @@ def test_an_envelope_with_a_missing_field_or_an_unknown_version_gets_400_naming_
     statement["v"] = 2
 
     answers = {
-        "missing": http(
-            "PUT", f"{api}/me/keys", id_token(alice), {"expectedVersion": me["keysVersion"], "keys": missing}
-        ),
-        "version": http(
-            "PUT", f"{api}/me/keys", id_token(alice), {"expectedVersion": me["keysVersion"], "keys": unknown}
-        ),
+        "missing": signed_http(alice, api, "PUT", "/me/keys", {"expectedVersion": me["keysVersion"], "keys": missing}),
+        "version": signed_http(alice, api, "PUT", "/me/keys", {"expectedVersion": me["keysVersion"], "keys": unknown}),
         "statement": http("PUT", f"{api}/me/statement", id_token(alice), {"statement": statement}),
     }
 

@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from imegha.platform_api import ApiError, PlatformApi
 from imegha_local.cloud import ROOT, USER_CLOUD_STACK, Account, bootstrap_account, publish_user_cloud
 from tests.integration.polling import eventually
+from tests.signed_events import keys_uploaded
 
 DEPLOYMENT_EVENTS = ["Deployment Requested", "Deployment Started", "Deployment Succeeded", "Deployment Failed"]
 
@@ -59,7 +60,8 @@ def sign_up(local_cloud, platform):
         tokens = cognito.initiate_auth(
             ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": password}
         )
-        return User(sub, PlatformApi(platform.outputs["PlatformApiUrl"], tokens["AuthenticationResult"]["IdToken"]))
+        api = PlatformApi(platform.outputs["PlatformApiUrl"], tokens["AuthenticationResult"]["IdToken"])
+        return User(sub, keys_uploaded(api, sub))
 
     return make
 
@@ -339,5 +341,5 @@ def test_a_deployment_needs_a_connected_account_and_a_deployment_role(sign_up):
             frank.api.record_deployment_role(wrong)
         assert (invalid.value.status, invalid.value.field) == (400, "roleArn")
     with pytest.raises(ApiError) as unknown:
-        frank.api._call("POST", "/deployments", {"action": "format-disk"})
+        frank.api._signed_call("POST", "/deployments", {"action": "format-disk"})
     assert unknown.value.status == 400
