@@ -36,6 +36,7 @@ from botocore.config import Config
 
 from imegha.platform_api import PlatformApi
 from imegha_local.cloud import LocalCloud, bootstrap_account
+from imegha_local.people import upload_first_keys
 
 BENCH_AGENT = "imegha-bench"  # marks the bench's own requests, which are not the deployment's
 
@@ -91,7 +92,10 @@ def sign_up(cloud: LocalCloud, outputs: dict, name: str) -> PlatformApi:
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": password},
     )
-    return PlatformApi(outputs["PlatformApiUrl"], tokens["AuthenticationResult"]["IdToken"])
+    # The device's keys, so that it signs the role, the deploys and the destroy (the derivation is not timed here).
+    return upload_first_keys(
+        PlatformApi(outputs["PlatformApiUrl"], tokens["AuthenticationResult"]["IdToken"]), password, 100_000
+    )
 
 
 def connect(cloud: LocalCloud, api: PlatformApi) -> None:

@@ -4,25 +4,11 @@ platform's handlers and logic directly."""
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 
-from imegha.platform_api import PlatformApi, RequestSigner
-from imegha_crypto import SIGNATURE_HEADER, NewAccount, create_account, sign_key_statement, sign_request
+from imegha_crypto import SIGNATURE_HEADER, NewAccount, sign_request
+from imegha_local.people import first_keys
 
 FAST = 100_000  # the lowest the envelopes accept; the default 600,000 is for people, not tests
-
-
-def new_keys(user_id: str) -> tuple[NewAccount, dict]:
-    """What a device makes at sign-up: the account's keys, and the first key statement naming them."""
-    account = create_account(user_id, "a long test password", iterations=FAST)
-    statement = sign_key_statement(
-        account.keys.identity_key,
-        user_id=user_id,
-        exchange_key=account.keys.exchange_key.public_key,
-        cloud_url=None,
-        sequence=1,
-    )
-    return account, statement
 
 
 def with_keys(directory_store, user_id: str, imtag: str) -> NewAccount:
@@ -30,17 +16,9 @@ def with_keys(directory_store, user_id: str, imtag: str) -> NewAccount:
     from logic import directory
 
     directory.register_user(directory_store, user_id, f"{imtag.lower()}@example.org", imtag)
-    account, statement = new_keys(user_id)
+    account, statement = first_keys(user_id, f"{imtag}'s long password", FAST)
     directory.upload_keys(directory_store, user_id, 0, account.bundle, statement)
     return account
-
-
-def keys_uploaded(api: PlatformApi, user_id: str) -> PlatformApi:
-    """The first upload of keys and statement a device makes after its sign-up is confirmed; returns the API that
-    signs what cannot be undone with the identity key it uploaded."""
-    account, statement = new_keys(user_id)
-    api.upload_keys(0, account.bundle, statement)
-    return replace(api, signer=RequestSigner(user_id, lambda: account.keys.identity_key))
 
 
 def signed(event: dict, account: NewAccount, user_id: str, nonce: str) -> dict:

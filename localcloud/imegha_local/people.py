@@ -14,12 +14,15 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from imegha import accounts
 from imegha.accounts import Account
 from imegha.endpoints import Endpoints
+from imegha.platform_api import PlatformApi, RequestSigner
 from imegha.profile import Profile
+from imegha_crypto import NewAccount, create_account, sign_key_statement
 from imegha_local.cloud import Account as AwsAccount
 from imegha_local.cloud import LocalCloud, UserCloud
 
@@ -57,6 +60,29 @@ def sign_up(endpoints: Endpoints, imtag: str, password: str) -> Person:
     account = Account(Profile.named(imtag), endpoints)
     account.sign_up(f"{imtag.lower()}@example.org", password, imtag, lambda: "000000")
     return Person(imtag, account)
+
+
+def first_keys(user_id: str, password: str, iterations: int | None = None) -> tuple[NewAccount, dict]:
+    """What a device makes once a sign-up is confirmed: the account's keys, and the first key statement naming them
+    (``iterations``: the password derivation's, the SDK's own by default)."""
+    account = create_account(user_id, password, iterations=iterations or accounts.KDF_ITERATIONS)
+    statement = sign_key_statement(
+        account.keys.identity_key,
+        user_id=user_id,
+        exchange_key=account.keys.exchange_key.public_key,
+        cloud_url=None,
+        sequence=1,
+    )
+    return account, statement
+
+
+def upload_first_keys(api: PlatformApi, password: str, iterations: int | None = None) -> PlatformApi:
+    """A device's part after a sign-up, for a person with no profile (a raw Cognito sign-up): their first keys and
+    statement uploaded; returns the API that signs what cannot be undone with the identity key it uploaded."""
+    user_id = api.me()["userId"]
+    account, statement = first_keys(user_id, password, iterations)
+    api.upload_keys(0, account.bundle, statement)
+    return replace(api, signer=RequestSigner(user_id, lambda: account.keys.identity_key))
 
 
 def give_cloud(cloud: LocalCloud, person: Person) -> Person:

@@ -84,8 +84,12 @@ def routes(api: str, victor: Person, connected: dict) -> dict[str, tuple[str, st
     }
 
 
-def no_deployment_under_way(api: str, victor: Person) -> bool:
-    return "activeDeploymentId" not in http("GET", f"{api}/cloud", token(victor))[1]
+def settled(api: str, victor: Person, answer: dict) -> bool:
+    """Whether what an accepted request set going has ended: a deployment finished, and its inbox entry written."""
+    if "deploymentId" not in answer:
+        return True
+    inbox = http("GET", f"{api}/notifications", token(victor))[1]["notifications"]
+    return any(entry.get("deploymentId") == answer["deploymentId"] for entry in inbox)
 
 
 @pytest.mark.parametrize("what", ["deployment role", "keys", "deploy", "destroy"])
@@ -129,7 +133,7 @@ def test_his_own_fresh_signature_goes_through_once_and_a_replay_of_it_is_refused
 
     accepted = http(method, api + path, token(victor), data, signature)
     assert accepted[0] in (200, 202), accepted
-    assert eventually(lambda: no_deployment_under_way(api, victor), timeout_s=60)
+    assert eventually(lambda: settled(api, victor, accepted[1]), timeout_s=60)
     before = platform_view.snapshot()
     replayed = http(method, api + path, token(victor), data, signature)
 

@@ -24,8 +24,9 @@ from botocore.exceptions import ClientError
 
 from imegha.platform_api import ApiError, PlatformApi
 from imegha_local.cloud import ROOT, USER_CLOUD_STACK, Account, bootstrap_account, publish_user_cloud
+from imegha_local.people import upload_first_keys
 from tests.integration.polling import eventually
-from tests.signed_events import keys_uploaded
+from tests.signed_events import FAST
 
 DEPLOYMENT_EVENTS = ["Deployment Requested", "Deployment Started", "Deployment Succeeded", "Deployment Failed"]
 
@@ -61,7 +62,7 @@ def sign_up(local_cloud, platform):
             ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": password}
         )
         api = PlatformApi(platform.outputs["PlatformApiUrl"], tokens["AuthenticationResult"]["IdToken"])
-        return User(sub, keys_uploaded(api, sub))
+        return User(sub, upload_first_keys(api, password, FAST))
 
     return make
 

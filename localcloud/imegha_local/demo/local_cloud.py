@@ -14,7 +14,9 @@ from pathlib import Path
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from imegha.platform_api import PlatformApi
 from imegha_local.cloud import LocalCloud, bootstrap_account
+from imegha_local.people import upload_first_keys
 
 DEMO_EMAIL = "asha@example.org"
 DEMO_IMTAG = "DrAsha"
@@ -42,6 +44,8 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
         say("signing in gave an ID token.")
         status, body = _request("GET", f"{api}/me", token)
         say(f"GET /me with it: {status} {body}")
+        platform_api = upload_first_keys(PlatformApi(api, token), DEMO_PASSWORD)
+        say("Her device made her keys and uploaded them wrapped, with a key statement signed by her identity key.")
 
         status, connection = _request("POST", f"{api}/cloud/connection", token)
         say("")
@@ -54,10 +58,14 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
         )
         role_arn = bootstrap.outputs["DeploymentRoleArn"]
         say(f"{DEMO_IMTAG}'s own AWS account {account.account_id} launched the bootstrap stack with it: {role_arn}")
-        status, _ = _request("PUT", f"{api}/cloud/connection", token, {"roleArn": role_arn})
-        status, body = _request("POST", f"{api}/deployments", token)
+        status, body = _request("PUT", f"{api}/cloud/connection", token, {"roleArn": role_arn})
+        say(f"PUT /cloud/connection with her token alone: {status}: {body['message']}")
+        say("  (a stolen token cannot point her next deployment into another account)")
+        platform_api.record_deployment_role(role_arn)
+        say("The same, signed by her identity key over a nonce the platform issued (X-Imegha-Signature): accepted.")
+        body = platform_api.request_deployment("deploy")
         deployment_id = body["deploymentId"]
-        say(f"POST /deployments: {status} {body}")
+        say(f"POST /deployments, signed too: {body}")
         say("The function put a 'Deployment Requested' event on the platform bus; the bus's rule started")
         say("DeployUserCloudStateMachine, which assumed the deployment role with the ExternalId and created the")
         say(f"user-cloud stack in account {account.account_id} from the template the platform published.")
