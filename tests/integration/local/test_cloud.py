@@ -176,3 +176,29 @@ def test_a_new_session_decodes_none_of_botocores_data_files_again(local_cloud, m
 
     assert queues_of_a_new_account() == []
     assert decoded == []
+
+
+def test_a_pools_enabled_mfas_is_its_mfa_configuration_and_codes_the_local_cloud_cannot_send_fail_at_deploy(
+    local_cloud, tmp_path
+):
+    def template(mfa: str) -> Path:
+        path = tmp_path / "pool.yaml"
+        path.write_text(
+            'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Users:\n    Type: AWS::Cognito::UserPool\n'
+            f"    Properties:\n      UserPoolName: two-step\n{mfa}"
+            "Outputs:\n  UserPoolId:\n    Value: !Ref Users\n"
+        )
+        return path
+
+    off = local_cloud.deploy(template('      MfaConfiguration: "OFF"\n'), "two-step")
+    updated = local_cloud.deploy(
+        template("      MfaConfiguration: OPTIONAL\n      EnabledMfas: [SOFTWARE_TOKEN_MFA]\n"), "two-step"
+    )
+    with pytest.raises(LocalCloudError) as by_sms:
+        local_cloud.deploy(template("      MfaConfiguration: OPTIONAL\n      EnabledMfas: [SMS_MFA]\n"), "by-sms")
+
+    pool = updated.outputs["UserPoolId"]
+    assert pool == off.outputs["UserPoolId"]
+    config = local_cloud.client("cognito-idp").get_user_pool_mfa_config(UserPoolId=pool)
+    assert (config["MfaConfiguration"], config["SoftwareTokenMfaConfiguration"]) == ("OPTIONAL", {"Enabled": True})
+    assert "Users (AWS::Cognito::UserPool)" in str(by_sms.value) and "sends no codes" in str(by_sms.value)

@@ -283,6 +283,53 @@ def test_a_new_secret_replaces_the_one_in_use_only_once_a_code_of_its_own_verifi
 
     public.verify_software_token(AccessToken=access_token, UserCode=totp(second, at_noon))
     assert signs_in_with(second) and not signs_in_with(first)
+    # Verified once, a secret is in use; verifying again with no new one associated is refused.
+    assert refusal(lambda: public.verify_software_token(AccessToken=access_token, UserCode=totp(second, at_noon)))[
+        "Code"
+    ] == ("EnableSoftwareTokenMFAException")
+
+
+def test_where_the_pool_requires_mfa_a_new_user_sets_up_the_authenticator_within_the_first_sign_in(
+    local_cloud, at_noon
+):
+    admin = local_cloud.client("cognito-idp")
+    pool = admin.create_user_pool(PoolName="two-step-required", UsernameAttributes=["email"])["UserPool"]["Id"]
+    admin.set_user_pool_mfa_config(
+        UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="ON"
+    )
+    client = admin.create_user_pool_client(
+        UserPoolId=pool, ClientName="two-step-required", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    admin.admin_create_user(
+        UserPoolId=pool, Username="lior@example.org", TemporaryPassword="Temporary-passw0rd", MessageAction="SUPPRESS"
+    )
+    public = public_cognito(local_cloud)
+    first = public.initiate_auth(
+        ClientId=client,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "lior@example.org", "PASSWORD": "Temporary-passw0rd"},
+    )
+    setup = public.respond_to_auth_challenge(
+        ClientId=client,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=first["Session"],
+        ChallengeResponses={"USERNAME": "lior@example.org", "NEW_PASSWORD": "Own-long-passw0rd"},
+    )
+    assert setup["ChallengeName"] == "MFA_SETUP"
+
+    associated = public.associate_software_token(Session=setup["Session"])
+    secret = associated["SecretCode"]
+    wrong = refusal(lambda: public.verify_software_token(Session=associated["Session"], UserCode="000000"))
+    verified = public.verify_software_token(Session=associated["Session"], UserCode=totp(secret, at_noon))
+    signed_in = public.respond_to_auth_challenge(
+        ClientId=client,
+        ChallengeName="MFA_SETUP",
+        Session=verified["Session"],
+        ChallengeResponses={"USERNAME": "lior@example.org"},
+    )
+
+    assert wrong["Code"] == "EnableSoftwareTokenMFAException"
+    assert signed_in["AuthenticationResult"]["IdToken"]
 
 
 def test_a_password_reset_by_email_leaves_the_code_to_be_asked_for(local_cloud, two_step_pool, at_noon):
