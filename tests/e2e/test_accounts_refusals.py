@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import urllib.error
-import urllib.request
 
 import pytest
 from mnemonic import Mnemonic
@@ -19,28 +17,12 @@ from moto.cognitoidp.models import cognitoidp_backends
 
 from imegha_crypto import SIGNATURE_HEADER, RecoveryPhraseError, check_recovery_phrase, sign_request
 from tests.e2e.devices import Person
+from tests.e2e.wire import http
 
 
 @pytest.fixture(scope="module")
 def api(platform) -> str:
     return platform.outputs["PlatformApiUrl"]
-
-
-def http(
-    method: str, url: str, token: str | None, body: bytes | dict | None = None, headers: dict | None = None
-) -> tuple[int, dict]:
-    """One request to the gateway, as any program could send it; the status and the JSON it answered."""
-    data = json.dumps(body).encode() if isinstance(body, dict) else body
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    if token:
-        request.add_header("Authorization", token)
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
 
 
 def id_token(someone: Person) -> str:

@@ -10,13 +10,12 @@ own key, and the platform's tables are as they were. Victor's own device signs t
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 
 import pytest
 
 from imegha_crypto import SIGNATURE_HEADER, sign_request
 from tests.e2e.devices import Person
+from tests.e2e.wire import http
 from tests.integration.polling import eventually
 
 
@@ -45,23 +44,16 @@ def token(someone: Person) -> str:
     return someone.device.session()["id_token"]
 
 
-def http(method: str, url: str, bearer: str, data: bytes | None = None, signature: str | None = None):
-    request = urllib.request.Request(url, data=data, method=method, headers={"Authorization": bearer})
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if signature is not None:
-        request.add_header(SIGNATURE_HEADER, signature)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
 def nonce_for(api: str, someone: Person) -> str:
     status, issued = http("POST", f"{api}/me/nonces", token(someone))
     assert status == 201, issued
     return issued["nonce"]
+
+
+def send(route: tuple[str, str, bytes], api: str, caller: Person, signature: str | None) -> tuple[int, dict]:
+    """The route's request with ``caller``'s valid token, and the signature if there is one."""
+    method, path, data = route
+    return http(method, api + path, token(caller), data, {SIGNATURE_HEADER: signature} if signature else None)
 
 
 def signed_by(signer: Person, of: Person, route: tuple[str, str, bytes], nonce: str) -> str:
@@ -97,7 +89,6 @@ def test_with_his_token_alone_mallory_is_refused_every_way_and_nothing_changes(
     what, api, victor, mallory, connected, platform_view
 ):
     route = routes(api, victor, connected)[what]
-    method, path, data = route
     lapsed = nonce_for(api, victor)
     platform_view.table("RequestNoncesTable").update_item(
         Key={"nonce": lapsed}, UpdateExpression="SET expiresAt = :past", ExpressionAttributeValues={":past": 1}
@@ -110,7 +101,7 @@ def test_with_his_token_alone_mallory_is_refused_every_way_and_nothing_changes(
     }
     before = platform_view.snapshot()
 
-    answers = {how: http(method, api + path, token(victor), data, signature) for how, signature in attempts.items()}
+    answers = {how: send(route, api, victor, signature) for how, signature in attempts.items()}
 
     assert {how: status for how, (status, _) in answers.items()} == dict.fromkeys(attempts, 403)
     reasons = {how: body["message"] for how, (_, body) in answers.items()}
@@ -128,14 +119,13 @@ def test_his_own_fresh_signature_goes_through_once_and_a_replay_of_it_is_refused
     what, api, victor, connected, platform_view
 ):
     route = routes(api, victor, connected)[what]
-    method, path, data = route
     signature = signed_by(victor, victor, route, nonce_for(api, victor))
 
-    accepted = http(method, api + path, token(victor), data, signature)
+    accepted = send(route, api, victor, signature)
     assert accepted[0] in (200, 202), accepted
     assert eventually(lambda: settled(api, victor, accepted[1]), timeout_s=60)
     before = platform_view.snapshot()
-    replayed = http(method, api + path, token(victor), data, signature)
+    replayed = send(route, api, victor, signature)
 
     assert replayed == (403, {"message": "the request's nonce was already used, or never issued: a replayed request"})
     assert platform_view.snapshot() == before

@@ -12,12 +12,13 @@ import boto3
 import pytest
 
 from imegha_crypto import sign_request
+from imegha_local.people import first_keys
 from imegha_service.errors import NotAllowed
 from imegha_service.http import SignedRequest
 from tests.conftest import EVENTS, ROOT
 from tests.lambda_context import FakeLambdaContext
 from tests.sam_local import SAM_ENVIRONMENT, sam_handler
-from tests.signed_events import calling_as, signed, with_keys
+from tests.signed_events import FAST, calling_as, signed, with_keys
 
 ALICE, MALLORY = "alice-id", "mallory-id"
 DESTROY = {"method": "POST", "path": "/deployments", "body": b'{"action": "destroy"}'}
@@ -72,7 +73,11 @@ def test_a_nonce_is_random_its_callers_alone_and_lapses_in_two_minutes(logic, no
     assert first["nonce"] != second["nonce"] and len(first["nonce"]) == 43
     assert first["expiresAt"] == "2026-03-01T12:02:00+00:00"
     stored = boto3.resource("dynamodb").Table("RequestNoncesTable").get_item(Key={"nonce": first["nonce"]})["Item"]
-    assert stored == {"nonce": first["nonce"], "userId": ALICE, "expiresAt": int((now + timedelta(minutes=2)).timestamp())}
+    assert stored == {
+        "nonce": first["nonce"],
+        "userId": ALICE,
+        "expiresAt": int((now + timedelta(minutes=2)).timestamp()),
+    }
 
 
 def test_the_persons_own_fresh_signature_is_accepted_once_and_its_nonce_is_used_up(
@@ -139,11 +144,11 @@ def test_without_a_key_statement_only_a_first_upload_of_keys_goes_unsigned(logic
     unsigned = SignedRequest("PUT", "/me/keys", b"{}", None)
 
     logic.require_identity(stores[0], nonces, "new-id", unsigned, first_keys=True)
-    for first_keys in (False, True):
-        if first_keys:  # keys uploaded by a client that publishes the statement apart, and no statement yet
+    for keys_route in (False, True):
+        if keys_route:  # keys uploaded by a client that publishes the statement apart, and no statement yet
             stores[0].replace_keys("new-id", 0, {"keys": {"identityKey": "…"}})
         with pytest.raises(NotAllowed, match="no key statement of yours names one yet"):
-            logic.require_identity(stores[0], nonces, "new-id", unsigned, first_keys=first_keys)
+            logic.require_identity(stores[0], nonces, "new-id", unsigned, first_keys=keys_route)
 
 
 # --- The routes -----------------------------------------------------------------------------
@@ -162,7 +167,8 @@ def handlers(platform_tables, monkeypatch):
     monkeypatch.setenv("AWS_REGION", "us-east-1")  # as Lambda sets it
     boto3.client("events").create_event_bus(Name=SAM_ENVIRONMENT["DeploymentsFunction"]["PLATFORM_EVENT_BUS_NAME"])
     return {
-        name: sam_handler(monkeypatch, ROOT / "template.yaml", name) for name in ("DirectoryFunction", "DeploymentsFunction")
+        name: sam_handler(monkeypatch, ROOT / "template.yaml", name)
+        for name in ("DirectoryFunction", "DeploymentsFunction")
     }
 
 
@@ -247,18 +253,10 @@ def test_a_signed_request_replayed_is_refused(handlers, stores, alice, platform_
 
 
 def test_a_first_upload_of_keys_goes_unsigned(handlers, stores):
-    from imegha_crypto import create_account, sign_key_statement
     from logic import directory
 
     directory.register_user(stores[0], "new-id", "new@example.org", "Newcomer")
-    account = create_account("new-id", "Newcomer's long password", iterations=100_000)
-    statement = sign_key_statement(
-        account.keys.identity_key,
-        user_id="new-id",
-        exchange_key=account.keys.exchange_key.public_key,
-        cloud_url=None,
-        sequence=1,
-    )
+    account, statement = first_keys("new-id", "Newcomer's long password", FAST)
 
     status, body = call(
         handlers,
