@@ -14,19 +14,31 @@ Both check the RS256 signature against the issuer's JWKS (fetched once and
 cached, fetched again for a key id it does not know), ``iss``, ``exp``, ``nbf``
 and ``iat``, and accept the token bare or after ``Bearer``. Anything else is a
 401 with ``{"message":"Unauthorized"}``; the reason goes to the log only.
+
+Where the JWKS is: a Cognito pool's is moto's; any other issuer's is where its
+OpenID configuration (``{issuer}/.well-known/openid-configuration``) says
+(``jwks_uri``), as API Gateway's JWT authorizers find it, after checking that the
+document is that issuer's. The documents are fetched through the verifier's
+``fetch``, which the gateway answers itself for the APIs it serves.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Mapping
+import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import jwt
 
 JWKS_CACHE_S = 3600
 JWKS_FETCH_TIMEOUT_S = 5
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+Fetch = Callable[[str], Any]
+"""A URL -> the JSON document a GET of it answers; raises ``OSError`` or ``ValueError`` when there is none."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +46,7 @@ class AuthorizerSpec:
     kind: Literal["COGNITO_USER_POOLS", "JWT"]
     issuer: str
     audiences: tuple[str, ...]
-    jwks_url: str
+    jwks_url: str | None  # None: where the issuer's OpenID configuration says
     # A header name, or the template's form of it ("method.request.header.X", "$request.header.X").
     identity_source: str = "Authorization"
 
@@ -47,11 +59,33 @@ class Unauthorized(Exception):
     """The request carries no token this authorizer accepts; the message says why, for the log."""
 
 
-class TokenVerifier:
-    """Verifies tokens for any number of authorizers, keeping one cached key set per JWKS URL."""
+def fetch_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=JWKS_FETCH_TIMEOUT_S) as response:
+        return json.load(response)
 
-    def __init__(self):
+
+class _KeySet(jwt.PyJWKClient):
+    """PyJWT's cached JWKS client, fetching through the verifier's ``fetch`` (PyJWT lets a subclass fetch)."""
+
+    def __init__(self, uri: str, fetch: Fetch):
+        super().__init__(uri, lifespan=JWKS_CACHE_S, timeout=JWKS_FETCH_TIMEOUT_S)
+        self._fetch = fetch
+
+    def fetch_data(self) -> Any:
+        try:
+            return self._fetch(self.uri)
+        except (OSError, ValueError) as error:
+            raise jwt.PyJWKClientConnectionError(f"cannot fetch the JWKS at {self.uri}: {error}") from None
+
+
+class TokenVerifier:
+    """Verifies tokens for any number of authorizers, keeping one cached key set per JWKS URL, and each issuer's JWKS
+    URL once its OpenID configuration named it."""
+
+    def __init__(self, fetch: Fetch = fetch_json):
+        self._fetch = fetch
         self._key_sets: dict[str, jwt.PyJWKClient] = {}
+        self._discovered: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def claims(self, authorizer: AuthorizerSpec, headers: Mapping[str, str]) -> dict:
@@ -60,7 +94,7 @@ class TokenVerifier:
         if not token:
             raise Unauthorized(f"no token in the {authorizer.header} header")
         try:
-            key = self._key_set(authorizer.jwks_url).get_signing_key_from_jwt(token)
+            key = self._key_set(self._jwks_url(authorizer)).get_signing_key_from_jwt(token)
             claims = jwt.decode(
                 token,
                 key.key,
@@ -76,12 +110,26 @@ class TokenVerifier:
             _check_jwt(authorizer, claims)
         return claims
 
+    def _jwks_url(self, authorizer: AuthorizerSpec) -> str:
+        if authorizer.jwks_url is not None:
+            return authorizer.jwks_url
+        issuer = authorizer.issuer
+        if issuer not in self._discovered:
+            # Fetched outside the lock: the issuer may be an API of the gateway asking, answering on this thread.
+            try:
+                configuration = self._fetch(issuer.rstrip("/") + DISCOVERY_PATH)
+            except (OSError, ValueError) as error:
+                raise Unauthorized(f"no OpenID configuration for the issuer {issuer}: {error}") from None
+            if not isinstance(configuration, dict) or configuration.get("issuer") != issuer:
+                raise Unauthorized(f"the OpenID configuration at {issuer} is not that issuer's")
+            with self._lock:
+                self._discovered[issuer] = str(configuration.get("jwks_uri", ""))
+        return self._discovered[issuer]
+
     def _key_set(self, jwks_url: str) -> jwt.PyJWKClient:
         with self._lock:
             if jwks_url not in self._key_sets:
-                self._key_sets[jwks_url] = jwt.PyJWKClient(
-                    jwks_url, lifespan=JWKS_CACHE_S, timeout=JWKS_FETCH_TIMEOUT_S
-                )
+                self._key_sets[jwks_url] = _KeySet(jwks_url, self._fetch)
             return self._key_sets[jwks_url]
 
 

@@ -13,11 +13,18 @@ malformed is a 502 ``{"message":"Internal server error"}``; what went wrong is i
 the log, never in the response. Each request is one ``"type": "request"`` line in
 the runtime's log (route, status, latency, and why it was refused), like an
 access log.
+
+An authorizer that reads a document (an issuer's OpenID configuration, its JWKS)
+from an API this gateway serves gets it from the gateway itself, in-process, by
+the API's ``execute-api`` name (which no DNS resolves locally; in AWS it reaches
+API Gateway) or its local URL: :meth:`LocalGateway.fetch_json`.
 """
 
 from __future__ import annotations
 
 import errno
+import json
+import re
 import sys
 import threading
 import time
@@ -28,7 +35,7 @@ from urllib.parse import urlsplit
 
 from imegha_local import proxy
 from imegha_local.api_specs import ApiSpec, RouteSpec
-from imegha_local.authorizers import AuthorizerSpec, TokenVerifier, Unauthorized
+from imegha_local.authorizers import AuthorizerSpec, TokenVerifier, Unauthorized, fetch_json
 from imegha_local.proxy import HttpRequest, HttpResponse, MalformedResponse
 from imegha_local.routes import DEFAULT_ROUTE, RouteTable, route_key
 from imegha_local.runtime import LambdaRuntime, UnknownFunction
@@ -36,6 +43,7 @@ from imegha_local.runtime import LambdaRuntime, UnknownFunction
 __all__ = ["ApiSpec", "AuthorizerSpec", "LocalGateway", "PortInUse", "RouteSpec"]
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+EXECUTE_API = re.compile(r"https://(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?P<path>/[^?#]*)?")
 
 
 class PortInUse(Exception):
@@ -55,7 +63,7 @@ class _Api:
 class LocalGateway:
     def __init__(self, runtime: LambdaRuntime, host: str = "127.0.0.1", port: int = 0):
         self._runtime = runtime
-        self._verifier = TokenVerifier()
+        self._verifier = TokenVerifier(self.fetch_json)
         self._apis: dict[str, _Api] = {}
         try:
             self._server = _Server((host, port), _RequestHandler)
@@ -93,6 +101,18 @@ class LocalGateway:
 
     def remove_api(self, api_id: str) -> None:
         self._apis.pop(api_id, None)
+
+    def fetch_json(self, url: str) -> object:
+        """The JSON document a GET of ``url`` answers: an API served here answers in-process, anything else over HTTP.
+        Raises ``OSError`` for an answer other than 200."""
+        aws = EXECUTE_API.fullmatch(url)
+        if aws is None and not url.startswith(self.url + "/"):
+            return fetch_json(url)
+        target = f"/{aws.group('api')}{aws.group('path') or ''}" if aws else url.removeprefix(self.url)
+        response = self.handle("GET", target, (("Accept", "application/json"),), b"", "127.0.0.1")
+        if response.status != 200:
+            raise OSError(f"GET {url}: HTTP {response.status}")
+        return json.loads(response.body)
 
     def handle(
         self, method: str, target: str, headers: tuple[tuple[str, str], ...], body: bytes, source_ip: str

@@ -282,10 +282,8 @@ def _jwt_authorizer(authorizer):
         kind="JWT",
         issuer=issuer,
         audiences=tuple(authorizer.jwt_config.get("Audience") or ()),
-        # API Gateway fetches {issuer}/.well-known/jwks.json; a Cognito issuer's keys are moto's locally.
-        jwks_url=(
-            api_gateway.cognito_jwks_url(pool.group("pool")) if pool else f"{issuer.rstrip('/')}/.well-known/jwks.json"
-        ),
+        # A Cognito issuer's keys are moto's locally; any other's, where its OpenID configuration says, as in AWS.
+        jwks_url=api_gateway.cognito_jwks_url(pool.group("pool")) if pool else None,
         identity_source=(authorizer.identity_source or ["$request.header.Authorization"])[0],
     )
 
