@@ -47,7 +47,9 @@ class NonceStore:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            found = {name: TypeDeserializer().deserialize(value) for name, value in error.response.get("Item", {}).items()}
+            found = {
+                name: TypeDeserializer().deserialize(value) for name, value in error.response.get("Item", {}).items()
+            }
             raise NotAllowed(_refusal(found, user_id)) from None
 
 
