@@ -40,6 +40,7 @@ from imegha_crypto import (
 
 from .accounts import Account
 from .chat_api import ChatPlatformApi, UserCloudApi
+from .cloud_tokens import cloud_tokens
 from .documents import JSONObject
 from .platform_api import ApiError
 from .trust import Peer
@@ -121,8 +122,9 @@ class Chat:
     def __init__(self, account: Account):
         self.account = account
         session = account.live_session()
-        self.me, self.my_tag, self.token = session.user_id, session.imtag, session.id_token
-        self.platform = ChatPlatformApi(account.endpoints.platform_api_url, self.token)
+        self.me, self.my_tag = session.user_id, session.imtag
+        self.platform = ChatPlatformApi(account.endpoints.platform_api_url, session.id_token)
+        self.tokens = cloud_tokens(account)
         self._peers: dict[str, Peer] = {}
 
     @cached_property
@@ -142,7 +144,7 @@ class Chat:
             )
         except CryptoError as error:
             raise ChatError(f"WARNING: the platform serves you a key statement you did not sign: {error}") from None
-        return UserCloudApi(url, self.token) if url else None
+        return UserCloudApi(url, self.tokens.for_cloud(self.me)) if url else None
 
     @property
     def my_cloud(self) -> UserCloudApi:
@@ -163,7 +165,7 @@ class Chat:
             return self.my_cloud
         if not peer.cloud_url:
             raise ChatError(f"{peer.imtag} has no cloud yet (their signed key statement names none)")
-        return UserCloudApi(peer.cloud_url, self.token)
+        return UserCloudApi(peer.cloud_url, self.tokens.for_cloud(peer.user_id))
 
     def identity_of(self, user_id: str, imtag: str) -> IdentityPublicKey:
         """A user's identity key: one's own, a pinned one, or looked up (and pinned) by iMTag."""

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 
 from imegha_crypto import b64url_encode
 
+from .cloud_tokens import CloudToken
 from .documents import JSONObject
 from .platform_api import ApiError, PlatformApi, call_json
 
@@ -17,17 +18,18 @@ HISTORY_GRANT_HEADER = "X-Imegha-History-Grant"
 
 @dataclass
 class UserCloudApi:
-    """A user's cloud, as anyone signed in to the platform calls it; the cloud decides what the caller may see."""
+    """A user's cloud, as anyone signed in to the platform calls it with their token for that cloud; the cloud decides
+    what the caller may see."""
 
     base_url: str
-    id_token: str
+    token: CloudToken
 
     def _call(
         self, method: str, path: str, body: JSONObject | None = None, headers: dict[str, str] | None = None
     ) -> JSONObject:
         """The route's answer; one with no body is an empty object."""
         return (
-            call_json(method, self.base_url.rstrip("/") + path, f"Bearer {self.id_token}", body, headers=headers) or {}
+            call_json(method, self.base_url.rstrip("/") + path, f"Bearer {self.token()}", body, headers=headers) or {}
         )
 
     def conversation(self, conversation_id: str) -> JSONObject | None:

@@ -1,11 +1,12 @@
 """A user's cloud as the files client calls it: storage and audit (the owner's), sharing (the owner's and
-recipients'), each request with the caller's own platform token. The cloud decides what the caller may do."""
+recipients'), each request with the caller's token for that cloud. The cloud decides what the caller may do."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from .cloud_tokens import CloudToken
 from .documents import JSONObject
 from .platform_api import call_json
 
@@ -17,13 +18,13 @@ def _path(*segments: str) -> str:
 @dataclass
 class FilesApi:
     base_url: str
-    id_token: str
+    token: CloudToken
 
     def _call(self, method: str, path: str, body: JSONObject | None = None, **query: str | int | None) -> JSONObject:
         """The route's answer (one with no body is an empty object); ``query``'s None values are left out."""
         given = {name: value for name, value in query.items() if value is not None}
         url = self.base_url.rstrip("/") + path + (f"?{urlencode(given)}" if given else "")
-        return call_json(method, url, f"Bearer {self.id_token}", body) or {}
+        return call_json(method, url, f"Bearer {self.token()}", body) or {}
 
     # --- uploads --------------------------------------------------------------------
 

@@ -56,6 +56,7 @@ from imegha_crypto import (
 )
 
 from .accounts import Account
+from .cloud_tokens import cloud_tokens
 from .documents import JSONObject
 from .files_api import FilesApi
 from .platform_api import ApiError
@@ -305,7 +306,7 @@ class Library:
         session = account.live_session()
         self.owner = session.user_id
         self.cloud_url = cloud_url or own_cloud_url(account)
-        self.api = FilesApi(self.cloud_url, session.id_token)
+        self.api = FilesApi(self.cloud_url, cloud_tokens(account).for_cloud(self.owner))
         self._keys: AccountKeys | None = None
 
     @property

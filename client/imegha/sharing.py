@@ -35,6 +35,7 @@ from imegha_crypto import (
 )
 
 from .accounts import Account
+from .cloud_tokens import cloud_tokens
 from .documents import JSONObject
 from .files_api import FilesApi
 from .library import (
@@ -183,7 +184,7 @@ class Sharing:
 
     def received(self, from_imtag: str | None = None) -> tuple[list[ReceivedShare], list[str]]:
         """What connections share with this person, checked; and a warning for each share or cloud that did not."""
-        token = self.account.live_session().id_token
+        tokens = cloud_tokens(self.account)
         shares: list[ReceivedShare] = []
         warnings: list[str] = []
         for connection in self.account.platform().connections():
@@ -198,7 +199,7 @@ class Sharing:
                 continue
             if not owner.cloud_url:
                 continue
-            api = FilesApi(owner.cloud_url, token)
+            api = FilesApi(owner.cloud_url, tokens.for_cloud(owner.user_id))
             try:
                 offered = api.received()
             except (ApiError, OSError) as error:

@@ -9,6 +9,7 @@ never from the event, and its sessions end with the step.
 import os
 
 from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.deployments import DeploymentStore
@@ -21,8 +22,7 @@ store = DeploymentStore(os.environ["DEPLOYMENTS_TABLE_NAME"])
 REGION = os.environ["AWS_REGION"]
 platform = user_cloud.Platform(
     template_url=os.environ["USER_CLOUD_TEMPLATE_URL"],
-    issuer=os.environ["PLATFORM_ISSUER"],
-    audience=os.environ["PLATFORM_AUDIENCE"],
+    issuer=parameters.get_parameter(os.environ["TOKEN_ISSUER_PARAMETER"]),
     event_bus_arn=os.environ["PLATFORM_EVENT_BUS_ARN"],
     region=REGION,
 )

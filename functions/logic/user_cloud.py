@@ -43,11 +43,11 @@ Connect = Callable[[str, str, str], UserCloudStack]
 
 @dataclass(frozen=True)
 class Platform:
-    """What the platform gives every user's cloud: where its template is published, and whom it trusts."""
+    """What the platform gives every user's cloud: where its template is published, and whose tokens it accepts (the
+    token issuer's; each cloud names itself as their audience)."""
 
     template_url: str
     issuer: str
-    audience: str
     event_bus_arn: str
     region: str
 
@@ -55,7 +55,6 @@ class Platform:
         return {
             "OwnerUserId": owner,
             "PlatformIssuer": self.issuer,
-            "PlatformAudience": self.audience,
             "PlatformEventBusArn": self.event_bus_arn,
             # Named so by the bootstrap stack (user-cloud/bootstrap-role.yaml), in the region it deploys to.
             "PermissionsBoundaryArn": f"arn:aws:iam::{account_id}:policy/imegha-deployment-boundary-{self.region}",

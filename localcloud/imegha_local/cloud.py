@@ -296,12 +296,14 @@ def deploy_user_cloud(
     )
     role_arn = bootstrap.outputs["DeploymentRoleArn"]
     deployer = assume_deployment_role(endpoint_url, platform, role_arn, external_id, region)
+    # Whose tokens the cloud accepts, where the platform keeps it for its deployments: its API's execute-api URL.
+    issuer = platform.client("ssm", endpoint_url, region).get_parameter(Name=platform_outputs["TokenIssuerParameter"])
     stack = deploy_stack(
         endpoint_url,
         deployer,
         USER_CLOUD_TEMPLATE,
         USER_CLOUD_STACK,
-        user_cloud_parameters(platform_outputs, bootstrap.outputs, owner),
+        user_cloud_parameters(platform_outputs, bootstrap.outputs, owner, issuer["Parameter"]["Value"]),
         artifacts=platform,
         region=region,
     )
@@ -309,12 +311,11 @@ def deploy_user_cloud(
 
 
 def user_cloud_parameters(
-    platform_outputs: dict[str, str], bootstrap_outputs: dict[str, str], owner: str
+    platform_outputs: dict[str, str], bootstrap_outputs: dict[str, str], owner: str, issuer: str
 ) -> dict[str, str]:
     """What the platform gives a user's cloud (each passed only if the template declares it)."""
     return {
-        "PlatformIssuer": platform_outputs.get("UserPoolIssuer", ""),
-        "PlatformAudience": platform_outputs.get("UserPoolClientId", ""),
+        "PlatformIssuer": issuer,
         "PlatformEventBusArn": platform_outputs.get("PlatformEventBusArn", ""),
         "OwnerUserId": owner,
         "PermissionsBoundaryArn": bootstrap_outputs.get("DeploymentBoundaryArn", ""),

@@ -18,6 +18,8 @@ def test_the_demo_runs_and_its_checks_hold():
     assert result.stdout.count("Patient 4711") == 1, "the plaintext shows on the person's side only"
     assert "GET /me without a token: 401" in result.stdout
     assert "The execution SUCCEEDED: RecordInProgress" in result.stdout
+    assert "GET /health on DrAsha's cloud with her Cognito token: 401" in result.stdout
+    assert "GET /health with that: 200" in result.stdout
     assert "Carol is told of it 0 times" in result.stdout
     assert "the words people said appear in them 0 times" in result.stdout
     assert "Bob's copy is byte for byte Alice's file: True" in result.stdout

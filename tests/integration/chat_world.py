@@ -8,6 +8,7 @@ from pathlib import Path
 
 from imegha.chat import Chat
 from imegha.chat_api import UserCloudApi
+from imegha.cloud_tokens import cloud_tokens
 from imegha.group_chat import Groups
 from imegha_local.cloud import Account, LocalCloud
 from imegha_local.people import Person, endpoints_of, give_cloud, sign_up
@@ -33,9 +34,10 @@ class World:
         return text
 
     def cloud_api(self, owner: str, as_whom: str) -> UserCloudApi:
-        """``owner``'s cloud, called with ``as_whom``'s platform token."""
+        """``owner``'s cloud, called with ``as_whom``'s token for it."""
         return UserCloudApi(
-            self.people[owner].cloud.stack.outputs["CloudApiUrl"], self.people[as_whom].account.live_session().id_token
+            self.people[owner].cloud.stack.outputs["CloudApiUrl"],
+            cloud_tokens(self.people[as_whom].account).for_cloud(self.people[owner].user_id),
         )
 
     def own_account(self, name: str) -> Account:

@@ -235,10 +235,12 @@ def shared_file(world, folder):
 
 
 def as_caller(world: FilesWorld, name: str):
+    from imegha.cloud_tokens import cloud_tokens
     from imegha.files_api import FilesApi
 
     return FilesApi(
-        world.people["Alice"].cloud.stack.outputs["CloudApiUrl"], world.people[name].account.live_session().id_token
+        world.people["Alice"].cloud.stack.outputs["CloudApiUrl"],
+        cloud_tokens(world.people[name].account).for_cloud(world.people["Alice"].user_id),
     )
 
 

@@ -18,6 +18,7 @@ os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # the demo's first cha
 
 from imegha import audit_log  # noqa: E402 - after the setting above, which the SDK reads at import
 from imegha.chat_api import ChatPlatformApi
+from imegha.cloud_tokens import cloud_tokens
 from imegha.files_api import FilesApi
 from imegha.library import Library
 from imegha.platform_api import ApiError
@@ -97,7 +98,7 @@ def story(cloud: LocalCloud, alice, bob, home: Path, started: float) -> None:
     print(f"  Copies of it anywhere but Alice's bucket (Bob has no bucket; the platform's): {len(copies)}")
 
     sharing.revoke(share["shareId"])
-    api = FilesApi(alice.cloud.stack.outputs["CloudApiUrl"], bob.account.live_session().id_token)
+    api = FilesApi(alice.cloud.stack.outputs["CloudApiUrl"], cloud_tokens(bob.account).for_cloud(alice.user_id))
     try:
         api.download_received(share["shareId"], stored.file_id)
         refusal = "served (this would be a bug)"

@@ -14,6 +14,7 @@ from pathlib import Path
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from imegha.cloud_tokens import exchange
 from imegha.platform_api import PlatformApi
 from imegha_local.cloud import LocalCloud, bootstrap_account
 from imegha_local.people import upload_first_keys
@@ -43,6 +44,7 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
         say("sign-up refused) and, on confirmation, PostConfirmation (the reservation made the directory entry);")
         say("signing in gave an ID token.")
         status, body = _request("GET", f"{api}/me", token)
+        user_id = body["userId"]
         say(f"GET /me with it: {status} {body}")
         platform_api = upload_first_keys(PlatformApi(api, token), DEMO_PASSWORD)
         say("Her device made her keys and uploaded them wrapped, with a key statement signed by her identity key.")
@@ -78,7 +80,11 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
             f"cloud API {record.get('cloudApiUrl')}"
         )
         status, body = _request("GET", f"{record.get('cloudApiUrl')}/health", token)
-        say(f"GET /health on {DEMO_IMTAG}'s cloud with her token: {status} {body}")
+        say(f"GET /health on {DEMO_IMTAG}'s cloud with her Cognito token: {status} (it is for the platform alone)")
+        exchanged = exchange(api, token, user_id)
+        status, body = _request("GET", f"{record.get('cloudApiUrl')}/health", f"Bearer {exchanged['access_token']}")
+        say(f"POST /tokens exchanged it for a {exchanged['expires_in']} s token for her cloud alone")
+        say(f"({exchanged['audience']}); GET /health with that: {status} {body}")
         machine = platform.outputs["DeployUserCloudStateMachineArn"]
         sfn = cloud.client("stepfunctions")
         execution = sfn.list_executions(stateMachineArn=machine)["executions"][0]

@@ -20,6 +20,8 @@ ALICE = "11111111-2222-3333-4444-555555555555"
 ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
 EXTERNAL_ID = "imegha-0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f"
 BUS = SAM_ENVIRONMENT["DeploymentsFunction"]["PLATFORM_EVENT_BUS_NAME"]
+TOKEN_ISSUER_PARAMETER = SAM_ENVIRONMENT["UserCloudStackFunction"]["TOKEN_ISSUER_PARAMETER"]
+TOKEN_ISSUER = "https://abc123.execute-api.us-east-1.amazonaws.com/dev"
 
 
 def sample(name: str) -> dict:
@@ -32,7 +34,7 @@ DEPLOYMENT = SUCCEEDED["deploymentId"]
 
 def published_user_cloud_template() -> dict:
     """Stands in for the packaged user-cloud.yaml: the parameters the platform passes, the outputs it reads."""
-    parameters = ("OwnerUserId", "PlatformIssuer", "PlatformAudience", "PlatformEventBusArn", "PermissionsBoundaryArn")
+    parameters = ("OwnerUserId", "PlatformIssuer", "PlatformEventBusArn", "PermissionsBoundaryArn")
     outputs = SUCCEEDED["stack"]["outputs"]
     return {
         "Parameters": {name: {"Type": "String"} for name in parameters},
@@ -49,6 +51,7 @@ def published_user_cloud_template() -> dict:
 def aws(platform_tables, monkeypatch):
     monkeypatch.setenv("AWS_REGION", "us-east-1")  # as Lambda sets it
     boto3.client("events").create_event_bus(Name=BUS)
+    boto3.client("ssm").put_parameter(Name=TOKEN_ISSUER_PARAMETER, Type="String", Value=TOKEN_ISSUER)
     template_url = SAM_ENVIRONMENT["UserCloudStackFunction"]["USER_CLOUD_TEMPLATE_URL"]
     bucket, key = template_url.split("/", 4)[3:]
     s3 = boto3.client("s3")
@@ -157,10 +160,7 @@ def test_the_stack_step_creates_the_users_cloud_in_their_own_account_as_their_de
     )
     [stack] = users_account.describe_stacks(StackName="imegha-user-cloud")["Stacks"]
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
-    assert (parameters["OwnerUserId"], parameters["PlatformAudience"]) == (
-        ALICE,
-        SAM_ENVIRONMENT["UserCloudStackFunction"]["PLATFORM_AUDIENCE"],
-    )
+    assert (parameters["OwnerUserId"], parameters["PlatformIssuer"]) == (ALICE, TOKEN_ISSUER)
     assert boto3.client("cloudformation").describe_stacks()["Stacks"] == []  # nothing in the platform's account
 
 

@@ -73,8 +73,7 @@ def user_cloud():
 def platform(user_cloud):
     return user_cloud.Platform(
         template_url="https://s3.us-east-1.amazonaws.com/imegha-dev-artifacts/user-cloud.yaml",
-        issuer="https://cognito-idp.us-east-1.amazonaws.com/pool",
-        audience="client",
+        issuer="https://abc123.execute-api.us-east-1.amazonaws.com/dev",
         event_bus_arn="arn:aws:events:us-east-1:111111111111:event-bus/imegha-dev-platform",
         region="us-east-1",
     )
@@ -125,7 +124,6 @@ def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with
     assert parameters == {
         "OwnerUserId": me,
         "PlatformIssuer": platform.issuer,
-        "PlatformAudience": "client",
         "PlatformEventBusArn": platform.event_bus_arn,
         "PermissionsBoundaryArn": "arn:aws:iam::222222222222:policy/imegha-deployment-boundary-us-east-1",
     }
