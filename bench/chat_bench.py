@@ -3,6 +3,8 @@
 - ``send → read``: from Alice's device starting to send until Bob's device holds the decrypted text, reading it
   from Alice's cloud after his cursor (the path ``imegha chat watch`` takes once the doorbell rang), median and p99;
   and ``send → notified``: until Bob's inbox shows the message (the doorbell: EventBridge, the notifier, DynamoDB).
+- ``token exchange``: what Bob's device pays the platform for a token valid at Alice's cloud alone, once per cloud
+  and five minutes (``imegha.cloud_tokens``), and so what it adds to a read, amortised over a token's reads.
 - requests per message: every AWS API call the clouds made (counted at the embedded AWS) and every API request
   (counted at the local gateway), per message sent and per message read, early in a conversation and after it has
   grown: the counts must not grow with the conversation.
@@ -30,6 +32,7 @@ os.environ.setdefault("IMEGHA_KDF_ITERATIONS", "100000")  # sign-ups are not wha
 from moto.core.responses import BaseResponse
 
 from imegha.chat import Chat
+from imegha.cloud_tokens import RENEWAL_MARGIN_S, exchange
 from imegha.group_chat import Groups
 from imegha.inbox import Inbox, InboxCursor
 from imegha_crypto import GroupKey
@@ -142,11 +145,26 @@ def latency(cloud: LocalCloud, alice: Chat, bob: Chat, messages: int) -> None:
         while not any(entry.get("messageId") == str(sent.sequence) for entry in cursor.fresh()):
             time.sleep(0.005)
         to_notify.append(time.perf_counter() - started)
-    for name, values in (("send → read (decrypted)", to_read), ("send → notified", to_notify)):
+    exchanges, lifetime = [], 0
+    for _ in range(messages):
+        started = time.perf_counter()
+        issued = exchange(bob.account.endpoints.platform_api_url, bob.account.live_session().id_token, alice.me)
+        exchanges.append(time.perf_counter() - started)
+        lifetime = issued["expires_in"] - RENEWAL_MARGIN_S
+    for name, values in (
+        ("send → read (decrypted)", to_read),
+        ("send → notified", to_notify),
+        ("token exchange", exchanges),
+    ):
         print(
             f"  {name:<26} median {statistics.median(values) * 1000:6.0f} ms   p99 {percentile(values, 0.99) * 1000:6.0f} ms"
-            f"   ({len(values)} messages)"
+            f"   ({len(values)} {'exchanges' if values is exchanges else 'messages'})"
         )
+    once = statistics.median(exchanges) * 1000
+    print(
+        f"  {'':<26} a token serves every read of its cloud for {lifetime} s: +{once:.0f} ms on the"
+        f" first, +{once / messages:.1f} ms a read over these {messages} reads"
+    )
 
 
 def requests_per_message(cloud: LocalCloud, alice: Chat, bob: Chat, batch: int) -> None:
