@@ -7,6 +7,7 @@ import json
 import pytest
 from moto.server import ThreadedMotoServer
 
+from imegha_local.gateway import LocalGateway
 from imegha_local.runtime import LambdaRuntime
 from tests.integration.local.local_lambdas import function_spec
 
@@ -37,6 +38,15 @@ def register(lambda_runtime):
         return spec.arn
 
     return register
+
+
+@pytest.fixture(scope="module")
+def gateway(lambda_runtime):
+    """A local gateway of the module's own, serving what its tests add."""
+    gateway = LocalGateway(lambda_runtime)
+    gateway.start()
+    yield gateway
+    gateway.stop()
 
 
 @pytest.fixture(scope="module")

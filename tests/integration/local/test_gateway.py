@@ -91,14 +91,6 @@ def pool(aws_endpoint) -> UserPool:
 
 
 @pytest.fixture(scope="module")
-def gateway(lambda_runtime):
-    gateway = LocalGateway(lambda_runtime)
-    gateway.start()
-    yield gateway
-    gateway.stop()
-
-
-@pytest.fixture(scope="module")
 def apis(gateway, register, pool, aws_endpoint) -> dict[str, str]:
     """Base URLs of a REST API (Cognito authorizer), an HTTP API on $default (JWT authorizer), and one on a stage."""
     arns = {

@@ -13,7 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from imegha_local.gateway import ApiSpec, AuthorizerSpec, LocalGateway, RouteSpec
+from imegha_local.gateway import ApiSpec, AuthorizerSpec, RouteSpec
 from tests.integration.local.local_lambdas import ACCOUNT, REGION
 
 ISSUER = f"https://issuerapi1.execute-api.{REGION}.amazonaws.com/v1"
@@ -24,14 +24,6 @@ AUDIENCE = "urn:imegha:cloud:222222222222:bob"
 @pytest.fixture(scope="module")
 def key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def gateway(lambda_runtime):
-    gateway = LocalGateway(lambda_runtime)
-    gateway.start()
-    yield gateway
-    gateway.stop()
 
 
 @pytest.fixture(scope="module")
