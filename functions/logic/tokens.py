@@ -9,10 +9,11 @@ and no other cloud nor the platform does (OAuth 2.0 Token Exchange, RFC 8693).
   account) gets a token.
 - **The token**: a JWT access token (RFC 9068, ``typ`` ``at+jwt``), RS256, signed
   by the platform's KMS key, whose id is the ``kid``: ``iss`` the platform API's
-  URL (kept in an SSM parameter, ``TokenIssuerParameter``, which the deployment of
-  each cloud passes on to its JWT authorizer), ``sub`` the caller, ``aud`` ``urn:imegha:cloud:<account>:<owner>`` (the
-  cloud's AWS account and owner, which the cloud's JWT authorizer names as its
-  one audience), ``iat``, ``exp`` five minutes on, ``jti``.
+  URL (kept in an SSM parameter, ``TokenIssuerParameter``, which the deployment
+  of each cloud passes on to its JWT authorizer), ``sub`` the caller, ``aud``
+  ``urn:imegha:cloud:<account>:<owner>`` (the cloud's AWS account and owner,
+  which the cloud's JWT authorizer names as its one audience), ``iat``, ``exp``
+  five minutes on, ``jti``.
 - **The issuer's keys**: its OpenID configuration and JWKS, public, from which
   every cloud's JWT authorizer learns the key to check signatures with.
 - A refusal is RFC 6749 §5.2's: ``error`` (``invalid_request``,
