@@ -28,7 +28,8 @@ def _cloudformation_makes_keys_of_their_spec_and_usage() -> None:
             key_usage=properties.get("KeyUsage", "ENCRYPT_DECRYPT"),
             key_spec=properties.get("KeySpec", "SYMMETRIC_DEFAULT"),
             description=properties.get("Description"),
-            tags=properties.get("Tags", []),
+            # A template's tags are Key and Value; KMS's own API, and moto's backend, name them TagKey and TagValue.
+            tags=[{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in properties.get("Tags", [])],
         )
         key.key_rotation_status = properties.get("EnableKeyRotation", False)
         key.enabled = properties.get("Enabled", True)

@@ -29,6 +29,8 @@ Resources:
     Type: AWS::KMS::Key
     Properties:
       EnableKeyRotation: true
+      Tags:
+        - {Key: imegha, Value: user-cloud}
       KeyPolicy:
         Version: "2012-10-17"
         Statement:
@@ -77,3 +79,9 @@ def test_a_key_that_names_no_spec_is_a_symmetric_encryption_key_that_cannot_sign
             MessageType="RAW",
             SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256",
         )
+
+
+def test_a_keys_template_tags_are_its_tags(local_cloud, keys):
+    tags = local_cloud.client("kms").list_resource_tags(KeyId=keys["EncryptionKeyId"])["Tags"]
+
+    assert tags == [{"TagKey": "imegha", "TagValue": "user-cloud"}]
