@@ -24,6 +24,7 @@ INTERNALS: tuple[Internal, ...] = (
         "self, name, template, parameters, notification_arns, tags, role_arn, enable_termination_protection, "
         "timeout_in_mins, stack_policy_body",
         "shims.cloudformation._cloudformation_runs_the_sam_transform",
+        "shims.cloudformation._cloudformation_assumes_only_a_service_role_that_trusts_it",
     ),
     attribute(
         "moto.cloudformation.models.CloudFormationBackend.deleted_stacks",
@@ -36,6 +37,7 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.cloudformation.models.CloudFormationBackend.update_stack",
         "self, name, template, role_arn, parameters, tags",
         "shims.cloudformation._cloudformation_runs_the_sam_transform",
+        "shims.cloudformation._cloudformation_assumes_only_a_service_role_that_trusts_it",
     ),
     class_(
         "moto.cloudformation.models.Event",
@@ -82,9 +84,23 @@ INTERNALS: tuple[Internal, ...] = (
     ),
     attribute("moto.cloudformation.parsing.NULL_MODELS", "shims.cloudformation._cloudformation_runs_the_sam_transform"),
     method(
+        "moto.cloudformation.parsing.ResourceMap._delete_resource",
+        "self, parsed_resource, resource_json",
+        "shims.cloudformation._cloudformation_deletes_dependents_first",
+    ),
+    attribute(
+        "moto.cloudformation.parsing.ResourceMap._parsed_resources",
+        "shims.cloudformation._cloudformation_deletes_dependents_first",
+    ),
+    attribute(
+        "moto.cloudformation.parsing.ResourceMap._resource_json_map",
+        "shims.cloudformation._cloudformation_deletes_dependents_first",
+    ),
+    method(
         "moto.cloudformation.parsing.ResourceMap.delete",
         "self",
         "shims.cloudformation._cloudformation_rolls_back_failed_stacks",
+        "shims.cloudformation._cloudformation_deletes_dependents_first",
     ),
     function("moto.cloudformation.parsing.get_model_list", "", "providers.register"),
     method(
@@ -98,5 +114,12 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.cloudformation.parsing.parse_and_create_resource",
         "logical_id, resource_json, resources_map, account_id, region_name",
         "shims.cloudformation._cloudformation_rolls_back_failed_stacks",
+        # It passes a resource's LogicalId, StackId and ResourceType to the model as keyword arguments.
+        "providers.cloudformation.CustomResource",
+    ),
+    function(
+        "moto.cloudformation.parsing.resource_class_from_type",
+        "resource_type",
+        "shims.cloudformation._custom_types_are_custom_resources",
     ),
 )

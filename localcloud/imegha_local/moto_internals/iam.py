@@ -12,6 +12,7 @@ INTERNALS: tuple[Internal, ...] = (
         "shims.s3._s3_honours_presigned_urls_as_signed",
     ),
     class_("moto.iam.access_control.CreateAccessKeyFailure", None, "shims.s3._s3_honours_presigned_urls_as_signed"),
+    class_("moto.iam.access_control.S3IAMRequest", None, "shims.iam._cross_account_roles_are_held_to_their_policies"),
     method(
         "moto.iam.access_control.IAMUserAccessKey.create_credentials",
         "self",
@@ -44,14 +45,40 @@ INTERNALS: tuple[Internal, ...] = (
         "shims.sts._assume_role_honours_trust_policies",
         "shims.lambda_._lambda_runs_in_the_local_runtime",
         "shims.stepfunctions._step_functions_tasks_use_their_role",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
+    ),
+    method(
+        "moto.iam.models.IAMBackend.get_policy",
+        "self, policy_arn",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
+    ),
+    method(
+        "moto.iam.models.IAMBackend.get_policy_version",
+        "self, policy_arn, version_id",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
     ),
     method(
         "moto.iam.models.IAMBackend.get_user_from_access_key_id",
         "self, access_key_id",
         "shims.sts._assume_role_honours_trust_policies",
     ),
-    function("moto.iam.models.get_account_id_from", "access_key", "shims.sts._assume_role_honours_trust_policies"),
-    attribute("moto.iam.models.iam_backends", "shims.sts._assume_role_honours_trust_policies"),
+    attribute("moto.iam.models.Policy.default_version_id", "shims.iam._cross_account_roles_are_held_to_their_policies"),
+    attribute("moto.iam.models.Role.managed_policies", "shims.iam._cross_account_roles_are_held_to_their_policies"),
+    attribute(
+        "moto.iam.models.Role.permissions_boundary_arn", "shims.iam._cross_account_roles_are_held_to_their_policies"
+    ),
+    attribute("moto.iam.models.Role.policies", "shims.iam._cross_account_roles_are_held_to_their_policies"),
+    function(
+        "moto.iam.models.get_account_id_from",
+        "access_key",
+        "shims.sts._assume_role_honours_trust_policies",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
+    ),
+    attribute(
+        "moto.iam.models.iam_backends",
+        "shims.sts._assume_role_honours_trust_policies",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
+    ),
     # moto.sts
     class_("moto.sts.exceptions.STSClientError", "*args, **kwargs", "shims.sts._assume_role_honours_trust_policies"),
     method(
@@ -64,12 +91,14 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.sts.models.STSBackend.get_assumed_role_from_access_key",
         "self, access_key_id",
         "shims.sts._assume_role_honours_trust_policies",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
     ),
     attribute(
         "moto.sts.models.sts_backends",
         "shims.sts._assume_role_honours_trust_policies",
         "shims.lambda_._lambda_runs_in_the_local_runtime",
         "shims.stepfunctions._step_functions_tasks_use_their_role",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
     ),
     method("moto.sts.responses.TokenResponse.assume_role", "self", "shims.sts._assume_role_honours_trust_policies"),
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from imegha_local.moto_internals.entries import Internal, attribute, method, prop
+from imegha_local.moto_internals.entries import Internal, attribute, class_, method, prop
 
 INTERNALS: tuple[Internal, ...] = (
     # moto.s3
+    class_("moto.s3.exceptions.S3AccessDeniedError", "", "shims.iam._cross_account_roles_are_held_to_their_policies"),
     method(
         "moto.s3.models.FakeBucket.get_permission",
         "self, action, resource",

@@ -37,13 +37,24 @@ INTERNALS: tuple[Internal, ...] = (
         "original_resource, new_resource_name, cloudformation_json, account_id, region_name",
         "providers.base.Provider",
     ),
+    method(
+        "moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action",
+        "self, iam_request_cls, resource",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
+    ),
     attribute("moto.core.config.default_user_config", "shims.install"),
+    class_(
+        "moto.core.exceptions.AccessDeniedError",
+        "user_arn, action",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
+    ),
     class_(
         "moto.core.exceptions.JsonRESTError",
         "error_type, message, _, **kwargs",
         "shims.eventbridge._eventbridge_takes_events_from_the_accounts_its_bus_policy_names",
         "shims.cognito._cognito_invokes_lambda_triggers",
         "shims.cognito._cognito_checks_authenticator_codes",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
     ),
     class_(
         "moto.core.responses.ActionResult",
@@ -59,6 +70,11 @@ INTERNALS: tuple[Internal, ...] = (
         "shims.cognito._cognito_revokes_refresh_tokens",
     ),
     method(
+        "moto.core.responses.BaseResponse._get_action",
+        "self",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
+    ),
+    method(
         "moto.core.responses.BaseResponse.call_action",
         "self",
         "shims.cognito._cognito_resends_confirmation_codes",
@@ -70,9 +86,22 @@ INTERNALS: tuple[Internal, ...] = (
         "self",
         "shims.s3._s3_honours_presigned_urls_as_signed",
         "shims.sts._assume_role_honours_trust_policies",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
     ),
-    attribute("moto.core.responses.BaseResponse.headers", "shims.s3._s3_honours_presigned_urls_as_signed"),
-    attribute("moto.core.responses.BaseResponse.querystring", "shims.s3._s3_honours_presigned_urls_as_signed"),
+    attribute(
+        "moto.core.responses.BaseResponse.headers",
+        "shims.s3._s3_honours_presigned_urls_as_signed",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
+    ),
+    attribute(
+        "moto.core.responses.BaseResponse.querystring",
+        "shims.s3._s3_honours_presigned_urls_as_signed",
+        "shims.iam._cross_account_roles_are_held_to_their_policies",
+    ),
+    attribute("moto.core.responses.BaseResponse.data", "shims.iam._cross_account_roles_are_held_to_their_policies"),
+    attribute(
+        "moto.core.responses.BaseResponse.service_name", "shims.iam._cross_account_roles_are_held_to_their_policies"
+    ),
     # moto.moto_api
     method("moto.moto_api._internal.models.moto_api_backend.reset", "", "cloud.LocalCloud.reset"),
     # moto.moto_server

@@ -15,6 +15,7 @@ so join moto's model map; one for a type moto already models replaces moto's.
 from __future__ import annotations
 
 from imegha_local.providers import (  # noqa: F401 - imported for their providers, which register() finds
+    cloudformation,
     cloudwatch,
     cognito,
     http_api,

@@ -2,11 +2,16 @@
 
 moto ignores ``Transform`` (a SAM template would create nothing), skips with a
 warning every type it has no model for, resolves no ``Fn::GetAtt`` of a nested
-stack's outputs, gives ``Ref`` of a layer version or an event bus no value, and
-leaves a stack whose resource failed ``CREATE_IN_PROGRESS`` for ever. Here the
-SAM transform runs on every stack, a type nothing models fails the stack naming
-it, a failed stack rolls back and says why, and stack outputs that give an API's
-``execute-api`` URL give the local gateway's.
+stack's outputs, gives ``Ref`` of a layer version or an event bus no value,
+leaves a stack whose resource failed ``CREATE_IN_PROGRESS`` for ever, deletes a
+stack's resources in no particular order, gives ``Custom::`` types a model that
+only ever creates, and never looks at a stack's service role. Here the SAM
+transform runs on every stack, a type nothing models fails the stack naming it,
+a failed stack rolls back and says why, resources are deleted after whatever
+refers to them, ``Custom::`` types are custom resources (their provider is
+:mod:`imegha_local.providers.cloudformation`), a service role CloudFormation
+may not assume is refused, and stack outputs that give an API's ``execute-api``
+URL give the local gateway's.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ import functools
 import hashlib
 import json
 import os
+import re
 import threading
 from typing import Any
 
 from imegha_local.shims.core import PARTITION, active, is_active, patch
+from imegha_local.shims.policies import Principal, trust_refusal
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+# What ``Custom::<Name>`` is under a name of the template's choosing.
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 
 
 def _ref_returns_what_aws_documents() -> None:
@@ -266,6 +275,109 @@ def _cloudformation_rolls_back_failed_stacks() -> None:
             except Exception as failure:  # noqa: BLE001 - what could not be deleted stays, as in AWS
                 stack.status, cleanup = "ROLLBACK_FAILED", f"could not delete everything: {failure}"
             stack._add_stack_event(stack.status, resource_status_reason=cleanup)
+
+
+def _cloudformation_deletes_dependents_first() -> None:
+    """A stack's resources are deleted after every resource that refers to them, as CloudFormation orders them.
+
+    CloudFormation deletes in the reverse of the order it creates: a resource
+    goes only once nothing left in the stack names it (``DependsOn``, ``Ref``,
+    ``Fn::GetAtt``, ``Fn::Sub``). moto tries every resource in any order, again
+    and again while fewer remain, so a custom resource could be asked to delete
+    itself after its function and role were gone, and a bucket deleted before
+    the resource that empties it. Here resources go dependents first, for
+    deletions and rollbacks alike, and the first that cannot be deleted stops
+    the deletion (moto's own retries hid the reason).
+    """
+    from moto.cloudformation import parsing
+
+    @patch(parsing.ResourceMap, "delete")
+    def delete(original, resources):
+        templates = resources._resource_json_map
+        for logical_id in _deletion_order(templates):
+            parsed = resources._parsed_resources.get(logical_id)
+            if templates[logical_id].get("DeletionPolicy") == "Retain" or parsed is None or isinstance(parsed, str):
+                continue
+            resources._delete_resource(parsed, templates[logical_id])
+            resources._parsed_resources.pop(logical_id)
+
+
+def _deletion_order(resources: dict[str, dict]) -> list[str]:
+    """Logical ids, each after every resource that refers to it (in a cycle, which AWS refuses, in name order)."""
+    refers_to = {name: _references(body, resources.keys()) - {name} for name, body in resources.items()}
+    order: list[str] = []
+    while refers_to:
+        free = sorted(name for name in refers_to if not any(name in named for named in refers_to.values()))
+        for name in free or sorted(refers_to):
+            order.append(name)
+            del refers_to[name]
+    return order
+
+
+def _references(body: Any, names: Any) -> set[str]:
+    """The logical ids in ``names`` that a resource's template refers to."""
+    found: set[str] = set()
+    if isinstance(body, dict):
+        depends = body.get("DependsOn", [])
+        found.update([depends] if isinstance(depends, str) else depends)
+        if isinstance(body.get("Ref"), str):
+            found.add(body["Ref"])
+        attribute = body.get("Fn::GetAtt")
+        if attribute:
+            found.add(attribute.split(".")[0] if isinstance(attribute, str) else attribute[0])
+        substituted = body.get("Fn::Sub")
+        if substituted:
+            text = substituted if isinstance(substituted, str) else substituted[0]
+            found.update(re.findall(r"\$\{([^}!.]+)", text))
+        for value in body.values():
+            found |= _references(value, names)
+    elif isinstance(body, list):
+        for value in body:
+            found |= _references(value, names)
+    return found & set(names)
+
+
+def _custom_types_are_custom_resources() -> None:
+    """``Custom::<Name>`` is ``AWS::CloudFormation::CustomResource`` under a name the template chose.
+
+    moto gives every ``Custom::`` type a model of its own, which sends the
+    function a Create request without waiting for its answer, and never sends
+    Update or Delete. Here those types are made by the custom resource provider,
+    as ``AWS::CloudFormation::CustomResource`` is.
+    """
+    from moto.cloudformation import parsing
+
+    @patch(parsing, "resource_class_from_type")
+    def resource_class_from_type(original, resource_type):
+        return original(CUSTOM_RESOURCE if resource_type.startswith("Custom::") else resource_type)
+
+
+def _cloudformation_assumes_only_a_service_role_that_trusts_it() -> None:
+    """CreateStack and UpdateStack given a ``RoleARN`` that CloudFormation may not assume are refused.
+
+    CloudFormation acts as a stack's service role for every operation on the
+    stack, and refuses a role that does not exist or whose trust policy does not
+    let ``cloudformation.amazonaws.com`` assume it, working for this account
+    (``aws:SourceAccount``). moto records the role and never reads it. Here its
+    trust policy is checked as STS checks it (:mod:`.policies`), the stack's
+    account as the source account. The local cloud does not then act as the
+    role: what its policies allow is not evaluated for what CloudFormation does
+    (the README lists the gap).
+    """
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import CloudFormationBackend
+
+    def refuse_unless_assumable(backend, role_arn: str | None) -> None:
+        cloudformation = Principal.service("cloudformation.amazonaws.com")
+        if role_arn and trust_refusal(role_arn, cloudformation, source_account=backend.account_id):
+            raise ValidationError(message=f"Role {role_arn} is invalid or cannot be assumed")
+
+    for method in ("create_stack", "update_stack"):
+
+        @patch(CloudFormationBackend, method)
+        def with_role(original, backend, *args, **kwargs):
+            refuse_unless_assumable(backend, kwargs.get("role_arn"))
+            return original(backend, *args, **kwargs)
 
 
 def _stack_outputs_name_the_local_gateway() -> None:

@@ -2,11 +2,13 @@
 
 Not a shim: moto evaluates no trust policy, and reads a bucket policy's
 conditions as failing, so the shims that restore AssumeRole's trust policies
-(:mod:`.sts`), a Lambda's role check (:mod:`.lambda_`), bucket policies
-(:mod:`.s3`) and event buses' resource policies (:mod:`.eventbridge`) judge
-statements here, as IAM documents its policy evaluation. A condition on a key
-or with an operator this module does not know counts as unmet: the local cloud
-refuses rather than guesses.
+(:mod:`.sts`), a Lambda's and CloudFormation's role checks (:mod:`.lambda_`,
+:mod:`.cloudformation`), bucket policies (:mod:`.s3`), event buses' resource
+policies (:mod:`.eventbridge`) and a cross-account role's own policies
+(:mod:`.iam`) judge statements here, as IAM documents its policy evaluation. A
+condition on a key or with an operator this module does not know counts as
+unmet where it would allow (the local cloud refuses rather than guesses), and
+as holding where only a refusal is sure (:func:`could_allow`).
 """
 
 from __future__ import annotations
@@ -39,8 +41,11 @@ class Principal:
         return self.arn or self.service_name or "anonymous"
 
 
-def trust_refusal(role_arn: str, principal: Principal, external_id: str | None = None) -> str | None:
-    """Why the role's trust policy refuses ``principal``, or None when it allows it."""
+def trust_refusal(
+    role_arn: str, principal: Principal, external_id: str | None = None, source_account: str | None = None
+) -> str | None:
+    """Why the role's trust policy refuses ``principal``, or None when it allows it; ``source_account`` is the
+    account a service assumes the role for (``aws:SourceAccount``), where it says."""
     from moto.iam.models import iam_backends
 
     match = re.fullmatch(rf"arn:{PARTITION}:iam::(\d{{12}}):role/.+", role_arn or "")
@@ -52,15 +57,15 @@ def trust_refusal(role_arn: str, principal: Principal, external_id: str | None =
         return "the role does not exist"
     policy = role.assume_role_policy_document
     document = json.loads(policy) if isinstance(policy, str) else policy
-    statements = document.get("Statement", [])
     context = {
         "sts:externalid": external_id,
         "aws:principalaccount": principal.account,
         "aws:principalarn": principal.arn,
+        "aws:sourceaccount": source_account,
     }
     refusal = "no statement of the trust policy allows the caller"
     allowed = False
-    for statement in statements if isinstance(statements, list) else [statements]:
+    for statement in _statements(document):
         if not matches_action(statement.get("Action"), "sts:AssumeRole"):
             continue
         if "NotPrincipal" in statement or not names_principal(statement.get("Principal"), principal):
@@ -73,6 +78,47 @@ def trust_refusal(role_arn: str, principal: Principal, external_id: str | None =
             return "an explicit Deny in the trust policy"
         allowed = True
     return None if allowed else refusal
+
+
+def trusts_another_account(document: dict, account: str) -> bool:
+    """Whether a trust policy lets a principal of an account other than ``account`` assume the role."""
+    for statement in _statements(document):
+        if statement.get("Effect") != "Allow" or not matches_action(statement.get("Action"), "sts:AssumeRole"):
+            continue
+        principals = statement.get("Principal")
+        values = ["*"] if principals == "*" else (principals or {}).get("AWS", [])
+        for value in [values] if isinstance(values, str) else values:
+            named = re.fullmatch(rf"(?:arn:{PARTITION}:iam::)?(\d{{12}})(?::.*)?", value)
+            if value == "*" or (named and named.group(1) != account):
+                return True
+    return False
+
+
+def could_allow(documents: list[dict], action: str, resource: str) -> bool:
+    """Whether some Allow statement of ``documents`` could allow ``action`` on ``resource``, its conditions taken to
+    hold; a resource of ``*`` (one the caller cannot name) is matched by any statement's resources."""
+    for document in documents:
+        for statement in _statements(document):
+            if statement.get("Effect") != "Allow":
+                continue
+            if "NotAction" in statement:
+                acts = not matches_action(statement["NotAction"], action)
+            else:
+                acts = matches_action(statement.get("Action"), action)
+            if resource == "*":
+                reaches = True
+            elif "NotResource" in statement:
+                reaches = not matches_resource(statement["NotResource"], resource)
+            else:
+                reaches = matches_resource(statement.get("Resource"), resource)
+            if acts and reaches:
+                return True
+    return False
+
+
+def _statements(document: dict) -> list[dict]:
+    statements = document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
 
 
 def matches_action(actions: Any, action: str) -> bool:
