@@ -10,6 +10,8 @@ version that ever belonged to it.
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,8 @@ from botocore.exceptions import ClientError
 # only needs to start the transfer (S3 checks the expiry when a request begins).
 PART_URL_SECONDS = 3600
 DOWNLOAD_URL_SECONDS = 60
+# What S3 lists at most in one ListObjectVersions page, and so what one DeleteObjects may delete.
+VERSIONS_PER_PAGE = 1000
 
 
 def file_prefix(file_id: str) -> str:
@@ -95,9 +99,26 @@ class ObjectStore:
 
     def delete_all(self, prefix: str) -> int:
         """Delete every object under ``prefix``, each S3 version and delete marker included; returns how many."""
-        deleted = 0
-        paginator = self.client.get_paginator("list_object_versions")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+        deleted, _ = self._delete_versions(prefix)
+        return deleted
+
+    def empty(self, seconds: float) -> bool:
+        """Delete every version and delete marker in the bucket, listing no new page after ``seconds``; True once
+        it is empty (or gone), False if time ran out first."""
+        try:
+            _, emptied = self._delete_versions("", until=time.monotonic() + seconds)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "NoSuchBucket":
+                raise
+            return True
+        return emptied
+
+    def _delete_versions(self, prefix: str, until: float = math.inf) -> tuple[int, bool]:
+        """Delete the versions under ``prefix`` a listed page at a time, no new page after ``until``
+        (``time.monotonic()``); how many were deleted, and whether none is left."""
+        deleted, listing = 0, {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": VERSIONS_PER_PAGE}
+        while True:
+            page = self.client.list_object_versions(**listing)
             versions = [
                 {"Key": version["Key"], "VersionId": version["VersionId"]}
                 for version in page.get("Versions", []) + page.get("DeleteMarkers", [])
@@ -108,4 +129,8 @@ class ObjectStore:
                     failure = answer["Errors"][0]
                     raise RuntimeError(f"S3 did not delete {failure['Key']}: {failure.get('Message')}")
                 deleted += len(versions)
-        return deleted
+            if not page.get("IsTruncated"):
+                return deleted, True
+            if time.monotonic() > until:
+                return deleted, False
+            listing |= {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page["NextVersionIdMarker"]}
