@@ -4,11 +4,16 @@ The only way in is STS AssumeRole with the user's ExternalId (the confused-deput
 defence): a role that does not trust the platform with that ExternalId refuses,
 and nothing here can act in an account without it. Sessions last one hour and
 are made for one step of one deployment, so they never outlive it.
+
+The deployment role may only ask CloudFormation for the stack: CloudFormation
+builds, updates and deletes it as a role of the bootstrap stack's own
+(:func:`cloudformation_role`), and the platform's session touches nothing in
+the cloud itself, its bucket and table included. Emptying the bucket before it
+is deleted is the stack's own doing (a custom resource in storage.yaml).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,17 +84,23 @@ def assume_deployment_role(
         aws_session_token=credentials["SessionToken"],
         region_name=region,
     )
-    return UserCloudStack(session, role_arn.split(":")[4])
+    return UserCloudStack(session, role_arn.split(":")[4], cloudformation_role(role_arn))
+
+
+def cloudformation_role(deployment_role_arn: str) -> str:
+    """The role CloudFormation acts as in the user's account, which the bootstrap stack names after the deployment
+    role (``imegha-deployment-<region>`` and ``imegha-deployment-cloudformation-<region>``)."""
+    return deployment_role_arn.replace(":role/imegha-deployment-", ":role/imegha-deployment-cloudformation-", 1)
 
 
 class UserCloudStack:
-    """One named stack in the user's account, and the bucket it holds (emptied before the stack is deleted)."""
+    """One named stack in the user's account, which CloudFormation creates, updates and deletes as ``role_arn``."""
 
-    def __init__(self, session: boto3.Session, account_id: str, name: str = "imegha-user-cloud"):
+    def __init__(self, session: boto3.Session, account_id: str, role_arn: str, name: str = "imegha-user-cloud"):
         self.account_id = account_id
+        self.role_arn = role_arn
         self.name = name
         self._cloudformation = session.client("cloudformation", config=_CLIENT_CONFIG)
-        self._s3 = session.client("s3", config=_CLIENT_CONFIG)
 
     def state(self) -> StackState | None:
         """How the stack stands, or None if there is none (never made, or deleted)."""
@@ -115,6 +126,7 @@ class UserCloudStack:
             TemplateURL=template_url,
             Parameters=_parameters(parameters),
             Capabilities=CAPABILITIES,
+            RoleARN=self.role_arn,
             TimeoutInMinutes=CREATE_TIMEOUT_MINUTES,
             OnFailure="ROLLBACK",
         )
@@ -127,6 +139,7 @@ class UserCloudStack:
                 TemplateURL=template_url,
                 Parameters=_parameters(parameters),
                 Capabilities=CAPABILITIES,
+                RoleARN=self.role_arn,
             )
         except ClientError as error:
             if "No updates are to be performed" in error.response["Error"].get("Message", ""):
@@ -135,7 +148,8 @@ class UserCloudStack:
         return True
 
     def delete(self) -> None:
-        self._call(self._cloudformation.delete_stack, StackName=self.name)
+        """Delete the stack; the bucket's own custom resource empties it first, in the user's account."""
+        self._call(self._cloudformation.delete_stack, StackName=self.name, RoleARN=self.role_arn)
 
     def failures(self, stack: str | None = None, depth: int = 2) -> list[str]:
         """What failed in the stack's latest operation, first failure first: ``resource (type): reason``. A nested
@@ -161,26 +175,6 @@ class UserCloudStack:
             ):
                 break
         return failed
-
-    def empty_bucket(self, bucket: str, seconds: float) -> bool:
-        """Delete every version of every object (CloudFormation cannot delete a bucket that holds any), for at most
-        ``seconds``; True once the bucket is empty."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                listed = self._s3.list_object_versions(Bucket=bucket, MaxKeys=1000)
-            except ClientError as error:
-                if error.response["Error"]["Code"] == "NoSuchBucket":
-                    return True
-                raise _aws_error(error) from None
-            versions = [
-                {"Key": entry["Key"], "VersionId": entry["VersionId"]}
-                for entry in listed.get("Versions", []) + listed.get("DeleteMarkers", [])
-            ]
-            if not versions:
-                return True
-            self._call(self._s3.delete_objects, Bucket=bucket, Delete={"Objects": versions, "Quiet": True})
-        return False
 
     @staticmethod
     def _call(operation, **arguments) -> Any:

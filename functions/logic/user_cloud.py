@@ -7,7 +7,8 @@ made for that user, and reports ``phase``: ``IN_PROGRESS`` (wait and look again)
 the account it stands in and, once it stands, its outputs.
 
 - ``deploy`` creates the stack, or updates it if it stands (deploying twice updates).
-- ``destroy`` empties the cloud's bucket, then deletes the stack.
+- ``destroy`` deletes the stack; the stack empties its own bucket first (a custom
+  resource in the user's account), so the platform never touches what it holds.
 - ``describe`` looks again, judging the stack by what the deployment set out to do.
 - ``roll_back`` leaves no half-built stack behind a failed deployment: a stack that
   never finished being created is deleted; an update that failed was already put
@@ -34,8 +35,6 @@ UPDATABLE = (*DEPLOYED, "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_R
 # A creation that never finished: nothing of it may stay.
 HALF_BUILT = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED")
 OUTPUTS = {"CloudApiUrl": "cloudApiUrl", "BucketName": "bucketName", "TableName": "tableName"}
-# Emptying the bucket may take long for a large cloud; what is left is emptied when destroy is asked again.
-EMPTYING_SECONDS = 780
 
 Connect = Callable[[str, str, str], UserCloudStack]
 """(role ARN, ExternalId, session name) -> the user's stack, through their deployment role."""
@@ -57,7 +56,7 @@ class Platform:
             "PlatformIssuer": self.issuer,
             "PlatformEventBusArn": self.event_bus_arn,
             # Named so by the bootstrap stack (user-cloud/bootstrap-role.yaml), in the region it deploys to.
-            "PermissionsBoundaryArn": f"arn:aws:iam::{account_id}:policy/imegha-deployment-boundary-{self.region}",
+            "PermissionsBoundaryArn": f"arn:aws:iam::{account_id}:policy/imegha-cloud-boundary-{self.region}",
         }
 
 
@@ -114,14 +113,6 @@ def destroy(store: DeploymentStore, connect: Connect, user_id: str, deployment_i
     state = stack.state()
     if state is None or state.status.endswith("_IN_PROGRESS"):
         return _judged(stack, state, "destroy")
-    bucket = state.outputs.get("BucketName")
-    if bucket and not stack.empty_bucket(bucket, EMPTYING_SECONDS):
-        return _report(
-            stack,
-            state,
-            FAILED,
-            f"the bucket {bucket} holds too much to empty at once: run 'imegha cloud destroy' again to go on",
-        )
     stack.delete()
     return _judged(stack, stack.state(), "destroy")
 

@@ -139,10 +139,12 @@ def deploy_stack(
     parameters: dict[str, str] | None = None,
     *,
     artifacts: Account | None = None,
+    role_arn: str | None = None,
     region: str = REGION,
 ) -> DeployedStack:
     """Package ``template`` into the artifact bucket of ``artifacts`` (default: the deploying account), then create
-    or update the stack as ``account``. Raises :class:`LocalCloudError` naming the resource that failed and why."""
+    or update the stack as ``account``, CloudFormation acting as ``role_arn`` if given. Raises
+    :class:`LocalCloudError` naming the resource that failed and why."""
     uploader = _ArtifactBucket(artifacts or account, endpoint_url, region)
     try:
         body = package_template(template, uploader.upload, region)
@@ -159,7 +161,7 @@ def deploy_stack(
             if key in declared
         ],
         "Capabilities": CAPABILITIES,
-    }
+    } | ({"RoleARN": role_arn} if role_arn else {})
     try:
         try:
             cloudformation.create_stack(**request)
@@ -287,7 +289,8 @@ def deploy_user_cloud(
     endpoint_url: str, platform: Account, platform_outputs: dict[str, str], owner: str, region: str = REGION
 ) -> UserCloud:
     """A fresh account for ``owner``, set up as the user would (the bootstrap stack), and their cloud deployed in it
-    by the platform through the deployment role; the code and nested templates come from the platform's bucket.
+    by the platform through the deployment role, CloudFormation acting as the bootstrap's role for it; the code and
+    nested templates come from the platform's bucket.
     A shortcut for tests that need a user's cloud, not its deployment: the deploy state machine does this for real
     (``POST /deployments``)."""
     external_id = f"imegha-{uuid.uuid4()}"
@@ -305,6 +308,7 @@ def deploy_user_cloud(
         USER_CLOUD_STACK,
         user_cloud_parameters(platform_outputs, bootstrap.outputs, owner, issuer["Parameter"]["Value"]),
         artifacts=platform,
+        role_arn=bootstrap.outputs["CloudFormationRoleArn"],
         region=region,
     )
     return UserCloud(user, role_arn, external_id, stack)
@@ -318,7 +322,7 @@ def user_cloud_parameters(
         "PlatformIssuer": issuer,
         "PlatformEventBusArn": platform_outputs.get("PlatformEventBusArn", ""),
         "OwnerUserId": owner,
-        "PermissionsBoundaryArn": bootstrap_outputs.get("DeploymentBoundaryArn", ""),
+        "PermissionsBoundaryArn": bootstrap_outputs.get("CloudBoundaryArn", ""),
     }
 
 

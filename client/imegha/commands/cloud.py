@@ -17,7 +17,7 @@ STEPS = {
     "RecordInProgress": "started",
     "AnnounceStarted": "announced on the platform bus",
     "CreateOrUpdateStack": "creating or updating your stack, as your deployment role",
-    "DestroyStack": "emptying your bucket and deleting your stack, as your deployment role",
+    "DestroyStack": "deleting your stack, through your deployment role (the stack empties its own bucket first)",
     "WaitForStack": "waiting for CloudFormation",
     "CheckStack": "looking at your stack",
     "AllowPlatformBus": "letting your cloud's account ring the platform's doorbell",

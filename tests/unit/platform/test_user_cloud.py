@@ -1,14 +1,16 @@
 """The deploy state machine's steps on a user's stack: through the role on the deployment and the user's own
-ExternalId; deploying twice updates; destroy empties the bucket first; a failed creation is rolled back and a failed
+ExternalId; CloudFormation acts as the bootstrap's own role; deploying twice updates; destroy deletes the stack and
+touches nothing in it (the stack empties its own bucket); a failed creation is rolled back and a failed
 update left as CloudFormation put it back; AWS's refusals and throttling become errors the state machine can tell."""
 
 from __future__ import annotations
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
 ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
+CLOUDFORMATION_ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-cloudformation-us-east-1"
 OUTPUTS = {
     "CloudApiUrl": "https://api.example",
     "BucketName": "imegha-files",
@@ -22,14 +24,12 @@ class FakeStack:
 
     account_id = "222222222222"
 
-    def __init__(
-        self, status: str | None = None, settles_as: str = "CREATE_COMPLETE", empties: bool = True, changes: bool = True
-    ):
+    def __init__(self, status: str | None = None, settles_as: str = "CREATE_COMPLETE", changes: bool = True):
         from dal.user_cloud_stack import StackState
 
         self._state = StackState
         self.current = StackState("stack-id", status, OUTPUTS) if status else None
-        self.settles_as, self.empties, self.changes = settles_as, empties, changes
+        self.settles_as, self.changes = settles_as, changes
         self.calls: list[tuple] = []
 
     def state(self):
@@ -51,10 +51,6 @@ class FakeStack:
 
     def failures(self):
         return ["ApiStack (AWS::CloudFormation::Stack): Embedded stack failed", "Api (AWS::Lambda::Function): refused"]
-
-    def empty_bucket(self, bucket, seconds):
-        self.calls.append(("empty", bucket))
-        return self.empties
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +121,7 @@ def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with
         "OwnerUserId": me,
         "PlatformIssuer": platform.issuer,
         "PlatformEventBusArn": platform.event_bus_arn,
-        "PermissionsBoundaryArn": "arn:aws:iam::222222222222:policy/imegha-deployment-boundary-us-east-1",
+        "PermissionsBoundaryArn": "arn:aws:iam::222222222222:policy/imegha-cloud-boundary-us-east-1",
     }
     assert report == {
         "phase": "SUCCEEDED",
@@ -166,25 +162,26 @@ def test_a_failed_stack_reports_cloudformations_reasons_first_failure_first(user
     )
 
 
-def test_destroy_empties_the_bucket_then_deletes_the_stack(user_cloud, store, me):
+def test_destroy_deletes_the_stack_and_nothing_else(user_cloud, store, me):
     stack, deployment_id = FakeStack("UPDATE_COMPLETE"), requested(store, me, "destroy")
 
     report = user_cloud.destroy(store, reached(stack, []), me, deployment_id)
 
-    assert stack.calls == [("empty", "imegha-files"), ("delete",)]
+    assert stack.calls == [("delete",)], "the stack empties its own bucket: the platform reads and deletes no object"
     assert (report["phase"], report["stackStatus"]) == ("SUCCEEDED", "DELETE_COMPLETE")
     assert user_cloud.describe(store, reached(stack, []), me, deployment_id)["phase"] == "SUCCEEDED", (
         "for a destroy, a stack that is gone is success"
     )
 
 
-def test_a_bucket_too_full_to_empty_at_once_keeps_its_stack_and_says_to_go_on(user_cloud, store, me):
-    stack = FakeStack("CREATE_COMPLETE", empties=False)
+def test_a_deletion_that_failed_says_why_and_destroying_again_deletes_again(user_cloud, store, me):
+    stack, deployment_id = FakeStack("DELETE_FAILED"), requested(store, me, "destroy")
 
-    report = user_cloud.destroy(store, reached(stack, []), me, requested(store, me, "destroy"))
+    said = user_cloud.describe(store, reached(stack, []), me, deployment_id)
+    again = user_cloud.destroy(store, reached(stack, []), me, deployment_id)
 
-    assert report["phase"] == "FAILED" and "imegha cloud destroy' again" in report["reason"]
-    assert ("delete",) not in stack.calls
+    assert said["phase"] == "FAILED" and said["reason"].startswith("the stack is DELETE_FAILED: ")
+    assert stack.calls == [("delete",)] and again["phase"] == "SUCCEEDED"
 
 
 @pytest.mark.parametrize(
@@ -242,14 +239,34 @@ def test_the_assumed_session_lasts_an_hour_and_presents_the_external_id():
             {"RoleArn": ROLE, "RoleSessionName": "imegha-d", "ExternalId": "imegha-x", "DurationSeconds": 3600},
         )
         stack = assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", sts)
-    assert stack.account_id == "222222222222"
+    assert (stack.account_id, stack.role_arn) == ("222222222222", CLOUDFORMATION_ROLE)
+
+
+def test_cloudformation_creates_updates_and_deletes_the_stack_as_the_bootstraps_role_never_the_platforms():
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    stack = stack_with(cloudformation)
+    asked = {"StackName": "imegha-user-cloud", "RoleARN": CLOUDFORMATION_ROLE}
+    with Stubber(cloudformation) as stub:
+        for operation in ("create_stack", "update_stack"):
+            stub.add_response(
+                operation,
+                {"StackId": "arn:aws:cloudformation:us-east-1:222222222222:stack/imegha-user-cloud/1"},
+                {**asked, "TemplateURL": "https://t", "Parameters": [], "Capabilities": ANY}
+                | ({"TimeoutInMinutes": ANY, "OnFailure": "ROLLBACK"} if operation == "create_stack" else {}),
+            )
+        stub.add_response("delete_stack", {}, asked)
+        stack.create("https://t", {})
+        stack.update("https://t", {})
+        stack.delete()
 
 
 def stack_with(cloudformation):
     from dal.user_cloud_stack import UserCloudStack
 
     stack = UserCloudStack(
-        boto3.Session(region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"), "222222222222"
+        boto3.Session(region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"),
+        "222222222222",
+        CLOUDFORMATION_ROLE,
     )
     stack._cloudformation = cloudformation
     return stack
