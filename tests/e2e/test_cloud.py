@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from imegha.cloud_tokens import cloud_tokens
 from imegha.personal_cloud import LOCAL_ACCOUNT
 from imegha.platform_api import PlatformApi
 from imegha_local.cloud import USER_CLOUD_STACK, Account
@@ -65,6 +66,11 @@ def get(url: str, token: str | None = None) -> tuple[int, dict]:
 
 def token(someone) -> str:
     return someone.device.session()["id_token"]
+
+
+def cloud_token(someone, owner) -> str:
+    """``someone``'s token for ``owner``'s cloud, exchanged at the platform as their device does."""
+    return "Bearer " + cloud_tokens(someone.device.account()).token(owner.user_id)
 
 
 def own_account(someone, local_cloud) -> Account:
@@ -132,8 +138,9 @@ def test_deploy_makes_a_cloud_in_the_persons_own_account_that_answers_them_alone
     url = deployed["cloudApiUrl"]
     assert url.startswith(local_cloud.gateway_url)
 
-    assert get(f"{url}/health", token(alice)) == (200, {"status": "ok", "service": "user-cloud"})
-    assert get(f"{url}/health", token(mallory))[0] == 403
+    assert get(f"{url}/health", cloud_token(alice, alice)) == (200, {"status": "ok", "service": "user-cloud"})
+    assert get(f"{url}/health", cloud_token(mallory, alice))[0] == 403
+    assert get(f"{url}/health", token(alice))[0] == 401, "her Cognito token is for the platform alone"
     assert get(f"{url}/health")[0] == 401
 
     assert signed_cloud_url(alice, platform) == url, "the device signed its cloud's URL into its key statement"
