@@ -118,9 +118,7 @@ PLATFORM_REFUSED = {
     "rewrite a key's policy": Request("kms:PutKeyPolicy", KEY, OURS),
     "touch an API that is not iMegha's": Request("apigateway:DELETE", API),
     "change the cloud's API": Request("apigateway:PATCH", API, OURS),
-    "create a role that trusts another account": Request(
-        "iam:CreateRole", f"{IAM}:role/imegha-x", AS_ROLES_ARE_MADE
-    ),
+    "create a role that trusts another account": Request("iam:CreateRole", f"{IAM}:role/imegha-x", AS_ROLES_ARE_MADE),
     "create a role without the boundary": Request("iam:CreateRole", f"{IAM}:role/imegha-x"),
     "widen a role's trust": Request("iam:UpdateAssumeRolePolicy", FUNCTION_ROLE),
     "give a role a policy": Request("iam:PutRolePolicy", FUNCTION_ROLE, {"iam:PermissionsBoundary": CLOUD_BOUNDARY}),
