@@ -59,3 +59,26 @@ def test_two_functions_with_the_same_module_name_keep_their_own_code():
     ]
 
     assert answers == ["platform", "user-cloud"]
+
+
+def test_a_users_cloud_answers_its_owners_challenge_with_its_account_and_stack_and_the_nonce():
+    event = sample_event(USER_CLOUD_HEALTH[1])
+    event["rawQueryString"] = "nonce=n0nce-from-the-device-1234"
+    event["queryStringParameters"] = {"nonce": "n0nce-from-the-device-1234"}
+
+    response = handler_from_template(USER_CLOUD_HEALTH[0])(event, FakeLambdaContext())
+
+    assert response["statusCode"] == 200
+    answer = json.loads(response["body"])
+    assert answer["nonce"] == "n0nce-from-the-device-1234"
+    assert answer["accountId"] == "111111111111"
+    assert answer["stackId"].startswith("arn:aws:cloudformation:us-east-1:111111111111:stack/")
+
+
+def test_a_users_cloud_refuses_a_nonce_too_short_to_be_one():
+    event = sample_event(USER_CLOUD_HEALTH[1])
+    event["queryStringParameters"] = {"nonce": "1"}
+
+    response = handler_from_template(USER_CLOUD_HEALTH[0])(event, FakeLambdaContext())
+
+    assert response["statusCode"] == 400
