@@ -73,7 +73,7 @@ from .sealing import (
     sealed_file_size,
 )
 from .signed_requests import SIGNATURE_HEADER, sign_request, verify_request
-from .signing import KeyStatement, sign_key_statement, sign_record, verify_key_statement, verify_record
+from .signing import CloudConfirmed, KeyStatement, sign_key_statement, sign_record, verify_key_statement, verify_record
 from .wrapping import unwrap_key, wrap_key
 
 __all__ = [
@@ -142,6 +142,7 @@ __all__ = [
     "verify_record",
     "sign_key_statement",
     "verify_key_statement",
+    "CloudConfirmed",
     "KeyStatement",
     # Requests that cannot be undone, signed by the identity key
     "sign_request",

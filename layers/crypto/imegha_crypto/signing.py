@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Literal
 
 from .canonical import JSONObject, b64url_decode, b64url_encode, canonical_json
 from .envelopes import validate_envelope
@@ -19,6 +20,7 @@ from .keys import ExchangePublicKey, Fingerprint, IdentityPrivateKey, IdentityPu
 from .primitives import ed25519_sign, ed25519_verify
 
 KEY_STATEMENT = "key-statement"
+CloudConfirmed = Literal["account", "stack"]
 _SIGNED_PREFIX = b"imegha signed record\x00"
 
 
@@ -57,6 +59,9 @@ class KeyStatement:
     cloud_url: str | None
     """None until the user's cloud is deployed."""
     sequence: int
+    cloud_confirmed: CloudConfirmed | None = None
+    """How the user's device confirmed ``cloud_url`` is the API of the stack in the account they connected: by the
+    account the cloud answered from, or by that and the stack their own AWS credentials see; None: unconfirmed."""
 
 
 def sign_key_statement(
@@ -66,14 +71,17 @@ def sign_key_statement(
     exchange_key: ExchangePublicKey,
     cloud_url: str | None,
     sequence: int,
+    cloud_confirmed: CloudConfirmed | None = None,
 ) -> JSONObject:
-    """Sign the statement a user publishes in the directory; raise ``sequence`` with every new one."""
+    """Sign the statement a user publishes in the directory; raise ``sequence`` with every new one. A statement
+    naming a cloud says how the device confirmed it (``cloud_confirmed``; None: it could not, and says so)."""
     body = {
         "userId": user_id,
         "exchangeKey": b64url_encode(exchange_key.der),
         "identityKey": b64url_encode(identity_key.public_key.der),
         "cloudUrl": cloud_url,
         "sequence": sequence,
+        "cloudConfirmed": cloud_confirmed if cloud_url is not None and cloud_confirmed else False,
     }
     return sign_record(identity_key, KEY_STATEMENT, body)
 
@@ -110,6 +118,7 @@ def verify_key_statement(
         identity_key=identity_key,
         cloud_url=body["cloudUrl"],
         sequence=body["sequence"],
+        cloud_confirmed=body["cloudConfirmed"] or None,
     )
 
 

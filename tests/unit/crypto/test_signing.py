@@ -159,6 +159,23 @@ def test_an_older_statement_is_refused_as_a_replay(alice, statement):
         )
 
 
+@pytest.mark.parametrize("confirmed", ["account", "stack", None])
+def test_a_statement_says_how_its_cloud_url_was_confirmed_and_a_platform_cannot_upgrade_it(alice, confirmed):
+    statement = sign_key_statement(
+        alice.keys.identity_key,
+        user_id="alice",
+        exchange_key=alice.keys.exchange_key.public_key,
+        cloud_url=CLOUD_URL,
+        sequence=5,
+        cloud_confirmed=confirmed,
+    )
+    assert statement["body"]["cloudConfirmed"] == (confirmed or False)
+    assert verify_key_statement(statement, user_id="alice", pinned_identity=None).cloud_confirmed == confirmed
+    upgraded = dict(statement, body=dict(statement["body"], cloudConfirmed="stack" if confirmed != "stack" else False))
+    with pytest.raises(SignatureError, match="altered after signing"):
+        verify_key_statement(upgraded, user_id="alice", pinned_identity=None)
+
+
 def test_a_statement_made_before_the_cloud_exists_names_no_url(alice):
     statement = sign_key_statement(
         alice.keys.identity_key,
@@ -167,7 +184,8 @@ def test_a_statement_made_before_the_cloud_exists_names_no_url(alice):
         cloud_url=None,
         sequence=1,
     )
-    assert verify_key_statement(statement, user_id="alice", pinned_identity=None).cloud_url is None
+    checked = verify_key_statement(statement, user_id="alice", pinned_identity=None)
+    assert (checked.cloud_url, checked.cloud_confirmed, statement["body"]["cloudConfirmed"]) == (None, None, False)
 
 
 def test_a_key_statement_must_name_an_rsa_exchange_key(alice, statement):
