@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, replace
 from imegha_crypto import (
     DEFAULT_PASSWORD_ITERATIONS,
     AccountKeys,
+    CloudConfirmed,
     CryptoError,
     DecryptionError,
     ExchangePrivateKey,
@@ -362,12 +363,13 @@ class Account:
 
     # --- the directory and connections --------------------------------------
 
-    def publish_cloud_url(self, cloud_url: str | None) -> None:
-        """Sign and publish a new key statement naming the user's cloud (None: they have none, it was destroyed)."""
+    def publish_cloud_url(self, cloud_url: str | None, confirmed: CloudConfirmed | None = None) -> None:
+        """Sign and publish a new key statement naming the user's cloud (None: they have none, it was destroyed),
+        and how this device confirmed it is theirs (None: unconfirmed; see :mod:`imegha.cloud_confirmation`)."""
         api = self.platform()
         current = api.me()["keyStatement"]
         sequence = current["body"]["sequence"] + 1 if current else 1
-        api.publish_statement(self._statement(self.session.user_id, self.keys(), cloud_url, sequence))
+        api.publish_statement(self._statement(self.session.user_id, self.keys(), cloud_url, sequence, confirmed))
 
     def peer(self, imtag: str, *, accept_new_identity: bool = False) -> Peer:
         """Look a user up and check what the directory says against their pinned identity key."""
@@ -430,13 +432,16 @@ class Account:
     # --- helpers -------------------------------------------------------------
 
     @staticmethod
-    def _statement(user_id: str, keys: AccountKeys, cloud_url: str | None, sequence: int) -> JSONObject:
+    def _statement(
+        user_id: str, keys: AccountKeys, cloud_url: str | None, sequence: int, confirmed: CloudConfirmed | None = None
+    ) -> JSONObject:
         statement: JSONObject = sign_key_statement(
             keys.identity_key,
             user_id=user_id,
             exchange_key=keys.exchange_key.public_key,
             cloud_url=cloud_url,
             sequence=sequence,
+            cloud_confirmed=confirmed,
         )
         return statement
 
@@ -461,7 +466,11 @@ def _opened[T](open_keys: Callable[[], T], wrong_password: str) -> T:
 
 
 def _identity(peer: Peer) -> JSONObject:
-    return {"identityFingerprint": str(peer.identity_key.fingerprint), "verified": peer.verified}
+    return {
+        "identityFingerprint": str(peer.identity_key.fingerprint),
+        "verified": peer.verified,
+        "cloudConfirmed": peer.cloud_confirmation,
+    }
 
 
 def _expires_at(token: str) -> float:

@@ -17,12 +17,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from .accounts import Account
+from .cloud_confirmation import (
+    ConnectedAccount,
+    StackLookup,
+    challenge,
+    cloudformation_lookup,
+    confirm,
+    role_account,
+)
+from .cloud_tokens import cloud_tokens
 from .documents import JSONObject
 from .platform_api import PlatformApi
 
 FINISHED = ("SUCCEEDED", "FAILED")
 LOCAL_ACCOUNT = "local-aws-account"  # the profile document holding the simulated account's keys (local cloud only)
+# What the person told this device about the account they connected (the platform's word is not enough: see
+# cloud_confirmation): the deployment role they gave, its account, and the AWS profile they named, if any.
+CONNECTED_ACCOUNT = "connected-aws-account"
 
 
 class CloudNotReachable(Exception):
@@ -44,8 +58,10 @@ class PersonalCloud:
     'SUCCEEDED'
     """
 
-    def __init__(self, account: Account):
+    def __init__(self, account: Account, aws_profile: str | None = None):
         self.account = account
+        self.aws_profile = aws_profile
+        """A profile of the person's own AWS credentials, with which the device confirms its cloud's stack."""
 
     @property
     def _api(self) -> PlatformApi:
@@ -62,7 +78,12 @@ class PersonalCloud:
         }
 
     def record_role(self, role_arn: str) -> JSONObject:
-        return self._api.record_deployment_role(role_arn)
+        recorded = self._api.record_deployment_role(role_arn)
+        self.account.profile.write(
+            CONNECTED_ACCOUNT,
+            {"roleArn": role_arn, "accountId": role_account(role_arn), "awsProfile": self.aws_profile},
+        )
+        return recorded
 
     def connect_local(self, bootstrap_account: Callable[..., tuple[Any, Any]]) -> JSONObject:
         """The user's part played on the local cloud: a fresh account with the bootstrap stack in it (made by the
@@ -131,6 +152,37 @@ class PersonalCloud:
         return deployment
 
     def _sign_cloud_url(self, cloud_url: str | None) -> None:
+        """Sign ``cloud_url`` once it has answered as the person's own cloud (raise :class:`CloudNotConfirmed` if
+        it did not); no cloud needs no confirming."""
         statement = self._api.me().get("keyStatement") or {}
-        if statement.get("body", {}).get("cloudUrl") != cloud_url:
-            self.account.publish_cloud_url(cloud_url)
+        if statement.get("body", {}).get("cloudUrl") == cloud_url:
+            return
+        if cloud_url is None:
+            self.account.publish_cloud_url(None)
+            return
+        own_token = cloud_tokens(self.account).token(self.account.live_session().user_id)
+        nonce, answer = challenge(cloud_url, f"Bearer {own_token}")
+        self.account.publish_cloud_url(cloud_url, confirm(cloud_url, nonce, answer, self.connected_account()))
+
+    def connected_account(self) -> ConnectedAccount:
+        """The account the person connected from this device, and their own view of its stacks where the device
+        has one: the AWS profile they named, or the local cloud's simulated account's keys."""
+        connected = self.account.profile.read(CONNECTED_ACCOUNT) or {}
+        local = self.account.profile.read(LOCAL_ACCOUNT) or {}
+        account_id = connected.get("accountId") or local.get("accountId")
+        aws_profile = self.aws_profile or connected.get("awsProfile")
+        stacks: StackLookup | None = None
+        if aws_profile:
+            session = boto3.Session(profile_name=aws_profile, region_name=self.account.endpoints.region)
+            stacks = cloudformation_lookup(session.client("cloudformation"))
+        elif local.get("accessKeyId") and self.account.endpoints.aws_endpoint_url:
+            stacks = cloudformation_lookup(
+                boto3.client(
+                    "cloudformation",
+                    endpoint_url=self.account.endpoints.aws_endpoint_url,
+                    region_name=self.account.endpoints.region,
+                    aws_access_key_id=local["accessKeyId"],
+                    aws_secret_access_key=local["secretAccessKey"],
+                )
+            )
+        return ConnectedAccount(account_id, stacks)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from imegha_crypto import (
+    CloudConfirmed,
     CryptoError,
     ExchangePublicKey,
     IdentityPublicKey,
@@ -51,6 +52,14 @@ class Peer:
     sequence: int
     verified: bool
     first_seen: bool
+    cloud_confirmed: CloudConfirmed | None = None
+    """How the peer's device confirmed ``cloud_url`` is the stack in their account; None: unconfirmed (shown so)."""
+
+    @property
+    def cloud_confirmation(self) -> CloudConfirmed | bool | None:
+        """As shown: None (no cloud), ``"account"`` or ``"stack"`` (how their device confirmed it), or False: their
+        device signed it unconfirmed, which this device shows as such."""
+        return None if self.cloud_url is None else self.cloud_confirmed or False
 
 
 class PinStore:
@@ -131,6 +140,7 @@ def trusted_peer(
         sequence=checked.sequence,
         verified=verified,
         first_seen=pin is None,
+        cloud_confirmed=checked.cloud_confirmed,
     )
 
 

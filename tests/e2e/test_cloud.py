@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from imegha.cloud_tokens import cloud_tokens
-from imegha.personal_cloud import LOCAL_ACCOUNT
+from imegha.personal_cloud import CONNECTED_ACCOUNT, LOCAL_ACCOUNT
 from imegha.platform_api import PlatformApi
 from imegha_local.cloud import USER_CLOUD_STACK, Account
 from tests.integration.polling import eventually
@@ -183,6 +183,62 @@ def test_a_deployment_not_followed_is_followed_by_status_to_its_end(alice, deplo
 
     assert status["lastDeployment"]["deploymentId"] == requested["deploymentId"]
     assert status["lastDeployment"]["status"] == "SUCCEEDED"
+    assert signed_cloud_url(alice, platform) == deployed["cloudApiUrl"]
+
+
+def test_her_cloud_answers_her_devices_challenge_and_its_url_is_signed_confirmed_by_her_stack(
+    alice, deployed, local_cloud, platform
+):
+    nonce = "the-tests-own-nonce-0123456789"
+    stack = local_cloud.client("cloudformation", own_account(alice, local_cloud)).describe_stacks(
+        StackName=USER_CLOUD_STACK
+    )["Stacks"][0]
+
+    status, answer = get(f"{deployed['cloudApiUrl']}/health?nonce={nonce}", cloud_token(alice, alice))
+
+    assert status == 200
+    assert (answer["nonce"], answer["accountId"], answer["stackId"]) == (
+        nonce,
+        own_account(alice, local_cloud).account_id,
+        stack["StackId"],
+    )
+    body = PlatformApi(platform.outputs["PlatformApiUrl"], token(alice)).me()["keyStatement"]["body"]
+    assert (body["cloudUrl"], body["cloudConfirmed"]) == (deployed["cloudApiUrl"], "stack")
+
+
+@pytest.fixture(scope="module")
+def mallorys_unconfirmed_cloud(mallory, local_cloud):
+    """Mallory's cloud, deployed from a device that forgot which account she connected: signed, as unconfirmed."""
+    mallory.device.imegha("cloud", "connect", "--local")
+    for document in (CONNECTED_ACCOUNT, LOCAL_ACCOUNT):
+        mallory.device.profile().write(document, {})
+    deployed = mallory.device.imegha("cloud", "deploy").json
+    assert deployed["status"] == "SUCCEEDED"
+    return deployed
+
+
+def test_a_peer_sees_whether_a_cloud_was_confirmed(alice, mallory, deployed, mallorys_unconfirmed_cloud):
+    alices = mallory.device.imegha("verify", "Alice").json
+    mallorys = alice.device.imegha("verify", "Mallory").json
+
+    assert (alices["cloudUrl"], alices["cloudConfirmed"]) == (deployed["cloudApiUrl"], "stack")
+    assert (mallorys["cloudUrl"], mallorys["cloudConfirmed"]) == (mallorys_unconfirmed_cloud["cloudApiUrl"], False)
+
+
+def test_a_platform_reporting_another_clouds_url_gets_no_signature(
+    alice, deployed, mallorys_unconfirmed_cloud, platform, platform_view
+):
+    mallorys_url = mallorys_unconfirmed_cloud["cloudApiUrl"]
+    deployments = platform_view.table("DeploymentsTable")
+    genuine = deployments.get_item(Key={"userId": alice.user_id, "deploymentId": "cloud"})["Item"]
+    deployments.put_item(Item=genuine | {"cloudApiUrl": mallorys_url})
+    try:
+        refused = alice.device.imegha("cloud", "status")
+    finally:
+        deployments.put_item(Item=genuine)
+
+    assert refused.status == 1
+    assert "did not sign the cloud URL" in refused.stderr and mallorys_url in refused.stderr
     assert signed_cloud_url(alice, platform) == deployed["cloudApiUrl"]
 
 

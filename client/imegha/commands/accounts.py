@@ -281,7 +281,13 @@ def connections_command(args: argparse.Namespace) -> None:
             return "No connections yet: 'imegha connect <iMTag>'."
         return "\n".join(
             f"{c['iMTag']:<20} {c['status']:<10} "
-            + (c["warning"] if "warning" in c else c["identityFingerprint"] + ("  verified" if c["verified"] else ""))
+            + (
+                c["warning"]
+                if "warning" in c
+                else c["identityFingerprint"]
+                + ("  verified" if c["verified"] else "")
+                + ("  cloud unconfirmed" if c.get("cloudConfirmed") is False else "")
+            )
             for c in listed
         )
 
@@ -319,6 +325,7 @@ def verify_command(args: argparse.Namespace) -> None:
             "verified": args.accept or peer.verified,
             "identityFingerprint": str(peer.identity_key.fingerprint),
             "cloudUrl": peer.cloud_url,
+            "cloudConfirmed": peer.cloud_confirmation,
         },
         lambda: (
             f"Safety code with {peer.imtag}:\n\n  {code}\n\n"

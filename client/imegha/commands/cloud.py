@@ -7,6 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable
 
+from ..cloud_confirmation import CloudNotConfirmed
 from ..documents import JSONObject
 from ..personal_cloud import CloudNotReachable, PersonalCloud
 from . import BadInput, CommandError, Subparsers, emit
@@ -50,11 +51,17 @@ def register(subparsers: Subparsers) -> None:
         command.set_defaults(handler=handler)
     for command in (connect, deploy, destroy, status):
         command.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_argument(
+            "--aws-profile",
+            metavar="NAME",
+            help="your own AWS credentials (a profile of the AWS CLI): your device checks with them that the cloud "
+            "it signs into your key statement is your stack (remembered from 'connect')",
+        )
         command.add_argument("--profile", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 def _cloud(args: argparse.Namespace) -> PersonalCloud:
-    return PersonalCloud(account_for(args))
+    return PersonalCloud(account_for(args), aws_profile=args.aws_profile)
 
 
 @guarded
@@ -123,6 +130,8 @@ def _follow(args: argparse.Namespace, cloud: PersonalCloud, deployment_id: str) 
 
     try:
         return cloud.follow(deployment_id, shown)
+    except CloudNotConfirmed as error:
+        raise _unsigned(error) from None
     except KeyboardInterrupt:
         print("Stopped following; the deployment goes on: 'imegha cloud status' follows it again.", file=sys.stderr)
         raise
@@ -158,7 +167,7 @@ def deploy_command(args: argparse.Namespace) -> None:
         "deploy",
         lambda d: (
             f"Your cloud is {d['stackStatus']} in AWS account {d['cloudAccountId']}.\n"
-            f"  API     {d['cloudApiUrl']}   (signed into your key statement)\n"
+            f"  API     {d['cloudApiUrl']}   (confirmed yours and signed into your key statement)\n"
             f"  Bucket  {d['bucketName']}\n  Table   {d['tableName']}"
         ),
     )
@@ -176,7 +185,10 @@ def destroy_command(args: argparse.Namespace) -> None:
 @guarded
 def status_command(args: argparse.Namespace) -> None:
     cloud = _cloud(args)
-    shown = cloud.status()
+    try:
+        shown = cloud.status()
+    except CloudNotConfirmed as error:
+        raise _unsigned(error) from None
     last = shown.get("lastDeployment") or {}
     if shown.get("activeDeploymentId") and not args.no_follow:
         if not args.json:
@@ -187,6 +199,10 @@ def status_command(args: argparse.Namespace) -> None:
         shown["lastDeployment"] = _follow(args, cloud, shown["activeDeploymentId"])
         shown = cloud.status()
     emit(args, shown, lambda: _describe(shown))
+
+
+def _unsigned(error: CloudNotConfirmed) -> CommandError:
+    return CommandError(f"your device did not sign the cloud URL into your key statement: {error}")
 
 
 def _describe(cloud: JSONObject) -> str:

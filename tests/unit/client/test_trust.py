@@ -25,13 +25,21 @@ def mallory():
     return create_account("bob-id", "mallory's password", iterations=FAST)
 
 
-def lookup(account, sequence=1, cloud_url="https://bob.example.org", user_id="bob-id", served_exchange_key=None):
+def lookup(
+    account,
+    sequence=1,
+    cloud_url="https://bob.example.org",
+    user_id="bob-id",
+    served_exchange_key=None,
+    cloud_confirmed=None,
+):
     statement = sign_key_statement(
         account.keys.identity_key,
         user_id=user_id,
         exchange_key=account.keys.exchange_key.public_key,
         cloud_url=cloud_url,
         sequence=sequence,
+        cloud_confirmed=cloud_confirmed,
     )
     return {
         "userId": "bob-id",
@@ -121,3 +129,18 @@ def test_checking_without_remembering_pins_nothing(pins, bob):
 def test_a_user_without_a_statement_is_not_trusted(pins):
     with pytest.raises(UntrustedPeer, match="not published"):
         trusted_peer(pins, {"userId": "x", "iMTag": "X", "keyStatement": None})
+
+
+@pytest.mark.parametrize(
+    ("cloud_url", "confirmed", "shown"),
+    [
+        ("https://bob.example.org", "stack", "stack"),
+        ("https://bob.example.org", "account", "account"),
+        ("https://bob.example.org", None, False),  # signed, but his device could not confirm it: shown as such
+        (None, None, None),  # no cloud at all
+    ],
+)
+def test_how_bobs_device_confirmed_his_cloud_is_shown(pins, bob, cloud_url, confirmed, shown):
+    peer = trusted_peer(pins, lookup(bob, cloud_url=cloud_url, cloud_confirmed=confirmed))
+
+    assert peer.cloud_confirmation == shown
