@@ -3,6 +3,8 @@
 An inbox entry says who did what where (ids, the sender's iMTag), never what
 was said: following a message entry means fetching that one message from the
 sender's cloud and opening it here, exactly as reading the conversation would.
+A request (a message from someone who is not a connection) is listed, never
+followed: the sender's cloud is reached only when the person reads it.
 """
 
 from __future__ import annotations
@@ -41,9 +43,15 @@ class Inbox:
             if not page["more"]:
                 return collected, after
 
+    def requests(self) -> list[JSONObject]:
+        """Messages from people who are not connections, held by the doorbell: the platform rang no phone for them,
+        and nothing here reached their senders' clouds."""
+        return [entry for entry in self.entries()[0] if is_request(entry)]
+
     def line(self, entry: JSONObject) -> Line | None:
-        """The message a 'message' entry points to, opened here; None for other entries."""
-        if entry["kind"] != "message":
+        """The message a 'message' entry points to, opened here; None for other entries and for requests (opening
+        one reaches a stranger's cloud: 'imegha chat read' does that when its person asks)."""
+        if entry["kind"] != "message" or is_request(entry):
             return None
         conversation_id, sequence = entry["conversationId"], int(entry["messageId"])
         sender, tag = entry["senderId"], entry["senderTag"]
@@ -74,6 +82,11 @@ class Inbox:
                 yield entry, self.line(entry)
             if not entries:
                 time.sleep(poll_s)
+
+
+def is_request(entry: JSONObject) -> bool:
+    """A message from someone who is not a connection: listed, never opened unasked."""
+    return entry.get("request") is True
 
 
 class InboxCursor:

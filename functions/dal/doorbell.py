@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
+from dal.connections import ConnectionsStore
 from dal.directory import DirectoryStore
 from dal.groups import GroupStore
 from dal.inbox import InboxStore
 from dal.push import PushPublisher
+from dal.rate_limits import RateLimits
 
 # What makes two deliveries the same event: EventBridge's id differs when a cloud re-sends it, the detail does not.
 SAME_EVENT = IdempotencyConfig(event_key_jmespath='[source, "detail-type", detail]', expires_after_seconds=7 * 86400)
@@ -23,17 +25,25 @@ SAME_EVENT = IdempotencyConfig(event_key_jmespath='[source, "detail-type", detai
 @dataclass(frozen=True)
 class Doorbell:
     directory: DirectoryStore
+    connections: ConnectionsStore
     groups: GroupStore
     inbox: InboxStore
     push: PushPublisher
+    # Only the function that hears users' clouds has one (its events are the ones to limit); without it, they are
+    # refused, not let through.
+    rate: RateLimits | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Doorbell:
         return cls(
             DirectoryStore(environ["DIRECTORY_TABLE_NAME"]),
+            ConnectionsStore(environ["CONNECTIONS_TABLE_NAME"]),
             GroupStore(environ["CONNECTIONS_TABLE_NAME"]),
             InboxStore(environ["NOTIFICATIONS_TABLE_NAME"]),
             PushPublisher(environ["PUSH_TOPIC_ARN"]),
+            RateLimits(environ["DOORBELL_RATE_TABLE_NAME"], int(environ["DOORBELL_RATE_PER_MINUTE"]))
+            if "DOORBELL_RATE_TABLE_NAME" in environ
+            else None,
         )
 
 

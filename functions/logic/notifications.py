@@ -7,6 +7,15 @@ someone else's name. Recipients are checked against what the platform knows (a
 so a cloud cannot make the platform notify strangers or removed members. A
 refused event is logged and dropped, not retried: nothing about it will change.
 
+Consent: a 1:1 message from someone who is not the recipient's connection is
+held as a request (an inbox entry marked ``request``, no push; the device does
+not fetch it until its person asks to read it). A share rings its sender's
+connections only. An event naming more recipients than the conversation (one),
+the group (its other members) or the sender's connections (for a share) could
+hold is refused whole: no device of the sender made it. A sender rings each
+recipient (or group) at most ``RateLimits.per_minute`` times a minute; past that
+the event is dropped for that recipient.
+
 What reaches an inbox or a phone: who, where (ids), when. Never what was said.
 """
 
@@ -16,6 +25,7 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger, Tracer
 
+from dal.connections import CONNECTED, ConnectionsStore
 from dal.directory import DirectoryStore
 from dal.doorbell import Doorbell
 from dal.groups import GroupStore
@@ -59,25 +69,30 @@ def message_posted(doorbell: Doorbell, account: str, time: str, detail: dict) ->
     conversation_id, message_id = detail["conversationId"], detail["messageId"]
     if conversation_id.startswith("grp-"):
         recipients = _group_recipients(doorbell.groups, sender["userId"], conversation_id, detail)
+        # One counter per sender and group: a message to a group rings its members once, however many they are.
+        _admitted(doorbell, sender["userId"], [conversation_id])
         alert = f"{sender['iMTag']} sent a message to a group"
+        request = False
     else:
-        recipients = _direct_recipient(sender["userId"], conversation_id, detail["recipients"])
+        recipients = _admitted(
+            doorbell, sender["userId"], _direct_recipient(sender["userId"], conversation_id, detail["recipients"])
+        )
         alert = f"{sender['iMTag']} sent a message"
+        request = doorbell.connections.status(recipients[0], sender["userId"]) != CONNECTED
     where = {"conversationId": conversation_id, "messageId": message_id}
-    return _ring(
-        doorbell,
-        recipients,
-        f"{time}#{conversation_id}#{sender['userId']}#{message_id}",
-        {"kind": MESSAGE, "senderId": sender["userId"], "senderTag": sender["iMTag"], "createdAt": time, **where},
-        alert,
-        where,
-    )
+    entry = {"kind": MESSAGE, "senderId": sender["userId"], "senderTag": sender["iMTag"], "createdAt": time, **where}
+    notification_id = f"{time}#{conversation_id}#{sender['userId']}#{message_id}"
+    if request:
+        return _hold_as_request(doorbell, recipients, notification_id, entry)
+    return _ring(doorbell, recipients, notification_id, entry, alert, where)
 
 
 @tracer.capture_method
 def share_created(doorbell: Doorbell, account: str, time: str, detail: dict) -> Rung:
     sender = _sender_in_own_cloud(doorbell.directory, account, detail)
-    recipients = [recipient for recipient in dict.fromkeys(detail["recipients"]) if recipient != sender["userId"]]
+    recipients = _admitted(
+        doorbell, sender["userId"], _share_recipients(doorbell.connections, sender["userId"], detail["recipients"])
+    )
     where = {"shareId": detail["shareId"]}
     return _ring(
         doorbell,
@@ -159,6 +174,31 @@ def _direct_recipient(sender: str, conversation_id: str, recipients: list[str]) 
     return recipients
 
 
+def _admitted(doorbell: Doorbell, sender: str, recipients: list[str]) -> list[str]:
+    """Those of ``recipients`` the sender may still ring this minute; if none, the event is refused."""
+    if doorbell.rate is None:
+        raise Refused("this doorbell has no rate limits, so it rings for no user's cloud")
+    admitted = [recipient for recipient in recipients if doorbell.rate.admit(sender, recipient)]
+    if not admitted:
+        raise Refused(f"{sender} is over the doorbell's limit of {doorbell.rate.per_minute} a minute")
+    if len(admitted) < len(recipients):
+        logger.warning("recipients over the rate limit are dropped", extra={"count": len(recipients) - len(admitted)})
+    return admitted
+
+
+def _share_recipients(connections: ConnectionsStore, sender: str, named: list[str]) -> list[str]:
+    """Only connections hear of a share (the device shares with nobody else); an event naming more people than the
+    sender has connections is no share a device made, and rings no one."""
+    connected = {peer["peerId"] for peer in connections.list(sender) if peer["status"] == CONNECTED}
+    recipients = [recipient for recipient in dict.fromkeys(named) if recipient != sender]
+    if len(recipients) > len(connected):
+        raise Refused(f"the share names {len(recipients)} people, but {sender} has {len(connected)} connections")
+    strangers = [recipient for recipient in recipients if recipient not in connected]
+    if strangers:
+        logger.warning("recipients who are not connections are dropped", extra={"count": len(strangers)})
+    return [recipient for recipient in recipients if recipient in connected]
+
+
 def _group_recipients(groups: GroupStore, sender: str, group_id: str, detail: dict) -> list[str]:
     state = groups.group(group_id)
     if state is None or sender not in state["members"]:
@@ -169,6 +209,10 @@ def _group_recipients(groups: GroupStore, sender: str, group_id: str, detail: di
             f"{state['epoch']}{' and awaits its key' if state['needsNewKey'] else ''}"
         )
     members = set(state["members"])
+    if len(set(detail["recipients"]) - {sender}) > len(members) - 1:
+        raise Refused(
+            f"the message names {len(detail['recipients'])} recipients, but {group_id} has {len(members)} members"
+        )
     outsiders = [recipient for recipient in detail["recipients"] if recipient not in members]
     if outsiders:
         logger.warning(
@@ -177,6 +221,14 @@ def _group_recipients(groups: GroupStore, sender: str, group_id: str, detail: di
     return [
         recipient for recipient in dict.fromkeys(detail["recipients"]) if recipient in members and recipient != sender
     ]
+
+
+def _hold_as_request(doorbell: Doorbell, recipients: list[str], notification_id: str, entry: dict) -> Rung:
+    """A stranger's message: in the inbox as a request, which rings no phone and which no device opens unasked."""
+    doorbell.inbox.add(
+        [{"userId": recipient, "notificationId": notification_id, **entry, "request": True} for recipient in recipients]
+    )
+    return Rung(recipients, 0)
 
 
 def _ring(doorbell: Doorbell, recipients: list[str], notification_id: str, entry: dict, alert: str, data: dict) -> Rung:

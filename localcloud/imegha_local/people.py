@@ -44,14 +44,17 @@ def endpoints_of(cloud: LocalCloud, state_file: Path) -> Endpoints:
 
 
 @contextlib.contextmanager
-def platform_of_its_own(prefix: str) -> Iterator[tuple[LocalCloud, Endpoints, Path]]:
-    """A local cloud with the platform deployed, in a temporary home that ``IMEGHA_HOME`` points at, until the
-    block ends: for a demo chapter or a benchmark running in a process of its own. Yields the home too."""
+def platform_of_its_own(
+    prefix: str, parameters: dict[str, str] | None = None
+) -> Iterator[tuple[LocalCloud, Endpoints, Path]]:
+    """A local cloud with the platform deployed (with ``parameters`` for its template), in a temporary home that
+    ``IMEGHA_HOME`` points at, until the block ends: for a demo chapter or a benchmark running in a process of its
+    own. Yields the home too."""
     with tempfile.TemporaryDirectory(prefix=prefix) as name:
         home = Path(name)
         os.environ["IMEGHA_HOME"] = name
         with LocalCloud(0, home=home / "cloud") as cloud:
-            cloud.deploy_platform()
+            cloud.deploy_platform(parameters=parameters)
             yield cloud, endpoints_of(cloud, home / "endpoints.json"), home
 
 

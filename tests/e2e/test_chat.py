@@ -3,11 +3,13 @@
 Alice and Bob chat both ways; Alice, Bob and Carol share a group; Alice removes
 Carol; Bob sends; Carol is told nothing and cannot read it, Alice and Bob can; Alice
 adds Carol back with the history, and Carol reads what she missed.
+A stranger's message is held as a request: no push, not fetched by the watch, read only when asked.
 Then everything the platform and every cloud holds is read for the words said.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import uuid
@@ -20,6 +22,7 @@ from imegha.endpoints import Endpoints
 from imegha.personal_cloud import LOCAL_ACCOUNT
 from imegha_local.cloud import Account
 from imegha_local.people import everything_held
+from tests.e2e.test_stolen_tokens import documents, requests_to
 from tests.integration.polling import eventually
 
 
@@ -29,6 +32,9 @@ def people(person):
     for someone in crowd.values():
         assert someone.device.imegha("cloud", "connect", "--local").json
         assert someone.device.imegha("cloud", "deploy").json["status"] == "SUCCEEDED"
+    for asking, asked in itertools.combinations(crowd, 2):
+        assert crowd[asking].device.imegha("connect", asked).json
+        assert crowd[asked].device.imegha("accept", asking).json
     return crowd
 
 
@@ -118,6 +124,53 @@ def test_chat_watch_opens_each_message_as_it_arrives(people):
     assert watched.status == 0
     assert (document["message"]["sender"], document["message"]["text"]) == ("Alice", text)
     assert document["notification"]["senderTag"] == "Alice"
+
+
+def a_phone(local_cloud) -> tuple[object, str]:
+    """An SQS queue subscribed to the platform's push topic: what would ring a phone from now on."""
+    sqs = local_cloud.client("sqs")
+    queue = sqs.create_queue(QueueName=f"a-phone-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = local_cloud.platform_stack.outputs["PushNotificationsTopicArn"]
+    local_cloud.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    return sqs, queue
+
+
+def rung(sqs, queue: str) -> list[str]:
+    """What the pushes said (who, never what), as many as the queue holds now."""
+    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    return [json.loads(message["Body"])["Message"] for message in received]
+
+
+def test_a_strangers_message_is_held_as_a_request_while_a_connections_still_rings_and_opens(
+    people, person, local_cloud
+):
+    alice, bob, sam = people["Alice"], people["Bob"], person("Sam")
+    assert sam.device.imegha("cloud", "connect", "--local").json
+    assert sam.device.imegha("cloud", "deploy").json["status"] == "SUCCEEDED"
+    sams_cloud = sam.device.imegha("cloud", "status").json["cloudApiUrl"]
+    pitch, note = said("Buy my supplements"), said("Lunch at 1?")
+    sqs, phone = a_phone(local_cloud)
+
+    assert sam.device.imegha("chat", "send", "Bob", pitch).json
+    held = eventually(lambda: [entry for entry in inbox(bob) if entry.get("senderTag") == "Sam"])
+    assert [entry.get("request") for entry in held] == [True]
+    assert bob.device.imegha("chat", "requests").json["requests"] == held
+    reads_of_sams_cloud = len(requests_to(local_cloud, sams_cloud))
+
+    everything = str(len(inbox(bob)))
+    watched = bob.device.imegha("chat", "watch", "--from-start", "--count", everything, "--timeout", "20")
+    from_sam = [doc for doc in documents(watched.stdout) if doc["notification"].get("senderTag") == "Sam"]
+    assert [("message" in doc, doc["notification"]["request"]) for doc in from_sam] == [(False, True)]
+    assert len(requests_to(local_cloud, sams_cloud)) == reads_of_sams_cloud, "the watch left Sam's cloud alone"
+
+    assert texts(bob.device.imegha("chat", "read", "Sam")) == [pitch]  # asked for, it reads as any conversation
+
+    assert alice.device.imegha("chat", "send", "Bob", note).json
+    pushes = eventually(lambda: rung(sqs, phone))
+    assert pushes == ["Alice sent a message"], "Alice's message rang; Sam's, sent first, did not"
+    watched = bob.device.imegha("chat", "watch", "--from-start", "--count", str(len(inbox(bob))), "--timeout", "20")
+    assert note in [doc["message"]["text"] for doc in documents(watched.stdout) if "message" in doc]
 
 
 def test_the_cli_refuses_an_oversized_message_and_a_stranger_clearly(people):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,10 @@ class World:
 def build_world(cloud: LocalCloud, home: Path, names: tuple[str, ...]) -> World:
     endpoints = endpoints_of(cloud, home / "endpoints.json")
     people = {name: give_cloud(cloud, sign_up(endpoints, name, f"{name}'s own long password")) for name in names}
+    # Everyone here is everyone's connection, so the doorbell rings for their messages (a stranger's is a request).
+    for asking, asked in itertools.combinations(names, 2):
+        people[asking].account.connect(asked)
+        people[asked].account.accept(asking)
     return World(cloud, people, subscribe_a_device(cloud))
 
 

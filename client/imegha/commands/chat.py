@@ -1,4 +1,4 @@
-"""iMChat: chat send, chat read, chat watch, and notifications (the inbox)."""
+"""iMChat: chat send, chat read, chat watch, chat requests (strangers' messages), and notifications (the inbox)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..agent import AgentUnavailable
 from ..chat import Chat, ChatError, Line
 from ..documents import JSONObject
 from ..group_chat import Groups
-from ..inbox import Inbox
+from ..inbox import Inbox, is_request
 from ..trust import UntrustedPeer
 from . import Subparsers, emit, refusals_shown
 from .accounts import account_for
@@ -36,10 +36,13 @@ def register(subparsers: Subparsers) -> None:
     watch.add_argument("--from-start", action="store_true", help="begin with what the inbox holds already")
     watch.set_defaults(handler=watch_command)
 
+    requests = commands.add_parser("requests", help="messages from people you are not connected with, unopened")
+    requests.set_defaults(handler=requests_command)
+
     notifications = subparsers.add_parser("notifications", help="your inbox: who sent or shared what, never content")
     notifications.add_argument("--after", help="only what came after this notification id")
     notifications.set_defaults(handler=notifications_command)
-    for command in (send, read, watch):
+    for command in (send, read, watch, requests):
         command.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         command.add_argument("--profile", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
@@ -105,8 +108,31 @@ def watch_command(args: argparse.Namespace) -> None:
     for entry, line in inbox.follow(keep_going, from_start=args.from_start):
         seen += 1
         document = {"notification": entry} | ({"message": line.as_json()} if line else {})
-        emit(args, document, shown(line) if line else f"{entry.get('senderTag', 'iMegha')}: {entry['kind']}")
+        emit(args, document, shown(line) if line else watch_text(entry))
         sys.stdout.flush()
+
+
+def watch_text(entry: JSONObject) -> str:
+    if is_request(entry):
+        return f"a request from {entry['senderTag']}: 'imegha chat requests' to see it"
+    return f"{entry.get('senderTag', 'iMegha')}: {entry['kind']}"
+
+
+@chat_guarded
+def requests_command(args: argparse.Namespace) -> None:
+    chat = chat_for(args)
+    held = Inbox(chat, Groups(chat)).requests()
+
+    def text() -> str:
+        if not held:
+            return "No requests."
+        return "\n".join(
+            f"{entry['createdAt']}  {entry['senderTag']} sent you a message ('imegha chat read {entry['senderTag']}' "
+            f"opens it; 'imegha connect {entry['senderTag']}' lets them ring)"
+            for entry in held
+        )
+
+    emit(args, {"requests": held}, text)
 
 
 @chat_guarded
@@ -123,6 +149,8 @@ def notifications_command(args: argparse.Namespace) -> None:
 
 
 def _described(entry: JSONObject) -> str:
+    if entry["kind"] == "message" and is_request(entry):
+        return f"{entry['senderTag']} sent you a message request ({entry['conversationId']}): 'imegha chat requests'"
     if entry["kind"] == "message":
         where = "in a group" if entry["conversationId"].startswith("grp-") else "to you"
         return f"{entry['senderTag']} sent a message {where} ({entry['conversationId']}, #{entry['messageId']})"

@@ -204,8 +204,15 @@ def register_sender(account: str) -> None:
     )
 
 
+def connect_sender_and_peer() -> None:
+    table = boto3.resource("dynamodb").Table("ConnectionsTable")
+    for user, peer, tag in ((OWNER, PEER, "Bob"), (PEER, OWNER, "DrAsha")):
+        table.put_item(Item={"userId": user, "peerId": peer, "status": "connected", "iMTag": tag})
+
+
 def test_the_doorbell_notifies_the_recipient_once_however_often_the_event_comes(aws, monkeypatch):
     register_sender(sample("platform_message_posted.json")["account"])
+    connect_sender_and_peer()
     device = queue_of(aws, "device")
     aws["sns"].subscribe(TopicArn=aws["topic"], Protocol="sqs", Endpoint=arn_of(aws, device))
     notify = handler(monkeypatch, "NotifyFunction")
