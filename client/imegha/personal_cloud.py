@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import ProfileNotFound
 
 from .accounts import Account
 from .cloud_confirmation import (
+    CloudNotConfirmed,
     ConnectedAccount,
     StackLookup,
     challenge,
@@ -173,7 +175,10 @@ class PersonalCloud:
         aws_profile = self.aws_profile or connected.get("awsProfile")
         stacks: StackLookup | None = None
         if aws_profile:
-            session = boto3.Session(profile_name=aws_profile, region_name=self.account.endpoints.region)
+            try:
+                session = boto3.Session(profile_name=aws_profile, region_name=self.account.endpoints.region)
+            except ProfileNotFound:
+                raise CloudNotConfirmed(f"there is no AWS profile {aws_profile!r} on this device") from None
             stacks = cloudformation_lookup(session.client("cloudformation"))
         elif local.get("accessKeyId") and self.account.endpoints.aws_endpoint_url:
             stacks = cloudformation_lookup(

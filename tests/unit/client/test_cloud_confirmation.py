@@ -1,9 +1,13 @@
 """Confirming a cloud URL before signing it: what a lying platform's URL gets (no signature), and how far an honest
 one is confirmed."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from imegha.cloud_confirmation import CloudNotConfirmed, ConnectedAccount, confirm, role_account
+from imegha.personal_cloud import PersonalCloud
+from imegha.profile import Profile
 
 URL = "https://abc123.execute-api.eu-west-1.amazonaws.com"
 ALICE = "111111111111"
@@ -63,3 +67,30 @@ def test_a_stack_of_the_persons_that_does_not_name_the_url_is_refused():
 
 def test_with_no_account_to_check_against_the_url_is_unconfirmed():
     assert confirm(URL, NONCE, answer(accountId="999999999999"), ConnectedAccount(None)) is None
+
+
+@pytest.fixture
+def device(tmp_path, monkeypatch):
+    """Just enough of an Account for PersonalCloud to remember and read what the person connected."""
+    monkeypatch.setenv("IMEGHA_HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    recorded = []
+    api = SimpleNamespace(record_deployment_role=lambda role_arn: recorded.append(role_arn) or {"roleArn": role_arn})
+    return SimpleNamespace(
+        profile=Profile.named("alice"),
+        endpoints=SimpleNamespace(region="eu-west-1", aws_endpoint_url=None),
+        platform=lambda: api,
+    )
+
+
+def test_the_account_the_person_connected_is_remembered_from_the_role_they_gave(device):
+    PersonalCloud(device, aws_profile=None).record_role(f"arn:aws:iam::{ALICE}:role/imegha-deployment-eu-west-1")
+
+    assert PersonalCloud(device).connected_account() == ConnectedAccount(ALICE, None)
+
+
+def test_an_aws_profile_this_device_does_not_have_confirms_nothing(device):
+    PersonalCloud(device).record_role(f"arn:aws:iam::{ALICE}:role/imegha-deployment-eu-west-1")
+
+    with pytest.raises(CloudNotConfirmed, match="no AWS profile 'alices-own'"):
+        PersonalCloud(device, aws_profile="alices-own").connected_account()
