@@ -6,8 +6,9 @@ ExternalId for this user; the user launches the bootstrap stack
 the platform the deployment role that stack made. On the local cloud,
 :meth:`PersonalCloud.connect_local` plays the user's part in a fresh simulated
 account, with the local cloud's own ``bootstrap_account`` (this SDK never imports
-the local cloud: the caller hands it over). Once a deployment succeeds, the device signs a new key statement naming
-the cloud's URL, so peers can check the directory's link against the user's own word.
+the local cloud: the caller hands it over). Once a deployment succeeds, and the URL the platform reports has answered
+as the stack in the account the person connected (:mod:`.cloud_confirmation`), the device signs a new key statement
+naming it and how it was confirmed, so peers can check the directory's link against the user's own word.
 """
 
 from __future__ import annotations
