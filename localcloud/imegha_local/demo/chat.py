@@ -8,6 +8,7 @@ hears of nothing and reads nothing new.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -48,6 +49,11 @@ def story(cloud: LocalCloud, people: dict, started: float) -> None:
     for name, person in people.items():
         print(f"  {name} signed up; their own cloud is AWS account {person.cloud.account.account_id}")
     print(f"  (a local cloud of its own, ready in {time.perf_counter() - started:.1f} s)\n")
+    # Connected first: the doorbell rings only for a connection (a stranger's message waits as a request).
+    for asking, asked in itertools.combinations(people, 2):
+        people[asking].account.connect(asked)
+        people[asked].account.accept(asking)
+    print("  They are each other's connections, so their messages ring; a stranger's would wait as a request.\n")
     alice, bob, carol = (Chat(people[name].account) for name in ("Alice", "Bob", "Carol"))
 
     sent = alice.send("Bob", SEED_MESSAGE)
