@@ -103,6 +103,10 @@ class ChatPlatformApi(PlatformApi):
     def remove_member(self, group_id: str, roster: JSONObject) -> JSONObject:
         return self._call("POST", f"/groups/{quote(group_id, safe='')}/removals", {"roster": roster})
 
+    def accept_group(self, group_id: str) -> JSONObject:
+        """Say yes to a group one was added to: its messages ring this person from now on."""
+        return self._call("POST", f"/groups/{quote(group_id, safe='')}/acceptance")
+
     def put_epoch_key(self, group_id: str, epoch: int, copies: JSONObject, sealed_name: JSONObject) -> JSONObject:
         return self._call(
             "PUT", f"/groups/{quote(group_id, safe='')}/epochs/{epoch}", {"copies": copies, "sealedName": sealed_name}

@@ -158,6 +158,12 @@ class Groups:
         self.chat.platform.add_member(view.group_id, roster, copy, history)
         return self.view(view.group_id)
 
+    def accept(self, group: str) -> GroupView:
+        """Say yes to a group one was added to: until then its messages are requests (no push, not opened unasked)."""
+        group_id = self.resolve(group)
+        self.chat.platform.accept_group(group_id)
+        return self.view(group_id)
+
     def remove(self, group: str, imtag: str, wait_s: float = REKEY_WAIT_S) -> GroupView:
         view = self._as_admin(self.resolve(group))
         removed = next((member for member in view.members if view.tags[member].casefold() == imtag.casefold()), None)

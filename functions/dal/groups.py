@@ -20,7 +20,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from imegha_service.dynamodb import transact
-from imegha_service.errors import Conflict
+from imegha_service.errors import Conflict, NotFound
 from imegha_service.items import integers, numbered
 
 STATE = "GROUP"
@@ -114,7 +114,7 @@ class GroupStore:
             )
             batch.put_item(Item={"userId": group_partition(group_id), "peerId": _epoch_key(0), **epoch_record})
             for member, copy in copies.items():
-                batch.put_item(Item=self._membership(member, group_id, at))
+                batch.put_item(Item=self._membership(member, group_id, at, invited=member != state["admin"]))
                 batch.put_item(Item=self._copy(member, group_id, 0, copy))
         try:
             self.table.put_item(
@@ -167,7 +167,7 @@ class GroupStore:
             },
         ]
         if added is not None:
-            membership = self._membership(added.member, group_id, at)
+            membership = self._membership(added.member, group_id, at, invited=True)
             if added.history_grant is not None:
                 membership["historyGrant"] = added.history_grant
             items += [{"Put": {"TableName": self.table_name, "Item": membership}}] + [
@@ -184,6 +184,32 @@ class GroupStore:
                 }
             )
         transact(self.resource, items, "the group changed meanwhile: fetch it again")
+
+    def accept_invitation(self, user_id: str, group_id: str) -> None:
+        """The member says yes: the group's messages ring them from now on."""
+        try:
+            self.table.update_item(
+                Key={"userId": user_id, "peerId": MEMBERSHIP_PREFIX + group_id},
+                UpdateExpression="REMOVE invited",
+                ConditionExpression="attribute_exists(peerId)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise NotFound(f"you are not invited to {group_id}") from None
+            raise
+
+    def invited_among(self, group_id: str, members: list[str]) -> set[str]:
+        """Those of ``members`` who have not accepted their invitation yet (100 memberships per BatchGetItem)."""
+        invited: set[str] = set()
+        for start in range(0, len(members), 100):
+            keys = [{"userId": m, "peerId": MEMBERSHIP_PREFIX + group_id} for m in members[start : start + 100]]
+            while keys:
+                answer = self.resource.batch_get_item(
+                    RequestItems={self.table_name: {"Keys": keys, "ProjectionExpression": "userId, invited"}}
+                )
+                invited |= {item["userId"] for item in answer["Responses"][self.table_name] if item.get("invited")}
+                keys = answer.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+        return invited
 
     def revoke_copies(self, user_id: str, group_id: str) -> int:
         """Delete every key copy ``user_id`` holds for the group; returns how many there were."""
@@ -254,8 +280,10 @@ class GroupStore:
     # --- helpers ---------------------------------------------------------------
 
     @staticmethod
-    def _membership(member: str, group_id: str, at: str) -> dict:
-        return {"userId": member, "peerId": MEMBERSHIP_PREFIX + group_id, "groupId": group_id, "joinedAt": at}
+    def _membership(member: str, group_id: str, at: str, *, invited: bool) -> dict:
+        # An invited member is in the roster (the key is theirs) but is not rung until they accept.
+        membership = {"userId": member, "peerId": MEMBERSHIP_PREFIX + group_id, "groupId": group_id, "joinedAt": at}
+        return membership | ({"invited": True} if invited else {})
 
     @staticmethod
     def _copy(member: str, group_id: str, epoch: int, copy: dict) -> dict:

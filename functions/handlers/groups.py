@@ -51,6 +51,11 @@ def add_member(group_id: str) -> dict:
     return chat_groups.add_member(groups, directory, caller_id(app), group_id, body)
 
 
+@app.post("/groups/<group_id>/acceptance")
+def accept_invitation(group_id: str) -> dict:
+    return chat_groups.accept_invitation(groups, caller_id(app), group_id)
+
+
 @app.post("/groups/<group_id>/removals")
 def remove_member(group_id: str) -> Response:
     body = json_body(app, SCHEMAS, "group-removal.json")

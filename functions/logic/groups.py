@@ -50,8 +50,12 @@ def _now() -> str:
 
 @tracer.capture_method
 def my_groups(groups: GroupStore, caller: str) -> list[dict]:
-    states = groups.groups([membership["groupId"] for membership in groups.memberships(caller)])
-    return sorted((_summary(state) for state in states), key=lambda group: group["groupId"])
+    invited = {membership["groupId"]: membership.get("invited", False) for membership in groups.memberships(caller)}
+    states = groups.groups(list(invited))
+    return sorted(
+        (_summary(state) | {"invited": invited[state["groupId"]]} for state in states),
+        key=lambda group: group["groupId"],
+    )
 
 
 @tracer.capture_method
@@ -78,6 +82,14 @@ def group_state(groups: GroupStore, caller: str, group_id: str) -> dict:
             },
         }
     )
+
+
+@tracer.capture_method
+def accept_invitation(groups: GroupStore, caller: str, group_id: str) -> dict:
+    """The caller says yes to a group they were added to: its messages ring them from now on."""
+    _member_state(groups, caller, group_id)
+    groups.accept_invitation(caller, group_id)
+    return {"groupId": group_id, "invited": False}
 
 
 def _summary(state: dict) -> dict:

@@ -14,7 +14,8 @@ connections only. An event naming more recipients than the conversation (one),
 the group (its other members) or the sender's connections (for a share) could
 hold is refused whole: no device of the sender made it. A sender rings each
 recipient (or group) at most ``RateLimits.per_minute`` times a minute; past that
-the event is dropped for that recipient.
+the event is dropped for that recipient. A group member added by the admin is
+invited: the group's messages are requests for them until they accept.
 
 What reaches an inbox or a phone: who, where (ids), when. Never what was said.
 """
@@ -72,6 +73,7 @@ def message_posted(doorbell: Doorbell, account: str, time: str, detail: dict) ->
         # One counter per sender and group: a message to a group rings its members once, however many they are.
         _admitted(doorbell, sender["userId"], [conversation_id])
         alert = f"{sender['iMTag']} sent a message to a group"
+        invited = doorbell.groups.invited_among(conversation_id, recipients)
         request = False
     else:
         recipients = _admitted(
@@ -79,11 +81,17 @@ def message_posted(doorbell: Doorbell, account: str, time: str, detail: dict) ->
         )
         alert = f"{sender['iMTag']} sent a message"
         request = doorbell.connections.status(recipients[0], sender["userId"]) != CONNECTED
+        invited: set[str] = set()
     where = {"conversationId": conversation_id, "messageId": message_id}
     entry = {"kind": MESSAGE, "senderId": sender["userId"], "senderTag": sender["iMTag"], "createdAt": time, **where}
     notification_id = f"{time}#{conversation_id}#{sender['userId']}#{message_id}"
     if request:
         return _hold_as_request(doorbell, recipients, notification_id, entry)
+    if invited:
+        # Members who have not accepted the invitation yet: held as requests, like a stranger's message.
+        held = _hold_as_request(doorbell, [r for r in recipients if r in invited], notification_id, entry)
+        rung = _ring(doorbell, [r for r in recipients if r not in invited], notification_id, entry, alert, where)
+        return Rung(held.recipients + rung.recipients, rung.push_requests)
     return _ring(doorbell, recipients, notification_id, entry, alert, where)
 
 

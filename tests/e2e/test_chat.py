@@ -173,6 +173,22 @@ def test_a_strangers_message_is_held_as_a_request_while_a_connections_still_ring
     assert note in [doc["message"]["text"] for doc in documents(watched.stdout) if "message" in doc]
 
 
+def test_a_group_add_is_an_invitation_whose_messages_wait_as_requests_until_accepted(people, local_cloud):
+    alice, bob = people["Alice"], people["Bob"]
+    group = alice.device.imegha("group", "create", said("Rota"), "--members", "Bob").json["groupId"]
+    sqs, phone = a_phone(local_cloud)
+
+    assert alice.device.imegha("group", "send", group, said("Who takes Sunday?")).json
+    held = eventually(lambda: [entry for entry in inbox(bob) if entry.get("conversationId") == group])
+    assert [entry.get("request") for entry in held] == [True]
+    assert rung(sqs, phone) == []
+
+    accepted = bob.device.imegha("group", "accept", group)
+    assert (accepted.status, accepted.json["invited"]) == (0, False)
+    assert alice.device.imegha("group", "send", group, said("Bob, then?")).json
+    assert eventually(lambda: rung(sqs, phone)) == ["Alice sent a message to a group"]
+
+
 def test_the_cli_refuses_an_oversized_message_and_a_stranger_clearly(people):
     alice = people["Alice"]
     typed = alice.device.imegha("chat", "send", "Bob", "x" * 65_537)

@@ -41,6 +41,7 @@ def register(subparsers: Subparsers) -> None:
         GROUP,
         ("imtag", "who leaves"),
     )
+    add("accept", accept_command, "accept a group you were added to: its messages ring you from now on", GROUP)
     add("ls", list_command, "your groups")
     add(
         "send",
@@ -83,6 +84,12 @@ def remove_command(args: argparse.Namespace) -> None:
     view = Groups(chat_for(args)).remove(args.group, args.imtag)
     state = "the new key is made" if not view.needs_new_key else "the next member to send makes the new key"
     emit(args, view.summary() | {"removed": args.imtag}, f"{args.imtag} removed; {state}: {_described(view)}")
+
+
+@chat_guarded
+def accept_command(args: argparse.Namespace) -> None:
+    view = Groups(chat_for(args)).accept(args.group)
+    emit(args, view.summary() | {"invited": False}, f"Accepted: {_described(view)}")
 
 
 @chat_guarded

@@ -232,3 +232,40 @@ def test_a_doorbell_without_rate_limits_rings_for_no_users_cloud(doorbell):
     with pytest.raises(notifications.Refused, match="no rate limits"):
         notifications.message_posted(replace(doorbell, rate=None), SENDERS_CLOUD, TIME, message())
     assert doorbell.push.rung == []
+
+
+def membership(doorbell, member: str, *, invited: bool) -> None:
+    item = {"userId": member, "peerId": f"GROUP#{GROUP}", "groupId": GROUP, "joinedAt": TIME}
+    doorbell.groups.table.put_item(Item=item | ({"invited": True} if invited else {}))
+
+
+def test_a_group_message_is_a_request_for_a_member_until_they_accept_the_invitation(doorbell):
+    from logic import groups, notifications
+
+    a_group(doorbell, [SENDER, RECIPIENT])
+    membership(doorbell, SENDER, invited=False)
+    membership(doorbell, RECIPIENT, invited=True)
+    named = {"conversationId": GROUP, "senderId": SENDER, "recipients": [RECIPIENT], "epoch": 0}
+
+    notifications.message_posted(doorbell, SENDERS_CLOUD, TIME, named | {"messageId": "1"})
+    (held,), _ = doorbell.inbox.entries(RECIPIENT, None, 10)
+    assert held.get("request") is True and doorbell.push.rung == []
+    assert [group["invited"] for group in groups.my_groups(doorbell.groups, RECIPIENT)] == [True]
+
+    assert groups.accept_invitation(doorbell.groups, RECIPIENT, GROUP) == {"groupId": GROUP, "invited": False}
+    notifications.message_posted(doorbell, SENDERS_CLOUD, TIME, named | {"messageId": "2"})
+
+    rung = doorbell.inbox.entries(RECIPIENT, None, 10)[0][1]
+    assert "request" not in rung
+    assert [push.alert for push in doorbell.push.rung] == ["Mallory sent a message to a group"]
+    assert [group["invited"] for group in groups.my_groups(doorbell.groups, RECIPIENT)] == [False]
+
+
+def test_only_a_member_accepts_a_groups_invitation(doorbell):
+    from imegha_service.errors import NotAllowed
+    from logic import groups
+
+    a_group(doorbell, [SENDER, RECIPIENT])
+
+    with pytest.raises(NotAllowed):
+        groups.accept_invitation(doorbell.groups, "99999999-8888-7777-6666-555555555555", GROUP)
