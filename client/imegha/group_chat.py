@@ -253,6 +253,10 @@ class Groups:
     def list(self) -> list[GroupView]:
         return [self.view(group["groupId"]) for group in self.chat.platform.groups()]
 
+    def invitations(self) -> set[str]:
+        """The ids of the groups this person was added to and has not accepted yet."""
+        return {group["groupId"] for group in self.chat.platform.groups() if group.get("invited")}
+
     def resolve(self, group: str) -> str:
         """A group id, from its id or its name among this person's groups."""
         if group.startswith("grp-"):

@@ -182,11 +182,14 @@ def test_a_group_add_is_an_invitation_whose_messages_wait_as_requests_until_acce
     held = eventually(lambda: [entry for entry in inbox(bob) if entry.get("conversationId") == group])
     assert [entry.get("request") for entry in held] == [True]
     assert rung(sqs, phone) == []
+    listed = {g["groupId"]: g["invited"] for g in bob.device.imegha("group", "ls").json["groups"]}
+    assert listed[group] is True
 
     accepted = bob.device.imegha("group", "accept", group)
     assert (accepted.status, accepted.json["invited"]) == (0, False)
     assert alice.device.imegha("group", "send", group, said("Bob, then?")).json
     assert eventually(lambda: rung(sqs, phone)) == ["Alice sent a message to a group"]
+    assert {g["groupId"]: g["invited"] for g in bob.device.imegha("group", "ls").json["groups"]}[group] is False
 
 
 def test_the_cli_refuses_an_oversized_message_and_a_stranger_clearly(people):

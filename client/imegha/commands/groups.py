@@ -94,11 +94,16 @@ def accept_command(args: argparse.Namespace) -> None:
 
 @chat_guarded
 def list_command(args: argparse.Namespace) -> None:
-    views = Groups(chat_for(args)).list()
+    groups = Groups(chat_for(args))
+    views, invited = groups.list(), groups.invitations()
+
+    def described(view: GroupView) -> str:
+        return _described(view) + (" (an invitation: 'imegha group accept')" if view.group_id in invited else "")
+
     emit(
         args,
-        {"groups": [view.summary() for view in views]},
-        lambda: "\n".join(map(_described, views)) if views else "No groups yet: 'imegha group create'.",
+        {"groups": [view.summary() | {"invited": view.group_id in invited} for view in views]},
+        lambda: "\n".join(map(described, views)) if views else "No groups yet: 'imegha group create'.",
     )
 
 
