@@ -37,7 +37,7 @@ from imegha.group_chat import Groups
 from imegha.inbox import Inbox, InboxCursor
 from imegha_crypto import GroupKey
 from imegha_local.cloud import LocalCloud
-from imegha_local.people import give_cloud, platform_of_its_own, sign_up
+from imegha_local.people import connect_everyone, give_cloud, platform_of_its_own, sign_up
 
 # USD per request at us-east-1 list prices (on-demand DynamoDB per 1 KB write / 4 KB read unit; Lambda per request,
 # duration not included; EventBridge custom events; SNS publishes; API Gateway HTTP and REST APIs).
@@ -249,6 +249,7 @@ def main() -> None:
     # The bench sends in bursts no person would: the doorbell's per-sender rate limit would drop what it measures.
     with platform_of_its_own("imegha-chat-bench-", {"DoorbellRatePerMinute": "10000"}) as (cloud, endpoints, _):
         people = [give_cloud(cloud, sign_up(endpoints, name, f"{name}'s bench password")) for name in ("Alice", "Bob")]
+        connect_everyone({person.imtag: person for person in people})  # a stranger's message would be a request
         alice, bob = (Chat(person.account) for person in people)
         alice.send("Bob", "hello")  # the conversation and its key exist before anything is timed
         print("iMChat on the local cloud")

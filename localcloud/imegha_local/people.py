@@ -10,6 +10,7 @@ that account put events, and the person signs a key statement naming the cloud.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import tempfile
@@ -94,6 +95,14 @@ def give_cloud(cloud: LocalCloud, person: Person) -> Person:
     link_user_cloud(cloud, person.user_id, person.cloud)
     person.account.publish_cloud_url(person.cloud.stack.outputs["CloudApiUrl"])
     return person
+
+
+def connect_everyone(people: dict[str, Person]) -> None:
+    """Make each of ``people`` every other's connection (asked and accepted), so the doorbell rings for their
+    messages: a stranger's message waits as a request."""
+    for asking, asked in itertools.combinations(people, 2):
+        people[asking].account.connect(asked)
+        people[asked].account.accept(asking)
 
 
 def link_user_cloud(cloud: LocalCloud, owner: str, user_cloud: UserCloud) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ from imegha.chat_api import UserCloudApi
 from imegha.cloud_tokens import cloud_tokens
 from imegha.group_chat import Groups
 from imegha_local.cloud import Account, LocalCloud
-from imegha_local.people import Person, endpoints_of, give_cloud, sign_up
+from imegha_local.people import Person, connect_everyone, endpoints_of, give_cloud, sign_up
 
 
 @dataclass
@@ -75,10 +74,7 @@ class World:
 def build_world(cloud: LocalCloud, home: Path, names: tuple[str, ...]) -> World:
     endpoints = endpoints_of(cloud, home / "endpoints.json")
     people = {name: give_cloud(cloud, sign_up(endpoints, name, f"{name}'s own long password")) for name in names}
-    # Everyone here is everyone's connection, so the doorbell rings for their messages (a stranger's is a request).
-    for asking, asked in itertools.combinations(names, 2):
-        people[asking].account.connect(asked)
-        people[asked].account.accept(asking)
+    connect_everyone(people)
     return World(cloud, people, subscribe_a_device(cloud))
 
 

@@ -8,7 +8,6 @@ hears of nothing and reads nothing new.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import time
@@ -19,7 +18,7 @@ from imegha.chat import Chat  # noqa: E402 - after the setting above, which the 
 from imegha.group_chat import Groups
 from imegha_local.cloud import LocalCloud
 from imegha_local.demo import eventually, heading, side_by_side
-from imegha_local.people import everything_held, give_cloud, platform_of_its_own, sign_up
+from imegha_local.people import connect_everyone, everything_held, give_cloud, platform_of_its_own, sign_up
 
 SEED_MESSAGE = (
     "The client showed improvement this week. Blood pressure is down to 130/85 and responding well to "
@@ -49,10 +48,7 @@ def story(cloud: LocalCloud, people: dict, started: float) -> None:
     for name, person in people.items():
         print(f"  {name} signed up; their own cloud is AWS account {person.cloud.account.account_id}")
     print(f"  (a local cloud of its own, ready in {time.perf_counter() - started:.1f} s)\n")
-    # Connected first: the doorbell rings only for a connection (a stranger's message waits as a request).
-    for asking, asked in itertools.combinations(people, 2):
-        people[asking].account.connect(asked)
-        people[asked].account.accept(asking)
+    connect_everyone(people)
     print("  They are each other's connections, so their messages ring; a stranger's would wait as a request.\n")
     alice, bob, carol = (Chat(people[name].account) for name in ("Alice", "Bob", "Carol"))
 
