@@ -43,7 +43,7 @@ from .endpoints import Endpoints, Unreachable
 from .platform_api import ApiError, PlatformApi, RequestSigner
 from .profile import Profile
 from .totp import typed_code
-from .trust import Peer, PinStore, UntrustedPeer, mark_verified, trusted_peer
+from .trust import Peer, PinStore, UntrustedPeer, compared, mark_verified, trusted_peer
 
 # The cost of guessing a password is the point of the derivation; tests and
 # benchmarks on the local cloud may lower it to the floor the envelopes accept.
@@ -406,28 +406,49 @@ class Account:
             listed.append(connection)
         return listed
 
-    def safety_code(self, imtag: str, *, accept: bool = False) -> tuple[str, Peer]:
-        """The code both people read aloud; ``accept`` records that they matched (and trusts a changed key).
+    def safety_code(self, imtag: str) -> tuple[str, Peer]:
+        """The code both people read aloud, with the key the directory serves for ``imtag`` (pinned if first seen).
 
         When the directory's keys for ``imtag`` do not match the pin, the refusal
         carries the code the key it serves now would give, so that the two can
         compare it before either accepts anything.
         """
         found = self.platform().lookup(imtag)
-        mine = IdentityPublicKey(b64url_decode(self.session.identity_key))
         try:
-            peer = trusted_peer(self.pins, found, accept_new_identity=accept)
+            peer = trusted_peer(self.pins, found)
         except UntrustedPeer as refusal:
             try:
                 candidate = trusted_peer(self.pins, found, accept_new_identity=True, remember=False)
             except UntrustedPeer:
                 raise refusal from None
             raise UntrustedPeer(
-                f"{refusal} The safety code with the key the directory serves now: {safety_code(mine, candidate.identity_key)}"
+                f"{refusal} The safety code with the key the directory serves now: {self._code_with(candidate)}"
             ) from None
-        if accept:
-            mark_verified(self.pins, peer.user_id)
-        return safety_code(mine, peer.identity_key), peer
+        return self._code_with(peer), peer
+
+    def verify(self, imtag: str, what_was_compared: str) -> tuple[str, Peer]:
+        """Record that the two people compared ``what_was_compared`` (the safety code they read to each other, or the
+        peer's identity fingerprint), by pinning as verified exactly the key it names, a changed key included.
+
+        The directory is asked once more and its answer must be that key: one that
+        gives another code (a key swapped in after the comparison) is refused, and
+        nothing is pinned. What names no key at all is a :class:`NotACode`.
+        """
+        found = self.platform().lookup(imtag)
+        candidate = trusted_peer(self.pins, found, accept_new_identity=True, remember=False)
+        code = self._code_with(candidate)
+        if not compared(what_was_compared, code, candidate.identity_key):
+            raise UntrustedPeer(
+                f"WARNING: the key the directory serves for {candidate.imtag} now gives the safety code {code}, not the "
+                f"one you compared: it is not the key you checked, and nothing was accepted. Compare again with "
+                f"{candidate.imtag} in person or on a call."
+            )
+        peer = trusted_peer(self.pins, found, accept_new_identity=True)
+        mark_verified(self.pins, peer.user_id)
+        return code, replace(peer, verified=True)
+
+    def _code_with(self, peer: Peer) -> str:
+        return safety_code(IdentityPublicKey(b64url_decode(self.session.identity_key)), peer.identity_key)
 
     # --- helpers -------------------------------------------------------------
 

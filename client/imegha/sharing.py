@@ -128,8 +128,10 @@ class Sharing:
         except UntrustedPeer as warning:
             raise FilesError(f"{warning} Nothing was shared.") from None
 
-    def share(self, target: StoredFile | Collection, imtag: str) -> JSONObject:
-        recipient = self.recipient(imtag)
+    def share(self, target: StoredFile | Collection, recipient: str | Peer) -> JSONObject:
+        """Share ``target`` with a connection, by iMTag, or as :meth:`recipient` checked them."""
+        if isinstance(recipient, str):
+            recipient = self.recipient(recipient)
         share_id = new_id()
         key: FileKey | FolderKey | AlbumKey
         if isinstance(target, StoredFile):

@@ -3,7 +3,10 @@
 The first statement seen for a peer pins their identity key (trust on first
 use). Every later lookup must verify under that pinned key with a sequence no
 lower than the last one seen; anything else is refused until the user compares
-safety codes with the peer and accepts the new key (``imegha verify --accept``).
+safety codes with the peer and accepts the new key (``imegha verify NAME --accept
+CODE``). Accepting names what was compared, the code or the fingerprint, so it
+pins the key that was compared and no other: a key the directory serves in its
+place when the person types it is refused (:func:`compared`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ class Peer:
     >>> bob = alice.peer("Bob")  # pinned the first time, checked ever after  # doctest: +SKIP
     >>> bob.verified, bob.first_seen  # doctest: +SKIP
     (False, True)
-    >>> code, bob = alice.safety_code("Bob", accept=True)  # once both read the same code  # doctest: +SKIP
+    >>> code, bob = alice.safety_code("Bob")  # read aloud by both  # doctest: +SKIP
+    >>> code, bob = alice.verify("Bob", code)  # they matched: exactly that key is pinned as verified  # doctest: +SKIP
     """
 
     user_id: str
@@ -106,7 +110,8 @@ def trusted_peer(
     except CryptoError as error:
         raise UntrustedPeer(
             f"WARNING: the directory's keys for {imtag} do not check out: {error}. Do not share with {imtag}: "
-            f"compare safety codes with them in person or on a call, and only if they match run 'imegha verify {imtag} --accept'."
+            f"compare safety codes with them in person or on a call, and only if they match run "
+            f"'imegha verify {imtag} --accept CODE' with the code you both read."
         ) from None
     if found.get("exchangeKey") not in (None, b64url_encode(checked.exchange_key.der)):
         raise UntrustedPeer(
@@ -149,3 +154,24 @@ def mark_verified(pins: PinStore, user_id: str) -> None:
     if pin is None:
         raise UntrustedPeer(f"nothing is pinned for user {user_id} on this device: look them up first")
     pins.put(user_id, {**pin, "verified": True})
+
+
+class NotACode(UntrustedPeer, ValueError):
+    """What was given to accept a key by is neither a safety code nor a fingerprint: the person's input is wrong."""
+
+
+def compared(what: str, code: str, identity_key: IdentityPublicKey) -> bool:
+    """Whether ``what`` the person compared names this key: ``code`` (the safety code it gives with theirs, twelve
+    groups of five digits) or its fingerprint (64 hex digits), as read or shown, spaces, colons and letter case aside.
+
+    >>> compared("12345 67890 ...", code, bob.identity_key)  # doctest: +SKIP
+    """
+    typed = "".join(what.split()).replace(":", "").lower()
+    if typed.isdigit() and len(typed) == len(code.replace(" ", "")):
+        return typed == code.replace(" ", "")
+    fingerprint = identity_key.fingerprint.hex
+    if len(typed) == len(fingerprint) and all(character in "0123456789abcdef" for character in typed):
+        return typed == fingerprint
+    raise NotACode(
+        f"{what!r} is neither a safety code (twelve groups of five digits) nor a fingerprint (64 hex digits)"
+    )

@@ -107,7 +107,7 @@ def test_connecting_shows_fingerprints_and_both_sides_read_the_same_safety_code(
     assert not erins_code["verified"]
 
     # Read aloud and matched: Erin records it; her list says so, Frank's does not until he does too.
-    assert erin.device.imegha("verify", "Frank", "--accept").json["verified"]
+    assert erin.device.imegha("verify", "Frank", "--accept", erins_code["safetyCode"]).json["verified"]
     [seen_by_erin] = erin.device.imegha("connections").json["connections"]
     [seen_by_frank] = frank.device.imegha("connections").json["connections"]
     assert (seen_by_erin["status"], seen_by_erin["verified"]) == ("connected", True)

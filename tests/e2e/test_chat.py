@@ -215,6 +215,36 @@ def test_someone_with_no_cloud_yet_reads_what_others_sent_them_and_is_told_why_t
     assert unsent.error["message"].startswith("your cloud is not deployed yet ('imegha cloud deploy')")
 
 
+def unverified_warnings(typed) -> list[str]:
+    return [line for line in typed.stderr.splitlines() if "not verified" in line]
+
+
+def test_sending_to_someone_never_verified_says_so_before_anything_is_sent(people, person):
+    alice, bob, erin = people["Alice"], people["Bob"], person("Erin")
+
+    # Erin, no cloud yet: the warning comes first, and stands even though the send then fails.
+    unsent = erin.device.imegha("chat", "send", "Alice", "Hello, I am new here")
+    assert unsent.status == 1
+    [warning] = unverified_warnings(unsent)
+    assert "Alice" in warning and "imegha verify Alice" in warning
+    lines = unsent.stderr.splitlines()
+    assert lines.index(warning) < len(lines) - 1 and "your cloud is not deployed yet" in lines[-1]
+
+    sent = alice.device.imegha("chat", "send", "Bob", said("Are you there?"))
+    assert sent.json["unverified"] == ["Bob"] and "Bob" in unverified_warnings(sent)[0]
+
+    code = alice.device.imegha("verify", "Bob").json["safetyCode"]
+    assert code == bob.device.imegha("verify", "Alice").json["safetyCode"]  # read to each other
+    assert alice.device.imegha("verify", "Bob", "--accept", code).json["verified"]
+    again = alice.device.imegha("chat", "send", "Bob", said("Now I know it is you"))
+    assert again.json["unverified"] == [] and unverified_warnings(again) == []
+
+    grouped = alice.device.imegha("group", "create", said("Verified or not"), "--members", "Bob,Carol")
+    assert grouped.json["unverified"] == ["Carol"] and len(unverified_warnings(grouped)) == 1
+    added = alice.device.imegha("group", "add", grouped.json["groupId"], "Erin")
+    assert added.json["unverified"] == ["Erin"] and "Erin" in unverified_warnings(added)[0]
+
+
 def test_no_platform_table_cloud_table_queue_or_log_holds_a_word_of_what_was_said(people, local_cloud):
     alice, bob, carol = people["Alice"], people["Bob"], people["Carol"]
     words = [said("Patient 4711: blood pressure 130/85"), said("Adjust the dosage"), said("Group note 🩺")]

@@ -43,8 +43,11 @@ def test_alice_shares_bob_fetches_alice_revokes_and_the_audit_chain_tells_it(ali
     assert (stored["name"], stored["size"], stored["version"]) == (name, len(text), 1)
     assert [f["name"] for f in alice.device.imegha("files", "ls").json["files"]] == [name]
 
-    shared = alice.device.imegha("share", "add", name, "--with", "Bob").json
+    sharing = alice.device.imegha("share", "add", name, "--with", "Bob")
+    shared = sharing.json
     assert shared["with"] == "Bob" and shared["notified"] is True
+    # Bob's key was never verified on Alice's device: said before his key was used, and in the answer.
+    assert shared["unverified"] == ["Bob"] and "Bob is not verified on this device" in sharing.stderr
 
     offered = bob.device.imegha("shared").json["shares"]
     assert [(s["from"], s["name"], s["shareId"]) for s in offered] == [("Alice", name, shared["shareId"])]

@@ -3,8 +3,9 @@
 The platform writes its own table directly, as a breached or malicious operator
 could; Alice only types ``imegha`` commands. She is refused with a warning that
 names Bob and the way out (comparing safety codes), her pin is unchanged, nothing
-is sent to the platform's Bob, and only ``imegha verify Bob --accept`` (after
-comparing codes) trusts a new key, whose code then differs from the one Bob reads.
+is sent to the platform's Bob, and only ``imegha verify Bob --accept CODE`` (after
+comparing codes) trusts a new key: exactly the key CODE was computed from, never
+whatever the platform serves when she types it.
 """
 
 from __future__ import annotations
@@ -76,8 +77,8 @@ def test_bobs_identity_and_exchange_keys_swapped_for_the_platforms_own(
     assert alices_laptop.profile().read("pins") == pins
     assert platform_view.items()[platform_view.tables()["ConnectionsTable"]] == connections
 
-    # Only a deliberate step trusts the new key (a person who skipped comparing codes).
-    accepted = alices_laptop.imegha("verify", "Bob", "--accept").json
+    # Only a deliberate step trusts the new key (a person who skipped comparing codes): the code it gives.
+    accepted = alices_laptop.imegha("verify", "Bob", "--accept", forged_code).json
     assert (accepted["safetyCode"], accepted["cloudUrl"]) == (forged_code, "https://mallory.example.org")
     assert alices_laptop.imegha("verify", "Bob").status == 0
 
@@ -130,4 +131,84 @@ def test_an_older_statement_of_bobs_replayed_after_a_newer_one(bob, new_device, 
 
     assert_refused_with_a_warning(laptop.imegha("verify", "Bob"), "sequence 1 is older than 2", "replayed")
     assert laptop.profile().read("pins")[bob.user_id]["sequence"] == 2
-    assert laptop.imegha("verify", "Bob", "--accept").json["cloudUrl"] is None
+    same_key = safety_code(laptop.keys().identity_key.public_key, bob.device.keys().identity_key.public_key)
+    assert laptop.imegha("verify", "Bob", "--accept", same_key).json["cloudUrl"] is None
+
+
+def forge_bobs_keys(bobs_entry, platform_view, keys, sequence: int = 9) -> None:
+    """The platform serves ``keys`` as Bob's, in a statement those keys signed."""
+    forged = sign_key_statement(
+        keys.identity_key,
+        user_id=bobs_entry["userId"],
+        exchange_key=keys.exchange_key.public_key,
+        cloud_url=None,
+        sequence=sequence,
+    )
+    platform_view.replace_directory_entry(
+        bobs_entry
+        | {
+            "keyStatement": forged,
+            "keys": bobs_entry["keys"]
+            | {"identityKey": forged["body"]["identityKey"], "exchangeKey": forged["body"]["exchangeKey"]},
+        }
+    )
+
+
+def test_accepting_a_code_pins_the_key_it_was_computed_from_not_the_one_served_when_it_is_typed(
+    alices_laptop, bob, bobs_entry, mallory, platform_view
+):
+    compared = alices_laptop.imegha("verify", "Bob").json["safetyCode"]  # what Alice and Bob read to each other
+    pins = alices_laptop.profile().read("pins")
+
+    forge_bobs_keys(bobs_entry, platform_view, mallory)  # swapped between the comparison and the accept
+    refused = alices_laptop.imegha("verify", "Bob", "--accept", compared)
+
+    assert refused.status == 1 and refused.stdout == ""
+    forged_code = safety_code(alices_laptop.keys().identity_key.public_key, mallory.identity_key.public_key)
+    assert "not the one you compared" in refused.error["message"] and forged_code in refused.error["message"]
+    assert alices_laptop.profile().read("pins") == pins  # neither the platform's key nor "verified" was recorded
+
+    platform_view.replace_directory_entry(bobs_entry)  # Bob's own keys again: the code they compared is accepted
+    accepted = alices_laptop.imegha("verify", "Bob", "--accept", compared).json
+    assert (accepted["safetyCode"], accepted["verified"]) == (compared, True)
+    assert alices_laptop.profile().read("pins")[bob.user_id] == pins[bob.user_id] | {"verified": True}
+
+
+def test_a_changed_key_is_accepted_only_by_its_own_code_and_never_once_swapped_again(
+    alices_laptop, bob, bobs_entry, mallory, platform_view
+):
+    """Bob's key changes (the platform's here); the refusal shows the new key's code; the platform then swaps it for
+    yet another before Alice accepts that code."""
+    forge_bobs_keys(bobs_entry, platform_view, mallory)
+    shown = alices_laptop.imegha("verify", "Bob")
+    changed_code = safety_code(alices_laptop.keys().identity_key.public_key, mallory.identity_key.public_key)
+    assert changed_code in shown.error["message"]
+    pins = alices_laptop.profile().read("pins")
+
+    another = create_account(bob.user_id, "another password of the platform's", iterations=FAST_KDF_ITERATIONS).keys
+    forge_bobs_keys(bobs_entry, platform_view, another, sequence=10)
+    refused = alices_laptop.imegha("verify", "Bob", "--accept", changed_code)
+
+    assert refused.status == 1 and "not the one you compared" in refused.error["message"]
+    assert alices_laptop.profile().read("pins") == pins
+
+
+def test_accept_without_a_code_is_refused_and_names_what_to_pass(alices_laptop, bob):
+    pins = alices_laptop.profile().read("pins")
+
+    refused = alices_laptop.imegha("verify", "Bob", "--accept")
+
+    assert refused.status == 2 and "safety code" in refused.error["message"]
+    assert "imegha verify Bob --accept" in refused.error["message"]
+    assert alices_laptop.profile().read("pins") == pins
+    garbled = alices_laptop.imegha("verify", "Bob", "--accept", "12345 678")
+    assert garbled.status == 2 and "is neither a safety code" in garbled.error["message"]
+
+
+def test_bobs_fingerprint_accepts_his_key_as_well_as_the_code(alices_laptop, bob):
+    fingerprint = str(bob.device.keys().identity_key.public_key.fingerprint)
+
+    accepted = alices_laptop.imegha("verify", "Bob", "--accept", *fingerprint.upper().split()).json
+
+    assert accepted["verified"] and accepted["identityFingerprint"] == fingerprint
+    assert alices_laptop.profile().read("pins")[bob.user_id]["verified"] is True

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 
 from ..accounts import Account, AccountError, SecondFactorNeeded, UnconfirmedSignUp
 from ..endpoints import Endpoints
 from ..profile import Profile
-from ..trust import UntrustedPeer
+from ..trust import Peer, UntrustedPeer
 from . import BadInput, CommandError, Handler, SecretReader, Subparsers, emit, refusals_shown, secrets_from_stdin
 
 MIN_PASSWORD_LENGTH = 12
@@ -77,7 +78,13 @@ def register(subparsers: Subparsers) -> None:
         imtag(add(name, handler, text), whose)
     verify = add("verify", verify_command, "show the safety code to compare with someone")
     imtag(verify, "whom to compare with")
-    verify.add_argument("--accept", action="store_true", help="record that the codes matched (and trust a changed key)")
+    verify.add_argument(
+        "--accept",
+        nargs="*",
+        metavar="CODE",
+        help="the safety code you both read (or their key's fingerprint): records that it matched, and trusts exactly "
+        "the key it was computed from (a changed key too); refused if the directory now serves another",
+    )
 
 
 def _mfa_code_option(parser: argparse.ArgumentParser) -> None:
@@ -316,13 +323,23 @@ def disconnect_command(args: argparse.Namespace) -> None:
 
 @guarded
 def verify_command(args: argparse.Namespace) -> None:
-    code, peer = account_for(args).safety_code(args.imtag, accept=args.accept)
+    account = account_for(args)
+    if args.accept is None:
+        code, peer = account.safety_code(args.imtag)
+    elif not args.accept:
+        raise BadInput(
+            f"pass the safety code you and {args.imtag} read to each other (or their key's fingerprint): "
+            f"imegha verify {args.imtag} --accept CODE. Accepting records that exact key, not whatever the "
+            "directory serves now"
+        )
+    else:
+        code, peer = account.verify(args.imtag, " ".join(args.accept))
     emit(
         args,
         {
             "iMTag": peer.imtag,
             "safetyCode": code,
-            "verified": args.accept or peer.verified,
+            "verified": peer.verified,
             "identityFingerprint": str(peer.identity_key.fingerprint),
             "cloudUrl": peer.cloud_url,
             "cloudConfirmed": peer.cloud_confirmation,
@@ -330,12 +347,27 @@ def verify_command(args: argparse.Namespace) -> None:
         lambda: (
             f"Safety code with {peer.imtag}:\n\n  {code}\n\n"
             + (
-                "Recorded as verified."
+                "Recorded as verified: this key, and only this key."
                 if args.accept
-                else f"Read it to {peer.imtag} in person or on a call; if it matches theirs, run 'imegha verify {peer.imtag} --accept'."
+                else f"Read it to {peer.imtag} in person or on a call; if it matches theirs, run "
+                f"'imegha verify {peer.imtag} --accept CODE' with the code you both read."
             )
         ),
     )
+
+
+def warned_unverified(peers: Iterable[Peer]) -> list[str]:
+    """Say on stderr, before anything is sealed for them, which of ``peers`` this device has never verified (their key
+    is the directory's word alone); their iMTags, for the answer's ``unverified``."""
+    unverified = [peer.imtag for peer in peers if not peer.verified]
+    for imtag in unverified:
+        print(
+            f"imegha: warning: {imtag} is not verified on this device: this is sealed for the key the directory serves "
+            f"for {imtag}, which nobody has checked yet. Compare safety codes with them ('imegha verify {imtag}').",
+            file=sys.stderr,
+            flush=True,
+        )
+    return unverified
 
 
 def _numbered(phrase: str) -> str:

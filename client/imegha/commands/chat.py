@@ -14,7 +14,7 @@ from ..group_chat import Groups
 from ..inbox import Inbox, is_request
 from ..trust import UntrustedPeer
 from . import Subparsers, emit, refusals_shown
-from .accounts import account_for
+from .accounts import account_for, warned_unverified
 
 
 def register(subparsers: Subparsers) -> None:
@@ -82,8 +82,15 @@ def emit_conversation(args: argparse.Namespace, lines: list[Line], unanswered: l
 
 @chat_guarded
 def send_command(args: argparse.Namespace) -> None:
-    line = chat_for(args).send(args.imtag, message_text(args))
-    emit(args, line.as_json(), f"Sent to {args.imtag} (sealed on this device, kept in your cloud).")
+    chat, text = chat_for(args), message_text(args)
+    peer = chat.peer(args.imtag)
+    unverified = warned_unverified([peer] if peer.user_id != chat.me else [])
+    line = chat.send(args.imtag, text)
+    emit(
+        args,
+        line.as_json() | {"unverified": unverified},
+        f"Sent to {args.imtag} (sealed on this device, kept in your cloud).",
+    )
 
 
 @chat_guarded

@@ -6,6 +6,7 @@ import argparse
 
 from ..group_chat import Groups, GroupView
 from . import Handler, Subparsers, emit
+from .accounts import warned_unverified
 from .chat import chat_for, chat_guarded, emit_conversation, message_text
 
 
@@ -64,17 +65,22 @@ def _described(view: GroupView) -> str:
 @chat_guarded
 def create_command(args: argparse.Namespace) -> None:
     tags = [tag.strip() for tag in args.members.split(",") if tag.strip()]
-    view = Groups(chat_for(args)).create(args.name, tags)
-    emit(args, view.summary(), f"Group created: {_described(view)}")
+    chat = chat_for(args)
+    # The group's key is wrapped for each member's key: said first, for each never verified.
+    unverified = warned_unverified(peer for peer in map(chat.peer, dict.fromkeys(tags)) if peer.user_id != chat.me)
+    view = Groups(chat).create(args.name, tags)
+    emit(args, view.summary() | {"unverified": unverified}, f"Group created: {_described(view)}")
 
 
 @chat_guarded
 def add_command(args: argparse.Namespace) -> None:
-    view = Groups(chat_for(args)).add(args.group, args.imtag, with_history=args.with_history)
+    chat = chat_for(args)
+    unverified = warned_unverified([chat.peer(args.imtag)])
+    view = Groups(chat).add(args.group, args.imtag, with_history=args.with_history)
     history = " with the history" if args.with_history else ""
     emit(
         args,
-        view.summary() | {"added": args.imtag, "withHistory": args.with_history},
+        view.summary() | {"added": args.imtag, "withHistory": args.with_history, "unverified": unverified},
         f"{args.imtag} added{history}: {_described(view)}",
     )
 

@@ -11,7 +11,7 @@ from ..library import Collection, FilesError, StoredFile, local_name
 from ..progress import ProgressBar
 from ..sharing import Sharing
 from . import BadInput, Subparsers, emit
-from .accounts import account_for
+from .accounts import account_for, warned_unverified
 from .files import Argument, files_guarded, subcommands
 
 KINDS = ("file", "folder", "album")
@@ -119,7 +119,10 @@ def _target(sharing: Sharing, kind: str, name: str) -> StoredFile | Collection:
 @files_guarded
 def add_command(args: argparse.Namespace) -> None:
     sharing = Sharing(account_for(args))
-    shared = sharing.share(_target(sharing, args.kind, args.name), args.imtag)
+    target = _target(sharing, args.kind, args.name)
+    recipient = sharing.recipient(args.imtag)
+    unverified = warned_unverified([recipient])
+    shared = sharing.share(target, recipient) | {"unverified": unverified}
     trust = (
         "verified"
         if shared["verified"]

@@ -3,8 +3,8 @@
 import pytest
 
 from imegha.profile import Profile
-from imegha.trust import PinStore, UntrustedPeer, mark_verified, trusted_peer
-from imegha_crypto import create_account, sign_key_statement
+from imegha.trust import NotACode, PinStore, UntrustedPeer, compared, mark_verified, trusted_peer
+from imegha_crypto import create_account, safety_code, sign_key_statement
 
 FAST = 100_000
 
@@ -144,3 +144,40 @@ def test_how_bobs_device_confirmed_his_cloud_is_shown(pins, bob, cloud_url, conf
     peer = trusted_peer(pins, lookup(bob, cloud_url=cloud_url, cloud_confirmed=confirmed))
 
     assert peer.cloud_confirmation == shown
+
+
+@pytest.fixture(scope="module")
+def alice():
+    return create_account("alice-id", "alice's password", iterations=FAST)
+
+
+def test_what_was_compared_names_exactly_one_key_by_its_code_or_its_fingerprint(alice, bob, mallory):
+    bobs_key, mallorys_key = bob.keys.identity_key.public_key, mallory.keys.identity_key.public_key
+    code = safety_code(alice.keys.identity_key.public_key, bobs_key)
+    fingerprint = str(bobs_key.fingerprint)
+
+    for as_typed in (
+        code,
+        code.replace(" ", ""),
+        f"  {code}\n",
+        fingerprint,
+        fingerprint.upper(),
+        bobs_key.fingerprint.hex,
+    ):
+        assert compared(as_typed, code, bobs_key), as_typed
+    assert compared(":".join(fingerprint.split()), code, bobs_key)
+    # The same code or fingerprint held against another key (one swapped in after the comparison): no.
+    assert not compared(code, safety_code(alice.keys.identity_key.public_key, mallorys_key), mallorys_key)
+    assert not compared(fingerprint, code, mallorys_key)
+    assert not compared(str(mallorys_key.fingerprint), code, bobs_key)
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "12345", "12345 67890 12345", "x" * 64, "0" * 59, "0" * 61, "ab" * 31, "Bob", "00000 " * 13]
+)
+def test_anything_else_is_neither_a_code_nor_a_fingerprint(alice, bob, typed):
+    bobs_key = bob.keys.identity_key.public_key
+    code = safety_code(alice.keys.identity_key.public_key, bobs_key)
+
+    with pytest.raises(NotACode, match="neither a safety code"):
+        compared(typed, code, bobs_key)
