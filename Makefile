@@ -17,6 +17,9 @@ PY := $(VENV)/bin/python
 SAM := $(TOOLS)/sam/bin/sam
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 STATELINT := $(TOOLS)/statelint/node_modules/.bin/statelint
+# The browser's crypto module (web/src, TypeScript) as one ES module, and the browser its tests run in.
+WEB_BUNDLE := web/dist/imegha-crypto.js
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) $(wildcard layers/crypto/imegha_crypto/schemas/*.json)
 
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
@@ -35,12 +38,13 @@ LAMBDA_REQUIREMENTS := functions/requirements.txt user-cloud/functions/requireme
 	layers/crypto/requirements.txt layers/service/requirements.txt
 TOOL_REQUIREMENTS := tools/uv/requirements.txt tools/sam/requirements.txt tools/checkov/requirements.txt
 
-.PHONY: help demo test lint types unit checks sam-validate cfn-lint statelint checkov bench lock upgrade clean
+.PHONY: help demo test lint types unit checks sam-validate cfn-lint statelint checkov bench lock upgrade clean web web-lint chromium
 
 help:
 	@echo "make demo     run iMegha on the embedded local cloud and tell its story"
 	@echo "make test     ruff, mypy, the test suite with coverage, and the template checks"
 	@echo "make bench    the speed and memory figures (slow: 1 GiB files)"
+	@echo "make web      build the browser's crypto module (web/dist/imegha-crypto.js)"
 	@echo "make lock     re-export the Lambda requirements and tool locks after editing pyproject.toml or tools/*/*.in"
 	@echo "make upgrade  move every lock to the newest versions, kept only if make test and make demo pass"
 
@@ -68,13 +72,32 @@ $(TOOLS)/statelint/.installed: tools/statelint/package.json tools/statelint/pack
 	npm ci --silent --no-audit --no-fund --prefix $(TOOLS)/statelint
 	@touch $@
 
+# The web module's tools (esbuild, TypeScript, typescript-eslint), exactly as web/package-lock.json pins them.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix web
+	@touch $@
+
+web: $(WEB_BUNDLE)
+
+$(WEB_BUNDLE): web/node_modules/.installed $(WEB_SOURCES)
+	npm run --silent --prefix web build
+
+# Types with strict on, and typescript-eslint's strict type-checked rules.
+web-lint: web/node_modules/.installed
+	npm run --silent --prefix web typecheck
+	npm run --silent --prefix web lint
+
+# Debian's chromium for the browser tests (tests/browser): Playwright drives it and downloads no browser.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+
 demo: $(VENV)/.installed
 	$(PY) -m imegha_local.demo
 
 test: lint types unit checks
 
 # ruff's rules and format, as pyproject.toml sets them.
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed web-lint
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/ruff format --check
 
@@ -82,10 +105,11 @@ lint: $(VENV)/.installed
 types: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
-# The tests, with coverage per package (every process they start) held above its floor.
-unit: $(VENV)/.installed
+# The tests, with coverage per package (every process they start) held above its floor. The browser tests share
+# one xdist group, so a single Chromium serves them all.
+unit: $(VENV)/.installed $(WEB_BUNDLE) chromium
 	@rm -f .coverage .coverage.* coverage.json
-	$(PY) -m pytest -n 2 -q --cov --cov-report= --cov-report=json:coverage.json
+	$(PY) -m pytest -n 2 --dist loadgroup -q --cov --cov-report= --cov-report=json:coverage.json
 	$(PY) tools/coverage_floor.py coverage.json
 
 checks: sam-validate cfn-lint statelint checkov
@@ -102,7 +126,7 @@ statelint: $(TOOLS)/statelint/.installed
 checkov: $(TOOLS)/checkov/.installed
 	$(CHECKOV) --skip-download --framework cloudformation --quiet --compact $(addprefix -f ,$(ALL_TEMPLATES))
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(WEB_BUNDLE) chromium
 	@for b in bench/*_bench.py; do echo "== $$b"; $(PY) $$b; done
 
 # UPGRADE=1 moves every pin to the newest release; without it, only what pyproject.toml or a *.in file changed.
@@ -122,4 +146,4 @@ upgrade: $(TOOLS)/uv/.installed
 	tools/upgrade.sh
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* coverage.json
+	rm -rf $(VENV) $(TOOLS) web/node_modules web/dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* coverage.json

@@ -93,3 +93,17 @@ def test_a_requirements_file_one_release_off_the_lock_is_named(tmp_path):
     drifted.write_text(f"boto3==0.0.1  # via -r requirements.in\nmoto[server]=={locked_versions()['moto']}\n")
 
     assert disagreements(drifted) == {"boto3": ("0.0.1", locked_versions()["boto3"])}
+
+
+def test_the_web_module_builds_from_its_package_lock_and_ships_no_dependency():
+    manifest = json.loads((ROOT / "web/package.json").read_text())
+    lock = json.loads((ROOT / "web/package-lock.json").read_text())
+    installed = {path: entry for path, entry in lock["packages"].items() if path}
+
+    # Web Crypto alone at run time: esbuild, TypeScript and the linter are build tools.
+    assert "dependencies" not in manifest and not lock["packages"][""].get("dependencies")
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in manifest["devDependencies"].values())
+    assert all(
+        installed[f"node_modules/{name}"]["version"] == version for name, version in manifest["devDependencies"].items()
+    )
+    assert all(entry.get("integrity", "").startswith("sha512-") for entry in installed.values())
