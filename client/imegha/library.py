@@ -30,6 +30,7 @@ from io import BufferedReader
 from pathlib import Path
 
 from imegha_crypto import (
+    SEALED_DATA_MAX_BYTES,
     SEALED_FILE_HEADER_SIZE,
     AccountKeys,
     AlbumKey,
@@ -46,6 +47,7 @@ from imegha_crypto import (
     continue_seal_file,
     open_data,
     open_file,
+    parse_json_object,
     seal_data,
     seal_file,
     sealed_file_position,
@@ -184,7 +186,7 @@ def opened_file(
     context = file_context(owner, entry["fileId"], entry["version"])
     try:
         key = unwrap_key(entry["wrappedKey"], FileKey, unwrapping_key=unwrapping_key, context=context)
-        metadata = json.loads(open_data(key, entry["metadata"], context))
+        metadata = opened_metadata(key, entry["metadata"], context)
     except (CryptoError, ValueError) as error:
         return StoredFile(
             entry["fileId"],
@@ -212,6 +214,11 @@ def opened_file(
         key,
         entry.get("folderId"),
     )
+
+
+def opened_metadata(key: FileKey | FolderKey | AlbumKey, sealed: JSONObject, context: Context) -> JSONObject:
+    """Sealed metadata opened: a JSON object, or a ``CryptoError`` saying why not (whoever sealed it may be hostile)."""
+    return parse_json_object(open_data(key, sealed, context), max_bytes=SEALED_DATA_MAX_BYTES)
 
 
 def sealed_metadata(
@@ -334,7 +341,7 @@ class Library:
                 key = unwrap_key(
                     entry["wrappedKey"], COLLECTION_KEYS[kind], unwrapping_key=self.keys.data_key, context=context
                 )
-                name = json.loads(open_data(key, entry["metadata"], context))["name"]
+                name = opened_metadata(key, entry["metadata"], context)["name"]
             except (CryptoError, ValueError) as error:
                 raise FilesError(f"{kind} {entry['id']} does not open ({error}): its record was altered") from None
             opened.append(Collection(kind, entry["id"], name, key, entry.get("createdAt")))

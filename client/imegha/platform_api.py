@@ -11,10 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from imegha_crypto import SIGNATURE_HEADER, IdentityPrivateKey, sign_request
+from imegha_crypto import SIGNATURE_HEADER, FormatError, IdentityPrivateKey, parse_json, sign_request
 
 from .documents import JSONObject
-from .endpoints import Unreachable
+from .endpoints import Unreachable, origin
+
+# An answer through API Gateway is at most what a Lambda may return (6 MB); more is not an iMegha API's answer.
+MAX_ANSWER_BYTES = 6 * 1024 * 1024
 
 
 class ApiError(Exception):
@@ -31,6 +34,21 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.field = field
+
+
+class MalformedAnswer(ApiError):
+    """An answer that is not what an iMegha API gives (not JSON, too large, nested too deep, not an object): a
+    hostile or broken platform or cloud. A 502, as a gateway says of an upstream's invalid answer."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(502, f"the answer from {origin(url)} is not well-formed: {reason}")
+
+
+def _answer(url: str, payload: bytes) -> object:
+    try:
+        return parse_json(payload, max_bytes=MAX_ANSWER_BYTES)
+    except FormatError as error:
+        raise MalformedAnswer(url, str(error)) from None
 
 
 def call_json(
@@ -55,20 +73,29 @@ def call_json(
         for name, value in (headers or {}).items():
             request.add_header(name, value)
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            payload = response.read()
+            payload = response.read(MAX_ANSWER_BYTES + 1)
     except urllib.error.HTTPError as error:
-        raw = error.read()
+        raw = error.read(MAX_ANSWER_BYTES + 1)
         try:
-            detail = json.loads(raw)
-        except ValueError:
-            detail = {"message": raw.decode(errors="replace") or error.reason}
-        raise ApiError(error.code, detail.get("message", error.reason), detail.get("field")) from None
+            detail = _answer(url, raw)
+        except MalformedAnswer:
+            detail = None
+        if not isinstance(detail, dict):
+            detail = {"message": raw[:500].decode(errors="replace") or error.reason}
+        message, field = detail.get("message"), detail.get("field")
+        raise ApiError(
+            error.code,
+            message if isinstance(message, str) else str(error.reason),
+            field if isinstance(field, str) else None,
+        ) from None
     except (OSError, http.client.HTTPException, ValueError) as error:  # URLError and timeouts are OSErrors;
         # a ValueError is a URL with no scheme (a typo in the endpoints)
         raise Unreachable(url, error) from None
     if not payload:
         return None
-    answer: JSONObject = json.loads(payload)
+    answer = _answer(url, payload)
+    if not isinstance(answer, dict):
+        raise MalformedAnswer(url, f"a JSON object was expected, not {type(answer).__name__}")
     return answer
 
 

@@ -18,7 +18,6 @@ through a URL that works for one object, for a minute.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +28,6 @@ from imegha_crypto import (
     ExchangePrivateKey,
     FileKey,
     FolderKey,
-    open_data,
     unwrap_key,
     verify_record,
 )
@@ -48,6 +46,7 @@ from .library import (
     local_name,
     new_id,
     opened_file,
+    opened_metadata,
     save_opened,
 )
 from .platform_api import ApiError
@@ -244,7 +243,7 @@ class Sharing:
         else:
             context = collection_context(owner.user_id, target["id"])
             key = unwrap_key(share["wrappedKey"], COLLECTION_KEYS[kind], unwrapping_key=exchange_key, context=context)
-            name = json.loads(open_data(key, target["metadata"], context))["name"]
+            name = opened_metadata(key, target["metadata"], context)["name"]
         return ReceivedShare(
             share["shareId"],
             owner,

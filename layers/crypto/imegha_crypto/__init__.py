@@ -19,10 +19,19 @@ from .account import (
     recover_account,
 )
 from .authentication import AUTHENTICATION_ITERATIONS, authentication_secret
+from .bounded_json import MAX_JSON_DEPTH, parse_json, parse_json_object
 from .canonical import Context, b64url_decode, b64url_encode
 from .chain import AUDIT_GENESIS, EMPTY_LOG, AuditHead, audit_digest, verify_audit_chain
 from .envelopes import validate_envelope
-from .errors import ChainError, CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError
+from .errors import (
+    ChainError,
+    CryptoError,
+    DecryptionError,
+    FormatError,
+    RecoveryPhraseError,
+    SignatureError,
+    TooLargeError,
+)
 from .groups import (
     Roster,
     group_key_context,
@@ -161,10 +170,15 @@ __all__ = [
     "validate_envelope",
     "b64url_encode",
     "b64url_decode",
+    # JSON from someone else, within limits checked before it is parsed
+    "parse_json",
+    "parse_json_object",
+    "MAX_JSON_DEPTH",
     # Errors
     "CryptoError",
     "DecryptionError",
     "FormatError",
+    "TooLargeError",
     "RecoveryPhraseError",
     "SignatureError",
     "ChainError",

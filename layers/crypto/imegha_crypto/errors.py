@@ -18,6 +18,10 @@ class FormatError(CryptoError):
     """An envelope or encoded value is malformed, of an unknown version, or below policy."""
 
 
+class TooLargeError(FormatError):
+    """A document is larger than its reader accepts; refused before any of it is parsed."""
+
+
 class RecoveryPhraseError(CryptoError):
     """A recovery phrase has an unknown word, the wrong length, or a bad checksum."""
 

@@ -18,6 +18,10 @@ class InvalidRequest(DomainError):
         self.reason = reason
 
 
+class TooLarge(InvalidRequest):
+    """The input is larger than the use case accepts (HTTP 413)."""
+
+
 class NotAllowed(DomainError):
     """The caller is known but may not do this."""
 

@@ -15,9 +15,10 @@ from aws_lambda_powertools.event_handler.middlewares import BaseMiddlewareHandle
 
 from imegha_crypto import SIGNATURE_HEADER
 
-from .errors import Conflict, DomainError, InvalidRequest, NotAllowed, NotFound
+from .errors import Conflict, DomainError, InvalidRequest, NotAllowed, NotFound, TooLarge
 
-_STATUS = {
+_STATUS = {  # the first kind an error is of gives its status
+    TooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     InvalidRequest: HTTPStatus.BAD_REQUEST,
     NotAllowed: HTTPStatus.FORBIDDEN,
     NotFound: HTTPStatus.NOT_FOUND,

@@ -1,4 +1,8 @@
-"""Request bodies parsed and checked against a JSON Schema before anything is written."""
+"""Request bodies parsed and checked against a JSON Schema before anything is written.
+
+A body is parsed only once its size and nesting depth are known to be within limits (``imegha_crypto.parse_json``),
+so that no body makes a Lambda fail rather than answer a 4xx with the reason.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +12,40 @@ from pathlib import Path
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
 import imegha_crypto
 
-from .errors import InvalidRequest
+from .errors import InvalidRequest, TooLarge
 
 CRYPTO_SCHEMAS = Path(imegha_crypto.__file__).parent / "schemas"
+# Well above the largest body a schema allows (a 1,000-member group's key copies, about 1.5 MB), below the 6 MB a
+# Lambda may be handed: a larger body is refused by its size alone, before any of it is parsed.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+# The draft's format checks, with "date-time" that also refuses a trailing newline: jsonschema checks it with
+# rfc3339-validator's regex, whose "$" (Python's) matches before a final newline, unlike RFC 3339's grammar.
+_DATE_TIME, _DATE_TIME_RAISES = Draft202012Validator.FORMAT_CHECKER.checkers["date-time"]
+
+
+def _date_time(instance: object) -> bool:
+    return not (isinstance(instance, str) and instance.endswith("\n")) and bool(_DATE_TIME(instance))
+
+
+FORMAT_CHECKER = FormatChecker()
+FORMAT_CHECKER.checkers = Draft202012Validator.FORMAT_CHECKER.checkers | {"date-time": (_date_time, _DATE_TIME_RAISES)}
 
 
 def parse_json(body: str | None) -> object:
     if not body:
         raise InvalidRequest("body", "a JSON body is required")
     try:
-        return json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise InvalidRequest("body", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        return imegha_crypto.parse_json(body, max_bytes=MAX_BODY_BYTES)
+    except imegha_crypto.TooLargeError as refused:
+        raise TooLarge("body", str(refused)) from None
+    except imegha_crypto.FormatError as refused:
+        raise InvalidRequest("body", str(refused)) from None
 
 
 def json_body(app: ApiGatewayResolver, schemas: Path, schema: str) -> dict[str, Any]:
@@ -55,4 +76,4 @@ def schema_validator(schema_path: Path, *referenced_dirs: Path) -> Draft202012Va
     registry = Registry().with_resources((uri, resource) for resource in resources if (uri := resource.id()))
     schema = json.loads(schema_path.read_text())
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
