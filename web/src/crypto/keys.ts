@@ -174,6 +174,12 @@ export class ExchangePrivateKey {
     const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
     return new ExchangePrivateKey(pair.privateKey, await ExchangePublicKey.fromDer(spki));
   }
+
+  /** A private key from its PKCS#8 DER (non-extractable) and its public half's SubjectPublicKeyInfo. */
+  static async fromPkcs8(pkcs8Der: Uint8Array, spkiDer: Uint8Array): Promise<ExchangePrivateKey> {
+    const key = await crypto.subtle.importKey("pkcs8", buffered(pkcs8Der), RSA_OAEP, false, ["decrypt", "unwrapKey"]);
+    return new ExchangePrivateKey(key, await ExchangePublicKey.fromDer(spkiDer));
+  }
 }
 
 /** A user's Ed25519 identity key: signs their key statement, share records and messages. */
