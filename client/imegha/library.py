@@ -62,6 +62,7 @@ from .cloud_tokens import cloud_tokens
 from .documents import JSONObject
 from .files_api import FilesApi
 from .platform_api import ApiError
+from .safe_text import file_name
 from .share_keys import rekeyed_shares
 from .transfer import PartSender, Progress, TransferError, fetched, written_whole
 from .trust import UntrustedPeer
@@ -112,10 +113,30 @@ def check_name(name: str) -> str:
     return name
 
 
-def local_name(name: str) -> str:
-    """A sealed name (someone else's, perhaps hostile) made safe to write in a directory of this device."""
-    cleaned = "".join("_" if character in "/\\\0" or ord(character) < 32 else character for character in name)
-    return cleaned if cleaned.strip(". ") else "unnamed"
+def download_path(destination: Path, name: str) -> Path:
+    """Where a download named ``name`` lands: in ``destination`` under that name made a plain one (a sealed name is
+    someone else's, perhaps hostile), or at ``destination`` itself where it is no directory."""
+    return destination / file_name(name) if destination.is_dir() else destination
+
+
+class DownloadExists(FilesError):
+    """A download would replace what is there already: refused, nothing written, unless replacing is asked for."""
+
+    def __init__(self, paths: list[Path]):
+        named = ", ".join(map(str, paths))
+        them = "it" if len(paths) == 1 else "them"
+        super().__init__(
+            f"{named} {'is' if len(paths) == 1 else 'are'} there already; nothing was written: "
+            f"--force replaces {them}, or -o names another place"
+        )
+        self.paths = paths
+
+
+def refuse_existing(paths: list[Path]) -> None:
+    """Refuse downloads into names something holds already (a file, a link, even a dangling one, a directory)."""
+    taken = [path for path in paths if os.path.lexists(path)]
+    if taken:
+        raise DownloadExists(taken)
 
 
 @dataclass(frozen=True)
@@ -229,13 +250,23 @@ def sealed_metadata(
     return sealed
 
 
-def save_opened(url: str, stored: StoredFile, destination: Path, progress: Progress = _no_progress) -> Path:
-    """Fetch a sealed file and open it into ``destination``, which appears only if every chunk authenticated."""
+def save_opened(
+    url: str, stored: StoredFile, destination: Path, progress: Progress = _no_progress, *, replace: bool = False
+) -> Path:
+    """Fetch a sealed file and open it into ``destination``, which appears only if every chunk authenticated, and
+    never in place of what is there already unless ``replace``."""
     if stored.key is None:
         raise FilesError(f"{stored.file_id}: {stored.problem}")
+    if not replace:
+        refuse_existing([destination])
     try:
-        with fetched(url, stored.ciphertext_size, progress) as sealed, written_whole(destination) as out:
+        with (
+            fetched(url, stored.ciphertext_size, progress) as sealed,
+            written_whole(destination, replace=replace) as out,
+        ):
             open_file(stored.key, sealed, out, stored.context)
+    except FileExistsError:
+        raise DownloadExists([destination]) from None
     except DecryptionError as error:
         raise FilesError(
             f"{stored.name} does not open: {error}. The stored file was altered or is not the one its "
@@ -626,16 +657,19 @@ class Library:
 
     # --- fetching, deleting, new versions ----------------------------------------------
 
-    def get(self, stored: StoredFile, destination: Path, progress: Progress = _no_progress) -> Path:
-        """Fetch and open a file into ``destination`` (a directory: under its own name)."""
+    def get(
+        self, stored: StoredFile, destination: Path, progress: Progress = _no_progress, *, replace: bool = False
+    ) -> Path:
+        """Fetch and open a file into ``destination`` (a directory: under its name as listed, made a plain one);
+        what is there already stays, unless ``replace``."""
         if stored.problem:
             raise FilesError(f"{stored.file_id}: {stored.problem}")
-        target = destination / local_name(stored.name) if destination.is_dir() else destination
+        target = download_path(destination, stored.name)
         answer = self.api.download(stored.file_id)
         current = opened_file(answer, self.owner, self.keys.data_key)
         if current.problem:
             raise FilesError(f"{stored.name}: {current.problem}")
-        return save_opened(answer["url"], current, target, progress)
+        return save_opened(answer["url"], current, target, progress, replace=replace)
 
     def delete(self, stored: StoredFile) -> JSONObject:
         return self.api.delete_file(stored.file_id)

@@ -43,7 +43,7 @@ from .library import (
     Library,
     StoredFile,
     collection_context,
-    local_name,
+    download_path,
     new_id,
     opened_file,
     opened_metadata,
@@ -278,9 +278,17 @@ class Sharing:
         return [opened_file(entry, share.owner.user_id, self._opening_key(share)) for entry in opened["files"]]
 
     def get(
-        self, share: ReceivedShare, stored: StoredFile, destination: Path, progress: Progress = _no_progress
+        self,
+        share: ReceivedShare,
+        stored: StoredFile,
+        destination: Path,
+        progress: Progress = _no_progress,
+        *,
+        replace: bool = False,
     ) -> Path:
-        """Fetch one file a share covers from its owner's bucket and open it here."""
+        """Fetch one file a share covers from its owner's bucket and open it here: into ``destination`` (a directory:
+        under the name ``stored`` was listed with, made a plain one, whatever name the download answer carries);
+        what is there already stays, unless ``replace``."""
         try:
             answer = share.api.download_received(share.share_id, stored.file_id)
         except ApiError as error:
@@ -291,8 +299,7 @@ class Sharing:
         current = opened_file(answer, share.owner.user_id, holder_key)
         if current.problem:
             raise FilesError(f"{stored.name}: {current.problem}")
-        target = destination / local_name(current.name) if destination.is_dir() else destination
-        return save_opened(answer["url"], current, target, progress)
+        return save_opened(answer["url"], current, download_path(destination, stored.name), progress, replace=replace)
 
     def _opening_key(self, share: ReceivedShare) -> FolderKey | AlbumKey | ExchangePrivateKey:
         """What opens the keys of the files a share covers: the folder's FK or album's AK it gave; a shared file's

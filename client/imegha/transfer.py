@@ -6,14 +6,17 @@ that sealing the next parts overlaps sending these ones. Part buffers are
 reused, and there are never more than the threads and two: memory stays flat
 whatever the file's size. Downloads: :func:`fetched` streams a presigned GET straight into the
 opening of the file, which writes plaintext to a temporary file that becomes
-the destination only once every chunk has authenticated (:func:`written_whole`).
+the destination only once every chunk has authenticated, and never in place of a file already there unless
+asked (:func:`written_whole`).
 """
 
 from __future__ import annotations
 
+import errno
 import http.client
 import os
 import queue
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -32,6 +35,8 @@ _URLS_AT_ONCE = 100
 SENDERS = 4
 _READ_AHEAD_BYTES = 1024 * 1024
 _READ_AHEAD_BLOCKS = 4
+# What os.link fails with where the file system has no hard links.
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS})
 
 
 class TransferError(Exception):
@@ -341,15 +346,39 @@ def fetched(url: str, expected_size: int, progress: Progress = _no_progress) -> 
 
 
 @contextmanager
-def written_whole(destination: Path) -> Iterator[BinaryIO]:
-    """A file to write into that becomes ``destination`` only if the block finishes; otherwise nothing is left."""
+def written_whole(destination: Path, *, replace: bool = False) -> Iterator[BinaryIO]:
+    """A file to write into that becomes ``destination`` only if the block finishes; otherwise nothing is left.
+
+    What is there already under that name (a file, a link, a directory) stays as it was and the block ends in
+    ``FileExistsError``, unless ``replace``: the finished file is linked in under the name, which only a name
+    nobody holds takes, so there is no moment when an existing file is replaced.
+    """
     handle, staging = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name[:64]}.", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.replace(staging, destination)
-    except BaseException:
+        if replace:
+            os.replace(staging, destination)
+        else:
+            _linked_new(Path(staging), destination)
+    finally:
         Path(staging).unlink(missing_ok=True)
-        raise
+
+
+def _linked_new(staging: Path, destination: Path) -> None:
+    try:
+        os.link(staging, destination)  # FileExistsError where the name is taken
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        # A file system without hard links (FAT, some network shares): create the name exclusively, then copy.
+        with staging.open("rb") as source, destination.open("xb") as target:
+            try:
+                shutil.copyfileobj(source, target, _READ_AHEAD_BYTES)
+                target.flush()
+                os.fsync(target.fileno())
+            except BaseException:
+                destination.unlink()
+                raise

@@ -50,9 +50,10 @@ class Device:
     def __init__(self, home: Path):
         self.home = home
 
-    def imegha(self, *argv: str, stdin: str = "") -> Typed:
-        """``imegha --json <argv>`` on this device, ``stdin`` typed in."""
-        arguments = ("--json", *argv)
+    def imegha(self, *argv: str, stdin: str = "", human: bool = False) -> Typed:
+        """``imegha --json <argv>`` on this device, ``stdin`` typed in; ``human``: without ``--json``, as a person
+        reads it on their terminal."""
+        arguments = argv if human else ("--json", *argv)
         stdout, stderr = io.StringIO(), io.StringIO()
         with (
             _environment(IMEGHA_HOME=str(self.home)),
@@ -149,6 +150,18 @@ class Person:
         ).json
         self.user_id, self.phrase = shown["userId"], shown["recoveryPhrase"]
         return self
+
+    def with_cloud(self) -> Person:
+        """This person, once their own cloud is deployed (on the local cloud)."""
+        assert self.device.imegha("cloud", "connect", "--local").status == 0
+        assert self.device.imegha("cloud", "deploy").json["status"] == "SUCCEEDED"
+        return self
+
+    def connected_with(self, other: Person) -> Person:
+        """``other``, once they accepted this person's request to connect."""
+        assert self.device.imegha("connect", other.imtag).status == 0
+        assert other.device.imegha("accept", self.imtag).status == 0
+        return other
 
     def log_in(self, device: Device, password: str | None = None, *options: str) -> Typed:
         return device.imegha(

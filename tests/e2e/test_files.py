@@ -15,18 +15,12 @@ from tests.integration.files_world import stored_everywhere
 
 @pytest.fixture(scope="module")
 def alice(person):
-    someone = person("Alice")
-    assert someone.device.imegha("cloud", "connect", "--local").status == 0
-    assert someone.device.imegha("cloud", "deploy").json["status"] == "SUCCEEDED"
-    return someone
+    return person("Alice").with_cloud()
 
 
 @pytest.fixture(scope="module")
 def bob(person, alice):
-    someone = person("Bob")
-    assert alice.device.imegha("connect", "Bob").status == 0
-    assert someone.device.imegha("accept", "Alice").status == 0
-    return someone
+    return alice.connected_with(person("Bob"))
 
 
 def own_account(someone) -> Account:

@@ -36,6 +36,10 @@ def subcommands(parser: argparse.ArgumentParser, dest: str, specs: list[Subcomma
 
 
 FILE: Argument = (("file",), {"help": "a file's name, or its id (or the start of it)"})
+FORCE: Argument = (
+    ("--force",),
+    {"action": "store_true", "help": "replace a file already there (without it, a download never replaces one)"},
+)
 FOLDER_OPTION: Argument = (("--folder",), {"help": "the folder (by name or id)"})
 
 
@@ -73,9 +77,10 @@ def register(subparsers: Subparsers) -> None:
                         {
                             "type": Path,
                             "default": Path("."),
-                            "help": "where to write it (default: here, under its name)",
+                            "help": "where to write it (default: here, under its name made a plain one)",
                         },
                     ),
+                    FORCE,
                 ],
             ),
             ("rm", rm_command, "delete a file: its shares are revoked, its ciphertext and records removed", [FILE]),
@@ -194,7 +199,7 @@ def get_command(args: argparse.Namespace) -> None:
     library = library_for(args)
     stored = _find(library, args)
     with ProgressBar(f"Fetching and opening {stored.name}", stored.ciphertext_size) as bar:
-        written = library.get(stored, args.output, progress=bar)
+        written = library.get(stored, args.output, progress=bar, replace=args.force)
     emit(args, stored.as_json() | {"path": str(written)}, f"Opened {stored.name} into {written}.")
 
 

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..library import Collection, FilesError, StoredFile, local_name
+from ..library import Collection, FilesError, StoredFile, download_path, refuse_existing
 from ..progress import ProgressBar
 from ..sharing import Sharing
 from . import BadInput, Subparsers, emit
 from .accounts import account_for, warned_unverified
-from .files import Argument, files_guarded, subcommands
+from .files import FORCE, Argument, files_guarded, subcommands
 
 KINDS = ("file", "folder", "album")
 KIND: Argument = (("--kind",), {"choices": KINDS, "default": "file", "help": "what NAME is (default: a file)"})
@@ -102,8 +102,13 @@ def register(subparsers: Subparsers) -> None:
                     (("--file",), {"help": "which file of a shared folder or album (default: all of them)"}),
                     (
                         ("-o", "--output"),
-                        {"type": Path, "default": Path("."), "help": "where to write (default: here)"},
+                        {
+                            "type": Path,
+                            "default": Path("."),
+                            "help": "where to write (default: here, under the name listed made a plain one)",
+                        },
                     ),
+                    FORCE,
                 ],
             ),
         ],
@@ -211,12 +216,23 @@ def get_command(args: argparse.Namespace) -> None:
         raise FilesError(f"{share.name} holds no file named {args.file!r}")
     destination = args.output
     if len(chosen) > 1 or share.kind != "file" and args.file is None:
-        destination = args.output / local_name(share.name) if args.output.is_dir() else args.output
-        destination.mkdir(parents=True, exist_ok=True)
+        destination = download_path(args.output, share.name)
+        try:
+            destination.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise FilesError(f"{destination} is a file: -o names the directory {share.name}'s files go in") from None
+    targets = [download_path(destination, stored.name) for stored in chosen]
+    if len(set(targets)) < len(targets):
+        raise FilesError(
+            f"{share.name} holds files whose names would be written as one: fetch them one at a time "
+            "(--file ID -o PATH)"
+        )
+    if not args.force:
+        refuse_existing(targets)  # before anything is fetched: all of it, or nothing
     written = []
     for stored in chosen:
         with ProgressBar(f"Fetching {stored.name} from {share.owner.imtag}", stored.ciphertext_size) as bar:
-            written.append(str(sharing.get(share, stored, destination, progress=bar)))
+            written.append(str(sharing.get(share, stored, destination, progress=bar, replace=args.force)))
     emit(
         args,
         {"share": share.as_json(), "written": written},

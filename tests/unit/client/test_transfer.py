@@ -1,16 +1,16 @@
 """Moving sealed bytes: parts cut as planned, the header kept before any part leaves, a resumed stream skipping what
-it re-seals, failures reaching the writer, a destination that appears only whole; names safe to write; progress."""
+it re-seals, failures reaching the writer, a destination that appears only whole and never in place of a file there; names refused; progress."""
 
 from __future__ import annotations
 
+import errno
 import io
 import threading
-from pathlib import Path
 
 import pytest
 
 from imegha import transfer
-from imegha.library import FilesError, check_name, local_name
+from imegha.library import FilesError, check_name
 from imegha.progress import ProgressBar
 from imegha.transfer import PartSender, TransferError, written_whole
 
@@ -127,19 +127,50 @@ def test_a_name_that_is_a_path_or_too_long_is_refused(name):
         check_name(name)
 
 
-@pytest.mark.parametrize(
-    ("hostile", "written"),
-    [
-        ("../../.bashrc", ".._.._.bashrc"),
-        ("..", "unnamed"),
-        ("C:\\Windows\\x", "C:_Windows_x"),
-        ("tab\there", "tab_here"),
-        ("報告 😀.pdf", "報告 😀.pdf"),
-    ],
-)
-def test_a_name_from_someone_else_is_written_inside_the_chosen_directory(hostile, written):
-    assert local_name(hostile) == written
-    assert Path("/downloads", local_name(hostile)).parent == Path("/downloads")
+@pytest.mark.parametrize("taken_by", ["file", "link", "dangling link", "directory"])
+def test_a_name_already_taken_is_left_as_it_was_unless_replacing_is_asked(tmp_path, taken_by):
+    target, elsewhere = tmp_path / "Minutes.txt", tmp_path / "elsewhere.txt"
+    if taken_by == "file":
+        target.write_bytes(b"mine")
+    elif taken_by == "directory":
+        target.mkdir()
+    else:
+        if taken_by == "link":
+            elsewhere.write_bytes(b"mine")
+        target.symlink_to(elsewhere)
+    before = sorted((path.name, path.is_symlink()) for path in tmp_path.iterdir())
+
+    with pytest.raises(FileExistsError), written_whole(target) as out:
+        out.write(b"theirs")
+
+    assert sorted((path.name, path.is_symlink()) for path in tmp_path.iterdir()) == before
+    assert taken_by != "file" or target.read_bytes() == b"mine"
+    assert taken_by != "link" or elsewhere.read_bytes() == b"mine"
+
+
+def test_replacing_is_asked_for_and_replaces_the_name_not_what_a_link_points_to(tmp_path):
+    (tmp_path / "elsewhere.txt").write_bytes(b"mine")
+    (tmp_path / "Minutes.txt").symlink_to(tmp_path / "elsewhere.txt")
+
+    with written_whole(tmp_path / "Minutes.txt", replace=True) as out:
+        out.write(b"theirs")
+
+    assert not (tmp_path / "Minutes.txt").is_symlink() and (tmp_path / "Minutes.txt").read_bytes() == b"theirs"
+    assert (tmp_path / "elsewhere.txt").read_bytes() == b"mine" and len(list(tmp_path.iterdir())) == 2
+
+
+def test_without_hard_links_the_name_is_still_created_exclusively(tmp_path, monkeypatch):
+    def no_hard_links(source, destination):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(transfer.os, "link", no_hard_links)
+    with written_whole(tmp_path / "new.txt") as out:
+        out.write(b"whole")
+    (tmp_path / "mine.txt").write_bytes(b"mine")
+    with pytest.raises(FileExistsError), written_whole(tmp_path / "mine.txt") as out:
+        out.write(b"theirs")
+
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == {"new.txt": b"whole", "mine.txt": b"mine"}
 
 
 def test_the_progress_bar_shows_how_far_and_how_much():
