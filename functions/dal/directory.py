@@ -1,15 +1,17 @@
 """The directory store: users and their iMTags in the platform's DirectoryTable.
 
-Two kinds of item share the table. ``USER#<sub>`` holds what the privacy policy
+Three kinds of item share the table. ``USER#<sub>`` holds what the privacy policy
 allows (email, iMTag, wrapped keys, public keys, the signed key statement, the
-cloud link); ``IMTAG#<casefolded tag>`` exists only so that DynamoDB itself
-refuses a second owner of a tag in any letter case. It is written twice: at
-sign-up, a *reservation* (the signing-up email and ``expiresAt``, the table's
-TTL attribute, so that a sign-up nobody confirms frees the tag), and at
-confirmation, in the transaction that creates the user, the *claim* (the user id;
-the reservation's fields removed, so TTL never deletes it). Both writes carry the
-same condition, :data:`_TAG_FREE_FOR`, so the database, not a read before the
-write, decides who gets a tag.
+cloud link); ``IMTAG#<casefolded tag>`` is where a lookup finds a tag's owner,
+and ``LOOKALIKE#<skeleton>`` (:mod:`logic.imtags`) exists only so that DynamoDB
+itself refuses a second owner of a tag in any letter case, or of a tag that looks
+like it (``AIice`` beside ``Alice``). The two tag items are written together, in
+one transaction, twice: at sign-up, a *reservation* (the signing-up email and
+``expiresAt``, the table's TTL attribute, so that a sign-up nobody confirms frees
+the tag), and at confirmation, in the transaction that creates the user, the
+*claim* (the user id; the reservation's fields removed, so TTL never deletes it).
+Every write of them carries the same condition, :data:`_TAG_FREE_FOR`, so the
+database, not a read before the write, decides who gets a tag.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ def _tag_key(imtag: str) -> dict:
     return {"pk": f"IMTAG#{imtag.casefold()}"}
 
 
+def _lookalike_key(skeleton: str) -> dict:
+    return {"pk": f"LOOKALIKE#{skeleton}"}
+
+
 # A tag is free for an email when no user has claimed it and it is not reserved, or reserved by that same email (a
 # sign-up repeated), or reserved by a sign-up whose reservation lapsed (TTL deletes expired items only within days).
 _TAG_FREE_FOR = (
@@ -49,35 +55,48 @@ class DirectoryStore:
         self.client = self.client or boto3.resource("dynamodb")
         self.table = self.client.Table(self.table_name)
 
-    def reserve_tag(self, imtag: str, email: str, now: int, expires_at: int) -> None:
-        """Hold ``imtag`` for the sign-up of ``email`` until ``expires_at`` (epoch seconds); a tag someone else holds
-        or owns is a Conflict."""
-        try:
-            self.table.put_item(
-                Item=_tag_key(imtag) | {"iMTag": imtag, "reservedBy": email, "expiresAt": expires_at},
-                ConditionExpression=_TAG_FREE_FOR,
-                ExpressionAttributeValues={":email": email, ":now": now},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise Conflict(f"iMTag {imtag!r} is taken") from None
-            raise
-
-    def create_user(self, user_id: str, email: str, imtag: str, now: int, created_at: str) -> None:
-        """Turn the tag's reservation for ``email`` (or a free tag) into its claim and create the user, in one
-        transaction; a tag another sign-up holds or another user owns is a Conflict."""
+    def reserve_tag(self, imtag: str, skeleton: str, email: str, now: int, expires_at: int) -> None:
+        """Hold ``imtag`` and its look-alikes (all that share ``skeleton``) for the sign-up of ``email`` until
+        ``expires_at`` (epoch seconds); a tag, or a look-alike of one, someone else holds or owns is a Conflict."""
         transact(
             self.client,
             [
                 {
-                    "Update": {
+                    "Put": {
                         "TableName": self.table_name,
-                        "Key": _tag_key(imtag),
-                        "UpdateExpression": "SET userId = :user, iMTag = :tag REMOVE reservedBy, expiresAt",
+                        "Item": key | {"iMTag": imtag, "reservedBy": email, "expiresAt": expires_at},
                         "ConditionExpression": _TAG_FREE_FOR,
-                        "ExpressionAttributeValues": {":user": user_id, ":tag": imtag, ":email": email, ":now": now},
+                        "ExpressionAttributeValues": {":email": email, ":now": now},
                     }
-                },
+                }
+                for key in (_tag_key(imtag), _lookalike_key(skeleton))
+            ],
+            f"iMTag {imtag!r} is taken",
+        )
+
+    def create_user(self, user_id: str, email: str, imtag: str, skeleton: str, now: int, created_at: str) -> None:
+        """Turn the reservations of the tag and its skeleton for ``email`` (or a free tag) into their claim and create
+        the user, in one transaction; a tag or look-alike another sign-up holds or another user owns is a Conflict."""
+        transact(
+            self.client,
+            [
+                *(
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": key,
+                            "UpdateExpression": "SET userId = :user, iMTag = :tag REMOVE reservedBy, expiresAt",
+                            "ConditionExpression": _TAG_FREE_FOR,
+                            "ExpressionAttributeValues": {
+                                ":user": user_id,
+                                ":tag": imtag,
+                                ":email": email,
+                                ":now": now,
+                            },
+                        }
+                    }
+                    for key in (_tag_key(imtag), _lookalike_key(skeleton))
+                ),
                 {
                     "Put": {
                         "TableName": self.table_name,
@@ -101,6 +120,11 @@ class DirectoryStore:
         if item is None:
             raise NotFound("no such user")
         return integers(item)
+
+    def lookalike_holder(self, skeleton: str) -> str | None:
+        """The tag, as its owner typed it, that holds ``skeleton`` (reserved or claimed); None if none does."""
+        item = self.table.get_item(Key=_lookalike_key(skeleton), ConsistentRead=True).get("Item")
+        return item.get("iMTag") if item else None
 
     def user_id_for_tag(self, imtag: str) -> str | None:
         """Whose the tag is; None while it is free or only reserved by a sign-up not yet confirmed."""

@@ -19,6 +19,7 @@ from dal.phones import PhoneEndpoints
 from dal.user_pool import UserPool
 from imegha_crypto import CryptoError, IdentityPublicKey, b64url_decode, validate_envelope, verify_key_statement
 from imegha_service.errors import Conflict, InvalidRequest, NotFound
+from logic.imtags import skeleton
 
 tracer = Tracer()
 
@@ -46,13 +47,21 @@ def check_imtag(imtag: str) -> str:
 def reserve_imtag(store: DirectoryStore, imtag: str, email: str, now: datetime) -> None:
     """PreSignUp: hold the tag for this email's sign-up, before Cognito creates the account.
 
-    The database refuses a tag another sign-up holds or another user owns, so of
-    two sign-ups racing for "Mona" and "MONA" the second is refused now, at
-    sign-up, rather than after its confirmation. The same email may sign up again
-    for the same tag; a reservation nobody confirms lapses.
+    The database refuses a tag another sign-up holds or another user owns, in any
+    letter case or as a look-alike (:mod:`logic.imtags`), so of two sign-ups racing
+    for "Mona" and "MONA", or "Alice" and "AIice", the second is refused now, at
+    sign-up, rather than after its confirmation, and told which tag it resembles.
+    The same email may sign up again for the same tag; a reservation nobody
+    confirms lapses.
     """
     at = int(now.timestamp())
-    store.reserve_tag(check_imtag(imtag), email, at, at + RESERVATION_SECONDS)
+    try:
+        store.reserve_tag(check_imtag(imtag), skeleton(imtag), email, at, at + RESERVATION_SECONDS)
+    except Conflict as taken:
+        resembled = store.lookalike_holder(skeleton(imtag))
+        if resembled is None or resembled.casefold() == imtag.casefold():
+            raise
+        raise Conflict(f"iMTag {imtag!r} looks like {resembled!r}, which is taken: choose another") from taken
 
 
 @tracer.capture_method
@@ -61,7 +70,9 @@ def register_user(store: DirectoryStore, user_id: str, email: str, imtag: str) -
     no-op."""
     now = datetime.now(UTC)
     try:
-        store.create_user(user_id, email, check_imtag(imtag), int(now.timestamp()), now.isoformat(timespec="seconds"))
+        store.create_user(
+            user_id, email, check_imtag(imtag), skeleton(imtag), int(now.timestamp()), now.isoformat(timespec="seconds")
+        )
     except Conflict:
         existing = store.user_id_for_tag(imtag)
         if existing != user_id:

@@ -75,12 +75,14 @@ def test_a_sign_up_confirmed_after_its_reservation_lapsed_and_another_took_the_t
     taken = []
 
     def code_typed_a_day_later() -> str:
-        # The reservation lapses (as a day would make it), then another sign-up takes the tag in another case.
-        platform_view.table("DirectoryTable").update_item(
-            Key={"pk": "IMTAG#nadia"},
-            UpdateExpression="SET expiresAt = :lapsed",
-            ExpressionAttributeValues={":lapsed": int(time.time()) - 1},
-        )
+        # The reservation (of the tag and of its look-alikes) lapses, as a day would make it, then another sign-up
+        # takes the tag in another case.
+        for reserved in ("IMTAG#nadia", "LOOKALIKE#nadla"):
+            platform_view.table("DirectoryTable").update_item(
+                Key={"pk": reserved},
+                UpdateExpression="SET expiresAt = :lapsed",
+                ExpressionAttributeValues={":lapsed": int(time.time()) - 1},
+            )
         taken.append(sign_up(quick.device, quick, "NADIA"))
         return "000000"
 

@@ -1,7 +1,8 @@
 """Properties of iMTags over generated tags: the rule that accepts them, and the one form the directory files them under.
 
 An iMTag is kept as typed and compared in any letter case: the directory's
-``IMTAG#<casefolded tag>`` item is what makes "Mona" and "MONA" one tag. Only
+``IMTAG#<casefolded tag>`` item is where "Mona" and "MONA" are one tag (and look-alikes are kept apart by
+another, test_imtag_lookalikes.py). Only
 ASCII letters count, so the case folding is ASCII's alone and no look-alike
 letter from another script can pass for, or collide with, a tag.
 """
@@ -9,6 +10,7 @@ letter from another script can pass for, or collide with, a tag.
 from __future__ import annotations
 
 import string
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -53,8 +55,12 @@ class RecordingTable:
     def Table(self, name: str) -> RecordingTable:  # noqa: N802 (boto3's name)
         return self
 
-    def put_item(self, **request: Any) -> None:
-        self.keys.append(request["Item"]["pk"])
+    @property
+    def meta(self) -> Any:  # boto3's resource.meta.client, for transactions
+        return SimpleNamespace(client=self)
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> None:  # noqa: N803 (boto3's name)
+        self.keys += [item["Put"]["Item"]["pk"] for item in TransactItems]
 
     def get_item(self, **request: Any) -> dict[str, Any]:
         self.keys.append(request["Key"]["pk"])
@@ -65,14 +71,15 @@ class RecordingTable:
 def filed_under():
     """The directory's key for a tag: where a sign-up reserves it, and where a lookup finds it."""
     from dal.directory import DirectoryStore
+    from logic.imtags import skeleton
 
     table = RecordingTable()
     store = DirectoryStore("DirectoryTable", client=table)
 
     def reserved_and_looked_up(tag: str, looked_up_as: str) -> tuple[str, str]:
-        store.reserve_tag(tag, "someone@example.org", 0, 1)
+        store.reserve_tag(tag, skeleton(tag), "someone@example.org", 0, 1)  # the tag's item, then its look-alikes'
         store.user_id_for_tag(looked_up_as)
-        return table.keys[-2], table.keys[-1]
+        return table.keys[-3], table.keys[-1]
 
     return reserved_and_looked_up
 

@@ -1,5 +1,6 @@
 """iMTags reserved at sign-up and claimed at confirmation, by the database's conditions: two sign-ups racing for a tag
-in two cases, the same email signing up again, a reservation nobody confirms, a confirmation that comes too late."""
+in two cases or for two look-alikes, the same email signing up again, a reservation nobody confirms, a confirmation
+that comes too late."""
 
 from __future__ import annotations
 
@@ -126,3 +127,61 @@ def test_a_confirmation_repeated_removes_nothing(directory, store, mona):
         directory.confirm_sign_up(store, pool, "mona-username", f"{mona}-id", "mona@example.org", mona)
 
     assert pool.deleted == [] and store.user_id_for_tag(mona) == f"{mona}-id"
+
+
+# --- look-alikes (AIice beside Alice), reserved on their skeleton in the same transaction ---------------
+
+
+@pytest.fixture
+def unique() -> str:
+    """A suffix no other test's tags share (no i, l, m, w, 0 or 1 in it, so that it is its own skeleton)."""
+    return uuid.uuid4().hex.translate(str.maketrans("01", "23"))[:8]
+
+
+@pytest.mark.parametrize(("taken", "look_alike"), [("Alice", "AIice"), ("Alice", "A1ice"), ("Bob", "B0b")])
+def test_a_look_alike_of_a_reserved_tag_is_refused_naming_the_tag_it_resembles(
+    directory, store, unique, taken, look_alike
+):
+    directory.reserve_imtag(store, taken + unique, f"{unique}@example.org", NOW)
+
+    with pytest.raises(Conflict, match=f"^iMTag '{look_alike}{unique}' looks like '{taken}{unique}', which is taken"):
+        directory.reserve_imtag(store, look_alike + unique, f"impostor-{unique}@example.org", NOW)
+    assert store.user_id_for_tag(look_alike + unique) is None
+
+
+def test_a_look_alike_of_a_claimed_tag_is_refused_and_lookups_stay_on_the_tag_typed(directory, store, unique):
+    directory.reserve_imtag(store, f"Bob{unique}", f"bob-{unique}@example.org", NOW)
+    directory.register_user(store, f"bob-{unique}", f"bob-{unique}@example.org", f"Bob{unique}")
+
+    with pytest.raises(Conflict, match=f"'B0b{unique}' looks like 'Bob{unique}'"):
+        directory.reserve_imtag(store, f"B0b{unique}", f"impostor-{unique}@example.org", NOW)
+    with pytest.raises(Conflict, match=f"^iMTag 'BOB{unique}' is taken$"):  # a case variant is the tag itself
+        directory.reserve_imtag(store, f"BOB{unique}", f"impostor-{unique}@example.org", NOW)
+    assert store.user_id_for_tag(f"bob{unique}") == f"bob-{unique}"
+    assert store.user_id_for_tag(f"B0b{unique}") is None  # no lookup by skeleton
+
+
+def test_a_look_alike_cannot_be_claimed_at_confirmation_either(directory, store, unique):
+    directory.reserve_imtag(store, f"Alice{unique}", f"alice-{unique}@example.org", NOW)
+
+    with pytest.raises(Conflict):
+        directory.register_user(store, f"impostor-{unique}", f"impostor-{unique}@example.org", f"AIice{unique}")
+    assert store.user_id_for_tag(f"AIice{unique}") is None
+
+
+def test_the_same_email_may_change_its_mind_between_look_alikes(directory, store, unique):
+    directory.reserve_imtag(store, f"Alice{unique}", f"alice-{unique}@example.org", NOW)
+    directory.reserve_imtag(store, f"A1ice{unique}", f"alice-{unique}@example.org", NOW)
+
+    directory.register_user(store, f"alice-{unique}", f"alice-{unique}@example.org", f"A1ice{unique}")
+    assert store.user_id_for_tag(f"A1ice{unique}") == f"alice-{unique}"
+
+
+def test_a_refused_look_alike_writes_nothing(directory, store, unique, platform_tables):
+    directory.reserve_imtag(store, f"Bob{unique}", f"bob-{unique}@example.org", NOW)
+    before = store.table.scan(ConsistentRead=True)["Items"]
+
+    with pytest.raises(Conflict):
+        directory.reserve_imtag(store, f"B0b{unique}", f"impostor-{unique}@example.org", NOW)
+
+    assert store.table.scan(ConsistentRead=True)["Items"] == before

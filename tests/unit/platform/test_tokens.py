@@ -29,9 +29,13 @@ def handlers(platform_tables, stores, monkeypatch):
     them; Bob has a cloud in his own account, Carol has none yet."""
     key_id = boto3.client("kms").create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
     boto3.client("ssm").put_parameter(Name="/imegha/dev/token-issuer", Type="String", Value=ISSUER)
+    from logic.imtags import skeleton
+
     directory = stores[0]
     for user, tag in ((ALICE, "Alice"), (BOB, "Bob"), (CAROL, "Carol")):
-        directory.create_user(user, f"{tag.lower()}@example.org", tag, int(time.time()), "2026-01-01T00:00:00Z")
+        directory.create_user(
+            user, f"{tag.lower()}@example.org", tag, skeleton(tag), int(time.time()), "2026-01-01T00:00:00Z"
+        )
     directory.set_cloud(BOB, "https://bob.execute-api.us-east-1.amazonaws.com", BOBS_ACCOUNT)
     for function in ("TokenFunction", "TokenKeysFunction"):
         monkeypatch.setitem(SAM_ENVIRONMENT[function], "TOKEN_SIGNING_KEY_ID", key_id)
