@@ -102,6 +102,8 @@ class Account:
     >>> alice = Account(Profile.named("alice"), Endpoints.discover())  # doctest: +SKIP
     >>> alice.log_in("alice@example.org", password)  # doctest: +SKIP
     >>> alice.connect("Bob")  # doctest: +SKIP
+    >>> code, bob = alice.safety_code("Bob")  # read aloud by both, in person or on a call  # doctest: +SKIP
+    >>> code, bob = alice.verify("Bob", code)  # it matched: that key, and only that key, pinned  # doctest: +SKIP
     """
 
     def __init__(self, profile: Profile, endpoints: Endpoints):

@@ -32,7 +32,11 @@ def register(subparsers: Subparsers) -> None:
         "signup", signup_command, "create an account: keys are made on this device", secrets=("your password",)
     )
     signup.add_argument("email", help="your email: Cognito sends the confirmation code there")
-    imtag(signup, "your public handle, e.g. DrAsha: 3 to 32 ASCII letters, digits, '_', '.' or '-', a letter first")
+    imtag(
+        signup,
+        "your public handle, e.g. DrAsha: 3 to 32 ASCII letters, digits, '_', '.' or '-', a letter first; not a tag "
+        "that is taken in any letter case or looks like one (AIice or A1ice beside Alice)",
+    )
     signup.add_argument("--code", help="the confirmation code Cognito emailed (asked for if omitted)")
 
     login = add(
