@@ -8,6 +8,7 @@ the platform's own access to its tables.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from dataclasses import replace
@@ -407,6 +408,102 @@ def test_a_removed_members_cloud_cannot_slip_a_backdated_message_into_the_histor
         None,
         "kept in Carol's cloud after they left the group",
     )
+
+
+@contextlib.contextmanager
+def cloud_answering_errors(world: World, name: str):
+    """``name`` points their directory entry and signed statement at a path of their cloud where nothing is served,
+    so every read of their messages is answered with an error; their real cloud again afterwards."""
+    person = world.people[name]
+    real = person.cloud.stack.outputs["CloudApiUrl"]
+    stalled = replace(person.cloud, stack=replace(person.cloud.stack, outputs={"CloudApiUrl": real + "/stalled"}))
+    link_user_cloud(world.cloud, person.user_id, stalled)
+    person.account.publish_cloud_url(real + "/stalled")
+    try:
+        yield
+    finally:
+        link_user_cloud(world.cloud, person.user_id, person.cloud)
+        person.account.publish_cloud_url(real)
+
+
+@contextlib.contextmanager
+def member_removed_events_dropped(world: World):
+    """Every 'Member Removed' event lost on its way (no rule delivers it): whatever a function would do after a
+    removal never happens."""
+    events = world.cloud.client("events")
+    bus = world.cloud.platform_stack.outputs["PlatformEventBusArn"].rsplit("/", 1)[1]
+    rules = [
+        rule
+        for rule in events.list_rules(EventBusName=bus)["Rules"]
+        if "Member Removed" in json.loads(rule.get("EventPattern") or "{}").get("detail-type", [])
+    ]
+    targets = {
+        rule["Name"]: events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"] for rule in rules
+    }
+    for rule, dropped in targets.items():
+        events.remove_targets(Rule=rule, EventBusName=bus, Ids=[target["Id"] for target in dropped])
+    try:
+        yield
+    finally:
+        for rule, dropped in targets.items():
+            events.put_targets(Rule=rule, EventBusName=bus, Targets=dropped)
+
+
+def test_a_removal_is_its_new_epoch_so_the_next_message_is_sealed_under_a_key_the_removed_member_lacks(world):
+    group = world.groups("Alice").create(unique("No window"), ["Bob", "Carol"])
+
+    with member_removed_events_dropped(world):
+        removed = world.groups("Alice").remove(group.group_id, "Carol")
+        # Committed: the new epoch and its key came with the removal, before anything asynchronous could run.
+        assert (removed.epoch, removed.needs_new_key, sorted(removed.keys)) == (1, False, [0, 1])
+        after = world.groups("Bob").send(group.group_id, world.said(unique("right after Carol left")))
+
+    assert after.epoch == 1
+    carol = world.groups("Carol")
+    assert set(carol.view(group.group_id).keys) == {0}
+    leaked = world.cloud_api("Bob", "Bob").messages(group.group_id, after=after.sequence - 1)["messages"][0]
+    assert leaked["message"]["body"]["sealed"]["epoch"] == 1
+    with pytest.raises(CryptoError):
+        open_message(
+            leaked["message"],
+            carol.view(group.group_id).keys[0],
+            sender_identity=carol.chat.identity_of(world.people["Bob"].user_id, "Bob"),
+            conversation_id=group.group_id,
+            sender=world.people["Bob"].user_id,
+        )
+    assert [line.text for line in world.groups("Alice").read(group.group_id)] == [after.text]
+
+
+def test_a_removed_member_who_stalls_their_cloud_still_cannot_slip_a_backdated_message_into_the_history(world):
+    group = world.groups("Alice").create(unique("Stalled"), ["Bob", "Carol"])
+    carols = world.groups("Carol")
+    said = carols.send(group.group_id, world.said(unique("Carol, while a member")))
+    old_key = carols.view(group.group_id).keys[0]
+    # Bob's device has read the group while Carol was in it: her message is known to it.
+    assert [line.text for line in world.groups("Bob").read(group.group_id)] == [said.text]
+
+    with cloud_answering_errors(world, "Carol"):  # Alice's device cannot read how far Carol's messages go
+        world.groups("Alice").remove(group.group_id, "Carol")
+
+    carol = world.chat("Carol")
+    backdated = seal_message(
+        old_key,
+        carol.keys.identity_key,
+        conversation_id=group.group_id,
+        sender=carol.me,
+        sequence=said.sequence + 1,
+        text=world.said(unique("Carol, backdated while her cloud stalled")),
+        sent_at=said.sent_at,
+    )
+    carol.my_cloud.post(group.group_id, backdated, [world.people["Alice"].user_id, world.people["Bob"].user_id])
+
+    lines = {line.sequence: line for line in world.groups("Bob").read(group.group_id) if line.sender_id == carol.me}
+    assert lines[said.sequence].text == said.text
+    assert lines[said.sequence + 1].text is None
+    assert "not seen on this device before they left" in lines[said.sequence + 1].refused
+    # Alice's device never read the group while Carol was in it: nothing of Carol's from then opens for her.
+    alices = [line for line in world.groups("Alice").read(group.group_id) if line.sender_id == carol.me]
+    assert [line.text for line in alices] == [None, None]
 
 
 def test_the_next_member_to_send_makes_the_new_epochs_key_when_the_admins_device_did_not(world):
