@@ -33,6 +33,8 @@ from .signing import sign_record, verify_record
 ROSTER_RECORD = "group-roster"
 KEY_GRANT_RECORD = "key-grant"
 HISTORY_GRANT_RECORD = "group-history"
+DEPARTURE_UNKNOWN = "unknown"
+"""What a roster records for a removed member whose last sequence the admin's device could not read."""
 
 
 def new_group_id() -> str:
@@ -64,9 +66,10 @@ class Roster:
     admin: str
     members: tuple[JSONObject, ...]
     """``{"userId": …, "iMTag": …}`` for each member, the admin included."""
-    departed: Mapping[str, int] = field(default_factory=dict)
-    """For each member the admin removed, the last sequence of theirs the admin saw in their cloud: a former
-    member's cloud can hold nothing later that belongs to the group."""
+    departed: Mapping[str, int | None] = field(default_factory=dict)
+    """For each member the admin removed, the last sequence of theirs the admin saw in their cloud (a former
+    member's cloud can hold nothing later that belongs to the group), or None when their cloud could not be read
+    then: a reader accepts only what it had seen of theirs before it learned of the removal."""
 
     @property
     def member_ids(self) -> frozenset[str]:
@@ -80,11 +83,12 @@ def sign_roster(
     admin: str,
     members: list[JSONObject],
     previous: JSONObject | None,
-    departed: Mapping[str, int] | None = None,
+    departed: Mapping[str, int | None] | None = None,
 ) -> JSONObject:
     """The admin's roster after ``previous`` (None for a new group): version one more, chained to it.
 
-    ``departed`` names, for each member this roster removes, the last sequence of theirs in their cloud.
+    ``departed`` names, for each member this roster removes, the last sequence of theirs in their cloud, or None
+    when it could not be read (recorded as ``"unknown"``).
     """
     ids = [member["userId"] for member in members]
     if len(set(ids)) != len(ids):
@@ -99,7 +103,9 @@ def sign_roster(
         "previous": None if previous is None else record_digest(previous),
     }
     if departed:
-        body["departed"] = dict(departed)
+        body["departed"] = {
+            member: DEPARTURE_UNKNOWN if sequence is None else sequence for member, sequence in departed.items()
+        }
     return sign_record(admin_key, ROSTER_RECORD, body)
 
 
@@ -109,7 +115,7 @@ def verify_roster_chain(rosters: list[JSONObject], *, group_id: str, admin_ident
         raise SignatureError(f"group {group_id} has no roster")
     previous: JSONObject | None = None
     admin: str | None = None
-    departed: dict[str, int] = {}
+    departed: dict[str, int | None] = {}
     for position, record in enumerate(rosters, start=1):
         body = verify_record(record, ROSTER_RECORD, admin_identity)
         if body.get("groupId") != group_id:
@@ -142,17 +148,21 @@ def verify_roster_chain(rosters: list[JSONObject], *, group_id: str, admin_ident
     )
 
 
-def _departed(position: int, body: JSONObject, previous: JSONObject | None, members: list[str]) -> dict[str, int]:
-    """The last sequences a roster records for the members it removes: only for members it removes."""
+def _departed(
+    position: int, body: JSONObject, previous: JSONObject | None, members: list[str]
+) -> dict[str, int | None]:
+    """The last sequences a roster records for the members it removes (None: unknown), only for members it removes."""
     departed = body.get("departed", {})
     if not isinstance(departed, dict) or not all(
-        isinstance(sequence, int) and not isinstance(sequence, bool) and sequence >= 0 for sequence in departed.values()
+        sequence == DEPARTURE_UNKNOWN
+        or (isinstance(sequence, int) and not isinstance(sequence, bool) and sequence >= 0)
+        for sequence in departed.values()
     ):
         raise SignatureError(f"roster {position} records departures in another shape")
     before = set() if previous is None else {member["userId"] for member in previous["body"]["members"]}
     if not set(departed) <= before - set(members):
         raise SignatureError(f"roster {position} records a departure of someone it does not remove")
-    return departed
+    return {member: None if sequence == DEPARTURE_UNKNOWN else sequence for member, sequence in departed.items()}
 
 
 def sign_key_grant(

@@ -136,28 +136,41 @@ def test_a_history_grant_opens_the_history_to_one_member_of_one_group_only(alice
         verify_history_grant(nameless, **check)
 
 
-def test_a_roster_records_the_last_sequence_of_the_member_it_removes_and_of_no_one_else(alice):
+def removing_carol(alice, departed) -> list:
+    """The first roster, and the next one without Carol recording ``departed``."""
     first = sign_roster(
         alice.keys.identity_key, group_id=GROUP, admin="alice", members=[ALICE, BOB, CAROL], previous=None
     )
-    without_carol = sign_roster(
-        alice.keys.identity_key,
-        group_id=GROUP,
-        admin="alice",
-        members=[ALICE, BOB],
-        previous=first,
-        departed={"carol": 7},
-    )
-
-    assert verify(alice, [first, without_carol]).departed == {"carol": 7}
-    for departed in ({"bob": 3}, {"carol": -1}, {"carol": True}):
-        forged = sign_roster(
+    return [
+        first,
+        sign_roster(
             alice.keys.identity_key,
             group_id=GROUP,
             admin="alice",
             members=[ALICE, BOB],
             previous=first,
             departed=departed,
-        )
+        ),
+    ]
+
+
+def test_a_roster_records_the_last_sequence_of_the_member_it_removes_and_of_no_one_else(alice):
+    assert verify(alice, removing_carol(alice, {"carol": 7})).departed == {"carol": 7}
+    for departed in ({"bob": 3}, {"bob": None}, {"carol": -1}, {"carol": True}):
         with pytest.raises(SignatureError, match="departure"):
+            verify(alice, removing_carol(alice, departed))
+
+
+def test_a_roster_records_that_the_last_sequence_of_the_member_it_removes_could_not_be_read(alice):
+    first, without_carol = removing_carol(alice, {"carol": None})
+
+    assert without_carol["body"]["departed"] == {"carol": "unknown"}
+    assert verify(alice, [first, without_carol]).departed == {"carol": None}
+    for shape in ("later", None, [7]):
+        forged = sign_record(
+            alice.keys.identity_key,
+            "group-roster",
+            without_carol["body"] | {"departed": {"carol": shape}},
+        )
+        with pytest.raises(SignatureError, match="departures in another shape"):
             verify(alice, [first, forged])
