@@ -100,8 +100,16 @@ class ChatPlatformApi(PlatformApi):
             }
         return self._call("POST", f"/groups/{quote(group_id, safe='')}/members", body)
 
-    def remove_member(self, group_id: str, roster: JSONObject) -> JSONObject:
-        return self._call("POST", f"/groups/{quote(group_id, safe='')}/removals", {"roster": roster})
+    def remove_member(
+        self, group_id: str, roster: JSONObject, copies: JSONObject, sealed_name: JSONObject
+    ) -> JSONObject:
+        """Remove a member (``roster``: the next one, without them) and start the next epoch with its key, one
+        ``copies`` for each member who stays, in one request the platform commits whole."""
+        return self._call(
+            "POST",
+            f"/groups/{quote(group_id, safe='')}/removals",
+            {"roster": roster, "copies": copies, "sealedName": sealed_name},
+        )
 
     def accept_group(self, group_id: str) -> JSONObject:
         """Say yes to a group one was added to: its messages ring this person from now on."""

@@ -8,16 +8,23 @@ checks the admin's roster chain against the member list the platform serves
 keeps its own copies, wrapped under its DEK, in its own cloud: what a member
 had stays readable to them after they leave, and nothing newer does.
 
-Removing a member moves the group to a new epoch (the platform's rekey
-function revokes their copies and marks the epoch as needing a key); the
-admin's device makes the new key at once, or the next member to send does.
+Removing a member moves the group to a new epoch in the same platform
+transaction: the admin's device makes the new key, wraps it for every member
+who stays, and sends it with the roster that removes them, so once the removal
+is committed nobody has the old epoch to seal under. (A group an earlier
+version left at an epoch without a key gets it from the next member to send.)
 A message sealed under an epoch after the group left it is refused by readers.
+
+The roster that removes someone records the last sequence of theirs the
+admin's device read in their cloud, or that it could not be read; in that
+case each reader accepts from them only what its own device had seen before
+it learned of the removal (kept in the profile, as sequences only).
 """
 
 from __future__ import annotations
 
 import builtins
-import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -47,8 +54,8 @@ from .documents import JSONObject
 from .platform_api import ApiError
 from .trust import Peer
 
-# How long 'imegha group remove' waits for the platform to start the new epoch before leaving its key to the next sender.
-REKEY_WAIT_S = 15.0
+# The profile document where this device keeps, per group and member, the last sequence of theirs it opened.
+SEEN_DOCUMENT = "group-messages-seen"
 # How many members' clouds a device reads from at once.
 READERS = 8
 
@@ -164,7 +171,9 @@ class Groups:
         self.chat.platform.accept_group(group_id)
         return self.view(group_id)
 
-    def remove(self, group: str, imtag: str, wait_s: float = REKEY_WAIT_S) -> GroupView:
+    def remove(self, group: str, imtag: str) -> GroupView:
+        """Remove a member: the roster without them and the next epoch's key, made here for the members who stay,
+        committed together by the platform."""
         view = self._as_admin(self.resolve(group))
         removed = next((member for member in view.members if view.tags[member].casefold() == imtag.casefold()), None)
         if removed is None:
@@ -180,25 +189,22 @@ class Groups:
             previous=view.roster_record,
             departed=self._last_posted(view, removed),
         )
-        self.chat.platform.remove_member(view.group_id, roster)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            if self.chat.platform.group(view.group_id)["epoch"] > view.epoch:
-                return self._make_epoch_key(self.view(view.group_id))
-            time.sleep(0.05)
+        staying = [member for member in view.members if member != removed]
+        self.chat.platform.remove_member(view.group_id, roster, *self._new_key(view, view.epoch + 1, staying))
         return self.view(view.group_id)
 
-    def _last_posted(self, view: GroupView, member: str) -> dict[str, int]:
+    def _last_posted(self, view: GroupView, member: str) -> dict[str, int | None]:
         """The last sequence of ``member``'s in their cloud, as the admin sees it now: recorded in the roster that
         removes them, so that readers refuse anything their cloud holds later (a message backdated under an old
-        key): 0 if they have no cloud, nothing if their cloud cannot be read now."""
+        key): 0 if they have no cloud, None (unknown) if their cloud cannot be read now, so that readers accept
+        only what they had seen of theirs."""
         peer = self._peer(view, member)
         if not peer.cloud_url:
             return {member: 0}
         try:
             page = self.chat.cloud_of(peer).messages(view.group_id)
         except (ApiError, OSError):
-            return {}
+            return {member: None}
         return {member: max((item["sequence"] for item in page["messages"]), default=0)}
 
     def _as_admin(self, group_id: str) -> GroupView:
@@ -210,18 +216,21 @@ class Groups:
         return view
 
     def _make_epoch_key(self, view: GroupView) -> GroupView:
-        """Make the key of the epoch that needs one, for exactly the current members; another member may win."""
-        key = GroupKey.generate(view.epoch)
-        exchange_keys = {member: self._exchange_key(view, member) for member in view.members}
-        sealed_name = seal_data(key, (view.name or "").encode(), group_name_context(view.group_id, view.epoch))
+        """Make the key of the epoch that needs one (left so by an earlier version), for exactly the current
+        members; another member may win."""
         try:
-            self.chat.platform.put_epoch_key(
-                view.group_id, view.epoch, self._copies(view.group_id, key, exchange_keys), sealed_name
-            )
+            self.chat.platform.put_epoch_key(view.group_id, view.epoch, *self._new_key(view, view.epoch, view.members))
         except ApiError as error:
             if error.status != 409:
                 raise
         return self.view(view.group_id)
+
+    def _new_key(self, view: GroupView, epoch: int, members: Iterable[str]) -> tuple[JSONObject, JSONObject]:
+        """A new key of ``epoch``: its copy for each of ``members``, and the group's name sealed under it."""
+        key = GroupKey.generate(epoch)
+        exchange_keys = {member: self._exchange_key(view, member) for member in members}
+        sealed_name = seal_data(key, (view.name or "").encode(), group_name_context(view.group_id, epoch))
+        return self._copies(view.group_id, key, exchange_keys), sealed_name
 
     def _exchange_key(self, view: GroupView, member: str) -> ExchangePublicKey:
         if member == self.chat.me:
@@ -458,6 +467,8 @@ class Groups:
         if self.chat.own_cloud:
             clouds[self.chat.me] = self.chat.own_cloud
 
+        seen = self._seen(view.group_id)
+
         def from_cloud_of(member: str) -> builtins.list[Line]:
             try:
                 page = clouds[member].messages(
@@ -468,10 +479,11 @@ class Groups:
                     raise
                 unanswered.append(f"{view.tags[member]}'s cloud did not answer ({error})")
                 return []
-            return [self.open_group_line(view, item, member, view.tags[member]) for item in page["messages"]]
+            return [self._open(view, item, member, view.tags[member], seen) for item in page["messages"]]
 
         with ThreadPoolExecutor(READERS) as readers:
             lines = [line for found in readers.map(from_cloud_of, clouds) for line in found]
+        self._remember(view, lines, seen)
         return sorted(lines, key=lambda line: line.order)
 
     def _peer(self, view: GroupView, member: str) -> Peer:
@@ -481,6 +493,13 @@ class Groups:
         return peer
 
     def open_group_line(self, view: GroupView, item: JSONObject, sender: str, tag: str) -> Line:
+        """One message of the group opened (and remembered as seen), or refused with the reason."""
+        seen = self._seen(view.group_id)
+        line = self._open(view, item, sender, tag, seen)
+        self._remember(view, [line], seen)
+        return line
+
+    def _open(self, view: GroupView, item: JSONObject, sender: str, tag: str, seen: dict[str, int]) -> Line:
         sealed = item["message"].get("body", {}).get("sealed", {})
         epoch = sealed.get("epoch") if isinstance(sealed, dict) else None
         key = None if epoch is None else view.keys.get(epoch)
@@ -488,8 +507,21 @@ class Groups:
             return refused_line(
                 view.group_id, sender, tag, item, f"sealed under epoch {epoch}, whose key you were not given"
             )
-        if sender not in view.members and item["sequence"] > view.roster.departed.get(sender, item["sequence"]):
-            return refused_line(view.group_id, sender, tag, item, f"kept in {tag}'s cloud after they left the group")
+        if sender not in view.members and sender in view.roster.departed:
+            last = view.roster.departed[sender]
+            if last is not None and item["sequence"] > last:
+                return refused_line(
+                    view.group_id, sender, tag, item, f"kept in {tag}'s cloud after they left the group"
+                )
+            if last is None and item["sequence"] > seen.get(sender, 0):
+                return refused_line(
+                    view.group_id,
+                    sender,
+                    tag,
+                    item,
+                    f"kept in {tag}'s cloud and not seen on this device before they left the group (their cloud "
+                    "did not answer when they were removed)",
+                )
         line = open_line(item, key, view.group_id, sender, tag, self.chat.identity_of(sender, tag))
         successor = next((started for started in view.epochs if started["epoch"] == epoch + 1), None)
         if line.refused is None and successor and _instant(line.sent_at) >= _instant(successor["startedAt"]):
@@ -501,3 +533,21 @@ class Groups:
                 f"sealed under epoch {epoch} after the group moved to epoch {epoch + 1}",
             )
         return line
+
+    # --- what this device has seen ------------------------------------------------------------------
+
+    def _seen(self, group_id: str) -> dict[str, int]:
+        """The last sequence of each member's this device opened in the group."""
+        seen: dict[str, int] = (self.chat.account.profile.read(SEEN_DOCUMENT) or {}).get(group_id, {})
+        return seen
+
+    def _remember(self, view: GroupView, lines: Iterable[Line], seen: dict[str, int]) -> None:
+        """Raise the marks of the members' messages opened here; never a former member's, whose mark is what this
+        device had seen of theirs before it learned they left."""
+        marks = dict(seen)
+        for line in lines:
+            if line.refused is None and line.sender_id != self.chat.me and line.sender_id in view.members:
+                marks[line.sender_id] = max(marks.get(line.sender_id, 0), line.sequence)
+        if marks != seen:
+            profile = self.chat.account.profile
+            profile.write(SEEN_DOCUMENT, (profile.read(SEEN_DOCUMENT) or {}) | {view.group_id: marks})

@@ -8,10 +8,18 @@ connections) holds their membership (``GROUP#<groupId>``, with the admin's
 history grant if they were given the history) and their copy of
 each epoch's key they were given (``GROUPKEY#<groupId>#<epoch>``), which is
 where they fetch it and where it is revoked when they are removed.
+
+A removal starts the next epoch in the same transaction, so its key copies
+(up to 999, more than a transaction holds) are written first, each filed
+under a key id drawn for this removal (``GROUPKEY#<groupId>#<epoch>#<keyId>``);
+the transaction then writes the epoch's record naming that id, and only the
+copies the record names are a member's key. A removal that does not commit
+leaves copies no record names, which nobody is ever served.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +59,19 @@ class NewMember:
     """Their key copy of each epoch they get, with its maker."""
     history_grant: dict | None = None
     """The admin's ``group-history`` grant, when the admin shares the history."""
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A member leaving, and the epoch their leaving starts, with its key for everyone who stays."""
+
+    member: str
+    epoch: int
+    """The epoch the removal starts."""
+    epoch_record: dict
+    """Who made its key, and the group's name sealed under it."""
+    copies: dict[str, dict]
+    """Every remaining member's copy of its key, with its maker."""
 
 
 @dataclass
@@ -99,8 +120,13 @@ class GroupStore:
             ).get("Item")
         )
 
-    def copies(self, user_id: str, group_id: str) -> list[dict]:
-        return self._query(user_id, f"{COPY_PREFIX}{group_id}#")
+    def copies(self, user_id: str, group_id: str, epoch_records: dict[int, dict]) -> list[dict]:
+        """``user_id``'s copy of each epoch's key: only the copies the epoch's record names (by key id, or none)."""
+        return [
+            copy
+            for copy in self._query(user_id, f"{COPY_PREFIX}{group_id}#")
+            if copy["epoch"] in epoch_records and copy.get("keyId") == epoch_records[copy["epoch"]].get("keyId")
+        ]
 
     # --- writing -------------------------------------------------------------
 
@@ -135,25 +161,15 @@ class GroupStore:
         at: str,
         *,
         added: NewMember | None = None,
-        removed: str | None = None,
+        removed: Removal | None = None,
     ) -> None:
-        """Move the group to the next roster in one transaction: its state, the roster, and the membership (and, for
-        an added member, their key copies and history grant) change together, only if no other change came first."""
+        """Move the group to the next roster in one transaction: its state, the roster, and the membership change
+        together, only if no other change came first. An added member's key copies and history grant come with it;
+        a removal starts the next epoch with it, whose key copies were written just before (see the module)."""
         partition = group_partition(group_id)
-        items = [
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": {"userId": partition, "peerId": STATE},
-                    "UpdateExpression": "SET members = :members, rosterVersion = :next",
-                    "ConditionExpression": "rosterVersion = :current",
-                    "ExpressionAttributeValues": {
-                        ":members": members,
-                        ":next": roster_version + 1,
-                        ":current": roster_version,
-                    },
-                }
-            },
+        update, condition = "SET members = :members, rosterVersion = :next", "rosterVersion = :current"
+        values: dict[str, Any] = {":members": members, ":next": roster_version + 1, ":current": roster_version}
+        items: list[dict] = [
             {
                 "Put": {
                     "TableName": self.table_name,
@@ -170,20 +186,54 @@ class GroupStore:
             membership = self._membership(added.member, group_id, at, invited=True)
             if added.history_grant is not None:
                 membership["historyGrant"] = added.history_grant
+            key_ids = {epoch: record.get("keyId") for epoch, record in self.epoch_records(group_id).items()}
             items += [{"Put": {"TableName": self.table_name, "Item": membership}}] + [
-                {"Put": {"TableName": self.table_name, "Item": self._copy(added.member, group_id, epoch, copy)}}
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": self._copy(added.member, group_id, epoch, copy, key_ids.get(epoch)),
+                    }
+                }
                 for epoch, copy in added.copies.items()
             ]
         if removed is not None:
-            items.append(
+            key_id = uuid.uuid4().hex
+            with self.table.batch_writer() as batch:
+                for member, copy in removed.copies.items():
+                    batch.put_item(Item=self._copy(member, group_id, removed.epoch, copy, key_id))
+            update += ", epoch = :epoch, needsNewKey = :no, epochs = list_append(epochs, :started) REMOVE keyMaker"
+            condition += " AND epoch = :from"
+            values |= {
+                ":epoch": removed.epoch,
+                ":from": removed.epoch - 1,
+                ":no": False,
+                ":started": [{"epoch": removed.epoch, "startedAt": at}],
+            }
+            epoch_record = {
+                "userId": partition,
+                "peerId": _epoch_key(removed.epoch),
+                **removed.epoch_record,
+                "keyId": key_id,
+            }
+            items += [
+                {"Put": {"TableName": self.table_name, "Item": epoch_record}},
                 {
                     "Delete": {
                         "TableName": self.table_name,
-                        "Key": {"userId": removed, "peerId": MEMBERSHIP_PREFIX + group_id},
+                        "Key": {"userId": removed.member, "peerId": MEMBERSHIP_PREFIX + group_id},
                     }
-                }
-            )
-        transact(self.resource, items, "the group changed meanwhile: fetch it again")
+                },
+            ]
+        state = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": {"userId": partition, "peerId": STATE},
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            }
+        }
+        transact(self.resource, [state, *items], "the group changed meanwhile: fetch it again")
 
     def accept_invitation(self, user_id: str, group_id: str) -> None:
         """The member says yes: the group's messages ring them from now on."""
@@ -213,32 +263,11 @@ class GroupStore:
 
     def revoke_copies(self, user_id: str, group_id: str) -> int:
         """Delete every key copy ``user_id`` holds for the group; returns how many there were."""
-        copies = self.copies(user_id, group_id)
+        copies = self._query(user_id, f"{COPY_PREFIX}{group_id}#")
         with self.table.batch_writer() as batch:
             for copy in copies:
                 batch.delete_item(Key={"userId": user_id, "peerId": copy["peerId"]})
         return len(copies)
-
-    def advance_epoch(self, group_id: str, from_epoch: int, at: str) -> bool:
-        """Start the epoch after ``from_epoch``, needing a new key; False if the group has already moved past it."""
-        try:
-            self.table.update_item(
-                Key={"userId": group_partition(group_id), "peerId": STATE},
-                UpdateExpression="SET epoch = :next, needsNewKey = :yes, epochs = list_append(epochs, :started) "
-                "REMOVE keyMaker",
-                ConditionExpression="epoch = :from",
-                ExpressionAttributeValues={
-                    ":next": from_epoch + 1,
-                    ":yes": True,
-                    ":from": from_epoch,
-                    ":started": [{"epoch": from_epoch + 1, "startedAt": at}],
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
 
     def claim_new_key(self, group_id: str, epoch: int, maker: str, members: list[str]) -> None:
         """Become the one member who makes the key of ``epoch``, for exactly ``members``; a Conflict if the epoch
@@ -286,16 +315,18 @@ class GroupStore:
         return membership | ({"invited": True} if invited else {})
 
     @staticmethod
-    def _copy(member: str, group_id: str, epoch: int, copy: dict) -> dict:
-        return {
+    def _copy(member: str, group_id: str, epoch: int, copy: dict, key_id: str | None = None) -> dict:
+        """A member's copy of an epoch's key, filed under the epoch's key id when it has one (a removal's epoch)."""
+        item = {
             "userId": member,
-            "peerId": _copy_key(group_id, epoch),
+            "peerId": _copy_key(group_id, epoch) + (f"#{key_id}" if key_id else ""),
             "groupId": group_id,
             "epoch": epoch,
             "wrappedKey": copy["wrappedKey"],
             "grant": copy["grant"],
             "maker": copy["maker"],
         }
+        return item | ({"keyId": key_id} if key_id else {})
 
     def _query(self, partition: str, prefix: str) -> list[dict]:
         condition = Key("userId").eq(partition) & Key("peerId").begins_with(prefix)

@@ -57,10 +57,9 @@ def accept_invitation(group_id: str) -> dict:
 
 
 @app.post("/groups/<group_id>/removals")
-def remove_member(group_id: str) -> Response:
+def remove_member(group_id: str) -> dict:
     body = json_body(app, SCHEMAS, "group-removal.json")
-    removed = chat_groups.remove_member(groups, directory, events, caller_id(app), group_id, body)
-    return Response(status_code=202, content_type="application/json", body=removed)
+    return chat_groups.remove_member(groups, directory, events, caller_id(app), group_id, body)
 
 
 @app.put("/groups/<group_id>/epochs/<epoch>")

@@ -1,9 +1,11 @@
-"""Rekeying a group after a member is removed: revoke their key copies, start the next epoch, tell the others.
+"""After a member is removed: revoke their key copies and tell the others of the group's new key.
 
-Reacts to the platform's own 'Member Removed' events only (checked by account,
-since users' clouds may put events on the same bus). Idempotent twice over:
-Powertools idempotency drops a repeated event, and the epoch advances only from
-the epoch the removal names.
+The removal itself started the new epoch, with its key, in one transaction
+(``logic.groups.remove_member``): nothing here decides which key anyone seals
+under, so an event that is late or lost leaves no window, only a missed
+notification. Reacts to the platform's own 'Member Removed' events only
+(checked by account, since users' clouds may put events on the same bus);
+Powertools idempotency drops a repeated event.
 """
 
 import os
@@ -37,9 +39,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         metrics.add_metric(name="EventsRefused", unit=MetricUnit.Count, value=1)
         return {"refused": f"only the platform ({own_account}) removes members"}
     detail = bridge.detail
-    result = chat_groups.rekey_after_removal(
-        doorbell.groups, detail["groupId"], detail["removedUserId"], detail["fromEpoch"]
-    )
+    result = chat_groups.after_removal(doorbell.groups, detail["groupId"], detail["removedUserId"], detail["epoch"])
     if result["notify"]:
         notifications.group_rekeyed(doorbell, bridge.time, detail["groupId"], result["epoch"], result["notify"])
         metrics.add_metric(name="GroupsRekeyed", unit=MetricUnit.Count, value=1)

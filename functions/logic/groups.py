@@ -6,10 +6,15 @@ device) and cannot change who is in a group (every roster is signed by the
 admin, and each member's device checks the chain again). The checks here keep
 the stored state consistent and refuse what no honest device would send.
 
-Removing a member moves the group to a new epoch: the removal is recorded and
-announced at once ("Member Removed"); the rekey function then revokes the
-removed member's key copies, starts the next epoch and marks it as needing a
-key, which the next member to send (or the admin's device at once) makes.
+Removing a member and starting the group's next epoch are one transaction: the
+admin's device brings the new roster and the next epoch's key, wrapped for
+every member who stays, and once the removal is committed nobody is handed the
+old epoch to seal under. "Member Removed" then tells the others of the new key
+and revokes the removed member's copies (the rekey function); losing that event
+loses a notification, never the new epoch.
+
+A group an earlier version moved to an epoch without a key (``needsNewKey``)
+gets it from the next member to send (``store_epoch_key``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Tracer
 
 from dal.directory import DirectoryStore
-from dal.groups import GroupStore, NewMember
+from dal.groups import GroupStore, NewMember, Removal
 from imegha_crypto import (
     CryptoError,
     IdentityPublicKey,
@@ -63,7 +68,8 @@ def group_state(groups: GroupStore, caller: str, group_id: str) -> dict:
     """What a member needs: the state, every roster (to check the chain), the sealed names, their key copies, and
     the admin's grant of the history if they were given it."""
     state = _member_state(groups, caller, group_id)
-    copies = groups.copies(caller, group_id)
+    epoch_records = groups.epoch_records(group_id)
+    copies = groups.copies(caller, group_id, epoch_records)
     history_grant = (groups.membership(caller, group_id) or {}).get("historyGrant")
     return (
         _summary(state)
@@ -74,7 +80,7 @@ def group_state(groups: GroupStore, caller: str, group_id: str) -> dict:
             "rosters": groups.rosters(group_id),
             "names": {
                 str(epoch): record["sealedName"]
-                for epoch, record in groups.epoch_records(group_id).items()
+                for epoch, record in epoch_records.items()
                 if any(copy["epoch"] == epoch for copy in copies)
             },
             "copies": {
@@ -178,17 +184,31 @@ def add_member(groups: GroupStore, directory: DirectoryStore, caller: str, group
 def remove_member(
     groups: GroupStore, directory: DirectoryStore, events: EventPublisher, caller: str, group_id: str, request: dict
 ) -> dict:
-    """The admin removes one member; the rekey function then moves the group to a new epoch."""
+    """The admin removes one member and starts the group's next epoch in the same transaction, with the key their
+    device made for exactly the members who stay."""
     state, roster = _next_roster(groups, directory, caller, group_id, request["roster"])
     removed = set(state["members"]) - roster.member_ids
     if len(removed) != 1 or not roster.member_ids <= set(state["members"]):
         raise InvalidRequest("roster", "removing a member: the new roster is the current one and one member fewer")
     (member,) = removed
+    epoch, staying = state["epoch"] + 1, sorted(roster.member_ids)
+    _check_copies(directory, caller, group_id, epoch, staying, request["copies"])
+    at = _now()
     groups.change_members(
-        group_id, state["rosterVersion"], request["roster"], sorted(roster.member_ids), _now(), removed=member
+        group_id,
+        state["rosterVersion"],
+        request["roster"],
+        staying,
+        at,
+        removed=Removal(
+            member,
+            epoch,
+            {"epoch": epoch, "maker": caller, "sealedName": request["sealedName"], "madeAt": at},
+            _made_by(caller, request["copies"]),
+        ),
     )
-    events.publish(MEMBER_REMOVED, {"groupId": group_id, "removedUserId": member, "fromEpoch": state["epoch"]})
-    return _summary(groups.group(group_id)) | {"removed": member, "rekeying": True}
+    events.publish(MEMBER_REMOVED, {"groupId": group_id, "removedUserId": member, "epoch": epoch})
+    return _summary(groups.group(group_id)) | {"removed": member}
 
 
 @tracer.capture_method
@@ -215,20 +235,17 @@ def store_epoch_key(
 
 
 @tracer.capture_method
-def rekey_after_removal(groups: GroupStore, group_id: str, removed: str, from_epoch: int) -> dict:
-    """Revoke the removed member's key copies and start the next epoch; a repeated event changes nothing more.
-
-    Returns who must hear of the new epoch (nobody when the group had already moved past ``from_epoch``).
-    """
-    revoked = groups.revoke_copies(removed, group_id)
-    advanced = groups.advance_epoch(group_id, from_epoch, _now())
-    state = groups.group(group_id) or {"members": [], "epoch": from_epoch}
+def after_removal(groups: GroupStore, group_id: str, removed: str, epoch: int) -> dict:
+    """Revoke the removed member's key copies (unless they are back in the group) and say who must hear of the
+    epoch the removal started: its members, or nobody once the group has moved past it. Repeating changes nothing."""
+    state = groups.group(group_id) or {"members": [], "epoch": None}
+    revoked = 0 if removed in state["members"] else groups.revoke_copies(removed, group_id)
+    current = state["epoch"] == epoch
     return {
         "groupId": group_id,
         "revokedCopies": revoked,
-        "advanced": advanced,
-        "epoch": state["epoch"],
-        "notify": state["members"] if advanced else [],
+        "epoch": epoch,
+        "notify": state["members"] if current else [],
     }
 
 

@@ -117,7 +117,7 @@ def share_created(doorbell: Doorbell, account: str, time: str, detail: dict) -> 
 
 @tracer.capture_method
 def group_rekeyed(doorbell: Doorbell, time: str, group_id: str, epoch: int, members: list[str]) -> Rung:
-    """Tell the remaining members their group has a new epoch, whose key the next of them to send will make."""
+    """Tell the remaining members their group has a new epoch, whose key their copies already hold."""
     where = {"conversationId": group_id, "epoch": epoch}
     return _ring(
         doorbell,

@@ -16,7 +16,7 @@ from dataclasses import replace
 import pytest
 
 from imegha import accounts
-from imegha.chat import Chat, ChatError
+from imegha.chat import Chat, ChatError, now
 from imegha.group_chat import Groups
 from imegha.platform_api import ApiError
 from imegha_crypto import (
@@ -451,6 +451,7 @@ def member_removed_events_dropped(world: World):
 
 def test_a_removal_is_its_new_epoch_so_the_next_message_is_sealed_under_a_key_the_removed_member_lacks(world):
     group = world.groups("Alice").create(unique("No window"), ["Bob", "Carol"])
+    assert set(world.groups("Carol").view(group.group_id).keys) == {0}  # kept in her cloud, as any member's device does
 
     with member_removed_events_dropped(world):
         removed = world.groups("Alice").remove(group.group_id, "Carol")
@@ -506,11 +507,31 @@ def test_a_removed_member_who_stalls_their_cloud_still_cannot_slip_a_backdated_m
     assert [line.text for line in alices] == [None, None]
 
 
-def test_the_next_member_to_send_makes_the_new_epochs_key_when_the_admins_device_did_not(world):
-    group = world.groups("Alice").create(unique("Rekeyed by Bob"), ["Bob", "Carol"])
-    world.groups("Alice").remove(group.group_id, "Carol", wait_s=0)  # the admin's device went away at once
-    awaiting = eventually(lambda: (view := world.groups("Bob").view(group.group_id)).needs_new_key and view)
-    assert awaiting.epoch == 1 and 1 not in awaiting.keys
+def platform_table(world: World, logical_id: str) -> str:
+    return world.cloud.client("cloudformation").describe_stack_resource(
+        StackName=world.cloud.platform_stack.name, LogicalResourceId=logical_id
+    )["StackResourceDetail"]["PhysicalResourceId"]
+
+
+def left_at_an_epoch_without_a_key(world: World, group_id: str, epoch: int) -> None:
+    """The group moved to ``epoch`` with no key yet, as an earlier version's rekey function left groups."""
+    world.cloud.client("dynamodb").update_item(
+        TableName=platform_table(world, "ConnectionsTable"),
+        Key={"userId": {"S": f"GROUP#{group_id}"}, "peerId": {"S": "GROUP"}},
+        UpdateExpression="SET epoch = :epoch, needsNewKey = :yes, epochs = list_append(epochs, :started)",
+        ExpressionAttributeValues={
+            ":epoch": {"N": str(epoch)},
+            ":yes": {"BOOL": True},
+            ":started": {"L": [{"M": {"epoch": {"N": str(epoch)}, "startedAt": {"S": now()}}}]},
+        },
+    )
+
+
+def test_the_next_member_to_send_makes_the_key_of_an_epoch_an_earlier_version_left_without_one(world):
+    group = world.groups("Alice").create(unique("Rekeyed by Bob"), ["Bob"])
+    left_at_an_epoch_without_a_key(world, group.group_id, 1)
+    awaiting = world.groups("Bob").view(group.group_id)
+    assert awaiting.needs_new_key and awaiting.epoch == 1 and 1 not in awaiting.keys
 
     sent = world.groups("Bob").send(group.group_id, world.said(unique("Bob made the key")))
 
@@ -686,12 +707,8 @@ def test_the_platform_takes_the_history_only_from_the_admin_adding_the_member(wo
 
 def test_a_member_the_platform_slips_into_a_group_is_refused_by_every_device(world):
     group = world.groups("Alice").create(unique("No ghosts"), ["Bob"])
-    platform = world.cloud.platform_stack
-    table = world.cloud.client("cloudformation").describe_stack_resource(
-        StackName=platform.name, LogicalResourceId="ConnectionsTable"
-    )["StackResourceDetail"]["PhysicalResourceId"]
     world.cloud.client("dynamodb").update_item(
-        TableName=table,
+        TableName=platform_table(world, "ConnectionsTable"),
         Key={"userId": {"S": f"GROUP#{group.group_id}"}, "peerId": {"S": "GROUP"}},
         UpdateExpression="SET members = list_append(members, :ghost)",
         ExpressionAttributeValues={":ghost": {"L": [{"S": world.people["Mallory"].user_id}]}},
@@ -711,28 +728,54 @@ def test_only_the_admin_changes_who_is_in_a_group(world):
 
 def test_the_platform_itself_refuses_a_roster_its_admin_did_not_sign_and_a_key_that_misses_a_member(world):
     group = world.groups("Alice").create(unique("Checked by the platform"), ["Bob", "Carol"])
-    bob = world.chat("Bob")
-    view = world.groups("Bob").view(group.group_id)
+    people = {name: world.chat(name) for name in ("Alice", "Bob", "Carol")}
+    alices = world.groups("Alice")
+    view = alices.view(group.group_id)
+    without_carol = [m for m in view.roster.members if m["iMTag"] != "Carol"]
+
+    def new_key(epoch: int, *names: str) -> tuple[dict, dict]:
+        key = GroupKey.generate(epoch)
+        exchange_keys = {people[name].me: people[name].keys.exchange_key.public_key for name in names}
+        return alices._copies(group.group_id, key, exchange_keys), seal_data(
+            key, b"", group_name_context(group.group_id, epoch)
+        )
+
+    def refused(chat, roster, copies_and_name) -> ApiError:
+        with pytest.raises(ApiError) as refusal:
+            chat.platform.remove_member(group.group_id, roster, *copies_and_name)
+        return refusal.value
+
+    bob = people["Bob"]
     usurping = sign_roster(
-        bob.keys.identity_key,
+        bob.keys.identity_key, group_id=group.group_id, admin=bob.me, members=without_carol, previous=view.roster_record
+    )
+    assert refused(bob, usurping, new_key(1, "Alice", "Bob")).status == 403
+
+    roster = sign_roster(
+        people["Alice"].keys.identity_key,
         group_id=group.group_id,
-        admin=bob.me,
-        members=[m for m in view.roster.members if m["iMTag"] != "Carol"],
+        admin=people["Alice"].me,
+        members=without_carol,
         previous=view.roster_record,
     )
-    with pytest.raises(ApiError) as refusal:
-        bob.platform.remove_member(group.group_id, usurping)
-    assert refusal.value.status == 403
+    # The new epoch's key goes to exactly the members who stay: not to Carol, not without Bob, and of the next epoch.
+    for copies_and_name in (new_key(1, "Alice", "Bob", "Carol"), new_key(1, "Alice")):
+        error = refused(people["Alice"], roster, copies_and_name)
+        assert (error.status, error.message) == (400, "copies: one key copy for each member, and for no one else")
+    error = refused(people["Alice"], roster, new_key(0, "Alice", "Bob"))
+    assert (error.status, error.message.split(": ", 1)[1]) == (400, "must hold the group key of epoch 1")
+    # Nothing of the refused removals was written: Carol is in the group at epoch 0, and the admin's real one works.
+    assert (world.groups("Carol").view(group.group_id).member, alices.view(group.group_id).epoch) == (True, 0)
+    people["Alice"].platform.remove_member(group.group_id, roster, *new_key(1, "Alice", "Bob"))
+    assert (world.groups("Bob").view(group.group_id).epoch, world.groups("Carol").view(group.group_id).member) == (
+        1,
+        False,
+    )
 
-    world.groups("Alice").remove(group.group_id, "Carol", wait_s=0)
-    eventually(lambda: world.groups("Bob").view(group.group_id).needs_new_key)
-    groups = world.groups("Bob")
-    key = GroupKey.generate(1)
-    only_bob = groups._copies(group.group_id, key, {bob.me: bob.keys.exchange_key.public_key})
+    # A key for an epoch an earlier version left without one is checked the same way.
+    left_at_an_epoch_without_a_key(world, group.group_id, 2)
     with pytest.raises(ApiError) as refusal:
-        bob.platform.put_epoch_key(
-            group.group_id, 1, only_bob, seal_data(key, b"", group_name_context(group.group_id, 1))
-        )
+        bob.platform.put_epoch_key(group.group_id, 2, *new_key(2, "Bob"))
     assert (refusal.value.status, refusal.value.message) == (
         400,
         "copies: one key copy for each member, and for no one else",

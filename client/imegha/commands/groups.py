@@ -88,8 +88,11 @@ def add_command(args: argparse.Namespace) -> None:
 @chat_guarded
 def remove_command(args: argparse.Namespace) -> None:
     view = Groups(chat_for(args)).remove(args.group, args.imtag)
-    state = "the new key is made" if not view.needs_new_key else "the next member to send makes the new key"
-    emit(args, view.summary() | {"removed": args.imtag}, f"{args.imtag} removed; {state}: {_described(view)}")
+    emit(
+        args,
+        view.summary() | {"removed": args.imtag},
+        f"{args.imtag} removed, with a new key they do not have: {_described(view)}",
+    )
 
 
 @chat_guarded

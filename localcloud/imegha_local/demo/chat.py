@@ -91,8 +91,8 @@ def story(cloud: LocalCloud, people: dict, started: float) -> None:
     )
     removed = alices_groups.remove(group.group_id, "Carol")
     after = Groups(bob).send("Case team", AFTER)
-    print(f"  Alice removes Carol: the rekey function revoked Carol's key copies and started epoch {removed.epoch};")
-    print(f"  Alice's device made its key at once. Bob writes under epoch {after.epoch}.")
+    print(f"  Alice removes Carol: her device made the key of epoch {removed.epoch} for Alice and Bob only, and the")
+    print(f"  platform committed it with the roster that removes Carol. Bob writes under epoch {after.epoch}.")
     eventually(
         lambda: [
             e

@@ -274,26 +274,32 @@ def group_with_removed_member(monkeypatch) -> tuple[str, object]:
             "groupId": group_id,
             "admin": OWNER,
             "members": [OWNER],
-            "epoch": 0,
+            "epoch": 1,
             "needsNewKey": False,
             "rosterVersion": 2,
-            "epochs": [{"epoch": 0, "startedAt": "2026-11-23T08:00:00.000+00:00"}],
+            "epochs": [
+                {"epoch": 0, "startedAt": "2026-11-23T08:00:00.000+00:00"},
+                {"epoch": 1, "startedAt": "2026-11-23T09:00:00.000+00:00"},
+            ],
         }
     )
     table.put_item(Item={"userId": removed, "peerId": f"GROUPKEY#{group_id}#{0:016d}", "groupId": group_id, "epoch": 0})
     return group_id, table
 
 
-def test_rekeying_revokes_the_removed_members_copies_starts_the_next_epoch_once_and_tells_the_others(aws, monkeypatch):
+def test_after_a_removal_the_removed_members_copies_are_revoked_and_the_others_told_once_of_the_new_key(
+    aws, monkeypatch
+):
     group_id, table = group_with_removed_member(monkeypatch)
     rekey = handler(monkeypatch, "RekeyFunction")
 
     first = rekey(sample("platform_member_removed.json"), FakeLambdaContext())
     again = rekey(sample("platform_member_removed.json"), FakeLambdaContext())
 
-    assert first == again == {"groupId": group_id, "revokedCopies": 1, "advanced": True, "epoch": 1}
+    assert first == again == {"groupId": group_id, "revokedCopies": 1, "epoch": 1}
+    # The removal started the epoch; nothing here changes which key anyone seals under.
     state = table.get_item(Key={"userId": f"GROUP#{group_id}", "peerId": "GROUP"})["Item"]
-    assert (state["epoch"], state["needsNewKey"], len(state["epochs"])) == (1, True, 2)
+    assert (state["epoch"], state["needsNewKey"], len(state["epochs"])) == (1, False, 2)
     assert [item for item in table.scan()["Items"] if item["peerId"].startswith("GROUPKEY#")] == []
     (told,) = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
     assert (told["userId"], told["kind"], told["epoch"]) == (OWNER, "group-key", 1)
@@ -306,7 +312,23 @@ def test_a_member_removed_event_from_another_account_changes_nothing(aws, monkey
     answer = handler(monkeypatch, "RekeyFunction")(forged, FakeLambdaContext())
 
     assert answer == {"refused": "only the platform (111111111111) removes members"}
-    assert table.get_item(Key={"userId": f"GROUP#{group_id}", "peerId": "GROUP"})["Item"]["epoch"] == 0
+    assert [item for item in table.scan()["Items"] if item["peerId"].startswith("GROUPKEY#")] != []
+
+
+def test_a_late_member_removed_event_leaves_a_member_who_is_back_and_a_group_that_moved_on_alone(aws, monkeypatch):
+    group_id, table = group_with_removed_member(monkeypatch)
+    removed = sample("platform_member_removed.json")["detail"]["removedUserId"]
+    table.update_item(
+        Key={"userId": f"GROUP#{group_id}", "peerId": "GROUP"},
+        UpdateExpression="SET members = :members, epoch = :epoch",
+        ExpressionAttributeValues={":members": [OWNER, removed], ":epoch": 2},
+    )
+
+    answer = handler(monkeypatch, "RekeyFunction")(sample("platform_member_removed.json"), FakeLambdaContext())
+
+    assert answer == {"groupId": group_id, "revokedCopies": 0, "epoch": 1}
+    assert [item["userId"] for item in table.scan()["Items"] if item["peerId"].startswith("GROUPKEY#")] == [removed]
+    assert boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"] == []
 
 
 def test_a_member_lists_their_groups_and_reads_their_inbox(aws, monkeypatch):
