@@ -429,7 +429,10 @@ class RosterChain(Format):
         second = ic.sign_roster(
             admin, group_id=GROUP, admin="alice", members=self.MEMBERS, previous=first, departed={"carol": 12}
         )
-        return [first, second]
+        third = ic.sign_roster(
+            admin, group_id=GROUP, admin="alice", members=self.MEMBERS[:1], previous=second, departed={"bob": None}
+        )
+        return [first, second, third]
 
     def make_browser(self, world):
         return world.run(
@@ -437,7 +440,8 @@ class RosterChain(Format):
             const admin = person("alice").identity;
             const first = await m.signRoster(admin, { groupId: args.group, admin: "alice", members: [...args.members, args.carol], previous: null });
             const second = await m.signRoster(admin, { groupId: args.group, admin: "alice", members: args.members, previous: first, departed: { carol: 12 } });
-            return [first, second];
+            const third = await m.signRoster(admin, { groupId: args.group, admin: "alice", members: args.members.slice(0, 1), previous: second, departed: { bob: null } });
+            return [first, second, third];
             """,
             group=GROUP,
             members=self.MEMBERS,
@@ -461,7 +465,7 @@ class RosterChain(Format):
         )
 
     def expected(self, world, artifact):
-        return [2, "alice", self.MEMBERS, {"carol": 12}]
+        return [3, "alice", self.MEMBERS[:1], {"carol": 12, "bob": None}]
 
     def tampered(self, artifact):
         second = copy.deepcopy(artifact[1])

@@ -26,9 +26,13 @@ export interface Roster {
   version: number;
   admin: string;
   members: Member[];
-  /** For each member the admin removed, the last sequence of theirs the admin saw in their cloud. */
-  departed: Record<string, number>;
+  /** For each member the admin removed, the last sequence of theirs the admin saw in their cloud, or null when it
+   * could not be read (recorded as "unknown"): a reader then accepts only what it had seen of theirs. */
+  departed: Record<string, number | null>;
 }
+
+/** What a roster records for a removed member whose last sequence the admin's device could not read. */
+const DEPARTURE_UNKNOWN = "unknown";
 
 /** A fresh group id: "grp-" and 16 random bytes in hex, made on the creator's device. */
 export function newGroupId(): string {
@@ -53,7 +57,7 @@ export function groupNameContext(groupId: string, epoch: number): Context {
 /** Sign the next roster of a group: the first (`previous` null) or the one after `previous`. */
 export async function signRoster(
   adminKey: IdentityPrivateKey,
-  options: { groupId: string; admin: string; members: Member[]; previous: JsonObject | null; departed?: Record<string, number> },
+  options: { groupId: string; admin: string; members: Member[]; previous: JsonObject | null; departed?: Record<string, number | null> },
 ): Promise<JsonObject> {
   const ids = options.members.map((member) => member.userId);
   if (new Set(ids).size !== ids.length) throw new TypeError("a roster names each member once");
@@ -66,7 +70,11 @@ export async function signRoster(
     members: options.members.map((member) => ({ userId: member.userId, iMTag: member.iMTag })),
     previous: options.previous === null ? null : await recordDigest(options.previous),
   };
-  if (options.departed && Object.keys(options.departed).length > 0) body.departed = { ...options.departed };
+  if (options.departed && Object.keys(options.departed).length > 0) {
+    body.departed = Object.fromEntries(
+      Object.entries(options.departed).map(([member, sequence]) => [member, sequence === null ? DEPARTURE_UNKNOWN : sequence]),
+    );
+  }
   return signRecord(adminKey, ROSTER_RECORD, body);
 }
 
@@ -83,7 +91,7 @@ export async function verifyRosterChain(
   let previous: JsonObject | null = null;
   let admin: string | null = null;
   let latest: Roster | undefined;
-  const departed: Record<string, number> = {};
+  const departed: Record<string, number | null> = {};
   for (const [offset, record] of rosters.entries()) {
     const position = offset + 1;
     const body = await verifyRecord(record, ROSTER_RECORD, adminIdentity);
@@ -110,10 +118,13 @@ export async function verifyRosterChain(
   return latest;
 }
 
-/** The last sequences a roster records for the members it removes: only for members it removes. */
-function departures(position: number, body: JsonObject, previous: JsonObject | null, members: string[]): Record<string, number> {
+/** The last sequences a roster records for the members it removes (null: unknown), only for members it removes. */
+function departures(position: number, body: JsonObject, previous: JsonObject | null, members: string[]): Record<string, number | null> {
   const departed = body.departed ?? {};
-  if (!isJsonObject(departed) || !Object.values(departed).every((sequence) => Number.isSafeInteger(sequence) && Number(sequence) >= 0)) {
+  if (
+    !isJsonObject(departed) ||
+    !Object.values(departed).every((sequence) => sequence === DEPARTURE_UNKNOWN || (Number.isSafeInteger(sequence) && Number(sequence) >= 0))
+  ) {
     throw new SignatureError(`roster ${position} records departures in another shape`);
   }
   const previousBody = previous?.body;
@@ -123,7 +134,9 @@ function departures(position: number, body: JsonObject, previous: JsonObject | n
   if (!Object.keys(departed).every((member) => before.has(member) && !members.includes(member))) {
     throw new SignatureError(`roster ${position} records a departure of someone it does not remove`);
   }
-  return departed as Record<string, number>;
+  return Object.fromEntries(
+    Object.entries(departed).map(([member, sequence]) => [member, sequence === DEPARTURE_UNKNOWN ? null : Number(sequence)]),
+  );
 }
 
 /** Vouch, as the one who made it, for `copy`: `member`'s wrapped key of `version` of a conversation. */
