@@ -74,6 +74,9 @@ def test_bobs_identity_and_exchange_keys_swapped_for_the_platforms_own(
     assert forged_code in refused.stderr and forged_code != bobs_code  # what Alice would read to Bob: it differs
     assert_refused_with_a_warning(alices_laptop.imegha("connect", "Bob"))
     assert_refused_with_a_warning(alices_laptop.imegha("accept", "Bob"))
+    unsent = alices_laptop.imegha("chat", "send", "Bob", "Are you there?")  # a changed key: refused, not warned of
+    assert_refused_with_a_warning(unsent)
+    assert "not verified" not in unsent.stderr
     assert alices_laptop.profile().read("pins") == pins
     assert platform_view.items()[platform_view.tables()["ConnectionsTable"]] == connections
 
