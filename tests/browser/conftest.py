@@ -10,38 +10,14 @@ the name of the error the page threw (``DecryptionError``, ``FormatError``, …)
 from __future__ import annotations
 
 import dataclasses
-import functools
-import http.server
 import os
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import imegha_crypto as ic
-
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLE = ROOT / "web" / "dist" / "imegha-crypto.js"
-VECTORS = ROOT / "tests" / "vectors"
-CHROMIUM = Path(os.environ.get("IMEGHA_CHROMIUM", "/usr/bin/chromium"))
-# Without the background-networking flags Chromium reaches out at start, which a closed network refuses.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-INDEX = """<!doctype html><meta charset="utf-8"><title>imegha-crypto</title>
-<script type="module">
-  window.imegha = await import("/imegha-crypto.js");
-  window.state = {};
-</script>"""
+from tests.browser.harness import missing, module_page
 
 # An async function of the module, the arguments and the state; errors come back by name, not as exceptions.
 _RUN = """async ([body, args]) => {
@@ -64,9 +40,8 @@ class BrowserError(Exception):
 
 
 class Page:
-    def __init__(self, page: Any, url: str) -> None:
+    def __init__(self, page: Any) -> None:
         self.page = page
-        self.url = url
 
     def run(self, body: str, /, **args: Any) -> Any:
         outcome = self.page.evaluate(_RUN, [body, args])
@@ -75,43 +50,13 @@ class Page:
         return outcome["ok"]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def launch_chromium(playwright: Any) -> Any:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: make test installs Debian's chromium (apt-get install chromium)")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-
-
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A local server for the page, the built module and the vectors (Web Crypto needs a secure context)."""
-    if not BUNDLE.exists():
-        pytest.fail(f"{BUNDLE.relative_to(ROOT)} is not built: make web builds it (make test does)")
-    served = tmp_path_factory.mktemp("site")
-    (served / "index.html").write_text(INDEX)
-    (served / "imegha-crypto.js").symlink_to(BUNDLE)
-    (served / "vectors").symlink_to(VECTORS)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(served)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser(site: str) -> Iterator[Page]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        page = chromium.new_page()
-        page.goto(site)
-        page.wait_for_function("window.imegha !== undefined")
-        yield Page(page, site)
-        chromium.close()
+def browser() -> Iterator[Page]:
+    reason = missing()
+    if reason:
+        pytest.fail(reason)
+    with module_page() as page:
+        yield Page(page)
 
 
 # --- The same keys and people on both sides -------------------------------------------------------------

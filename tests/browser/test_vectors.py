@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from tests.browser.conftest import VECTORS, BrowserError
+from tests.browser.conftest import BrowserError
+from tests.browser.harness import VECTORS
 from tests.unit.crypto.test_primitives_vectors import ed25519_key_pair, oaep_key_pair
 
 pytestmark = pytest.mark.xdist_group("browser")

@@ -122,14 +122,14 @@ class ChunkPipeline {
       this.pending.set(data);
       this.pendingSize = data.length;
     }
-    while (this.inFlight.length > WINDOW_CHUNKS) await this.emitOldest(controller);
+    await this.emit(controller, WINDOW_CHUNKS);
   }
 
   /** Transform what is left as the last chunk (`lastChunk` says whether it may be one) and empty the window. */
   async finish(controller: TransformStreamDefaultController<Uint8Array>, lastChunk: (size: number) => void): Promise<void> {
     lastChunk(this.pendingSize);
     this.start(this.pending.slice(0, this.pendingSize));
-    while (this.inFlight.length > 0) await this.emitOldest(controller);
+    await this.emit(controller, 0);
   }
 
   private start(chunk: Uint8Array<ArrayBuffer>): void {
@@ -141,9 +141,17 @@ class ChunkPipeline {
     this.inFlight.push(work);
   }
 
-  private async emitOldest(controller: TransformStreamDefaultController<Uint8Array>): Promise<void> {
-    const oldest = this.inFlight.shift();
-    if (oldest) controller.enqueue(new Uint8Array(await oldest));
+  /**
+   * Wait for the oldest chunks until at most `keep` are in flight, and pass them on in order as one piece: a stream
+   * costs the same per piece whatever its size, so one piece per batch rather than per 16 KiB chunk.
+   */
+  private async emit(controller: TransformStreamDefaultController<Uint8Array>, keep: number): Promise<void> {
+    const finished: Uint8Array[] = [];
+    while (this.inFlight.length > keep) {
+      const oldest = this.inFlight.shift();
+      if (oldest) finished.push(new Uint8Array(await oldest));
+    }
+    if (finished.length > 0) controller.enqueue(finished.length === 1 && finished[0] ? finished[0] : concat(...finished));
   }
 }
 
