@@ -28,10 +28,11 @@ from imegha_crypto import (
     b64url_decode,
     b64url_encode,
     change_password,
-    check_recovery_phrase,
     create_account,
     open_account,
     recover_account,
+    recovery_lookup,
+    recovery_verifier,
     safety_code,
     sign_key_statement,
 )
@@ -40,7 +41,7 @@ from .agent import StartingAgent, agent_keys, stop_agent
 from .cognito import AccountExists, CodeNeeded, CognitoAuth, NotConfirmed, SignInError, Tokens
 from .documents import JSONObject
 from .endpoints import Endpoints, Unreachable
-from .platform_api import ApiError, PlatformApi, RequestSigner
+from .platform_api import ApiError, PlatformApi, RecoveryApi, RequestSigner
 from .profile import Profile
 from .totp import typed_code
 from .trust import Peer, PinStore, UntrustedPeer, compared, mark_verified, trusted_peer
@@ -50,6 +51,7 @@ from .trust import Peer, PinStore, UntrustedPeer, compared, mark_verified, trust
 KDF_ITERATIONS = int(os.environ.get("IMEGHA_KDF_ITERATIONS", DEFAULT_PASSWORD_ITERATIONS))
 # Cognito's ID tokens live an hour; a session renews them this long before they lapse.
 TOKEN_RENEWAL_MARGIN_S = 60
+WRONG_PASSWORD = "the password does not open this account's keys"
 
 
 class AccountError(Exception):
@@ -236,7 +238,12 @@ class Account:
     ) -> str:
         api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
         account = create_account(user_id, password, iterations=KDF_ITERATIONS, exchange_key=exchange_key)
-        api.upload_keys(keys_version, account.bundle, self._statement(user_id, account.keys, None, sequence=1))
+        api.upload_keys(
+            keys_version,
+            account.bundle,
+            self._statement(user_id, account.keys, None, sequence=1),
+            recovery_verifier(recovery_lookup(account.recovery_phrase)),
+        )
         self._open_session(user_id, email, imtag, tokens, account.keys, agent)
         phrase: str = account.recovery_phrase
         return phrase
@@ -273,14 +280,28 @@ class Account:
                 return self._finish_sign_up(
                     me["userId"], email, me["iMTag"], password, tokens, me["keysVersion"], agent
                 )
-            keys = _opened(
-                lambda: open_account(me["keys"], me["userId"], password),
-                "the password does not open this account's keys",
-            )
+            keys = self._opened_by_password(api, me, password)
             if me["keyStatement"] is None:  # keys uploaded by a client that publishes the statement apart
                 api.publish_statement(self._statement(me["userId"], keys, None, sequence=1))
             self._open_session(me["userId"], email, me["iMTag"], tokens, keys, agent)
             return None
+
+    @staticmethod
+    def _opened_by_password(api: PlatformApi, me: JSONObject, password: str) -> AccountKeys:
+        """The keys ``password`` opens: under the stored wrapping, or under the one a recovery held for the new
+        password it set (its Cognito reset went through, its upload did not), which is then uploaded, signed."""
+        try:
+            return _opened(lambda: open_account(me["keys"], me["userId"], password), WRONG_PASSWORD)
+        except AccountError:
+            held = me.get("recoveredPasswordWrappedDek")
+            if held is None:
+                raise
+        bundle = me["keys"] | {"passwordWrappedDek": held}
+        keys = _opened(lambda: open_account(bundle, me["userId"], password), WRONG_PASSWORD)
+        replace(api, signer=RequestSigner(me["userId"], lambda: keys.identity_key)).upload_keys(
+            me["keysVersion"], bundle
+        )
+        return keys
 
     def log_out(self) -> bool:
         """Forget the session and the keys on this device, and have Cognito revoke the session's refresh token.
@@ -333,35 +354,41 @@ class Account:
     ) -> None:
         """Set a new password with the 24-word phrase: Cognito through its emailed code, the DEK through the phrase.
 
-        With two-step sign-in on, neither is enough: the reset sets Cognito's new secret, but signing in with it
-        still needs the code ``mfa_code()`` gives, and without it the keys are neither fetched nor changed.
+        The phrase is proven first, before anything changes: its lookup fetches the account's keys without a token
+        (:class:`RecoveryApi`), and it must open them here. A phrase that is not one (an unknown word, a failed
+        checksum) is refused before anything is sent; another account's, or one that opens nothing, is refused
+        with Cognito untouched, so the old password still signs in.
 
-        A phrase that is not one (an unknown word, a failed checksum) is refused
-        before anything is sent. A well-formed phrase that is not this account's
-        can only be found out once Cognito's reset has given a token to fetch the
-        keys with: then the keys are left as they were, and the emailed reset has
-        changed only the sign-in secret, which the right phrase sets again.
+        Then the DEK under the new password is held beside the stored keys, Cognito's reset sets the new password,
+        and a sign-in with it uploads the keys. If a step after the reset fails (no authenticator code, the
+        network), the new password still opens the keys: ``log_in`` finds the held wrapping and uploads it. With
+        two-step sign-in on, the sign-in needs the code ``mfa_code()`` gives (:class:`SecondFactorNeeded`).
         """
         try:
-            check_recovery_phrase(phrase)
+            lookup = recovery_lookup(phrase)
         except CryptoError as error:
             raise AccountError(f"recovery phrase refused: {error}") from None
+        recovery = RecoveryApi(self.endpoints.platform_api_url)
+        try:
+            opened = recovery.open(email, lookup)
+            recovered = recover_account(
+                opened["keys"], opened["userId"], phrase, new_password, iterations=KDF_ITERATIONS
+            )
+        except (ApiError, CryptoError) as refusal:
+            if isinstance(refusal, ApiError) and refusal.status != 403:
+                raise
+            reason = refusal.message if isinstance(refusal, ApiError) else f"{refusal}: nothing was changed"
+            raise AccountError(f"recovery phrase refused: {reason}; your password still signs in") from None
         with StartingAgent(self.profile) as agent:
+            recovery.hold_new_password(email, lookup, opened["keysVersion"], recovered.bundle["passwordWrappedDek"])
             new_secret = authentication_secret(email, new_password, iterations=KDF_ITERATIONS)
             self._cognito(self.cognito.request_reset, email)
             self._cognito(self.cognito.confirm_reset, email, confirmation_code(), new_secret)
             tokens = self._signed_in(email, new_secret, mfa_code)
             api = PlatformApi(self.endpoints.platform_api_url, tokens.id_token)
             me = api.me()
-            try:
-                recovered = recover_account(me["keys"], me["userId"], phrase, new_password, iterations=KDF_ITERATIONS)
-            except CryptoError as error:
-                raise AccountError(
-                    f"recovery phrase refused: {error}. Your keys are unchanged; run 'imegha recover' again with your own phrase"
-                ) from None
-            signer = RequestSigner(me["userId"], lambda: recovered.keys.identity_key)
-            replace(api, signer=signer).upload_keys(me["keysVersion"], recovered.bundle)
-            self._open_session(me["userId"], email, me["iMTag"], tokens, recovered.keys, agent)
+            keys = self._opened_by_password(api, me, new_password)
+            self._open_session(me["userId"], email, me["iMTag"], tokens, keys, agent)
 
     # --- the directory and connections --------------------------------------
 

@@ -134,10 +134,18 @@ class PlatformApi:
     def me(self) -> JSONObject:
         return self._call("GET", "/me")
 
-    def upload_keys(self, expected_version: int, keys: JSONObject, first_statement: JSONObject | None = None) -> int:
+    def upload_keys(
+        self,
+        expected_version: int,
+        keys: JSONObject,
+        first_statement: JSONObject | None = None,
+        recovery_verifier: str | None = None,
+    ) -> int:
         """Keys re-wrapped or replaced are signed; the first upload, which brings the identity key and the first
-        statement naming it, has nothing to sign with yet."""
+        statement naming it, has nothing to sign with yet. ``recovery_verifier``: see :class:`RecoveryApi`."""
         body: JSONObject = {"expectedVersion": expected_version, "keys": keys}
+        if recovery_verifier is not None:
+            body["recoveryVerifier"] = recovery_verifier
         if first_statement is not None:
             body["statement"] = first_statement
             answer = self._call("PUT", "/me/keys", body)
@@ -190,3 +198,23 @@ class PlatformApi:
 
     def deployment(self, deployment_id: str) -> JSONObject:
         return self._call("GET", f"/deployments/{quote(deployment_id, safe='')}")
+
+
+@dataclass
+class RecoveryApi:
+    """The two routes a recovery calls before it has a token: the recovery phrase's lookup (``recovery_lookup``)
+    says whose account it is, checked against the verifier the device uploaded with its first keys."""
+
+    base_url: str
+
+    def open(self, email: str, lookup: str) -> JSONObject:
+        """The account's ``userId``, ``keysVersion`` and wrapped ``keys``; a 403 if the phrase is not its."""
+        return self._call("POST", "/recovery", {"email": email, "recoveryLookup": lookup})
+
+    def hold_new_password(self, email: str, lookup: str, expected_version: int, wrapped: JSONObject) -> None:
+        """Keep the DEK under the new password beside the stored keys until a device signed in with it uploads."""
+        body = {"email": email, "recoveryLookup": lookup, "expectedVersion": expected_version}
+        self._call("PUT", "/recovery/password", body | {"passwordWrappedDek": wrapped})
+
+    def _call(self, method: str, path: str, body: JSONObject) -> JSONObject:
+        return call_json(method, self.base_url.rstrip("/") + path, None, body) or {}

@@ -1,8 +1,10 @@
 """The directory store: users and their iMTags in the platform's DirectoryTable.
 
-Three kinds of item share the table. ``USER#<sub>`` holds what the privacy policy
+Four kinds of item share the table. ``USER#<sub>`` holds what the privacy policy
 allows (email, iMTag, wrapped keys, public keys, the signed key statement, the
-cloud link); ``IMTAG#<casefolded tag>`` is where a lookup finds a tag's owner,
+cloud link, the recovery verifier); ``EMAIL#<casefolded email>`` names the user an
+email is, for a recovery, which has no token to say it; ``IMTAG#<casefolded tag>``
+is where a lookup finds a tag's owner,
 and ``LOOKALIKE#<skeleton>`` (:mod:`logic.imtags`) exists only so that DynamoDB
 itself refuses a second owner of a tag in any letter case, or of a tag that looks
 like it (``AIice`` beside ``Alice``). The two tag items are written together, in
@@ -37,6 +39,10 @@ def _tag_key(imtag: str) -> dict:
 
 def _lookalike_key(skeleton: str) -> dict:
     return {"pk": f"LOOKALIKE#{skeleton}"}
+
+
+def _email_key(email: str) -> dict:
+    return {"pk": f"EMAIL#{email.strip().casefold()}"}
 
 
 # A tag is free for an email when no user has claimed it and it is not reserved, or reserved by that same email (a
@@ -111,6 +117,8 @@ class DirectoryStore:
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
+                # Cognito keeps emails unique among its accounts, so the newest confirmed one is the email's.
+                {"Put": {"TableName": self.table_name, "Item": _email_key(email) | {"userId": user_id}}},
             ],
             f"iMTag {imtag!r} is taken, or this account already exists",
         )
@@ -126,20 +134,25 @@ class DirectoryStore:
         item = self.table.get_item(Key=_lookalike_key(skeleton), ConsistentRead=True).get("Item")
         return item.get("iMTag") if item else None
 
+    def user_id_for_email(self, email: str) -> str | None:
+        item = self.table.get_item(Key=_email_key(email), ConsistentRead=True).get("Item")
+        return item.get("userId") if item else None
+
     def user_id_for_tag(self, imtag: str) -> str | None:
         """Whose the tag is; None while it is free or only reserved by a sign-up not yet confirmed."""
         item = self.table.get_item(Key=_tag_key(imtag), ConsistentRead=True).get("Item")
         return item.get("userId") if item else None
 
     def replace_keys(self, user_id: str, expected_version: int, changes: dict) -> int:
-        """Write ``changes`` only if the stored keys are still at ``expected_version``; returns the new version."""
+        """Write ``changes`` only if the stored keys are still at ``expected_version``; returns the new version. A
+        wrapping a recovery held for its new password goes: the keys written now supersede it."""
         names = {f"#f{index}": field for index, field in enumerate(changes)}
         values = {f":v{index}": value for index, value in enumerate(changes.values())}
         assignments = ", ".join(f"#f{index} = :v{index}" for index in range(len(changes)))
         try:
             self.table.update_item(
                 Key=_user_key(user_id),
-                UpdateExpression=f"SET {assignments}, keysVersion = :next",
+                UpdateExpression=f"SET {assignments}, keysVersion = :next REMOVE recoveredPasswordWrappedDek",
                 ConditionExpression="attribute_exists(pk) AND keysVersion = :expected",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values | {":expected": expected_version, ":next": expected_version + 1},
@@ -151,6 +164,21 @@ class DirectoryStore:
                 ) from None
             raise
         return expected_version + 1
+
+    def hold_recovered_wrapping(self, user_id: str, expected_version: int, envelope: dict) -> None:
+        """Keep ``envelope`` (the DEK under a recovery's new password) beside the stored keys, if they are still at
+        ``expected_version``; it replaces one held before."""
+        try:
+            self.table.update_item(
+                Key=_user_key(user_id),
+                UpdateExpression="SET recoveredPasswordWrappedDek = :envelope",
+                ConditionExpression="attribute_exists(pk) AND keysVersion = :expected",
+                ExpressionAttributeValues={":envelope": envelope, ":expected": expected_version},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(f"keys changed since version {expected_version}: start the recovery again") from None
+            raise
 
     def set_statement(self, user_id: str, statement: dict, previous_sequence: int | None) -> None:
         """Store a newer key statement; the condition makes a concurrent older one lose."""

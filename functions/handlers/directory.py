@@ -1,4 +1,5 @@
-"""Platform REST routes of the directory: my profile and keys, user lookup, device push tokens."""
+"""Platform REST routes of the directory: my profile and keys, user lookup, device push tokens, and the two routes
+of a recovery, which have no token (the recovery phrase's lookup says who is asking)."""
 
 import os
 from functools import partial
@@ -48,8 +49,30 @@ def post_my_nonce() -> Response:
 @app.put("/me/keys", middlewares=[first_keys_or_signed])
 def put_my_keys() -> dict:
     body = json_body(app, SCHEMAS, "upload-keys.json")
-    version = directory.upload_keys(store, caller_id(app), body["expectedVersion"], body["keys"], body.get("statement"))
+    version = directory.upload_keys(
+        store,
+        caller_id(app),
+        body["expectedVersion"],
+        body["keys"],
+        body.get("statement"),
+        body.get("recoveryVerifier"),
+    )
     return {"keysVersion": version}
+
+
+@app.post("/recovery")
+def post_recovery() -> dict:
+    body = json_body(app, SCHEMAS, "recovery.json")
+    return directory.open_recovery(store, body["email"], body["recoveryLookup"])
+
+
+@app.put("/recovery/password")
+def put_recovered_password() -> Response:
+    body = json_body(app, SCHEMAS, "recovery-password.json")
+    directory.hold_recovered_wrapping(
+        store, body["email"], body["recoveryLookup"], body["expectedVersion"], body["passwordWrappedDek"]
+    )
+    return Response(status_code=204)
 
 
 @app.put("/me/statement")

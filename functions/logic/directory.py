@@ -7,6 +7,7 @@ ordering, never about content, which this code cannot read.
 
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import UTC, datetime
 
@@ -17,8 +18,15 @@ from dal.devices import DeviceStore
 from dal.directory import DirectoryStore
 from dal.phones import PhoneEndpoints
 from dal.user_pool import UserPool
-from imegha_crypto import CryptoError, IdentityPublicKey, b64url_decode, validate_envelope, verify_key_statement
-from imegha_service.errors import Conflict, InvalidRequest, NotFound
+from imegha_crypto import (
+    CryptoError,
+    IdentityPublicKey,
+    b64url_decode,
+    recovery_verifier,
+    validate_envelope,
+    verify_key_statement,
+)
+from imegha_service.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from logic.imtags import skeleton
 
 tracer = Tracer()
@@ -30,6 +38,8 @@ RESERVATION_SECONDS = 24 * 3600
 # new password or phrase, or re-wrapping the private keys under it. The public
 # keys stay: others have pinned them.
 REWRAPPABLE = ("passwordWrappedDek", "recoveryWrappedDek", "wrappedExchangeKey", "wrappedIdentityKey")
+# One answer for every refused recovery: an unknown email, a wrong phrase and an account without keys look alike.
+NOT_THIS_ACCOUNTS_PHRASE = "this recovery phrase is not the one of that email's account: nothing was changed"
 
 
 def check_imtag(imtag: str) -> str:
@@ -110,21 +120,28 @@ def my_profile(store: DirectoryStore, caller: str) -> dict:
         "keys": user.get("keys"),
         "keyStatement": user.get("keyStatement"),
         "cloudUrl": user.get("cloudApiUrl"),
+        "recoveredPasswordWrappedDek": user.get("recoveredPasswordWrappedDek"),
     }
 
 
 @tracer.capture_method
 def upload_keys(
-    store: DirectoryStore, caller: str, expected_version: int, account_keys: dict, statement: dict | None = None
+    store: DirectoryStore,
+    caller: str,
+    expected_version: int,
+    account_keys: dict,
+    statement: dict | None = None,
+    verifier: str | None = None,
 ) -> int:
     """Store the caller's wrapped keys; after the first upload only re-wrapped copies may replace them.
 
     The first upload may carry the first key statement, so that an account never
-    has keys that no statement vouches for.
+    has keys that no statement vouches for; any may carry the recovery ``verifier``
+    (a device sends it when it knows the phrase: at sign-up).
     """
     _require_valid("keys", "account-keys", account_keys)
     stored = store.user(caller).get("keys")
-    changes = {"keys": account_keys}
+    changes = {"keys": account_keys} | ({"recoveryVerifier": verifier} if verifier else {})
     if stored is not None:
         if statement is not None:
             raise InvalidRequest(
@@ -136,6 +153,44 @@ def upload_keys(
     elif statement is not None:
         changes["keyStatement"] = _checked_statement(caller, statement, account_keys, previous_sequence=None)
     return store.replace_keys(caller, expected_version, changes)
+
+
+@tracer.capture_method
+def open_recovery(store: DirectoryStore, email: str, lookup: str) -> dict:
+    """For a device without a token that shows the lookup its recovery phrase gives: the email's account and its
+    wrapped keys, so that it proves the phrase opens them before Cognito's password or anything else changes.
+
+    Whoever has the email alone learns nothing here, not even whether it has an account: any refusal is the same
+    403. What the answer holds opens only with the phrase (256 bits) or the password, and whoever shows the lookup
+    holds the phrase.
+    """
+    user_id, user = _recovering(store, email, lookup)
+    return {"userId": user_id, "keysVersion": int(user["keysVersion"]), "keys": user["keys"]}
+
+
+@tracer.capture_method
+def hold_recovered_wrapping(
+    store: DirectoryStore, email: str, lookup: str, expected_version: int, envelope: dict
+) -> None:
+    """Keep the DEK under a recovery's new password beside the stored keys, before Cognito's reset sets that
+    password: whichever of the two passwords Cognito then accepts opens the keys, whatever step fails after.
+
+    It replaces nothing: the stored wrapping stays until a device signed in with the new password, and so holding
+    the identity key, uploads its keys (``PUT /me/keys``, signed), which removes this one.
+    """
+    _require_valid("passwordWrappedDek", "password-wrapped-key", envelope)
+    user_id, _ = _recovering(store, email, lookup)
+    store.hold_recovered_wrapping(user_id, expected_version, envelope)
+
+
+def _recovering(store: DirectoryStore, email: str, lookup: str) -> tuple[str, dict]:
+    """The user id and entry of the account of ``email``, if its verifier is that of ``lookup``; else NotAllowed."""
+    user_id = store.user_id_for_email(email)
+    user = store.user(user_id) if user_id else {}
+    expected = user.get("recoveryVerifier")
+    if not (expected and user.get("keys") and hmac.compare_digest(recovery_verifier(lookup), expected)):
+        raise NotAllowed(NOT_THIS_ACCOUNTS_PHRASE)
+    return str(user_id), user
 
 
 @tracer.capture_method

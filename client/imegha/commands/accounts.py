@@ -267,8 +267,12 @@ def recover_command(args: argparse.Namespace) -> None:
             args.email, phrase, new_password, _code_source(args, account, "reset"), _mfa_code(args, secrets)
         )
     except SecondFactorNeeded as needed:
-        # The emailed code has reset Cognito's password, but that alone signs in to nothing and changes no key.
-        raise _mfa_code_given(needed, "recover") from None
+        # The emailed code has set the new password, and the DEK under it waits beside the stored keys; signing in
+        # with the new password and a code finishes the recovery.
+        raise CommandError(
+            f"{needed}: your new password is set; sign in with it and the code: 'imegha login {args.email}'"
+            " (--mfa-code CODE)"
+        ) from None
     emit(
         args,
         {"recovered": True, "iMTag": account.session.imtag},

@@ -17,6 +17,8 @@ from .account import (
     create_account,
     open_account,
     recover_account,
+    recovery_lookup,
+    recovery_verifier,
 )
 from .authentication import AUTHENTICATION_ITERATIONS, authentication_secret
 from .bounded_json import MAX_JSON_DEPTH, parse_json, parse_json_object
@@ -140,6 +142,8 @@ __all__ = [
     "recover_account",
     "change_password",
     "check_recovery_phrase",
+    "recovery_lookup",
+    "recovery_verifier",
     "AccountKeys",
     "NewAccount",
     "RecoveredAccount",

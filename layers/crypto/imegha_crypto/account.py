@@ -8,6 +8,7 @@ DEK and changes nothing else, so every key the DEK holds stays valid.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass
 from typing import ClassVar, Self
@@ -34,6 +35,7 @@ DEFAULT_PASSWORD_ITERATIONS = 600_000
 RECOVERY_ENTROPY_BYTES = 32
 RECOVERY_WORDS = 24
 _RECOVERY_INFO = b"imegha recovery key v1"
+_RECOVERY_LOOKUP_INFO = b"imegha recovery lookup v1"
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,22 @@ def _recovery_entropy(phrase: str) -> bytes:
     if len(words) != RECOVERY_WORDS:
         raise RecoveryPhraseError(f"a recovery phrase has {RECOVERY_WORDS} words; this one has {len(words)}")
     return entropy_from_mnemonic(" ".join(words))
+
+
+def recovery_lookup(recovery_phrase: str) -> str:
+    """What a device shows the platform to prove that it holds the phrase, before it changes anything: 32 bytes
+    from the phrase's entropy, as base64url.
+
+    HKDF-Expand-SHA256 with its own info, so it says nothing of the recovery key (another info), which the
+    platform that sees it must never learn. Raises ``RecoveryPhraseError`` for a phrase that is not one.
+    """
+    return b64url_encode(hkdf_expand_sha256(_recovery_entropy(recovery_phrase), _RECOVERY_LOOKUP_INFO, 32))
+
+
+def recovery_verifier(lookup: str) -> str:
+    """What the platform keeps to check a lookup: its SHA-256, as base64url. A copy of the table opens no
+    recovery: a lookup is 256 bits that only the phrase gives. ``FormatError`` if ``lookup`` is not base64url."""
+    return b64url_encode(hashlib.sha256(b64url_decode(lookup)).digest())
 
 
 def check_recovery_phrase(recovery_phrase: str) -> None:

@@ -230,3 +230,25 @@ def test_a_phrase_can_be_checked_before_anything_is_sent(alice):
     check_recovery_phrase(alice.recovery_phrase.upper())
     with pytest.raises(RecoveryPhraseError, match=r"word 24 \('qwerty'\)"):
         check_recovery_phrase(_with_word(alice.recovery_phrase, 24, "qwerty"))
+
+
+def test_the_recovery_lookup_is_the_phrases_alone_and_says_nothing_of_the_recovery_key(alice, bob):
+    import hashlib
+    import hmac
+
+    from imegha_crypto import b64url_decode, recovery_lookup, recovery_verifier
+    from imegha_crypto.primitives import entropy_from_mnemonic
+
+    lookup = recovery_lookup(alice.recovery_phrase)
+    entropy = entropy_from_mnemonic(alice.recovery_phrase)
+
+    assert lookup == recovery_lookup("  " + alice.recovery_phrase.upper().replace(" ", "   ") + "\n")
+    assert lookup != recovery_lookup(bob.recovery_phrase) and len(b64url_decode(lookup)) == 32
+    # HKDF-Expand with one output block is one HMAC; the recovery key's info differs, so the two are unrelated.
+    assert b64url_decode(lookup) == hmac.digest(entropy, b"imegha recovery lookup v1\x01", "sha256")
+    assert b64url_decode(lookup) != hmac.digest(entropy, b"imegha recovery key v1\x01", "sha256")
+    assert b64url_decode(recovery_verifier(lookup)) == hashlib.sha256(b64url_decode(lookup)).digest()
+    with pytest.raises(RecoveryPhraseError):
+        recovery_lookup(" ".join(alice.recovery_phrase.split()[:-1]))
+    with pytest.raises(FormatError):
+        recovery_verifier("not base64url!")

@@ -264,3 +264,56 @@ def test_when_the_account_has_no_filter_policy_left_the_device_is_kept_unrung_an
 
     assert answer["pushes"] is False and stores[2].get("alice-id", "phone-0001")["token"] == "a" * 64
     assert endpoints(phones) == []
+
+
+def _recoverable(directory, stores):
+    """Alice's account as a device makes it at sign-up: its first keys bring the recovery verifier."""
+    from imegha_crypto import recovery_lookup, recovery_verifier
+
+    directory.register_user(stores[0], "alice-id", "Alice@Example.org", "Alice")
+    account = create_account("alice-id", "correct horse battery staple", iterations=FAST)
+    lookup = recovery_lookup(account.recovery_phrase)
+    directory.upload_keys(stores[0], "alice-id", 0, account.bundle, verifier=recovery_verifier(lookup))
+    return account, lookup
+
+
+def test_the_phrase_lookup_opens_the_account_of_its_email_and_nothing_else(directory, stores):
+    from imegha_crypto import b64url_encode
+    from imegha_service.errors import NotAllowed
+
+    account, lookup = _recoverable(directory, stores)
+    directory.register_user(stores[0], "bob-id", "bob@example.org", "Bob")
+
+    opened = directory.open_recovery(stores[0], " alice@EXAMPLE.org", lookup)
+
+    assert opened == {"userId": "alice-id", "keysVersion": 1, "keys": json.loads(json.dumps(account.bundle))}
+    for email, shown in [
+        ("alice@example.org", b64url_encode(bytes(32))),  # the email alone
+        ("bob@example.org", lookup),  # her phrase for another account, one without keys
+        ("nobody@example.org", lookup),  # an email with no account
+    ]:
+        with pytest.raises(NotAllowed, match="^this recovery phrase is not the one of that email's account"):
+            directory.open_recovery(stores[0], email, shown)
+    assert "recoveryVerifier" not in directory.my_profile(stores[0], "alice-id")
+
+
+def test_a_recovery_holds_its_new_wrapping_beside_the_keys_until_the_next_upload_removes_it(directory, stores):
+    from imegha_crypto import change_password
+
+    account, lookup = _recoverable(directory, stores)
+    rewrapped = change_password(
+        account.bundle, "alice-id", "correct horse battery staple", "new password 1234", iterations=FAST
+    )
+
+    with pytest.raises(Conflict, match="start the recovery again"):
+        directory.hold_recovered_wrapping(stores[0], "alice@example.org", lookup, 0, rewrapped["passwordWrappedDek"])
+    with pytest.raises(InvalidRequest, match="^passwordWrappedDek"):
+        directory.hold_recovered_wrapping(stores[0], "alice@example.org", lookup, 1, {"v": 1})
+    directory.hold_recovered_wrapping(stores[0], "alice@example.org", lookup, 1, rewrapped["passwordWrappedDek"])
+
+    held = directory.my_profile(stores[0], "alice-id")
+    assert held["keys"] == json.loads(json.dumps(account.bundle)) and held["keysVersion"] == 1
+    assert held["recoveredPasswordWrappedDek"] == json.loads(json.dumps(rewrapped["passwordWrappedDek"]))
+    assert directory.upload_keys(stores[0], "alice-id", 1, rewrapped) == 2
+    assert directory.my_profile(stores[0], "alice-id")["recoveredPasswordWrappedDek"] is None
+    assert directory.open_recovery(stores[0], "alice@example.org", lookup)["keysVersion"] == 2
