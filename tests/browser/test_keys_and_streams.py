@@ -276,3 +276,46 @@ def test_a_failed_open_gives_no_plaintext_in_memory_and_only_authentic_chunks_fr
     assert failure == (
         "DecryptionError: chunk 2 of the sealed file failed to authenticate: it was altered, moved, or comes from another file"
     )
+
+
+@pytest.mark.parametrize(
+    ("document", "refusal"),
+    [
+        ('{"a": ["[[[[{{{{", {"b": [1, -2, true, null]}], "c": "\\"]"}', None),
+        ("[" * 64 + "]" * 64, None),
+        ("[" * 65 + "]" * 65, "FormatError"),
+        ('{"n": NaN}', "FormatError"),
+        ('{"n": ' + "9" * 101 + "}", "FormatError"),
+        ('{"n": ' + "9" * 100 + "}", None),
+        ('{"a": 1,}', "FormatError"),
+        ('{"text": "' + "x" * 2000 + '"}', "TooLargeError"),
+    ],
+    ids=[
+        "strings-with-brackets",
+        "64-deep",
+        "65-deep",
+        "nan",
+        "101-digits",
+        "100-digits",
+        "trailing-comma",
+        "too-large",
+    ],
+)
+def test_json_from_someone_else_is_read_within_the_same_limits(world: World, document, refusal):
+    try:
+        python: object = ic.parse_json(document.encode(), max_bytes=1024)
+    except ic.FormatError as error:
+        python = type(error).__name__
+    try:
+        browser = world.run(
+            "return m.parseJson(new TextEncoder().encode(args.document), { maxBytes: 1024 });", document=document
+        )
+    except BrowserError as error:
+        browser = error.name
+    if refusal is not None:
+        assert (python, browser) == (refusal, refusal)
+    elif "9" * 100 in document:
+        # Both take it; JavaScript holds it as the nearest double, as it holds any number past 2**53 - 1.
+        assert python == {"n": int("9" * 100)} and browser == {"n": 1e100}
+    else:
+        assert browser == python

@@ -18,6 +18,11 @@ export class FormatError extends CryptoError {
   override name = "FormatError";
 }
 
+/** A document is larger than its reader accepts; refused before any of it is parsed. */
+export class TooLargeError extends FormatError {
+  override name = "TooLargeError";
+}
+
 /** A recovery phrase has an unknown word, the wrong length, or a bad checksum. */
 export class RecoveryPhraseError extends CryptoError {
   override name = "RecoveryPhraseError";

@@ -39,11 +39,12 @@ export {
   recoverAccount,
   type AccountKeys,
 } from "./account";
+export { MAX_JSON_DEPTH, parseJson, parseJsonObject } from "./boundedJson";
 export { b64urlDecode, b64urlEncode, fromHex, toHex } from "./bytes";
 export { Context, binding, canonicalJson, type Json, type JsonObject } from "./canonical";
 export { AUDIT_GENESIS, EMPTY_LOG, auditDigest, verifyAuditChain, type AuditHead } from "./chain";
 export { CHUNK_SIZE, HEADER_SIZE, type ResumeFrom } from "./chunked";
-export { ChainError, CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError } from "./errors";
+export { ChainError, CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError, TooLargeError } from "./errors";
 export {
   HISTORY_GRANT_RECORD,
   KEY_GRANT_RECORD,
