@@ -127,11 +127,24 @@ class FilesApi:
 
     def audit(self) -> tuple[list[JSONObject], JSONObject]:
         """Every entry of the log, oldest first, and the head the last page came with."""
-        entries: list[JSONObject] = []
+        entries, last_page = self._after_pages("/audit/entries", "entries")
+        return entries, last_page["head"]
+
+    def audit_checkpoints(self) -> list[JSONObject]:
+        """Every checkpoint record the owner's devices stored, by entry, as the cloud hands them out (unchecked)."""
+        return self._after_pages("/audit/checkpoints", "checkpoints")[0]
+
+    def _after_pages(self, path: str, field: str) -> tuple[list[JSONObject], JSONObject]:
+        """The ``field`` lists of every page of ``path``, each page naming the entry to go on ``after`` (``next``);
+        and the last page."""
+        found: list[JSONObject] = []
         after = 0
         while True:
-            page = self._call("GET", "/audit/entries", after=after, limit=1000)
-            entries += page["entries"]
+            page = self._call("GET", path, after=after, limit=1000)
+            found += page[field]
             if page["next"] is None:
-                return entries, page["head"]
+                return found, page
             after = page["next"]
+
+    def store_audit_checkpoint(self, record: JSONObject) -> JSONObject:
+        return self._call("POST", "/audit/checkpoints", record)

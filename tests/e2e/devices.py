@@ -21,8 +21,10 @@ from imegha import cli
 from imegha.accounts import Account
 from imegha.agent import agent_keys, stop_agent
 from imegha.endpoints import Endpoints
+from imegha.personal_cloud import LOCAL_ACCOUNT
 from imegha.profile import Profile
 from imegha_crypto import AccountKeys
+from imegha_local.cloud import Account as AwsAccount
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,11 @@ class Person:
         assert self.device.imegha("connect", other.imtag).status == 0
         assert other.device.imegha("accept", self.imtag).status == 0
         return other
+
+    def own_account(self) -> AwsAccount:
+        """The AWS account of this person's cloud, with their own credentials for it (not the platform's)."""
+        saved = self.device.profile().read(LOCAL_ACCOUNT)
+        return AwsAccount(saved["accountId"], saved["accessKeyId"], saved["secretAccessKey"])
 
     def log_in(self, device: Device, password: str | None = None, *options: str) -> Typed:
         return device.imegha(

@@ -8,8 +8,6 @@ import uuid
 
 import pytest
 
-from imegha.personal_cloud import LOCAL_ACCOUNT
-from imegha_local.cloud import Account
 from tests.integration.files_world import stored_everywhere
 
 
@@ -21,11 +19,6 @@ def alice(person):
 @pytest.fixture(scope="module")
 def bob(person, alice):
     return alice.connected_with(person("Bob"))
-
-
-def own_account(someone) -> Account:
-    saved = someone.device.profile().read(LOCAL_ACCOUNT)
-    return Account(saved["accountId"], saved["accessKeyId"], saved["secretAccessKey"])
 
 
 def test_alice_shares_bob_fetches_alice_revokes_and_the_audit_chain_tells_it(alice, bob, tmp_path, local_cloud):
@@ -66,7 +59,7 @@ def test_alice_shares_bob_fetches_alice_revokes_and_the_audit_chain_tells_it(ali
     verified = alice.device.imegha("audit", "--verify").json
     assert verified["verified"] is True and verified["head"]["seq"] == len(log)
 
-    everything = stored_everywhere(local_cloud, [local_cloud.platform, own_account(alice)])
+    everything = stored_everywhere(local_cloud, [local_cloud.platform, alice.own_account()])
     assert text.strip() not in everything and name.encode() not in everything
 
 
@@ -74,7 +67,7 @@ def test_an_edited_audit_entry_fails_verification(alice, bob, tmp_path, local_cl
     (tmp_path / "note.txt").write_text("a note")
     alice.device.imegha("files", "put", str(tmp_path / "note.txt"))
     assert alice.device.imegha("audit", "--verify").status == 0
-    dynamodb = local_cloud.client("dynamodb", own_account(alice))
+    dynamodb = local_cloud.client("dynamodb", alice.own_account())
     (table,) = [name for name in dynamodb.list_tables()["TableNames"] if "CloudTable" in name]
     first = {"pk": {"S": "AUDIT"}, "sk": {"S": f"E#{1:016d}"}}
     dynamodb.update_item(

@@ -25,6 +25,7 @@ from imegha.library import FilesError, Library, file_context
 from imegha.platform_api import ApiError
 from imegha_crypto import DecryptionError, open_file, sealed_file_size
 from tests.integration.files_world import FilesWorld, build_files_world, stored_everywhere
+from tests.integration.hostile_cloud import LOG, HostileAuditTable
 from tests.integration.polling import eventually
 
 FAST_KDF_ITERATIONS = 100_000
@@ -498,7 +499,8 @@ def test_every_step_is_in_the_audit_chain_and_it_verifies(world, folder):
     sharing.revoke(share["shareId"])
     alice.delete(alice.find(stored.file_id))
 
-    entries, head, _ = audit_log.verify(alice)
+    verification = audit_log.verify(alice)
+    entries, head = verification.entries, verification.head
 
     steps = [
         (e["action"], e["actor"])
@@ -518,21 +520,18 @@ def test_every_step_is_in_the_audit_chain_and_it_verifies(world, folder):
 
 @pytest.mark.parametrize("tampering", ["edit", "remove", "rewrite"])
 def test_a_removed_edited_or_rewritten_entry_fails_verification(world, folder, tampering):
-    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
     from imegha import audit_log
-    from imegha_crypto import AUDIT_GENESIS, ChainError, audit_digest
-    from imegha_service.items import integers
+    from imegha_crypto import ChainError
 
     erin = world.library("Erin")
     for _ in range(2):
         erin.put(write(folder, f"before-{uuid.uuid4().hex[:6]}", b"x"))
-    audit_log.verify(erin)  # the device keeps the head it verified
+    audit_log.verify(erin)  # the device signs the head it verified
     erin.put(write(folder, f"after-{uuid.uuid4().hex[:6]}", b"y"))
     table, dynamodb = world.table("Erin"), world.dynamodb("Erin")
-    saved = sorted((item for item in world.items("Erin") if item["pk"]["S"] == "AUDIT"), key=lambda i: i["sk"]["S"])
-    entries = [item for item in saved if item["sk"]["S"].startswith("E#")]
-    victim = entries[1]
+    hostile = HostileAuditTable(dynamodb, table)
+    saved = hostile.snapshot()
+    victim = hostile.items(LOG)[1]
     try:
         if tampering == "edit":
             dynamodb.update_item(
@@ -547,34 +546,48 @@ def test_a_removed_edited_or_rewritten_entry_fails_verification(world, folder, t
             dynamodb.delete_item(TableName=table, Key={"pk": victim["pk"], "sk": victim["sk"]})
             expected = "entry 2 removed"
         else:  # whoever can write the table drops entry 2 and makes every hash after it consistent again
-            previous, deserialize, serialize = AUDIT_GENESIS, TypeDeserializer().deserialize, TypeSerializer().serialize
-            kept = [entry for entry in entries if entry is not victim]
-            for seq, item in enumerate(kept, start=1):
-                entry = integers(
-                    {name: deserialize(value) for name, value in item.items() if name not in ("pk", "sk", "hash")}
-                ) | {"seq": seq, "prev": previous}
-                entry["hash"] = previous = audit_digest(entry)
-                dynamodb.put_item(
-                    TableName=table,
-                    Item={
-                        "pk": {"S": "AUDIT"},
-                        "sk": {"S": f"E#{seq:016d}"},
-                        **{name: serialize(value) for name, value in entry.items()},
-                    },
-                )
-            dynamodb.delete_item(TableName=table, Key={"pk": entries[-1]["pk"], "sk": entries[-1]["sk"]})
-            dynamodb.put_item(
-                TableName=table,
-                Item={"pk": {"S": "AUDIT"}, "sk": {"S": "HEAD"}, "seq": {"N": str(len(kept))}, "hash": {"S": previous}},
-            )
+            hostile.rewrite(lambda entries: entries[:1] + entries[2:])
             expected = "is not the one verified before: the log was rewritten"
 
         with pytest.raises(ChainError, match=expected):
             audit_log.verify(world.library("Erin"))
     finally:
-        for item in saved:
-            dynamodb.put_item(TableName=table, Item=item)
+        hostile.put_back(saved)
     audit_log.verify(world.library("Erin"))
+
+
+def test_only_the_owner_stores_a_checkpoint_and_it_only_moves_forward(world, folder):
+    from imegha import audit_log
+    from imegha_crypto import AuditHead, sign_audit_checkpoint
+
+    alice = world.library("Alice")
+    for _ in range(2):
+        alice.put(write(folder, f"checkpointed-{uuid.uuid4().hex[:6]}", b"c"))
+    head = audit_log.verify(alice).head
+    identity_key = world.people["Alice"].account.keys().identity_key
+
+    def signed(seq: int, user_id: str = alice.owner) -> dict:
+        at = AuditHead(seq, head.hash)
+        return sign_audit_checkpoint(identity_key, user_id=user_id, head=at, signed_at="2026-12-05T03:00:00+00:00")
+
+    held = alice.api.audit_checkpoints()
+    assert held[-1]["body"] | {"signedAt": None} == {**head.as_json(), "userId": alice.owner, "signedAt": None}
+    for intruder in ("Bob", "Dave"):  # her connection and a stranger, each with their own token for her cloud
+        with pytest.raises(ApiError) as stored:
+            as_caller(world, intruder).store_audit_checkpoint(signed(head.seq + 1))
+        with pytest.raises(ApiError) as listed:
+            as_caller(world, intruder).audit_checkpoints()
+        assert stored.value.status == listed.value.status == 403
+    with pytest.raises(ApiError) as behind:
+        alice.api.store_audit_checkpoint(signed(head.seq - 1))
+    assert behind.value.status == 409
+    assert f"holds a checkpoint at entry {head.seq}: a checkpoint only moves forward" in behind.value.message
+    for malformed in (signed(head.seq) | {"type": "share"}, signed(head.seq, "someone-else"), {"body": {}}):
+        with pytest.raises(ApiError) as refused:
+            alice.api.store_audit_checkpoint(malformed)
+        assert refused.value.status == 400
+    assert alice.api.audit_checkpoints() == held  # nothing refused was kept
+    assert audit_log.verify(alice).signed is None  # and the log still verifies against what is
 
 
 # --- what AWS and the platform hold ----------------------------------------------------------------

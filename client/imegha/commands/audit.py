@@ -22,7 +22,8 @@ def register(subparsers: Subparsers) -> None:
     audit.add_argument(
         "--verify",
         action="store_true",
-        help="check the chain and the last verified head: no entry removed, edited or rewritten",
+        help="check the chain against every head your devices verified and signed (a new device too): no entry "
+        "removed, edited or rewritten, no device shown another history; then sign this head",
     )
     audit.add_argument("--last", type=int, help="show only the last N entries")
     audit.set_defaults(handler=audit_command)
@@ -36,26 +37,47 @@ def entry_line(entry: JSONObject, names: dict[str, str]) -> str:
     return f"{entry['seq']:>6}  {entry['at']}  {entry['action']:<9} {who:<20} {what}{extra}"
 
 
+def verified_json(verification: audit_log.Verification) -> JSONObject:
+    return {
+        "verified": True,
+        "entries": len(verification.entries),
+        "head": verification.head.as_json(),
+        "checkpoint": verification.checkpoint.as_json() if verification.checkpoint else None,
+        "checkpoints": verification.checkpoints,
+        "signed": verification.signed.as_json() if verification.signed else None,
+    }
+
+
+def verified_text(verification: audit_log.Verification) -> str:
+    head, checkpoint = verification.head, verification.checkpoint
+    chained = (
+        f"The audit log verifies up to entry {head.seq} (head {head.hash[:16]}…): every entry chained to the one before"
+        if head.seq
+        else "The audit log is empty"
+    )
+    against = (
+        f", and it holds entry {checkpoint.head.seq} as your devices signed it ({checkpoint.signed_at}), the latest of "
+        f"{verification.checkpoints} signed checkpoints"
+        if checkpoint
+        else ", checked against itself only: no device of yours had signed a checkpoint of it"
+    )
+    signed = (
+        f"\nThis device signed entry {head.seq} as a checkpoint; your other devices, and new ones, are held to it."
+        if verification.signed
+        else ""
+    )
+    return f"{chained}{against}.{signed}"
+
+
 @files_guarded
 def audit_command(args: argparse.Namespace) -> None:
     library = library_for(args)
     if args.verify:
         try:
-            entries, head, checkpoint = audit_log.verify(library)
+            verification = audit_log.verify(library)
         except ChainError as broken:
             raise CommandError(f"the audit log does NOT verify: {broken}") from None
-        since = f"; it still holds entry {checkpoint.seq} as verified before" if checkpoint and checkpoint.seq else ""
-        emit(
-            args,
-            {
-                "verified": True,
-                "entries": len(entries),
-                "head": head.as_json(),
-                "checkpoint": checkpoint.as_json() if checkpoint else None,
-            },
-            f"The audit log verifies: {len(entries)} entries, each chained to the one before, up to its head "
-            f"{head.hash[:16]}…{since}.",
-        )
+        emit(args, verified_json(verification), verified_text(verification))
         return
     entries, head = audit_log.read(library)
     shown = entries[-args.last :] if args.last else entries

@@ -23,7 +23,16 @@ from .account import (
 from .authentication import AUTHENTICATION_ITERATIONS, authentication_secret
 from .bounded_json import MAX_JSON_DEPTH, parse_json, parse_json_object
 from .canonical import Context, b64url_decode, b64url_encode
-from .chain import AUDIT_GENESIS, EMPTY_LOG, AuditHead, audit_digest, verify_audit_chain
+from .chain import (
+    AUDIT_GENESIS,
+    EMPTY_LOG,
+    AuditCheckpoint,
+    AuditHead,
+    audit_digest,
+    sign_audit_checkpoint,
+    verify_audit_chain,
+    verify_audit_checkpoint,
+)
 from .envelopes import validate_envelope
 from .errors import (
     ChainError,
@@ -167,6 +176,10 @@ __all__ = [
     "AuditHead",
     "AUDIT_GENESIS",
     "EMPTY_LOG",
+    # Checkpoints: heads the owner's devices verified, signed with the identity key
+    "sign_audit_checkpoint",
+    "verify_audit_checkpoint",
+    "AuditCheckpoint",
     # What people compare
     "Fingerprint",
     "safety_code",

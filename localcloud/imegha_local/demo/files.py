@@ -106,12 +106,15 @@ def story(cloud: LocalCloud, alice, bob, home: Path, started: float) -> None:
         refusal = f"refused (HTTP {error.status}: {error.message})"
     print(f"\n  Alice revokes: the share record is gone. Bob asks again: {refusal}")
 
-    entries, head_verified, _ = audit_log.verify(library)
+    verification = audit_log.verify(library)
+    entries = verification.entries
     names = {alice.user_id: "Alice", bob.user_id: "Bob"}
     print("\n  Alice's audit log, hash-chained in her own table:")
     for entry in entries:
         print(f"    {entry['seq']:>3}  {entry['action']:<9} by {names.get(entry['actor'], entry['actor'])}")
-    print(f"  The audit chain verifies on her device: {head_verified.seq == len(entries)}")
+    print(f"  The audit chain verifies on her device: {verification.head.seq == len(entries)}")
+    if verification.signed:
+        print(f"  Her device signed entry {verification.head.seq} as a checkpoint: her other devices are held to it.")
 
     held = everything_held(cloud, [cloud.platform, alice.cloud.account]) + sealed.decode("latin-1")
     print(f"\n  Every table and log of the platform and Alice's cloud, and her bucket: {len(held):,} characters;")

@@ -100,8 +100,8 @@ def test_a_log_rewritten_from_scratch_passes_alone_but_not_against_a_checkpoint(
 
     verify_audit_chain(rewritten, head_of(rewritten))
     with pytest.raises(ChainError, match="entry 4 is not the one verified before"):
-        verify_audit_chain(rewritten, head_of(rewritten), checkpoint=checkpoint)
-    assert verify_audit_chain(entries, head_of(entries), checkpoint=checkpoint) == head_of(entries)
+        verify_audit_chain(rewritten, head_of(rewritten), checkpoints=[checkpoint])
+    assert verify_audit_chain(entries, head_of(entries), checkpoints=[checkpoint]) == head_of(entries)
 
 
 def test_a_head_that_does_not_match_the_last_entry_is_refused():

@@ -20,6 +20,7 @@ from imegha_crypto import (
     IdentityPrivateKey,
     seal_data,
     seal_file,
+    sign_audit_checkpoint,
     sign_record,
     verify_audit_chain,
     wrap_key,
@@ -309,3 +310,51 @@ def test_a_signed_share_record_is_refused_unless_it_names_this_share_exactly():
     for changed in ({"target": target | {"version": 2}}, {"recipient": STRANGER}, {"share_id": "t" * 16}):
         with pytest.raises(InvalidRequest, match="the signed record says"):
             check_share_record(record, field="record", **share | changed)
+
+
+def checkpoint_of(seq: int, digest: str, user_id: str = OWNER) -> dict:
+    return sign_audit_checkpoint(
+        IdentityPrivateKey.generate(), user_id=user_id, head=AuditHead(seq, digest), signed_at="2026-12-05T03:00:00Z"
+    )
+
+
+def store(lambdas, record: dict, caller: str = OWNER) -> tuple[int, dict | None]:
+    event = routed("user_cloud_audit_entries.json", "POST", "/audit/checkpoints", record, caller)
+    return call(lambdas["AuditFunction"], event)
+
+
+def checkpoints_page(lambdas, query: str = "", caller: str = OWNER) -> tuple[int, dict | None]:
+    return call(
+        lambdas["AuditFunction"],
+        routed("user_cloud_audit_entries.json", "GET", "/audit/checkpoints", None, caller, query),
+    )
+
+
+def test_checkpoints_are_kept_every_one_and_only_move_forward(aws, lambdas):
+    first, fork_a, fork_b = checkpoint_of(3, "aa" * 32), checkpoint_of(5, "bb" * 32), checkpoint_of(5, "cc" * 32)
+
+    assert store(lambdas, first) == (201, {"seq": 3, "hash": "aa" * 32})
+    assert store(lambdas, fork_a)[0] == store(lambdas, fork_b)[0] == 201  # one entry, two heads: kept for the devices
+    status, behind = store(lambdas, checkpoint_of(4, "dd" * 32))
+    assert status == 409 and "holds a checkpoint at entry 5: a checkpoint only moves forward" in behind["message"]
+
+    assert checkpoints_page(lambdas) == (200, {"checkpoints": [first, fork_a, fork_b], "next": None})
+    # A page ends with every checkpoint of its last entry, so a fork is never split across pages.
+    assert checkpoints_page(lambdas, "after=0&limit=1") == (200, {"checkpoints": [first], "next": 3})
+    assert checkpoints_page(lambdas, "after=0&limit=2") == (200, {"checkpoints": [first, fork_a, fork_b], "next": 5})
+    assert checkpoints_page(lambdas, "after=3&limit=1") == (200, {"checkpoints": [fork_a, fork_b], "next": 5})
+    assert checkpoints_page(lambdas, "after=5&limit=1") == (200, {"checkpoints": [], "next": None})
+
+
+def test_only_the_owner_stores_or_reads_checkpoints_and_only_of_their_own_log(aws, lambdas):
+    assert store(lambdas, checkpoint_of(1, "aa" * 32), caller=STRANGER)[0] == 403
+    assert checkpoints_page(lambdas, caller=STRANGER)[0] == 403
+    status, refused = store(lambdas, checkpoint_of(1, "aa" * 32, user_id=STRANGER))
+    assert status == 400 and refused["field"] == "body/userId"
+    for malformed in (
+        checkpoint_of(1, "aa" * 32) | {"type": "share"},
+        checkpoint_of(1, "AA" * 32),
+        checkpoint_of(1, "aa" * 32 + "\n"),
+    ):
+        assert store(lambdas, malformed)[0] == 400
+    assert checkpoints_page(lambdas) == (200, {"checkpoints": [], "next": None})

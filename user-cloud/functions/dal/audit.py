@@ -7,6 +7,13 @@ A change and its entry commit together, with the head's move from the entry
 before, so no change goes unrecorded and no entry records a change that did
 not happen. Two changes at once race for the head; the one that loses tries
 again on top of the winner, so the chain never forks or skips a number.
+
+A partition of its own, ``AUDIT-CHECKPOINTS``, keeps the heads the owner's
+devices verified and signed (``imegha_crypto.chain``): ``C#<seq>#<hash>`` holds
+each checkpoint record as signed, every one kept, so two devices that were shown
+different histories see each other's; ``LATEST`` the highest ``seq`` stored,
+which no later checkpoint may go below. The audit function writes this
+partition and no other: it cannot touch the log it serves.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from imegha_service.items import integers, numbered
 
 AUDIT_PK = "AUDIT"
 HEAD_SK = "HEAD"
+CHECKPOINTS_PK = "AUDIT-CHECKPOINTS"
+LATEST_SK = "LATEST"
 # DynamoDB takes at most 100 operations in a transaction; two are the audit entry and head.
 MAX_WRITES = 98
 _ATTEMPTS = 8
@@ -136,3 +145,80 @@ class AuditedTable:
             {name: value for name, value in integers(item).items() if name not in ("pk", "sk")}
             for item in page["Items"]
         ]
+
+
+def _checkpoint_sk(seq: int, digest: str) -> str:
+    return f"{numbered('C#', seq)}#{digest}"
+
+
+@dataclass
+class AuditCheckpoints:
+    """The signed checkpoints of the log, as the owner's devices stored them; the cloud cannot check a signature
+    (it does not hold the owner's identity key), their devices do."""
+
+    table_name: str
+    resource: Any = None
+
+    def __post_init__(self) -> None:
+        self.resource = self.resource or boto3.resource("dynamodb")
+        self.table = self.resource.Table(self.table_name)
+
+    def add(self, seq: int, digest: str, record: dict) -> None:
+        """Keep ``record``, the checkpoint of entry ``seq`` with hash ``digest``; ``Conflict`` if one of a higher
+        entry is held already. Another at the same entry is kept beside it (the same head from another device, or
+        a fork for the devices to see)."""
+        try:
+            self.resource.meta.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {"pk": CHECKPOINTS_PK, "sk": LATEST_SK, "seq": seq, "hash": digest},
+                            "ConditionExpression": "attribute_not_exists(pk) OR #seq <= :seq",
+                            "ExpressionAttributeNames": {"#seq": "seq"},
+                            "ExpressionAttributeValues": {":seq": seq},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {
+                                "pk": CHECKPOINTS_PK,
+                                "sk": _checkpoint_sk(seq, digest),
+                                "seq": seq,
+                                "hash": digest,
+                                "record": record,
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            raise Conflict(
+                f"the cloud holds a checkpoint at entry {self.latest()}: a checkpoint only moves forward"
+            ) from None
+
+    def latest(self) -> int:
+        item = self.table.get_item(Key={"pk": CHECKPOINTS_PK, "sk": LATEST_SK}, ConsistentRead=True).get("Item")
+        return int(item["seq"]) if item else 0
+
+    def page(self, after: int, limit: int) -> tuple[list[dict], int | None]:
+        """About ``limit`` checkpoint records past entry ``after``, oldest first, and the entry to go on after (None
+        at the end). A page ends with every checkpoint of its last entry, so none of a fork is cut off."""
+        answer = self.table.query(
+            KeyConditionExpression=Key("pk").eq(CHECKPOINTS_PK) & Key("sk").between(numbered("C#", after + 1), "C#~"),
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        items, following = answer["Items"], None
+        if "LastEvaluatedKey" in answer:
+            following = int(items[-1]["seq"])
+            rest = self.table.query(
+                KeyConditionExpression=Key("pk").eq(CHECKPOINTS_PK)
+                & Key("sk").begins_with(f"{numbered('C#', following)}#"),
+                ConsistentRead=True,
+            )
+            items = [item for item in items if int(item["seq"]) != following] + rest["Items"]
+        return [integers(item["record"]) for item in items], following
