@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,7 @@ from imegha_crypto import (
     ChainError,
     FormatError,
     IdentityPrivateKey,
+    IdentityPublicKey,
     SignatureError,
     b64url_decode,
     sign_audit_checkpoint,
@@ -26,6 +29,7 @@ from imegha_crypto.canonical import canonical_json
 from imegha_crypto.primitives import ed25519_verify
 from tests.unit.crypto.test_chain import chain, head_of, rehashed
 
+VECTOR = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "imegha-audit-checkpoint.json").read_text())
 SIGNED_AT = "2026-12-05T02:40:00+00:00"
 HEAD = AuditHead(7, "ab" * 32)
 
@@ -55,6 +59,21 @@ def test_a_checkpoint_is_the_canonical_record_of_its_own_type_signed_under_the_r
     assert ed25519_verify(
         public.der, b64url_decode(checkpoint["sig"]), b"imegha signed record\x00" + canonical_json(unsigned)
     )
+
+
+def test_the_vector_is_the_checkpoint_the_layer_makes_and_verifies():
+    key = IdentityPrivateKey(bytes.fromhex(VECTOR["identityKeyPkcs8"]))
+    head = AuditHead(VECTOR["seq"], VECTOR["hash"])
+
+    made = sign_audit_checkpoint(key, user_id=VECTOR["userId"], head=head, signed_at=VECTOR["signedAt"])
+
+    assert made == VECTOR["record"]
+    assert (
+        canonical_json({name: value for name, value in made.items() if name != "sig"}).decode()
+        == VECTOR["signedRecord"]
+    )
+    public = IdentityPublicKey(b64url_decode(VECTOR["identityKeySpki"]))
+    assert verify_audit_checkpoint(VECTOR["record"], user_id=VECTOR["userId"], identity=public).head == head
 
 
 def test_a_checkpoint_verifies_for_its_owner_and_says_what_and_when(alice, checkpoint):
