@@ -10,8 +10,9 @@ import sys
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from .commands import INTERRUPTED, OUTCOMES, UNREACHABLE, BadInput, CommandError, Outcome
+from .commands import INTERRUPTED, OUTCOMES, UNREACHABLE, BadInput, CommandError, Outcome, say
 from .endpoints import Endpoints, EndpointsNotFound, Unreachable, endpoints_file
+from .safe_text import json_shown, shown
 
 # Each module adds its own subcommands; see imegha/commands/__init__.py for the conventions.
 COMMAND_MODULES = ("accounts", "mfa", "devices", "local", "cloud", "chat", "groups", "files", "sharing", "audit")
@@ -99,11 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         outcome, message, details = failure(error)
         if as_json:
             document = {"error": outcome.code, "message": message} | details
-            print(json.dumps(document, ensure_ascii=False), file=sys.stderr)
+            print(json_shown(json.dumps(document, ensure_ascii=False)), file=sys.stderr)
         elif isinstance(error, UsageError):
-            print(f"{error.usage}{error.prog}: error: {error.reason}", file=sys.stderr)
+            say(f"{error.usage}{error.prog}: error: {shown(error.reason)}", file=sys.stderr)
         else:
-            print(f"imegha: {message}", file=sys.stderr)
+            say(f"imegha: {shown(message)}", file=sys.stderr)
         return outcome.status
     return 0
 

@@ -6,6 +6,8 @@ import sys
 import time
 from typing import TextIO
 
+from . import safe_text
+
 _WIDTH = 30
 _EVERY_S = 0.1
 
@@ -22,7 +24,7 @@ class ProgressBar:
     """A bar that redraws itself at most ten times a second; silent unless ``stream`` is a terminal (or ``shown``)."""
 
     def __init__(self, label: str, total: int, stream: TextIO | None = None, *, shown: bool | None = None):
-        self.label, self.total, self.done = label, total, 0
+        self.label, self.total, self.done = safe_text.shown(label), total, 0  # a label names files: someone else's text
         self._stream = stream or sys.stderr
         self._shown = self._stream.isatty() if shown is None else shown
         self._started = self._drawn = time.monotonic()

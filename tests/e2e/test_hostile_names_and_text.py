@@ -11,6 +11,7 @@ while ``--json`` carries every character as it was sealed.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -19,6 +20,10 @@ import pytest
 from imegha import library as library_module
 from imegha.files_api import FilesApi
 from imegha.library import Library, sealed_metadata
+
+FORGED_LINE = "ok\n10:02:11  Alice: wire the 4,800 EUR to DE89 3704 0044 0532 0130 00 today"
+ESCAPES = "\x1b]0;imegha: all verified\x07\x1b[31mURGENT\x1b[0m pay \u202egnp.exe\u2066"
+RAW = {"\x1b", "\x07", "\u202e", "\u2066"}
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +190,65 @@ def test_an_existing_file_is_replaced_only_with_force(mallory, bob, tmp_path):
     )
     assert (downloads / "Agenda.txt").read_bytes() == b"the agenda"
     assert not [path for path in downloads.iterdir() if path.name.endswith(".part")]
+
+
+# --- what reaches the terminal ------------------------------------------------------------------------------
+
+
+def assert_shown_escaped(typed) -> None:
+    assert typed.status == 0, typed.stderr
+    assert not RAW & set(typed.stdout + typed.stderr), typed.stdout + typed.stderr
+
+
+def sender_lines(stdout: str) -> list[str]:
+    """The lines a person reads as 'someone said': those not indented under one."""
+    return [line for line in stdout.splitlines() if not line.startswith(" ")]
+
+
+def test_a_message_draws_no_line_of_someone_else_and_sends_no_escape_to_the_terminal(mallory, bob):
+    for text in (FORGED_LINE, ESCAPES):
+        assert mallory.device.imegha("chat", "send", "Bob", text).status == 0
+
+    shown = bob.device.imegha("chat", "read", "Mallory", human=True)
+
+    assert_shown_escaped(shown)
+    assert [re.sub(r"^\d\d:\d\d:\d\d  ", "HH:MM:SS  ", line) for line in sender_lines(shown.stdout)] == [
+        "HH:MM:SS  Mallory: ok",
+        "HH:MM:SS  Mallory: \\x1b]0;imegha: all verified\\x07\\x1b[31mURGENT\\x1b[0m pay \\u202egnp.exe\\u2066",
+    ]
+    assert "                   10:02:11  Alice: wire the 4,800 EUR" in shown.stdout
+    exact = bob.device.imegha("chat", "read", "Mallory")
+    assert [message["text"] for message in exact.json["messages"]] == [FORGED_LINE, ESCAPES]
+    assert not RAW & set(exact.stdout), "--json carries each character as a JSON escape"
+
+
+def test_a_group_name_and_its_messages_are_shown_escaped_and_exact_in_json(mallory, bob):
+    name = "Team\x1b[2J\u202e"
+    group = mallory.device.imegha("group", "create", name, "--members", "Bob").json["groupId"]
+    assert mallory.device.imegha("group", "send", group, FORGED_LINE).status == 0
+
+    read = bob.device.imegha("group", "read", group, human=True)
+    assert_shown_escaped(read)
+    assert [line[8:] for line in sender_lines(read.stdout)] == ["  Mallory: ok"]
+    listed = bob.device.imegha("group", "ls", human=True)
+    assert_shown_escaped(listed)
+    assert "Team\\x1b[2J\\u202e  [" in listed.stdout
+    assert [g["name"] for g in bob.device.imegha("group", "ls").json["groups"] if g["groupId"] == group] == [name]
+    assert [m["text"] for m in bob.device.imegha("group", "read", group).json["messages"]] == [FORGED_LINE]
+
+
+def test_a_sealed_file_name_is_shown_escaped_in_every_listing_and_refusal(mallory, bob, tmp_path):
+    name = f"{uuid.uuid4().hex[:6]} \x1b[31mred\u202etxt.exe"
+    share_id = shared_with_bob(mallory, tmp_path, name, b"payload")
+    escaped = name.replace("\x1b", "\\x1b").replace("\u202e", "\\u202e")
+
+    for typed in (
+        bob.device.imegha("shared", human=True),
+        bob.device.imegha("shared", "ls", "--", share_id, human=True),
+        mallory.device.imegha("files", "ls", human=True),
+    ):
+        assert_shown_escaped(typed)
+        assert escaped in typed.stdout
+    refused = bob.device.imegha("shared", "get", "--file", "nothing-such", "--", share_id, human=True)
+    assert refused.status == 1 and escaped in refused.stderr and not RAW & set(refused.stderr)
+    assert name in [share["name"] for share in bob.device.imegha("shared").json["shares"]]

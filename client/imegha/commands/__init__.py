@@ -1,7 +1,8 @@
 """The `imegha` CLI's command groups. Each module adds its subcommands with ``register(subparsers)``.
 
 Conventions every command follows: ``--profile`` (or IMEGHA_PROFILE) picks the
-person, ``--json`` prints one JSON document instead of prose, a failure is one
+person, ``--json`` prints one JSON document instead of prose, prose goes through
+``say`` (text from others cannot reach the terminal raw), a failure is one
 line on stderr (with ``--json``, one JSON document) and one of the exit statuses
 in ``OUTCOMES``: a refusal is a ``CommandError``, input the command cannot take
 a ``BadInput``. Secrets come from a hidden prompt on a terminal or, with
@@ -17,8 +18,10 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TextIO
 
 from ..platform_api import ApiError
+from ..safe_text import json_shown, screened
 
 type Handler = Callable[[argparse.Namespace], None]
 """What runs a command, given its parsed arguments."""
@@ -83,11 +86,17 @@ def refusals_shown(
 
 
 def emit(args: argparse.Namespace, data: object, text: str | Callable[[], str]) -> None:
+    """The command's output: ``data`` as JSON with ``--json`` (exact), else ``text`` for a person (:func:`say`)."""
     if args.json:
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print(json_shown(json.dumps(data, indent=2, ensure_ascii=False)))
     else:
-        print(text() if callable(text) else text)
+        say(text() if callable(text) else text)
+
+
+def say(text: str, *, file: TextIO | None = None, flush: bool = False) -> None:
+    """Print human output: every control, escape sequence and bidi control in it shown as an escape, whatever part
+    of it came from someone else (a value that must stay on its line is :func:`~imegha.safe_text.shown` first)."""
+    print(screened(text), file=file or sys.stdout, flush=flush)
 
 
 def secrets_from_stdin(parser: argparse.ArgumentParser, *lines: str) -> None:

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable
 from ..accounts import Account, AccountError, SecondFactorNeeded, UnconfirmedSignUp
 from ..endpoints import Endpoints
 from ..profile import Profile
+from ..safe_text import shown
 from ..trust import Peer, UntrustedPeer
-from . import BadInput, CommandError, Handler, SecretReader, Subparsers, emit, refusals_shown, secrets_from_stdin
+from . import BadInput, CommandError, Handler, SecretReader, Subparsers, emit, refusals_shown, say, secrets_from_stdin
 
 MIN_PASSWORD_LENGTH = 12
 # What --password-stdin reads after the other secrets when the account has two-step sign-in on.
@@ -284,7 +285,11 @@ def recover_command(args: argparse.Namespace) -> None:
 def connect_command(args: argparse.Namespace) -> None:
     result = account_for(args).connect(args.imtag)
     state = "connected" if result["status"] == "connected" else "request sent"
-    emit(args, result, f"{result['iMTag']}: {state}. Their identity key's fingerprint: {result['identityFingerprint']}")
+    emit(
+        args,
+        result,
+        f"{shown(result['iMTag'])}: {state}. Their identity key's fingerprint: {result['identityFingerprint']}",
+    )
 
 
 @guarded
@@ -295,11 +300,11 @@ def connections_command(args: argparse.Namespace) -> None:
         if not listed:
             return "No connections yet: 'imegha connect <iMTag>'."
         return "\n".join(
-            f"{c['iMTag']:<20} {c['status']:<10} "
+            f"{shown(c['iMTag']):<20} {shown(c['status']):<10} "
             + (
-                c["warning"]
+                shown(c["warning"])
                 if "warning" in c
-                else c["identityFingerprint"]
+                else shown(c["identityFingerprint"])
                 + ("  verified" if c["verified"] else "")
                 + ("  cloud unconfirmed" if c.get("cloudConfirmed") is False else "")
             )
@@ -313,7 +318,9 @@ def connections_command(args: argparse.Namespace) -> None:
 def accept_command(args: argparse.Namespace) -> None:
     result = account_for(args).accept(args.imtag)
     emit(
-        args, result, f"{result['iMTag']}: connected. Their identity key's fingerprint: {result['identityFingerprint']}"
+        args,
+        result,
+        f"{shown(result['iMTag'])}: connected. Their identity key's fingerprint: {result['identityFingerprint']}",
     )
 
 
@@ -368,8 +375,8 @@ def warned_unverified(peers: Iterable[Peer]) -> list[str]:
     """Say on stderr, before anything is sealed for them, which of ``peers`` this device has never verified (their key
     is the directory's word alone); their iMTags, for the answer's ``unverified``."""
     unverified = [peer.imtag for peer in peers if not peer.verified]
-    for imtag in unverified:
-        print(
+    for imtag in map(shown, unverified):
+        say(
             f"imegha: warning: {imtag} is not verified on this device: this is sealed for the key the directory serves "
             f"for {imtag}, which nobody has checked yet. Compare safety codes with them ('imegha verify {imtag}').",
             file=sys.stderr,

@@ -8,6 +8,7 @@ from imegha_crypto import ChainError
 
 from .. import audit_log
 from ..documents import JSONObject
+from ..safe_text import shown
 from . import CommandError, Subparsers, emit
 from .files import files_guarded, library_for
 
@@ -34,7 +35,7 @@ def entry_line(entry: JSONObject, names: dict[str, str]) -> str:
     what = subject.get("fileId") or subject.get("shareId") or subject.get("folderId") or subject.get("albumId") or ""
     who = names.get(entry["actor"], entry["actor"])
     extra = f" with {names.get(subject['recipientId'], subject['recipientId'])}" if subject.get("recipientId") else ""
-    return f"{entry['seq']:>6}  {entry['at']}  {entry['action']:<9} {who:<20} {what}{extra}"
+    return shown(f"{entry['seq']:>6}  {entry['at']}  {entry['action']:<9} {who:<20} {what}{extra}")
 
 
 def verified_json(verification: audit_log.Verification) -> JSONObject:
@@ -80,10 +81,10 @@ def audit_command(args: argparse.Namespace) -> None:
         emit(args, verified_json(verification), verified_text(verification))
         return
     entries, head = audit_log.read(library)
-    shown = entries[-args.last :] if args.last else entries
+    listed = entries[-args.last :] if args.last else entries
     names = {library.owner: "you"} | {user_id: pin["iMTag"] for user_id, pin in library.account.pins.all().items()}
     emit(
         args,
-        {"entries": shown, "head": head.as_json()},
-        lambda: "\n".join(entry_line(entry, names) for entry in shown) or "The audit log is empty.",
+        {"entries": listed, "head": head.as_json()},
+        lambda: "\n".join(entry_line(entry, names) for entry in listed) or "The audit log is empty.",
     )

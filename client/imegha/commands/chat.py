@@ -12,8 +12,9 @@ from ..chat import Chat, ChatError, Line
 from ..documents import JSONObject
 from ..group_chat import Groups
 from ..inbox import Inbox, is_request
+from ..safe_text import indented, shown
 from ..trust import UntrustedPeer
-from . import Subparsers, emit, refusals_shown
+from . import Subparsers, emit, refusals_shown, say
 from .accounts import account_for, warned_unverified
 
 
@@ -58,21 +59,24 @@ def message_text(args: argparse.Namespace) -> str:
     return sys.stdin.read() if args.text == "-" else args.text
 
 
-def shown(line: Line) -> str:
-    when = line.sent_at[11:19] if len(line.sent_at) >= 19 else "--:--:--"
+def line_text(line: Line) -> str:
+    """One message as a person reads it: "10:02:11  Alice: …", any further lines of it indented under the first, so
+    that none of them can pass for a line of its own; nothing in it reaches the terminal raw."""
+    when = shown(line.sent_at[11:19]) if len(line.sent_at) >= 19 else "--:--:--"
+    said = f"{when}  {shown(line.sender)}: "
     if line.refused is not None:
-        return f"{when}  {line.sender}: [refused: {line.refused}]"
-    return f"{when}  {line.sender}: {line.text}"
+        return f"{said}[refused: {shown(line.refused)}]"
+    return said + indented(line.text or "", " " * len(said))
 
 
 def conversation_text(lines: list[Line], empty: str) -> str:
-    return "\n".join(map(shown, lines)) if lines else empty
+    return "\n".join(map(line_text, lines)) if lines else empty
 
 
 def emit_conversation(args: argparse.Namespace, lines: list[Line], unanswered: list[str], empty: str) -> None:
     """The lines read; each cloud that did not answer is named on stderr (its messages are missing, not refused)."""
     for warning in unanswered:
-        print(f"imegha: warning: {warning}; its messages are not shown", file=sys.stderr)
+        say(f"imegha: warning: {shown(warning)}; its messages are not shown", file=sys.stderr)
     emit(
         args,
         {"messages": [line.as_json() for line in lines], "unanswered": unanswered},
@@ -111,18 +115,18 @@ def watch_command(args: argparse.Namespace) -> None:
         return (args.count is None or seen < args.count) and (deadline is None or time.monotonic() < deadline)
 
     if not args.json:
-        print("Watching your inbox (Ctrl-C stops)…", flush=True)
+        say("Watching your inbox (Ctrl-C stops)…", flush=True)
     for entry, line in inbox.follow(keep_going, from_start=args.from_start):
         seen += 1
         document = {"notification": entry} | ({"message": line.as_json()} if line else {})
-        emit(args, document, shown(line) if line else watch_text(entry))
+        emit(args, document, line_text(line) if line else watch_text(entry))
         sys.stdout.flush()
 
 
 def watch_text(entry: JSONObject) -> str:
     if is_request(entry):
-        return f"a request from {entry['senderTag']}: 'imegha chat requests' to see it"
-    return f"{entry.get('senderTag', 'iMegha')}: {entry['kind']}"
+        return f"a request from {shown(entry['senderTag'])}: 'imegha chat requests' to see it"
+    return f"{shown(entry.get('senderTag', 'iMegha'))}: {shown(entry['kind'])}"
 
 
 @chat_guarded
@@ -134,9 +138,10 @@ def requests_command(args: argparse.Namespace) -> None:
         if not held:
             return "No requests."
         return "\n".join(
-            f"{entry['createdAt']}  {entry['senderTag']} sent you a message ('imegha chat read {entry['senderTag']}' "
-            f"opens it; 'imegha connect {entry['senderTag']}' lets them ring)"
+            f"{shown(entry['createdAt'])}  {tag} sent you a message ('imegha chat read {tag}' opens it; "
+            f"'imegha connect {tag}' lets them ring)"
             for entry in held
+            for tag in [shown(entry["senderTag"])]
         )
 
     emit(args, {"requests": held}, text)
@@ -150,7 +155,7 @@ def notifications_command(args: argparse.Namespace) -> None:
     def text() -> str:
         if not entries:
             return "Nothing new."
-        return "\n".join(f"{entry['createdAt']}  {_described(entry)}" for entry in entries)
+        return "\n".join(f"{shown(entry['createdAt'])}  {shown(_described(entry))}" for entry in entries)
 
     emit(args, {"notifications": entries, "next": after}, text)
 

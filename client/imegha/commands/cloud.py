@@ -10,7 +10,8 @@ from collections.abc import Callable
 from ..cloud_confirmation import CloudNotConfirmed
 from ..documents import JSONObject
 from ..personal_cloud import CloudNotReachable, PersonalCloud
-from . import BadInput, CommandError, Subparsers, emit
+from ..safe_text import shown
+from . import BadInput, CommandError, Subparsers, emit, say
 from .accounts import account_for, guarded
 from .local import installed_local_cloud
 
@@ -121,19 +122,20 @@ def _bootstrap_instructions(connection: JSONObject) -> str:
 
 
 def _follow(args: argparse.Namespace, cloud: PersonalCloud, deployment_id: str) -> JSONObject:
-    def shown(step: JSONObject) -> None:
+    def report(step: JSONObject) -> None:
         if not args.json and step["step"] in STEPS:
-            print(
-                f"  {step['at'][11:19]}  {STEPS[step['step']]}" + (f" ({step['error']})" if step.get("error") else ""),
+            say(
+                f"  {shown(step['at'][11:19])}  {STEPS[step['step']]}"
+                + (f" ({shown(step['error'])})" if step.get("error") else ""),
                 flush=True,
             )
 
     try:
-        return cloud.follow(deployment_id, shown)
+        return cloud.follow(deployment_id, report)
     except CloudNotConfirmed as error:
         raise _unsigned(error) from None
     except KeyboardInterrupt:
-        print("Stopped following; the deployment goes on: 'imegha cloud status' follows it again.", file=sys.stderr)
+        say("Stopped following; the deployment goes on: 'imegha cloud status' follows it again.", file=sys.stderr)
         raise
 
 
@@ -152,7 +154,7 @@ def _run(args: argparse.Namespace, action: str, done: Callable[[JSONObject], str
     cloud = _cloud(args)
     requested = cloud.request(action)
     if not args.json:
-        print(f"{action.capitalize()} {requested['deploymentId']} requested.", flush=True)
+        say(f"{action.capitalize()} {shown(requested['deploymentId'])} requested.", flush=True)
     if args.no_follow:
         emit(args, requested, "'imegha cloud status' follows it.")
         return
@@ -186,19 +188,19 @@ def destroy_command(args: argparse.Namespace) -> None:
 def status_command(args: argparse.Namespace) -> None:
     cloud = _cloud(args)
     try:
-        shown = cloud.status()
+        status = cloud.status()
     except CloudNotConfirmed as error:
         raise _unsigned(error) from None
-    last = shown.get("lastDeployment") or {}
-    if shown.get("activeDeploymentId") and not args.no_follow:
+    last = status.get("lastDeployment") or {}
+    if status.get("activeDeploymentId") and not args.no_follow:
         if not args.json:
-            print(
-                f"{last.get('action', 'deployment').capitalize()} {shown['activeDeploymentId']} is under way:",
+            say(
+                f"{last.get('action', 'deployment').capitalize()} {shown(status['activeDeploymentId'])} is under way:",
                 flush=True,
             )
-        shown["lastDeployment"] = _follow(args, cloud, shown["activeDeploymentId"])
-        shown = cloud.status()
-    emit(args, shown, lambda: _describe(shown))
+        status["lastDeployment"] = _follow(args, cloud, status["activeDeploymentId"])
+        status = cloud.status()
+    emit(args, status, lambda: _describe(status))
 
 
 def _unsigned(error: CloudNotConfirmed) -> CommandError:

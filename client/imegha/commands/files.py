@@ -12,6 +12,7 @@ from ..accounts import AccountError
 from ..agent import AgentUnavailable
 from ..library import Collection, FilesError, Library, StoredFile
 from ..progress import ProgressBar
+from ..safe_text import shown
 from ..transfer import TransferError
 from ..trust import UntrustedPeer
 from . import Handler, Subparsers, emit, refusals_shown
@@ -135,9 +136,11 @@ def file_lines(files: list[StoredFile], folders: dict[str, str]) -> str:
     if not files:
         return "No files yet: 'imegha files put <path>'."
     return "\n".join(
-        f"{f.name:<32} {_size(f.size) if f.size >= 0 else '?':>12}  v{f.version:<3} "
-        f"{folders.get(f.folder_id, '') if f.folder_id else '':<16} {f.file_id}"
-        + (f"\n  WARNING: {f.problem}" if f.problem else "")
+        shown(
+            f"{f.name:<32} {_size(f.size) if f.size >= 0 else '?':>12}  v{f.version:<3} "
+            f"{folders.get(f.folder_id, '') if f.folder_id else '':<16} {f.file_id}"
+        )
+        + (f"\n  WARNING: {shown(f.problem)}" if f.problem else "")
         for f in sorted(files, key=lambda f: (f.name.casefold(), f.file_id))
     )
 
@@ -244,7 +247,7 @@ def collection_command(action: str, kind: str) -> Handler:
             emit(
                 args,
                 {f"{kind}s": [c.as_json() for c in listed]},
-                lambda: "\n".join(f"{c.name:<32} {c.collection_id}" for c in listed) or f"No {kind}s yet.",
+                lambda: "\n".join(shown(f"{c.name:<32} {c.collection_id}") for c in listed) or f"No {kind}s yet.",
             )
             return
         collection: Collection = library.collection(kind, args.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..group_chat import Groups, GroupView
+from ..safe_text import shown
 from . import Handler, Subparsers, emit
 from .accounts import warned_unverified
 from .chat import chat_for, chat_guarded, emit_conversation, message_text
@@ -55,8 +56,9 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _described(view: GroupView) -> str:
+    """A group on one line; its name and tags are others' text, shown escaped."""
     key = f"epoch {view.epoch}" + (", awaiting its key" if view.needs_new_key else "")
-    return (
+    return shown(
         f"{view.name or '(name not readable)'}  [{view.group_id}]  admin {view.tags.get(view.admin, view.admin)}, "
         f"{len(view.members)} members: {', '.join(sorted(view.tags[m] for m in view.members))}; {key}"
     )

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..mfa import Enrolment, SecondFactor
-from . import Handler, SecretReader, Subparsers, emit, secrets_from_stdin
+from . import Handler, SecretReader, Subparsers, emit, say, secrets_from_stdin
 from .accounts import account_for, guarded
 
 ENABLED = "Two-step sign-in is on: every sign-in, and every recovery with the 24 words, now asks for your app's code."
@@ -67,7 +67,7 @@ def enable_command(args: argparse.Namespace) -> None:
             lambda: _setup(enrolment) + "\n\nThen run 'imegha mfa enable --code CODE' with the code your app shows.",
         )
         return
-    print(_setup(enrolment) + "\n")
+    say(_setup(enrolment) + "\n")
     two_step.enable(input("The code your app shows now: "))
     emit(args, {"enabled": True}, ENABLED)
 

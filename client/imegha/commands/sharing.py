@@ -9,8 +9,9 @@ from typing import Any
 
 from ..library import Collection, FilesError, StoredFile, download_path, refuse_existing
 from ..progress import ProgressBar
+from ..safe_text import shown
 from ..sharing import Sharing
-from . import BadInput, Subparsers, emit
+from . import BadInput, Subparsers, emit, say
 from .accounts import account_for, warned_unverified
 from .files import FORCE, Argument, files_guarded, subcommands
 
@@ -149,7 +150,7 @@ def ls_command(args: argparse.Namespace) -> None:
         args,
         {"shares": listed},
         lambda: (
-            "\n".join(f"{s['kind']:<7} {s['id']:<24} with {s['with']:<20} {s['shareId']}" for s in listed)
+            "\n".join(shown(f"{s['kind']:<7} {s['id']:<24} with {s['with']:<20} {s['shareId']}") for s in listed)
             or "You share nothing."
         ),
     )
@@ -188,12 +189,12 @@ def received_command(args: argparse.Namespace) -> None:
     if args.share is None:
         shares, warnings = sharing.received(args.owner)
         for warning in warnings:
-            print(f"imegha: {warning}", file=sys.stderr)
+            say(f"imegha: {shown(warning)}", file=sys.stderr)
         emit(
             args,
             {"shares": [s.as_json() for s in shares], "warnings": warnings},
             lambda: (
-                "\n".join(f"{s.kind:<7} {s.name:<32} from {s.owner.imtag:<20} {s.share_id}" for s in shares)
+                "\n".join(shown(f"{s.kind:<7} {s.name:<32} from {s.owner.imtag:<20} {s.share_id}") for s in shares)
                 or "Nothing is shared with you."
             ),
         )
@@ -203,7 +204,10 @@ def received_command(args: argparse.Namespace) -> None:
     emit(
         args,
         {"share": share.as_json(), "files": [f.as_json() for f in files]},
-        lambda: "\n".join(f"{f.name:<32} {f.size:>12,} B  {f.file_id}" for f in files) or f"{share.name} is empty.",
+        lambda: (
+            "\n".join(shown(f"{f.name:<32} {f.size:>12,} B  {f.file_id}") for f in files)
+            or f"{shown(share.name)} is empty."
+        ),
     )
 
 
@@ -236,5 +240,5 @@ def get_command(args: argparse.Namespace) -> None:
     emit(
         args,
         {"share": share.as_json(), "written": written},
-        "\n".join(f"Opened {path} (shared by {share.owner.imtag})." for path in written),
+        "\n".join(shown(f"Opened {path} (shared by {share.owner.imtag}).") for path in written),
     )

@@ -88,6 +88,18 @@ def test_each_failure_ends_with_its_status_as_one_line_or_one_json_document(
     assert run(capsys, "whoami", "--json") == (status, "", json.dumps(document) + "\n")
 
 
+def test_a_refusal_carrying_someone_elses_text_is_one_line_escaped_and_exact_in_json(capsys, monkeypatch):
+    message = "nothing named 'ok\nimegha: done' \x1b]0;retitled\x07 \u202egnp.exe"
+    failing_whoami(monkeypatch, CommandError(message))
+
+    status, out, err = run(capsys, "whoami")
+    _, _, document = run(capsys, "whoami", "--json")
+
+    assert (status, out) == (1, "")
+    assert err == "imegha: nothing named 'ok\\nimegha: done' \\x1b]0;retitled\\x07 \\u202egnp.exe\n"
+    assert json.loads(document)["message"] == message and not {"\x1b", "\x07", "\u202e"} & set(document)
+
+
 def test_a_server_that_does_not_answer_is_named_with_what_to_do(capsys, monkeypatch, tmp_path):
     endpoints = tmp_path / "endpoints.json"
     endpoints.write_text(
