@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from imegha_crypto import b64url_encode
 from tests.aws_tables import create_tables
 from tests.conftest import EVENTS, ROOT
 from tests.lambda_context import FakeLambdaContext
@@ -358,3 +359,14 @@ def test_a_member_lists_their_groups_and_reads_their_inbox(aws, monkeypatch):
     status, inbox = call(handler(monkeypatch, "InboxFunction"), sample("platform_get_notifications.json"))
     assert (status, [entry["epoch"] for entry in inbox["notifications"]]) == (200, [1])
     assert inbox["next"] == "2026-11-23T09:00:01Z#x" and inbox["more"] is False
+
+
+def test_a_history_grant_nested_too_deep_is_refused_with_the_reason_not_a_crash(aws, monkeypatch):
+    chat = handler(monkeypatch, "ChatFunction")
+    call(chat, sample("user_cloud_put_conversation.json"))
+    nested = sample("user_cloud_get_messages.json")
+    nested["headers"]["x-imegha-history-grant"] = b64url_encode(b"[" * 5000 + b"]" * 5000)
+
+    status, answer = call(chat, nested)
+
+    assert (status, answer["field"]) == (400, "X-Imegha-History-Grant")

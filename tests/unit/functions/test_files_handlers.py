@@ -3,6 +3,7 @@ against mocked AWS (the table from database.yaml, a versioned bucket, the platfo
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import json
@@ -358,3 +359,17 @@ def test_only_the_owner_stores_or_reads_checkpoints_and_only_of_their_own_log(aw
     ):
         assert store(lambdas, malformed)[0] == 400
     assert checkpoints_page(lambdas) == (200, {"checkpoints": [], "next": None})
+
+
+@pytest.mark.parametrize(
+    "cursor", [b"[" * 5000 + b"]" * 5000, b'{"pk": ' + b"9" * 5000 + b"}", b"\xff\xfe"], ids=["deep", "long", "bytes"]
+)
+def test_a_cursor_that_would_break_the_parser_is_refused_with_the_reason_not_a_crash(lambdas, cursor):
+    encoded = base64.urlsafe_b64encode(cursor).decode().rstrip("=")
+
+    status, answer = call(
+        lambdas["StorageFunction"],
+        routed("user_cloud_start_upload.json", "GET", "/storage/files", query=f"cursor={encoded}"),
+    )
+
+    assert (status, answer["field"]) == (400, "cursor")

@@ -28,6 +28,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 
 from dal.audit import Write
+from imegha_crypto import CryptoError, parse_json
 from imegha_service.errors import Conflict, InvalidRequest, NotFound
 from imegha_service.items import integers
 
@@ -180,8 +181,8 @@ def _encode_cursor(last_key: dict) -> str:
 def _decode_cursor(cursor: str, list_name: str) -> dict:
     """The key a cursor names, if it is one this list gave out; anything else is refused, not queried."""
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
+        key = parse_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), max_bytes=len(cursor))
+    except (ValueError, CryptoError):
         key = None
     if (
         not isinstance(key, dict)

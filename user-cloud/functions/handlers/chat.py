@@ -1,6 +1,5 @@
 """iMChat routes of the user cloud: the owner's part of each conversation, read by those who take part."""
 
-import json
 import os
 from pathlib import Path
 
@@ -11,11 +10,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.conversations import ConversationStore
-from imegha_crypto import CryptoError, b64url_decode
+from imegha_crypto import CryptoError, b64url_decode, parse_json_object
 from imegha_service.errors import InvalidRequest
 from imegha_service.events import EventPublisher
 from imegha_service.http import caller_id, integer_query, register_error_responses, require_owner
-from imegha_service.requests import json_body
+from imegha_service.requests import MAX_BODY_BYTES, json_body
 from logic import conversations as chat
 
 logger = Logger()
@@ -37,12 +36,9 @@ def _history_grant() -> dict | None:
     if encoded is None:
         return None
     try:
-        grant = json.loads(b64url_decode(encoded))
-    except (CryptoError, ValueError):
-        grant = None
-    if not isinstance(grant, dict):
-        raise InvalidRequest(HISTORY_GRANT_HEADER, "a signed record, as base64url JSON")
-    return grant
+        return parse_json_object(b64url_decode(encoded), max_bytes=MAX_BODY_BYTES)
+    except CryptoError:
+        raise InvalidRequest(HISTORY_GRANT_HEADER, "a signed record, as base64url JSON") from None
 
 
 @app.put("/conversations/<conversation_id>")
