@@ -142,16 +142,14 @@ class ChunkPipeline {
   }
 
   /**
-   * Wait for the oldest chunks until at most `keep` are in flight, and pass them on in order as one piece: a stream
-   * costs the same per piece whatever its size, so one piece per batch rather than per 16 KiB chunk.
+   * Wait for the oldest chunks until at most `keep` are in flight, and pass each on in order. (One piece per chunk:
+   * joining a batch into one piece costs more in copies than the stream spends per piece, as measured in Chromium.)
    */
   private async emit(controller: TransformStreamDefaultController<Uint8Array>, keep: number): Promise<void> {
-    const finished: Uint8Array[] = [];
     while (this.inFlight.length > keep) {
       const oldest = this.inFlight.shift();
-      if (oldest) finished.push(new Uint8Array(await oldest));
+      if (oldest) controller.enqueue(new Uint8Array(await oldest));
     }
-    if (finished.length > 0) controller.enqueue(finished.length === 1 && finished[0] ? finished[0] : concat(...finished));
   }
 }
 
