@@ -53,7 +53,17 @@ class Format:
         raise NotImplementedError
 
 
-class WrappedKey(Format):
+class Envelope(Format):
+    """An envelope whose ciphertext is its ``ct``: tampered with in the middle, truncated at the end."""
+
+    def tampered(self, artifact):
+        return {**artifact, "ct": flip_b64(artifact["ct"])}
+
+    def truncated(self, artifact):
+        return {**artifact, "ct": artifact["ct"][:-4]}
+
+
+class WrappedKey(Envelope):
     def __init__(self, kind: str, wrapper: str) -> None:
         self.kind, self.wrapper = kind, wrapper
         self.ids = f"wrapped-key-{kind}-under-{wrapper}"
@@ -93,12 +103,6 @@ class WrappedKey(Format):
 
     def expected(self, world, artifact):
         return [world.keys[self.kind].secret_bytes().hex(), EPOCH if self.kind == "GK" else None]
-
-    def tampered(self, artifact):
-        return {**artifact, "ct": flip_b64(artifact["ct"])}
-
-    def truncated(self, artifact):
-        return {**artifact, "ct": artifact["ct"][:-4]}
 
 
 class RecipientWrappedKey(WrappedKey):
@@ -144,7 +148,7 @@ class RecipientWrappedKey(WrappedKey):
         )
 
 
-class SealedData(Format):
+class SealedData(Envelope):
     PLAINTEXT = "scan.pdf, 1 page: ünïcødé ✓".encode()
 
     def __init__(self, kind: str) -> None:
@@ -179,12 +183,6 @@ class SealedData(Format):
 
     def expected(self, world, artifact):
         return self.PLAINTEXT.hex()
-
-    def tampered(self, artifact):
-        return {**artifact, "ct": flip_b64(artifact["ct"])}
-
-    def truncated(self, artifact):
-        return {**artifact, "ct": artifact["ct"][:-4]}
 
 
 class SealedFile(Format):

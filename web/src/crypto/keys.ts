@@ -103,6 +103,14 @@ export class Fingerprint {
   }
 }
 
+async function importPublicKey(spkiDer: Uint8Array, algorithm: AlgorithmIdentifier | RsaHashedImportParams, usages: KeyUsage[], what: string): Promise<CryptoKey> {
+  try {
+    return await crypto.subtle.importKey("spki", buffered(spkiDer), algorithm, true, usages);
+  } catch {
+    throw new FormatError(`not ${what}`);
+  }
+}
+
 /** A user's RSA-OAEP public key: keys are wrapped for them under it. */
 export class ExchangePublicKey {
   private constructor(
@@ -112,12 +120,7 @@ export class ExchangePublicKey {
   ) {}
 
   static async fromDer(spkiDer: Uint8Array): Promise<ExchangePublicKey> {
-    let key: CryptoKey;
-    try {
-      key = await crypto.subtle.importKey("spki", buffered(spkiDer), RSA_OAEP, true, ["encrypt", "wrapKey"]);
-    } catch {
-      throw new FormatError("not an RSA public key");
-    }
+    const key = await importPublicKey(spkiDer, RSA_OAEP, ["encrypt", "wrapKey"], "an RSA public key");
     const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
     if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
       throw new FormatError(`an RSA key of ${bits} bits; ${RSA_MIN_BITS} to ${RSA_MAX_BITS} are accepted`);
@@ -135,12 +138,7 @@ export class IdentityPublicKey {
   ) {}
 
   static async fromDer(spkiDer: Uint8Array): Promise<IdentityPublicKey> {
-    let key: CryptoKey;
-    try {
-      key = await crypto.subtle.importKey("spki", buffered(spkiDer), "Ed25519", true, ["verify"]);
-    } catch {
-      throw new FormatError("not an Ed25519 public key");
-    }
+    const key = await importPublicKey(spkiDer, "Ed25519", ["verify"], "an Ed25519 public key");
     return new IdentityPublicKey(new Uint8Array(spkiDer), key, await Fingerprint.of(spkiDer));
   }
 
