@@ -155,6 +155,13 @@ def test_a_shared_folder_named_ssh_is_no_ssh_directory_and_its_files_stay_inside
         "ssh/_.._escape": b"out",
     }
 
+    (home / "ssh" / "authorized_keys").write_bytes(b"Bob's own key")
+    again = bob.device.imegha("shared", "get", "-o", str(home), "--", share_id)
+    assert again.status == 1 and "--force" in again.error["message"]
+    assert all(f"{home / 'ssh' / name}" in again.error["message"] for name in ("_.._escape", "authorized_keys"))
+    assert (home / "ssh" / "authorized_keys").read_bytes() == b"Bob's own key"
+    assert (home / "ssh" / "_.._escape").read_bytes() == b"out"
+
 
 def test_an_existing_file_is_replaced_only_with_force(mallory, bob, tmp_path):
     downloads = a_directory(tmp_path)

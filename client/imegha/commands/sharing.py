@@ -9,7 +9,7 @@ from typing import Any
 
 from ..library import Collection, FilesError, StoredFile, download_path, refuse_existing
 from ..progress import ProgressBar
-from ..safe_text import shown
+from ..safe_text import file_name, shown
 from ..sharing import Sharing
 from . import BadInput, Subparsers, emit, say
 from .accounts import account_for, warned_unverified
@@ -218,21 +218,21 @@ def get_command(args: argparse.Namespace) -> None:
     chosen = [f for f in sharing.files_in(share) if args.file in (None, f.name, f.file_id)]
     if not chosen:
         raise FilesError(f"{share.name} holds no file named {args.file!r}")
-    destination = args.output
-    if len(chosen) > 1 or share.kind != "file" and args.file is None:
-        destination = download_path(args.output, share.name)
-        try:
-            destination.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            raise FilesError(f"{destination} is a file: -o names the directory {share.name}'s files go in") from None
-    targets = [download_path(destination, stored.name) for stored in chosen]
+    into_folder = len(chosen) > 1 or share.kind != "file" and args.file is None
+    destination = download_path(args.output, share.name) if into_folder else args.output
+    targets = [destination / file_name(f.name) if into_folder else download_path(destination, f.name) for f in chosen]
     if len(set(targets)) < len(targets):
         raise FilesError(
             f"{share.name} holds files whose names would be written as one: fetch them one at a time "
             "(--file ID -o PATH)"
         )
     if not args.force:
-        refuse_existing(targets)  # before anything is fetched: all of it, or nothing
+        refuse_existing(targets)  # before anything is fetched or made: all of it, or nothing
+    if into_folder:
+        try:
+            destination.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise FilesError(f"{destination} is a file: -o names the directory {share.name}'s files go in") from None
     written = []
     for stored in chosen:
         with ProgressBar(f"Fetching {stored.name} from {share.owner.imtag}", stored.ciphertext_size) as bar:
