@@ -93,7 +93,8 @@ def _no_progress(_: int) -> None:
 
 
 def new_id() -> str:
-    return secrets.token_urlsafe(16)
+    # Hex, not urlsafe base64: an id that began with '-' would read as an option on the command line.
+    return secrets.token_hex(16)
 
 
 def file_context(owner: str, file_id: str, version: int) -> Context:
