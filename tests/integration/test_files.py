@@ -183,7 +183,7 @@ def test_a_shared_folder_gives_its_files_through_one_key(world, folder):
 
     assert shared.kind == "folder" and sorted(f.name for f in files) == sorted(contents)
     for stored in files:
-        assert bob.get(shared, stored, folder / stored.name).read_bytes() == contents[stored.name]
+        assert bob.get(shared, stored, folder / f"fetched {stored.name}").read_bytes() == contents[stored.name]
     assert sorted(f.name for f in alice.files(taxes)) == sorted(contents)
 
 
