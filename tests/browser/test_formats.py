@@ -697,13 +697,13 @@ class AuditChain(Format):
     def open_python(self, world, artifact, **params):
         head, kept = self.shown(artifact, **params)
         return ic.verify_audit_chain(
-            artifact["entries"], ic.AuditHead(**head), checkpoint=ic.AuditHead(**kept)
+            artifact["entries"], ic.AuditHead(**head), checkpoints=[ic.AuditHead(**kept)]
         ).as_json()
 
     def open_browser(self, world, artifact, **params):
         head, kept = self.shown(artifact, **params)
         return world.run(
-            "return m.verifyAuditChain(args.entries, args.head, args.kept);",
+            "return m.verifyAuditChain(args.entries, args.head, [args.kept]);",
             entries=artifact["entries"],
             head=head,
             kept=kept,
@@ -719,6 +719,54 @@ class AuditChain(Format):
 
     def truncated(self, artifact):
         return {**artifact, "entries": artifact["entries"][:-1]}
+
+
+class AuditCheckpoint(Format):
+    ids = "audit-checkpoint"
+    HEAD = {"seq": 12, "hash": "3a7f09c2" * 8}
+    SIGNED_AT = "2026-12-05T02:40:00+00:00"
+    cases = {
+        "genuine": {"user": "alice", "signer": "alice"},
+        "moved": {"user": "bob", "signer": "alice"},
+        "wrong-key": {"user": "alice", "signer": "bob"},
+    }
+
+    def make_python(self, world):
+        return ic.sign_audit_checkpoint(
+            world.people["alice"].identity, user_id="alice", head=ic.AuditHead(**self.HEAD), signed_at=self.SIGNED_AT
+        )
+
+    def make_browser(self, world):
+        return world.run(
+            "return m.signAuditCheckpoint(person('alice').identity, { userId: 'alice', head: args.head, signedAt: args.at });",
+            head=self.HEAD,
+            at=self.SIGNED_AT,
+        )
+
+    def open_python(self, world, artifact, *, user: str, signer: str):
+        checkpoint = ic.verify_audit_checkpoint(
+            artifact, user_id=user, identity=world.people[signer].identity.public_key
+        )
+        return checkpoint.as_json()
+
+    def open_browser(self, world, artifact, **params):
+        return world.run(
+            """
+            const checkpoint = await m.verifyAuditCheckpoint(args.artifact, { userId: args.user, identity: person(args.signer).identity.publicKey });
+            return { ...checkpoint.head, signedAt: checkpoint.signedAt };
+            """,
+            artifact=artifact,
+            **params,
+        )
+
+    def expected(self, world, artifact):
+        return {**self.HEAD, "signedAt": self.SIGNED_AT}
+
+    def tampered(self, artifact):
+        return {**artifact, "body": {**artifact["body"], "seq": 13}}
+
+    def truncated(self, artifact):
+        return {**artifact, "body": {name: value for name, value in artifact["body"].items() if name != "signedAt"}}
 
 
 class AccountKeys(Format):
@@ -879,6 +927,7 @@ FORMATS: list[Format] = [
     HistoryGrant(),
     SignedRequest(),
     AuditChain(),
+    AuditCheckpoint(),
     AccountKeys(),
     RecoveryWrappedKey(),
 ]

@@ -85,6 +85,46 @@ def test_a_recovery_phrase_is_checked_before_anything_is_sent(world: World):
     assert refusals[2].startswith("RecoveryPhraseError: word 4 ('zzz')")
 
 
+def test_a_recovery_lookup_and_its_verifier_are_pythons(world: World):
+    phrase = ic.create_account("alice", PASSWORD, iterations=ITERATIONS).recovery_phrase
+    lookup, verifier, refused = world.run(
+        """
+        const lookup = await m.recoveryLookup(args.phrase.toUpperCase());
+        const refused = await m.recoveryLookup(args.phrase.split(" ").slice(1).join(" ")).then(() => "accepted", (e) => e.name);
+        return [lookup, await m.recoveryVerifier(lookup), refused];
+        """,
+        phrase=phrase,
+    )
+    assert lookup == ic.recovery_lookup(phrase)
+    assert verifier == ic.recovery_verifier(lookup)
+    assert refused == "RecoveryPhraseError"
+
+
+def test_a_log_two_checkpoints_disagree_on_is_a_fork_on_both_sides(world: World):
+    entries, previous = [], ic.AUDIT_GENESIS
+    for seq in (1, 2, 3):
+        entry = {"seq": seq, "prev": previous, "action": "x"}
+        entry["hash"] = previous = ic.audit_digest(entry)
+        entries.append(entry)
+    head = ic.AuditHead(3, previous)
+    cases = [
+        [ic.AuditHead(2, entries[1]["hash"]), ic.AuditHead(2, "e" * 64)],  # two heads at one entry
+        [ic.AuditHead(3, previous), ic.AuditHead(1, "e" * 64)],  # the latest held, an earlier one not
+        [ic.AuditHead(5, "e" * 64)],  # past the log's end
+    ]
+    for checkpoints in cases:
+        with pytest.raises(ic.ChainError) as python:
+            ic.verify_audit_chain(entries, head, checkpoints=checkpoints)
+        with pytest.raises(BrowserError) as browser:
+            world.run(
+                "await m.verifyAuditChain(args.entries, args.head, args.checkpoints);",
+                entries=entries,
+                head=head.as_json(),
+                checkpoints=[checkpoint.as_json() for checkpoint in checkpoints],
+            )
+        assert str(browser.value) == f"ChainError: {python.value}"
+
+
 def test_derived_values_are_the_same_bytes_as_pythons(world: World):
     alice, bob = (world.people[name] for name in ("alice", "bob"))
     value = {

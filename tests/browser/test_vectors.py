@@ -239,6 +239,25 @@ def test_the_signed_request_vector_is_made_byte_for_byte(browser):
     assert header == [vector["header"], vector["nonce"], vector["signedRecord"]]
 
 
+def test_the_audit_checkpoint_vector_is_made_byte_for_byte(browser):
+    vector = load("imegha-audit-checkpoint.json")
+    made = browser.run(
+        """
+        const v = await (await fetch("/vectors/imegha-audit-checkpoint.json")).json();
+        const key = await m.IdentityPrivateKey.fromPkcs8(m.fromHex(v.identityKeyPkcs8), m.b64urlDecode(v.identityKeySpki));
+        const record = await m.signAuditCheckpoint(key, { userId: v.userId, head: { seq: v.seq, hash: v.hash }, signedAt: v.signedAt });
+        const { sig, ...unsigned } = record;
+        const checkpoint = await m.verifyAuditCheckpoint(v.record, { userId: v.userId, identity: key.publicKey });
+        return [record, new TextDecoder().decode(m.canonicalJson(unsigned)), checkpoint];
+        """
+    )
+    assert made == [
+        vector["record"],
+        vector["signedRecord"],
+        {"head": {"seq": vector["seq"], "hash": vector["hash"]}, "signedAt": vector["signedAt"]},
+    ]
+
+
 def test_a_conformance_failure_is_an_error_with_its_name(browser):
     with pytest.raises(BrowserError) as refused:
         browser.run("await m.primitives.chunkedDecrypt(new Uint8Array(32), new Uint8Array(80));")

@@ -9,7 +9,7 @@ import { unwrapEnvelope, wrapEnvelope } from "./aead";
 import { b64urlDecode, b64urlEncode, buffered, concat, randomBytes, utf8 } from "./bytes";
 import { Context, text, type JsonObject } from "./canonical";
 import { RecoveryPhraseError } from "./errors";
-import { importPrk, sha256 } from "./hashing";
+import { hkdfExpand, importPrk, sha256 } from "./hashing";
 import { entropyFromMnemonic, mnemonicFromEntropy } from "./bip39";
 import {
   ExchangePrivateKey,
@@ -29,6 +29,7 @@ export const AUTHENTICATION_ITERATIONS = 600_000;
 const RECOVERY_ENTROPY_BYTES = 32;
 const RECOVERY_WORDS = 24;
 const RECOVERY_INFO = utf8("imegha recovery key v1");
+const RECOVERY_LOOKUP_INFO = utf8("imegha recovery lookup v1");
 const AUTHENTICATION_SALT_LABEL = utf8("imegha authentication secret v1\0");
 
 /** A user's keys, in memory on their device only: all three non-extractable. */
@@ -113,6 +114,20 @@ function unwrapDek(wrapping: DekWrappingKey, envelope: JsonObject, userId: strin
   return SymmetricKey.make("DEK", undefined, extractable, (algorithm, keyExtractable, usages) =>
     unwrapEnvelope(wrapping.key, envelope, wrapping.envelope, accountContext(userId), wrapping.failure, "raw", algorithm, keyExtractable, usages),
   );
+}
+
+/**
+ * What a device shows the platform to prove that it holds the phrase, before it changes anything: base64url of
+ * HKDF-Expand-SHA256(entropy, "imegha recovery lookup v1", 32), its own info, so it says nothing of the recovery key.
+ */
+export async function recoveryLookup(recoveryPhrase: string): Promise<string> {
+  const prk = await importPrk(await recoveryEntropy(recoveryPhrase), "SHA-256");
+  return b64urlEncode(await hkdfExpand(prk, RECOVERY_LOOKUP_INFO, 32));
+}
+
+/** What the platform keeps to check a lookup: base64url of its SHA-256. */
+export async function recoveryVerifier(lookup: string): Promise<string> {
+  return b64urlEncode(await sha256(b64urlDecode(lookup)));
 }
 
 /** Refuse a phrase that cannot be one (unknown word and its position, word count, checksum), before anything is sent. */

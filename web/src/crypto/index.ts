@@ -37,12 +37,24 @@ export {
   createAccount,
   openAccount,
   recoverAccount,
+  recoveryLookup,
+  recoveryVerifier,
   type AccountKeys,
 } from "./account";
 export { MAX_JSON_DEPTH, parseJson, parseJsonObject } from "./boundedJson";
 export { b64urlDecode, b64urlEncode, fromHex, toHex } from "./bytes";
 export { Context, binding, canonicalJson, type Json, type JsonObject } from "./canonical";
-export { AUDIT_GENESIS, EMPTY_LOG, auditDigest, verifyAuditChain, type AuditHead } from "./chain";
+export {
+  AUDIT_CHECKPOINT,
+  AUDIT_GENESIS,
+  EMPTY_LOG,
+  auditDigest,
+  signAuditCheckpoint,
+  verifyAuditChain,
+  verifyAuditCheckpoint,
+  type AuditCheckpoint,
+  type AuditHead,
+} from "./chain";
 export { CHUNK_SIZE, HEADER_SIZE, type ResumeFrom } from "./chunked";
 export { ChainError, CryptoError, DecryptionError, FormatError, RecoveryPhraseError, SignatureError, TooLargeError } from "./errors";
 export {
