@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.handed_keys import record_hand_overs
+
 # The local cloud's fixtures: local_cloud, platform, invocations.
 pytest_plugins = ["imegha_local.pytest_plugin"]
 
@@ -12,6 +14,14 @@ EVENTS = ROOT / "events"
 # Tests run outside Lambda; X-Ray has no daemon to talk to.
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _handed_keys_recorded():
+    """What each sign-in hands its key agent, for the tests that need the raw keys (``tests.handed_keys``)."""
+    with pytest.MonkeyPatch.context() as patch:
+        record_hand_overs(patch)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 What leaves the device: the email, the iMTag, an authentication secret derived
 from the password (never the password), wrapped keys, public keys and signed
 statements. The password, the recovery phrase and every unwrapped key stay in
-this process or the profile's key agent.
+this process or the profile's key agent; a sign-in hands the DEK and the private
+keys to the agent, and later commands only ask it to use them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from imegha_crypto import (
     sign_key_statement,
 )
 
-from .agent import StartingAgent, agent_keys, stop_agent
+from .agent import AgentKeys, StartingAgent, agent_keys, stop_agent
 from .cognito import AccountExists, CodeNeeded, CognitoAuth, NotConfirmed, SignInError, Tokens
 from .documents import JSONObject
 from .endpoints import Endpoints, Unreachable
@@ -149,7 +150,8 @@ class Account:
         signer = RequestSigner(session.user_id, lambda: self.keys().identity_key)
         return PlatformApi(self.endpoints.platform_api_url, session.id_token, signer)
 
-    def keys(self) -> AccountKeys:
+    def keys(self) -> AgentKeys:
+        """The keys the profile's agent holds: each use of them is an operation it performs, none is handed here."""
         return agent_keys(self.profile)
 
     def _open_session(
@@ -165,7 +167,7 @@ class Account:
             identity_key=b64url_encode(keys.identity_key.public_key.der),
         )
         self.profile.write("session", asdict(session))
-        agent.hand_over(keys)
+        agent.hand_over(keys, user_id)
         return session
 
     # --- sign-up, sign-in, password, recovery ------------------------------
@@ -483,7 +485,11 @@ class Account:
 
     @staticmethod
     def _statement(
-        user_id: str, keys: AccountKeys, cloud_url: str | None, sequence: int, confirmed: CloudConfirmed | None = None
+        user_id: str,
+        keys: AccountKeys | AgentKeys,
+        cloud_url: str | None,
+        sequence: int,
+        confirmed: CloudConfirmed | None = None,
     ) -> JSONObject:
         statement: JSONObject = sign_key_statement(
             keys.identity_key,

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from imegha_crypto import (
-    AccountKeys,
     Context,
     ConversationKey,
     CryptoError,
@@ -39,6 +38,7 @@ from imegha_crypto import (
 )
 
 from .accounts import Account
+from .agent import AgentKeys
 from .chat_api import ChatPlatformApi, UserCloudApi
 from .cloud_tokens import cloud_tokens
 from .documents import JSONObject
@@ -128,7 +128,7 @@ class Chat:
         self._peers: dict[str, Peer] = {}
 
     @cached_property
-    def keys(self) -> AccountKeys:
+    def keys(self) -> AgentKeys:
         return self.account.keys()
 
     @cached_property

@@ -32,15 +32,14 @@ from pathlib import Path
 from imegha_crypto import (
     SEALED_DATA_MAX_BYTES,
     SEALED_FILE_HEADER_SIZE,
-    AccountKeys,
     AlbumKey,
     Context,
     CryptoError,
-    DataKey,
     DecryptionError,
-    ExchangePrivateKey,
     FileKey,
     FolderKey,
+    HeldDataKey,
+    HeldExchangeKey,
     IdentityPublicKey,
     b64url_decode,
     b64url_encode,
@@ -58,6 +57,7 @@ from imegha_crypto import (
 )
 
 from .accounts import Account
+from .agent import AgentKeys
 from .cloud_tokens import cloud_tokens
 from .documents import JSONObject
 from .files_api import FilesApi
@@ -201,7 +201,7 @@ class Collection:
 
 
 def opened_file(
-    entry: JSONObject, owner: str, unwrapping_key: DataKey | FolderKey | AlbumKey | ExchangePrivateKey
+    entry: JSONObject, owner: str, unwrapping_key: HeldDataKey | FolderKey | AlbumKey | HeldExchangeKey
 ) -> StoredFile:
     """A listed file with its FEK unwrapped (by the DEK, an FK, an AK or an RSA key) and its metadata opened; one
     that does not open says why."""
@@ -346,10 +346,10 @@ class Library:
         self.owner = session.user_id
         self.cloud_url = cloud_url or own_cloud_url(account)
         self.api = FilesApi(self.cloud_url, cloud_tokens(account).for_cloud(self.owner))
-        self._keys: AccountKeys | None = None
+        self._keys: AgentKeys | None = None
 
     @property
-    def keys(self) -> AccountKeys:
+    def keys(self) -> AgentKeys:
         if self._keys is None:
             self._keys = self.account.keys()
         return self._keys

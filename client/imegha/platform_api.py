@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from imegha_crypto import SIGNATURE_HEADER, FormatError, IdentityPrivateKey, parse_json, sign_request
+from imegha_crypto import SIGNATURE_HEADER, FormatError, IdentitySigner, parse_json, sign_request
 
 from .documents import JSONObject
 from .endpoints import Unreachable, origin
@@ -105,7 +105,7 @@ class RequestSigner:
     needs it (from the key agent, or as a recovery has just opened it)."""
 
     user_id: str
-    identity_key: Callable[[], IdentityPrivateKey]
+    identity_key: Callable[[], IdentitySigner]
 
 
 @dataclass

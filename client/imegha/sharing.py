@@ -25,9 +25,9 @@ from pathlib import Path
 from imegha_crypto import (
     AlbumKey,
     CryptoError,
-    ExchangePrivateKey,
     FileKey,
     FolderKey,
+    HeldExchangeKey,
     unwrap_key,
     verify_record,
 )
@@ -301,7 +301,7 @@ class Sharing:
             raise FilesError(f"{stored.name}: {current.problem}")
         return save_opened(answer["url"], current, download_path(destination, stored.name), progress, replace=replace)
 
-    def _opening_key(self, share: ReceivedShare) -> FolderKey | AlbumKey | ExchangePrivateKey:
+    def _opening_key(self, share: ReceivedShare) -> FolderKey | AlbumKey | HeldExchangeKey:
         """What opens the keys of the files a share covers: the folder's FK or album's AK it gave; a shared file's
         FEK came wrapped for this person's RSA key."""
         return self.account.keys().exchange_key if isinstance(share.key, FileKey) else share.key

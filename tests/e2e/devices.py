@@ -19,12 +19,13 @@ from pathlib import Path
 
 from imegha import cli
 from imegha.accounts import Account
-from imegha.agent import agent_keys, stop_agent
+from imegha.agent import stop_agent
 from imegha.endpoints import Endpoints
 from imegha.personal_cloud import LOCAL_ACCOUNT
 from imegha.profile import Profile
 from imegha_crypto import AccountKeys
 from imegha_local.cloud import Account as AwsAccount
+from tests.handed_keys import handed_keys
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,9 @@ class Device:
             return Account(Profile.named(profile), Endpoints.discover())
 
     def keys(self, profile: str = "default") -> AccountKeys:
-        """The keys this device's agent holds for ``profile``: what the person's device has in memory."""
-        return agent_keys(self.profile(profile))
+        """The keys this device's agent holds for ``profile``, as its sign-in handed them (the agent never gives them
+        back): what the person's device has in memory."""
+        return handed_keys(self.profile(profile))
 
     def session(self, profile: str = "default") -> dict:
         return self.profile(profile).read("session")

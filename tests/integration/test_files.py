@@ -24,6 +24,7 @@ from imegha.chat_api import ChatPlatformApi
 from imegha.library import FilesError, Library, file_context
 from imegha.platform_api import ApiError
 from imegha_crypto import DecryptionError, open_file, sealed_file_size
+from tests.handed_keys import handed_keys
 from tests.integration.files_world import FilesWorld, build_files_world, stored_everywhere
 from tests.integration.hostile_cloud import LOG, HostileAuditTable
 from tests.integration.polling import eventually
@@ -609,7 +610,7 @@ def test_nothing_aws_or_the_platform_holds_has_a_plaintext_a_name_or_a_key(world
     sharing.share(vault, "Carol")
     received = world.sharing("Bob").find(name)
     world.sharing("Bob").get(received, received.file, folder / "bob.pdf")
-    keys = [world.people[n].account.keys().data_key.secret_bytes() for n in ("Alice", "Bob")]
+    keys = [handed_keys(world.people[n].account.profile).data_key.secret_bytes() for n in ("Alice", "Bob")]
     keys += [stored.key.secret_bytes() for stored in alice.files() if stored.key]
     keys += [c.key.secret_bytes() for kind in ("folder", "album") for c in alice.collections(kind)]
 

@@ -56,6 +56,17 @@ from .groups import (
     verify_key_grant,
     verify_roster_chain,
 )
+from .held import (
+    CHILD_KINDS,
+    ChildKey,
+    HeldDataKey,
+    HeldExchangeKey,
+    HeldIdentityKey,
+    IdentitySigner,
+    context_from_document,
+    key_document,
+    key_from_document,
+)
 from .keys import (
     AIConversationKey,
     AlbumKey,
@@ -145,6 +156,16 @@ __all__ = [
     # Wrapping keys for their owner or a recipient
     "wrap_key",
     "unwrap_key",
+    # Keys held by another process (the key agent), which acts on them by purpose
+    "HeldDataKey",
+    "HeldExchangeKey",
+    "HeldIdentityKey",
+    "IdentitySigner",
+    "ChildKey",
+    "CHILD_KINDS",
+    "key_document",
+    "key_from_document",
+    "context_from_document",
     # Account keys
     "create_account",
     "open_account",

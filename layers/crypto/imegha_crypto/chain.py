@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 from .canonical import JSONObject, canonical_json
 from .errors import ChainError, FormatError, SignatureError
-from .keys import IdentityPrivateKey, IdentityPublicKey
+from .held import IdentitySigner
+from .keys import IdentityPublicKey
 from .signing import sign_record, verify_record
 
 AUDIT_GENESIS = "0" * 64
@@ -68,9 +69,7 @@ class AuditCheckpoint:
         return self.head.as_json() | {"signedAt": self.signed_at}
 
 
-def sign_audit_checkpoint(
-    identity_key: IdentityPrivateKey, *, user_id: str, head: AuditHead, signed_at: str
-) -> JSONObject:
+def sign_audit_checkpoint(identity_key: IdentitySigner, *, user_id: str, head: AuditHead, signed_at: str) -> JSONObject:
     """Sign ``head``, just verified on this device, as a checkpoint of ``user_id``'s log; an ``audit-checkpoint``
     record, which no other kind of record can pass for."""
     if head.seq < 1:

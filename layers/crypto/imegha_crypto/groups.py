@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 from .canonical import Context, JSONObject, canonical_json
 from .errors import SignatureError
-from .keys import IdentityPrivateKey, IdentityPublicKey
+from .held import IdentitySigner
+from .keys import IdentityPublicKey
 from .signing import sign_record, verify_record
 
 ROSTER_RECORD = "group-roster"
@@ -77,7 +78,7 @@ class Roster:
 
 
 def sign_roster(
-    admin_key: IdentityPrivateKey,
+    admin_key: IdentitySigner,
     *,
     group_id: str,
     admin: str,
@@ -166,7 +167,7 @@ def _departed(
 
 
 def sign_key_grant(
-    maker_key: IdentityPrivateKey, *, conversation_id: str, version: int, member: str, copy: JSONObject
+    maker_key: IdentitySigner, *, conversation_id: str, version: int, member: str, copy: JSONObject
 ) -> JSONObject:
     """Vouch, as the one who made it, for ``copy``: ``member``'s wrapped key of ``version`` of a conversation."""
     body = {"conversationId": conversation_id, "version": version, "member": member, "copy": record_digest(copy)}
@@ -190,7 +191,7 @@ def verify_key_grant(
         raise SignatureError(f"the grant does not vouch for this key copy (it differs in {', '.join(changed)})")
 
 
-def sign_history_grant(admin_key: IdentityPrivateKey, *, group_id: str, member: str, through_epoch: int) -> JSONObject:
+def sign_history_grant(admin_key: IdentitySigner, *, group_id: str, member: str, through_epoch: int) -> JSONObject:
     """Let ``member``, joining now, read the group's messages of every epoch up to ``through_epoch``."""
     return sign_record(
         admin_key, HISTORY_GRANT_RECORD, {"groupId": group_id, "member": member, "throughEpoch": through_epoch}

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from .canonical import Context, JSONObject, canonical_json
 from .errors import DecryptionError, FormatError
-from .keys import ConversationKey, GroupKey, IdentityPrivateKey, IdentityPublicKey
+from .held import IdentitySigner
+from .keys import ConversationKey, GroupKey, IdentityPublicKey
 from .sealing import open_data, seal_data
 from .signing import sign_record, verify_record
 
@@ -62,7 +63,7 @@ def message_context(conversation_id: str, sender: str, sequence: int) -> Context
 
 def seal_message(
     key: MessageKey,
-    identity_key: IdentityPrivateKey,
+    identity_key: IdentitySigner,
     *,
     conversation_id: str,
     sender: str,

@@ -17,7 +17,8 @@ import re
 
 from .canonical import JSONObject, b64url_encode
 from .errors import FormatError, SignatureError
-from .keys import Fingerprint, IdentityPrivateKey, IdentityPublicKey
+from .held import IdentitySigner
+from .keys import Fingerprint, IdentityPublicKey
 from .signing import sign_record, verify_record
 
 SIGNATURE_HEADER = "X-Imegha-Signature"
@@ -31,9 +32,7 @@ _FIELDS = {
 }
 
 
-def sign_request(
-    identity_key: IdentityPrivateKey, *, method: str, path: str, body: bytes, user_id: str, nonce: str
-) -> str:
+def sign_request(identity_key: IdentitySigner, *, method: str, path: str, body: bytes, user_id: str, nonce: str) -> str:
     """The ``X-Imegha-Signature`` value for one request: ``body`` is exactly the bytes sent (empty if none)."""
     if not _METHOD.fullmatch(method) or not path.startswith("/") or "?" in path or "#" in path:
         raise ValueError("sign an upper-case method and the request's path (from '/', without a query)")

@@ -16,7 +16,8 @@ from typing import Literal
 from .canonical import JSONObject, b64url_decode, b64url_encode, canonical_json
 from .envelopes import validate_envelope
 from .errors import SignatureError
-from .keys import ExchangePublicKey, Fingerprint, IdentityPrivateKey, IdentityPublicKey
+from .held import HeldIdentityKey, IdentitySigner
+from .keys import ExchangePublicKey, Fingerprint, IdentityPublicKey
 from .primitives import ed25519_sign, ed25519_verify
 
 KEY_STATEMENT = "key-statement"
@@ -24,8 +25,11 @@ CloudConfirmed = Literal["account", "stack"]
 _SIGNED_PREFIX = b"imegha signed record\x00"
 
 
-def sign_record(identity_key: IdentityPrivateKey, record_type: str, body: JSONObject) -> JSONObject:
-    """Sign ``body`` as a record of ``record_type``; returns a ``signed-record`` envelope."""
+def sign_record(identity_key: IdentitySigner, record_type: str, body: JSONObject) -> JSONObject:
+    """Sign ``body`` as a record of ``record_type``; returns a ``signed-record`` envelope. An identity key held
+    elsewhere (:class:`HeldIdentityKey`) is asked to sign it."""
+    if isinstance(identity_key, HeldIdentityKey):
+        return identity_key.sign(record_type, body)
     unsigned = {
         "v": 1,
         "alg": "Ed25519",
@@ -65,7 +69,7 @@ class KeyStatement:
 
 
 def sign_key_statement(
-    identity_key: IdentityPrivateKey,
+    identity_key: IdentitySigner,
     *,
     user_id: str,
     exchange_key: ExchangePublicKey,

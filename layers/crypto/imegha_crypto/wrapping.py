@@ -12,6 +12,7 @@ from .aead import MOVED_OR_ALTERED, open_envelope, seal_envelope
 from .canonical import Context, JSONObject, b64url_decode, b64url_encode, binding
 from .envelopes import validate_envelope
 from .errors import DecryptionError
+from .held import CHILD_KINDS, HeldDataKey, HeldExchangeKey
 from .keys import (
     AIConversationKey,
     AlbumKey,
@@ -56,18 +57,30 @@ _MAY_WRAP: dict[type, tuple[type, ...]] = {
     AlbumKey: (FileKey,),
 }
 
+# What a DEK held by another process (the key agent) wraps and opens for this one: the account's private keys are
+# wrapped and opened where the DEK is, and never travel.
+_CHILD_KEYS = tuple(CHILD_KINDS.values())
+
 # What may travel to another user: the keys of shared things. Never a DEK, an
 # AIK (AI conversations are private) or a private key.
 _SHAREABLE = (FileKey, FolderKey, AlbumKey, ConversationKey, GroupKey)
 
 
 def wrap_key(
-    key: Wrappable, *, wrapping_key: DataKey | FolderKey | AlbumKey | ExchangePublicKey, context: Context
+    key: Wrappable,
+    *,
+    wrapping_key: DataKey | HeldDataKey | FolderKey | AlbumKey | ExchangePublicKey,
+    context: Context,
 ) -> JSONObject:
     """Wrap ``key`` for its owner (under a DEK, FK or AK) or for a recipient (under their RSA public key).
 
-    Returns a ``wrapped-key`` or ``recipient-wrapped-key`` envelope bound to ``context``.
+    Returns a ``wrapped-key`` or ``recipient-wrapped-key`` envelope bound to ``context``. A DEK held elsewhere
+    (:class:`HeldDataKey`) is asked to wrap it.
     """
+    if isinstance(wrapping_key, HeldDataKey):
+        if not isinstance(key, _CHILD_KEYS):
+            raise TypeError(f"a DEK held elsewhere wraps the keys under it, not one of kind {_name(type(key))}")
+        return wrapping_key.wrap(key, context)
     if isinstance(wrapping_key, ExchangePublicKey):
         _require_shareable(type(key))
         header = {
@@ -88,10 +101,20 @@ def unwrap_key[K: _KeyClass](
     envelope: JSONObject,
     kind: type[K],
     *,
-    unwrapping_key: DataKey | FolderKey | AlbumKey | ExchangePrivateKey,
+    unwrapping_key: DataKey | HeldDataKey | FolderKey | AlbumKey | ExchangePrivateKey | HeldExchangeKey,
     context: Context,
 ) -> K:
-    """Open a wrapped key; refuse unless it holds a ``kind`` wrapped under ``unwrapping_key`` for ``context``."""
+    """Open a wrapped key; refuse unless it holds a ``kind`` wrapped under ``unwrapping_key`` for ``context``.
+
+    A DEK or RSA key held elsewhere (:class:`HeldDataKey`, :class:`HeldExchangeKey`) is asked to open it.
+    """
+    if isinstance(unwrapping_key, (HeldDataKey, HeldExchangeKey)):
+        if isinstance(unwrapping_key, HeldDataKey):
+            if kind not in _CHILD_KEYS:
+                raise TypeError(f"a DEK held elsewhere opens the keys under it, not one of kind {_name(kind)}")
+        else:
+            _require_shareable(kind)
+        return kind._from_envelope(unwrapping_key.unwrap_secret(envelope, kind.KIND, context), envelope)
     if isinstance(unwrapping_key, ExchangePrivateKey):
         _require_shareable(kind)
         validate_envelope("recipient-wrapped-key", envelope)
