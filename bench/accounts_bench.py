@@ -20,7 +20,12 @@ requests, so that key generation shows only where the requests came back first.
 The target is a ``rest`` under 200 ms. Figures are medians over the rounds after
 a first one (which pays the Lambdas' cold starts, shown apart), in milliseconds.
 
-Alone: ``python bench/accounts_bench.py [rounds]``.
+Then what the key agent costs each command: every use of the DEK or a private key is a request to the profile's
+agent (which never hands a key out), timed against the same operation with the key in the process: opening a file's
+key under the DEK, opening a group key sent for the RSA key, signing a message, and a command's first contact with the
+agent (its public keys). Medians in microseconds.
+
+Alone: ``python bench/accounts_bench.py [rounds]``; the agent's part only: ``python bench/accounts_bench.py agent``.
 """
 
 from __future__ import annotations
@@ -47,7 +52,16 @@ from imegha import accounts, agent
 from imegha.accounts import Account
 from imegha.endpoints import Endpoints
 from imegha.profile import Profile
-from imegha_crypto import DEFAULT_PASSWORD_ITERATIONS
+from imegha_crypto import (
+    DEFAULT_PASSWORD_ITERATIONS,
+    Context,
+    FileKey,
+    GroupKey,
+    create_account,
+    seal_message,
+    unwrap_key,
+    wrap_key,
+)
 from imegha_local.cloud import running_cloud
 
 PASSWORD = "correct horse battery staple"
@@ -137,7 +151,70 @@ def _device(home: Path, endpoints: Endpoints) -> Account:
     return Account(Profile.named("bench"), endpoints)
 
 
+def agent_operations(repeats: int = 300) -> dict[str, tuple[float | None, float]]:
+    """Median microseconds of each operation with the key in this process, and through the profile's key agent."""
+    with tempfile.TemporaryDirectory(prefix="imegha-bench-agent-") as home:
+        os.environ["IMEGHA_HOME"] = home
+        profile = Profile.named("bench")
+        keys = create_account("bench-id", PASSWORD, iterations=100_000).keys
+        with agent.StartingAgent(profile) as starting:
+            starting.hand_over(keys, "bench-id")
+        try:
+            held = agent.agent_keys(profile)
+            where = Context("bench-id", "file-1", 1)
+            wrapped = wrap_key(FileKey.generate(), wrapping_key=keys.data_key, context=where)
+            sent = wrap_key(GroupKey.generate(3), wrapping_key=keys.exchange_key.public_key, context=where)
+
+            def each(key_of: Callable[[object], object]) -> dict[str, Callable[[], object]]:
+                return {
+                    "open an FEK (DEK)": lambda: unwrap_key(
+                        wrapped, FileKey, unwrapping_key=key_of("data_key"), context=where
+                    ),
+                    "open a GK (RSA)": lambda: unwrap_key(
+                        sent, GroupKey, unwrapping_key=key_of("exchange_key"), context=where
+                    ),
+                    "sign a message": lambda: seal_message(
+                        GroupKey.generate(3),
+                        key_of("identity_key"),
+                        conversation_id="grp-1",
+                        sender="bench-id",
+                        sequence=1,
+                        text="The hearing moved to Monday",
+                        sent_at="2026-01-01T00:00:00Z",
+                    ),
+                }
+
+            in_process, through_agent = each(partial(getattr, keys)), each(partial(getattr, held))
+            through_agent["first contact"] = partial(agent.agent_keys, profile)
+            figures: dict[str, tuple[float | None, float]] = {}
+            for name, operation in through_agent.items():
+                here = _median_us(in_process[name], repeats) if name in in_process else None
+                figures[name] = (here, _median_us(operation, repeats))
+            return figures
+        finally:
+            agent.stop_agent(profile)
+
+
+def _median_us(operation: Callable[[], object], repeats: int) -> float:
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        operation()
+        runs.append((time.perf_counter() - started) * 1e6)
+    return statistics.median(runs)
+
+
+def print_agent_operations() -> None:
+    print("the key agent: each operation, median (µs)")
+    print(f"{'':<20}{'in process':>12}{'via agent':>11}")
+    for name, (here, there) in agent_operations().items():
+        print(f"{name:<20}{'' if here is None else f'{here:.0f}':>12}{there:>11.0f}")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["agent"]:
+        print_agent_operations()
+        return
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
     figures = measure(rounds)
     print(
@@ -152,6 +229,7 @@ def main() -> None:
             f"{parts['total']:>9.0f}{parts['cold_total']:>8.0f}   rest {'under' if rest < TARGET_MS else 'OVER'} "
             f"the {TARGET_MS} ms target"
         )
+    print_agent_operations()
 
 
 if __name__ == "__main__":
