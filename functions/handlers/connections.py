@@ -10,14 +10,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.connections import ConnectionsStore
 from dal.directory import DirectoryStore
-from imegha_service.http import caller_id, register_error_responses
+from imegha_service.http import caller_id, register_error_responses, web_app_cors
 from imegha_service.requests import json_body
 from logic import connections as graph
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(cors=web_app_cors())
 register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"

@@ -14,13 +14,13 @@ from dal.directory import DirectoryStore
 from dal.executions import DeploymentExecutions
 from dal.nonces import NonceStore
 from imegha_service.events import PLATFORM_SOURCE, EventPublisher
-from imegha_service.http import IdentitySigned, caller_id, register_error_responses
+from imegha_service.http import IdentitySigned, caller_id, register_error_responses, web_app_cors
 from imegha_service.requests import json_body
 from logic import deployments, signed_requests
 
 logger = Logger()
 tracer = Tracer()
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(cors=web_app_cors())
 register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"

@@ -15,14 +15,14 @@ from dal.devices import DeviceStore
 from dal.directory import DirectoryStore
 from dal.nonces import NonceStore
 from dal.phones import PhoneEndpoints
-from imegha_service.http import IdentitySigned, caller_id, register_error_responses
+from imegha_service.http import IdentitySigned, caller_id, register_error_responses, web_app_cors
 from imegha_service.requests import json_body
 from logic import directory, signed_requests
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(cors=web_app_cors())
 register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"

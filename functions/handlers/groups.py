@@ -12,14 +12,14 @@ from dal.directory import DirectoryStore
 from dal.groups import GroupStore
 from imegha_service.errors import InvalidRequest
 from imegha_service.events import PLATFORM_SOURCE, EventPublisher
-from imegha_service.http import caller_id, register_error_responses
+from imegha_service.http import caller_id, register_error_responses, web_app_cors
 from imegha_service.requests import json_body
 from logic import groups as chat_groups
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(cors=web_app_cors())
 register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"

@@ -9,12 +9,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.inbox import InboxStore
 from imegha_service.errors import InvalidRequest
-from imegha_service.http import caller_id, register_error_responses
+from imegha_service.http import caller_id, register_error_responses, web_app_cors
 from logic import notifications
 
 logger = Logger()
 tracer = Tracer()
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(cors=web_app_cors())
 register_error_responses(app)
 
 store = InboxStore(os.environ["NOTIFICATIONS_TABLE_NAME"])

@@ -10,11 +10,12 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.token_signing_key import TokenSigningKey
+from imegha_service.http import web_app_cors
 from logic import tokens
 
 logger = Logger()
 tracer = Tracer()
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(cors=web_app_cors())
 
 signing_key = TokenSigningKey(os.environ["TOKEN_SIGNING_KEY_ID"])
 issuer = parameters.get_parameter(os.environ["TOKEN_ISSUER_PARAMETER"])

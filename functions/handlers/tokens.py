@@ -15,12 +15,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.directory import DirectoryStore
 from dal.token_signing_key import TokenSigningKey
-from imegha_service.http import caller_id
+from imegha_service.http import caller_id, web_app_cors
 from logic import tokens
 
 logger = Logger()
 tracer = Tracer()
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(cors=web_app_cors())
 
 directory = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 signing_key = TokenSigningKey(os.environ["TOKEN_SIGNING_KEY_ID"])

@@ -25,6 +25,7 @@ platform = user_cloud.Platform(
     issuer=parameters.get_parameter(os.environ["TOKEN_ISSUER_PARAMETER"]),
     event_bus_arn=os.environ["PLATFORM_EVENT_BUS_ARN"],
     region=REGION,
+    web_app_origin=os.environ["WEB_APP_ORIGIN"],
 )
 
 

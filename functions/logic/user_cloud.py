@@ -42,19 +42,21 @@ Connect = Callable[[str, str, str], UserCloudStack]
 
 @dataclass(frozen=True)
 class Platform:
-    """What the platform gives every user's cloud: where its template is published, and whose tokens it accepts (the
-    token issuer's; each cloud names itself as their audience)."""
+    """What the platform gives every user's cloud: where its template is published, whose tokens it accepts (the
+    token issuer's; each cloud names itself as their audience), and the one web origin whose pages may call it."""
 
     template_url: str
     issuer: str
     event_bus_arn: str
     region: str
+    web_app_origin: str
 
     def parameters(self, owner: str, account_id: str) -> dict[str, str]:
         return {
             "OwnerUserId": owner,
             "PlatformIssuer": self.issuer,
             "PlatformEventBusArn": self.event_bus_arn,
+            "WebAppOrigin": self.web_app_origin,
             # Named so by the bootstrap stack (user-cloud/bootstrap-role.yaml), in the region it deploys to.
             "PermissionsBoundaryArn": f"arn:aws:iam::{account_id}:policy/imegha-cloud-boundary-{self.region}",
         }

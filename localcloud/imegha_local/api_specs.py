@@ -12,13 +12,29 @@ from typing import Literal
 
 from imegha_local.authorizers import AuthorizerSpec
 
+Headers = tuple[tuple[str, str], ...]
+
 
 @dataclass(frozen=True)
 class RouteSpec:
     method: str  # GET, POST, ..., or ANY
     path: str  # the template's form: /users/{iMTag}, /{proxy+}; "$default" for an HTTP API's default route
-    function_arn: str
+    function_arn: str  # "" for a mock integration
     authorizer: AuthorizerSpec | None
+    # A REST API's mock integration (SAM's CORS preflight): answered 200 with these headers, nothing invoked.
+    mock_headers: Headers | None = None
+
+
+@dataclass(frozen=True)
+class CorsSpec:
+    """An HTTP API's CorsConfiguration, which API Gateway applies itself: it answers preflights and adds the headers
+    to every answer to an allowed origin, refusals included."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
 
 
 @dataclass(frozen=True)
@@ -32,3 +48,6 @@ class ApiSpec:
     # A REST API's BinaryMediaTypes: which request bodies reach the function
     # base64-encoded, and which base64 answers go back as bytes.
     binary_media_types: tuple[str, ...] = ()
+    cors: CorsSpec | None = None  # an HTTP API's
+    # A REST API's gateway responses (DEFAULT_4XX, DEFAULT_5XX): headers on the answers API Gateway makes itself.
+    gateway_response_headers: dict[str, Headers] | None = None

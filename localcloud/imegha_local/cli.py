@@ -101,6 +101,7 @@ def _describe(state, ready_s: float | None = None) -> str:
             f"  API gateway    {state.gateway_url}",
             f"  Platform API   {state.platform_api_url}",
             f"  User pool      {state.user_pool_id}   app client {state.user_pool_client_id}",
+            f"  Web app        {state.web_app_url}   (open it in a browser; 'make web' builds it)",
             f"  Log            {state.log_path}",
             "Ctrl-C stops it." if ready_s is not None else f"  pid            {state.pid}",
         ]

@@ -24,8 +24,6 @@ import json
 import logging
 import os
 import secrets
-import socket
-import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from imegha_local.packaging import PackagingError, package_template
+from imegha_local.serving import MotoServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_TEMPLATE = ROOT / "template.yaml"
@@ -323,6 +322,7 @@ def user_cloud_parameters(
         "PlatformEventBusArn": platform_outputs.get("PlatformEventBusArn", ""),
         "OwnerUserId": owner,
         "PermissionsBoundaryArn": bootstrap_outputs.get("CloudBoundaryArn", ""),
+        "WebAppOrigin": platform_outputs.get("WebAppUrl", ""),
     }
 
 
@@ -345,6 +345,7 @@ class LocalState:
     platform_api_url: str | None = None
     user_pool_id: str | None = None
     user_pool_client_id: str | None = None
+    web_app_url: str | None = None
 
     @property
     def platform(self) -> Account:
@@ -389,6 +390,8 @@ class LocalCloud:
     ):
         self.host, self.port, self.region, self.verbose = host, port, region, verbose
         self.gateway_port = gateway_port if gateway_port is not None else (port + 1 if port else 0)
+        # The web app's, next to the gateway's (a fixed port keeps its origin, which users' clouds are deployed with).
+        self.web_app_port = self.gateway_port + 1 if self.gateway_port else 0
         self.home = home or local_home()
         self.log_path = self.home / "local-cloud.log"
         self.platform: Account | None = None
@@ -396,6 +399,7 @@ class LocalCloud:
         self._server = None
         self._runtime = None
         self._gateway = None
+        self._web_app = None
 
     # Lifecycle --------------------------------------------------------------
 
@@ -456,6 +460,16 @@ class LocalCloud:
             raise LocalCloudError(f"the local gateway cannot listen: {error}") from None
         self._gateway.start()
         self.gateway_port = int(self._gateway.url.rsplit(":", 1)[1])
+        from imegha_local.web_app import WebAppServer
+
+        try:
+            self._web_app = WebAppServer(self.host, self.web_app_port)
+        except OSError as error:
+            self._gateway.stop()
+            self._runtime.close()
+            raise LocalCloudError(f"the web app cannot be served on port {self.web_app_port}: {error}") from None
+        self._web_app.start()
+        self.web_app_port = int(self._web_app.url.rsplit(":", 1)[1])
         shims.activate(shims.Hooks(self.endpoint_url, self._runtime, self._gateway, self.home / "code"))
         self.platform = create_account(self.endpoint_url, self.region, PLATFORM_ACCOUNT)
         self.platform_stack = None
@@ -464,6 +478,9 @@ class LocalCloud:
         from imegha_local import shims
 
         shims.deactivate()
+        if self._web_app is not None:
+            self._web_app.stop()
+            self._web_app = None
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
@@ -481,6 +498,11 @@ class LocalCloud:
     def gateway_url(self) -> str:
         return self._gateway.url
 
+    @property
+    def web_app_url(self) -> str:
+        """Where the web app is served (web/dist/app, built by 'make web'), the origin the APIs let call them."""
+        return self._web_app.url
+
     def client(self, service: str, account: Account | None = None):
         """A client for the embedded AWS, as the platform (or ``account``)."""
         return (account or self.platform).client(service, self.endpoint_url, self.region)
@@ -493,10 +515,17 @@ class LocalCloud:
     ) -> DeployedStack:
         """Deploy the platform and, as its release does, publish the user cloud's template for it to deploy."""
         if template == PLATFORM_TEMPLATE:
-            parameters = self._phone_applications() | (parameters or {})
+            parameters = self._phone_applications() | {"WebAppOrigin": self.web_app_url} | (parameters or {})
         self.platform_stack = deploy_stack(
             self.endpoint_url, self.platform, template, stack_name, parameters, region=self.region
         )
+        if "WebAppUrl" in self.platform_stack.outputs:
+            self._web_app.configure(
+                gateway_url=self.gateway_url,
+                aws_endpoint_url=self.endpoint_url,
+                region=self.region,
+                outputs=self.platform_stack.outputs,
+            )
         if "UserCloudArtifactsBucketName" in self.platform_stack.outputs:
             publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, self.region)
         return self.platform_stack
@@ -549,41 +578,13 @@ class LocalCloud:
             platform_api_url=outputs.get("PlatformApiUrl"),
             user_pool_id=outputs.get("UserPoolId"),
             user_pool_client_id=outputs.get("UserPoolClientId"),
+            web_app_url=outputs.get("WebAppUrl"),
         )
 
 
-class _MotoServer:
-    """moto's threaded server (what ``ThreadedMotoServer`` runs), on a socket bound first, so that a port in use
-    is an error here: ``ThreadedMotoServer`` binds inside its thread, and when that fails its ``start()`` waits for
-    ever."""
-
-    def __init__(self, host: str, port: int):
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-        from werkzeug.serving import make_server
-
-        # Bound here, not by werkzeug: on a port in use, werkzeug prints a message and exits the process.
-        with socket.create_server((host, port)) as listening:
-            self._server = make_server(
-                host,
-                listening.getsockname()[1],
-                DomainDispatcherApplication(create_backend_app),
-                threaded=True,
-                request_handler=MotoRequestHandler,
-                fd=listening.fileno(),
-            )
-        self.port = self._server.port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join()
-        self._server.server_close()
-
-
-def _bind_moto(host: str, port: int) -> _MotoServer:
+def _bind_moto(host: str, port: int) -> MotoServer:
     try:
-        return _MotoServer(host, port)
+        server = MotoServer(host, port)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise LocalCloudError(
@@ -591,3 +592,5 @@ def _bind_moto(host: str, port: int) -> _MotoServer:
                 "stop what holds it, or choose another with --port"
             ) from None
         raise
+    server.start()
+    return server

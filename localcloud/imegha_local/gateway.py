@@ -26,19 +26,20 @@ import errno
 import json
 import re
 import sys
-import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from imegha_local import proxy
+from imegha_local import cors, proxy
 from imegha_local.api_specs import ApiSpec, RouteSpec
 from imegha_local.authorizers import AuthorizerSpec, TokenVerifier, Unauthorized, fetch_json
 from imegha_local.proxy import HttpRequest, HttpResponse, MalformedResponse
 from imegha_local.routes import DEFAULT_ROUTE, RouteTable, route_key
 from imegha_local.runtime import LambdaRuntime, UnknownFunction
+from imegha_local.serving import BackgroundServer
 
 __all__ = ["ApiSpec", "AuthorizerSpec", "LocalGateway", "PortInUse", "RouteSpec"]
 
@@ -60,7 +61,7 @@ class _Api:
         self.prefix = f"/{self.spec.api_id}" + ("" if self.spec.stage == "$default" else f"/{self.spec.stage}")
 
 
-class LocalGateway:
+class LocalGateway(BackgroundServer):
     def __init__(self, runtime: LambdaRuntime, host: str = "127.0.0.1", port: int = 0):
         self._runtime = runtime
         self._verifier = TokenVerifier(self.fetch_json)
@@ -74,22 +75,6 @@ class LocalGateway:
                 ) from None
             raise
         self._server.gateway = self
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-gateway", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
 
     def add_api(self, api: ApiSpec) -> str:
         """Serve ``api`` (replacing an API with the same id); returns its base URL."""
@@ -122,7 +107,13 @@ class LocalGateway:
         request_id = str(uuid.uuid4())
         record = {"type": "request", "method": method, "request_id": request_id}
         try:
-            response = self._answer(method, target, headers, body, source_ip, request_id, record)
+            response = self._with_cors(
+                method,
+                target,
+                headers,
+                record,
+                lambda: self._answer(method, target, headers, body, source_ip, request_id, record),
+            )
         except Exception as error:  # noqa: BLE001 - a fault here is still an HTTP answer, and goes to the log
             record["reason"] = f"gateway fault: {type(error).__name__}: {error}"
             response = proxy.message(500, "Internal server error")
@@ -130,6 +121,30 @@ class LocalGateway:
         record["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
         self._runtime.log.write(record, _summary(record))
         return response
+
+    def _with_cors(
+        self,
+        method: str,
+        target: str,
+        headers: tuple[tuple[str, str], ...],
+        record: dict,
+        answer: Callable[[], tuple[HttpResponse, bool]],
+    ) -> HttpResponse:
+        """The answer, with the CORS headers API Gateway adds as the API's template declares them."""
+        path = urlsplit(target).path
+        api = self._apis.get(path.split("/")[1] if path.startswith("/") else "")
+        by_name = {name.lower(): value for name, value in headers}
+        if api is not None and api.spec.cors is not None:
+            answered = cors.preflight(api.spec.cors, method, by_name)
+            if answered is not None:
+                record.update(api=api.spec.api_id, route="CORS preflight")
+                return answered
+        response, by_gateway = answer()
+        if api is None:
+            return response
+        if api.spec.cors is not None:
+            return cors.with_cors(api.spec.cors, by_name, response)
+        return cors.with_gateway_response(api.spec, response) if by_gateway else response
 
     def _answer(
         self,
@@ -140,12 +155,13 @@ class LocalGateway:
         source_ip: str,
         request_id: str,
         record: dict,
-    ) -> HttpResponse:
+    ) -> tuple[HttpResponse, bool]:
+        """The answer, and whether API Gateway made it (not the function)."""
         split = urlsplit(target)
         api = self._apis.get(split.path.split("/")[1] if split.path.startswith("/") else "")
         if api is None or not (split.path == api.prefix or split.path.startswith(api.prefix + "/")):
             record["reason"] = "no such API or stage"
-            return proxy.message(404, "Not Found")
+            return proxy.message(404, "Not Found"), True
         spec = api.spec
         record.update(api=spec.api_id, account=spec.account_id)
         request = HttpRequest(method, split.path[len(api.prefix) :] or "/", split.query, headers, body, source_ip)
@@ -153,10 +169,12 @@ class LocalGateway:
         if match is None:
             record["reason"] = "no route"
             if spec.kind == "REST":
-                return proxy.message(403, "Missing Authentication Token")
-            return proxy.message(404, "Not Found")
+                return proxy.message(403, "Missing Authentication Token"), True
+            return proxy.message(404, "Not Found"), True
         route: RouteSpec = match.route
         record["route"] = route_key(route)
+        if route.mock_headers is not None:
+            return HttpResponse(200, route.mock_headers, b""), False
 
         claims = None
         if route.authorizer is not None:
@@ -167,7 +185,7 @@ class LocalGateway:
                 challenge = (
                     ("www-authenticate", f'Bearer scope="" error="invalid_token" error_description="{refusal}"'),
                 )
-                return proxy.message(401, "Unauthorized", challenge if spec.kind == "HTTP" else ())
+                return proxy.message(401, "Unauthorized", challenge if spec.kind == "HTTP" else ()), True
 
         build_event = proxy.rest_event if spec.kind == "REST" else proxy.http_event
         event = build_event(spec, route, request, match.path_parameters, claims, request_id)
@@ -175,10 +193,10 @@ class LocalGateway:
             result = self._runtime.invoke(route.function_arn, event, source=f"api {spec.api_id} {record['route']}")
         except UnknownFunction:
             record["reason"] = f"no function {route.function_arn}"
-            return proxy.message(500, "Internal server error")
+            return proxy.message(500, "Internal server error"), True
         if result.error:
             record["reason"] = f"function error: {result.payload.get('errorType')}"
-            return proxy.message(502, "Internal server error")
+            return proxy.message(502, "Internal server error"), True
         try:
             response = (
                 proxy.rest_response(result.payload, spec, request)
@@ -187,9 +205,9 @@ class LocalGateway:
             )
         except MalformedResponse as malformed:
             record["reason"] = f"malformed Lambda proxy response: {malformed}"
-            return proxy.message(502, "Internal server error")
+            return proxy.message(502, "Internal server error"), True
         own_header = "x-amzn-RequestId" if spec.kind == "REST" else "apigw-requestid"
-        return HttpResponse(response.status, (*response.headers, (own_header, request_id)), response.body)
+        return HttpResponse(response.status, (*response.headers, (own_header, request_id)), response.body), False
 
 
 class _Server(ThreadingHTTPServer):

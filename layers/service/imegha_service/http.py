@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares import BaseMiddlewareHandler, NextMiddleware
 
@@ -24,6 +24,18 @@ _STATUS = {  # the first kind an error is of gives its status
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
 }
+
+
+def web_app_cors() -> CORSConfig | None:
+    """CORS for the platform's REST answers: readable by pages of the web app's origin alone (``WEB_APP_ORIGIN``,
+    which the template sets), never ``*``. API Gateway answers the preflights (the template's ``Cors``); a function
+    adds the headers to its own answers only for a request from that origin. None where no origin is set."""
+    origin = os.environ.get("WEB_APP_ORIGIN")
+    if not origin:
+        return None
+    return CORSConfig(
+        allow_origin=origin, allow_headers=["Authorization", "Content-Type", SIGNATURE_HEADER], max_age=600
+    )
 
 
 def register_error_responses(app: ApiGatewayResolver) -> None:

@@ -45,6 +45,20 @@ INTERNALS: tuple[Internal, ...] = (
         "providers.rest_api.RestApi",
     ),
     method(
+        "moto.apigateway.models.APIGatewayBackend.put_gateway_response",
+        "self, rest_api_id, response_type, status_code, response_parameters, response_templates",
+        "providers.rest_api.RestApi",
+    ),
+    method(
+        "moto.apigateway.models.APIGatewayBackend.put_integration_response",
+        "self, function_id, resource_id, method_type, status_code, selection_pattern, response_templates, "
+        "response_parameters, content_handling",
+        "providers.rest_api.RestApi",
+    ),
+    attribute("moto.apigateway.models.Integration.integration_responses", "providers.rest_api.RestApiStage"),
+    attribute("moto.apigateway.models.Integration.integration_type", "providers.rest_api.RestApiStage"),
+    attribute("moto.apigateway.models.RestAPI.gateway_responses", "providers.rest_api.RestApiStage"),
+    method(
         "moto.apigateway.models.APIGatewayBackend.put_method",
         "self, function_id, resource_id, method_type, authorization_type, api_key_required, request_parameters, "
         "request_models, operation_name, authorizer_id, authorization_scopes, request_validator_id",
@@ -101,6 +115,7 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.apigatewayv2.models.Api.routes", "providers.http_api.HttpApiRoute", "providers.http_api.HttpApiStage"
     ),
     attribute("moto.apigatewayv2.models.Api.stages", "providers.http_api.HttpApiStage"),
+    attribute("moto.apigatewayv2.models.Api.cors_configuration", "providers.http_api.HttpApiStage"),
     method(
         "moto.apigatewayv2.models.ApiGatewayV2Backend.create_api",
         "self, api_key_selection_expression, cors_configuration, description, disable_schema_validation, "

@@ -105,9 +105,9 @@ INTERNALS: tuple[Internal, ...] = (
     # moto.moto_api
     method("moto.moto_api._internal.models.moto_api_backend.reset", "", "cloud.LocalCloud.reset"),
     # moto.moto_server
-    class_("moto.moto_server.werkzeug_app.DomainDispatcherApplication", "create_app", "cloud._MotoServer"),
-    class_("moto.moto_server.werkzeug_app.MotoRequestHandler", None, "cloud._MotoServer"),
-    function("moto.moto_server.werkzeug_app.create_backend_app", "service", "cloud._MotoServer"),
+    class_("moto.moto_server.werkzeug_app.DomainDispatcherApplication", "create_app", "serving.MotoServer"),
+    class_("moto.moto_server.werkzeug_app.MotoRequestHandler", None, "serving.MotoServer"),
+    function("moto.moto_server.werkzeug_app.create_backend_app", "service", "serving.MotoServer"),
     # moto.utilities
     prop(
         "moto.utilities.docker_utilities.DockerModel.docker_client",

@@ -37,10 +37,15 @@ def lambda_route(method: str, path: str, integration_uri: str, authorizer):
     return RouteSpec(method=method, path=path, function_arn=function_arn, authorizer=authorizer)
 
 
-def serve_stage(api_id: str, account_id: str, region: str, kind: str, stage: str, routes: list, aws_url: str) -> None:
+def serve_stage(
+    api_id: str, account_id: str, region: str, kind: str, stage: str, routes: list, aws_url: str, **served
+) -> None:
+    """Serve a stage's routes; ``served`` is the rest of its :class:`ApiSpec` (CORS, gateway responses)."""
     hooks = active()
     local = hooks.gateway.add_api(
-        ApiSpec(api_id=api_id, account_id=account_id, region=region, kind=kind, stage=stage, routes=tuple(routes))
+        ApiSpec(
+            api_id=api_id, account_id=account_id, region=region, kind=kind, stage=stage, routes=tuple(routes), **served
+        )
     )
     hooks.api_urls[aws_url] = local.rstrip("/")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from imegha_local.api_specs import CorsSpec
 from imegha_local.authorizers import AuthorizerSpec
 from imegha_local.providers import api_gateway
 from imegha_local.providers.base import Provider
@@ -272,6 +273,19 @@ def _serve_http_api(api, account_id: str, region: str) -> None:
         stage_name,
         routes,
         aws_url=f"https://{api.api_id}.execute-api.{region}.amazonaws.com{suffix}",
+        cors=_cors(api.cors_configuration),
+    )
+
+
+def _cors(configuration: dict | None) -> CorsSpec | None:
+    if not configuration:
+        return None
+    return CorsSpec(
+        allow_origins=tuple(configuration.get("AllowOrigins") or ()),
+        allow_methods=tuple(configuration.get("AllowMethods") or ()),
+        allow_headers=tuple(configuration.get("AllowHeaders") or ()),
+        expose_headers=tuple(configuration.get("ExposeHeaders") or ()),
+        max_age=configuration.get("MaxAge"),
     )
 
 

@@ -2,10 +2,14 @@
 
 The API's resources, methods, Lambda integrations and Cognito authorizers come
 from its ``Body`` as SAM writes it; its stage goes live on the local gateway.
+SAM's ``Cors`` becomes mock ``OPTIONS`` methods, answered with their static
+headers, and its ``GatewayResponses`` the headers on the answers the gateway
+makes itself (a 401, a 403 without a route).
 """
 
 from __future__ import annotations
 
+from imegha_local.api_specs import Headers, RouteSpec
 from imegha_local.authorizers import AuthorizerSpec
 from imegha_local.providers import api_gateway
 from imegha_local.providers.base import Provider
@@ -41,6 +45,14 @@ class RestApi(Provider):
 
 
 def _import_rest_paths(backend, api_id: str, body: dict) -> None:
+    for response_type, response in (body.get("x-amazon-apigateway-gateway-responses") or {}).items():
+        backend.put_gateway_response(
+            api_id,
+            response_type,
+            status_code=response.get("statusCode"),
+            response_parameters=response.get("responseParameters") or {},
+            response_templates=response.get("responseTemplates") or {},
+        )
     authorizers = {}
     for name, scheme in (body.get("securityDefinitions") or {}).items():
         definition = scheme.get("x-amazon-apigateway-authorizer")
@@ -62,6 +74,9 @@ def _import_rest_paths(backend, api_id: str, body: dict) -> None:
             if method not in api_gateway.HTTP_METHODS:
                 continue
             integration = operation.get("x-amazon-apigateway-integration") or {}
+            if integration.get("type", "").lower() == "mock" and method == "options":
+                _put_mock(backend, api_id, resource.id, integration)
+                continue
             if integration.get("type", "").lower() != "aws_proxy":
                 raise LocalCloudUnsupported(f"{method.upper()} {path}: only Lambda proxy integrations are served")
             verb = "ANY" if method == api_gateway.ANY_METHOD else method.upper()
@@ -82,6 +97,31 @@ def _import_rest_paths(backend, api_id: str, body: dict) -> None:
                 uri=integration["uri"],
                 integration_method=integration.get("httpMethod", "POST"),
             )
+
+
+def _put_mock(backend, api_id: str, resource_id: str, integration: dict) -> None:
+    """A mock OPTIONS method (a CORS preflight, as SAM writes it): its default response's static headers."""
+    backend.put_method(api_id, resource_id, "OPTIONS", authorization_type="NONE")
+    backend.put_integration(api_id, resource_id, "OPTIONS", integration_type="MOCK", uri=None, integration_method=None)
+    default = (integration.get("responses") or {}).get("default") or {}
+    backend.put_integration_response(
+        api_id,
+        resource_id,
+        "OPTIONS",
+        str(default.get("statusCode", "200")),
+        selection_pattern=None,
+        response_templates={},
+        response_parameters=default.get("responseParameters") or {},
+    )
+
+
+def _static_headers(parameters: dict, prefix: str) -> Headers:
+    """Response parameters that are static values (``'…'``) as headers: ``method.response.header.X`` → X."""
+    return tuple(
+        (name.removeprefix(prefix), value[1:-1])
+        for name, value in parameters.items()
+        if name.startswith(prefix) and isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == "'"
+    )
 
 
 def _rest_resource(backend, api_id: str, path: str):
@@ -117,6 +157,11 @@ class RestApiStage(Provider):
         routes = []
         for resource in api.resources.values():
             for verb, method in resource.resource_methods.items():
+                if method.method_integration.integration_type == "MOCK":
+                    answer = (method.method_integration.integration_responses or {}).get("200")
+                    headers = _static_headers(answer.response_parameters if answer else {}, "method.response.header.")
+                    routes.append(RouteSpec(verb, resource.get_path(), "", None, mock_headers=headers))
+                    continue
                 authorizer = api.authorizers.get(method.authorizer_id) if method.authorizer_id else None
                 routes.append(
                     api_gateway.lambda_route(
@@ -134,6 +179,10 @@ class RestApiStage(Provider):
             stage_name,
             routes,
             aws_url=f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage_name}",
+            gateway_response_headers={
+                response_type: _static_headers(response.response_parameters or {}, "gatewayresponse.header.")
+                for response_type, response in api.gateway_responses.items()
+            },
         )
         resource = cls(stage_name, account_id, region, {})
         resource.api_id = api_id

@@ -130,14 +130,14 @@ def _expanded(template: str | None, parameters: dict | None, region: str) -> str
     document = Stack.parse_template(template)
     transforms = document.get("Transform") or []
     transforms = [transforms] if isinstance(transforms, str) else transforms
-    if not transforms and not _unsupported_types(document):
+    if not transforms and not _unsupported_types(document, parameters):
         return template
     unknown = [name for name in transforms if name != SAM_TRANSFORM]
     if unknown:
         raise ValidationError(message=f"Transform {', '.join(unknown)} is not supported by the local cloud")
     if transforms:
         document = _sam_translate_cached(document, parameters or {}, region)
-    unsupported = _unsupported_types(document)
+    unsupported = _unsupported_types(document, parameters)
     if unsupported:
         raise ValidationError(
             message="The local cloud cannot create "
@@ -149,7 +149,9 @@ def _expanded(template: str | None, parameters: dict | None, region: str) -> str
     return json.dumps(document)
 
 
-def _unsupported_types(document: dict) -> list[tuple[str, str]]:
+def _unsupported_types(document: dict, parameters: dict | None) -> list[tuple[str, str]]:
+    """The resources of a type nothing local models, leaving out those whose condition is false (CloudFormation
+    creates nothing for them: the platform's CloudFront hosting, which the local cloud serves itself)."""
     from moto.cloudformation.parsing import NULL_MODELS, get_model_map
 
     models = get_model_map()
@@ -157,9 +159,44 @@ def _unsupported_types(document: dict) -> list[tuple[str, str]]:
         (logical_id, resource.get("Type"))
         for logical_id, resource in (document.get("Resources") or {}).items()
         if resource.get("Type") not in models
+        and _condition_holds(document, resource.get("Condition"), parameters or {}) is not False
         and resource.get("Type") not in NULL_MODELS
         and not str(resource.get("Type")).startswith("Custom::")
     ]
+
+
+def _condition_holds(document: dict, name: str | None, parameters: dict) -> bool | None:
+    """Whether the template's condition ``name`` holds with these parameters (their defaults otherwise); None when it
+    is not one of the plain forms (Fn::Equals of parameters and literals, Fn::Not, Fn::And, Fn::Or, Condition)."""
+    if name is None:
+        return True
+    declared = document.get("Parameters") or {}
+
+    def value(term):
+        if isinstance(term, dict) and set(term) == {"Ref"} and term["Ref"] in declared:
+            return parameters.get(term["Ref"], declared[term["Ref"]].get("Default"))
+        if isinstance(term, dict):
+            raise ValueError(term)
+        return term
+
+    def holds(condition) -> bool:
+        (function, arguments), *_ = condition.items()
+        if function == "Condition":
+            return holds((document.get("Conditions") or {})[arguments])
+        if function == "Fn::Equals":
+            return str(value(arguments[0])) == str(value(arguments[1]))
+        if function == "Fn::Not":
+            return not holds(arguments[0])
+        if function == "Fn::And":
+            return all(holds(argument) for argument in arguments)
+        if function == "Fn::Or":
+            return any(holds(argument) for argument in arguments)
+        raise ValueError(function)
+
+    try:
+        return holds((document.get("Conditions") or {})[name])
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def _sam_translate(document: dict, parameters: dict, region: str) -> dict:

@@ -72,6 +72,7 @@ def platform(user_cloud):
         issuer="https://abc123.execute-api.us-east-1.amazonaws.com/dev",
         event_bus_arn="arn:aws:events:us-east-1:111111111111:event-bus/imegha-dev-platform",
         region="us-east-1",
+        web_app_origin="https://app.example",
     )
 
 
@@ -121,6 +122,7 @@ def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with
         "OwnerUserId": me,
         "PlatformIssuer": platform.issuer,
         "PlatformEventBusArn": platform.event_bus_arn,
+        "WebAppOrigin": "https://app.example",
         "PermissionsBoundaryArn": "arn:aws:iam::222222222222:policy/imegha-cloud-boundary-us-east-1",
     }
     assert report == {
