@@ -139,6 +139,8 @@ lock: $(TOOLS)/uv/.installed
 	  $(if $(UPGRADE),--upgrade) $${r%.txt}.in -o $$r; done
 	cd tools/statelint && npm install --package-lock-only --silent --no-audit --no-fund --save-exact \
 	  $(if $(UPGRADE),@wmfs/statelint@latest)
+	cd web && npm install --package-lock-only --silent --no-audit --no-fund --save-exact --save-dev \
+	  $(if $(UPGRADE),$(addsuffix @latest,$(shell node -p 'Object.keys(require("./web/package.json").devDependencies).join(" ")')))
 
 # Re-resolves every lock to the newest versions, runs make test and make demo on them, and keeps the new locks
 # only when both pass (otherwise the old ones are put back and the tools reinstalled from them).

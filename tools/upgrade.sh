@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 locks=(uv.lock functions/requirements.txt user-cloud/functions/requirements.txt layers/crypto/requirements.txt
        layers/service/requirements.txt tools/uv/requirements.txt tools/sam/requirements.txt
-       tools/checkov/requirements.txt tools/statelint/package.json tools/statelint/package-lock.json)
+       tools/checkov/requirements.txt tools/statelint/package.json tools/statelint/package-lock.json
+       web/package.json web/package-lock.json)
 saved=$(mktemp -d)
 trap 'rm -rf "$saved"' EXIT
 tar -cf "$saved/locks.tar" "${locks[@]}"

@@ -146,6 +146,8 @@ def test_derived_values_are_the_same_bytes_as_pythons(world: World):
           await m.auditDigest(args.entry),
           await m.authenticationSecret("  Alice@Example.COM ", "pa\u0073\u0301word", 1000),
           m.sealedFileSize(0), m.sealedFileSize(16384), m.sealedFileSize(5 * 16384 + 3), m.sealedFilePosition(56 + 2 * 16400 + 7),
+          m.groupNameContext("grp-1", 4).asJson(), m.groupKeyContext("grp-1", "bob", 4).asJson(), m.messageContext("dm-1", "bob", 9).asJson(),
+          /^grp-[0-9a-f]{32}$/.test(m.newGroupId()) && m.newGroupId() !== m.newGroupId(),
         ];
         """,
         value=value,
@@ -167,6 +169,10 @@ def test_derived_values_are_the_same_bytes_as_pythons(world: World):
         ic.sealed_file_size(16384),
         ic.sealed_file_size(5 * 16384 + 3),
         {"chunk": 2, "plaintextOffset": 2 * 16384, "skip": 7},
+        ic.group_name_context("grp-1", 4).as_json(),
+        ic.group_key_context("grp-1", "bob", 4).as_json(),
+        ic.message_context("dm-1", "bob", 9).as_json(),
+        True,
     ]
 
 
