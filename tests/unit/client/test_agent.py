@@ -172,6 +172,11 @@ def asking_for_a_key(account) -> dict[str, dict]:
             "type": "key-statement",
             "body": statement["body"] | {"exchangeKey": b64url_encode(other.der)},
         },
+        "a checkpoint of another user's audit log": {
+            "op": "sign",
+            "type": "audit-checkpoint",
+            "body": {"userId": "mallory-id", "seq": 9, "hash": "0" * 64, "signedAt": "2026-12-05T03:00:00+00:00"},
+        },
         "a request signed in another user's name": {
             "op": "sign",
             "type": "request",
