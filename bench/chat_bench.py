@@ -224,10 +224,11 @@ def fan_out(cloud: LocalCloud, alice: Chat, sizes: tuple[int, ...]) -> None:
             settle(cloud, 0.2)
         notifier = [record for record in seen["lambda"] if "NotifyFunction" in record["function"]]
         writes = seen["aws"][("dynamodb", "BatchWriteItem")]
-        pushes = seen["aws"][("sns", "PublishBatch")]
+        pushes, lookups = seen["aws"][("sns", "Publish")], seen["aws"][("dynamodb", "Query")]
         print(
             f"  {size:>5} members: notifier {notifier[-1]['duration_ms']:7.0f} ms, post → all notified ≤ {elapsed * 1000:6.0f} ms;"
-            f" {writes} BatchWriteItem + {pushes} PublishBatch; {sum(seen['aws'].values())} AWS calls in all;"
+            f" {writes} BatchWriteItem + {lookups} Query (devices) + {pushes} Publish (one per device);"
+            f" {sum(seen['aws'].values())} AWS calls in all;"
             f" ${cost(seen):.6f} per message (${cost(seen) / size * 1e6:.2f} per million deliveries)"
         )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from imegha_service.errors import NotFound
@@ -24,7 +25,7 @@ class DeviceStore:
         return self.table.get_item(Key={"userId": user_id, "deviceId": device_id}, ConsistentRead=True).get("Item")
 
     def put(self, user_id: str, device_id: str, platform: str, token: str, at: str, endpoint: dict) -> None:
-        """Record the device, with the SNS endpoint and subscription it rings through (``endpoint``, maybe empty)."""
+        """Record the device, with the SNS endpoint it rings through (``endpoint``, maybe empty)."""
         self.table.put_item(
             Item={
                 "userId": user_id,
@@ -35,6 +36,33 @@ class DeviceStore:
                 **endpoint,
             }
         )
+
+    def endpoints(self, user_id: str) -> list[dict]:
+        """The user's devices that have an SNS endpoint to ring: ``deviceId`` and ``endpointArn`` of each."""
+        query = {
+            "KeyConditionExpression": Key("userId").eq(user_id),
+            "FilterExpression": Attr("endpointArn").exists(),
+            "ProjectionExpression": "deviceId, endpointArn",
+        }
+        devices: list[dict] = []
+        while True:
+            page = self.table.query(**query)
+            devices += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return devices
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def forget_endpoint(self, user_id: str, device_id: str, endpoint_arn: str) -> None:
+        """Take a gone endpoint off the device's record (the token stays), unless the device registered anew since."""
+        try:
+            self.table.update_item(
+                Key={"userId": user_id, "deviceId": device_id},
+                UpdateExpression="REMOVE endpointArn, subscriptionArn",
+                ConditionExpression=Attr("endpointArn").eq(endpoint_arn),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def delete(self, user_id: str, device_id: str) -> dict:
         """Forget the device; returns what was recorded of it."""

@@ -1,4 +1,4 @@
-"""What the doorbell's functions (notify, rekey) reach: the stores and the push topic, and their idempotency records.
+"""What the doorbell's functions (notify, rekey) reach: the stores and the devices' push endpoints, and their idempotency records.
 
 Both functions react to events that may arrive twice; both build the same
 adapters from the environment the template gives them.
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from dal.connections import ConnectionsStore
+from dal.devices import DeviceStore
 from dal.directory import DirectoryStore
 from dal.groups import GroupStore
 from dal.inbox import InboxStore
@@ -40,7 +41,7 @@ class Doorbell:
             ConnectionsStore(environ["CONNECTIONS_TABLE_NAME"]),
             GroupStore(environ["CONNECTIONS_TABLE_NAME"]),
             InboxStore(environ["NOTIFICATIONS_TABLE_NAME"]),
-            PushPublisher(environ["PUSH_TOPIC_ARN"]),
+            PushPublisher(DeviceStore(environ["DEVICE_TOKENS_TABLE_NAME"])),
             RateLimits(environ["DOORBELL_RATE_TABLE_NAME"], int(environ["DOORBELL_RATE_PER_MINUTE"]))
             if "DOORBELL_RATE_TABLE_NAME" in environ
             else None,

@@ -1,20 +1,36 @@
-"""The push publisher: notifications to people's devices through the platform's SNS topic, ten per request.
+"""The push publisher: notifications straight to each recipient's device endpoints, many requests at once.
 
-Each message carries an APNs payload (``aps.alert``) for iOS endpoints and the
-alert alone for every other protocol, and the recipient and the ids as message
-attributes for the device endpoints' subscriptions to filter on. Payloads say
-who did something, never what they said.
+Each push is one SNS ``Publish`` to one device's mobile endpoint (its ARN is on
+the device's record), so no topic, subscription or filter policy stands between
+the doorbell and a phone, and a millionth device needs no quota. SNS reports an
+endpoint it disabled (Apple or Google said the token stopped working) as
+``EndpointDisabled``, and one deleted as ``NotFound``: that endpoint is deleted
+and taken off its device's record, which keeps the token until the device
+registers again. Payloads say who did something, never what they said: an APNs
+payload (``aps.alert``) for iOS endpoints and the alert alone for every other
+protocol.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from aws_lambda_powertools import Logger
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
-BATCH = 10  # what PublishBatch takes
+from dal.devices import DeviceStore
+
+logger = Logger()
+
+# Publishes in flight at once: a thousand recipients' phones are rung in about as many round trips as 1/32 of them.
+CONCURRENCY = 32
+# What SNS answers for an endpoint that will not take the push: the endpoint is cleaned up, the push is not retried.
+GONE = {"EndpointDisabled", "NotFound"}
 
 
 class PushFailed(Exception):
@@ -31,44 +47,47 @@ class Push:
 
 @dataclass
 class PushPublisher:
-    topic_arn: str
+    devices: DeviceStore
     client: Any = None
 
     def __post_init__(self) -> None:
-        self.client = self.client or boto3.client("sns")
+        self.client = self.client or boto3.client("sns", config=Config(max_pool_connections=CONCURRENCY))
 
     def publish(self, pushes: list[Push]) -> int:
-        """Publish every push; returns how many requests it took. Raises ``PushFailed`` if SNS refused any."""
-        requests = 0
-        for start in range(0, len(pushes), BATCH):
-            batch = pushes[start : start + BATCH]
-            answer = self.client.publish_batch(
-                TopicArn=self.topic_arn,
-                PublishBatchRequestEntries=[
-                    {
-                        "Id": str(index),
-                        "Message": json.dumps(apns_message(push)),
-                        "MessageStructure": "json",
-                        "MessageAttributes": _attributes(push),
-                    }
-                    for index, push in enumerate(batch)
-                ],
-            )
-            requests += 1
-            if answer.get("Failed"):
-                raise PushFailed(
-                    f"SNS refused {len(answer['Failed'])} of {len(batch)} pushes: "
-                    f"{answer['Failed'][0].get('Message', answer['Failed'][0].get('Code'))}"
+        """Publish every push to each of its recipient's devices; returns how many requests it took (a query per
+        recipient, a publish per device). Raises ``PushFailed`` if SNS refused any for another reason than the
+        endpoint being gone."""
+        if not pushes:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(CONCURRENCY, len(pushes))) as pool:
+            rings = [
+                (push, device)
+                for push, devices in zip(
+                    pushes, pool.map(self.devices.endpoints, [p.recipient for p in pushes]), strict=True
                 )
-        return requests
+                for device in devices
+            ]
+            outcomes = list(pool.map(self._ring, rings)) if rings else []
+        failures = [outcome for outcome in outcomes if outcome]
+        if failures:
+            raise PushFailed(f"SNS refused {len(failures)} of {len(rings)} pushes: {failures[0]}")
+        return len(pushes) + len(rings)
 
-
-def _attributes(push: Push) -> dict:
-    """The recipient and the ids, for subscriptions to filter on without opening the payload."""
-    return {
-        name: {"DataType": "String", "StringValue": str(value)}
-        for name, value in {"recipient": push.recipient, **push.data}.items()
-    }
+    def _ring(self, ring: tuple[Push, dict]) -> str | None:
+        """Publish one push to one device; None when done (or the endpoint was gone and is forgotten), else why not."""
+        push, device = ring
+        try:
+            self.client.publish(
+                TargetArn=device["endpointArn"], Message=json.dumps(apns_message(push)), MessageStructure="json"
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code not in GONE:
+                return f"{code}: {error.response['Error'].get('Message', '')}"
+            logger.info("device endpoint gone: forgotten", extra={"code": code, "endpointArn": device["endpointArn"]})
+            self.client.delete_endpoint(EndpointArn=device["endpointArn"])
+            self.devices.forget_endpoint(push.recipient, device["deviceId"], device["endpointArn"])
+        return None
 
 
 def apns_message(push: Push) -> dict:

@@ -250,12 +250,12 @@ DEVICE_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 def register_device(
     devices: DeviceStore, phones: PhoneEndpoints, caller: str, device_id: str, platform: str, token: str
 ) -> dict:
-    """Register or renew a device's push token and connect it to the push topic; the platform only ever pushes
+    """Register or renew a device's push token and make its SNS endpoint; the platform only ever pushes
     metadata to it. A new token's endpoint is made before the record points at it, and the old one goes after."""
     if not DEVICE_ID_PATTERN.fullmatch(device_id):
         raise InvalidRequest("deviceId", "8 to 64 characters of letters, digits, '_' or '-'")
     previous = devices.get(caller, device_id) or {}
-    endpoint = phones.connect(caller, platform, token)
+    endpoint = phones.connect(platform, token)
     try:
         devices.put(caller, device_id, platform, token, datetime.now(UTC).isoformat(timespec="seconds"), endpoint)
     except BaseException:

@@ -126,31 +126,32 @@ def test_chat_watch_opens_each_message_as_it_arrives(people):
     assert document["notification"]["senderTag"] == "Alice"
 
 
-def a_phone(local_cloud) -> tuple[object, str]:
-    """An SQS queue subscribed to the platform's push topic: what would ring a phone from now on."""
-    sqs = local_cloud.client("sqs")
-    queue = sqs.create_queue(QueueName=f"a-phone-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    topic = local_cloud.platform_stack.outputs["PushNotificationsTopicArn"]
-    local_cloud.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-    return sqs, queue
+def a_phone(person, local_cloud, platform_view) -> str:
+    """``person``'s iPhone, registered as they would, nothing on it yet: the ARN of the SNS endpoint the doorbell
+    rings it through."""
+    token = uuid.uuid4().hex * 2
+    assert person.device.imegha("devices", "register", "an-iphone", "--platform", "apns", "--token", token).json
+    table = platform_view.table("DeviceTokensTable")
+    return table.get_item(Key={"userId": person.user_id, "deviceId": "an-iphone"})["Item"]["endpointArn"]
 
 
-def rung(sqs, queue: str) -> list[str]:
-    """What the pushes said (who, never what), as many as the queue holds now."""
-    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-    return [json.loads(message["Body"])["Message"] for message in received]
+def rung(local_cloud, endpoint_arn: str) -> list[str]:
+    """What the pushes to the phone said (who, never what); the local cloud keeps what reached it on its endpoint."""
+    from moto.sns.models import sns_backends
+
+    endpoint = sns_backends[local_cloud.platform.account_id][local_cloud.region].platform_endpoints[endpoint_arn]
+    return [json.loads(message)["aps"]["alert"]["body"] for message in endpoint.messages.values()]
 
 
 def test_a_strangers_message_is_held_as_a_request_while_a_connections_still_rings_and_opens(
-    people, person, local_cloud
+    people, person, local_cloud, platform_view
 ):
     alice, bob, sam = people["Alice"], people["Bob"], person("Sam")
     assert sam.device.imegha("cloud", "connect", "--local").json
     assert sam.device.imegha("cloud", "deploy").json["status"] == "SUCCEEDED"
     sams_cloud = sam.device.imegha("cloud", "status").json["cloudApiUrl"]
     pitch, note = said("Buy my supplements"), said("Lunch at 1?")
-    sqs, phone = a_phone(local_cloud)
+    phone = a_phone(bob, local_cloud, platform_view)
 
     assert sam.device.imegha("chat", "send", "Bob", pitch).json
     held = eventually(lambda: [entry for entry in inbox(bob) if entry.get("senderTag") == "Sam"])
@@ -167,28 +168,30 @@ def test_a_strangers_message_is_held_as_a_request_while_a_connections_still_ring
     assert texts(bob.device.imegha("chat", "read", "Sam")) == [pitch]  # asked for, it reads as any conversation
 
     assert alice.device.imegha("chat", "send", "Bob", note).json
-    pushes = eventually(lambda: rung(sqs, phone))
+    pushes = eventually(lambda: rung(local_cloud, phone))
     assert pushes == ["Alice sent a message"], "Alice's message rang; Sam's, sent first, did not"
     watched = bob.device.imegha("chat", "watch", "--from-start", "--count", str(len(inbox(bob))), "--timeout", "20")
     assert note in [doc["message"]["text"] for doc in documents(watched.stdout) if "message" in doc]
 
 
-def test_a_group_add_is_an_invitation_whose_messages_wait_as_requests_until_accepted(people, local_cloud):
+def test_a_group_add_is_an_invitation_whose_messages_wait_as_requests_until_accepted(
+    people, local_cloud, platform_view
+):
     alice, bob = people["Alice"], people["Bob"]
     group = alice.device.imegha("group", "create", said("Rota"), "--members", "Bob").json["groupId"]
-    sqs, phone = a_phone(local_cloud)
+    phone = a_phone(bob, local_cloud, platform_view)
 
     assert alice.device.imegha("group", "send", group, said("Who takes Sunday?")).json
     held = eventually(lambda: [entry for entry in inbox(bob) if entry.get("conversationId") == group])
     assert [entry.get("request") for entry in held] == [True]
-    assert rung(sqs, phone) == []
+    assert rung(local_cloud, phone) == []
     listed = {g["groupId"]: g["invited"] for g in bob.device.imegha("group", "ls").json["groups"]}
     assert listed[group] is True
 
     accepted = bob.device.imegha("group", "accept", group)
     assert (accepted.status, accepted.json["invited"]) == (0, False)
     assert alice.device.imegha("group", "send", group, said("Bob, then?")).json
-    assert eventually(lambda: rung(sqs, phone)) == ["Alice sent a message to a group"]
+    assert eventually(lambda: rung(local_cloud, phone)) == ["Alice sent a message to a group"]
     assert {g["groupId"]: g["invited"] for g in bob.device.imegha("group", "ls").json["groups"]}[group] is False
 
 

@@ -18,7 +18,8 @@ from imegha_local.people import Person, connect_everyone, endpoints_of, give_clo
 class World:
     cloud: LocalCloud
     people: dict[str, Person]
-    push_queue: str
+    phones: dict[str, str]
+    """Each person's registered phone: the SNS mobile endpoint the doorbell publishes to."""
     texts: list[str] = field(default_factory=list)
     """Every text a test sent: none may appear in anything stored or sent."""
     received_pushes: list[dict] = field(default_factory=list)
@@ -51,23 +52,16 @@ class World:
         return self.chat(name).platform.notifications(limit=200)["notifications"]
 
     def pushes(self) -> list[dict]:
-        """Every push the platform has published so far, as a subscribed device endpoint would receive it."""
-        sqs = self.cloud.client("sqs")
-        received = []
-        while True:
-            batch = sqs.receive_message(
-                QueueUrl=self.push_queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
-            ).get("Messages", [])
-            if not batch:
-                break
-            received += batch
-            sqs.delete_message_batch(
-                QueueUrl=self.push_queue,
-                Entries=[
-                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]} for index, message in enumerate(batch)
-                ],
-            )
-        self.received_pushes += [json.loads(message["Body"]) for message in received]
+        """Every push the platform has published to the people's phones so far: the recipient, the alert and the ids
+        the APNs payload carries (the local cloud keeps what reached a phone on its endpoint)."""
+        from moto.sns.models import sns_backends
+
+        platform = sns_backends[self.cloud.platform.account_id][self.cloud.region]
+        self.received_pushes[:] = [
+            {"recipient": self.people[name].user_id, "alert": push["aps"]["alert"]["body"], **push}
+            for name, endpoint in self.phones.items()
+            for push in map(json.loads, platform.platform_endpoints[endpoint].messages.values())
+        ]
         return self.received_pushes
 
 
@@ -75,15 +69,16 @@ def build_world(cloud: LocalCloud, home: Path, names: tuple[str, ...]) -> World:
     endpoints = endpoints_of(cloud, home / "endpoints.json")
     people = {name: give_cloud(cloud, sign_up(endpoints, name, f"{name}'s own long password")) for name in names}
     connect_everyone(people)
-    return World(cloud, people, subscribe_a_device(cloud))
+    return World(cloud, people, {name: a_phone(cloud, person) for name, person in people.items()})
 
 
-def subscribe_a_device(cloud: LocalCloud) -> str:
-    """An SQS queue subscribed to the push topic, standing in for the device endpoints SNS would deliver to."""
-    sqs = cloud.client("sqs")
-    queue = sqs.create_queue(QueueName="a-device")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    cloud.client("sns").subscribe(
-        TopicArn=cloud.platform_stack.outputs["PushNotificationsTopicArn"], Protocol="sqs", Endpoint=queue_arn
-    )
-    return queue
+def a_phone(cloud: LocalCloud, person: Person) -> str:
+    """An iPhone registered for ``person``; the ARN of its SNS endpoint, which the doorbell publishes to."""
+    person.account.platform().register_device("iphone-0001", "apns", f"token-{person.user_id}")
+    table = cloud.client("cloudformation").describe_stack_resource(
+        StackName=cloud.platform_stack.name, LogicalResourceId="DeviceTokensTable"
+    )["StackResourceDetail"]["PhysicalResourceId"]
+    item = cloud.client("dynamodb").get_item(
+        TableName=table, Key={"userId": {"S": person.user_id}, "deviceId": {"S": "iphone-0001"}}
+    )["Item"]
+    return item["endpointArn"]["S"]

@@ -218,8 +218,7 @@ def pushes_for(world: World, conversation_id: str, message_id: str) -> list[dict
     return [
         push
         for push in world.pushes()
-        if push["MessageAttributes"]["conversationId"]["Value"] == conversation_id
-        and push["MessageAttributes"]["messageId"]["Value"] == message_id
+        if push.get("conversationId") == conversation_id and push.get("messageId") == message_id
     ]
 
 
@@ -230,8 +229,8 @@ def test_the_recipient_is_notified_once_and_the_push_says_who_not_what(world):
     (entry,) = notified(world, "Bob", sent.conversation_id, str(sent.sequence))
     assert (entry["kind"], entry["senderTag"]) == ("message", "Alice")
     (push,) = eventually(lambda: pushes_for(world, sent.conversation_id, str(sent.sequence)))
-    assert push["Message"] == "Alice sent a message"
-    assert push["MessageAttributes"]["recipient"]["Value"] == world.people["Bob"].user_id
+    assert push["alert"] == "Alice sent a message"
+    assert push["recipient"] == world.people["Bob"].user_id
     assert text not in json.dumps(push)
 
 
@@ -798,9 +797,12 @@ def test_no_table_queue_push_or_log_holds_a_word_of_any_message(world):
         assert text not in stored, f"{text!r} was found in what the clouds hold"
 
 
-def test_events_that_keep_failing_land_in_the_dead_letter_queue_an_alarm_watches(world):
+def test_events_that_keep_failing_land_in_the_dead_letter_queue_an_alarm_watches(world, monkeypatch):
+    from moto.sns.exceptions import SNSInvalidParameter
+    from moto.sns.models import PlatformEndpoint
+
     outputs = world.cloud.platform_stack.outputs
-    sns, sqs = world.cloud.client("sns"), world.cloud.client("sqs")
+    sqs = world.cloud.client("sqs")
     alarms = world.cloud.client("cloudwatch").describe_alarms()["MetricAlarms"]
     queue_name = outputs["EventDeadLetterQueueUrl"].rsplit("/", 1)[1]
     assert any(
@@ -808,21 +810,17 @@ def test_events_that_keep_failing_land_in_the_dead_letter_queue_an_alarm_watches
         and {"Name": "QueueName", "Value": queue_name} in alarm["Dimensions"]
         for alarm in alarms
     )
-    topic = outputs["PushNotificationsTopicArn"]
-    sns.delete_topic(TopicArn=topic)  # the push service is down
-    try:
-        sent = world.chat("Alice").send("Bob", world.said(unique("while pushes fail")))
-        letters = eventually(
-            lambda: sqs.receive_message(QueueUrl=outputs["EventDeadLetterQueueUrl"], MessageAttributeNames=["All"]).get(
-                "Messages"
-            )
+
+    def push_service_down(endpoint, message):
+        raise SNSInvalidParameter("the push service is down")
+
+    monkeypatch.setattr(PlatformEndpoint, "publish", push_service_down)
+    sent = world.chat("Alice").send("Bob", world.said(unique("while pushes fail")))
+    letters = eventually(
+        lambda: sqs.receive_message(QueueUrl=outputs["EventDeadLetterQueueUrl"], MessageAttributeNames=["All"]).get(
+            "Messages"
         )
-        event = json.loads(letters[0]["Body"])
-        assert (event["detail-type"], event["detail"]["messageId"]) == ("Message Posted", str(sent.sequence))
-        assert "ErrorMessage" in letters[0]["MessageAttributes"]
-    finally:
-        sns.create_topic(Name=topic.rsplit(":", 1)[1], Attributes={"KmsMasterKeyId": "alias/aws/sns"})
-        queue_arn = sqs.get_queue_attributes(QueueUrl=world.push_queue, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    )
+    event = json.loads(letters[0]["Body"])
+    assert (event["detail-type"], event["detail"]["messageId"]) == ("Message Posted", str(sent.sequence))
+    assert "ErrorMessage" in letters[0]["MessageAttributes"]

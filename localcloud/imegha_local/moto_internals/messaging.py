@@ -19,13 +19,16 @@ INTERNALS: tuple[Internal, ...] = (
     # moto.sns
     attribute("moto.sns.models.PlatformEndpoint.messages", "shims.sns._sns_delivers_to_subscribed_mobile_endpoints"),
     attribute(
-        "moto.sns.models.SNSBackend.platform_endpoints", "shims.sns._sns_delivers_to_subscribed_mobile_endpoints"
+        "moto.sns.models.SNSBackend.platform_endpoints",
+        "shims.sns._sns_delivers_to_subscribed_mobile_endpoints",
+        "shims.sns._sns_publishes_to_a_mobile_endpoint_as_its_platform_reads_it",
     ),
     method(
         "moto.sns.models.SNSBackend.publish",
         "self, message, arn, phone_number, subject, message_attributes, group_id, deduplication_id, message_structure",
         "shims.lambda_._failed_asynchronous_invocations_go_to_the_dead_letter_queue",
         "shims.eventbridge._eventbridge_delivers_to_lambda_sns_and_step_functions",
+        "shims.sns._sns_publishes_to_a_mobile_endpoint_as_its_platform_reads_it",
     ),
     method(
         "moto.sns.models.SNSBackend.set_subscription_attributes", "self, arn, name, value", "providers.sns.Subscription"

@@ -68,6 +68,7 @@ SHIMS = (
     s3._bucket_policies_apply_the_statements_whose_conditions_hold,
     s3._s3_honours_presigned_urls_as_signed,
     sns._sns_delivers_to_subscribed_mobile_endpoints,
+    sns._sns_publishes_to_a_mobile_endpoint_as_its_platform_reads_it,
     kms._cloudformation_makes_keys_of_their_spec_and_usage,
     cloudformation._stack_outputs_name_the_local_gateway,
 )

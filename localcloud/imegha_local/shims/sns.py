@@ -1,8 +1,8 @@
-"""SNS: a topic delivers to the mobile endpoints subscribed to it, as their platform reads the message.
+"""SNS: a mobile endpoint gets what is published to it, or through a topic it subscribes to, as its platform reads it.
 
-moto accepts ``application`` subscriptions but delivers nothing to them; here
-each gets what SNS documents for its platform, filter policies and disabled
-endpoints included.
+moto accepts ``application`` subscriptions but delivers nothing to them, and
+keeps a message published to an endpoint whole; here each gets what SNS
+documents for its platform, filter policies and disabled endpoints included.
 """
 
 from __future__ import annotations
@@ -58,10 +58,29 @@ def _sns_delivers_to_subscribed_mobile_endpoints() -> None:
         endpoint = sns_backends[subscription.account_id][region].platform_endpoints.get(subscription.endpoint)
         if endpoint is None or not endpoint.enabled:
             return None
-        if message_structure == "json":
-            structured = json.loads(message)
-            message = structured.get(
-                _PLATFORM_MESSAGE_KEYS.get(endpoint.application.platform, ""), structured["default"]
-            )
-        endpoint.messages[message_id] = message
+        endpoint.messages[message_id] = _as_platform_reads(endpoint, message, message_structure)
         return None
+
+
+def _sns_publishes_to_a_mobile_endpoint_as_its_platform_reads_it() -> None:
+    """Publishing to an endpoint's ARN with ``MessageStructure: json`` delivers the value under its platform's key.
+
+    moto keeps the whole JSON structure as the message; SNS sends the endpoint
+    the value under its platform's key (``APNS``, ``GCM``), else ``default``.
+    A disabled endpoint still fails with ``EndpointDisabled``, as moto has it.
+    """
+    from moto.sns.models import SNSBackend
+
+    @patch(SNSBackend, "publish")
+    def publish(original, backend, message, arn=None, *args, message_structure=None, **kwargs):
+        endpoint = backend.platform_endpoints.get(arn or "")
+        if endpoint is not None and message_structure == "json" and endpoint.enabled:
+            message, message_structure = _as_platform_reads(endpoint, message, message_structure), None
+        return original(backend, message, arn, *args, message_structure=message_structure, **kwargs)
+
+
+def _as_platform_reads(endpoint, message: str, message_structure: str | None) -> str:
+    if message_structure != "json":
+        return message
+    structured = json.loads(message)
+    return structured.get(_PLATFORM_MESSAGE_KEYS.get(endpoint.application.platform, ""), structured["default"])

@@ -41,8 +41,7 @@ def aws(monkeypatch):
         bus = SAM_ENVIRONMENT["GroupsFunction"]["PLATFORM_EVENT_BUS_NAME"]
         boto3.client("events").create_event_bus(Name=bus)
         sns = boto3.client("sns")
-        topic = sns.create_topic(Name=SAM_ENVIRONMENT["NotifyFunction"]["PUSH_TOPIC_ARN"].rsplit(":", 1)[1])["TopicArn"]
-        yield {"bus": bus, "topic": topic, "sqs": boto3.client("sqs"), "sns": sns, "events": boto3.client("events")}
+        yield {"bus": bus, "sqs": boto3.client("sqs"), "sns": sns, "events": boto3.client("events")}
 
 
 def handler(monkeypatch, function: str):
@@ -57,11 +56,31 @@ def arn_of(aws, queue: str) -> str:
     return aws["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
+def a_phone_of(aws, user_id: str) -> str:
+    """An SNS mobile endpoint recorded as the user's device, as registering one leaves it; its ARN."""
+    application = aws["sns"].create_platform_application(Name="imegha-apns", Platform="APNS", Attributes={})
+    endpoint = aws["sns"].create_platform_endpoint(
+        PlatformApplicationArn=application["PlatformApplicationArn"], Token="a" * 64
+    )["EndpointArn"]
+    boto3.resource("dynamodb").Table("DeviceTokensTable").put_item(
+        Item={"userId": user_id, "deviceId": "phone-0001", "platform": "apns", "endpointArn": endpoint}
+    )
+    return endpoint
+
+
 def drained(aws, queue: str) -> list[dict]:
     return [
         json.loads(message["Body"])
         for message in aws["sqs"].receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
     ]
+
+
+def phone_received(endpoint_arn: str) -> list[dict]:
+    """What was published to the endpoint (moto keeps it there), as JSON message structures."""
+    from moto.sns.models import sns_backends
+
+    endpoint = sns_backends["123456789012"]["us-east-1"].platform_endpoints[endpoint_arn]
+    return [json.loads(message) for message in endpoint.messages.values()]
 
 
 def call(function, event) -> tuple[int, dict | None]:
@@ -214,18 +233,17 @@ def connect_sender_and_peer() -> None:
 def test_the_doorbell_notifies_the_recipient_once_however_often_the_event_comes(aws, monkeypatch):
     register_sender(sample("platform_message_posted.json")["account"])
     connect_sender_and_peer()
-    device = queue_of(aws, "device")
-    aws["sns"].subscribe(TopicArn=aws["topic"], Protocol="sqs", Endpoint=arn_of(aws, device))
+    device = a_phone_of(aws, PEER)
     notify = handler(monkeypatch, "NotifyFunction")
 
     first = notify(sample("platform_message_posted.json"), FakeLambdaContext())
     again = notify(sample("platform_message_posted.json"), FakeLambdaContext())
 
-    assert first == again == {"notified": 1, "pushRequests": 1}
+    assert first == again == {"notified": 1, "pushRequests": 2}
     entries = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
     assert [(entry["userId"], entry["kind"], entry["senderTag"]) for entry in entries] == [(PEER, "message", "DrAsha")]
-    (push,) = drained(aws, device)
-    assert push["Message"] == "DrAsha sent a message"
+    (push,) = phone_received(device)
+    assert push["default"] == "DrAsha sent a message"
 
 
 def test_the_doorbell_refuses_an_event_from_an_account_that_is_not_the_senders_cloud(aws, monkeypatch):
@@ -240,8 +258,7 @@ def test_the_doorbell_refuses_an_event_from_an_account_that_is_not_the_senders_c
 
 
 def test_the_end_of_a_deployment_reaches_its_owners_inbox_and_phone_once_but_never_from_a_users_cloud(aws, monkeypatch):
-    device = queue_of(aws, "device")
-    aws["sns"].subscribe(TopicArn=aws["topic"], Protocol="sqs", Endpoint=arn_of(aws, device))
+    device = a_phone_of(aws, PEER)
     notify = handler(monkeypatch, "NotifyFunction")
     failed = sample("platform_deployment_failed.json")
     forged = failed | {
@@ -255,13 +272,13 @@ def test_the_end_of_a_deployment_reaches_its_owners_inbox_and_phone_once_but_nev
         == "only the platform (111111111111) says how a deployment ended, not 222222222222"
     )
     assert (
-        notify(failed, FakeLambdaContext()) == notify(failed, FakeLambdaContext()) == {"notified": 1, "pushRequests": 1}
+        notify(failed, FakeLambdaContext()) == notify(failed, FakeLambdaContext()) == {"notified": 1, "pushRequests": 2}
     )
 
     (entry,) = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
     assert (entry["userId"], entry["kind"], entry["action"], entry["status"]) == (PEER, "cloud", "deploy", "FAILED")
-    (push,) = drained(aws, device)
-    assert push["Message"] == "Your iMegha cloud could not be deployed: 'imegha cloud status' says why"
+    (push,) = phone_received(device)
+    assert push["default"] == "Your iMegha cloud could not be deployed: 'imegha cloud status' says why"
 
 
 def group_with_removed_member(monkeypatch) -> tuple[str, object]:
