@@ -324,6 +324,18 @@ class Account:
             self.profile.remove("session")
         return revoked
 
+    def delete(self, typed_tag: str) -> JSONObject:
+        """Delete the account on the platform (see ``functions/logic/leaving.py``), then end it on this device: its
+        session and key agent go; what else the profile holds (the pins, the credentials of their own AWS account,
+        which keeps their cloud) stays theirs. ``typed_tag`` is the iMTag the person typed to confirm, exactly."""
+        session = self.session
+        if typed_tag != session.imtag:
+            raise AccountError(f"{typed_tag!r} is not your iMTag ({session.imtag}): nothing was deleted")
+        deleted = self.platform().delete_account(typed_tag)
+        stop_agent(self.profile)
+        self.profile.remove("session")
+        return deleted
+
     def change_password(self, old_password: str, new_password: str) -> None:
         """Rewrap the same DEK under the new password, then move Cognito to the new secret.
 

@@ -15,7 +15,19 @@ from .endpoints import Endpoints, EndpointsNotFound, Unreachable, endpoints_file
 from .safe_text import json_shown, shown
 
 # Each module adds its own subcommands; see imegha/commands/__init__.py for the conventions.
-COMMAND_MODULES = ("accounts", "mfa", "devices", "local", "cloud", "chat", "groups", "files", "sharing", "audit")
+COMMAND_MODULES = (
+    "accounts",
+    "account",
+    "mfa",
+    "devices",
+    "local",
+    "cloud",
+    "chat",
+    "groups",
+    "files",
+    "sharing",
+    "audit",
+)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 

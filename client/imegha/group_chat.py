@@ -81,6 +81,9 @@ class GroupView:
     member: bool
     history_grant: JSONObject | None = None
     """The admin's grant of the history to this member, if they shared it when adding them."""
+    departed: tuple[str, ...] = ()
+    """Members whose accounts were deleted: the signed roster names them until the admin's device removes them (with
+    a new epoch) the next time it sends or changes the group; nobody rings or reads them meanwhile."""
 
     def summary(self) -> JSONObject:
         return {
@@ -91,6 +94,7 @@ class GroupView:
             "epoch": self.epoch,
             "needsNewKey": self.needs_new_key,
             "member": self.member,
+            "departed": sorted(self.tags[member] for member in self.departed),
         }
 
 
@@ -180,6 +184,9 @@ class Groups:
             raise ChatError(f"{imtag} is not in the group")
         if removed == self.chat.me:
             raise ChatError("the admin stays in their group")
+        return self._remove(view, removed)
+
+    def _remove(self, view: GroupView, removed: str) -> GroupView:
         members = [member for member in view.roster.members if member["userId"] != removed]
         roster = sign_roster(
             self.chat.keys.identity_key,
@@ -198,6 +205,8 @@ class Groups:
         removes them, so that readers refuse anything their cloud holds later (a message backdated under an old
         key): 0 if they have no cloud, None (unknown) if their cloud cannot be read now, so that readers accept
         only what they had seen of theirs."""
+        if member in view.departed:
+            return {member: None}  # their account, and so their cloud's tokens, are gone: unknown
         peer = self._peer(view, member)
         if not peer.cloud_url:
             return {member: 0}
@@ -341,6 +350,7 @@ class Groups:
             next_sequence=kept.get("nextSequence", 1),
             member=True,
             history_grant=state.get("historyGrant"),
+            departed=tuple(sorted(set(state.get("departed", ())) & roster.member_ids)),
         )
 
     # Past Groups.list, "list" in this class names that method: the built-in is builtins.list.
@@ -444,10 +454,13 @@ class Groups:
             raise ChatError("you are no longer a member of this group")
         if view.needs_new_key:
             view = self._make_epoch_key(view)
+        if view.admin == self.chat.me:
+            for gone in view.departed:  # each a removal with its new epoch, before anything more is sealed
+                view = self._remove(view, gone)
         key = view.keys.get(view.epoch)
         if key is None:
             raise ChatError(f"the group's key of epoch {view.epoch} has not reached you yet; try again shortly")
-        recipients = [member for member in view.members if member != self.chat.me]
+        recipients = [member for member in view.members if member not in (self.chat.me, *view.departed)]
         if not recipients:
             raise ChatError("you are the group's only member")
         return self.chat.post(view.group_id, key, text, recipients, view.next_sequence)
@@ -462,7 +475,13 @@ class Groups:
 
         # Looked up one by one (each lookup may pin a key), then each member's cloud asked side by side; a member
         # with no cloud yet (this person too) has posted nothing.
-        peers = {member: self._peer(view, member) for member in view.tags if member != self.chat.me}
+        # Whoever deleted their account is looked up no more (the directory forgot them): what they posted left with
+        # their cloud, whose tokens the platform no longer issues.
+        peers = {
+            member: self._peer(view, member)
+            for member in view.tags
+            if member != self.chat.me and member not in view.departed and self._still_here(view, member)
+        }
         clouds = {member: self.chat.cloud_of(peer) for member, peer in peers.items() if peer.cloud_url}
         if self.chat.own_cloud:
             clouds[self.chat.me] = self.chat.own_cloud
@@ -485,6 +504,18 @@ class Groups:
             lines = [line for found in readers.map(from_cloud_of, clouds) for line in found]
         self._remember(view, lines, seen)
         return sorted(lines, key=lambda line: line.order)
+
+    def _still_here(self, view: GroupView, member: str) -> bool:
+        """Whether a former member's account still exists (a current one's always does, or the group says so)."""
+        if member in view.members:
+            return True
+        try:
+            self._peer(view, member)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            return False
+        return True
 
     def _peer(self, view: GroupView, member: str) -> Peer:
         peer = self.chat.peer(view.tags[member])

@@ -154,6 +154,10 @@ class PlatformApi:
         version: int = answer["keysVersion"]
         return version
 
+    def delete_account(self, imtag: str) -> JSONObject:
+        """Leave iMegha: the platform forgets this account (signed; ``imtag`` typed by the person to confirm)."""
+        return self._signed_call("DELETE", "/me", {"iMTag": imtag})
+
     def publish_statement(self, statement: JSONObject) -> None:
         self._call("PUT", "/me/statement", {"statement": statement})
 

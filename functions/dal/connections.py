@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from boto3.dynamodb.conditions import Key
 
-from imegha_service.dynamodb import transact
+from imegha_service.dynamodb import query_all, transact
 
 OUTGOING, INCOMING, CONNECTED = "outgoing", "incoming", "connected"
 
@@ -31,19 +32,12 @@ class ConnectionsStore:
         return item["status"] if item else None
 
     def list(self, user_id: str) -> list[dict]:
-        items, start = [], {}
-        while True:
-            page = self.table.query(
-                KeyConditionExpression="userId = :user",
-                # Group memberships and key copies share the user's partition (dal.groups); they are not connections.
-                FilterExpression="NOT begins_with(peerId, :group)",
-                ExpressionAttributeValues={":user": user_id, ":group": "GROUP"},
-                **start,
-            )
-            items += page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return items
-            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+        # Group memberships and key copies share the user's partition (dal.groups); they are not connections.
+        return [item for item in self.partition(user_id) if not item["peerId"].startswith("GROUP")]
+
+    def partition(self, user_id: str) -> list[dict]:
+        """Every item of ``user_id``'s partition: connections, and their group memberships and key copies."""
+        return query_all(self.table, KeyConditionExpression=Key("userId").eq(user_id), ConsistentRead=True)
 
     def request(self, user_id: str, peer_id: str, user_tag: str, peer_tag: str, at: str) -> None:
         transact(

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from imegha_service.dynamodb import query_all
 from imegha_service.errors import Conflict, NotFound
 
 CLOUD = "cloud"  # the sort key of the user's cloud item; deployment ids are UUIDs, so never this
@@ -80,6 +82,20 @@ class DeploymentStore:
                     "wait for it, or destroy that cloud first ('imegha cloud destroy')"
                 ) from None
             raise
+
+    def forget(self, user_id: str, now: str) -> int:
+        """Delete every record of ``user_id``'s cloud and deployments, unless a deployment is under way (a Conflict:
+        it would record its end into nothing); returns how many there were. The stack itself is not touched."""
+        cloud = self.cloud(user_id) or {}
+        if cloud.get("activeDeploymentId") and str(cloud.get("activeUntil", "")) >= now:
+            raise Conflict(
+                f"deployment {cloud['activeDeploymentId']} is still under way: wait for it ('imegha cloud status')"
+            )
+        records = query_all(self.table, KeyConditionExpression=Key("userId").eq(user_id), ConsistentRead=True)
+        with self.table.batch_writer() as batch:
+            for record in records:
+                batch.delete_item(Key={"userId": user_id, "deploymentId": record["deploymentId"]})
+        return len(records)
 
     # --- deployments -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from imegha_service.dynamodb import query_all
 from imegha_service.errors import NotFound
 
 
@@ -23,6 +24,10 @@ class DeviceStore:
 
     def get(self, user_id: str, device_id: str) -> dict | None:
         return self.table.get_item(Key={"userId": user_id, "deviceId": device_id}, ConsistentRead=True).get("Item")
+
+    def of(self, user_id: str) -> list[dict]:
+        """Every device ``user_id`` registered."""
+        return query_all(self.table, KeyConditionExpression=Key("userId").eq(user_id), ConsistentRead=True)
 
     def put(self, user_id: str, device_id: str, platform: str, token: str, at: str, endpoint: dict) -> None:
         """Record the device, with the SNS endpoint it rings through (``endpoint``, maybe empty)."""
@@ -39,18 +44,12 @@ class DeviceStore:
 
     def endpoints(self, user_id: str) -> list[dict]:
         """The user's devices that have an SNS endpoint to ring: ``deviceId`` and ``endpointArn`` of each."""
-        query = {
-            "KeyConditionExpression": Key("userId").eq(user_id),
-            "FilterExpression": Attr("endpointArn").exists(),
-            "ProjectionExpression": "deviceId, endpointArn",
-        }
-        devices: list[dict] = []
-        while True:
-            page = self.table.query(**query)
-            devices += page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return devices
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return query_all(
+            self.table,
+            KeyConditionExpression=Key("userId").eq(user_id),
+            FilterExpression=Attr("endpointArn").exists(),
+            ProjectionExpression="deviceId, endpointArn",
+        )
 
     def forget_endpoint(self, user_id: str, device_id: str, endpoint_arn: str) -> None:
         """Take a gone endpoint off the device's record (the token stays), unless the device registered anew since."""

@@ -207,6 +207,43 @@ class DirectoryStore:
                 raise Conflict("another key statement was published meanwhile") from None
             raise
 
+    def remove_user(self, user_id: str, email: str, imtag: str, skeleton: str, held_until: int) -> None:
+        """Remove the user's entry and the email's pointer to it, and keep their tag and its skeleton held (no user,
+        no email, no tag as typed: only ``expiresAt``, which TTL clears) until ``held_until``, so that nobody takes
+        the tag over at once; all or nothing, and only while the tag is still this user's."""
+        hold = {
+            "UpdateExpression": "SET expiresAt = :until, heldAfterLeaving = :yes REMOVE userId, iMTag",
+            "ConditionExpression": "userId = :user",
+            "ExpressionAttributeValues": {":until": held_until, ":yes": True, ":user": user_id},
+        }
+        transact(
+            self.client,
+            [
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": _user_key(user_id),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                *(
+                    {"Update": {"TableName": self.table_name, "Key": key, **hold}}
+                    for key in (_tag_key(imtag), _lookalike_key(skeleton))
+                ),
+            ],
+            "this account changed meanwhile: try again",
+        )
+        # Its own write: a newer account of the same email (a sign-up after this one) may own the pointer by now.
+        try:
+            self.table.delete_item(
+                Key=_email_key(email),
+                ConditionExpression="userId = :user",
+                ExpressionAttributeValues={":user": user_id},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     def set_cloud(self, user_id: str, cloud_api_url: str, cloud_account_id: str) -> None:
         """Link the user's deployed cloud: its API, and the AWS account whose events speak for this user."""
         self.table.update_item(

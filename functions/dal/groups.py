@@ -27,7 +27,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from imegha_service.dynamodb import transact
+from imegha_service.dynamodb import query_all, transact
 from imegha_service.errors import Conflict, NotFound
 from imegha_service.items import integers, numbered
 
@@ -202,12 +202,14 @@ class GroupStore:
                 for member, copy in removed.copies.items():
                     batch.put_item(Item=self._copy(member, group_id, removed.epoch, copy, key_id))
             update += ", epoch = :epoch, needsNewKey = :no, epochs = list_append(epochs, :started) REMOVE keyMaker"
+            update += " DELETE departed :removed"  # if they had left iMegha, they are gone from the roster now too
             condition += " AND epoch = :from"
             values |= {
                 ":epoch": removed.epoch,
                 ":from": removed.epoch - 1,
                 ":no": False,
                 ":started": [{"epoch": removed.epoch, "startedAt": at}],
+                ":removed": {removed.member},
             }
             epoch_record = {
                 "userId": partition,
@@ -234,6 +236,34 @@ class GroupStore:
             }
         }
         transact(self.resource, [state, *items], "the group changed meanwhile: fetch it again")
+
+    def leave(self, user_id: str, group_id: str) -> None:
+        """A member whose account is deleted: their membership and key copies go, and the group's state names them
+        among its ``departed`` (a string set, so that two leaving at once both count) until the admin's signed
+        removal takes them out of the roster. Repeating it changes nothing."""
+        partition = group_partition(group_id)
+        transact(
+            self.resource,
+            [
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": {"userId": user_id, "peerId": MEMBERSHIP_PREFIX + group_id},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": {"userId": partition, "peerId": STATE},
+                        "UpdateExpression": "ADD departed :me",
+                        "ConditionExpression": "contains(members, :member)",
+                        "ExpressionAttributeValues": {":me": {user_id}, ":member": user_id},
+                    }
+                },
+            ],
+            f"you are not a member of {group_id}",
+        )
+        self.revoke_copies(user_id, group_id)
 
     def accept_invitation(self, user_id: str, group_id: str) -> None:
         """The member says yes: the group's messages ring them from now on."""
@@ -330,10 +360,4 @@ class GroupStore:
 
     def _query(self, partition: str, prefix: str) -> list[dict]:
         condition = Key("userId").eq(partition) & Key("peerId").begins_with(prefix)
-        items, start = [], {}
-        while True:
-            page = self.table.query(KeyConditionExpression=condition, ConsistentRead=True, **start)
-            items += integers(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return items
-            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+        return integers(query_all(self.table, KeyConditionExpression=condition, ConsistentRead=True))

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 from boto3.dynamodb.conditions import Key
 
+from imegha_service.dynamodb import query_all
 from imegha_service.items import integers
 
 RETENTION_DAYS = 30
@@ -35,6 +36,15 @@ class InboxStore:
         with self.table.batch_writer(overwrite_by_pkeys=["userId", "notificationId"]) as batch:
             for entry in entries:
                 batch.put_item(Item={**entry, "expiresAt": expires})
+
+    def remove(self, user_id: str, sender: str | None = None) -> int:
+        """Delete ``user_id``'s entries (only those ``sender`` caused, if given); returns how many."""
+        found = query_all(self.table, KeyConditionExpression=Key("userId").eq(user_id), ConsistentRead=True)
+        gone = [item for item in found if sender is None or item.get("senderId") == sender]
+        with self.table.batch_writer() as batch:
+            for item in gone:
+                batch.delete_item(Key={"userId": item["userId"], "notificationId": item["notificationId"]})
+        return len(gone)
 
     def entries(self, user_id: str, after: str | None, limit: int) -> tuple[list[dict], bool]:
         """Up to ``limit`` entries after the id ``after``, oldest first, and whether more follow."""

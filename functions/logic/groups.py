@@ -76,6 +76,8 @@ def group_state(groups: GroupStore, caller: str, group_id: str) -> dict:
         | ({"historyGrant": history_grant} if history_grant else {})
         | {
             "members": state["members"],
+            # Members whose accounts were deleted: still in the signed roster until the admin removes them.
+            "departed": sorted(state.get("departed", ())),
             "epochs": state["epochs"],
             "rosters": groups.rosters(group_id),
             "names": {

@@ -216,7 +216,8 @@ def _group_recipients(groups: GroupStore, sender: str, group_id: str, detail: di
             f"the message is sealed under epoch {detail.get('epoch')}, but {group_id} is at epoch "
             f"{state['epoch']}{' and awaits its key' if state['needsNewKey'] else ''}"
         )
-    members = set(state["members"])
+    # A member whose account was deleted is rung no more, though the signed roster names them until the admin's removal.
+    members = set(state["members"]) - set(state.get("departed", ()))
     if len(set(detail["recipients"]) - {sender}) > len(members) - 1:
         raise Refused(
             f"the message names {len(detail['recipients'])} recipients, but {group_id} has {len(members)} members"

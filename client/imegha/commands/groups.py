@@ -58,9 +58,11 @@ def register(subparsers: Subparsers) -> None:
 def _described(view: GroupView) -> str:
     """A group on one line; its name and tags are others' text, shown escaped."""
     key = f"epoch {view.epoch}" + (", awaiting its key" if view.needs_new_key else "")
+    departed = view.summary()["departed"]
+    gone = f"; left iMegha: {', '.join(departed)} (the admin's next message removes them)" if departed else ""
     return shown(
         f"{view.name or '(name not readable)'}  [{view.group_id}]  admin {view.tags.get(view.admin, view.admin)}, "
-        f"{len(view.members)} members: {', '.join(sorted(view.tags[m] for m in view.members))}; {key}"
+        f"{len(view.members)} members: {', '.join(sorted(view.tags[m] for m in view.members))}; {key}{gone}"
     )
 
 

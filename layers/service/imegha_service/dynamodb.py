@@ -18,3 +18,14 @@ def transact(resource: Any, items: list[dict[str, Any]], conflict_reason: str) -
         if error.response["Error"]["Code"] == "TransactionCanceledException":
             raise Conflict(conflict_reason) from None
         raise
+
+
+def query_all(table: Any, **query: Any) -> list[dict[str, Any]]:
+    """Every item a Query of ``table`` (a boto3 Table) finds, page after page."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = table.query(**query)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        query = query | {"ExclusiveStartKey": page["LastEvaluatedKey"]}

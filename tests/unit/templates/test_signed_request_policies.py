@@ -1,5 +1,5 @@
 """Who may touch the nonces of signed requests, and what checking a signature lets a function do to the directory:
-the directory function issues nonces, the two functions that check signatures use them up, and the deployments
+the directory function issues nonces, the three functions that check signatures use them up, and the deployments
 function reads the directory's key statements without being able to write a byte of it."""
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def test_only_the_directory_function_issues_nonces_and_only_the_checking_functio
     assert actions_on("RequestNoncesTable") == {
         "DirectoryFunction": {"dynamodb:PutItem", "dynamodb:DeleteItem"},
         "DeploymentsFunction": {"dynamodb:DeleteItem"},
+        "LeaveFunction": {"dynamodb:DeleteItem"},
     }
 
 
@@ -49,5 +50,5 @@ def test_the_deployments_function_reads_key_statements_and_cannot_write_the_dire
 
 
 def test_both_checking_functions_know_the_nonces_table():
-    for name in ("DirectoryFunction", "DeploymentsFunction"):
+    for name in ("DirectoryFunction", "DeploymentsFunction", "LeaveFunction"):
         assert FUNCTIONS[name]["Environment"]["Variables"]["REQUEST_NONCES_TABLE_NAME"] == {"Ref": "RequestNoncesTable"}

@@ -1,0 +1,124 @@
+"""Leaving iMegha: ``imegha account delete``, signed by the identity key and confirmed by the iMTag typed.
+
+Ann has a cloud, a connection (Ben), a group Ben runs (with Cal), messages she sent, a phone registered for push.
+She deletes her account; then every item of every platform table and every Cognito user is read as whoever runs
+the platform could, and nothing names her but the signed records of the group she was in (the others' history),
+counters that lapse within the hour, and her iMTag, held for a while under no one's name. Ben sees her gone, his
+next group message removes her from the roster with a new epoch, and nobody can take "Ann" over at once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.e2e.devices import Person
+from tests.e2e.wire import http
+from tests.integration.polling import eventually
+
+
+@pytest.fixture(scope="module")
+def world(person):
+    ann, ben, cal = (person(name).with_cloud() for name in ("Ann", "Ben", "Cal"))
+    ann.connected_with(ben)
+    ben.connected_with(cal)
+    group = ben.device.imegha("group", "create", "Tea", "--members", "Ann,Cal").json["groupId"]
+    for someone in (ann, cal):
+        assert someone.device.imegha("group", "accept", group).status == 0
+    assert ann.device.imegha("chat", "send", "Ben", "see you at tea").status == 0
+    assert ann.device.imegha("group", "send", group, "I'll bring scones").status == 0
+    eventually(lambda: any(e.get("senderTag") == "Ann" for e in inbox(ben)), timeout_s=60)
+    assert (
+        ann.device.imegha("devices", "register", "ann-phone-1", "--platform", "apns", "--token", "b" * 64).status == 0
+    )
+    return {"ann": ann, "ben": ben, "cal": cal, "group": group}
+
+
+def inbox(someone: Person) -> list[dict]:
+    return someone.device.imegha("notifications").json["notifications"]
+
+
+def listed(someone: Person, group: str) -> dict:
+    return next(g for g in someone.device.imegha("group", "ls").json["groups"] if g["groupId"] == group)
+
+
+def mentions(item: dict, ann: Person, public_keys: list[str]) -> bool:
+    text = json.dumps(item, default=str)
+    return any(value in text for value in (ann.user_id, ann.email, *public_keys))
+
+
+def test_a_wrong_tag_or_no_signature_deletes_nothing(world, platform, platform_view):
+    ann = world["ann"]
+    before = platform_view.snapshot()
+
+    wrong = ann.device.imegha("account", "delete", "--confirm", "ann")
+    api = platform.outputs["PlatformApiUrl"]
+    unsigned = http("DELETE", f"{api}/me", ann.device.session()["id_token"], {"iMTag": "Ann"})
+
+    assert wrong.status == 1 and "is not your iMTag (Ann): nothing was deleted" in wrong.error["message"]
+    assert unsigned[0] == 403 and "needs your identity key's signature" in unsigned[1]["message"]
+    assert ann.device.imegha("account", "delete", human=True).status == 2  # no terminal, no --confirm
+    assert platform_view.snapshot() == before
+
+
+def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, platform_view):
+    ann, ben, cal, group = world["ann"], world["ben"], world["cal"], world["group"]
+    keys = platform_view.directory_entry(ann.user_id)["keys"]
+    public_keys = [keys["identityKey"], keys["exchangeKey"]]
+
+    deleted = ann.device.imegha("account", "delete", "--confirm", "Ann").json
+
+    assert deleted["deleted"] is True
+    assert deleted["removed"] | {"entriesInOthersInboxes": 0} == {
+        "connections": 1,
+        "groups": 1,
+        "inboxEntries": deleted["removed"]["inboxEntries"],
+        "entriesInOthersInboxes": 0,
+        "devices": 1,
+        "deploymentRecords": deleted["removed"]["deploymentRecords"],
+    }
+    assert deleted["removed"]["entriesInOthersInboxes"] >= 2 and deleted["removed"]["deploymentRecords"] >= 2
+    soon = time.time() + 3600 + 120
+    logical = {name: logical_id for logical_id, name in platform_view.tables().items()}
+    left = {
+        logical[table]: [item for item in items if mentions(item, ann, public_keys)]
+        for table, items in platform_view.items().items()
+    }
+    for table, items in left.items():
+        for item in items:
+            in_group_history = item["userId"]["S"].startswith("GROUP#") if "userId" in item else False
+            lapses_soon = "expiresAt" in item and int(item["expiresAt"]["N"]) <= soon
+            assert in_group_history or lapses_soon, f"{table} still holds {item}"
+    # The group's state and signed rosters; the doorbell's per-minute counters of what she sent, kept an hour.
+    assert {table for table, items in left.items() if items} <= {
+        "ConnectionsTable",
+        "DoorbellRateTable",
+        "IdempotencyTable",
+    }
+    assert left["ConnectionsTable"] and not left["DirectoryTable"] and not left["NotificationsTable"]
+    assert not [user for user in platform_view.cognito_users() if mentions(user, ann, public_keys)]
+    held = platform_view.table("DirectoryTable").get_item(Key={"pk": "IMTAG#ann"})["Item"]
+    assert set(held) == {"pk", "expiresAt", "heldAfterLeaving"} and int(held["expiresAt"]) > time.time() + 29 * 86400
+
+    assert "Ann" not in [c["iMTag"] for c in ben.device.imegha("connections").json["connections"]]
+    assert ben.device.imegha("chat", "send", "Ann", "hello?").status == 1
+    assert ann.device.imegha("whoami").status == 1
+
+    assert listed(ben, group)["departed"] == ["Ann"]
+    posted = ben.device.imegha("group", "send", group, "Ann has left us").json
+    assert posted["epoch"] == 1
+    after = listed(ben, group)
+    assert (after["members"], after["departed"], after["epoch"]) == (["Ben", "Cal"], [], 1)
+    assert [line.get("text") for line in cal.device.imegha("group", "read", group).json["messages"]][-1:] == [
+        "Ann has left us"
+    ]
+
+
+def test_nobody_takes_her_imtag_or_a_lookalike_over_at_once(world, new_device):
+    world["ann"]  # noqa: B018 (the world, with Ann gone, is the previous test's)
+    for tag in ("Ann", "ANN"):
+        device = new_device(f"someone-{tag}")
+        taken = device.imegha("signup", f"{tag.lower()}2@example.org", tag, "--password-stdin", stdin="x" * 20 + "\n")
+        assert taken.status == 1 and "taken" in taken.error["message"], taken.stderr
