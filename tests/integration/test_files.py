@@ -565,7 +565,7 @@ def test_only_the_owner_stores_a_checkpoint_and_it_only_moves_forward(world, fol
     for _ in range(2):
         alice.put(write(folder, f"checkpointed-{uuid.uuid4().hex[:6]}", b"c"))
     head = audit_log.verify(alice).head
-    identity_key = world.people["Alice"].account.keys().identity_key
+    identity_key = handed_keys(world.people["Alice"].account.profile).identity_key  # raw: to sign for another log
 
     def signed(seq: int, user_id: str = alice.owner) -> dict:
         at = AuditHead(seq, head.hash)
