@@ -33,21 +33,28 @@ def request_connection(directory: DirectoryStore, connections: ConnectionsStore,
     return {"peerId": peer_id, "iMTag": peer["iMTag"], "status": OUTGOING}
 
 
+def _other_than(caller: str, peer_id: str) -> str:
+    """``peer_id``, unless it is the caller's own (both sides of a connection would be one item)."""
+    if peer_id == caller:
+        raise InvalidRequest("peerId", "you cannot be connected to yourself")
+    return peer_id
+
+
 @tracer.capture_method
 def accept_connection(connections: ConnectionsStore, caller: str, peer_id: str) -> dict:
-    connections.accept(caller, peer_id, _now())
+    connections.accept(caller, _other_than(caller, peer_id), _now())
     return {"peerId": peer_id, "status": CONNECTED}
 
 
 @tracer.capture_method
 def decline_connection(connections: ConnectionsStore, caller: str, peer_id: str) -> None:
-    connections.delete_pair(caller, peer_id, only_if=INCOMING)
+    connections.delete_pair(caller, _other_than(caller, peer_id), only_if=INCOMING)
 
 
 @tracer.capture_method
 def remove_connection(connections: ConnectionsStore, caller: str, peer_id: str) -> None:
     """End a connection, or withdraw a request the caller made."""
-    connections.delete_pair(caller, peer_id)
+    connections.delete_pair(caller, _other_than(caller, peer_id))
 
 
 @tracer.capture_method

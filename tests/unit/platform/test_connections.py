@@ -87,3 +87,12 @@ def test_unknown_imtag_and_self_are_refused(graph):
     with pytest.raises(InvalidRequest):
         connections.request_connection(directory_store, store, "alice-id", "alice")
     assert connections.list_connections(store, "alice-id") == []
+
+
+@pytest.mark.parametrize("step", ["accept_connection", "decline_connection", "remove_connection"])
+def test_accepting_declining_or_removing_oneself_is_refused_as_a_bad_request(graph, step):
+    connections, _, store = graph
+
+    with pytest.raises(InvalidRequest, match="yourself"):
+        getattr(connections, step)(store, "alice-id", "alice-id")
+    assert connections.list_connections(store, "alice-id") == []
