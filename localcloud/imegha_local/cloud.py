@@ -503,6 +503,10 @@ class LocalCloud:
         """Where the web app is served (web/dist/app, built by 'make web'), the origin the APIs let call them."""
         return self._web_app.url
 
+    def served_api(self, url: str):
+        """What the gateway serves at the API base URL ``url`` (an :class:`imegha_local.api_specs.ApiSpec`), or None."""
+        return self._gateway.api_at(url)
+
     def client(self, service: str, account: Account | None = None):
         """A client for the embedded AWS, as the platform (or ``account``)."""
         return (account or self.platform).client(service, self.endpoint_url, self.region)

@@ -44,6 +44,7 @@ from imegha_local.serving import BackgroundServer
 __all__ = ["ApiSpec", "AuthorizerSpec", "LocalGateway", "PortInUse", "RouteSpec"]
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+MAX_DISCARDED_BYTES = 8 * MAX_REQUEST_BYTES
 EXECUTE_API = re.compile(r"https://(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?P<path>/[^?#]*)?")
 
 
@@ -83,6 +84,13 @@ class LocalGateway(BackgroundServer):
         entry = _Api(api, RouteTable(api.routes))
         self._apis[api.api_id] = entry
         return self.url + entry.prefix
+
+    def api_at(self, url: str) -> ApiSpec | None:
+        """The API whose base URL (local, or its ``execute-api`` name) ``url`` is, or starts with; None if none."""
+        aws = EXECUTE_API.fullmatch(url.rstrip("/"))
+        path = f"/{aws.group('api')}{aws.group('path') or ''}" if aws else url.removeprefix(self.url)
+        entry = self._apis.get(path.split("/")[1] if path.startswith("/") else "")
+        return entry.spec if entry and (path == entry.prefix or path.startswith(entry.prefix + "/")) else None
 
     def remove_api(self, api_id: str) -> None:
         self._apis.pop(api_id, None)
@@ -236,15 +244,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = self.server.gateway.handle(
                 self.command, self.path, tuple(self.headers.items()), body, self.client_address[0]
             )
+        self._write(response)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server refuses itself (a request line or headers past its limits, a malformed request), worded
+        as API Gateway words its own refusals: a JSON body with a message, not an HTML page."""
+        self.close_connection = True
+        self._write(proxy.message(code, message or self.responses.get(code, ("Bad Request",))[0]))
+
+    def _write(self, response: HttpResponse) -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 
     def _read_body(self) -> bytes | None:
         """The request body, or None when it is over API Gateway's limit."""
@@ -261,8 +280,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return b"".join(chunks)
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_REQUEST_BYTES:
+            self._discard(length)
             return None
         return self.rfile.read(length)
+
+    def _discard(self, length: int) -> None:
+        """Read and drop a body past the limit, so that its sender, still sending, reads the 413 rather than a
+        connection reset (a body past any sense is not read: the connection closes on it)."""
+        if length <= MAX_DISCARDED_BYTES:
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 16))
+                if not chunk:
+                    return
+                length -= len(chunk)
 
     def version_string(self) -> str:
         return "imegha-local-gateway"

@@ -275,6 +275,19 @@ def test_an_unknown_api_is_not_found(gateway):
     assert (response.status, response.json()) == (404, {"message": "Not Found"})
 
 
+def test_a_request_line_past_the_servers_limit_is_refused_with_a_json_message(apis):
+    response = call(f"{apis['rest']}/items?{'a' * 70_000}")
+
+    assert (response.status, response.headers["Content-Type"]) == (414, "application/json")
+    assert response.json() == {"message": "Request-URI Too Long"}
+
+
+def test_a_body_past_api_gateways_limit_is_refused_with_a_413_its_sender_reads(apis):
+    response = call(f"{apis['rest']}/items", "POST", b"x" * (11 * 1024 * 1024), {"Content-Type": "text/plain"})
+
+    assert (response.status, response.json()) == (413, {"message": "Request Entity Too Large"})
+
+
 # ---- authorizers ---------------------------------------------------------------------------------
 
 
