@@ -21,6 +21,7 @@ from imegha_local.moto_internals import (
     botocore,
     cloudformation,
     cognito,
+    dynamodb,
     events,
     iam,
     kms,
@@ -39,6 +40,7 @@ INTERNALS: tuple[Internal, ...] = (
     + cloudformation.INTERNALS
     + messaging.INTERNALS
     + cognito.INTERNALS
+    + dynamodb.INTERNALS
     + server.INTERNALS
     + events.INTERNALS
     + iam.INTERNALS

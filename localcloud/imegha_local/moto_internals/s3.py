@@ -7,11 +7,16 @@ from imegha_local.moto_internals.entries import Internal, attribute, class_, met
 INTERNALS: tuple[Internal, ...] = (
     # moto.s3
     class_("moto.s3.exceptions.S3AccessDeniedError", "", "shims.iam._cross_account_roles_are_held_to_their_policies"),
+    attribute("moto.s3.models.FakeBucket.keys", "snapshots.stored_state"),
+    attribute("moto.s3.models.FakeBucket.multiparts", "snapshots.stored_state"),
     method(
         "moto.s3.models.FakeBucket.get_permission",
         "self, action, resource",
         "shims.s3._bucket_policies_apply_the_statements_whose_conditions_hold",
     ),
+    prop("moto.s3.models.FakeKey.etag", "snapshots.stored_state"),
+    prop("moto.s3.models.FakeKey.version_id", "snapshots.stored_state"),
+    attribute("moto.s3.models.FakeMultipart.parts", "snapshots.stored_state"),
     prop(
         "moto.s3.models.FakeKey.value",
         "providers.rest_api.RestApi",
@@ -27,8 +32,10 @@ INTERNALS: tuple[Internal, ...] = (
         "providers.stepfunctions.StateMachine",
     ),
     method("moto.s3.models.S3Backend.put_bucket_policy", "self, bucket_name, policy", "providers.s3.BucketPolicy"),
+    method("moto.s3.models._VersionedKeyStore.iterlists", "self", "snapshots.stored_state"),
     attribute(
         "moto.s3.models.s3_backends",
+        "snapshots.stored_state",
         "providers.s3.BucketPolicy",
         "providers.rest_api.RestApi",
         "providers.http_api.HttpApi",

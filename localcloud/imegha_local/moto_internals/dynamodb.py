@@ -1,0 +1,13 @@
+"""The internals of DynamoDB: where its tables keep their items."""
+
+from __future__ import annotations
+
+from imegha_local.moto_internals.entries import Internal, attribute, method
+
+INTERNALS: tuple[Internal, ...] = (
+    # moto.dynamodb
+    attribute("moto.dynamodb.models.DynamoDBBackend.tables", "snapshots.stored_state"),
+    attribute("moto.dynamodb.models.dynamodb_backends", "snapshots.stored_state"),
+    method("moto.dynamodb.models.dynamo_type.Item.to_json", "self, root_attr_name", "snapshots.stored_state"),
+    method("moto.dynamodb.models.table.Table.all_items", "self", "snapshots.stored_state"),
+)
