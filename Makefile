@@ -38,11 +38,12 @@ LAMBDA_REQUIREMENTS := functions/requirements.txt user-cloud/functions/requireme
 	layers/crypto/requirements.txt layers/service/requirements.txt
 TOOL_REQUIREMENTS := tools/uv/requirements.txt tools/sam/requirements.txt tools/checkov/requirements.txt
 
-.PHONY: help demo test lint types unit checks sam-validate cfn-lint statelint checkov bench lock upgrade clean web web-lint chromium
+.PHONY: help demo test lint types unit fuzz checks sam-validate cfn-lint statelint checkov bench lock upgrade clean web web-lint chromium
 
 help:
 	@echo "make demo     run iMegha on the embedded local cloud and tell its story"
 	@echo "make test     ruff, mypy, the test suite with coverage, and the template checks"
+	@echo "make fuzz     every route fuzzed with hundreds of examples each, and a summary (make test runs a few)"
 	@echo "make bench    the speed and memory figures (slow: 1 GiB files)"
 	@echo "make web      build the browser's crypto module (web/dist/imegha-crypto.js)"
 	@echo "make lock     re-export the Lambda requirements and tool locks after editing pyproject.toml or tools/*/*.in"
@@ -112,6 +113,12 @@ unit: $(VENV)/.installed $(WEB_BUNDLE) chromium
 	$(PY) -m pytest -n 2 --dist loadgroup -q --cov --cov-report= --cov-report=json:coverage.json
 	$(PY) tools/coverage_floor.py coverage.json
 
+# The fuzzer (tests/fuzz) with its big profile: hundreds of examples a route, each recorded for the summary.
+FUZZ_STATS := .fuzz-stats.jsonl
+fuzz: $(VENV)/.installed
+	@rm -f $(FUZZ_STATS)
+	IMEGHA_FUZZ_PROFILE=fuzz IMEGHA_FUZZ_STATS=$(FUZZ_STATS) $(PY) -m pytest -n 2 -q -p no:randomly -m fuzz tests/fuzz
+
 checks: sam-validate cfn-lint statelint checkov
 
 sam-validate: $(TOOLS)/sam/.installed
@@ -148,4 +155,4 @@ upgrade: $(TOOLS)/uv/.installed
 	tools/upgrade.sh
 
 clean:
-	rm -rf $(VENV) $(TOOLS) web/node_modules web/dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* coverage.json
+	rm -rf $(VENV) $(TOOLS) web/node_modules web/dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* coverage.json $(FUZZ_STATS)

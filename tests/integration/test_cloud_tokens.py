@@ -19,8 +19,8 @@ from imegha import accounts
 from imegha.accounts import Account
 from imegha.cloud_tokens import TOKEN_EXCHANGE, cloud_tokens
 from imegha.platform_api import ApiError, call_json
-from imegha_crypto import b64url_encode
 from imegha_local.people import Person, endpoints_of, give_cloud, sign_up
+from tests.integration.platform_tokens import signed_by_the_platform
 
 FAST_KDF_ITERATIONS = 100_000
 
@@ -101,25 +101,6 @@ def test_a_persons_cognito_token_opens_no_cloud_not_even_their_own(people):
     for owner in (alice, bob):
         assert status("GET", f"{cloud_url(owner)}/sharing/received", f"Bearer {cognito}") == 401
     assert status("GET", f"{platform_url(alice)}/me", cognito) == 200
-
-
-def signed_by_the_platform(local_cloud, claims: dict) -> str:
-    """A token as the platform's signing key would sign it, with ``claims`` of the test's choosing."""
-    kms = local_cloud.client("kms")
-    (key_id,) = [
-        key["KeyId"]
-        for key in kms.list_keys()["Keys"]
-        if kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyUsage"] == "SIGN_VERIFY"
-    ]
-    header = b64url_encode(json.dumps({"alg": "RS256", "typ": "at+jwt", "kid": key_id}).encode())
-    payload = b64url_encode(json.dumps(claims).encode())
-    signature = kms.sign(
-        KeyId=key_id,
-        Message=f"{header}.{payload}".encode(),
-        MessageType="RAW",
-        SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256",
-    )["Signature"]
-    return f"{header}.{payload}.{b64url_encode(signature)}"
 
 
 def test_a_lapsed_token_or_one_signed_by_another_key_is_refused(people, local_cloud):
