@@ -244,7 +244,7 @@ def mutated(draw: st.DrawFn, valid: st.SearchStrategy[bytes]) -> bytes:
     if how == "odd-text":
         return _replace_strings(body, draw(ODD_TEXT))
     if how == "nest":
-        depth = draw(st.sampled_from([50, 200, 500]))
+        depth = draw(st.sampled_from([50, 500, 5_000, 100_000]))
         return b'{"a":' * depth + body + b"}" * depth
     if how == "huge":
         size = draw(st.sampled_from([300_000, 3_000_000, 11 * 1024 * 1024]))

@@ -66,5 +66,6 @@ def test_the_catalogue_is_what_the_local_cloud_serves(world):
     for api in ("platform", "cloud"):
         spec = world.cloud.served_api(world.base_url(api))
         assert spec is not None, f"the gateway serves no API at {world.base_url(api)}"
-        served = {(route.method, route.path) for route in spec.routes}
+        # CORS preflights (OPTIONS) are answered by API Gateway itself, from the API's CORS settings: no handler.
+        served = {(route.method, route.path) for route in spec.routes if route.method != "OPTIONS"}
         assert served == {(route.method, route.path) for route in gateway_routes() if route.api == api}
