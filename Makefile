@@ -19,6 +19,8 @@ CHECKOV := $(TOOLS)/checkov/bin/checkov
 STATELINT := $(TOOLS)/statelint/node_modules/.bin/statelint
 # The browser's crypto module (web/src, TypeScript) as one ES module, and the browser its tests run in.
 WEB_BUNDLE := web/dist/imegha-crypto.js
+# The web app (web/src/app), built on it: what the local cloud serves and CloudFront serves in AWS.
+WEB_APP := web/dist/app/app.js
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) $(wildcard layers/crypto/imegha_crypto/schemas/*.json)
 
 export SAM_CLI_TELEMETRY := 0
@@ -45,7 +47,7 @@ help:
 	@echo "make test     ruff, mypy, the test suite with coverage, and the template checks"
 	@echo "make fuzz     every route fuzzed with hundreds of examples each, and a summary (make test runs a few)"
 	@echo "make bench    the speed and memory figures (slow: 1 GiB files)"
-	@echo "make web      build the browser's crypto module (web/dist/imegha-crypto.js)"
+	@echo "make web      build the browser's crypto module (web/dist/imegha-crypto.js) and the web app (web/dist/app)"
 	@echo "make lock     re-export the Lambda requirements and tool locks after editing pyproject.toml or tools/*/*.in"
 	@echo "make upgrade  move every lock to the newest versions, kept only if make test and make demo pass"
 
@@ -78,7 +80,10 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	npm ci --silent --no-audit --no-fund --prefix web
 	@touch $@
 
-web: $(WEB_BUNDLE)
+web: $(WEB_BUNDLE) $(WEB_APP)
+
+$(WEB_APP): web/node_modules/.installed $(WEB_SOURCES)
+	npm run --silent --prefix web build:app
 
 $(WEB_BUNDLE): web/node_modules/.installed $(WEB_SOURCES)
 	npm run --silent --prefix web build
@@ -92,7 +97,7 @@ web-lint: web/node_modules/.installed
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed $(WEB_APP)
 	$(PY) -m imegha_local.demo
 
 test: lint types unit checks
@@ -108,7 +113,7 @@ types: $(VENV)/.installed
 
 # The tests, with coverage per package (every process they start) held above its floor. The browser tests share
 # one xdist group, so a single Chromium serves them all.
-unit: $(VENV)/.installed $(WEB_BUNDLE) chromium
+unit: $(VENV)/.installed $(WEB_BUNDLE) $(WEB_APP) chromium
 	@rm -f .coverage .coverage.* coverage.json
 	$(PY) -m pytest -n 2 --dist loadgroup -q --cov --cov-report= --cov-report=json:coverage.json
 	$(PY) tools/coverage_floor.py coverage.json

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import mimetypes
+import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path == "/config.json" and self.app.config:
-            self._send(200, json.dumps(self.app.config).encode(), "application/json")
+            config = self.app.config
+            # The PBKDF2 cost the CLI uses here too (IMEGHA_KDF_ITERATIONS, lowered by the tests): a person signs in
+            # with the same secret in the browser and in a terminal.
+            if os.environ.get("IMEGHA_KDF_ITERATIONS"):
+                config = config | {"kdfIterations": int(os.environ["IMEGHA_KDF_ITERATIONS"])}
+            self._send(200, json.dumps(config).encode(), "application/json")
             return
         target = (self.app.build / (path.lstrip("/") or "index.html")).resolve()
         if not target.is_relative_to(self.app.build.resolve()) or not target.is_file():

@@ -26,3 +26,4 @@ def test_the_demo_runs_and_its_checks_hold():
     assert "Bob asks again: refused (HTTP 403" in result.stdout
     assert "The audit chain verifies on her device: True" in result.stdout
     assert "the file's text and name appear in them 0 times" in result.stdout
+    assert "and sign in as asha@example.org with the password" in result.stdout.splitlines()[-3]

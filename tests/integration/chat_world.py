@@ -65,6 +65,26 @@ class World:
         return self.received_pushes
 
 
+def replay_message(
+    dynamodb, table: str, conversation_id: str, sequence: int, into: str, at: int, recipient: str
+) -> None:
+    """A sender's cloud, taken over, copies their message ``sequence`` of ``conversation_id`` into conversation
+    ``into`` at sequence ``at``, for ``recipient``: a reader must refuse it."""
+    original = dynamodb.get_item(
+        TableName=table, Key={"pk": {"S": f"CONV#{conversation_id}"}, "sk": {"S": f"MSG#{sequence:016d}"}}
+    )["Item"]
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            **original,
+            "pk": {"S": f"CONV#{into}"},
+            "sk": {"S": f"MSG#{at:016d}"},
+            "sequence": {"N": str(at)},
+            "recipients": {"L": [{"S": recipient}]},
+        },
+    )
+
+
 def build_world(cloud: LocalCloud, home: Path, names: tuple[str, ...]) -> World:
     endpoints = endpoints_of(cloud, home / "endpoints.json")
     people = {name: give_cloud(cloud, sign_up(endpoints, name, f"{name}'s own long password")) for name in names}

@@ -35,7 +35,7 @@ from imegha_crypto import (
     sign_roster,
 )
 from imegha_local.people import endpoints_of, everything_held, give_cloud, link_user_cloud, sign_up
-from tests.integration.chat_world import World, build_world
+from tests.integration.chat_world import World, build_world, replay_message
 from tests.integration.polling import eventually
 
 FAST_KDF_ITERATIONS = 100_000
@@ -188,21 +188,15 @@ def test_a_message_replayed_into_another_conversation_fails_to_open(world):
     """Alice's cloud, taken over, copies her message to Bob into her conversation with Carol."""
     to_bob = world.chat("Alice").send("Bob", world.said(unique("for Bob's eyes")))
     to_carol = world.chat("Alice").send("Carol", world.said(unique("hello Carol")))
-    dynamodb = world.cloud.client("dynamodb", world.own_account("Alice"))
-    table = world.table_of("Alice")
-    original = dynamodb.get_item(
-        TableName=table, Key={"pk": {"S": f"CONV#{to_bob.conversation_id}"}, "sk": {"S": f"MSG#{to_bob.sequence:016d}"}}
-    )["Item"]
     replay_at = to_carol.sequence + 1
-    dynamodb.put_item(
-        TableName=table,
-        Item={
-            **original,
-            "pk": {"S": f"CONV#{to_carol.conversation_id}"},
-            "sk": {"S": f"MSG#{replay_at:016d}"},
-            "sequence": {"N": str(replay_at)},
-            "recipients": {"L": [{"S": world.people["Carol"].user_id}]},
-        },
+    replay_message(
+        world.cloud.client("dynamodb", world.own_account("Alice")),
+        world.table_of("Alice"),
+        to_bob.conversation_id,
+        to_bob.sequence,
+        into=to_carol.conversation_id,
+        at=replay_at,
+        recipient=world.people["Carol"].user_id,
     )
 
     lines = {line.sequence: line for line in world.chat("Carol").read("Alice") if line.sender == "Alice"}

@@ -87,6 +87,8 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "imegha_local.demo.chat"], check=True)
     # So do files, Alice sharing with Bob and revoking.
     subprocess.run([sys.executable, "-m", "imegha_local.demo.files"], check=True)
+    # And last, the web app, with the sign-in of a person whose conversation is already there.
+    subprocess.run([sys.executable, "-m", "imegha_local.demo.web"], check=True)
 
 
 if __name__ == "__main__":

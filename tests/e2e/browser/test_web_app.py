@@ -1,0 +1,218 @@
+"""The web app as people use it, in headless Chromium on the local cloud, beside a person at a terminal.
+
+Alice (her account and cloud made with the CLI) signs in on a new browser with her password alone; Bob signs up in
+another browser, is shown his recovery phrase once and types three of its words back; his cloud is then deployed
+from a terminal with the keys his browser made. Bob finds Alice by iMTag and asks to connect; Alice accepts in her
+browser. They chat: each message appears on the other's screen without a reload, within 2 s. Carol uses the CLI
+alone: she and Bob write to each other both ways, and a message of hers that her cloud (taken over) copied into
+another conversation shows in Bob's browser as refused, never as text. Then every table and log of the platform and
+the three clouds is read for the words they used: none is there. axe-core finds nothing serious on any screen, and
+no request or script breaks the app's Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from imegha_local.people import everything_held
+from tests.e2e.browser.conftest import serious_violations
+from tests.e2e.devices import Person
+from tests.integration.chat_world import replay_message
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+SENT_WITHIN_S = 2.0
+
+
+def said(text: str) -> str:
+    return f"{text} [{uuid.uuid4().hex[:6]}]"
+
+
+class Browser:
+    """One person's browser: a context of its own (nothing stored from anyone else), the app open in one tab."""
+
+    def __init__(self, chromium, url: str, name: str, screenshots: Path):
+        self.screenshots = screenshots
+        self.context = chromium.new_context(viewport={"width": 1100, "height": 760})
+        self.page = self.context.new_page()
+        self.name = name
+        self.csp_reports: list[str] = []
+        self.page.on("console", lambda message: self._console(message.text))
+        self.page.goto(url)
+        self.page.get_by_role("heading", name="Sign in").wait_for()
+
+    def _console(self, text: str) -> None:
+        if "Content Security Policy" in text:
+            self.csp_reports.append(text)
+
+    def screen(self, name: str) -> None:
+        """Check the screen with axe, and keep a screenshot of it."""
+        assert serious_violations(self.page) == [], f"{self.name}'s {name} screen"
+        self.page.screenshot(path=str(self.screenshots / f"{name}.png"))
+
+    def sign_in(self, person: Person) -> None:
+        self.page.get_by_label("Email").fill(person.email)
+        self.page.get_by_label("Password").fill(person.password)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.get_by_text(f"Signed in as {person.imtag}").wait_for(timeout=30_000)
+
+    def conversation(self, imtag: str) -> None:
+        self.page.get_by_role("button", name=imtag).first.click()
+        self.page.get_by_role("heading", name=f"Conversation with {imtag}").wait_for()
+
+    def type_and_send(self, text: str) -> float:
+        box = self.page.get_by_role("textbox", name="Message")
+        lines = text.split("\n")
+        box.fill(lines[0])
+        for line in lines[1:]:
+            box.press("Shift+Enter")
+            box.type(line)
+        started = time.perf_counter()
+        box.press("Enter")
+        return started
+
+    def shows(self, text: str, timeout_s: float = 10) -> None:
+        self.page.get_by_test_id("messages").get_by_text(text, exact=True).wait_for(timeout=timeout_s * 1000)
+
+    def close(self) -> None:
+        assert self.csp_reports == [], f"{self.name}'s page broke its Content-Security-Policy"
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(local_cloud, platform) -> str:
+    return local_cloud.web_app_url
+
+
+@pytest.fixture(scope="module")
+def carol(person) -> Person:
+    return person("Carol").with_cloud()
+
+
+def test_people_in_browsers_and_at_a_terminal_chat_and_nothing_they_said_is_held_anywhere(
+    chromium, app_url, screenshots, person, new_device, carol, local_cloud
+):
+    alice = person("Alice").with_cloud()
+    words: list[str] = []
+
+    at_alice = Browser(chromium, app_url, "Alice", screenshots)
+    at_alice.screen("sign-in")
+    at_alice.sign_in(alice)
+
+    # Bob signs up in his browser: the phrase is shown once, and three of its words are asked back.
+    at_bob = Browser(chromium, app_url, "Bob", screenshots)
+    bob = Person("Bob", "bob@example.org", "Bob's own long password", new_device("Bob"))
+    page = at_bob.page
+    page.get_by_role("button", name="New here? Create an account").click()
+    at_bob.screen("sign-up")
+    page.get_by_label("Email").fill(bob.email)
+    page.get_by_label("iMTag (how people find you)").fill(bob.imtag)
+    page.get_by_label("Password (at least 12 characters)").fill(bob.password)
+    page.get_by_label("Password again").fill(bob.password)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("The code we emailed you").fill("000000")  # the local cloud's Cognito takes any code
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_test_id("recovery-phrase").wait_for(timeout=60_000)
+    phrase = page.get_by_test_id("recovery-phrase").locator("li").all_inner_texts()
+    assert len(phrase) == 24
+    at_bob.screen("recovery-phrase")
+    page.get_by_label("I have written the 24 words down").check()
+    page.get_by_role("button", name="Next").click()
+    asked = page.get_by_label("Word number")
+    assert asked.count() == 3
+    at_bob.screen("recovery-phrase-check")
+    for index in range(3):
+        field = asked.nth(index)
+        number = int(field.get_attribute("id").removeprefix("word-"))
+        field.fill(phrase[number - 1])
+    page.get_by_role("button", name="Finish").click()
+    page.get_by_text("Signed in as Bob").wait_for()
+
+    # His keys, made in the browser, open in a terminal with his password; his cloud is deployed from there.
+    assert bob.log_in(bob.device).status == 0
+    bob.with_cloud()
+    assert carol.device.imegha("connect", "Bob").json and bob.device.imegha("accept", "Carol").json
+
+    # Bob finds Alice by her iMTag; Alice accepts in her browser.
+    page.get_by_label("Find by iMTag").fill("Alice")
+    page.get_by_role("button", name="Connect").click()
+    page.get_by_text("Request sent to Alice.").wait_for()
+    at_alice.page.get_by_role("button", name="Accept Bob").click(timeout=20_000)
+    at_alice.page.get_by_role("button", name="Bob", exact=True).wait_for()
+    at_alice.screen("conversations")
+
+    # Alice writes; Bob sees it arrive unread, opens it; they go on, each line on the other's screen within 2 s.
+    at_alice.conversation("Bob")
+    first = said("Thursday at 10? 🩺")
+    words.append(first)
+    at_alice.type_and_send(first)
+    at_alice.shows(first)
+    page.get_by_text("1 unread").wait_for(timeout=10_000)
+    at_bob.screen("unread")
+    at_bob.conversation("Alice")
+    at_bob.shows(first)
+    latencies = []
+    for turn in range(6):
+        sender, recipient = (at_bob, at_alice) if turn % 2 == 0 else (at_alice, at_bob)
+        text = said(f"line {turn}\nand a second line")
+        words.append(text.split("\n")[0])
+        started = sender.type_and_send(text)
+        recipient.shows(text, timeout_s=SENT_WITHIN_S + 3)
+        latencies.append(time.perf_counter() - started)
+    at_alice.screen("conversation")
+    assert max(latencies) < SENT_WITHIN_S, latencies
+    print(
+        f"\nsend -> recipient's screen over {len(latencies)} messages: median {statistics.median(latencies) * 1000:.0f} ms,"
+        f" max {max(latencies) * 1000:.0f} ms"
+    )
+
+    # Carol, at her terminal, and Bob, in his browser, write to each other.
+    from_carol = said("The scan is in my cloud")
+    words.append(from_carol)
+    assert carol.device.imegha("chat", "send", "Bob", from_carol).json
+    at_bob.conversation("Carol")
+    at_bob.shows(from_carol)
+    to_carol = said("Thank you, Carol")
+    words.append(to_carol)
+    at_bob.type_and_send(to_carol)
+    at_bob.shows(to_carol)
+    read = carol.device.imegha("chat", "read", "Bob").json["messages"]
+    assert [line.get("text") for line in read] == [from_carol, to_carol]
+
+    # Carol's cloud, taken over, copies her message to Alice into her conversation with Bob: Bob's browser refuses it.
+    for_alice = said("for Alice's eyes only")
+    words.append(for_alice)
+    sent = carol.device.imegha("chat", "send", "Alice", for_alice).json
+    dynamodb = local_cloud.client("dynamodb", carol.own_account())
+    (table,) = dynamodb.list_tables()["TableNames"]
+    to_bob = read[0]
+    replay_message(
+        dynamodb,
+        table,
+        sent["conversationId"],
+        sent["sequence"],
+        into=to_bob["conversationId"],
+        at=to_bob["sequence"] + 1,
+        recipient=bob.device.session()["user_id"],
+    )
+    at_bob.conversation("Alice")
+    at_bob.conversation("Carol")
+    refused = page.locator("li.message.refused")
+    refused.wait_for()
+    assert "Refused: this message did not verify" in refused.inner_text()
+    assert for_alice not in page.inner_text("body")
+    at_bob.screen("refused")
+
+    for browser in (at_alice, at_bob):
+        browser.close()
+    held = everything_held(
+        local_cloud, [local_cloud.platform, *(someone.own_account() for someone in (alice, bob, carol))]
+    )
+    assert "CONV#" in held
+    for word in words:
+        assert word not in held
