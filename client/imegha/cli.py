@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "files",
     "sharing",
     "audit",
+    "export",
 )
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 
 from .cloud_tokens import CloudToken
 from .documents import JSONObject
-from .platform_api import call_json
+from .platform_api import ApiError, call_json
 
 
 def _path(*segments: str) -> str:
@@ -124,6 +124,18 @@ class FilesApi:
         return self._call("GET", _path("sharing", "received", share_id, "files", file_id))
 
     # --- audit ----------------------------------------------------------------------
+
+    def keep_account_keys(self, keys: JSONObject) -> JSONObject:
+        return self._call("PUT", "/storage/account-keys", keys)
+
+    def account_keys(self) -> JSONObject | None:
+        """The owner's keys as this cloud keeps them (``{"userId", "keys"}``); None if it keeps none yet."""
+        try:
+            return self._call("GET", "/storage/account-keys")
+        except ApiError as error:
+            if error.status == 404:
+                return None
+            raise
 
     def audit(self) -> tuple[list[JSONObject], JSONObject]:
         """Every entry of the log, oldest first, and the head the last page came with."""

@@ -35,6 +35,7 @@ from imegha_crypto import (
     AlbumKey,
     Context,
     CryptoError,
+    DataKey,
     DecryptionError,
     FileKey,
     FolderKey,
@@ -201,7 +202,7 @@ class Collection:
 
 
 def opened_file(
-    entry: JSONObject, owner: str, unwrapping_key: HeldDataKey | FolderKey | AlbumKey | HeldExchangeKey
+    entry: JSONObject, owner: str, unwrapping_key: HeldDataKey | DataKey | FolderKey | AlbumKey | HeldExchangeKey
 ) -> StoredFile:
     """A listed file with its FEK unwrapped (by the DEK, an FK, an AK or an RSA key) and its metadata opened; one
     that does not open says why."""

@@ -21,6 +21,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ProfileNotFound
 
+from imegha_crypto import RECOVERY_COPY_FIELDS
+
 from .accounts import Account
 from .cloud_confirmation import (
     CloudNotConfirmed,
@@ -33,6 +35,7 @@ from .cloud_confirmation import (
 )
 from .cloud_tokens import cloud_tokens
 from .documents import JSONObject
+from .files_api import FilesApi
 from .platform_api import PlatformApi
 
 FINISHED = ("SUCCEEDED", "FAILED")
@@ -157,15 +160,28 @@ class PersonalCloud:
     def _sign_cloud_url(self, cloud_url: str | None) -> None:
         """Sign ``cloud_url`` once it has answered as the person's own cloud (raise :class:`CloudNotConfirmed` if
         it did not); no cloud needs no confirming."""
-        statement = self._api.me().get("keyStatement") or {}
-        if statement.get("body", {}).get("cloudUrl") == cloud_url:
-            return
+        me = self._api.me()
+        statement = me.get("keyStatement") or {}
+        signed = statement.get("body", {}).get("cloudUrl") == cloud_url
         if cloud_url is None:
-            self.account.publish_cloud_url(None)
+            if not signed:
+                self.account.publish_cloud_url(None)
             return
-        own_token = cloud_tokens(self.account).token(self.account.live_session().user_id)
-        nonce, answer = challenge(cloud_url, f"Bearer {own_token}")
-        self.account.publish_cloud_url(cloud_url, confirm(cloud_url, nonce, answer, self.connected_account()))
+        tokens = cloud_tokens(self.account)
+        own = self.account.live_session().user_id
+        if not signed:
+            nonce, answer = challenge(cloud_url, f"Bearer {tokens.token(own)}")
+            self.account.publish_cloud_url(cloud_url, confirm(cloud_url, nonce, answer, self.connected_account()))
+        self._keep_keys(FilesApi(cloud_url, tokens.for_cloud(own)), me["keys"])
+
+    @staticmethod
+    def _keep_keys(cloud: FilesApi, keys: JSONObject) -> None:
+        """Keep the keys as the recovery phrase opens them in the person's own cloud too, unless it has them: with
+        their AWS account and their 24 words, their data opens without the platform (``imegha export --from-aws``)."""
+        copy = {field: keys[field] for field in RECOVERY_COPY_FIELDS}
+        kept = cloud.account_keys()
+        if kept is None or kept["keys"] != copy:
+            cloud.keep_account_keys(copy)
 
     def connected_account(self) -> ConnectedAccount:
         """The account the person connected from this device, and their own view of its stacks where the device

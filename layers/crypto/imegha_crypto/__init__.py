@@ -9,6 +9,7 @@ IVs, salts and algorithms are chosen here, never by the caller. The raw
 
 from .account import (
     DEFAULT_PASSWORD_ITERATIONS,
+    RECOVERY_COPY_FIELDS,
     AccountKeys,
     NewAccount,
     RecoveredAccount,
@@ -16,6 +17,7 @@ from .account import (
     check_recovery_phrase,
     create_account,
     open_account,
+    open_account_with_phrase,
     recover_account,
     recovery_lookup,
     recovery_verifier,
@@ -169,6 +171,8 @@ __all__ = [
     # Account keys
     "create_account",
     "open_account",
+    "RECOVERY_COPY_FIELDS",
+    "open_account_with_phrase",
     "recover_account",
     "change_password",
     "check_recovery_phrase",

@@ -206,9 +206,28 @@ def recover_account(
 ) -> RecoveredAccount:
     """Open a user's keys with their recovery phrase and rewrap the DEK for a new password."""
     validate_envelope("account-keys", bundle)
-    data_key = RecoveryKey.from_phrase(recovery_phrase).unwrap(bundle["recoveryWrappedDek"], user_id)
-    keys = _open_private_keys(bundle, user_id, data_key)
-    return RecoveredAccount(keys, _with_password(bundle, user_id, data_key, new_password, iterations))
+    keys = open_account_with_phrase(bundle, user_id, recovery_phrase)
+    return RecoveredAccount(keys, _with_password(bundle, user_id, keys.data_key, new_password, iterations))
+
+
+def open_account_with_phrase(keys: JSONObject, user_id: str, recovery_phrase: str) -> AccountKeys:
+    """Open a user's keys with the recovery phrase alone: no password, no platform. ``keys`` needs only the
+    recovery-wrapped DEK, the wrapped private keys and their public keys (``RECOVERY_COPY_FIELDS``: the copy a
+    user's own cloud keeps). Raises ``DecryptionError`` for another phrase or another user's keys."""
+    validate_envelope("recovery-wrapped-key", keys["recoveryWrappedDek"])
+    data_key = RecoveryKey.from_phrase(recovery_phrase).unwrap(keys["recoveryWrappedDek"], user_id)
+    return _open_private_keys(keys, user_id, data_key)
+
+
+RECOVERY_COPY_FIELDS = (
+    "v",
+    "exchangeKey",
+    "identityKey",
+    "recoveryWrappedDek",
+    "wrappedExchangeKey",
+    "wrappedIdentityKey",
+)
+"""What of the ``account-keys`` envelope opens with the recovery phrase alone: all but the password's wrapping."""
 
 
 def change_password(

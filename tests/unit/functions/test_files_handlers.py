@@ -10,6 +10,7 @@ import json
 
 import boto3
 import pytest
+from boto3.dynamodb.conditions import Key
 from moto import mock_aws
 
 from imegha_crypto import (
@@ -373,3 +374,29 @@ def test_a_cursor_that_would_break_the_parser_is_refused_with_the_reason_not_a_c
     )
 
     assert (status, answer["field"]) == (400, "cursor")
+
+
+# --- the owner's keys, kept in their own cloud ----------------------------------------------------
+
+
+def test_the_owner_keeps_their_recovery_opened_keys_here_and_only_they_read_or_write_them(aws, lambdas):
+    from imegha_crypto import RECOVERY_COPY_FIELDS, create_account, open_account_with_phrase
+
+    account = create_account(OWNER, "a long enough password", iterations=100_000)
+    copy = {field: account.bundle[field] for field in RECOVERY_COPY_FIELDS}
+    storage = lambdas["StorageFunction"]
+    path = "/storage/account-keys"
+
+    assert call(storage, routed("user_cloud_start_upload.json", "GET", path))[0] == 404
+    assert call(storage, routed("user_cloud_start_upload.json", "PUT", path, copy, caller=STRANGER))[0] == 403
+    with_password = copy | {"passwordWrappedDek": account.bundle["passwordWrappedDek"]}
+    assert call(storage, routed("user_cloud_start_upload.json", "PUT", path, with_password))[0] == 400
+    assert call(storage, routed("user_cloud_start_upload.json", "PUT", path, copy)) == (200, {"kept": True})
+
+    status, kept = call(storage, routed("user_cloud_start_upload.json", "GET", path))
+    assert status == 200 and kept == {"userId": OWNER, "keys": copy}
+    assert call(storage, routed("user_cloud_start_upload.json", "GET", path, caller=STRANGER))[0] == 403
+    opened = open_account_with_phrase(kept["keys"], OWNER, account.recovery_phrase)
+    assert opened.data_key.secret_bytes() == account.keys.data_key.secret_bytes()
+    log = aws["table"].query(KeyConditionExpression=Key("pk").eq("AUDIT"))["Items"]
+    assert [entry["action"] for entry in log if "action" in entry] == ["keep-keys"]

@@ -10,6 +10,10 @@ A file's partition ``FILE#<fileId>`` holds what belongs to it and goes with it:
 - ``UPLOAD#<uploadId>``: an upload under way (expiring with ``expiresAt``);
 - ``SHARE#<shareId>``: which shares give the file away (see ``dal.shares``).
 
+``ACCOUNT``/``KEYS`` holds the owner's keys as their recovery phrase opens them (the recovery-wrapped DEK, the
+private keys wrapped by the DEK, the public keys), the same the platform keeps: with it and the 24 words, this cloud
+opens without the platform.
+
 A folder or album is ``FOLDER#<id>`` / ``ALBUM#<id>`` with its key wrapped by
 the DEK and its name sealed under that key, in the ``FOLDERS`` / ``ALBUMS``
 list. Nothing here can be read without keys the cloud never holds.
@@ -33,6 +37,7 @@ from imegha_service.errors import Conflict, InvalidRequest, NotFound
 from imegha_service.items import integers
 
 HEAD = "HEAD"
+ACCOUNT_PK, KEYS_SK = "ACCOUNT", "KEYS"
 FILES_LIST = "FILES"
 COLLECTION_PREFIX = {"folder": "FOLDER#", "album": "ALBUM#"}
 COLLECTION_LIST = {"folder": "FOLDERS", "album": "ALBUMS"}
@@ -147,6 +152,17 @@ class LibraryStore:
             }
             refusal = Conflict(f"the file is no longer at version {previous_version}: another upload finished first")
         return Write({"Put": {"TableName": self.table_name, "Item": item, **condition}}, refusal)
+
+    def account_keys(self) -> dict | None:
+        """The owner's keys as the recovery phrase opens them, kept here beside the platform's (see ``keep_keys``)."""
+        item = self.get(ACCOUNT_PK, KEYS_SK)
+        return {"userId": item["userId"], "keys": item["keys"]} if item else None
+
+    def keep_keys(self, user_id: str, keys: dict) -> Write:
+        """Keep (or replace) the owner's recovery-wrapped DEK and wrapped private keys, so that their own AWS
+        account and their 24 words open this cloud without the platform."""
+        item = {"pk": ACCOUNT_PK, "sk": KEYS_SK, "userId": user_id, "keys": keys}
+        return Write({"Put": {"TableName": self.table_name, "Item": item}})
 
     def delete(self, pk: str, sk: str, refusal: NotFound | Conflict | None = None) -> Write:
         condition = {"ConditionExpression": "attribute_exists(pk)"} if refusal else {}

@@ -141,6 +141,18 @@ def remove_from_album(album_id: str, file_id: str) -> Response:
     return Response(status_code=204)
 
 
+@app.put("/storage/account-keys")
+def keep_account_keys() -> dict:
+    owner = require_owner(app)
+    return storage.keep_account_keys(cloud, owner, json_body(app, SCHEMAS, "account-keys.json"))
+
+
+@app.get("/storage/account-keys")
+def account_keys() -> dict:
+    require_owner(app)
+    return storage.account_keys(cloud)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics

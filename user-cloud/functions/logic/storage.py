@@ -470,3 +470,20 @@ def remove_from_album(cloud: Cloud, owner: str, album_id: str, file_id: str) -> 
         actor=owner,
         subject={"albumId": album_id, "fileIds": [file_id]},
     )
+
+
+# --- the owner's keys, kept here too ---------------------------------------------------------
+
+
+def keep_account_keys(cloud: Cloud, owner: str, keys: dict) -> dict:
+    """Keep the owner's keys as their recovery phrase opens them (sealed on their device: nothing here opens them),
+    with an audit entry."""
+    cloud.audited.commit([cloud.library.keep_keys(owner, keys)], action="keep-keys", actor=owner, subject={})
+    return {"kept": True}
+
+
+def account_keys(cloud: Cloud) -> dict:
+    kept = cloud.library.account_keys()
+    if kept is None:
+        raise NotFound("this cloud keeps no copy of your keys yet: 'imegha cloud status' puts one here")
+    return kept

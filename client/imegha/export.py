@@ -1,0 +1,335 @@
+"""Taking everything with you: a person's data, decrypted, in a directory of their own (``imegha export``).
+
+The layout of the export directory, the same whichever way it was read::
+
+    DIR/manifest.json                what was exported, when, from where; each file, and what did not open
+    DIR/files/<name>                 a file in no folder, decrypted
+    DIR/files/<folder>/<name>        a file in a folder, decrypted
+    DIR/conversations/<iMTag>.json   a conversation with a connection: every message, as ``imegha chat read --json``
+    DIR/conversations/<iMTag>.md     the same as a transcript to read
+    DIR/groups/<name> [<id>].json    a group: its members, epochs and every message you may read
+    DIR/groups/<name> [<id>].md      the same as a transcript
+    DIR/audit/log.json               the audit log's entries and head, as the cloud served them
+    DIR/audit/verification.json      whether the chain held against every signed checkpoint, and if not, why
+
+Names are the sealed names made plain file names (:func:`~imegha.safe_text.file_name`: no separator, no leading
+dot, no control character), so a name never leads out of DIR; two files that would take one name are told apart by
+their id (``report [3f2a9c1e].pdf``), the same ones on every run. An export is resumable: a file already there
+with the size its sealed metadata names is skipped, and each file appears whole or not at all.
+
+Conversations, groups and the audit log come through the API only (``--from-aws`` gives the files), and are
+written again on each run. Text from others stays exact in the JSON; in a transcript each message is an indented
+block whose lines are screened (:func:`~imegha.safe_text.shown`), so no message can pass for a line of the
+transcript itself, nor carry markup a viewer would render.
+
+Two sources give the files: the person's cloud through its API, signed in (:func:`library_files`), and the
+person's own AWS account read directly, with their own AWS credentials and the 24 words alone, no platform and no
+sign-in (:class:`OwnAwsCloud`), for the day iMegha is gone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from imegha_crypto import (
+    AccountKeys,
+    ChainError,
+    CryptoError,
+    DecryptionError,
+    FolderKey,
+    open_account_with_phrase,
+    open_file,
+    unwrap_key,
+)
+from imegha_crypto.chunked import BinarySource
+
+from . import audit_log
+from .accounts import Account
+from .chat import Chat, Line
+from .documents import JSONObject
+from .group_chat import Groups
+from .library import (
+    Library,
+    StoredFile,
+    collection_context,
+    opened_file,
+    opened_metadata,
+)
+from .safe_text import file_name, shown
+from .transfer import fetched, written_whole
+
+MANIFEST = "manifest.json"
+# The stack a user's cloud is deployed as, in their own account (functions/dal/user_cloud_stack.py names it so).
+USER_CLOUD_STACK = "imegha-user-cloud"
+
+type SealedBytes = Callable[[], AbstractContextManager[BinarySource]]
+"""Opens the stored ciphertext of one file version, as a stream."""
+type Progress = Callable[[int], None]
+
+
+class ExportError(Exception):
+    """The export cannot start or go on; the message says why."""
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One file version to export: as opened (name, size, key), the name of its folder, where its ciphertext is."""
+
+    stored: StoredFile
+    folder: str | None
+    sealed: SealedBytes
+
+
+@dataclass
+class ExportDirectory:
+    """An export directory being filled: where each file goes, what was written, skipped, or did not open."""
+
+    root: Path
+    source: str
+    outcome: dict[str, list[JSONObject]] = field(default_factory=lambda: {"written": [], "skipped": [], "failed": []})
+
+    def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def files(self, files: Iterable[ExportedFile], progress: Progress = lambda _: None) -> None:
+        """Write each file into its place (see the module), telling ``progress`` the bytes each one took."""
+        taken: set[Path] = set()
+        for exported in sorted(files, key=lambda f: (f.folder or "", f.stored.name, f.stored.file_id)):
+            stored = exported.stored
+            path = self._place(exported, taken)
+            entry = {
+                "fileId": stored.file_id,
+                "version": stored.version,
+                "folder": exported.folder,
+                "name": stored.name,
+                "path": str(path.relative_to(self.root)),
+            }
+            if stored.problem:
+                self.outcome["failed"].append(entry | {"problem": stored.problem})
+            elif path.is_file() and path.stat().st_size == stored.size:
+                self.outcome["skipped"].append(entry)
+            else:
+                try:
+                    self._write(exported, path)
+                except (DecryptionError, CryptoError, OSError) as error:
+                    self.outcome["failed"].append(entry | {"problem": f"does not open: {error}"})
+                else:
+                    self.outcome["written"].append(entry)
+            progress(max(stored.ciphertext_size, 0))
+
+    def _place(self, exported: ExportedFile, taken: set[Path]) -> Path:
+        directory = self.root / "files" / (file_name(exported.folder) if exported.folder else "")
+        path = directory / file_name(exported.stored.name)
+        if path in taken:
+            stem, dot, extension = path.name.rpartition(".")
+            tag = f" [{exported.stored.file_id[:8]}]"
+            path = directory / (f"{stem}{tag}.{extension}" if dot and stem else path.name + tag)
+        taken.add(path)
+        return path
+
+    @staticmethod
+    def _write(exported: ExportedFile, path: Path) -> None:
+        stored = exported.stored
+        assert stored.key is not None  # a file whose key did not open has a problem
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with exported.sealed() as sealed, written_whole(path, replace=True) as out:
+            open_file(stored.key, sealed, out, stored.context)
+
+    def conversation(self, kind: str, file_stem: str, document: JSONObject, title: str, lines: list[Line]) -> str:
+        """Write one conversation (``kind``: "conversations" or "groups") as JSON and as a transcript; returns the
+        JSON's path within the export."""
+        directory = self.root / kind
+        directory.mkdir(parents=True, exist_ok=True)
+        stem = file_name(file_stem)
+        (directory / f"{stem}.json").write_text(json.dumps(document, indent=2, ensure_ascii=False))
+        (directory / f"{stem}.md").write_text(transcript(title, lines))
+        return f"{kind}/{stem}.json"
+
+    def audit(self, entries: list[JSONObject], head: JSONObject, verification: JSONObject) -> JSONObject:
+        directory = self.root / "audit"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "log.json").write_text(json.dumps({"entries": entries, "head": head}, indent=2))
+        (directory / "verification.json").write_text(json.dumps(verification, indent=2))
+        return verification
+
+    def finish(self, **more: object) -> JSONObject:
+        """Write the manifest; returns it."""
+        manifest: JSONObject = {
+            "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+            "source": self.source,
+            "layout": "files/<folder>/<name> (see client/imegha/export.py)",
+            **self.outcome,
+            **more,
+        }
+        handle = self.root / MANIFEST
+        handle.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        return manifest
+
+
+def transcript(title: str, lines: list[Line]) -> str:
+    """A conversation to read: a heading, then each message under its sender and time, as an indented block."""
+    out = [f"# {shown(title)}", ""]
+    for line in lines:
+        out.append(
+            f"**{shown(line.sender)}**, {shown(line.sent_at)}" + (f" (epoch {line.epoch})" if line.epoch else "")
+        )
+        out.append("")
+        body = line.text if line.text is not None else f"(refused: {line.refused})"
+        out += ["    " + shown(text) for text in body.split("\n")]
+        out.append("")
+    return "\n".join(out)
+
+
+# --- through the cloud's API, signed in -------------------------------------------------------
+
+
+def library_files(library: Library) -> list[ExportedFile]:
+    """Every file of the signed-in person's cloud, with its folder's name, fetched through the cloud's API."""
+    folders = {folder.collection_id: folder.name for folder in library.collections("folder")}
+
+    def sealed(stored: StoredFile) -> SealedBytes:
+        def opened() -> AbstractContextManager[BinarySource]:
+            answer = library.api.download(stored.file_id)
+            return fetched(answer["url"], stored.ciphertext_size)
+
+        return opened
+
+    return [ExportedFile(stored, folders.get(stored.folder_id or ""), sealed(stored)) for stored in library.files()]
+
+
+def everything_else(export: ExportDirectory, account: Account, library: Library) -> JSONObject:
+    """Conversations with each connection, every group, and the audit log verified, into ``export``; returns what
+    was written, for the manifest. A cloud that did not answer is named, its messages missing."""
+    chat = Chat(account)
+    conversations: list[str] = []
+    unanswered: list[str] = []
+    for connection in account.connections():
+        if connection.get("status") != "connected":
+            continue
+        tag = connection["iMTag"]
+        lines = chat.read(tag, unanswered)
+        document = {"with": tag, "messages": [line.as_json() for line in lines]}
+        conversations.append(export.conversation("conversations", tag, document, f"Conversation with {tag}", lines))
+    groups = Groups(chat)
+    written_groups: list[str] = []
+    for view in groups.list():
+        lines = groups.read(view.group_id, unanswered)
+        name = view.name or "(name not readable)"
+        document = view.summary() | {"epochs": list(view.epochs), "messages": [line.as_json() for line in lines]}
+        stem = f"{name} [{view.group_id[4:12]}]"
+        written_groups.append(export.conversation("groups", stem, document, f"Group {name}", lines))
+    try:
+        checked = audit_log.verify(library)
+        verification: JSONObject = {
+            "verified": True,
+            "head": {"seq": checked.head.seq, "hash": checked.head.hash},
+            "checkpoints": checked.checkpoints,
+        }
+        entries = checked.entries
+    except ChainError as broken:
+        verification = {"verified": False, "problem": str(broken)}
+        entries, _ = audit_log.read(library)
+    export.audit(entries, verification.get("head") or {}, verification)
+    return {"conversations": conversations, "groups": written_groups, "audit": verification, "unanswered": unanswered}
+
+
+# --- straight from the person's own AWS account -----------------------------------------------
+
+
+class OwnAwsCloud:
+    """A user's cloud read with their own AWS credentials: CloudFormation finds its table and bucket, DynamoDB and
+    S3 give what is stored there. No platform, no Cognito; the keys come from the copy the cloud keeps, opened with
+    the recovery phrase."""
+
+    def __init__(self, session: Any, endpoint_url: str | None = None, stack_name: str = USER_CLOUD_STACK):
+        def client(service: str) -> Any:
+            return session.client(service, endpoint_url=endpoint_url) if endpoint_url else session.client(service)
+
+        outputs = self._outputs(client("cloudformation"), stack_name)
+        self.bucket, self.table_name = outputs["BucketName"], outputs["TableName"]
+        self.s3 = client("s3")
+        self.dynamodb = client("dynamodb")
+
+    @staticmethod
+    def _outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+        try:
+            stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+        except Exception as error:  # botocore's errors: no such stack, no access, no credentials
+            raise ExportError(
+                f"your AWS account shows no stack {stack_name!r} with these credentials ({error})"
+            ) from None
+        return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+    def _items(self, prefix: str) -> Iterator[JSONObject]:
+        """Every ``HEAD`` item whose ``pk`` begins with ``prefix``, its numbers as integers."""
+        deserializer = TypeDeserializer()
+        pages = self.dynamodb.get_paginator("scan").paginate(
+            TableName=self.table_name,
+            FilterExpression="begins_with(pk, :prefix) AND sk = :head",
+            ExpressionAttributeValues={":prefix": {"S": prefix}, ":head": {"S": "HEAD"}},
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for item in page["Items"]:
+                yield _plain({name: deserializer.deserialize(value) for name, value in item.items()})
+
+    def open_keys(self, recovery_phrase: str) -> tuple[str, AccountKeys]:
+        """The owner's id and keys, opened from the copy kept in the table with the 24 words alone."""
+        item = self.dynamodb.get_item(
+            TableName=self.table_name, Key={"pk": {"S": "ACCOUNT"}, "sk": {"S": "KEYS"}}, ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            raise ExportError(
+                "this cloud keeps no copy of your keys (clouds deployed before it did get one at 'imegha cloud status')"
+            )
+        kept = _plain({name: TypeDeserializer().deserialize(value) for name, value in item.items()})
+        try:
+            return kept["userId"], open_account_with_phrase(kept["keys"], kept["userId"], recovery_phrase)
+        except (CryptoError, ValueError) as error:
+            raise ExportError(f"these 24 words do not open the keys this cloud keeps: {error}") from None
+
+    def files(self, owner: str, keys: AccountKeys) -> list[ExportedFile]:
+        folders: dict[str, str] = {}
+        for entry in self._items("FOLDER#"):
+            context = collection_context(owner, entry["id"])
+            try:
+                key = unwrap_key(entry["wrappedKey"], FolderKey, unwrapping_key=keys.data_key, context=context)
+                folders[entry["id"]] = opened_metadata(key, entry["metadata"], context)["name"]
+            except (CryptoError, ValueError):
+                folders[entry["id"]] = f"folder {entry['id']} (name does not open)"
+        exported = []
+        for entry in self._items("FILE#"):
+            stored = opened_file(entry, owner, keys.data_key)
+            exported.append(ExportedFile(stored, folders.get(entry.get("folderId") or ""), self._sealed(entry)))
+        return exported
+
+    def _sealed(self, entry: JSONObject) -> SealedBytes:
+        @contextmanager
+        def opened() -> Iterator[BinarySource]:
+            body = self.s3.get_object(Bucket=self.bucket, Key=entry["objectKey"])["Body"]
+            try:
+                yield body
+            finally:
+                body.close()
+
+        return opened
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB's numbers (Decimal) as the integers iMegha stores; everything else as it is."""
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {name: _plain(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
