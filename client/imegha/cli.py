@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "sharing",
     "audit",
     "export",
+    "cloud_profile",
 )
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterable
 
 from ..accounts import Account, AccountError, SecondFactorNeeded, UnconfirmedSignUp
+from ..cloud_profile import CloudProfile, described, quietly, summary
 from ..endpoints import Endpoints
 from ..profile import Profile
 from ..safe_text import shown
@@ -240,11 +241,14 @@ def logout_command(args: argparse.Namespace) -> None:
 
 @guarded
 def whoami_command(args: argparse.Namespace) -> None:
-    session = account_for(args).session
+    account = account_for(args)
+    session = account.session
+    card = quietly(lambda: CloudProfile(account).mine())
     emit(
         args,
-        {"userId": session.user_id, "email": session.email, "iMTag": session.imtag},
-        f"{session.imtag} ({session.email})",
+        {"userId": session.user_id, "email": session.email, "iMTag": session.imtag}
+        | ({"profile": summary(card)} if card else {}),
+        f"{session.imtag} ({session.email})" + (f"\n  {described(card)}" if card else ""),
     )
 
 
@@ -294,7 +298,12 @@ def connect_command(args: argparse.Namespace) -> None:
 
 @guarded
 def connections_command(args: argparse.Namespace) -> None:
-    listed = account_for(args).connections()
+    account = account_for(args)
+    listed = account.connections()
+    cards = quietly(lambda: CloudProfile(account).of_connections()) or {}
+    for connection in listed:
+        if connection["iMTag"] in cards:
+            connection["profile"] = summary(cards[connection["iMTag"]])
 
     def text() -> str:
         if not listed:
@@ -308,6 +317,7 @@ def connections_command(args: argparse.Namespace) -> None:
                 + ("  verified" if c["verified"] else "")
                 + ("  cloud unconfirmed" if c.get("cloudConfirmed") is False else "")
             )
+            + (f"\n  {described(cards[c['iMTag']])}" if c["iMTag"] in cards else "")
             for c in listed
         )
 
@@ -316,7 +326,9 @@ def connections_command(args: argparse.Namespace) -> None:
 
 @guarded
 def accept_command(args: argparse.Namespace) -> None:
-    result = account_for(args).accept(args.imtag)
+    account = account_for(args)
+    result = account.accept(args.imtag)
+    quietly(lambda: CloudProfile(account).share_with_connections())  # they see your profile from now on
     emit(
         args,
         result,
@@ -332,7 +344,10 @@ def decline_command(args: argparse.Namespace) -> None:
 
 @guarded
 def disconnect_command(args: argparse.Namespace) -> None:
-    account_for(args).disconnect(args.imtag)
+    account = account_for(args)
+    # First: their share of your profile revoked, and the profile sealed again under a key they never had.
+    quietly(lambda: CloudProfile(account).forget(args.imtag))
+    account.disconnect(args.imtag)
     emit(args, {"iMTag": args.imtag, "status": "disconnected"}, f"{args.imtag}: disconnected.")
 
 
