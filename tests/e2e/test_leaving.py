@@ -13,6 +13,7 @@ import json
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.e2e.devices import Person
 from tests.e2e.wire import http
@@ -24,16 +25,20 @@ def world(person):
     ann, ben, cal = (person(name).with_cloud() for name in ("Ann", "Ben", "Cal"))
     ann.connected_with(ben)
     ben.connected_with(cal)
+    ann.connected_with(cal)
     group = ben.device.imegha("group", "create", "Tea", "--members", "Ann,Cal").json["groupId"]
     for someone in (ann, cal):
         assert someone.device.imegha("group", "accept", group).status == 0
+    anns = ann.device.imegha("group", "create", "Ann's walks", "--members", "Ben,Cal").json["groupId"]
+    for someone in (ben, cal):
+        assert someone.device.imegha("group", "accept", anns).status == 0
     assert ann.device.imegha("chat", "send", "Ben", "see you at tea").status == 0
     assert ann.device.imegha("group", "send", group, "I'll bring scones").status == 0
     eventually(lambda: any(e.get("senderTag") == "Ann" for e in inbox(ben)), timeout_s=60)
     assert (
         ann.device.imegha("devices", "register", "ann-phone-1", "--platform", "apns", "--token", "b" * 64).status == 0
     )
-    return {"ann": ann, "ben": ben, "cal": cal, "group": group}
+    return {"ann": ann, "ben": ben, "cal": cal, "group": group, "anns": anns}
 
 
 def inbox(someone: Person) -> list[dict]:
@@ -72,8 +77,8 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, platform_view
 
     assert deleted["deleted"] is True
     assert deleted["removed"] | {"entriesInOthersInboxes": 0} == {
-        "connections": 1,
-        "groups": 1,
+        "connections": 2,
+        "groups": 2,
         "inboxEntries": deleted["removed"]["inboxEntries"],
         "entriesInOthersInboxes": 0,
         "devices": 1,
@@ -88,10 +93,14 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, platform_view
     }
     for table, items in left.items():
         for item in items:
-            in_group_history = item["userId"]["S"].startswith("GROUP#") if "userId" in item else False
+            # A group's state and signed rosters, and the other members' key copies, whose grants she signed.
+            in_group_history = "userId" in item and (
+                item["userId"]["S"].startswith("GROUP#")
+                or (item["peerId"]["S"].startswith("GROUPKEY#") and item["userId"]["S"] != ann.user_id)
+            )
             lapses_soon = "expiresAt" in item and int(item["expiresAt"]["N"]) <= soon
             assert in_group_history or lapses_soon, f"{table} still holds {item}"
-    # The group's state and signed rosters; the doorbell's per-minute counters of what she sent, kept an hour.
+    # The groups' records; the doorbell's per-minute counters of what she sent, kept an hour.
     assert {table for table, items in left.items() if items} <= {
         "ConnectionsTable",
         "DoorbellRateTable",
@@ -122,3 +131,32 @@ def test_nobody_takes_her_imtag_or_a_lookalike_over_at_once(world, new_device):
         device = new_device(f"someone-{tag}")
         taken = device.imegha("signup", f"{tag.lower()}2@example.org", tag, "--password-stdin", stdin="x" * 20 + "\n")
         assert taken.status == 1 and "taken" in taken.error["message"], taken.stderr
+
+
+def test_a_group_whose_admin_left_goes_on_under_its_key_and_rings_only_those_still_here(world, platform_view):
+    ben, cal, anns = world["ben"], world["cal"], world["anns"]
+    assert listed(ben, anns)["departed"] == ["Ann"]  # she left in the test before
+
+    posted = ben.device.imegha("group", "send", anns, "Walk on Sunday anyway?").json
+
+    assert posted["epoch"] == 0  # only its admin could start a new one
+    texts = [line.get("text") for line in cal.device.imegha("group", "read", anns).json["messages"]]
+    assert texts[-1] == "Walk on Sunday anyway?"
+    assert eventually(lambda: any(e.get("conversationId") == anns for e in inbox(cal)), timeout_s=60), "Cal is rung"
+    assert not platform_view.table("NotificationsTable").query(
+        KeyConditionExpression="userId = :ann", ExpressionAttributeValues={":ann": world["ann"].user_id}
+    )["Items"], "Ann, gone, is rung no more"
+    refused = ben.device.imegha("group", "remove", anns, "Cal")
+    assert refused.status == 1 and "only the group's admin" in refused.stderr
+
+
+def test_leaving_with_the_cloud_destroyed_first_removes_it_from_her_own_account(person, local_cloud, platform_view):
+    dee = person("Dee").with_cloud()
+    account = dee.own_account()
+
+    deleted = dee.device.imegha("account", "delete", "--confirm", "Dee", "--destroy-cloud").json
+
+    assert deleted["deleted"] is True and deleted["cloudDestroyed"] is True and deleted["cloudUrl"] is None
+    with pytest.raises(ClientError, match="does not exist"):
+        local_cloud.client("cloudformation", account).describe_stacks(StackName="imegha-user-cloud")
+    assert dee.user_id not in json.dumps(platform_view.items(), default=str)
