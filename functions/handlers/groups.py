@@ -10,9 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.directory import DirectoryStore
 from dal.groups import GroupStore
-from imegha_service.errors import InvalidRequest
 from imegha_service.events import PLATFORM_SOURCE, EventPublisher
-from imegha_service.http import caller_id, register_error_responses, web_app_cors
+from imegha_service.http import caller_id, register_error_responses, web_app_cors, whole_number
 from imegha_service.requests import json_body
 from logic import groups as chat_groups
 
@@ -23,6 +22,7 @@ app = APIGatewayRestResolver(cors=web_app_cors())
 register_error_responses(app)
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
+MAX_EPOCH = 2**53 - 1  # as the schemas' epoch (defs.json): what JSON carries exactly
 directory = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 groups = GroupStore(os.environ["CONNECTIONS_TABLE_NAME"])
 events = EventPublisher(os.environ["PLATFORM_EVENT_BUS_NAME"], PLATFORM_SOURCE)
@@ -64,10 +64,13 @@ def remove_member(group_id: str) -> dict:
 
 @app.put("/groups/<group_id>/epochs/<epoch>")
 def put_epoch_key(group_id: str, epoch: str) -> dict:
-    if not epoch.isdigit():
-        raise InvalidRequest("epoch", "a whole number")
     return chat_groups.store_epoch_key(
-        groups, directory, caller_id(app), group_id, int(epoch), json_body(app, SCHEMAS, "group-epoch-key.json")
+        groups,
+        directory,
+        caller_id(app),
+        group_id,
+        whole_number("epoch", epoch, 0, MAX_EPOCH),
+        json_body(app, SCHEMAS, "group-epoch-key.json"),
     )
 
 

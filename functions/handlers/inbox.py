@@ -8,8 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.inbox import InboxStore
-from imegha_service.errors import InvalidRequest
-from imegha_service.http import caller_id, register_error_responses, web_app_cors
+from imegha_service.http import caller_id, integer_query, register_error_responses, web_app_cors
 from logic import notifications
 
 logger = Logger()
@@ -22,10 +21,8 @@ store = InboxStore(os.environ["NOTIFICATIONS_TABLE_NAME"])
 
 @app.get("/notifications")
 def list_notifications() -> dict:
-    limit = app.current_event.get_query_string_value("limit", "50")
-    if not limit.isdigit():
-        raise InvalidRequest("limit", "a whole number")
-    return notifications.inbox(store, caller_id(app), app.current_event.get_query_string_value("after"), int(limit))
+    limit = integer_query(app, "limit", 50, minimum=1, maximum=notifications.MAX_PAGE)
+    return notifications.inbox(store, caller_id(app), app.current_event.get_query_string_value("after"), limit)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

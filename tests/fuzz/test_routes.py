@@ -31,6 +31,7 @@ def test_a_route_answers_only_who_may_ask_refuses_the_rest_with_a_reason_and_nev
     run(world, route_key, data.draw(plans(ROUTES[route_key]), label="plan"))
 
 
+SUPERSCRIPT_TWO = "\u00b2"  # str.isdigit() says yes, int() says no
 ALICE_ON_HERSELF = Plan("alice", "", (("peer_id", "@alice"),), (), (), "application/json", b"")
 
 
@@ -45,6 +46,18 @@ ALICE_ON_HERSELF = Plan("alice", "", (("peer_id", "@alice"),), (), (), "applicat
 @example(
     route_key="platform PUT /devices/{device_id}",
     plan=Plan("alice", "", (("device_id", "phone"),), (), (), "application/json", b'"' + b"A" * 11_534_336 + b'"'),
+)
+@example(
+    route_key="platform GET /notifications",
+    plan=Plan("alice", "", (), (("limit", SUPERSCRIPT_TWO),), (), None, b""),
+)
+@example(
+    route_key="cloud GET /audit/entries",
+    plan=Plan("owner", "", (), (("after", SUPERSCRIPT_TWO),), (), None, b""),
+)
+@example(
+    route_key="platform PUT /groups/{group_id}/epochs/{epoch}",
+    plan=Plan("alice", "", (("group_id", "@group"), ("epoch", SUPERSCRIPT_TWO)), (), (), "application/json", b"{}"),
 )
 @settings(phases=[Phase.explicit], deadline=None, database=None)
 @given(route_key=st.sampled_from(list(ROUTES)), plan=st.just(ALICE_ON_HERSELF))  # only the examples run

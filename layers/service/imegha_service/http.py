@@ -70,10 +70,21 @@ def require_owner(app: ApiGatewayResolver) -> str:
 
 def integer_query(app: ApiGatewayResolver, name: str, default: int, *, minimum: int = 0, maximum: int) -> int:
     """A whole-number query parameter from ``minimum`` to ``maximum``; anything else is a 400 naming it."""
-    value = app.current_event.get_query_string_value(name, str(default))
-    if not value.isdigit() or not minimum <= int(value) <= maximum:
+    return whole_number(name, app.current_event.get_query_string_value(name, str(default)), minimum, maximum)
+
+
+def whole_number(name: str, text: str, minimum: int, maximum: int) -> int:
+    """``text`` (a query or path parameter) as a whole number from ``minimum`` to ``maximum``, in ASCII digits;
+    anything else is a 400 naming ``name``. ``str.isdigit`` alone lets through what ``int`` refuses (a superscript
+    two) or takes for another number (Arabic-Indic digits), and ``int`` refuses more than 4,300 digits."""
+    digits = text.lstrip("0") or "0"
+    if (
+        not (text.isascii() and text.isdigit())
+        or len(digits) > len(str(maximum))
+        or not minimum <= int(digits) <= maximum
+    ):
         raise InvalidRequest(name, f"a whole number from {minimum} to {maximum}")
-    return int(value)
+    return int(digits)
 
 
 @dataclass(frozen=True)
