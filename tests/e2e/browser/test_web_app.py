@@ -5,7 +5,8 @@ another browser, is shown his recovery phrase once and types three of its words 
 from a terminal with the keys his browser made. Bob finds Alice by iMTag and asks to connect; Alice accepts in her
 browser. They chat: each message appears on the other's screen without a reload, within 2 s. Carol uses the CLI
 alone: she and Bob write to each other both ways, and a message of hers that her cloud (taken over) copied into
-another conversation shows in Bob's browser as refused, never as text. Then every table and log of the platform and
+another conversation shows in Bob's browser as refused, never as text; when a breached platform swaps her keys in
+the directory, Bob's browser warns and sends nothing until he types the safety code the new key gives. Then every table and log of the platform and
 the three clouds is read for the words they used: none is there. axe-core finds nothing serious on any screen, and
 no request or script breaks the app's Content-Security-Policy.
 """
@@ -19,6 +20,14 @@ from pathlib import Path
 
 import pytest
 
+from imegha_crypto import (
+    ExchangePrivateKey,
+    IdentityPrivateKey,
+    IdentityPublicKey,
+    b64url_decode,
+    safety_code,
+    sign_key_statement,
+)
 from imegha_local.people import everything_held
 from tests.e2e.browser.conftest import serious_violations
 from tests.e2e.devices import Person
@@ -95,7 +104,7 @@ def carol(person) -> Person:
 
 
 def test_people_in_browsers_and_at_a_terminal_chat_and_nothing_they_said_is_held_anywhere(
-    chromium, app_url, screenshots, person, new_device, carol, local_cloud
+    chromium, app_url, screenshots, person, new_device, carol, local_cloud, platform_view
 ):
     alice = person("Alice").with_cloud()
     words: list[str] = []
@@ -207,6 +216,37 @@ def test_people_in_browsers_and_at_a_terminal_chat_and_nothing_they_said_is_held
     assert "Refused: this message did not verify" in refused.inner_text()
     assert for_alice not in page.inner_text("body")
     at_bob.screen("refused")
+
+    # A breached platform swaps Carol's keys in the directory: Bob's browser warns, offers nothing to send, and
+    # trusts the new key only once he types the safety code it gives, as the two would read it to each other.
+    forged_identity = IdentityPrivateKey.generate()
+    entry = platform_view.directory_entry(carol.user_id)
+    forged = sign_key_statement(
+        forged_identity,
+        user_id=carol.user_id,
+        exchange_key=ExchangePrivateKey.generate().public_key,
+        cloud_url=entry["keyStatement"]["body"]["cloudUrl"],
+        sequence=int(entry["keyStatement"]["body"]["sequence"]) + 1,
+    )
+    entry["keyStatement"] = forged
+    entry["keys"] |= {"identityKey": forged["body"]["identityKey"], "exchangeKey": forged["body"]["exchangeKey"]}
+    platform_view.replace_directory_entry(entry)
+    page.get_by_role("button", name="Alice", exact=True).click()
+    page.get_by_role("heading", name="Conversation with Alice").wait_for()
+    page.get_by_role("button", name="Carol", exact=True).click()
+    page.get_by_role("heading", name="Warning: Carol's key has changed").wait_for()
+    assert page.get_by_role("textbox", name="Message").count() == 0
+    at_bob.screen("key-changed")
+    bobs_identity = platform_view.directory_entry(bob.device.session()["user_id"])["keyStatement"]["body"][
+        "identityKey"
+    ]
+    code = safety_code(IdentityPublicKey(b64url_decode(bobs_identity)), forged_identity.public_key)
+    page.get_by_label("The safety code you both read").fill("00000 " * 12)
+    page.get_by_role("button", name="Trust the new key").click()
+    page.get_by_text("That is not the code of the key the directory serves now").wait_for()
+    page.get_by_label("The safety code you both read").fill(code)
+    page.get_by_role("button", name="Trust the new key").click()
+    page.get_by_role("heading", name="Conversation with Carol").wait_for()
 
     for browser in (at_alice, at_bob):
         browser.close()

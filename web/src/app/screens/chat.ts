@@ -11,7 +11,7 @@ import { objects, text } from "../http";
 import { t } from "../i18n";
 import { InboxCursor, isRequest } from "../inbox";
 import type { Session } from "../session";
-import { codeWith, lookUp, type Peer } from "../trust";
+import { UntrustedPeer, acceptNewKey, codeWith, lookUp, type Peer } from "../trust";
 import { describe } from "./errors";
 
 const POLL_MS = 700;
@@ -130,10 +130,39 @@ export class ChatScreen {
     return h("li", {}, button);
   }
 
+  /** A peer's key changed: said plainly, nothing sent, until the two compare the new safety code and it matches. */
+  private keyChanged(refusal: UntrustedPeer, code: string): void {
+    this.open = null;
+    const error = h("p", { class: "error", role: "alert" });
+    const form = h(
+      "form",
+      { novalidate: true },
+      field("typed-code", t("warning.typed"), { inputmode: "numeric", autocomplete: "off" }),
+      h("button", { type: "submit" }, t("warning.accept")),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      acceptNewKey(this.session, refusal.imtag, valueOf(form, "typed-code")).then(
+        () => { this.act(this.openConversation(refusal.imtag)); },
+        (failure: unknown) => { error.textContent = failure instanceof UntrustedPeer ? t("warning.mismatch") : describe(failure); },
+      );
+    });
+    show(
+      this.pane,
+      h("h2", { id: "conversation-heading", class: "warning" }, t("warning.heading", { imtag: refusal.imtag })),
+      h("p", {}, t("warning.explain", { imtag: refusal.imtag })),
+      h("p", {}, t("warning.compare", { imtag: refusal.imtag })),
+      h("p", { class: "code", "data-testid": "changed-safety-code" }, code),
+      form,
+      error,
+    );
+  }
+
   private requestItem(connection: JsonObject): HTMLElement {
     const imtag = text(connection, "iMTag");
-    const button = h("button", { type: "button" }, t("main.accept", { imtag }));
-    button.addEventListener("click", () => {
+    const peerId = encodeURIComponent(text(connection, "peerId"));
+    const accept = h("button", { type: "button" }, t("main.accept", { imtag }));
+    accept.addEventListener("click", () => {
       this.act(
         lookUp(this.session, imtag).then(async (peer) => {
           await this.session.platform("POST", `/connections/${encodeURIComponent(peer.userId)}/accept`);
@@ -141,7 +170,12 @@ export class ChatScreen {
         }),
       );
     });
-    return h("li", {}, button);
+    // Saying no needs no trust in the directory's keys: only the user id.
+    const decline = h("button", { type: "button" }, t("main.decline", { imtag }));
+    decline.addEventListener("click", () => {
+      this.act(this.session.platform("POST", `/connections/${peerId}/decline`).then(() => this.refreshConnections()));
+    });
+    return h("li", { class: "request" }, accept, decline);
   }
 
   private async connect(imtag: string): Promise<void> {
@@ -153,7 +187,10 @@ export class ChatScreen {
 
   private act(work: Promise<void>): void {
     this.error.textContent = "";
-    work.catch((failure: unknown) => { this.error.textContent = describe(failure); });
+    work.catch((failure: unknown) => {
+      if (failure instanceof UntrustedPeer && failure.changedCode !== null) this.keyChanged(failure, failure.changedCode);
+      else this.error.textContent = describe(failure);
+    });
   }
 
   private async openConversation(imtag: string): Promise<void> {
