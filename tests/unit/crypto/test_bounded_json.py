@@ -41,6 +41,7 @@ def nested(depth: int) -> str:
         ("[-Infinity]", "not valid JSON (-Infinity is not a JSON number)"),
         ('{"a": 1,}', "not valid JSON (Expecting property name enclosed in double quotes at line 1 column 9)"),
         (b'"\xff"', "not UTF-8 text (byte 1)"),
+        ("[" + "0," * 100_000 + "0]", "about 100002 values, more than the 100000 allowed"),
         ("", "not valid JSON (Expecting value at line 1 column 1)"),
     ],
 )
@@ -68,3 +69,12 @@ def test_an_object_is_asked_for_and_anything_else_refused():
     assert parse_json_object('{"name": "a"}', max_bytes=100) == {"name": "a"}
     with pytest.raises(FormatError, match="^a JSON object was expected, not list$"):
         parse_json_object("[1]", max_bytes=100)
+
+
+def test_fractions_are_refused_where_asked_and_commas_inside_strings_are_no_values():
+    assert parse_json('{"n": [1.5, 2e3]}', max_bytes=100) == {"n": [1.5, 2000.0]}
+    with pytest.raises(
+        FormatError, match=r"^not valid JSON \(2e3 has a fraction or an exponent; these numbers are whole\)$"
+    ):
+        parse_json('{"n": [1, 2e3]}', max_bytes=100, fractions=False)
+    assert parse_json_object(json.dumps({"a": "," * 1000}), max_bytes=10_000, max_values=3) == {"a": "," * 1000}
