@@ -79,6 +79,10 @@ INTERNALS: tuple[Internal, ...] = (
     attribute(
         "moto.cloudformation.models.Stack.resource_map", "shims.cloudformation._cloudformation_rolls_back_failed_stacks"
     ),
+    prop(
+        "moto.cloudformation.models.Stack.stack_resources",
+        "shims.cloudformation._conditioned_out_resources_do_not_exist",
+    ),
     attribute(
         "moto.cloudformation.models.cloudformation_backends", "shims.cloudformation._nested_stack_outputs_resolve"
     ),

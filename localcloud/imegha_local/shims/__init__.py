@@ -71,6 +71,7 @@ SHIMS = (
     sns._sns_publishes_to_a_mobile_endpoint_as_its_platform_reads_it,
     kms._cloudformation_makes_keys_of_their_spec_and_usage,
     cloudformation._stack_outputs_name_the_local_gateway,
+    cloudformation._conditioned_out_resources_do_not_exist,
 )
 
 _installed = False

@@ -440,6 +440,23 @@ def _stack_outputs_name_the_local_gateway() -> None:
     Stack.outputs = property(outputs)
 
 
+def _conditioned_out_resources_do_not_exist() -> None:
+    """A resource whose ``Condition`` is false is not in the stack, for every call that lists or names resources.
+
+    moto keeps such a resource in the stack's resource map as ``None``, so
+    ``DescribeStackResource`` of any resource listed after it fails with a 500
+    (the platform's web-app hosting is conditioned out on the local cloud).
+    """
+    from moto.cloudformation.models import Stack
+
+    original = Stack.stack_resources.fget
+
+    def stack_resources(stack: Stack) -> list:
+        return [resource for resource in original(stack) if resource is not None]
+
+    Stack.stack_resources = property(stack_resources)
+
+
 def local_url(value: str) -> str:
     """``value`` with each AWS invoke URL of a locally served API replaced by the local gateway's."""
     for aws_url, local in sorted(active().api_urls.items(), key=lambda item: -len(item[0])):

@@ -88,3 +88,18 @@ def test_a_stack_is_created_only_as_a_service_role_cloudformation_may_assume_for
         assert refusal.value.response["Error"]["Message"] == f"Role {refused} is invalid or cannot be assumed"
     cloudformation.create_stack(StackName="as-a-role", TemplateBody=body, RoleARN=ours)
     assert cloudformation.describe_stacks(StackName="as-a-role")["Stacks"][0]["RoleARN"] == ours
+
+
+def test_a_resource_whose_condition_is_false_is_not_in_the_stack_and_hides_none_after_it(local_cloud):
+    body = (
+        "Conditions:\n  Never: !Equals [a, b]\n"
+        "Resources:\n  Skipped:\n    Type: AWS::SNS::Topic\n    Condition: Never\n"
+        "  Kept:\n    Type: AWS::SNS::Topic\n"
+    )
+    cloudformation = local_cloud.client("cloudformation")
+    cloudformation.create_stack(StackName="conditioned", TemplateBody=body)
+
+    kept = cloudformation.describe_stack_resource(StackName="conditioned", LogicalResourceId="Kept")
+    assert kept["StackResourceDetail"]["PhysicalResourceId"].startswith("arn:aws:sns:")
+    listed = cloudformation.describe_stack_resources(StackName="conditioned")["StackResources"]
+    assert [resource["LogicalResourceId"] for resource in listed] == ["Kept"]
