@@ -35,6 +35,7 @@ from botocore.exceptions import ClientError
 
 from imegha_local.packaging import PackagingError, package_template
 from imegha_local.serving import MotoServer
+from imegha_local.web_app import WebAppServer, bucket_cors
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_TEMPLATE = ROOT / "template.yaml"
@@ -460,8 +461,6 @@ class LocalCloud:
             raise LocalCloudError(f"the local gateway cannot listen: {error}") from None
         self._gateway.start()
         self.gateway_port = int(self._gateway.url.rsplit(":", 1)[1])
-        from imegha_local.web_app import WebAppServer
-
         try:
             self._web_app = WebAppServer(self.host, self.web_app_port)
         except OSError as error:
@@ -470,6 +469,7 @@ class LocalCloud:
             raise LocalCloudError(f"the web app cannot be served on port {self.web_app_port}: {error}") from None
         self._web_app.start()
         self.web_app_port = int(self._web_app.url.rsplit(":", 1)[1])
+        self._server.bucket_cors = bucket_cors(self._web_app.url)
         shims.activate(shims.Hooks(self.endpoint_url, self._runtime, self._gateway, self.home / "code"))
         self.platform = create_account(self.endpoint_url, self.region, PLATFORM_ACCOUNT)
         self.platform_stack = None

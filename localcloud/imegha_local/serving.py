@@ -43,33 +43,65 @@ class MotoServer(BackgroundServer):
             self._server = make_server(
                 host,
                 listening.getsockname()[1],
-                _answering_json_api_preflights(DomainDispatcherApplication(create_backend_app)),
+                _with_browser_cors(DomainDispatcherApplication(create_backend_app), self),
                 threaded=True,
                 request_handler=MotoRequestHandler,
                 fd=listening.fileno(),
             )
         self.port = self._server.port
+        # The CORS rule of users' buckets (user-cloud/storage.yaml's, for the web app's origin): set by the cloud.
+        self.bucket_cors: dict | None = None
 
 
-def _answering_json_api_preflights(application):
-    """A browser's preflight before a JSON-protocol call (Cognito's sign-in, from the web app) carries no
-    ``X-Amz-Target``, only its name among the headers to come, so moto cannot tell the service and hands it to S3.
-    AWS's endpoints answer it for any origin (the calls themselves carry no cookie); so does this."""
+def _with_browser_cors(application, server: MotoServer):
+    """What AWS's endpoints answer a browser, which moto does not model.
 
-    def preflight(environ, start_response):
+    - A preflight before a JSON-protocol call (Cognito's sign-in, from the web app) carries no ``X-Amz-Target``, only
+      its name among the headers to come, so moto cannot tell the service and hands it to S3. AWS's endpoints answer
+      it for any origin (the calls carry no cookie); so does this.
+    - S3 answers by the bucket's CORS rules, which moto's CloudFormation does not set from a template: users' buckets
+      follow ``server.bucket_cors`` (the template's rule), a preflight refused (403) and an answer without CORS
+      headers for any other origin, in place of the ``*`` moto's server puts on everything.
+    """
+
+    def answer(environ, start_response):
         asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").lower()
-        if environ.get("REQUEST_METHOD") != "OPTIONS" or "x-amz-target" not in asked:
+        origin = environ.get("HTTP_ORIGIN")
+        json_api = "x-amz-target" in asked or "HTTP_X_AMZ_TARGET" in environ
+        if environ.get("REQUEST_METHOD") == "OPTIONS" and "x-amz-target" in asked:
+            return _reply(start_response, "200 OK", [("Access-Control-Allow-Origin", "*"), *_allowing("POST", asked)])
+        rule = server.bucket_cors
+        if rule is None or origin is None or json_api:
             return application(environ, start_response)
-        start_response(
-            "200 OK",
-            [
-                ("Access-Control-Allow-Origin", "*"),
-                ("Access-Control-Allow-Methods", "POST"),
-                ("Access-Control-Allow-Headers", asked),
-                ("Access-Control-Max-Age", "86400"),
-                ("Content-Length", "0"),
-            ],
-        )
-        return [b""]
+        allowed = origin in rule["AllowedOrigins"]
+        if environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            method = environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"]
+            headers_ok = all(h.strip() in rule["AllowedHeaders"] for h in asked.split(",") if h.strip())
+            if not (allowed and method in rule["AllowedMethods"] and headers_ok):
+                return _reply(start_response, "403 Forbidden", [])
+            granted = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+            return _reply(start_response, "200 OK", granted + _allowing(",".join(rule["AllowedMethods"]), asked))
 
-    return preflight
+        def with_rule(status, headers, exc_info=None):
+            kept = [(name, value) for name, value in headers if not name.lower().startswith("access-control-")]
+            if allowed:
+                kept += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+                kept += [("Access-Control-Expose-Headers", ",".join(rule.get("ExposedHeaders", [])))]
+            return start_response(status, kept, exc_info)
+
+        return application(environ, with_rule)
+
+    return answer
+
+
+def _allowing(methods: str, headers: str) -> list[tuple[str, str]]:
+    return [
+        ("Access-Control-Allow-Methods", methods),
+        ("Access-Control-Allow-Headers", headers),
+        ("Access-Control-Max-Age", "3600"),
+    ]
+
+
+def _reply(start_response, status: str, headers: list[tuple[str, str]]) -> list[bytes]:
+    start_response(status, [*headers, ("Content-Length", "0")])
+    return [b""]

@@ -59,6 +59,14 @@ def security_headers(connect_src: list[str], template: Path = PLATFORM_TEMPLATE)
     return headers
 
 
+def bucket_cors(origin: str, template: Path = ROOT / "user-cloud" / "storage.yaml") -> dict:
+    """The CORS rule of a user's bucket as ``template`` declares it, for the web app at ``origin``."""
+    (rule,) = load_template(template)["Resources"]["FilesBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    return rule | {
+        "AllowedOrigins": [origin if value == {"Ref": "WebAppOrigin"} else value for value in rule["AllowedOrigins"]]
+    }
+
+
 class WebAppServer(BackgroundServer):
     """Serves the build on ``host:port`` (0: any free port) with the template's headers and a ``config.json``."""
 

@@ -13,6 +13,7 @@ no request or script breaks the app's Content-Security-Policy.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import uuid
@@ -256,3 +257,36 @@ def test_people_in_browsers_and_at_a_terminal_chat_and_nothing_they_said_is_held
     assert "CONV#" in held
     for word in words:
         assert word not in held
+
+
+def test_a_file_sealed_and_uploaded_in_the_browser_opens_at_the_terminal_and_the_other_way_round(
+    chromium, app_url, screenshots, person, tmp_path, local_cloud
+):
+    dana = person("Dana").with_cloud()
+    at_dana = Browser(chromium, app_url, "Dana", screenshots)
+    at_dana.sign_in(dana)
+    page = at_dana.page
+    page.get_by_role("button", name="Files", exact=True).click()
+    page.get_by_role("heading", name="Your files").wait_for()
+    scan = tmp_path / "scan.bin"
+    scan.write_bytes(b"Dana's scan " + os.urandom(9 * 1024 * 1024))  # past one 8 MiB part: a multipart upload
+    page.get_by_label("Choose files to upload (sealed in this browser first)").set_input_files(str(scan))
+    page.get_by_test_id("files").get_by_text("scan.bin", exact=True).wait_for(timeout=60_000)
+    assert page.get_by_label("Uploading scan.bin").evaluate("bar => bar.value") == 1
+    at_dana.screen("files")
+
+    listed = dana.device.imegha("files", "ls").json["files"]
+    assert [file["name"] for file in listed] == ["scan.bin"]
+    fetched = tmp_path / "fetched"
+    fetched.mkdir()
+    assert dana.device.imegha("files", "get", "scan.bin", "-o", str(fetched)).status == 0
+    assert (fetched / "scan.bin").read_bytes() == scan.read_bytes()
+
+    note = tmp_path / "note.txt"
+    note.write_text("Lab results: HbA1c 6.1 %\n")
+    assert dana.device.imegha("files", "put", str(note)).status == 0
+    page.get_by_role("button", name="Files", exact=True).click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download note.txt").click(timeout=30_000)
+    assert Path(download.value.path()).read_bytes() == note.read_bytes()
+    at_dana.close()

@@ -73,3 +73,17 @@ def test_a_users_cloud_answers_the_apps_origin_with_the_history_grant_header_and
     status, refused, _ = ask("GET", url, {"Origin": app})
     assert (status, refused["access-control-allow-origin"]) == (401, app)
     assert "access-control-allow-origin" not in ask("GET", url, {"Origin": STRANGER})[1]
+
+
+def test_users_buckets_answer_the_apps_origin_by_the_templates_rule_and_no_other(local_cloud, platform):
+    app, url = local_cloud.web_app_url, f"{local_cloud.endpoint_url}/imegha-files/files/1/2?partNumber=1"
+
+    allowed = preflight(url, app, "PUT", "content-type")
+    assert allowed["access-control-allow-origin"] == app
+    status, refused, _ = ask(
+        "OPTIONS",
+        url,
+        {"Origin": STRANGER, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type"},
+    )
+    assert status == 403 and "access-control-allow-origin" not in refused
+    assert "access-control-allow-origin" not in ask("GET", url, {"Origin": STRANGER})[1]

@@ -77,13 +77,18 @@ export class Chat {
 
   /** This person's cloud, at the URL their own signed statement names; null until they deploy one. */
   async ownCloud(): Promise<CloudApi | null> {
+    const url = await this.ownCloudAddress();
+    return url ? new CloudApi(this.session, url, this.session.userId) : null;
+  }
+
+  async ownCloudAddress(): Promise<string | null> {
     if (this.ownCloudUrl === undefined) {
       const statement = object(await this.session.platform("GET", "/me"), "keyStatement");
       this.ownCloudUrl = statement
         ? (await verifyKeyStatement(statement, { userId: this.session.userId, pinnedIdentity: this.session.keys.identityKey.publicKey })).cloudUrl
         : null;
     }
-    return this.ownCloudUrl ? new CloudApi(this.session, this.ownCloudUrl, this.session.userId) : null;
+    return this.ownCloudUrl;
   }
 
   private peerCloud(peer: Peer): CloudApi | null {

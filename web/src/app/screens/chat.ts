@@ -12,7 +12,9 @@ import { t } from "../i18n";
 import { InboxCursor, isRequest } from "../inbox";
 import type { Session } from "../session";
 import { UntrustedPeer, acceptNewKey, codeWith, lookUp, type Peer } from "../trust";
+import { Files } from "../files";
 import { describe } from "./errors";
+import { filesScreen } from "./files";
 
 const POLL_MS = 700;
 // Connection requests ring no doorbell: the list is asked for again every this many polls.
@@ -113,7 +115,22 @@ export class ChatScreen {
       incoming.length > 0 ? h("ul", { class: "people" }, ...incoming.map((connection) => this.requestItem(connection))) : null,
       outgoing.length > 0 ? h("ul", { class: "people waiting" }, ...outgoing.map((connection) => h("li", {}, t("main.waiting", { imtag: text(connection, "iMTag") })))) : null,
       find,
+      this.filesButton(),
     );
+  }
+
+  private filesButton(): HTMLElement {
+    const button = h("button", { type: "button", class: "files-button" }, t("files.open"));
+    button.addEventListener("click", () => {
+      this.open = null;
+      this.act(
+        this.chat.ownCloudAddress().then(async (url) => {
+          if (url === null) show(this.pane, h("h2", {}, t("files.heading")), h("p", { class: "hint" }, t("files.noCloud")));
+          else await filesScreen(this.pane, new Files(this.session, url));
+        }),
+      );
+    });
+    return button;
   }
 
   private conversationItem(connection: JsonObject): HTMLElement {
