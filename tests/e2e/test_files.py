@@ -51,6 +51,7 @@ def test_alice_shares_bob_fetches_alice_revokes_and_the_audit_chain_tells_it(ali
     log = alice.device.imegha("audit").json["entries"]
     steps = [(entry["action"], entry["actor"]) for entry in log if entry["action"] != "create"]
     assert steps == [
+        ("keep-keys", alice.user_id),  # her keys as her 24 words open them, kept when her cloud was deployed
         ("upload", alice.user_id),
         ("share", alice.user_id),
         ("download", bob.user_id),
