@@ -33,10 +33,22 @@ from imegha_local.people import everything_held
 from tests.e2e.browser.conftest import serious_violations
 from tests.e2e.devices import Person
 from tests.integration.chat_world import replay_message
+from tests.integration.polling import eventually
 
 pytestmark = pytest.mark.xdist_group("browser")
 
 SENT_WITHIN_S = 2.0
+# The browser's notifications and the tab's visibility, as the test sets them (headless Chromium shows neither).
+BACKGROUND_TAB = """
+window.__hidden = false;
+window.__notifications = [];
+Object.defineProperty(document, "visibilityState", { get: () => (window.__hidden ? "hidden" : "visible") });
+window.Notification = class {
+  static permission = "granted";
+  static requestPermission() { return Promise.resolve("granted"); }
+  constructor(title, options) { window.__notifications.push({ title, body: options.body }); }
+};
+"""
 
 
 def said(text: str) -> str:
@@ -46,10 +58,12 @@ def said(text: str) -> str:
 class Browser:
     """One person's browser: a context of its own (nothing stored from anyone else), the app open in one tab."""
 
-    def __init__(self, chromium, url: str, name: str, screenshots: Path):
+    def __init__(self, chromium, url: str, name: str, screenshots: Path, init_script: str | None = None):
         self.screenshots = screenshots
         self.context = chromium.new_context(viewport={"width": 1100, "height": 760})
         self.page = self.context.new_page()
+        if init_script:
+            self.page.add_init_script(init_script)
         self.name = name
         self.csp_reports: list[str] = []
         self.page.on("console", lambda message: self._console(message.text))
@@ -110,7 +124,7 @@ def test_people_in_browsers_and_at_a_terminal_chat_and_nothing_they_said_is_held
     alice = person("Alice").with_cloud()
     words: list[str] = []
 
-    at_alice = Browser(chromium, app_url, "Alice", screenshots)
+    at_alice = Browser(chromium, app_url, "Alice", screenshots, init_script=BACKGROUND_TAB)
     at_alice.screen("sign-in")
     at_alice.sign_in(alice)
 
@@ -180,6 +194,16 @@ def test_people_in_browsers_and_at_a_terminal_chat_and_nothing_they_said_is_held
         f"\nsend -> recipient's screen over {len(latencies)} messages: median {statistics.median(latencies) * 1000:.0f} ms,"
         f" max {max(latencies) * 1000:.0f} ms"
     )
+
+    # Alice's tab goes to the background: the browser tells her who wrote, never what.
+    at_alice.page.evaluate("window.__hidden = true")
+    unseen = said("while you were away")
+    words.append(unseen)
+    at_bob.type_and_send(unseen)
+    # (Polled from here: wait_for_function evaluates a string in the page, which the app's CSP refuses.)
+    assert eventually(lambda: at_alice.page.evaluate("window.__notifications.length") > 0, timeout_s=SENT_WITHIN_S + 3)
+    assert at_alice.page.evaluate("window.__notifications") == [{"title": "iMegha", "body": "New message from Bob"}]
+    at_alice.page.evaluate("window.__hidden = false")
 
     # Carol, at her terminal, and Bob, in his browser, write to each other.
     from_carol = said("The scan is in my cloud")

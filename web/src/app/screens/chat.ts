@@ -80,6 +80,7 @@ export class ChatScreen {
       if (entry.kind !== "message" || isRequest(entry)) continue;
       const conversationId = text(entry, "conversationId");
       const sender = text(entry, "senderId");
+      notifyInBackground(text(entry, "senderTag"), conversationId);
       if (this.open && this.open.peer.userId === sender && (await this.chat.conversationId(this.open.peer)) === conversationId) {
         await this.fetchNew(this.open);
       } else {
@@ -116,7 +117,18 @@ export class ChatScreen {
       outgoing.length > 0 ? h("ul", { class: "people waiting" }, ...outgoing.map((connection) => h("li", {}, t("main.waiting", { imtag: text(connection, "iMTag") })))) : null,
       find,
       this.filesButton(),
+      this.notificationsButton(),
     );
+  }
+
+  /** The browser's notifications, asked for only when the person chooses to (never on its own at sign-in). */
+  private notificationsButton(): HTMLElement | null {
+    if (!("Notification" in window) || Notification.permission !== "default") return null;
+    const button = h("button", { type: "button", class: "files-button" }, t("notify.enable"));
+    button.addEventListener("click", () => {
+      void Notification.requestPermission().then(() => { button.remove(); });
+    });
+    return button;
   }
 
   private filesButton(): HTMLElement {
@@ -289,4 +301,10 @@ export class ChatScreen {
     );
     conversation.list.lastElementChild?.scrollIntoView({ block: "end" });
   }
+}
+
+/** A browser notification for a message while the tab is in the background: who, never what (the inbox's metadata). */
+function notifyInBackground(imtag: string, conversationId: string): void {
+  if (document.visibilityState !== "hidden" || !("Notification" in window) || Notification.permission !== "granted") return;
+  new Notification(t("notify.title"), { body: t("notify.message", { imtag }), tag: conversationId });
 }
