@@ -6,7 +6,9 @@ from a terminal with the keys his browser made. Bob finds Alice by iMTag and ask
 browser. They chat: each message appears on the other's screen without a reload, within 2 s. Carol uses the CLI
 alone: she and Bob write to each other both ways, and a message of hers that her cloud (taken over) copied into
 another conversation shows in Bob's browser as refused, never as text; when a breached platform swaps her keys in
-the directory, Bob's browser warns and sends nothing until he types the safety code the new key gives. Then every table and log of the platform and
+the directory, Bob's browser warns and sends nothing until he types the safety code the new key gives. Erin, a
+stranger, writes to Bob: her message is listed apart as a request, read when he chooses. Alice's tab, in the
+background, shows the browser's notification: who wrote, never what. Then every table and log of the platform and
 the three clouds is read for the words they used: none is there. axe-core finds nothing serious on any screen, and
 no request or script breaks the app's Content-Security-Policy.
 """
@@ -218,6 +220,15 @@ def test_people_in_browsers_and_at_a_terminal_chat_and_nothing_they_said_is_held
     read = carol.device.imegha("chat", "read", "Bob").json["messages"]
     assert [line.get("text") for line in read] == [from_carol, to_carol]
 
+    # Erin, whom Bob does not know, writes to him: a message request, listed apart, opened only when he chooses.
+    erin = person("Erin").with_cloud()
+    from_erin = said("Hello, we met at the conference")
+    words.append(from_erin)
+    assert erin.device.imegha("chat", "send", "Bob", from_erin).json
+    page.get_by_role("button", name="Read Erin's message").click(timeout=15_000)
+    at_bob.shows(from_erin)
+    assert page.get_by_text("Message requests (people you are not connected with)").is_visible()
+
     # Carol's cloud, taken over, copies her message to Alice into her conversation with Bob: Bob's browser refuses it.
     for_alice = said("for Alice's eyes only")
     words.append(for_alice)
@@ -276,7 +287,7 @@ def test_people_in_browsers_and_at_a_terminal_chat_and_nothing_they_said_is_held
     for browser in (at_alice, at_bob):
         browser.close()
     held = everything_held(
-        local_cloud, [local_cloud.platform, *(someone.own_account() for someone in (alice, bob, carol))]
+        local_cloud, [local_cloud.platform, *(someone.own_account() for someone in (alice, bob, carol, erin))]
     )
     assert "CONV#" in held
     for word in words:

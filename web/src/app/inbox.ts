@@ -16,9 +16,11 @@ export class InboxCursor {
 
   constructor(private readonly session: Session) {}
 
-  /** Start from now: what is there already is taken as seen. */
-  async start(): Promise<void> {
-    this.take(await this.entries(null));
+  /** Start from now: what is there already is taken as seen, and returned. */
+  async start(): Promise<JsonObject[]> {
+    const entries = await this.entries(null);
+    this.take(entries);
+    return entries;
   }
 
   /** The entries that arrived since the last call. */

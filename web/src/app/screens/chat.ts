@@ -30,6 +30,8 @@ export class ChatScreen {
   private readonly chat: Chat;
   private readonly inbox: InboxCursor;
   private readonly unread = new Map<string, number>();
+  /** Strangers who wrote, by user id: their iMTag. Listed apart; their cloud is reached only when the person asks. */
+  private readonly strangers = new Map<string, string>();
   private readonly nav = h("nav", { "aria-labelledby": "conversations-heading", class: "conversations" });
   private readonly pane = h("section", { class: "conversation", "aria-label": t("main.pick") });
   private readonly error = h("p", { class: "error", role: "alert" });
@@ -50,7 +52,7 @@ export class ChatScreen {
   async start(): Promise<void> {
     show(this.root, h("div", { class: "layout" }, this.nav, this.pane), this.error);
     show(this.pane, h("p", { class: "hint" }, t("main.pick")));
-    await this.inbox.start();
+    for (const entry of await this.inbox.start()) this.noteStranger(entry);
     await this.refreshConnections();
     this.schedule();
   }
@@ -77,6 +79,7 @@ export class ChatScreen {
     const entries = await this.inbox.fresh();
     let connectionsChanged = ++this.polls % CONNECTIONS_EVERY === 0;
     for (const entry of entries) {
+      if (this.noteStranger(entry)) connectionsChanged = true;
       if (entry.kind !== "message" || isRequest(entry)) continue;
       const conversationId = text(entry, "conversationId");
       const sender = text(entry, "senderId");
@@ -91,6 +94,12 @@ export class ChatScreen {
     if (connectionsChanged) await this.refreshConnections();
   }
 
+  private noteStranger(entry: JsonObject): boolean {
+    if (entry.kind !== "message" || !isRequest(entry)) return false;
+    this.strangers.set(text(entry, "senderId"), text(entry, "senderTag"));
+    return true;
+  }
+
   private async fetchNew(conversation: Conversation): Promise<void> {
     const lines = await this.chat.after(conversation.peer, conversation.lastPeerSequence);
     for (const line of lines) this.addLine(conversation, line);
@@ -101,6 +110,8 @@ export class ChatScreen {
     const connected = this.connections.filter((connection) => connection.status === "connected");
     const incoming = this.connections.filter((connection) => connection.status === "incoming");
     const outgoing = this.connections.filter((connection) => connection.status !== "connected" && connection.status !== "incoming");
+    const known = new Set(connected.map((connection) => connection.peerId));
+    const strangers = [...this.strangers].filter(([userId]) => !known.has(userId)).map(([, imtag]) => imtag);
     const find = h("form", { class: "find", novalidate: true }, field("find-imtag", t("main.find"), { autocomplete: "off" }), h("button", { type: "submit" }, t("main.connect")));
     find.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -114,6 +125,8 @@ export class ChatScreen {
       h("ul", { class: "people" }, ...connected.map((connection) => this.conversationItem(connection))),
       incoming.length > 0 ? h("h3", {}, t("main.requests")) : null,
       incoming.length > 0 ? h("ul", { class: "people" }, ...incoming.map((connection) => this.requestItem(connection))) : null,
+      strangers.length > 0 ? h("h3", {}, t("main.messageRequests")) : null,
+      strangers.length > 0 ? h("ul", { class: "people" }, ...strangers.map((imtag) => this.strangerItem(imtag))) : null,
       outgoing.length > 0 ? h("ul", { class: "people waiting" }, ...outgoing.map((connection) => h("li", {}, t("main.waiting", { imtag: text(connection, "iMTag") })))) : null,
       find,
       this.filesButton(),
@@ -155,6 +168,12 @@ export class ChatScreen {
       h("span", { class: "name" }, imtag),
       count > 0 ? h("span", { class: "badge" }, t("main.unread", { n: count })) : null,
     );
+    button.addEventListener("click", () => { this.act(this.openConversation(imtag)); });
+    return h("li", {}, button);
+  }
+
+  private strangerItem(imtag: string): HTMLElement {
+    const button = h("button", { type: "button" }, t("main.readRequest", { imtag }));
     button.addEventListener("click", () => { this.act(this.openConversation(imtag)); });
     return h("li", {}, button);
   }
