@@ -100,9 +100,7 @@ def sign_up(cloud: LocalCloud, outputs: dict, name: str) -> PlatformApi:
 
 def connect(cloud: LocalCloud, api: PlatformApi) -> None:
     connection = api.connect_cloud()
-    _, bootstrap = bootstrap_account(
-        cloud.endpoint_url, connection["platformAccountId"], connection["externalId"], connection["platformEventBusArn"]
-    )
+    _, bootstrap = bootstrap_account(cloud.endpoint_url, connection["platformAccountId"], connection["externalId"])
     api.record_deployment_role(bootstrap.outputs["DeploymentRoleArn"])
 
 

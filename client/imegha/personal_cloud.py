@@ -106,7 +106,6 @@ class PersonalCloud:
             endpoint,
             connection["platformAccountId"],
             connection["externalId"],
-            connection["platformEventBusArn"],
             self.account.endpoints.region,
         )
         role_arn = bootstrap.outputs["DeploymentRoleArn"]

@@ -45,9 +45,7 @@ def _body(schema: str, default: dict | None = None) -> dict:
 
 @app.post("/cloud/connection")
 def connect() -> dict:
-    return deployments.connect(
-        store, caller_id(app), os.environ["PLATFORM_ACCOUNT_ID"], os.environ["PLATFORM_EVENT_BUS_ARN"]
-    )
+    return deployments.connect(store, caller_id(app), os.environ["PLATFORM_ACCOUNT_ID"])
 
 
 @app.put("/cloud/connection", middlewares=[signed])

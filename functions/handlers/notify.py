@@ -1,6 +1,12 @@
 """The doorbell: 'Message Posted' and 'Share Created' from users' clouds, and the deploy state machine's 'Deployment
 Succeeded' and 'Deployment Failed', become inbox entries and pushes.
 
+Users' clouds ring the doorbell API (``handlers.doorbell``), which checks the
+account that signed the ring and relays it onto the bus from the platform's own
+account, with that account as ``cloudAccountId``: an event is believed only from
+the platform, and its ring only from the account registered as the sender's
+cloud (checked again here).
+
 Idempotent: an event that arrives twice (EventBridge delivers at least once; a
 cloud may re-send after a lost answer) has the same source, type and detail,
 and notifies once. A refused event (from an account that is not the sender's
@@ -23,6 +29,7 @@ from imegha_service.errors import InvalidRequest
 from imegha_service.requests import CRYPTO_SCHEMAS, schema_validator, validate
 from logic import notifications
 from logic.notifications import Refused
+from logic.ringing import RELAYED_ACCOUNT
 
 logger = Logger()
 tracer = Tracer()
@@ -40,7 +47,7 @@ EVENTS = {
     ),
     "Deployment Failed": ("deployment-finished.json", partial(notifications.deployment_finished, notifications.FAILED)),
 }
-# Believed only from the platform's own account: a user's cloud may put events on the bus under any source it likes.
+# Said by the platform itself; the others, by a user's cloud through the doorbell API.
 PLATFORMS_OWN = {"Deployment Succeeded", "Deployment Failed"}
 
 
@@ -52,14 +59,17 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     bridge = EventBridgeEvent(event)
     schema, ring = EVENTS[bridge.detail_type]
     own_account = context.invoked_function_arn.split(":")[4]
+    detail, account = dict(bridge.detail), bridge.account
     try:
-        if bridge.detail_type in PLATFORMS_OWN and bridge.account != own_account:
-            raise Refused(f"only the platform ({own_account}) says how a deployment ended, not {bridge.account}")
-        validate(bridge.detail, schema_validator(SCHEMAS / schema, SCHEMAS, CRYPTO_SCHEMAS))
-        rung = ring(doorbell, bridge.account, bridge.time, bridge.detail)
+        if bridge.account != own_account:
+            raise Refused(f"only the platform ({own_account}) puts events on its bus, not {bridge.account}")
+        if bridge.detail_type not in PLATFORMS_OWN:
+            account = str(detail.pop(RELAYED_ACCOUNT, ""))  # the account that rang, as the doorbell API saw it
+        validate(detail, schema_validator(SCHEMAS / schema, SCHEMAS, CRYPTO_SCHEMAS))
+        rung = ring(doorbell, account, bridge.time, detail)
     except (Refused, InvalidRequest) as refusal:
         logger.warning(
-            "event refused", extra={"detailType": bridge.detail_type, "account": bridge.account, "reason": str(refusal)}
+            "event refused", extra={"detailType": bridge.detail_type, "account": account, "reason": str(refusal)}
         )
         metrics.add_metric(name="EventsRefused", unit=MetricUnit.Count, value=1)
         return {"notified": 0, "refused": str(refusal)}

@@ -23,7 +23,8 @@ REGION = os.environ["AWS_REGION"]
 platform = user_cloud.Platform(
     template_url=os.environ["USER_CLOUD_TEMPLATE_URL"],
     issuer=parameters.get_parameter(os.environ["TOKEN_ISSUER_PARAMETER"]),
-    event_bus_arn=os.environ["PLATFORM_EVENT_BUS_ARN"],
+    doorbell_url=os.environ["DOORBELL_URL"],
+    doorbell_arn=os.environ["DOORBELL_ARN"],
     region=REGION,
     web_app_origin=os.environ["WEB_APP_ORIGIN"],
 )

@@ -44,13 +44,12 @@ def _stamp(moment: datetime) -> str:
 
 
 @tracer.capture_method
-def connect(store: DeploymentStore, caller: str, platform_account_id: str, platform_event_bus_arn: str) -> dict:
+def connect(store: DeploymentStore, caller: str, platform_account_id: str) -> dict:
     """What the user launches the bootstrap stack with; the same ExternalId every time they ask."""
     cloud = store.connect(caller, f"imegha-{uuid.uuid4()}", _stamp(_now()))
     return {
         "externalId": cloud["externalId"],
         "platformAccountId": platform_account_id,
-        "platformEventBusArn": platform_event_bus_arn,
         "bootstrapStackName": BOOTSTRAP_STACK,
         "roleArn": cloud.get("roleArn"),
     }

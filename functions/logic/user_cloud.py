@@ -47,7 +47,8 @@ class Platform:
 
     template_url: str
     issuer: str
-    event_bus_arn: str
+    doorbell_url: str  # where the cloud's functions ring the platform, signing with their role (AWS_IAM)
+    doorbell_arn: str  # the doorbell's execute-api ARN, which their roles may invoke and nothing else of the platform
     region: str
     web_app_origin: str
 
@@ -55,7 +56,8 @@ class Platform:
         return {
             "OwnerUserId": owner,
             "PlatformIssuer": self.issuer,
-            "PlatformEventBusArn": self.event_bus_arn,
+            "PlatformDoorbellUrl": self.doorbell_url,
+            "PlatformDoorbellArn": self.doorbell_arn,
             "WebAppOrigin": self.web_app_origin,
             # Named so by the bootstrap stack (user-cloud/bootstrap-role.yaml), in the region it deploys to.
             "PermissionsBoundaryArn": f"arn:aws:iam::{account_id}:policy/imegha-cloud-boundary-{self.region}",

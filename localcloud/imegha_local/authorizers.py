@@ -10,6 +10,8 @@ Two kinds, as the templates use them:
   ``aud``, ``client_id``, which Cognito access tokens carry) is one of
   ``audiences``.
 
+(``AWS_IAM``, a request signed with Signature Version 4, is :mod:`imegha_local.sigv4`'s.)
+
 Both check the RS256 signature against the issuer's JWKS (fetched once and
 cached, fetched again for a key id it does not know), ``iss``, ``exp``, ``nbf``
 and ``iat``, and accept the token bare or after ``Bearer``. Anything else is a
@@ -43,7 +45,7 @@ Fetch = Callable[[str], Any]
 
 @dataclass(frozen=True)
 class AuthorizerSpec:
-    kind: Literal["COGNITO_USER_POOLS", "JWT"]
+    kind: Literal["COGNITO_USER_POOLS", "JWT", "AWS_IAM"]  # AWS_IAM: a Signature Version 4 (imegha_local.sigv4)
     issuer: str
     audiences: tuple[str, ...]
     jwks_url: str | None  # None: where the issuer's OpenID configuration says

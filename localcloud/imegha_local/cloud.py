@@ -265,7 +265,7 @@ def assume_deployment_role(
 
 
 def bootstrap_account(
-    endpoint_url: str, platform_account_id: str, external_id: str, platform_event_bus_arn: str, region: str = REGION
+    endpoint_url: str, platform_account_id: str, external_id: str, region: str = REGION
 ) -> tuple[Account, DeployedStack]:
     """The user's part of connecting their AWS account, played on the local cloud: a fresh account, with the
     bootstrap stack launched in it with the ExternalId the platform gave them."""
@@ -275,11 +275,7 @@ def bootstrap_account(
         user,
         BOOTSTRAP_TEMPLATE,
         BOOTSTRAP_STACK,
-        {
-            "PlatformAccountId": platform_account_id,
-            "ExternalId": external_id,
-            "PlatformEventBusArn": platform_event_bus_arn,
-        },
+        {"PlatformAccountId": platform_account_id, "ExternalId": external_id},
         region=region,
     )
     return user, bootstrap
@@ -294,9 +290,7 @@ def deploy_user_cloud(
     A shortcut for tests that need a user's cloud, not its deployment: the deploy state machine does this for real
     (``POST /deployments``)."""
     external_id = f"imegha-{uuid.uuid4()}"
-    user, bootstrap = bootstrap_account(
-        endpoint_url, platform.account_id, external_id, platform_outputs.get("PlatformEventBusArn", ""), region
-    )
+    user, bootstrap = bootstrap_account(endpoint_url, platform.account_id, external_id, region)
     role_arn = bootstrap.outputs["DeploymentRoleArn"]
     deployer = assume_deployment_role(endpoint_url, platform, role_arn, external_id, region)
     # Whose tokens the cloud accepts, where the platform keeps it for its deployments: its API's execute-api URL.
@@ -320,7 +314,8 @@ def user_cloud_parameters(
     """What the platform gives a user's cloud (each passed only if the template declares it)."""
     return {
         "PlatformIssuer": issuer,
-        "PlatformEventBusArn": platform_outputs.get("PlatformEventBusArn", ""),
+        "PlatformDoorbellUrl": platform_outputs.get("DoorbellUrl", ""),
+        "PlatformDoorbellArn": platform_outputs.get("DoorbellArn", ""),
         "OwnerUserId": owner,
         "PermissionsBoundaryArn": bootstrap_outputs.get("CloudBoundaryArn", ""),
         "WebAppOrigin": platform_outputs.get("WebAppUrl", ""),
@@ -455,7 +450,7 @@ class LocalCloud:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._runtime = LambdaRuntime(self.endpoint_url, self.log_path, self.verbose)
         try:
-            self._gateway = LocalGateway(self._runtime, self.host, self.gateway_port)
+            self._gateway = LocalGateway(self._runtime, self.host, self.gateway_port, shims.signing_key)
         except PortInUse as error:
             self._runtime.close()
             raise LocalCloudError(f"the local gateway cannot listen: {error}") from None

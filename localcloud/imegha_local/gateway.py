@@ -40,6 +40,7 @@ from imegha_local.proxy import HttpRequest, HttpResponse, MalformedResponse
 from imegha_local.routes import DEFAULT_ROUTE, RouteTable, route_key
 from imegha_local.runtime import LambdaRuntime, UnknownFunction
 from imegha_local.serving import BackgroundServer
+from imegha_local.sigv4 import CredentialsOf, signer
 
 __all__ = ["ApiSpec", "AuthorizerSpec", "LocalGateway", "PortInUse", "RouteSpec"]
 
@@ -63,8 +64,15 @@ class _Api:
 
 
 class LocalGateway(BackgroundServer):
-    def __init__(self, runtime: LambdaRuntime, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        runtime: LambdaRuntime,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        credentials_of: CredentialsOf = lambda access_key: None,
+    ):
         self._runtime = runtime
+        self._credentials_of = credentials_of  # the secrets AWS_IAM routes check signatures against
         self._verifier = TokenVerifier(self.fetch_json)
         self._apis: dict[str, _Api] = {}
         try:
@@ -184,10 +192,14 @@ class LocalGateway(BackgroundServer):
         if route.mock_headers is not None:
             return HttpResponse(200, route.mock_headers, b""), False
 
-        claims = None
+        claims = caller = None
         if route.authorizer is not None:
             try:
-                claims = self._verifier.claims(route.authorizer, request.headers_by_name())
+                if route.authorizer.kind == "AWS_IAM":
+                    url = f"http://{request.header('host')}{split.path}" + (f"?{split.query}" if split.query else "")
+                    caller = signer(self._credentials_of, method, url, request.headers_by_name(), body)
+                else:
+                    claims = self._verifier.claims(route.authorizer, request.headers_by_name())
             except Unauthorized as refusal:
                 record["reason"] = f"unauthorized: {refusal}"
                 challenge = (
@@ -196,7 +208,7 @@ class LocalGateway(BackgroundServer):
                 return proxy.message(401, "Unauthorized", challenge if spec.kind == "HTTP" else ()), True
 
         build_event = proxy.rest_event if spec.kind == "REST" else proxy.http_event
-        event = build_event(spec, route, request, match.path_parameters, claims, request_id)
+        event = build_event(spec, route, request, match.path_parameters, claims, request_id, caller)
         try:
             result = self._runtime.invoke(route.function_arn, event, source=f"api {spec.api_id} {record['route']}")
         except UnknownFunction:

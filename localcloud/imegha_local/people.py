@@ -106,7 +106,7 @@ def connect_everyone(people: dict[str, Person]) -> None:
 
 
 def link_user_cloud(cloud: LocalCloud, owner: str, user_cloud: UserCloud) -> None:
-    """Record ``owner``'s cloud in the directory, and let its account put events on the platform bus."""
+    """Record ``owner``'s cloud in the directory: its account is the one whose doorbell rings the platform believes."""
     platform = cloud.platform_stack
     directory = cloud.client("cloudformation").describe_stack_resource(
         StackName=platform.name, LogicalResourceId="DirectoryTable"
@@ -120,12 +120,6 @@ def link_user_cloud(cloud: LocalCloud, owner: str, user_cloud: UserCloud) -> Non
             ":url": {"S": user_cloud.stack.outputs["CloudApiUrl"]},
             ":account": {"S": account_id},
         },
-    )
-    cloud.client("events").put_permission(
-        EventBusName=platform.outputs["PlatformEventBusArn"].rsplit("/", 1)[1],
-        Action="events:PutEvents",
-        Principal=account_id,
-        StatementId=f"user-cloud-{account_id}",
     )
 
 

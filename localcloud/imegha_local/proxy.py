@@ -87,8 +87,9 @@ def rest_event(
     path_parameters: dict[str, str],
     claims: dict | None,
     request_id: str,
+    caller: dict | None = None,
 ) -> dict:
-    """Payload format 1.0."""
+    """Payload format 1.0; ``caller``: who signed the request, for an ``AWS_IAM`` route (``requestContext.identity``)."""
     multi_headers = _grouped(request.headers)
     multi_query = _grouped(parse_qsl(request.query, keep_blank_values=True))
     body, is_base64 = _event_body(request, binary=_is_binary(request.header("content-type"), api.binary_media_types))
@@ -115,6 +116,7 @@ def rest_event(
                     "userArn",
                 )
             ),
+            **(caller or {}),
         },
         "path": f"/{api.stage}{path}",
         "protocol": "HTTP/1.1",
@@ -149,8 +151,9 @@ def http_event(
     path_parameters: dict[str, str],
     claims: dict | None,
     request_id: str,
+    caller: dict | None = None,
 ) -> dict:
-    """Payload format 2.0."""
+    """Payload format 2.0; ``caller``: who signed the request, for an ``AWS_IAM`` route (``authorizer.iam``)."""
     headers = request.headers_by_name()
     headers.pop("cookie", None)
     cookies = [
@@ -177,6 +180,8 @@ def http_event(
         "time": now.strftime(_REQUEST_TIME),
         "timeEpoch": int(now.timestamp() * 1000),
     }
+    if caller is not None:
+        context["authorizer"] = {"iam": caller}
     if claims is not None:
         context["authorizer"] = {
             "jwt": {

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import replace
 
 import pytest
+from botocore.exceptions import ClientError
 
 from imegha import accounts
 from imegha.chat import Chat, ChatError, now
@@ -248,7 +249,11 @@ def test_the_same_message_posted_again_notifies_once(world, invocations):
     assert len(eventually(lambda: pushes_for(world, sent.conversation_id, str(sent.sequence)))) == 1
 
 
-def test_an_event_from_another_account_speaking_for_alice_is_refused_and_notifies_no_one(world):
+def test_a_ring_from_another_account_speaking_for_alice_is_refused_and_notifies_no_one(world):
+    import boto3
+
+    from imegha_service.events import PublishFailed, SignedDoorbell
+
     conversation_id = direct_conversation_id(world.people["Alice"].user_id, world.people["Bob"].user_id)
     forged = {
         "conversationId": conversation_id,
@@ -256,22 +261,34 @@ def test_an_event_from_another_account_speaking_for_alice_is_refused_and_notifie
         "recipients": [world.people["Bob"].user_id],
         "messageId": "424242",
     }
-    mallorys_account = world.own_account("Mallory").account_id
-
-    world.cloud.client("events", world.own_account("Mallory")).put_events(
-        Entries=[
-            {
-                "EventBusName": world.cloud.platform_stack.outputs["PlatformEventBusArn"],
-                "Source": "imegha.user-cloud",
-                "DetailType": "Message Posted",
-                "Detail": json.dumps(forged),
-            }
-        ]
+    mallory = world.own_account("Mallory")
+    as_mallory = boto3.Session(
+        aws_access_key_id=mallory.access_key_id,
+        aws_secret_access_key=mallory.secret_access_key,
+        region_name=world.cloud.region,
     )
+    doorbell = SignedDoorbell(world.cloud.platform_stack.outputs["DoorbellUrl"], as_mallory)
 
-    assert eventually(
-        lambda: logged(world, "NotifyFunction", "event refused", f"comes from account {mallorys_account}")
-    )
+    with pytest.raises(PublishFailed, match=f"HTTP 403: account {mallory.account_id} does not run"):
+        doorbell.publish("Message Posted", forged)  # signed as Mallory's account, for Alice
+    with pytest.raises(PublishFailed, match="HTTP 401"):
+        SignedDoorbell(
+            doorbell.url,
+            boto3.Session(
+                aws_access_key_id="AKIA" + "X" * 16, aws_secret_access_key="x", region_name=world.cloud.region
+            ),
+        ).publish("Message Posted", forged)  # a key nobody has
+    with pytest.raises(ClientError, match="AccessDenied"):  # nor may any cloud put events on the bus itself
+        world.cloud.client("events", mallory).put_events(
+            Entries=[
+                {
+                    "EventBusName": world.cloud.platform_stack.outputs["PlatformEventBusArn"],
+                    "Source": "imegha.user-cloud",
+                    "DetailType": "Message Posted",
+                    "Detail": json.dumps(forged | {"cloudAccountId": world.own_account("Alice").account_id}),
+                }
+            ]
+        )
     assert inbox_entries(world, "Bob", conversation_id, "424242") == []
     assert pushes_for(world, conversation_id, "424242") == []
 

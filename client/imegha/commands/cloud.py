@@ -22,8 +22,6 @@ STEPS = {
     "DestroyStack": "deleting your stack, through your deployment role (the stack empties its own bucket first)",
     "WaitForStack": "waiting for CloudFormation",
     "CheckStack": "looking at your stack",
-    "AllowPlatformBus": "letting your cloud's account ring the platform's doorbell",
-    "RevokePlatformBus": "taking back your cloud's account's access to the platform bus",
     "RecordSucceeded": "recording your cloud",
     "RollBack": "rolling back: no half-built stack stays",
     "RecordFailed": "recording why it failed",
@@ -95,7 +93,6 @@ def _bootstrap_instructions(connection: JSONObject) -> str:
         for name, key in (
             ("PlatformAccountId", "platformAccountId"),
             ("ExternalId", "externalId"),
-            ("PlatformEventBusArn", "platformEventBusArn"),
         )
     )
     stack = connection["bootstrapStackName"]

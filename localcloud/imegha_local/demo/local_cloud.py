@@ -56,7 +56,6 @@ def run_local_demo(say: Callable[[str], None] = print) -> None:
             cloud.endpoint_url,
             connection["platformAccountId"],
             connection["externalId"],
-            connection["platformEventBusArn"],
         )
         role_arn = bootstrap.outputs["DeploymentRoleArn"]
         say(f"{DEMO_IMTAG}'s own AWS account {account.account_id} launched the bootstrap stack with it: {role_arn}")

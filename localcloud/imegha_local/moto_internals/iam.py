@@ -61,6 +61,7 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.iam.models.IAMBackend.get_user_from_access_key_id",
         "self, access_key_id",
         "shims.sts._assume_role_honours_trust_policies",
+        "shims.sts.signing_key",
     ),
     attribute("moto.iam.models.Policy.default_version_id", "shims.iam._cross_account_roles_are_held_to_their_policies"),
     attribute("moto.iam.models.Role.managed_policies", "shims.iam._cross_account_roles_are_held_to_their_policies"),
@@ -91,6 +92,7 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.sts.models.STSBackend.get_assumed_role_from_access_key",
         "self, access_key_id",
         "shims.sts._assume_role_honours_trust_policies",
+        "shims.sts.signing_key",
         "shims.iam._cross_account_roles_are_held_to_their_policies",
     ),
     attribute(

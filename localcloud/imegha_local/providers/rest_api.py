@@ -1,6 +1,7 @@
 """API Gateway REST APIs (v1): ``AWS::ApiGateway::RestApi`` from its Swagger 2.0 body, and its ``Stage``.
 
-The API's resources, methods, Lambda integrations and Cognito authorizers come
+The API's resources, methods, Lambda integrations, Cognito authorizers and
+``AWS_IAM`` (Signature Version 4) authorization come
 from its ``Body`` as SAM writes it; its stage goes live on the local gateway.
 SAM's ``Cors`` becomes mock ``OPTIONS`` methods, answered with their static
 headers, and its ``GatewayResponses`` the headers on the answers the gateway
@@ -55,6 +56,9 @@ def _import_rest_paths(backend, api_id: str, body: dict) -> None:
         )
     authorizers = {}
     for name, scheme in (body.get("securityDefinitions") or {}).items():
+        if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4":
+            authorizers[name] = None  # AWS_IAM: no authorizer, a signed request
+            continue
         definition = scheme.get("x-amazon-apigateway-authorizer")
         if definition is None:
             raise LocalCloudUnsupported(f"security scheme {name} is not an API Gateway authorizer")
@@ -81,12 +85,13 @@ def _import_rest_paths(backend, api_id: str, body: dict) -> None:
                 raise LocalCloudUnsupported(f"{method.upper()} {path}: only Lambda proxy integrations are served")
             verb = "ANY" if method == api_gateway.ANY_METHOD else method.upper()
             security = [name for requirement in operation.get("security") or [] for name in requirement]
-            authorizer = next((authorizers[name] for name in security if name in authorizers), None)
+            scheme = next((name for name in security if name in authorizers), None)
+            authorizer = authorizers[scheme] if scheme else None
             backend.put_method(
                 api_id,
                 resource.id,
                 verb,
-                authorization_type=authorizer.type if authorizer else "NONE",
+                authorization_type=authorizer.type if authorizer else ("AWS_IAM" if scheme else "NONE"),
                 authorizer_id=authorizer.id if authorizer else None,
             )
             backend.put_integration(
@@ -168,7 +173,9 @@ class RestApiStage(Provider):
                         verb,
                         resource.get_path(),
                         method.method_integration.uri,
-                        _cognito_authorizer(authorizer) if authorizer else None,
+                        _cognito_authorizer(authorizer)
+                        if authorizer
+                        else (SIGNED if method.authorization_type == "AWS_IAM" else None),
                     )
                 )
         api_gateway.serve_stage(
@@ -190,6 +197,10 @@ class RestApiStage(Provider):
 
     def delete(self, account_id, region):
         active().gateway.remove_api(self.api_id)
+
+
+SIGNED = AuthorizerSpec(kind="AWS_IAM", issuer="", audiences=(), jwks_url=None)
+"""A method whose authorization is AWS_IAM: the request signed with Signature Version 4 (``imegha_local.sigv4``)."""
 
 
 def _cognito_authorizer(authorizer):

@@ -34,9 +34,9 @@ from imegha_local.shims import (
     sts,
 )
 from imegha_local.shims.core import Hooks, LocalCloudUnsupported, activate, deactivate
-from imegha_local.shims.sts import forget_credentials
+from imegha_local.shims.sts import forget_credentials, signing_key
 
-__all__ = ["Hooks", "LocalCloudUnsupported", "activate", "deactivate", "forget_credentials", "install"]
+__all__ = ["Hooks", "LocalCloudUnsupported", "activate", "deactivate", "forget_credentials", "install", "signing_key"]
 
 # In the order they are applied: where two patch the same method, the later wraps the earlier.
 SHIMS = (

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from imegha_local.runtime import FunctionSpec
+from imegha_local.shims.cloudformation import local_url
 from imegha_local.shims.core import PARTITION, LocalCloudUnsupported, active, patch
 from imegha_local.shims.policies import Principal, trust_refusal
 from imegha_local.shims.sts import service_credentials
@@ -135,7 +136,8 @@ def _register(function) -> None:
             region=function.region,
             code_dir=_unpacked(function.code_bytes),
             handler=function.handler,
-            environment={name: str(value) for name, value in function.environment_vars.items()},
+            # An API's execute-api URL (a platform endpoint a function calls) names the local gateway, as outputs do.
+            environment={name: local_url(str(value)) for name, value in function.environment_vars.items()},
             layer_dirs=tuple(layer_dirs),
             timeout_s=int(function.timeout),
             memory_mb=int(function.memory_size),

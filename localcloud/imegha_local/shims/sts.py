@@ -60,6 +60,24 @@ def _caller(access_key: str) -> Principal:
     return Principal(account, user.arn if user else f"arn:{PARTITION}:iam::{account}:root")
 
 
+def signing_key(access_key: str):
+    """The secret of ``access_key`` (an IAM user's or an STS session's) and whose it is, or None: what the local
+    gateway checks a Signature Version 4 against."""
+    from moto.iam.models import get_account_id_from, iam_backends
+    from moto.sts.models import sts_backends
+
+    from imegha_local.sigv4 import SigningKey
+
+    account = get_account_id_from(access_key)
+    session = sts_backends[account][PARTITION].get_assumed_role_from_access_key(access_key)
+    if session:
+        role_name = session.role_arn.rsplit("/", 1)[1]  # API Gateway names the role by its id; the name says as much
+        return SigningKey(session.secret_access_key, account, session.arn, f"{role_name}:{session.session_name}")
+    user = iam_backends[account][PARTITION].get_user_from_access_key_id(access_key)
+    key = next((key for key in user.access_keys if key.access_key_id == access_key), None) if user else None
+    return SigningKey(key.secret_access_key, account, user.arn, user.id) if key else None
+
+
 _credentials_cache: dict[tuple[str, str], dict[str, str]] = {}
 _credentials_lock = threading.Lock()
 

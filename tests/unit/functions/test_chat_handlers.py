@@ -14,6 +14,7 @@ from moto import mock_aws
 from imegha_crypto import b64url_encode
 from tests.aws_tables import create_tables
 from tests.conftest import EVENTS, ROOT
+from tests.doorbell_rings import hear_rings
 from tests.lambda_context import FakeLambdaContext
 from tests.sam_local import SAM_ENVIRONMENT, sam_handler
 
@@ -25,6 +26,7 @@ TEMPLATES = {
     "RekeyFunction": "template.yaml",
     "GroupsFunction": "template.yaml",
     "InboxFunction": "template.yaml",
+    "DoorbellFunction": "template.yaml",
 }
 
 
@@ -41,7 +43,8 @@ def aws(monkeypatch):
         bus = SAM_ENVIRONMENT["GroupsFunction"]["PLATFORM_EVENT_BUS_NAME"]
         boto3.client("events").create_event_bus(Name=bus)
         sns = boto3.client("sns")
-        yield {"bus": bus, "sqs": boto3.client("sqs"), "sns": sns, "events": boto3.client("events")}
+        rings = hear_rings(monkeypatch)  # what the user cloud's ChatFunction rings the doorbell API with
+        yield {"bus": bus, "sqs": boto3.client("sqs"), "sns": sns, "events": boto3.client("events"), "rings": rings}
 
 
 def handler(monkeypatch, function: str):
@@ -92,11 +95,7 @@ def call(function, event) -> tuple[int, dict | None]:
 
 
 def test_a_conversation_is_recorded_then_a_message_posted_rings_the_doorbell_with_ids_only(aws, monkeypatch):
-    rung = queue_of(aws, "rung")
-    aws["events"].put_rule(
-        Name="all", EventBusName=aws["bus"], EventPattern=json.dumps({"source": ["imegha.user-cloud"]})
-    )
-    aws["events"].put_targets(Rule="all", EventBusName=aws["bus"], Targets=[{"Id": "q", "Arn": arn_of(aws, rung)}])
+    rings = aws["rings"]
     chat = handler(monkeypatch, "ChatFunction")
 
     assert call(chat, sample("user_cloud_put_conversation.json")) == (
@@ -110,9 +109,11 @@ def test_a_conversation_is_recorded_then_a_message_posted_rings_the_doorbell_wit
     status, posted = call(chat, sample("user_cloud_post_message.json"))
 
     assert (status, posted["sequence"]) == (201, 1)
-    (event,) = drained(aws, rung)
-    assert event["detail-type"] == "Message Posted"
-    assert event["detail"] == {
+    (ring,) = rings.heard
+    assert ring["headers"]["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/")
+    assert ring["url"] == SAM_ENVIRONMENT["ChatFunction"]["PLATFORM_DOORBELL_URL"]
+    assert ring["detailType"] == "Message Posted"
+    assert ring["detail"] == {
         "conversationId": posted["conversationId"],
         "senderId": OWNER,
         "recipients": [PEER],
@@ -231,7 +232,7 @@ def connect_sender_and_peer() -> None:
 
 
 def test_the_doorbell_notifies_the_recipient_once_however_often_the_event_comes(aws, monkeypatch):
-    register_sender(sample("platform_message_posted.json")["account"])
+    register_sender(sample("platform_message_posted.json")["detail"]["cloudAccountId"])
     connect_sender_and_peer()
     device = a_phone_of(aws, PEER)
     notify = handler(monkeypatch, "NotifyFunction")
@@ -269,7 +270,7 @@ def test_the_end_of_a_deployment_reaches_its_owners_inbox_and_phone_once_but_nev
 
     assert (
         notify(forged, FakeLambdaContext())["refused"]
-        == "only the platform (111111111111) says how a deployment ended, not 222222222222"
+        == "only the platform (111111111111) puts events on its bus, not 222222222222"
     )
     assert (
         notify(failed, FakeLambdaContext()) == notify(failed, FakeLambdaContext()) == {"notified": 1, "pushRequests": 2}
@@ -387,3 +388,101 @@ def test_a_history_grant_nested_too_deep_is_refused_with_the_reason_not_a_crash(
     status, answer = call(chat, nested)
 
     assert (status, answer["field"]) == (400, "X-Imegha-History-Grant")
+
+
+# --- the platform's DoorbellFunction: users' clouds ring as their own roles ----------------------
+
+
+def ring_from(account: str, sender: str = OWNER, detail: dict | None = None) -> dict:
+    """The sample ring, as if signed by a role in ``account`` for ``sender``."""
+    event = sample("platform_doorbell_ring.json")
+    event["requestContext"]["identity"]["accountId"] = account
+    body = json.loads(event["body"])
+    body["detail"] = (detail or body["detail"]) | {"senderId": sender}
+    event["body"] = json.dumps(body)
+    return event
+
+
+def bus_events(aws) -> list[dict]:
+    """Everything put on the platform bus from now on, through an SQS queue a rule sends it all to."""
+    queue = queue_of(aws, "bus-tap")
+    aws["events"].put_rule(Name="tap", EventBusName=aws["bus"], EventPattern=json.dumps({"source": [{"prefix": ""}]}))
+    aws["events"].put_targets(Rule="tap", EventBusName=aws["bus"], Targets=[{"Id": "q", "Arn": arn_of(aws, queue)}])
+    return queue
+
+
+def drain_all(aws, queue: str) -> list[dict]:
+    """Every message in ``queue``, each once (deleted as read)."""
+    received: list[dict] = []
+    while (
+        batch := aws["sqs"]
+        .receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=3600)
+        .get("Messages")
+    ):
+        received += [json.loads(message["Body"]) for message in batch]
+        aws["sqs"].delete_message_batch(
+            QueueUrl=queue,
+            Entries=[{"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]} for n, message in enumerate(batch)],
+        )
+    return received
+
+
+def test_the_doorbell_relays_a_ring_from_the_senders_own_cloud_with_the_account_that_rang(aws, monkeypatch):
+    register_sender("222222222222")
+    tap = bus_events(aws)
+    doorbell = handler(monkeypatch, "DoorbellFunction")
+
+    assert call(doorbell, sample("platform_doorbell_ring.json")) == (200, {"rung": True})
+
+    (event,) = drain_all(aws, tap)
+    ring = json.loads(sample("platform_doorbell_ring.json")["body"])
+    assert (event["source"], event["detail-type"]) == ("imegha.user-cloud", "Message Posted")
+    assert event["detail"] == ring["detail"] | {"cloudAccountId": "222222222222"}
+
+
+def test_the_doorbell_refuses_a_ring_for_someone_whose_cloud_another_account_runs_and_a_forged_account(
+    aws, monkeypatch
+):
+    register_sender("222222222222")
+    tap = bus_events(aws)
+    doorbell = handler(monkeypatch, "DoorbellFunction")
+
+    status, refused = call(doorbell, ring_from("999999999999"))
+    assert status == 403 and "does not run" in refused["message"]
+    status, _ = call(doorbell, ring_from("222222222222", sender="11111111-2222-3333-4444-555555555555"))
+    assert status == 403  # a user with no cloud at all
+    forged = json.loads(sample("platform_doorbell_ring.json")["body"])["detail"] | {"cloudAccountId": "999999999999"}
+    assert call(doorbell, ring_from("999999999999", detail=forged))[0] == 400  # a cloud may not say who rang
+    unsigned = sample("platform_doorbell_ring.json")
+    unsigned["requestContext"]["identity"]["accountId"] = None
+    assert call(doorbell, unsigned)[0] == 403
+    assert drain_all(aws, tap) == []
+
+
+CLOUDS = 1000
+
+
+def test_a_thousand_user_clouds_ring_the_doorbell_and_no_policy_grows(aws, monkeypatch):
+    """Onboarding changes no policy: the bus has none (only the platform puts events on it), and the doorbell API's
+    one resource policy statement is in the template, the same for any number of users."""
+    from imegha_local.templates import load_template
+
+    clouds = {f"{n:08x}-0000-4000-8000-{n:012x}": f"{300000000000 + n}" for n in range(CLOUDS)}
+    table = boto3.resource("dynamodb").Table("DirectoryTable")
+    with table.batch_writer() as batch:
+        for user, account in clouds.items():
+            batch.put_item(Item={"pk": f"USER#{user}", "userId": user, "cloudAccountId": account})
+    tap = bus_events(aws)
+    doorbell = handler(monkeypatch, "DoorbellFunction")
+    policy_before = aws["events"].describe_event_bus(Name=aws["bus"]).get("Policy")
+
+    answers = [call(doorbell, ring_from(account, sender=user)) for user, account in clouds.items()]
+
+    assert answers == [(200, {"rung": True})] * CLOUDS
+    relayed = drain_all(aws, tap)
+    assert sorted(event["detail"]["cloudAccountId"] for event in relayed) == sorted(clouds.values())
+    assert {event["source"] for event in relayed} == {"imegha.user-cloud"}
+    assert aws["events"].describe_event_bus(Name=aws["bus"]).get("Policy") == policy_before is None
+    api = load_template(ROOT / "template.yaml")["Resources"]["DoorbellApi"]["Properties"]
+    (statement,) = api["Auth"]["ResourcePolicy"]["CustomStatements"]
+    assert statement["Principal"] == "*" and "ArnLike" in statement["Condition"]

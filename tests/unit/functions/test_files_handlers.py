@@ -31,6 +31,7 @@ from imegha_local.functions import load_handler
 from imegha_service.errors import InvalidRequest
 from tests.aws_tables import create_tables
 from tests.conftest import EVENTS, ROOT
+from tests.doorbell_rings import hear_rings
 from tests.lambda_context import FakeLambdaContext
 from tests.sam_local import SAM_ENVIRONMENT, sam_handler
 
@@ -54,19 +55,13 @@ FILE_ID = SHARE["target"]["id"]
 
 
 @pytest.fixture
-def aws():
+def aws(monkeypatch):
     with mock_aws():
         create_tables(boto3.client("dynamodb"), ROOT / "user-cloud" / "database.yaml")
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"])
-        events, sqs = boto3.client("events"), boto3.client("sqs")
-        bus = SAM_ENVIRONMENT["StorageFunction"]["PLATFORM_EVENT_BUS_ARN"].rsplit("/", 1)[1]
-        events.create_event_bus(Name=bus)
-        queue = sqs.create_queue(QueueName="rung")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        events.put_rule(Name="all", EventBusName=bus, EventPattern=json.dumps({"source": ["imegha.user-cloud"]}))
-        events.put_targets(Rule="all", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-        yield {"s3": s3, "sqs": sqs, "queue": queue, "table": boto3.resource("dynamodb").Table("CloudTable")}
+        rings = hear_rings(monkeypatch)
+        yield {"s3": s3, "rings": rings, "table": boto3.resource("dynamodb").Table("CloudTable")}
 
 
 class Lambdas(dict):
@@ -106,10 +101,8 @@ def routed(
 
 
 def rung(aws) -> list[dict]:
-    return [
-        json.loads(message["Body"])
-        for message in aws["sqs"].receive_message(QueueUrl=aws["queue"], MaxNumberOfMessages=10).get("Messages", [])
-    ]
+    """What the cloud rang the platform's doorbell with so far, as the bus event the doorbell relays it as."""
+    return [{"detail-type": kind, "detail": detail} for kind, detail in aws["rings"].events()]
 
 
 def upload(aws, lambdas, content: bytes, file_id: str = FILE_ID, version: int = 1) -> dict:

@@ -34,7 +34,14 @@ DEPLOYMENT = SUCCEEDED["deploymentId"]
 
 def published_user_cloud_template() -> dict:
     """Stands in for the packaged user-cloud.yaml: the parameters the platform passes, the outputs it reads."""
-    parameters = ("OwnerUserId", "PlatformIssuer", "PlatformEventBusArn", "PermissionsBoundaryArn", "WebAppOrigin")
+    parameters = (
+        "OwnerUserId",
+        "PlatformIssuer",
+        "PlatformDoorbellUrl",
+        "PlatformDoorbellArn",
+        "PermissionsBoundaryArn",
+        "WebAppOrigin",
+    )
     outputs = SUCCEEDED["stack"]["outputs"]
     return {
         "Parameters": {name: {"Type": "String"} for name in parameters},

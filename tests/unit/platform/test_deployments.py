@@ -65,31 +65,27 @@ def directory(stores, logic, me):
 
 @pytest.fixture
 def connected(logic, store, me):
-    logic.connect(store, me, "111111111111", "arn:aws:events:us-east-1:111111111111:event-bus/b")
+    logic.connect(store, me, "111111111111")
     logic.set_role(store, me, ROLE)
     return store
 
 
 def test_each_user_gets_an_external_id_of_their_own_and_keeps_it(logic, store, me):
-    first = logic.connect(store, me, "111111111111", "bus-arn")
-    again = logic.connect(store, me, "111111111111", "bus-arn")
-    bobs = logic.connect(store, "bob-id", "111111111111", "bus-arn")
+    first = logic.connect(store, me, "111111111111")
+    again = logic.connect(store, me, "111111111111")
+    bobs = logic.connect(store, "bob-id", "111111111111")
 
     assert re.fullmatch(
         r"imegha-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first["externalId"]
     )
     assert again["externalId"] == first["externalId"] != bobs["externalId"]
-    assert (first["platformAccountId"], first["platformEventBusArn"], first["roleArn"]) == (
-        "111111111111",
-        "bus-arn",
-        None,
-    )
+    assert (first["platformAccountId"], first["roleArn"]) == ("111111111111", None)
 
 
 def test_only_a_deployment_role_made_by_the_bootstrap_stack_is_recorded_and_only_after_connecting(logic, store, me):
     with pytest.raises(Conflict, match="ExternalId first"):
         logic.set_role(store, me, ROLE)
-    logic.connect(store, me, "111111111111", "bus-arn")
+    logic.connect(store, me, "111111111111")
     for wrong in (
         "arn:aws:iam::222222222222:role/admin",
         "arn:aws:iam::2222:role/imegha-deployment-x",

@@ -192,7 +192,7 @@ def irreversible(stores, alice) -> list[dict]:
     from dal.deployments import DeploymentStore
     from logic import deployments
 
-    deployments.connect(DeploymentStore("DeploymentsTable"), ALICE, "111111111111", "arn:aws:events:::bus")
+    deployments.connect(DeploymentStore("DeploymentsTable"), ALICE, "111111111111")
     rewrapped = stores[0].user(ALICE)
     return [
         route("PUT", "/cloud/connection", {"roleArn": ROLE}),

@@ -70,7 +70,8 @@ def platform(user_cloud):
     return user_cloud.Platform(
         template_url="https://s3.us-east-1.amazonaws.com/imegha-dev-artifacts/user-cloud.yaml",
         issuer="https://abc123.execute-api.us-east-1.amazonaws.com/dev",
-        event_bus_arn="arn:aws:events:us-east-1:111111111111:event-bus/imegha-dev-platform",
+        doorbell_url="https://d00rbe11.execute-api.us-east-1.amazonaws.com/dev/doorbell",
+        doorbell_arn="arn:aws:execute-api:us-east-1:111111111111:d00rbe11/dev/POST/doorbell",
         region="us-east-1",
         web_app_origin="https://app.example",
     )
@@ -82,7 +83,7 @@ def store(platform_tables, me):
     from logic import deployments
 
     store = DeploymentStore(platform_tables["DeploymentsTable"])
-    deployments.connect(store, me, "111111111111", "bus")
+    deployments.connect(store, me, "111111111111")
     deployments.set_role(store, me, ROLE)
     return store
 
@@ -121,7 +122,8 @@ def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with
     assert parameters == {
         "OwnerUserId": me,
         "PlatformIssuer": platform.issuer,
-        "PlatformEventBusArn": platform.event_bus_arn,
+        "PlatformDoorbellUrl": platform.doorbell_url,
+        "PlatformDoorbellArn": platform.doorbell_arn,
         "WebAppOrigin": "https://app.example",
         "PermissionsBoundaryArn": "arn:aws:iam::222222222222:policy/imegha-cloud-boundary-us-east-1",
     }

@@ -22,7 +22,7 @@ USER_ACCOUNT = "222222222222"
 PLATFORM_ACCOUNT = "111111111111"
 OTHER_ACCOUNT = "999999999999"
 REGION = "eu-west-1"
-BUS = f"arn:aws:events:{REGION}:{PLATFORM_ACCOUNT}:event-bus/imegha-platform"
+DOORBELL = f"arn:aws:execute-api:{REGION}:{PLATFORM_ACCOUNT}:d00rbe11/prod/POST/doorbell"
 IAM = f"arn:aws:iam::{USER_ACCOUNT}"
 DEPLOYMENT_BOUNDARY = f"{IAM}:policy/imegha-deployment-boundary-{REGION}"
 CLOUD_BOUNDARY = f"{IAM}:policy/imegha-cloud-boundary-{REGION}"
@@ -34,7 +34,6 @@ VARIABLES = {
     "AWS::Region": REGION,
     "PlatformAccountId": PLATFORM_ACCOUNT,
     "ExternalId": "imegha-0f8fad5b-d9cb-469f-a165-70867728950e",
-    "PlatformEventBusArn": BUS,
     "DeploymentBoundary": DEPLOYMENT_BOUNDARY,
     "CloudBoundary": CLOUD_BOUNDARY,
     "CloudFormationRole.Arn": CLOUDFORMATION_ROLE,
@@ -290,8 +289,14 @@ CLOUD_ROLES_REFUSED = {
     "decrypt with a key that is not iMegha's": Request(
         "kms:Decrypt", KEY, {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
     ),
-    "send events anywhere but the platform": Request(
-        "events:PutEvents", f"arn:aws:events:{REGION}:{OTHER_ACCOUNT}:event-bus/x"
+    "send events to any bus, the platform's included": Request(
+        "events:PutEvents", f"arn:aws:events:{REGION}:{PLATFORM_ACCOUNT}:event-bus/imegha-platform"
+    ),
+    "call another account's API": Request(
+        "execute-api:Invoke", f"arn:aws:execute-api:{REGION}:{OTHER_ACCOUNT}:d00rbe11/prod/POST/doorbell"
+    ),
+    "call the platform's API but its doorbell": Request(
+        "execute-api:Invoke", f"arn:aws:execute-api:{REGION}:{PLATFORM_ACCOUNT}:a1b2c3/prod/DELETE/me"
     ),
     "change a key's policy": Request("kms:PutKeyPolicy", KEY, OURS),
 }

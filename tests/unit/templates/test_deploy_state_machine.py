@@ -81,8 +81,6 @@ def test_users_accounts_are_reached_only_through_the_function_that_presents_thei
     others = {state["Resource"] for state in TASKS.values() if state["Resource"] != "arn:aws:states:::lambda:invoke"}
     assert others == {
         "arn:aws:states:::events:putEvents",
-        "arn:aws:states:::aws-sdk:eventbridge:putPermission",
-        "arn:aws:states:::aws-sdk:eventbridge:removePermission",
     }
 
 

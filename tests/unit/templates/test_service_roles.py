@@ -9,7 +9,7 @@ import pytest
 from imegha_local.templates import load_template
 from tests.conftest import ROOT
 from tests.iam_policy import Request, allows, substitute
-from tests.unit.templates.test_bootstrap_role import BUS, CLOUD_BOUNDARY, REGION, USER_ACCOUNT, VARIABLES
+from tests.unit.templates.test_bootstrap_role import CLOUD_BOUNDARY, DOORBELL, REGION, USER_ACCOUNT, VARIABLES
 
 # Every template of the cloud that declares a role.
 TEMPLATES = sorted((ROOT / "user-cloud" / "services").glob("*.yaml")) + [
@@ -24,7 +24,8 @@ PASSED = VARIABLES | {
     "BucketArn": BUCKET_ARN,
     "FilesBucket.Arn": BUCKET_ARN,
     "KeyArn": f"arn:aws:kms:{REGION}:{USER_ACCOUNT}:key/0f8fad5b-d9cb-469f-a165-70867728950e",
-    "PlatformEventBusArn": BUS,
+    "PlatformDoorbellArn": DOORBELL,
+    "PlatformDoorbellUrl": "https://d00rbe11.execute-api.eu-west-1.amazonaws.com/prod/doorbell",
     "PermissionsBoundaryArn": CLOUD_BOUNDARY,
 }
 # What the resources themselves present to IAM: the key's tag, the bucket's account.

@@ -9,7 +9,7 @@ from dal.audit import AuditedTable
 from dal.library import LibraryStore
 from dal.objects import ObjectStore
 from dal.shares import ShareStore
-from imegha_service.events import EventPublisher
+from imegha_service.events import Announcer, SignedDoorbell
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Cloud:
     shares: ShareStore
     audited: AuditedTable
     objects: ObjectStore
-    platform_bus: EventPublisher
+    platform_bus: Announcer
 
     @classmethod
     def from_environment(cls) -> Cloud:
@@ -28,5 +28,5 @@ class Cloud:
             ShareStore(table),
             AuditedTable(table),
             ObjectStore(os.environ["BUCKET_NAME"]),
-            EventPublisher(os.environ["PLATFORM_EVENT_BUS_ARN"], source="imegha.user-cloud"),
+            SignedDoorbell(os.environ["PLATFORM_DOORBELL_URL"]),
         )

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dal.conversations import ConversationStore
 from imegha_crypto import CryptoError, b64url_decode, parse_json_object
 from imegha_service.errors import InvalidRequest
-from imegha_service.events import EventPublisher
+from imegha_service.events import SignedDoorbell
 from imegha_service.http import caller_id, integer_query, register_error_responses, require_owner
 from imegha_service.requests import MAX_BODY_BYTES, json_body
 from logic import conversations as chat
@@ -27,7 +27,7 @@ SCHEMAS = Path(__file__).parent.parent / "schemas"
 OWNER = os.environ["OWNER_USER_ID"]
 HISTORY_GRANT_HEADER = "X-Imegha-History-Grant"
 store = ConversationStore(os.environ["TABLE_NAME"])
-platform_bus = EventPublisher(os.environ["PLATFORM_EVENT_BUS_ARN"], source="imegha.user-cloud")
+platform_bus = SignedDoorbell(os.environ["PLATFORM_DOORBELL_URL"])
 
 
 def _history_grant() -> dict | None:

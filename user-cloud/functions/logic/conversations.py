@@ -33,7 +33,7 @@ from imegha_crypto import (
     verify_history_grant,
 )
 from imegha_service.errors import Conflict, InvalidRequest, NotAllowed, NotFound
-from imegha_service.events import EventPublisher
+from imegha_service.events import Announcer
 
 tracer = Tracer()
 
@@ -137,7 +137,7 @@ def _keys_for(store: ConversationStore, owner: str, caller: str, conversation_id
 @tracer.capture_method
 def post_message(
     store: ConversationStore,
-    events: EventPublisher,
+    events: Announcer,
     owner: str,
     conversation_id: str,
     message: dict,

@@ -24,7 +24,7 @@ from dal.library import HEAD, LibraryStore, collection_pk, file_pk, member_sk
 from dal.objects import DOWNLOAD_URL_SECONDS
 from dal.shares import SHARES_LIST, ShareStore
 from imegha_service.errors import Conflict, InvalidRequest, NotAllowed, NotFound
-from imegha_service.events import EventPublisher, PublishFailed
+from imegha_service.events import Announcer, PublishFailed
 
 logger = Logger()
 tracer = Tracer()
@@ -154,7 +154,7 @@ def revoke_all(cloud: Cloud, owner: str, kind: str, target_id: str) -> list[str]
     return revoked
 
 
-def _announce(events: EventPublisher, detail_type: str, owner: str, share: dict) -> bool:
+def _announce(events: Announcer, detail_type: str, owner: str, share: dict) -> bool:
     """Ring the platform's doorbell: who shared, with whom, which share. The share stands even if this fails."""
     try:
         events.publish(
@@ -162,7 +162,7 @@ def _announce(events: EventPublisher, detail_type: str, owner: str, share: dict)
         )
     except (PublishFailed, ClientError, BotoCoreError):
         logger.exception(
-            "the platform bus refused the event; the recipient is not notified", extra={"detailType": detail_type}
+            "the platform's doorbell did not ring; the recipient is not notified", extra={"detailType": detail_type}
         )
         return False
     return True
