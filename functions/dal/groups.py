@@ -27,7 +27,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from imegha_service.dynamodb import query_all, transact
+from imegha_service.dynamodb import batch_get, query_all, transact
 from imegha_service.errors import Conflict, NotFound
 from imegha_service.items import integers, numbered
 
@@ -92,17 +92,8 @@ class GroupStore:
         return integers(item)
 
     def groups(self, group_ids: list[str]) -> list[dict]:
-        found: list[dict] = []
-        for start in range(0, len(group_ids), 100):
-            keys = [
-                {"userId": group_partition(group_id), "peerId": STATE} for group_id in group_ids[start : start + 100]
-            ]
-            request = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                answer = self.resource.batch_get_item(RequestItems=request)
-                found += integers(answer["Responses"].get(self.table_name, []))
-                request = answer.get("UnprocessedKeys") or None
-        return found
+        keys = [{"userId": group_partition(group_id), "peerId": STATE} for group_id in group_ids]
+        return [integers(item) for item in batch_get(self.resource, self.table_name, keys, ConsistentRead=True)]
 
     def rosters(self, group_id: str) -> list[dict]:
         return [item["roster"] for item in self._query(group_partition(group_id), "ROSTER#")]
@@ -280,16 +271,9 @@ class GroupStore:
 
     def invited_among(self, group_id: str, members: list[str]) -> set[str]:
         """Those of ``members`` who have not accepted their invitation yet (100 memberships per BatchGetItem)."""
-        invited: set[str] = set()
-        for start in range(0, len(members), 100):
-            keys = [{"userId": m, "peerId": MEMBERSHIP_PREFIX + group_id} for m in members[start : start + 100]]
-            while keys:
-                answer = self.resource.batch_get_item(
-                    RequestItems={self.table_name: {"Keys": keys, "ProjectionExpression": "userId, invited"}}
-                )
-                invited |= {item["userId"] for item in answer["Responses"][self.table_name] if item.get("invited")}
-                keys = answer.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
-        return invited
+        keys = [{"userId": member, "peerId": MEMBERSHIP_PREFIX + group_id} for member in members]
+        memberships = batch_get(self.resource, self.table_name, keys, ProjectionExpression="userId, invited")
+        return {item["userId"] for item in memberships if item.get("invited")}
 
     def revoke_copies(self, user_id: str, group_id: str) -> int:
         """Delete every key copy ``user_id`` holds for the group; returns how many there were."""
