@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import random
+import threading
+import time
 import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from imegha_crypto import SIGNATURE_HEADER, FormatError, IdentitySigner, parse_json, sign_request
 
@@ -51,6 +53,80 @@ def _answer(url: str, payload: bytes) -> object:
         raise MalformedAnswer(url, str(error)) from None
 
 
+# Retried, for a request that changes nothing if repeated: throttled (429) or a failure on the way (5xx), and a
+# connection that failed before any answer. A signed request is not retried: its nonce is good for one use.
+IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE"}
+RETRIED_STATUSES = {429, 500, 502, 503, 504}
+ATTEMPTS = 4
+BASE_DELAY_S = 0.2
+MAX_DELAY_S = 5.0
+
+sleep: Callable[[float], None] = time.sleep
+"""How the retries wait; tests replace it."""
+
+
+class _Connections(threading.local):
+    """Each thread's open connections, one per origin, kept alive between requests (API Gateway keeps them open)."""
+
+    def __init__(self) -> None:
+        self.open: dict[tuple[str, str], http.client.HTTPConnection] = {}
+
+    def get(self, scheme: str, netloc: str, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
+        """The origin's connection, and whether it was open already (a reused one may have been closed since)."""
+        connection = self.open.get((scheme, netloc))
+        if connection is not None:
+            connection.timeout = timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(timeout)
+            return connection, True
+        kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        connection = kind(netloc, timeout=timeout)
+        self.open[(scheme, netloc)] = connection
+        return connection, False
+
+    def drop(self, scheme: str, netloc: str) -> None:
+        connection = self.open.pop((scheme, netloc), None)
+        if connection is not None:
+            connection.close()
+
+
+_connections = _Connections()
+
+
+def _backoff(attempt: int, retry_after: str | None) -> float:
+    """Full jitter up to ``BASE_DELAY_S * 2**attempt`` (at most ``MAX_DELAY_S``), or what ``Retry-After`` asks."""
+    if retry_after and retry_after.isdigit():
+        return min(MAX_DELAY_S, float(retry_after))
+    return random.uniform(0, min(MAX_DELAY_S, BASE_DELAY_S * 2**attempt))
+
+
+def _exchange(
+    method: str, url: str, headers: dict[str, str], data: bytes | None, timeout: float
+) -> tuple[int, str, dict[str, str], bytes]:
+    """One request over the origin's kept-alive connection: (status, reason, headers, at most the answer's limit
+    and one byte). A connection the server closed since its last use is opened again once."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise urllib.error.URLError(f"unknown url type: {parts.scheme or url.partition(':')[0]}")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    while True:
+        connection, reused = _connections.get(parts.scheme, parts.netloc, timeout)
+        try:
+            connection.request(method, target, body=data, headers=headers)
+            response = connection.getresponse()
+            payload = response.read(MAX_ANSWER_BYTES + 1)
+            if response.will_close or len(payload) > MAX_ANSWER_BYTES:
+                _connections.drop(parts.scheme, parts.netloc)
+            return response.status, response.reason, dict(response.getheaders()), payload
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            _connections.drop(parts.scheme, parts.netloc)
+            if not reused:
+                raise
+        except BaseException:
+            _connections.drop(parts.scheme, parts.netloc)
+            raise
+
+
 def call_json(
     method: str,
     url: str,
@@ -61,36 +137,45 @@ def call_json(
 ) -> JSONObject | None:
     """One JSON request; ``authorization`` is the header's whole value (REST Cognito authorizers take the bare token);
     a ``body`` already encoded is sent as it is. A refusal raises :class:`ApiError`; no answer at all,
-    :class:`Unreachable`."""
+    :class:`Unreachable`. The connection to each origin is kept alive between calls (per thread); an idempotent,
+    unsigned request (GET, PUT, DELETE) that is throttled (429), fails on the way (5xx) or gets no answer is tried
+    again, up to ``ATTEMPTS`` times, after a jittered exponential backoff (or the ``Retry-After`` asked for)."""
     data = body if isinstance(body, bytes) else None if body is None else json.dumps(body).encode()
-    try:
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if authorization:
-            request.add_header("Authorization", authorization)
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            payload = response.read(MAX_ANSWER_BYTES + 1)
-    except urllib.error.HTTPError as error:
-        raw = error.read(MAX_ANSWER_BYTES + 1)
+    sent = {"Accept": "application/json"}
+    if data is not None:
+        sent["Content-Type"] = "application/json"
+    if authorization:
+        sent["Authorization"] = authorization
+    sent |= headers or {}
+    retried = method in IDEMPOTENT and SIGNATURE_HEADER not in sent
+    status, reason, payload = 0, "", b""
+    answered_headers: dict[str, str] = {}
+    for attempt in range(ATTEMPTS if retried else 1):
+        if attempt:
+            sleep(_backoff(attempt - 1, answered_headers.get("Retry-After")))
+        answered_headers = {}
         try:
-            detail = _answer(url, raw)
+            status, reason, answered_headers, payload = _exchange(method, url, sent, data, timeout)
+        except (OSError, http.client.HTTPException, ValueError) as error:  # URLError and timeouts are OSErrors;
+            # a ValueError is a URL the connection cannot take (a typo in the endpoints)
+            if not retried or attempt == ATTEMPTS - 1 or isinstance(error, urllib.error.URLError):
+                raise Unreachable(url, error) from None
+            continue
+        if status < 400 or status not in RETRIED_STATUSES or not retried or attempt == ATTEMPTS - 1:
+            break
+    if status >= 400:
+        try:
+            detail = _answer(url, payload[:MAX_ANSWER_BYTES])
         except MalformedAnswer:
             detail = None
         if not isinstance(detail, dict):
-            detail = {"message": raw[:500].decode(errors="replace") or error.reason}
+            detail = {"message": payload[:500].decode(errors="replace") or reason}
         message, field = detail.get("message"), detail.get("field")
         raise ApiError(
-            error.code,
-            message if isinstance(message, str) else str(error.reason),
+            status,
+            message if isinstance(message, str) else reason,
             field if isinstance(field, str) else None,
         ) from None
-    except (OSError, http.client.HTTPException, ValueError) as error:  # URLError and timeouts are OSErrors;
-        # a ValueError is a URL with no scheme (a typo in the endpoints)
-        raise Unreachable(url, error) from None
     if not payload:
         return None
     answer = _answer(url, payload)
