@@ -53,7 +53,13 @@ class _Connections:
     def __init__(self) -> None:
         self._open: dict[tuple[str, str], http.client.HTTPConnection] = {}
 
-    def request(self, method: str, url: str, body: bytes | memoryview | None = None) -> http.client.HTTPResponse:
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | memoryview | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> http.client.HTTPResponse:
         parts = urlsplit(url)
         where = (parts.scheme, parts.netloc)
         connection = self._open.get(where)
@@ -62,6 +68,7 @@ class _Connections:
             connection = self._open[where] = kind(parts.netloc, timeout=_TIMEOUT_S)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = {"Content-Type": "application/octet-stream"} if body is not None else {}
+        headers |= extra_headers or {}
         try:
             connection.request(method, target, body=body, headers=headers)
             return connection.getresponse()
@@ -269,12 +276,21 @@ class PartSender:
             raise TransferError(f"the bucket refused part {number}: {refusal}")
 
 
+Resume = Callable[[int], http.client.HTTPResponse]
+"""From how many bytes were received, a response carrying the rest (a ``Range`` request); raises TransferError."""
+
+
 class _ReadAhead:
     """A response read ahead by a thread of its own, so that the network and what consumes the bytes (opening them,
-    writing them) overlap; counts what passes. At most ``_READ_AHEAD_BLOCKS`` blocks wait in memory."""
+    writing them) overlap; counts what passes. At most ``_READ_AHEAD_BLOCKS`` blocks wait in memory.
 
-    def __init__(self, response: http.client.HTTPResponse, progress: Progress):
+    A connection that breaks, or a body that ends short of ``expected_size``, is picked up where it stopped
+    (``resume``: a ``Range`` request for the rest), up to ``_RETRIES`` times in a row: a break costs what was lost
+    in flight, not the download so far."""
+
+    def __init__(self, response: http.client.HTTPResponse, progress: Progress, expected_size: int, resume: Resume):
         self._response, self._progress = response, progress
+        self._expected, self._resume, self._received = expected_size, resume, 0
         self._blocks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=_READ_AHEAD_BLOCKS)
         self._current = memoryview(b"")
         self._stopped = threading.Event()
@@ -282,19 +298,40 @@ class _ReadAhead:
         self._reader.start()
 
     def _read_ahead(self) -> None:
+        breaks = 0
         while not self._stopped.is_set():
             try:
                 block: bytes | BaseException = self._response.read(_READ_AHEAD_BYTES)
+                if not block and self._received < self._expected:
+                    raise http.client.IncompleteRead(b"", self._expected - self._received)
+                breaks = 0
             except (OSError, ValueError, http.client.HTTPException) as error:  # ValueError: closed by stop()
+                partial = error.partial if isinstance(error, http.client.IncompleteRead) else b""
+                if partial and not self._put(partial):
+                    return
                 block = TransferError(f"the download stopped: {error}")
-            while not self._stopped.is_set():
-                try:
-                    self._blocks.put(block, timeout=0.5)
-                    break
-                except queue.Full:
-                    continue
-            if not block or isinstance(block, BaseException):
+                if not self._stopped.is_set() and breaks < _RETRIES:
+                    breaks += 1
+                    self._response.close()
+                    try:
+                        self._response = self._resume(self._received)
+                        continue
+                    except TransferError as failed:
+                        block = failed
+            if not self._put(block) or not block or isinstance(block, BaseException):
                 return
+
+    def _put(self, block: bytes | BaseException) -> bool:
+        """Hand ``block`` over (counting its bytes); False when the download was stopped meanwhile."""
+        if isinstance(block, bytes):
+            self._received += len(block)
+        while not self._stopped.is_set():
+            try:
+                self._blocks.put(block, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def readinto(self, buffer: memoryview | bytearray) -> int:
         if not self._current:
@@ -323,6 +360,23 @@ class _ReadAhead:
 def fetched(url: str, expected_size: int, progress: Progress = _no_progress) -> Iterator[_ReadAhead]:
     """The body of a presigned GET, as a stream, once the bucket answered with exactly ``expected_size`` bytes."""
     connections = _Connections()
+
+    def rest(received: int) -> http.client.HTTPResponse:
+        """The bytes from ``received`` on, from the same object (a presigned GET takes a Range header)."""
+        connections.close()  # the broken connection: the rest comes over a new one
+        try:
+            response = connections.request("GET", url, extra_headers={"Range": f"bytes={received}-"})
+        except (OSError, http.client.HTTPException) as error:
+            raise TransferError(f"the download stopped and could not resume: {error}") from None
+        span = response.getheader("Content-Range", "")
+        if (
+            response.status != 206
+            or not span.startswith(f"bytes {received}-")
+            or not span.endswith(f"/{expected_size}")
+        ):
+            raise TransferError(f"the download stopped and the bucket would not resume it: HTTP {response.status}")
+        return response
+
     try:
         try:
             response = connections.request("GET", url)
@@ -336,7 +390,7 @@ def fetched(url: str, expected_size: int, progress: Progress = _no_progress) -> 
                 f"the bucket holds {length} bytes for this file where {expected_size} were recorded: "
                 "it was cut short or replaced"
             )
-        body = _ReadAhead(response, progress)
+        body = _ReadAhead(response, progress, expected_size, rest)
         try:
             yield body
         finally:
