@@ -324,4 +324,9 @@ def test_a_file_sealed_and_uploaded_in_the_browser_opens_at_the_terminal_and_the
     with page.expect_download() as download:
         page.get_by_role("button", name="Download note.txt").click(timeout=30_000)
     assert Path(download.value.path()).read_bytes() == note.read_bytes()
+
+    # At a phone's width the list and the files stack in one column, and nothing overflows sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    at_dana.screen("files-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     at_dana.close()
