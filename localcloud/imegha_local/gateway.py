@@ -30,6 +30,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -46,6 +47,7 @@ __all__ = ["ApiSpec", "AuthorizerSpec", "LocalGateway", "PortInUse", "RouteSpec"
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_DISCARDED_BYTES = 8 * MAX_REQUEST_BYTES
+MAX_HEADER_LINE, MAX_DRAINED_HEADERS = 65536, 100  # http.server's own limits
 EXECUTE_API = re.compile(r"https://(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?P<path>/[^?#]*)?")
 
 
@@ -264,7 +266,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """What http.server refuses itself (a request line or headers past its limits, a malformed request), worded
         as API Gateway words its own refusals: a JSON body with a message, not an HTML page."""
         self.close_connection = True
+        if code == HTTPStatus.REQUEST_URI_TOO_LONG:
+            self._drain_request()
         self._write(proxy.message(code, message or self.responses.get(code, ("Bad Request",))[0]))
+
+    def _drain_request(self) -> None:
+        """Read the rest of a request refused for its request line (the line, the headers, the body they announce),
+        so that its sender, still sending, reads the 414 rather than a connection reset."""
+        self.rfile.readline(MAX_DISCARDED_BYTES)
+        length = 0
+        for _ in range(MAX_DRAINED_HEADERS):
+            line = self.rfile.readline(MAX_HEADER_LINE)
+            if line.strip() == b"":
+                break
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length" and value.strip().isdigit():
+                length = int(value.strip())
+        self._discard(length)
 
     def _write(self, response: HttpResponse) -> None:
         self.send_response(response.status)

@@ -63,6 +63,10 @@ class FuzzWorld:
     def __repr__(self) -> str:
         return f"FuzzWorld(ids={self.ids})"
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """How hypothesis prints it in a failing example: the ids, not every account's keys."""
+        printer.text(repr(self))
+
     def base_url(self, api: Api) -> str:
         alice = self.people["Alice"]
         if api == "platform":

@@ -276,7 +276,8 @@ def test_an_unknown_api_is_not_found(gateway):
 
 
 def test_a_request_line_past_the_servers_limit_is_refused_with_a_json_message(apis):
-    response = call(f"{apis['rest']}/items?{'a' * 70_000}")
+    long_url, body = f"{apis['rest']}/items?{'a' * 300_000}", b"x" * 1_000_000
+    response = call(long_url, "POST", body, {"Content-Type": "text/plain"})
 
     assert (response.status, response.headers["Content-Type"]) == (414, "application/json")
     assert response.json() == {"message": "Request-URI Too Long"}
