@@ -95,7 +95,7 @@ def _registry(schema_dir: Path) -> Registry:
     return Registry().with_resources((resource.id(), resource) for resource in resources if resource.id())
 
 
-def _inline(node: Any, resolver, seen: tuple[str, ...]) -> Any:
+def _inline(node: Any, resolver, seen: tuple[int, ...]) -> Any:
     """``node`` with every ``$ref`` replaced by what it names and every ``allOf`` merged into one schema."""
     if isinstance(node, list):
         return [_inline(item, resolver, seen) for item in node]
@@ -111,8 +111,8 @@ def _inline(node: Any, resolver, seen: tuple[str, ...]) -> Any:
     parts = [_inline(part, resolver, seen) for part in node.get("allOf", [])]
     if "$ref" in node:
         resolved = resolver.lookup(node["$ref"])
-        where = f"{resolver._base_uri}|{node['$ref']}"  # noqa: SLF001 - the one name for "this ref, from here"
-        parts.insert(0, LEAF if where in seen else _inline(resolved.contents, resolved.resolver, (*seen, where)))
+        named = id(resolved.contents)  # the same subschema, however it is reached: a recursion when it repeats
+        parts.insert(0, LEAF if named in seen else _inline(resolved.contents, resolved.resolver, (*seen, named)))
     if "if" in node:
         condition, then = (_inline(node.get(key, {}), resolver, seen) for key in ("if", "then"))
         otherwise = _inline(node["else"], resolver, seen) if "else" in node else None

@@ -227,14 +227,13 @@ def _reads(declared: _Declared, module: Path) -> dict:
                 }
     tree, _ = _parsed(module)
     headers = {
-        _constant(call.args[0], constants, module)
+        _constant(node.args[0], constants, module)
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "get"
         and isinstance(node.func.value, ast.Attribute)
         and node.func.value.attr == "headers"
-        for call in [node]
     }
     names = {_called_name(call) for call in _calls(declared.function)}
     form = any(isinstance(node, ast.Attribute) and node.attr == "decoded_body" for node in ast.walk(declared.function))
