@@ -20,7 +20,7 @@ store = DeploymentStore(os.environ["DEPLOYMENTS_TABLE_NAME"])
 directory = DirectoryStore(os.environ["DIRECTORY_TABLE_NAME"])
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path="deploymentId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return deployments.record_status(

@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 from aws_lambda_powertools.utilities.idempotency import idempotent
@@ -51,7 +52,7 @@ EVENTS = {
 PLATFORMS_OWN = {"Deployment Succeeded", "Deployment Failed"}
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @idempotent(config=SAME_EVENT, persistence_store=idempotency_records(os.environ))

@@ -42,7 +42,7 @@ OPERATIONS = {
 }
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path="deploymentId")
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     report = OPERATIONS[event["operation"]](event["userId"], event["deploymentId"])

@@ -486,3 +486,13 @@ def test_a_thousand_user_clouds_ring_the_doorbell_and_no_policy_grows(aws, monke
     api = load_template(ROOT / "template.yaml")["Resources"]["DoorbellApi"]["Properties"]
     (statement,) = api["Auth"]["ResourcePolicy"]["CustomStatements"]
     assert statement["Principal"] == "*" and "ArnLike" in statement["Condition"]
+
+
+def test_the_notifiers_log_lines_carry_the_events_id_as_their_correlation_id(aws, monkeypatch, capsys):
+    register_sender("999999999999")  # refused: a warning is logged
+    event = sample("platform_message_posted.json")
+
+    handler(monkeypatch, "NotifyFunction")(event, FakeLambdaContext())
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"level"')]
+    assert [line["correlation_id"] for line in lines if line["message"] == "event refused"] == [event["id"]]
