@@ -122,8 +122,9 @@ class PersonalCloud:
 
     # --- deploying ----------------------------------------------------------------
 
-    def request(self, action: str) -> JSONObject:
-        return self._api.request_deployment(action)
+    def request(self, action: str, alarm_email: str | None = None) -> JSONObject:
+        """Ask for ``action``; ``alarm_email``: where the cloud's alarms go from now on (AWS asks it to confirm)."""
+        return self._api.request_deployment(action, alarm_email)
 
     def status(self) -> JSONObject:
         """The cloud as the platform knows it, with its latest deployment; once that has succeeded, the key

@@ -282,8 +282,10 @@ class PlatformApi:
     def cloud(self) -> JSONObject:
         return self._call("GET", "/cloud")
 
-    def request_deployment(self, action: str) -> JSONObject:
-        return self._signed_call("POST", "/deployments", {"action": action})
+    def request_deployment(self, action: str, alarm_email: str | None = None) -> JSONObject:
+        return self._signed_call(
+            "POST", "/deployments", {"action": action} | ({"alarmEmail": alarm_email} if alarm_email else {})
+        )
 
     def deployment(self, deployment_id: str) -> JSONObject:
         return self._call("GET", f"/deployments/{quote(deployment_id, safe='')}")

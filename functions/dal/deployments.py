@@ -83,6 +83,15 @@ class DeploymentStore:
                 ) from None
             raise
 
+    def set_alarm_email(self, user_id: str, email: str) -> None:
+        """Where the cloud's alarms go, for its deployments to pass to the stack."""
+        self.table.update_item(
+            Key={"userId": user_id, "deploymentId": CLOUD},
+            UpdateExpression="SET alarmEmail = :email",
+            ConditionExpression="attribute_exists(externalId)",
+            ExpressionAttributeValues={":email": email},
+        )
+
     def forget(self, user_id: str, now: str) -> int:
         """Delete every record of ``user_id``'s cloud and deployments, unless a deployment is under way (a Conflict:
         it would record its end into nothing); returns how many there were. The stack itself is not touched."""

@@ -60,8 +60,10 @@ def get_cloud() -> dict:
 
 @app.post("/deployments", middlewares=[signed])
 def request_deployment() -> Response:
-    action = _body("deployment-request.json", default={}).get("action", "deploy")
-    result = deployments.request_deployment(store, events, caller_id(app), action)
+    body = _body("deployment-request.json", default={})
+    result = deployments.request_deployment(
+        store, events, caller_id(app), body.get("action", "deploy"), body.get("alarmEmail")
+    )
     return Response(status_code=202, content_type="application/json", body=result)
 
 

@@ -73,14 +73,19 @@ def set_role(store: DeploymentStore, caller: str, role_arn: str) -> dict:
 
 
 @tracer.capture_method
-def request_deployment(store: DeploymentStore, events: EventPublisher, caller: str, action: str) -> dict:
+def request_deployment(
+    store: DeploymentStore, events: EventPublisher, caller: str, action: str, alarm_email: str | None = None
+) -> dict:
     """Record the request and take the cloud's lock, then announce it; the deploy state machine starts from the
-    announcement. If it cannot be announced, the request is marked failed and the lock released."""
+    announcement. If it cannot be announced, the request is marked failed and the lock released. ``alarm_email``,
+    when given, is where the cloud's alarms go from this deployment on (kept on the cloud's record)."""
     if action not in ACTIONS:
         raise InvalidRequest("action", f"must be one of {', '.join(ACTIONS)}")
     cloud = store.cloud(caller)
     if cloud is None or not cloud.get("roleArn"):
         raise Conflict("connect your AWS account first: 'imegha cloud connect'")
+    if alarm_email:
+        store.set_alarm_email(caller, alarm_email)
     deployment_id = str(uuid.uuid4())
     now = _now()
     store.start(caller, deployment_id, action, cloud["roleArn"], _stamp(now), _stamp(now + LOCK_LIFETIME))

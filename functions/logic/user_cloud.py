@@ -52,9 +52,10 @@ class Platform:
     region: str
     web_app_origin: str
 
-    def parameters(self, owner: str, account_id: str) -> dict[str, str]:
+    def parameters(self, owner: str, account_id: str, alarm_email: str = "") -> dict[str, str]:
         return {
             "OwnerUserId": owner,
+            "OwnerAlarmEmail": alarm_email,
             "PlatformIssuer": self.issuer,
             "PlatformDoorbellUrl": self.doorbell_url,
             "PlatformDoorbellArn": self.doorbell_arn,
@@ -100,7 +101,7 @@ def _judged(stack: UserCloudStack, state: StackState | None, action: str) -> dic
 def deploy(store: DeploymentStore, connect: Connect, platform: Platform, user_id: str, deployment_id: str) -> dict:
     stack, _ = _stack(store, connect, user_id, deployment_id)
     state = stack.state()
-    parameters = platform.parameters(user_id, stack.account_id)
+    parameters = platform.parameters(user_id, stack.account_id, (store.cloud(user_id) or {}).get("alarmEmail", ""))
     if state is None:
         stack.create(platform.template_url, parameters)
     elif state.status in UPDATABLE:

@@ -40,6 +40,9 @@ def register(subparsers: Subparsers) -> None:
     connect.set_defaults(handler=connect_command)
 
     deploy = commands.add_parser("deploy", help="deploy your cloud, or update it to the platform's current release")
+    deploy.add_argument(
+        "--alarm-email", metavar="EMAIL", help="where your cloud's alarms go from now on (AWS emails it to confirm)"
+    )
     destroy = commands.add_parser(
         "destroy", help="delete your cloud, its files and messages with it (the right to erasure)"
     )
@@ -149,7 +152,7 @@ def _finish(args: argparse.Namespace, deployment: JSONObject, done: str | Callab
 
 def _run(args: argparse.Namespace, action: str, done: Callable[[JSONObject], str]) -> None:
     cloud = _cloud(args)
-    requested = cloud.request(action)
+    requested = cloud.request(action, getattr(args, "alarm_email", None))
     if not args.json:
         say(f"{action.capitalize()} {shown(requested['deploymentId'])} requested.", flush=True)
     if args.no_follow:

@@ -88,14 +88,14 @@ def store(platform_tables, me):
     return store
 
 
-def requested(store, me: str, action: str) -> str:
+def requested(store, me: str, action: str, alarm_email: str | None = None) -> str:
     from logic import deployments
 
     class Bus:
         def publish(self, *_):
             pass
 
-    deployment_id = deployments.request_deployment(store, Bus(), me, action)["deploymentId"]
+    deployment_id = deployments.request_deployment(store, Bus(), me, action, alarm_email)["deploymentId"]
     deployments.record_status(store, None, me, deployment_id, "IN_PROGRESS", "arn:execution")
     return deployment_id
 
@@ -121,6 +121,7 @@ def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with
     assert (operation, url) == ("create", platform.template_url)
     assert parameters == {
         "OwnerUserId": me,
+        "OwnerAlarmEmail": "",
         "PlatformIssuer": platform.issuer,
         "PlatformDoorbellUrl": platform.doorbell_url,
         "PlatformDoorbellArn": platform.doorbell_arn,
@@ -332,3 +333,15 @@ def test_the_failures_reported_are_those_of_the_latest_operation_root_causes_fir
             "Health (AWS::Lambda::Function): cannot be assumed by Lambda",
             "ApiStack (AWS::CloudFormation::Stack): Embedded stack failed: [Health]",
         ]
+
+
+def test_the_alarm_email_the_owner_gave_at_deploy_reaches_the_stack_and_stays_for_the_next_deployments(
+    user_cloud, platform, store, me
+):
+    stack, asked = FakeStack(), []
+    first = requested(store, me, "deploy", alarm_email="owner@example.org")
+    user_cloud.deploy(store, reached(stack, asked), platform, me, first)
+    store.finish(me, first)
+    user_cloud.deploy(store, reached(stack, asked), platform, me, requested(store, me, "deploy"))
+
+    assert [call[2]["OwnerAlarmEmail"] for call in stack.calls] == ["owner@example.org"] * 2
