@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from imegha.chat import Chat  # noqa: E402 - after the setting above, which the SDK reads at import
 from imegha_local.people import connect_everyone, give_cloud, platform_of_its_own, sign_up  # noqa: E402
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser.harness import launched_chromium  # noqa: E402
 
 BUILD = Path(__file__).resolve().parents[1] / "web" / "dist" / "app"
 PASSWORD = "a long password for the bench"
@@ -53,14 +53,11 @@ def signed_in(browser, url: str, imtag: str, peer: str):
 
 
 def send_to_screen(messages: int) -> list[float]:
-    from playwright.sync_api import sync_playwright
-
     with platform_of_its_own("imegha-web-bench-", {"DoorbellRatePerMinute": "10000"}) as (cloud, endpoints, _):
         people = {name: give_cloud(cloud, sign_up(endpoints, name, PASSWORD)) for name in ("Alice", "Bob")}
         connect_everyone(people)
         Chat(people["Alice"].account).send("Bob", "hello")  # the conversation and its key exist before timing
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        with launched_chromium() as browser:
             pages = {"Alice": signed_in(browser, cloud.web_app_url, "Alice", "Bob")}
             pages["Bob"] = signed_in(browser, cloud.web_app_url, "Bob", "Alice")
             latencies = []
@@ -73,7 +70,6 @@ def send_to_screen(messages: int) -> list[float]:
                 box.press("Enter")
                 pages[recipient].get_by_test_id("messages").get_by_text(text, exact=True).wait_for(timeout=10_000)
                 latencies.append(time.perf_counter() - started)
-            browser.close()
         for person in people.values():
             person.account.log_out()
     return latencies

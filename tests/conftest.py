@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.harness import launched_chromium
 from tests.handed_keys import record_hand_overs
 
 # The local cloud's fixtures: local_cloud, platform, invocations.
@@ -27,3 +28,13 @@ def _handed_keys_recorded():
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The test process's one headless Chromium (tests/browser/harness.py); the browser tests share it."""
+    try:
+        with launched_chromium() as browser:
+            yield browser
+    except RuntimeError as missing:
+        pytest.fail(str(missing))

@@ -51,11 +51,11 @@ class Page:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Page]:
+def browser(chromium: Any) -> Iterator[Page]:
     reason = missing()
     if reason:
         pytest.fail(reason)
-    with module_page() as page:
+    with module_page(chromium) as page:
         yield Page(page)
 
 

@@ -6,6 +6,7 @@ shared vectors under /vectors/. Playwright drives the browser and downloads none
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -53,10 +54,24 @@ def missing() -> str | None:
 
 
 @contextmanager
-def module_page() -> Iterator[Any]:
-    """A Playwright page that has loaded the module (``window.imegha``), in a browser of its own."""
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, under Playwright. Playwright's sync API runs one instance per thread at a time,
+    so a test process launches it once (the ``chromium`` fixture) and every browser test opens its pages in it."""
     from playwright.sync_api import sync_playwright
 
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: make test installs Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def module_page(browser: Any = None) -> Iterator[Any]:
+    """A Playwright page that has loaded the module (``window.imegha``), in ``browser`` or in a Chromium of its own."""
     reason = missing()
     if reason:
         raise RuntimeError(reason)
@@ -68,12 +83,11 @@ def module_page() -> Iterator[Any]:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=directory))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                page = browser.new_page()
+            with contextlib.nullcontext(browser) if browser else launched_chromium() as chromium:
+                page = chromium.new_page()
                 page.goto(f"http://127.0.0.1:{server.server_port}/")
                 page.wait_for_function("window.imegha !== undefined")
                 yield page
-                browser.close()
+                page.close()
         finally:
             server.shutdown()

@@ -4,30 +4,24 @@ person, each a new browser with nothing stored; axe-core (web/node_modules, from
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, missing
+from tests.browser.harness import missing
 
 ROOT = Path(__file__).resolve().parents[3]
 APP = ROOT / "web" / "dist" / "app" / "app.js"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
+@pytest.fixture(scope="module", autouse=True)
+def _app_built() -> None:
+    """The tests use the session's Chromium (tests/conftest.py's ``chromium``) on the built app."""
     reason = missing() or (None if APP.exists() else f"{APP.relative_to(ROOT)} is not built: make web builds it")
     if reason:
         pytest.fail(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
