@@ -19,6 +19,9 @@ from tests.e2e.devices import Person
 from tests.e2e.wire import http
 from tests.integration.polling import eventually
 
+# One story in order (Ann leaves, then the others go on without her): the module runs in one worker.
+pytestmark = pytest.mark.xdist_group("leaving")
+
 
 @pytest.fixture(scope="module")
 def world(person):
