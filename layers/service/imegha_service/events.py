@@ -39,11 +39,15 @@ class EventPublisher:
         self.client = self.client or boto3.client("events")
 
     def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
+        self.publish_as(self.source, detail_type, detail)
+
+    def publish_as(self, source: str, detail_type: str, detail: dict[str, Any]) -> None:
+        """Publish under another ``source`` than this publisher's: an event put back as it first came (redrive)."""
         answer = self.client.put_events(
             Entries=[
                 {
                     "EventBusName": self.bus,
-                    "Source": self.source,
+                    "Source": source,
                     "DetailType": detail_type,
                     "Detail": json.dumps(detail),
                 }

@@ -27,6 +27,7 @@ TEMPLATES = {
     "GroupsFunction": "template.yaml",
     "InboxFunction": "template.yaml",
     "DoorbellFunction": "template.yaml",
+    "RedriveFunction": "template.yaml",
 }
 
 
@@ -489,10 +490,63 @@ def test_a_thousand_user_clouds_ring_the_doorbell_and_no_policy_grows(aws, monke
 
 
 def test_the_notifiers_log_lines_carry_the_events_id_as_their_correlation_id(aws, monkeypatch, capsys):
+    import sys
+
     register_sender("999999999999")  # refused: a warning is logged
     event = sample("platform_message_posted.json")
+    notify = handler(monkeypatch, "NotifyFunction")
+    # The function's logger writes where stdout was when its module was first loaded (maybe another test's capture).
+    for name, module in list(sys.modules.items()):
+        if name.endswith("handlers.notify") and hasattr(module, "logger"):
+            module.logger.registered_handler.setStream(sys.stdout)
 
-    handler(monkeypatch, "NotifyFunction")(event, FakeLambdaContext())
+    notify(event, FakeLambdaContext())
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"level"')]
     assert [line["correlation_id"] for line in lines if line["message"] == "event refused"] == [event["id"]]
+
+
+# --- the operator's RedriveFunction --------------------------------------------------------------
+
+
+def dead_letter(aws, event: dict, reason: str) -> None:
+    """``event`` in the dead-letter queue, with why, as EventBridge leaves it there."""
+    aws["sqs"].send_message(
+        QueueUrl=SAM_ENVIRONMENT["RedriveFunction"]["EVENT_DEAD_LETTER_QUEUE_URL"],
+        MessageBody=json.dumps(event),
+        MessageAttributes={
+            "ErrorCode": {"DataType": "String", "StringValue": "Lambda.ServiceException"},
+            "ErrorMessage": {"DataType": "String", "StringValue": reason},
+        },
+    )
+
+
+def test_the_redrive_lists_dead_letters_with_why_then_replays_them_and_twice_replayed_notifies_once(aws, monkeypatch):
+    aws["sqs"].create_queue(QueueName=SAM_ENVIRONMENT["RedriveFunction"]["EVENT_DEAD_LETTER_QUEUE_URL"].rsplit("/")[-1])
+    register_sender(sample("platform_message_posted.json")["detail"]["cloudAccountId"])
+    connect_sender_and_peer()
+    event = sample("platform_message_posted.json")
+    for _ in range(2):  # the same event dead-lettered twice (EventBridge delivers at least once)
+        dead_letter(aws, event, "Task timed out after 30.00 seconds")
+    tap = bus_events(aws)
+    redrive = handler(monkeypatch, "RedriveFunction")
+
+    listed = redrive({"replay": False}, FakeLambdaContext())
+    assert [(letter["detailType"], letter["ErrorMessage"]) for letter in listed["letters"]] == [
+        ("Message Posted", "Task timed out after 30.00 seconds")
+    ] * 2
+    assert listed["replayed"] == [] and drain_all(aws, tap) == []
+
+    replayed = redrive({"replay": True}, FakeLambdaContext())
+    assert len(replayed["replayed"]) == 2 and replayed["failedAgain"] == []
+    assert redrive({"replay": False}, FakeLambdaContext())["letters"] == []  # taken off the queue
+    put_back = drain_all(aws, tap)
+    assert [(e["source"], e["detail-type"], e["detail"]) for e in put_back] == [
+        (event["source"], event["detail-type"], event["detail"])
+    ] * 2
+
+    notify = handler(monkeypatch, "NotifyFunction")
+    for again in put_back:
+        notify(again | {"account": event["account"]}, FakeLambdaContext())
+    entries = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
+    assert len(entries) == 1, "replayed twice, notified once"
