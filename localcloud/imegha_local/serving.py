@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from http.server import HTTPServer
@@ -12,6 +13,7 @@ class BackgroundServer:
 
     _server: HTTPServer
     _thread: threading.Thread | None = None
+    _open_connections: set[socket.socket]
 
     @property
     def url(self) -> str:
@@ -19,14 +21,38 @@ class BackgroundServer:
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
+        self._open_connections = _tracked_connections(self._server)
         self._thread = threading.Thread(target=self._server.serve_forever, name=type(self).__name__, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop accepting, and hang up on every kept-alive connection: its handler thread would otherwise go on
+        answering a client from a server that is gone (a reset cloud's old routes, 404 for all that is new)."""
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join()
+            for connection in list(self._open_connections):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
         self._server.server_close()
+
+
+def _tracked_connections(server: HTTPServer) -> set[socket.socket]:
+    """The connections ``server`` has accepted and not yet closed, kept up to date as it serves."""
+    open_connections: set[socket.socket] = set()
+    accepted, closed = server.process_request, server.shutdown_request
+
+    def process_request(request: socket.socket, client_address: object) -> None:
+        open_connections.add(request)
+        accepted(request, client_address)
+
+    def shutdown_request(request: socket.socket) -> None:
+        open_connections.discard(request)
+        closed(request)
+
+    server.process_request = process_request
+    server.shutdown_request = shutdown_request
+    return open_connections
 
 
 class MotoServer(BackgroundServer):
