@@ -204,6 +204,8 @@ class LocalGateway(BackgroundServer):
                     claims = self._verifier.claims(route.authorizer, request.headers_by_name())
             except Unauthorized as refusal:
                 record["reason"] = f"unauthorized: {refusal}"
+                if route.authorizer.kind == "AWS_IAM":  # API Gateway refuses a missing or bad signature with a 403
+                    return proxy.message(403, str(refusal)), True
                 challenge = (
                     ("www-authenticate", f'Bearer scope="" error="invalid_token" error_description="{refusal}"'),
                 )

@@ -121,11 +121,17 @@ def concrete(path: str) -> str:
 
 
 def platform_routes() -> list[tuple[str, str]]:
-    """Every route of the platform's REST API that needs a token (the others answer anyone, and hold nothing)."""
+    """Every route of the platform's REST API that needs a token (the others answer anyone, and hold nothing; the
+    doorbell is another API, which takes AWS signatures, not tokens)."""
     routes = []
     for resource in load_template(ROOT / "template.yaml")["Resources"].values():
         for event in (resource.get("Properties", {}).get("Events") or {}).values():
-            if event["Type"] == "Api" and (event["Properties"].get("Auth") or {}).get("Authorizer") != "NONE":
+            properties = event.get("Properties", {})
+            if (
+                event["Type"] == "Api"
+                and properties.get("RestApiId") == {"Ref": "PlatformApi"}
+                and (properties.get("Auth") or {}).get("Authorizer") != "NONE"
+            ):
                 routes.append((event["Properties"]["Method"].upper(), concrete(event["Properties"]["Path"])))
     return routes
 
@@ -173,6 +179,8 @@ def test_what_mallorys_cloud_records_opens_nothing_but_her_own_cloud(people, mal
         for method, path in platform_routes():
             assert http(method, platform_api + path, token, b"{}")[0] == 401, f"platform {method} {path}"
             assert http(method, platform_api + path, token.removeprefix("Bearer "), b"{}")[0] == 401
+        # The doorbell takes AWS signatures alone (AWS_IAM): a token there is refused as no signature.
+        assert http("POST", platform.outputs["DoorbellUrl"], token, b"{}")[0] == 403
         for owner in ("Victor", "Trent"):
             for method, path in cloud_routes():
                 assert http(method, clouds[owner] + path, token, b"{}")[0] == 401, f"{owner}'s {method} {path}"

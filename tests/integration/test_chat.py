@@ -271,7 +271,7 @@ def test_a_ring_from_another_account_speaking_for_alice_is_refused_and_notifies_
 
     with pytest.raises(PublishFailed, match=f"HTTP 403: account {mallory.account_id} does not run"):
         doorbell.publish("Message Posted", forged)  # signed as Mallory's account, for Alice
-    with pytest.raises(PublishFailed, match="HTTP 401"):
+    with pytest.raises(PublishFailed, match="HTTP 403"):
         SignedDoorbell(
             doorbell.url,
             boto3.Session(
