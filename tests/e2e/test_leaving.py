@@ -19,9 +19,6 @@ from tests.e2e.devices import Person
 from tests.e2e.wire import http
 from tests.integration.polling import eventually
 
-# One story in order (Ann leaves, then the others go on without her): the module runs in one worker.
-pytestmark = pytest.mark.xdist_group("leaving")
-
 
 @pytest.fixture(scope="module")
 def world(person):
@@ -42,6 +39,15 @@ def world(person):
         ann.device.imegha("devices", "register", "ann-phone-1", "--platform", "apns", "--token", "b" * 64).status == 0
     )
     return {"ann": ann, "ben": ben, "cal": cal, "group": group, "anns": anns}
+
+
+@pytest.fixture(scope="module")
+def left(world, platform_view) -> dict:
+    """Ann's account deleted, once for the module, whichever of its tests runs first in this process: her public
+    keys as they were, and what the deletion answered."""
+    keys = platform_view.directory_entry(world["ann"].user_id)["keys"]
+    deleted = world["ann"].device.imegha("account", "delete", "--confirm", "Ann").json
+    return {"public_keys": [keys["identityKey"], keys["exchangeKey"]], "deleted": deleted}
 
 
 def inbox(someone: Person) -> list[dict]:
@@ -71,12 +77,9 @@ def test_a_wrong_tag_or_no_signature_deletes_nothing(world, platform, platform_v
     assert platform_view.snapshot() == before
 
 
-def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, platform_view):
+def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, left, platform_view):
     ann, ben, cal, group = world["ann"], world["ben"], world["cal"], world["group"]
-    keys = platform_view.directory_entry(ann.user_id)["keys"]
-    public_keys = [keys["identityKey"], keys["exchangeKey"]]
-
-    deleted = ann.device.imegha("account", "delete", "--confirm", "Ann").json
+    public_keys, deleted = left["public_keys"], left["deleted"]
 
     assert deleted["deleted"] is True
     assert deleted["removed"] | {"entriesInOthersInboxes": 0} == {
@@ -90,11 +93,11 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, platform_view
     assert deleted["removed"]["entriesInOthersInboxes"] >= 2 and deleted["removed"]["deploymentRecords"] >= 2
     soon = time.time() + 3600 + 120
     logical = {name: logical_id for logical_id, name in platform_view.tables().items()}
-    left = {
+    remaining = {
         logical[table]: [item for item in items if mentions(item, ann, public_keys)]
         for table, items in platform_view.items().items()
     }
-    for table, items in left.items():
+    for table, items in remaining.items():
         for item in items:
             # A group's state and signed rosters, and the other members' key copies, whose grants she signed.
             in_group_history = "userId" in item and (
@@ -104,12 +107,12 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, platform_view
             lapses_soon = "expiresAt" in item and int(item["expiresAt"]["N"]) <= soon
             assert in_group_history or lapses_soon, f"{table} still holds {item}"
     # The groups' records; the doorbell's per-minute counters of what she sent, kept an hour.
-    assert {table for table, items in left.items() if items} <= {
+    assert {table for table, items in remaining.items() if items} <= {
         "ConnectionsTable",
         "DoorbellRateTable",
         "IdempotencyTable",
     }
-    assert left["ConnectionsTable"] and not left["DirectoryTable"] and not left["NotificationsTable"]
+    assert remaining["ConnectionsTable"] and not remaining["DirectoryTable"] and not remaining["NotificationsTable"]
     assert not [user for user in platform_view.cognito_users() if mentions(user, ann, public_keys)]
     held = platform_view.table("DirectoryTable").get_item(Key={"pk": "IMTAG#ann"})["Item"]
     assert set(held) == {"pk", "expiresAt", "heldAfterLeaving"} and int(held["expiresAt"]) > time.time() + 29 * 86400
@@ -128,17 +131,16 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, platform_view
     ]
 
 
-def test_nobody_takes_her_imtag_or_a_lookalike_over_at_once(world, new_device):
-    world["ann"]  # noqa: B018 (the world, with Ann gone, is the previous test's)
+def test_nobody_takes_her_imtag_or_a_lookalike_over_at_once(left, new_device):
     for tag in ("Ann", "ANN"):
         device = new_device(f"someone-{tag}")
         taken = device.imegha("signup", f"{tag.lower()}2@example.org", tag, "--password-stdin", stdin="x" * 20 + "\n")
         assert taken.status == 1 and "taken" in taken.error["message"], taken.stderr
 
 
-def test_a_group_whose_admin_left_goes_on_under_its_key_and_rings_only_those_still_here(world, platform_view):
+def test_a_group_whose_admin_left_goes_on_under_its_key_and_rings_only_those_still_here(world, left, platform_view):
     ben, cal, anns = world["ben"], world["cal"], world["anns"]
-    assert listed(ben, anns)["departed"] == ["Ann"]  # she left in the test before
+    assert listed(ben, anns)["departed"] == ["Ann"]
 
     posted = ben.device.imegha("group", "send", anns, "Walk on Sunday anyway?").json
 
