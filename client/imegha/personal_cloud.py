@@ -39,6 +39,7 @@ from .files_api import FilesApi
 from .platform_api import PlatformApi
 
 FINISHED = ("SUCCEEDED", "FAILED")
+LAST_STEPS_S = 10.0  # how long a finished deployment's execution is followed to its last step
 LOCAL_ACCOUNT = "local-aws-account"  # the profile document holding the simulated account's keys (local cloud only)
 # What the person told this device about the account they connected (the platform's word is not enough: see
 # cloud_confirmation): the deployment role they gave, its account, and the AWS profile they named, if any.
@@ -143,16 +144,21 @@ class PersonalCloud:
         """Poll the deployment until it finishes, telling ``on_step`` of each step its execution takes; then, after
         a deploy, sign the cloud's URL into the key statement (after a destroy, sign that there is none)."""
         deadline = time.monotonic() + timeout_s
-        seen, pause = 0, 0.1
+        seen, pause, ended = 0, 0.1, False
         while True:
             deployment = self._api.deployment(deployment_id)
             for step in deployment.get("steps", [])[seen:]:
                 on_step(step)
             seen = len(deployment.get("steps", []))
-            if deployment["status"] in FINISHED or time.monotonic() > deadline:
+            # The record says how it ended a step or two before the execution ends: follow its last steps too, for
+            # a few seconds at most (a platform that marks no last step).
+            steps = deployment.get("steps") or [{"last": True}]
+            if deployment["status"] in FINISHED and not ended:
+                ended, deadline, pause = True, min(deadline, time.monotonic() + LAST_STEPS_S), 0.1
+            if (ended and steps[-1].get("last")) or time.monotonic() > deadline:
                 break
             time.sleep(pause)
-            pause = min(pause * 1.5, 5.0)
+            pause = min(pause * 1.5, 1.0 if ended else 5.0)
         if deployment["status"] == "SUCCEEDED":
             self._sign_cloud_url(deployment.get("cloudApiUrl") if deployment["action"] == "deploy" else None)
         return deployment

@@ -9,6 +9,8 @@ import boto3
 
 # History events that say how a step ended badly, and where their error name sits.
 _FAILURE_DETAILS = ("taskFailedEventDetails", "lambdaFunctionFailedEventDetails", "executionFailedEventDetails")
+# History events that end an execution: the record's status is set a step or two before the execution ends.
+_ENDS = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut")
 
 
 @dataclass
@@ -19,7 +21,8 @@ class DeploymentExecutions:
         self.client = self.client or boto3.client("stepfunctions")
 
     def steps(self, execution_arn: str) -> list[dict]:
-        """Each state entered, in order, when, and the error a failed one ended with."""
+        """Each state entered, in order, when, and the error a failed one ended with; the step the execution ended
+        with says ``"last": true``."""
         steps: list[dict] = []
         arguments = {"executionArn": execution_arn, "maxResults": 1000}
         while True:
@@ -35,6 +38,8 @@ class DeploymentExecutions:
                 failed = next((event[key] for key in _FAILURE_DETAILS if key in event), None)
                 if failed and steps:
                     steps[-1]["error"] = failed.get("error")
+                if event["type"] in _ENDS and steps:
+                    steps[-1]["last"] = True
             if not page.get("nextToken"):
                 return steps
             arguments["nextToken"] = page["nextToken"]

@@ -147,6 +147,7 @@ def test_deploy_makes_a_cloud_in_the_persons_own_account_that_answers_them_alone
 
     assert states_entered(execution_history(local_cloud, platform, deployed["deploymentId"])) == DEPLOYED
     assert [step["step"] for step in deployed["steps"]] == DEPLOYED, "what 'cloud deploy' followed"
+    assert deployed["steps"][-1].get("last") is True, "followed to the execution's end, not only to the record's"
     stacks = local_cloud.client("cloudformation", own_account(alice, local_cloud)).describe_stacks(
         StackName=USER_CLOUD_STACK
     )["Stacks"]
