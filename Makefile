@@ -95,7 +95,7 @@ web-lint: web/node_modules/.installed
 
 # Debian's chromium for the browser tests (tests/browser): Playwright drives it and downloads no browser.
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 demo: $(VENV)/.installed $(WEB_APP)
 	$(PY) -m imegha_local.demo
