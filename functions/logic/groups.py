@@ -117,6 +117,20 @@ def _member_state(groups: GroupStore, caller: str, group_id: str) -> dict:
 # --- creating and changing groups -------------------------------------------------------------
 
 
+def new_group_state(group_id: str, admin: str, members: list[str], at: str) -> dict:
+    """A group as it starts: its first roster, at epoch 0, whose key every member already has."""
+    return {
+        "groupId": group_id,
+        "admin": admin,
+        "members": members,
+        "epoch": 0,
+        "needsNewKey": False,
+        "rosterVersion": 1,
+        "epochs": [{"epoch": 0, "startedAt": at}],
+        "createdAt": at,
+    }
+
+
 @tracer.capture_method
 def create_group(groups: GroupStore, directory: DirectoryStore, caller: str, request: dict) -> dict:
     roster_record, copies = request["roster"], request["copies"]
@@ -127,16 +141,7 @@ def create_group(groups: GroupStore, directory: DirectoryStore, caller: str, req
         raise InvalidRequest("roster", f"a group has at most {MAX_MEMBERS:,} members")
     _check_copies(directory, caller, group_id, 0, members, copies)
     at = _now()
-    state = {
-        "groupId": group_id,
-        "admin": caller,
-        "members": members,
-        "epoch": 0,
-        "needsNewKey": False,
-        "rosterVersion": 1,
-        "epochs": [{"epoch": 0, "startedAt": at}],
-        "createdAt": at,
-    }
+    state = new_group_state(group_id, caller, members, at)
     groups.create(
         state,
         roster_record,

@@ -392,6 +392,23 @@ def test_a_cloud_that_does_not_answer_leaves_its_messages_out_named_instead_of_f
         world.groups("Alice").read(group.group_id)
 
 
+def carol_backdates(world: World, group_id: str, old_key, said, text: str) -> dict:
+    """Carol owns her cloud: she stores there a message under the group key she kept, numbered after and dated as
+    ``said``, her last while a member. What Bob's device then reads of hers, by sequence."""
+    carol = world.chat("Carol")
+    backdated = seal_message(
+        old_key,
+        carol.keys.identity_key,
+        conversation_id=group_id,
+        sender=carol.me,
+        sequence=said.sequence + 1,
+        text=world.said(unique(text)),
+        sent_at=said.sent_at,
+    )
+    carol.my_cloud.post(group_id, backdated, [world.people["Alice"].user_id, world.people["Bob"].user_id])
+    return {line.sequence: line for line in world.groups("Bob").read(group_id) if line.sender_id == carol.me}
+
+
 def test_a_removed_members_cloud_cannot_slip_a_backdated_message_into_the_history(world):
     group = world.groups("Alice").create(unique("Backdated"), ["Bob", "Carol"])
     carols = world.groups("Carol")
@@ -399,20 +416,7 @@ def test_a_removed_members_cloud_cannot_slip_a_backdated_message_into_the_histor
     old_key = carols.view(group.group_id).keys[0]
     world.groups("Alice").remove(group.group_id, "Carol")
 
-    # Carol owns her cloud: she stores a message under the key she kept, dated before she was removed.
-    carol = world.chat("Carol")
-    backdated = seal_message(
-        old_key,
-        carol.keys.identity_key,
-        conversation_id=group.group_id,
-        sender=carol.me,
-        sequence=said.sequence + 1,
-        text=world.said(unique("Carol, backdated")),
-        sent_at=said.sent_at,
-    )
-    carol.my_cloud.post(group.group_id, backdated, [world.people["Alice"].user_id, world.people["Bob"].user_id])
-
-    lines = {line.sequence: line for line in world.groups("Bob").read(group.group_id) if line.sender_id == carol.me}
+    lines = carol_backdates(world, group.group_id, old_key, said, "Carol, backdated")
     assert lines[said.sequence].text == said.text
     assert (lines[said.sequence + 1].text, lines[said.sequence + 1].refused) == (
         None,
@@ -497,18 +501,7 @@ def test_a_removed_member_who_stalls_their_cloud_still_cannot_slip_a_backdated_m
         world.groups("Alice").remove(group.group_id, "Carol")
 
     carol = world.chat("Carol")
-    backdated = seal_message(
-        old_key,
-        carol.keys.identity_key,
-        conversation_id=group.group_id,
-        sender=carol.me,
-        sequence=said.sequence + 1,
-        text=world.said(unique("Carol, backdated while her cloud stalled")),
-        sent_at=said.sent_at,
-    )
-    carol.my_cloud.post(group.group_id, backdated, [world.people["Alice"].user_id, world.people["Bob"].user_id])
-
-    lines = {line.sequence: line for line in world.groups("Bob").read(group.group_id) if line.sender_id == carol.me}
+    lines = carol_backdates(world, group.group_id, old_key, said, "Carol, backdated while her cloud stalled")
     assert lines[said.sequence].text == said.text
     assert lines[said.sequence + 1].text is None
     assert "not seen on this device before they left" in lines[said.sequence + 1].refused

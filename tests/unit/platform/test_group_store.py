@@ -20,20 +20,12 @@ def copy_of(epoch: int, label: str) -> dict:
 @pytest.fixture
 def groups(platform_tables):
     from dal.groups import GroupStore
+    from logic.groups import new_group_state
 
     store = GroupStore(platform_tables["ConnectionsTable"])
     members = [ADMIN, STAYS, LEAVES]
     store.create(
-        {
-            "groupId": GROUP,
-            "admin": ADMIN,
-            "members": members,
-            "epoch": 0,
-            "needsNewKey": False,
-            "rosterVersion": 1,
-            "epochs": [{"epoch": 0, "startedAt": AT}],
-            "createdAt": AT,
-        },
+        new_group_state(GROUP, ADMIN, members, AT),
         {"roster": 1},
         {"epoch": 0, "maker": ADMIN, "sealedName": {"name": 0}},
         {member: copy_of(0, "first") for member in members},

@@ -64,21 +64,14 @@ def signed_up(platform, name: str) -> str:
 @pytest.fixture
 def world(platform):
     """Zoe, connected to Yan, in Yan's group, with a device, a cloud's records and inbox entries both ways."""
+    from logic.groups import new_group_state
+
     zoe, yan = signed_up(platform, "Zoe"), signed_up(platform, "Yan")
     platform.connections.request(zoe, yan, "Zoe", "Yan", AT)
     platform.connections.accept(yan, zoe, AT)
     group = "grp-" + "ab" * 16
     platform.groups.create(
-        {
-            "groupId": group,
-            "admin": yan,
-            "members": sorted([yan, zoe]),
-            "epoch": 0,
-            "needsNewKey": False,
-            "rosterVersion": 1,
-            "epochs": [{"epoch": 0, "startedAt": AT}],
-            "createdAt": AT,
-        },
+        new_group_state(group, yan, sorted([yan, zoe]), AT),
         {"roster": 1},
         {"epoch": 0, "maker": yan, "sealedName": {}},
         {member: {"wrappedKey": {}, "grant": {}, "maker": yan} for member in (yan, zoe)},
