@@ -72,12 +72,11 @@ def test_a_function_whose_role_lambda_cannot_assume_is_refused(local_cloud, prob
     assert "cannot be assumed by Lambda" in refusal.value.response["Error"]["Message"]
 
 
-def test_a_failing_event_invocation_is_retried_twice_then_lands_in_the_dead_letter_queue(local_cloud, invocations):
-    sqs, functions = local_cloud.client("sqs"), local_cloud.client("lambda")
-    queue = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    role = local_cloud.client("iam").create_role(
-        RoleName="failing-function",
+@pytest.fixture(scope="module")
+def lambda_role(local_cloud) -> dict:
+    """A role Lambda may assume, for the functions the invocation tests make (each test may run first)."""
+    return local_cloud.client("iam").create_role(
+        RoleName="event-invoked-function",
         AssumeRolePolicyDocument=json.dumps(
             {
                 "Version": "2012-10-17",
@@ -87,10 +86,18 @@ def test_a_failing_event_invocation_is_retried_twice_then_lands_in_the_dead_lett
             }
         ),
     )["Role"]
+
+
+def test_a_failing_event_invocation_is_retried_twice_then_lands_in_the_dead_letter_queue(
+    local_cloud, invocations, lambda_role
+):
+    sqs, functions = local_cloud.client("sqs"), local_cloud.client("lambda")
+    queue = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     functions.create_function(
         FunctionName="always-fails",
         Runtime="python3.12",
-        Role=role["Arn"],
+        Role=lambda_role["Arn"],
         Handler="app.handler",
         Code={"ZipFile": zipped(FAILING)},
         DeadLetterConfig={"TargetArn": queue_arn},
@@ -107,13 +114,12 @@ def test_a_failing_event_invocation_is_retried_twice_then_lands_in_the_dead_lett
     assert len(runs) == 3 and all(run["outcome"] == "error" for run in runs)
 
 
-def test_an_event_invocation_that_succeeds_runs_once_and_leaves_nothing_behind(local_cloud, invocations):
+def test_an_event_invocation_that_succeeds_runs_once_and_leaves_nothing_behind(local_cloud, invocations, lambda_role):
     functions = local_cloud.client("lambda")
-    role = local_cloud.client("iam").get_role(RoleName="failing-function")["Role"]
     functions.create_function(
         FunctionName="succeeds",
         Runtime="python3.12",
-        Role=role["Arn"],
+        Role=lambda_role["Arn"],
         Handler="app.handler",
         Code={"ZipFile": zipped("def handler(event, context):\n    return 'ok'\n")},
     )
