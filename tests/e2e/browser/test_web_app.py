@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import statistics
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ from imegha_crypto import (
     sign_key_statement,
 )
 from imegha_local.people import everything_held
-from tests.e2e.browser.conftest import serious_violations
+from tests.e2e.browser.conftest import Browser, said
 from tests.e2e.devices import Person
 from tests.integration.chat_world import replay_message
 from tests.integration.polling import eventually
@@ -51,68 +50,6 @@ window.Notification = class {
   constructor(title, options) { window.__notifications.push({ title, body: options.body }); }
 };
 """
-
-
-def said(text: str) -> str:
-    return f"{text} [{uuid.uuid4().hex[:6]}]"
-
-
-class Browser:
-    """One person's browser: a context of its own (nothing stored from anyone else), the app open in one tab."""
-
-    def __init__(self, chromium, url: str, name: str, screenshots: Path, init_script: str | None = None):
-        self.screenshots = screenshots
-        self.context = chromium.new_context(viewport={"width": 1100, "height": 760})
-        self.page = self.context.new_page()
-        if init_script:
-            self.page.add_init_script(init_script)
-        self.name = name
-        self.csp_reports: list[str] = []
-        self.page.on("console", lambda message: self._console(message.text))
-        self.page.goto(url)
-        self.page.get_by_role("heading", name="Sign in").wait_for()
-
-    def _console(self, text: str) -> None:
-        if "Content Security Policy" in text:
-            self.csp_reports.append(text)
-
-    def screen(self, name: str) -> None:
-        """Check the screen with axe, and keep a screenshot of it."""
-        assert serious_violations(self.page) == [], f"{self.name}'s {name} screen"
-        self.page.screenshot(path=str(self.screenshots / f"{name}.png"))
-
-    def sign_in(self, person: Person) -> None:
-        self.page.get_by_label("Email").fill(person.email)
-        self.page.get_by_label("Password").fill(person.password)
-        self.page.get_by_role("button", name="Sign in").click()
-        self.page.get_by_text(f"Signed in as {person.imtag}").wait_for(timeout=30_000)
-
-    def conversation(self, imtag: str) -> None:
-        self.page.get_by_role("button", name=imtag).first.click()
-        self.page.get_by_role("heading", name=f"Conversation with {imtag}").wait_for()
-
-    def type_and_send(self, text: str) -> float:
-        box = self.page.get_by_role("textbox", name="Message")
-        lines = text.split("\n")
-        box.fill(lines[0])
-        for line in lines[1:]:
-            box.press("Shift+Enter")
-            box.type(line)
-        started = time.perf_counter()
-        box.press("Enter")
-        return started
-
-    def shows(self, text: str, timeout_s: float = 10) -> None:
-        self.page.get_by_test_id("messages").get_by_text(text, exact=True).wait_for(timeout=timeout_s * 1000)
-
-    def close(self) -> None:
-        assert self.csp_reports == [], f"{self.name}'s page broke its Content-Security-Policy"
-        self.context.close()
-
-
-@pytest.fixture(scope="module")
-def app_url(local_cloud, platform) -> str:
-    return local_cloud.web_app_url
 
 
 @pytest.fixture(scope="module")
@@ -134,30 +71,7 @@ def test_people_in_browsers_and_at_a_terminal_chat_and_nothing_they_said_is_held
     at_bob = Browser(chromium, app_url, "Bob", screenshots)
     bob = Person("Bob", "bob@example.org", "Bob's own long password", new_device("Bob"))
     page = at_bob.page
-    page.get_by_role("button", name="New here? Create an account").click()
-    at_bob.screen("sign-up")
-    page.get_by_label("Email").fill(bob.email)
-    page.get_by_label("iMTag (how people find you)").fill(bob.imtag)
-    page.get_by_label("Password (at least 12 characters)").fill(bob.password)
-    page.get_by_label("Password again").fill(bob.password)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("The code we emailed you").fill("000000")  # the local cloud's Cognito takes any code
-    page.get_by_role("button", name="Confirm").click()
-    page.get_by_test_id("recovery-phrase").wait_for(timeout=60_000)
-    phrase = page.get_by_test_id("recovery-phrase").locator("li").all_inner_texts()
-    assert len(phrase) == 24
-    at_bob.screen("recovery-phrase")
-    page.get_by_label("I have written the 24 words down").check()
-    page.get_by_role("button", name="Next").click()
-    asked = page.get_by_label("Word number")
-    assert asked.count() == 3
-    at_bob.screen("recovery-phrase-check")
-    for index in range(3):
-        field = asked.nth(index)
-        number = int(field.get_attribute("id").removeprefix("word-"))
-        field.fill(phrase[number - 1])
-    page.get_by_role("button", name="Finish").click()
-    page.get_by_text("Signed in as Bob").wait_for()
+    at_bob.sign_up(bob, screens="")
 
     # His keys, made in the browser, open in a terminal with his password; his cloud is deployed from there.
     assert bob.log_in(bob.device).status == 0

@@ -1,6 +1,7 @@
 /**
  * Cognito's public calls from the browser (as client/imegha/cognito.py makes them, unsigned): sign-up, its code,
- * sign-in with the secret derived from the password (never the password), renewing and revoking a session.
+ * sign-in with the secret derived from the password (never the password), renewing and revoking a session, a new
+ * secret (a changed password, or a reset with an emailed code), and the authenticator app's second factor.
  */
 
 import type { JsonObject } from "../crypto/index";
@@ -94,6 +95,49 @@ export async function refresh(config: Config, refreshToken: string): Promise<Tok
 
 export async function revoke(config: Config, refreshToken: string): Promise<void> {
   await call(config, "RevokeToken", { ClientId: config.userPoolClientId, Token: refreshToken });
+}
+
+/** A new password's secret in place of the old one's, with the session's access token. */
+export async function changeSecret(config: Config, accessToken: string, oldSecret: string, newSecret: string): Promise<void> {
+  await call(config, "ChangePassword", { AccessToken: accessToken, PreviousPassword: oldSecret, ProposedPassword: newSecret });
+}
+
+/** Have Cognito email a code for setting a new secret. */
+export async function requestReset(config: Config, email: string): Promise<void> {
+  await call(config, "ForgotPassword", { ClientId: config.userPoolClientId, Username: email });
+}
+
+export async function confirmReset(config: Config, email: string, code: string, newSecret: string): Promise<void> {
+  await call(config, "ConfirmForgotPassword", {
+    ClientId: config.userPoolClientId,
+    Username: email,
+    ConfirmationCode: code,
+    Password: newSecret,
+  });
+}
+
+/** A new secret for an authenticator app (base32); the one in use, if any, stays until this one is verified. */
+export async function associateSoftwareToken(config: Config, accessToken: string): Promise<string> {
+  return text(await call(config, "AssociateSoftwareToken", { AccessToken: accessToken }), "SecretCode");
+}
+
+/** Prove the app holds the new secret with a current code of it. */
+export async function verifySoftwareToken(config: Config, accessToken: string, code: string): Promise<void> {
+  await call(config, "VerifySoftwareToken", { AccessToken: accessToken, UserCode: code, FriendlyDeviceName: "authenticator app" });
+}
+
+/** Have Cognito ask for the app's code at each sign-in from now on. */
+export async function useSoftwareTokenMfa(config: Config, accessToken: string): Promise<void> {
+  await call(config, "SetUserMFAPreference", {
+    AccessToken: accessToken,
+    SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+  });
+}
+
+/** Whether Cognito asks this person for an authenticator app's code at sign-in. */
+export async function softwareTokenMfa(config: Config, accessToken: string): Promise<boolean> {
+  const settings = (await call(config, "GetUser", { AccessToken: accessToken })).UserMFASettingList;
+  return Array.isArray(settings) && settings.includes("SOFTWARE_TOKEN_MFA");
 }
 
 function tokens(answer: JsonObject, refreshToken: string | null): Tokens {

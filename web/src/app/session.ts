@@ -1,17 +1,24 @@
 /**
- * A person signed in on this browser: their tokens and their keys, in this tab's memory only (a reload or a closed
- * tab signs them out; nothing is written to storage). The keys are non-extractable CryptoKeys: script on the page
- * can use them while the tab lives, never read them out.
+ * A person signed in on this browser: their tokens and their keys, kept in IndexedDB (keep.ts) so that a reload
+ * resumes the session for SESSION_HOURS. The keys are non-extractable CryptoKeys: script on the page can use them,
+ * never read them out, and the copy IndexedDB keeps is as non-extractable as the one in memory.
  *
  * The Cognito ID token goes to the platform alone; each user's cloud is shown a token exchanged for it (POST /tokens,
  * as client/imegha/cloud_tokens.py does), valid at that cloud alone for minutes.
  */
 
 import {
+  ExchangePrivateKey,
+  ExchangePublicKey,
+  IdentityPrivateKey,
+  IdentityPublicKey,
   SIGNATURE_HEADER,
+  SymmetricKey,
   authenticationSecret,
   createAccount,
   openAccount,
+  recoveryLookup,
+  recoveryVerifier,
   signKeyStatement,
   signRequest,
   type AccountKeys,
@@ -19,7 +26,8 @@ import {
 } from "../crypto/index";
 import * as cognito from "./cognito";
 import type { Config } from "./config";
-import { callJson, text } from "./http";
+import { callJson, object, text } from "./http";
+import { forget, keep, kept, keptKeys } from "./keep";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const RENEWAL_MARGIN_MS = 30_000;
@@ -34,13 +42,51 @@ export class Session {
     readonly imtag: string,
     private tokens: cognito.Tokens,
     readonly keys: AccountKeys,
+    /** When the password (or the recovery phrase) opened the keys: the kept session lasts SESSION_HOURS from then. */
+    readonly openedAt: number = Date.now(),
   ) {}
 
-  /** The ID token, renewed with the refresh token a minute before it lapses. */
-  async idToken(): Promise<string> {
-    if (expiresAt(this.tokens.idToken) - Date.now() > 60_000 || !this.tokens.refreshToken) return this.tokens.idToken;
+  /** Keep this session in IndexedDB, so that a reload resumes it (keep.ts). */
+  async keep(): Promise<void> {
+    const { userId, email, imtag, tokens, openedAt } = this;
+    await keep({ userId, email, imtag, tokens, openedAt, ...keptKeys(this.keys) });
+  }
+
+  /** The session IndexedDB kept, with its keys as they were (non-extractable); null if none, or it lapsed. */
+  static async resume(config: Config): Promise<Session | null> {
+    const found = await kept();
+    if (!found) return null;
+    const dataKey = await SymmetricKey.make("DEK", undefined, false, () => Promise.resolve(found.dataKey));
+    const keys: AccountKeys = {
+      dataKey,
+      exchangeKey: new ExchangePrivateKey(found.exchangeKey, await ExchangePublicKey.fromDer(found.exchangePublic)),
+      identityKey: new IdentityPrivateKey(found.identityKey, await IdentityPublicKey.fromDer(found.identityPublic)),
+    };
+    const session = new Session(config, found.userId, found.email, found.imtag, found.tokens, keys, found.openedAt);
+    try {
+      await session.idToken();
+    } catch {
+      await forget(); // Cognito no longer renews it (revoked elsewhere, lapsed): sign in again
+      return null;
+    }
+    return session;
+  }
+
+  /** The current tokens, renewed with the refresh token a minute before the ID token lapses (and kept again). */
+  private async current(): Promise<cognito.Tokens> {
+    if (expiresAt(this.tokens.idToken) - Date.now() > 60_000 || !this.tokens.refreshToken) return this.tokens;
     this.tokens = await cognito.refresh(this.config, this.tokens.refreshToken);
-    return this.tokens.idToken;
+    await this.keep();
+    return this.tokens;
+  }
+
+  async idToken(): Promise<string> {
+    return (await this.current()).idToken;
+  }
+
+  /** The access token, for Cognito's own calls about this person (a password, a second factor); never sent elsewhere. */
+  async accessToken(): Promise<string> {
+    return (await this.current()).accessToken;
   }
 
   /** A platform route's answer, with the ID token (the REST API's Cognito authorizer takes it bare). */
@@ -71,9 +117,10 @@ export class Session {
     return token;
   }
 
-  /** Forget the session here and have Cognito revoke its refresh token (this browser's session only). */
+  /** Forget the session here (IndexedDB included) and have Cognito revoke its refresh token (this browser's only). */
   async signOut(): Promise<void> {
     this.cloudTokens.clear();
+    await forget();
     if (this.tokens.refreshToken) await cognito.revoke(this.config, this.tokens.refreshToken).catch(() => undefined);
   }
 }
@@ -90,12 +137,38 @@ export async function signIn(
   const me = await callJson("GET", config.platformApiUrl + "/me", { authorization: tokens.idToken });
   const userId = text(me, "userId");
   const imtag = text(me, "iMTag");
-  const bundle = me.keys;
-  if (bundle === null || typeof bundle !== "object" || Array.isArray(bundle)) {
+  const bundle = object(me, "keys");
+  if (bundle === null) {
     return finishSignUp(config, userId, email, imtag, password, tokens, Number(me.keysVersion));
   }
-  const keys = await openAccount(bundle, userId, password);
-  return { session: new Session(config, userId, email, imtag, tokens, keys), recoveryPhrase: null };
+  return { session: await openedByPassword(config, me, bundle, email, password, tokens), recoveryPhrase: null };
+}
+
+/**
+ * The keys `password` opens: under the stored wrapping, or under the one a recovery held for the new password it
+ * set (its Cognito reset went through, its upload did not), which is then uploaded, signed (as the CLI's
+ * `_opened_by_password`).
+ */
+async function openedByPassword(
+  config: Config,
+  me: JsonObject,
+  bundle: JsonObject,
+  email: string,
+  password: string,
+  tokens: cognito.Tokens,
+): Promise<Session> {
+  const userId = text(me, "userId");
+  const imtag = text(me, "iMTag");
+  const held = object(me, "recoveredPasswordWrappedDek");
+  try {
+    return new Session(config, userId, email, imtag, tokens, await openAccount(bundle, userId, password));
+  } catch (failure) {
+    if (held === null) throw failure;
+  }
+  const recovered = { ...bundle, passwordWrappedDek: held };
+  const session = new Session(config, userId, email, imtag, tokens, await openAccount(recovered, userId, password));
+  await session.signedPlatform("PUT", "/me/keys", { expectedVersion: Number(me.keysVersion), keys: recovered });
+  return session;
 }
 
 /** Create the account in Cognito; the code Cognito emails then goes to `confirmAndCreateKeys`. */
@@ -129,10 +202,16 @@ async function finishSignUp(
     cloudUrl: null,
     sequence: 1,
   });
-  // The first upload brings the identity key and the statement naming it: there is nothing to sign with yet.
+  // The first upload brings the identity key and the statement naming it: there is nothing to sign with yet. The
+  // verifier lets the 24 words prove themselves at POST /recovery later.
   await callJson("PUT", config.platformApiUrl + "/me/keys", {
     authorization: tokens.idToken,
-    body: { expectedVersion: keysVersion, keys: account.bundle, statement },
+    body: {
+      expectedVersion: keysVersion,
+      keys: account.bundle,
+      statement,
+      recoveryVerifier: await recoveryVerifier(await recoveryLookup(account.recoveryPhrase)),
+    },
   });
   return { session: new Session(config, userId, email, imtag, tokens, account.keys), recoveryPhrase: account.recoveryPhrase };
 }

@@ -32,6 +32,10 @@ const RECOVERY_INFO = utf8("imegha recovery key v1");
 const RECOVERY_LOOKUP_INFO = utf8("imegha recovery lookup v1");
 const AUTHENTICATION_SALT_LABEL = utf8("imegha authentication secret v1\0");
 
+/** What of the `account-keys` envelope opens with the recovery phrase alone: all but the password's wrapping (the
+ * copy a user's own cloud keeps, so their data opens without the platform). */
+export const RECOVERY_COPY_FIELDS = ["v", "exchangeKey", "identityKey", "recoveryWrappedDek", "wrappedExchangeKey", "wrappedIdentityKey"] as const;
+
 /** A user's keys, in memory on their device only: all three non-extractable. */
 export interface AccountKeys {
   dataKey: SymmetricKey;

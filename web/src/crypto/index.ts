@@ -31,6 +31,7 @@ export const chunkedConformance = Object.freeze({
 export {
   AUTHENTICATION_ITERATIONS,
   DEFAULT_PASSWORD_ITERATIONS,
+  RECOVERY_COPY_FIELDS,
   authenticationSecret,
   changePassword,
   checkRecoveryPhrase,

@@ -1,6 +1,10 @@
-/** Signing in on a new browser, signing up (the recovery phrase shown once, then checked), as the CLI does them. */
+/**
+ * Signing in on a new browser, signing up (the recovery phrase shown once, then checked), recovering with the 24
+ * words, as the CLI does them.
+ */
 
-import { DecryptionError } from "../../crypto/index";
+import { CryptoError, DecryptionError } from "../../crypto/index";
+import { AccountError, beginRecovery, finishRecovery } from "../account";
 import type { Config } from "../config";
 import { CognitoError } from "../cognito";
 import { field, h, show, valueOf } from "../dom";
@@ -9,15 +13,15 @@ import { confirmAndCreateKeys, signIn, signUp, type Session } from "../session";
 import { describe } from "./errors";
 import { getRandomWords } from "./phrase";
 
-const MIN_PASSWORD_LENGTH = 12;
+export const MIN_PASSWORD_LENGTH = 12;
 
 export type SignedIn = (session: Session) => void;
 
-function status(): HTMLElement {
+export function status(): HTMLElement {
   return h("p", { class: "status", role: "status", "aria-live": "polite" });
 }
 
-function alert(): HTMLElement {
+export function alert(): HTMLElement {
   return h("p", { class: "error", role: "alert" });
 }
 
@@ -61,7 +65,12 @@ export function signInScreen(root: HTMLElement, config: Config, done: SignedIn):
   });
   const toSignUp = h("button", { type: "button", class: "link" }, t("signIn.toSignUp"));
   toSignUp.addEventListener("click", () => { signUpScreen(root, config, done); });
-  show(root, h("section", { class: "card" }, h("h2", { id: "sign-in-heading" }, t("signIn.heading")), form, progress, error, toSignUp));
+  const toRecover = h("button", { type: "button", class: "link" }, t("recover.link"));
+  toRecover.addEventListener("click", () => { recoverScreen(root, config, done); });
+  show(
+    root,
+    h("section", { class: "card" }, h("h2", { id: "sign-in-heading" }, t("signIn.heading")), form, progress, error, h("p", {}, toSignUp), h("p", {}, toRecover)),
+  );
   form.querySelector("input")?.focus();
 }
 
@@ -171,5 +180,99 @@ function checkScreen(root: HTMLElement, words: string[], done: () => void): void
     else error.textContent = t("phrase.wrong");
   });
   show(root, h("section", { class: "card" }, h("h2", { id: "check-heading" }, t("phrase.checkHeading")), h("p", {}, t("phrase.checkExplain")), form, error));
+  form.querySelector("input")?.focus();
+}
+
+/**
+ * Recovery with the 24 words: the phrase is proven (and the keys opened with it) before anything changes; then
+ * Cognito's emailed code sets the new password, and signing in with it finishes (with the app's code, if on).
+ */
+export function recoverScreen(root: HTMLElement, config: Config, done: SignedIn): void {
+  const error = alert();
+  const progress = status();
+  const form = h(
+    "form",
+    { "aria-labelledby": "recover-heading", novalidate: true },
+    field("email", t("signIn.email"), { type: "email", autocomplete: "username", required: true }),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "phrase" }, t("recover.phrase")),
+      h("textarea", { id: "phrase", name: "phrase", rows: "4", autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true }),
+    ),
+    field("password", t("recover.newPassword"), { type: "password", autocomplete: "new-password", required: true }),
+    field("password2", t("signUp.passwordAgain"), { type: "password", autocomplete: "new-password", required: true }),
+    h("button", { type: "submit", class: "primary" }, t("recover.submit")),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    const email = valueOf(form, "email").trim();
+    const password = valueOf(form, "password");
+    if (password.length < MIN_PASSWORD_LENGTH) {
+      error.textContent = t("signUp.tooShort");
+      return;
+    }
+    if (password !== valueOf(form, "password2")) {
+      error.textContent = t("signUp.mismatch");
+      return;
+    }
+    progress.textContent = t("recover.proving");
+    beginRecovery(config, email, valueOf(form, "phrase").trim(), password).then(
+      () => { resetCodeScreen(root, config, email, password, done); },
+      (failure: unknown) => {
+        progress.textContent = "";
+        error.textContent =
+          failure instanceof AccountError ? t("recover.refused", { reason: failure.message })
+          : failure instanceof CryptoError ? t("recover.refused", { reason: `${failure.message}; nothing was changed` })
+          : describe(failure);
+      },
+    );
+  });
+  const back = h("button", { type: "button", class: "link" }, t("signUp.toSignIn"));
+  back.addEventListener("click", () => { signInScreen(root, config, done); });
+  show(root, h("section", { class: "card" }, h("h2", { id: "recover-heading" }, t("recover.heading")), h("p", {}, t("recover.explain")), form, progress, error, back));
+  form.querySelector("input")?.focus();
+}
+
+/** The emailed code sets the new password (once); the sign-in with it may then ask for the app's code. */
+function resetCodeScreen(root: HTMLElement, config: Config, email: string, password: string, done: SignedIn): void {
+  const error = alert();
+  const progress = status();
+  const mfa = field("mfa-code", t("signIn.code"), { inputmode: "numeric", autocomplete: "one-time-code" });
+  mfa.hidden = true;
+  let reset = false;
+  const form = h(
+    "form",
+    { "aria-labelledby": "reset-heading", novalidate: true },
+    field("reset-code", t("signUp.code"), { inputmode: "numeric", autocomplete: "one-time-code", required: true }),
+    mfa,
+    h("button", { type: "submit", class: "primary" }, t("recover.finish")),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    progress.textContent = t("recover.finishing");
+    const typedMfa = valueOf(form, "mfa-code").replace(/\s/g, "");
+    const finished = reset ? Promise.resolve() : finishRecovery(config, email, password, valueOf(form, "reset-code").trim());
+    finished
+      .then(() => {
+        reset = true;
+        return signIn(config, email, password, () => typedMfa || null);
+      })
+      .then(
+        ({ session }) => { done(session); },
+        (failure: unknown) => {
+          progress.textContent = "";
+          if (failure instanceof CognitoError && failure.type === "CodeNeeded") {
+            mfa.hidden = false;
+            error.textContent = t("recover.codeNeeded");
+          } else {
+            error.textContent = describe(failure);
+          }
+        },
+      );
+  });
+  show(root, h("section", { class: "card" }, h("h2", { id: "reset-heading" }, t("recover.codeHeading")), h("p", {}, t("recover.codeExplain")), form, progress, error));
   form.querySelector("input")?.focus();
 }

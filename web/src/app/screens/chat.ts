@@ -15,6 +15,7 @@ import { UntrustedPeer, acceptNewKey, codeWith, lookUp, type Peer } from "../tru
 import { Files } from "../files";
 import { describe } from "./errors";
 import { filesScreen } from "./files";
+import { qrCode } from "../qr";
 
 const POLL_MS = 700;
 // Connection requests ring no doorbell: the list is asked for again every this many polls.
@@ -285,12 +286,14 @@ export class ChatScreen {
         submit();
       }
     });
+    const code = codeWith(this.session, peer);
     const safety = h(
       "details",
       { class: "safety" },
       h("summary", {}, t("chat.safetyCode", { imtag: peer.imtag })),
       h("p", {}, t("chat.safetyExplain", { imtag: peer.imtag })),
-      h("p", { class: "code", "data-testid": "safety-code" }, codeWith(this.session, peer)),
+      h("p", { class: "code", "data-testid": "safety-code" }, code),
+      h("div", { class: "qr-box", "data-testid": "safety-code-qr" }, qrCode(code, t("chat.safetyQr", { imtag: peer.imtag }))),
     );
     show(this.pane, h("h2", { id: "conversation-heading" }, t("chat.with", { imtag: peer.imtag })), safety, list, form);
     this.pane.setAttribute("aria-labelledby", "conversation-heading");
