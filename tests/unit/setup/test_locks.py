@@ -95,15 +95,17 @@ def test_a_requirements_file_one_release_off_the_lock_is_named(tmp_path):
     assert disagreements(drifted) == {"boto3": ("0.0.1", locked_versions()["boto3"])}
 
 
-def test_the_web_module_builds_from_its_package_lock_and_ships_no_dependency():
+def test_the_web_module_builds_from_its_package_lock_and_ships_only_a_qr_encoder():
     manifest = json.loads((ROOT / "web/package.json").read_text())
     lock = json.loads((ROOT / "web/package-lock.json").read_text())
     installed = {path: entry for path, entry in lock["packages"].items() if path}
+    pinned = manifest["devDependencies"] | manifest["dependencies"]
 
-    # Web Crypto alone at run time: esbuild, TypeScript and the linter are build tools.
-    assert "dependencies" not in manifest and not lock["packages"][""].get("dependencies")
-    assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in manifest["devDependencies"].values())
-    assert all(
-        installed[f"node_modules/{name}"]["version"] == version for name, version in manifest["devDependencies"].items()
-    )
+    # Web Crypto alone for the crypto: esbuild, TypeScript and the linter are build tools, and the app's one runtime
+    # dependency is the QR encoder, which has none of its own.
+    assert manifest["dependencies"] == lock["packages"][""]["dependencies"] == {"uqr": "0.1.3"}
+    assert "dependencies" not in installed["node_modules/uqr"]
+    assert "uqr" not in "".join(path.read_text() for path in (ROOT / "web/src/crypto").glob("*.ts"))
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in pinned.values())
+    assert all(installed[f"node_modules/{name}"]["version"] == version for name, version in pinned.items())
     assert all(entry.get("integrity", "").startswith("sha512-") for entry in installed.values())
