@@ -1,12 +1,16 @@
 /** The account's own settings: a new password, and two-step sign-in with an authenticator app (as a QR code too). */
 
 import { AccountError, changePassword, twoStep } from "../account";
+import { CognitoError } from "../cognito";
 import { field, h, show, valueOf } from "../dom";
 import { t } from "../i18n";
 import { qrCode } from "../qr";
 import type { Session } from "../session";
 import { alert, status, MIN_PASSWORD_LENGTH } from "./account";
 import { describe } from "./errors";
+
+// How Cognito refuses a code that is not the app's current one.
+const WRONG_CODE = ["CodeMismatchException", "EnableSoftwareTokenMFAException"];
 
 export function settingsScreen(root: HTMLElement, session: Session): void {
   const twoStepSection = h("section", { class: "card", "aria-labelledby": "two-step-heading" });
@@ -109,7 +113,10 @@ function enrolment(section: HTMLElement, session: Session, heading: HTMLElement,
       () => { showTwoStep(section, session); },
       (failure: unknown) => {
         progress.textContent = "";
-        error.textContent = failure instanceof AccountError ? failure.message : describe(failure);
+        error.textContent =
+          failure instanceof AccountError ? failure.message
+          : failure instanceof CognitoError && WRONG_CODE.includes(failure.type) ? t("twoStep.wrongCode")
+          : describe(failure);
       },
     );
   });
