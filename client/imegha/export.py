@@ -5,6 +5,7 @@ The layout of the export directory, the same whichever way it was read::
     DIR/manifest.json                what was exported, when, from where; each file, and what did not open
     DIR/files/<name>                 a file in no folder, decrypted
     DIR/files/<folder>/<name>        a file in a folder, decrypted
+    DIR/versions/<folder>/<name (vN).ext>  with --versions: each older version the cloud still keeps (30 days)
     DIR/conversations/<iMTag>.json   a conversation with a connection: every message, as ``imegha chat read --json``
     DIR/conversations/<iMTag>.md     the same as a transcript to read
     DIR/groups/<name> [<id>].json    a group: its members, epochs and every message you may read
@@ -30,9 +31,11 @@ sign-in (:class:`OwnAwsCloud`), for the day iMegha is gone.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from dataclasses import replace as with_fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -63,6 +66,7 @@ from .library import (
     collection_context,
     opened_file,
     opened_metadata,
+    version_name,
 )
 from .safe_text import file_name, shown
 from .transfer import fetched, written_whole
@@ -103,7 +107,9 @@ class ExportDirectory:
     def files(self, files: Iterable[ExportedFile], progress: Progress = lambda _: None) -> None:
         """Write each file into its place (see the module), telling ``progress`` the bytes each one took."""
         taken: set[Path] = set()
-        for exported in sorted(files, key=lambda f: (f.folder or "", f.stored.name, f.stored.file_id)):
+        for exported in sorted(
+            files, key=lambda f: (f.folder or "", f.stored.name, f.stored.file_id, -f.stored.version)
+        ):
             stored = exported.stored
             path = self._place(exported, taken)
             entry = {
@@ -127,8 +133,12 @@ class ExportDirectory:
             progress(max(stored.ciphertext_size, 0))
 
     def _place(self, exported: ExportedFile, taken: set[Path]) -> Path:
-        directory = self.root / "files" / (file_name(exported.folder) if exported.folder else "")
-        path = directory / file_name(exported.stored.name)
+        stored = exported.stored
+        older = stored.kept_until is not None
+        directory = (
+            self.root / ("versions" if older else "files") / (file_name(exported.folder) if exported.folder else "")
+        )
+        path = directory / file_name(version_name(stored.name, stored.version) if older else stored.name)
         if path in taken:
             stem, dot, extension = path.name.rpartition(".")
             tag = f" [{exported.stored.file_id[:8]}]"
@@ -166,7 +176,7 @@ class ExportDirectory:
         manifest: JSONObject = {
             "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": self.source,
-            "layout": "files/<folder>/<name> (see client/imegha/export.py)",
+            "layout": "files/<folder>/<name>, versions/<folder>/<name (vN).ext> (see client/imegha/export.py)",
             **self.outcome,
             **more,
         }
@@ -192,18 +202,29 @@ def transcript(title: str, lines: list[Line]) -> str:
 # --- through the cloud's API, signed in -------------------------------------------------------
 
 
-def library_files(library: Library) -> list[ExportedFile]:
-    """Every file of the signed-in person's cloud, with its folder's name, fetched through the cloud's API."""
+def library_files(library: Library, versions: bool = False) -> list[ExportedFile]:
+    """Every file of the signed-in person's cloud, with its folder's name, fetched through the cloud's API; with
+    ``versions``, each older version the cloud keeps too."""
     folders = {folder.collection_id: folder.name for folder in library.collections("folder")}
 
     def sealed(stored: StoredFile) -> SealedBytes:
         def opened() -> AbstractContextManager[BinarySource]:
-            answer = library.api.download(stored.file_id)
+            if stored.kept_until is None:
+                answer = library.api.download(stored.file_id)
+            else:
+                answer = library.api.download_version(stored.file_id, stored.version)
             return fetched(answer["url"], stored.ciphertext_size)
 
         return opened
 
-    return [ExportedFile(stored, folders.get(stored.folder_id or ""), sealed(stored)) for stored in library.files()]
+    exported = []
+    for stored in library.files():
+        folder = folders.get(stored.folder_id or "")
+        exported.append(ExportedFile(stored, folder, sealed(stored)))
+        if versions and not stored.problem:
+            older = [kept for kept in library.versions(stored) if kept.kept_until is not None]
+            exported += [ExportedFile(kept, folder, sealed(kept)) for kept in older]
+    return exported
 
 
 def everything_else(export: ExportDirectory, account: Account, library: Library) -> JSONObject:
@@ -269,13 +290,14 @@ class OwnAwsCloud:
             ) from None
         return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
-    def _items(self, prefix: str) -> Iterator[JSONObject]:
-        """Every ``HEAD`` item whose ``pk`` begins with ``prefix``, its numbers as integers."""
+    def _items(self, prefix: str, sort_prefix: str = "HEAD") -> Iterator[JSONObject]:
+        """Every item whose ``pk`` begins with ``prefix`` and ``sk`` with ``sort_prefix``, its numbers as
+        integers."""
         deserializer = TypeDeserializer()
         pages = self.dynamodb.get_paginator("scan").paginate(
             TableName=self.table_name,
-            FilterExpression="begins_with(pk, :prefix) AND sk = :head",
-            ExpressionAttributeValues={":prefix": {"S": prefix}, ":head": {"S": "HEAD"}},
+            FilterExpression="begins_with(pk, :prefix) AND begins_with(sk, :sort)",
+            ExpressionAttributeValues={":prefix": {"S": prefix}, ":sort": {"S": sort_prefix}},
             ConsistentRead=True,
         )
         for page in pages:
@@ -297,7 +319,9 @@ class OwnAwsCloud:
         except (CryptoError, ValueError) as error:
             raise ExportError(f"these 24 words do not open the keys this cloud keeps: {error}") from None
 
-    def files(self, owner: str, keys: AccountKeys) -> list[ExportedFile]:
+    def files(self, owner: str, keys: AccountKeys, versions: bool = False) -> list[ExportedFile]:
+        """Every file, opened with the DEK; with ``versions``, each older version still kept too (in its file's
+        folder), its object read by its S3 version id."""
         folders: dict[str, str] = {}
         for entry in self._items("FOLDER#"):
             context = collection_context(owner, entry["id"])
@@ -307,15 +331,22 @@ class OwnAwsCloud:
             except (CryptoError, ValueError):
                 folders[entry["id"]] = f"folder {entry['id']} (name does not open)"
         exported = []
+        folder_of: dict[str, str | None] = {}
         for entry in self._items("FILE#"):
             stored = opened_file(entry, owner, keys.data_key)
-            exported.append(ExportedFile(stored, folders.get(entry.get("folderId") or ""), self._sealed(entry)))
+            folder_of[entry["fileId"]] = folders.get(entry.get("folderId") or "")
+            exported.append(ExportedFile(stored, folder_of[entry["fileId"]], self._sealed(entry)))
+        for entry in self._items("FILE#", "VERSION#") if versions else ():
+            if entry["fileId"] in folder_of and entry["expiresAt"] > time.time():
+                stored = with_fields(opened_file(entry, owner, keys.data_key), kept_until=entry["expiresAt"])
+                exported.append(ExportedFile(stored, folder_of[entry["fileId"]], self._sealed(entry)))
         return exported
 
     def _sealed(self, entry: JSONObject) -> SealedBytes:
         @contextmanager
         def opened() -> Iterator[BinarySource]:
-            body = self.s3.get_object(Bucket=self.bucket, Key=entry["objectKey"])["Body"]
+            version = {"VersionId": entry["objectVersionId"]} if "objectVersionId" in entry else {}
+            body = self.s3.get_object(Bucket=self.bucket, Key=entry["objectKey"], **version)["Body"]
             try:
                 yield body
             finally:

@@ -69,6 +69,14 @@ class FilesApi:
     def download(self, file_id: str) -> JSONObject:
         return self._call("GET", _path("storage", "files", file_id))
 
+    def versions(self, file_id: str) -> JSONObject:
+        """The file's versions its owner can read, newest first: the current one, then each one kept
+        (``{"fileId", "keptDays", "versions": [...]}``)."""
+        return self._call("GET", _path("storage", "files", file_id, "versions"))
+
+    def download_version(self, file_id: str, version: int) -> JSONObject:
+        return self._call("GET", _path("storage", "files", file_id, "versions", str(version)))
+
     def holders(self, file_id: str) -> JSONObject:
         return self._call("GET", _path("storage", "files", file_id, "holders"))
 

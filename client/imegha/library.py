@@ -24,6 +24,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as with_fields
 from datetime import UTC, datetime
 from functools import partial
 from io import BufferedReader
@@ -163,6 +164,8 @@ class StoredFile:
     folder_id: str | None = None
     problem: str | None = None
     """Why the key or metadata did not open; the file is then listed but cannot be fetched."""
+    kept_until: int | None = None
+    """For a version a newer one replaced: until when (Unix time) the cloud keeps it; None for the current one."""
 
     @property
     def context(self) -> Context:
@@ -179,7 +182,16 @@ class StoredFile:
             "updatedAt": self.updated_at,
             "folderId": self.folder_id,
         }
-        return shown | ({"problem": self.problem} if self.problem else {})
+        kept: JSONObject = {"current": self.kept_until is None}
+        if self.kept_until is not None:
+            kept["keptUntil"] = datetime.fromtimestamp(self.kept_until, UTC).isoformat(timespec="seconds")
+        return shown | kept | ({"problem": self.problem} if self.problem else {})
+
+
+def version_name(name: str, version: int) -> str:
+    """The name an older version is written under: ``scan (v2).pdf`` for version 2 of ``scan.pdf``."""
+    stem, dot, extension = name.rpartition(".")
+    return f"{stem} (v{version}).{extension}" if dot and stem else f"{name} (v{version})"
 
 
 @dataclass(frozen=True)
@@ -659,19 +671,42 @@ class Library:
 
     # --- fetching, deleting, new versions ----------------------------------------------
 
+    def versions(self, stored: StoredFile) -> list[StoredFile]:
+        """Every version of the file its owner can still read, newest first, each opened with its own key (under the
+        DEK, bound to its version): the current one, then those replaced in the last days the cloud keeps them."""
+        listed = self.api.versions(stored.file_id)
+        found = []
+        for entry in listed["versions"]:
+            opened = opened_file(entry | {"fileId": stored.file_id}, self.owner, self.keys.data_key)
+            found.append(opened if entry.get("current") else with_fields(opened, kept_until=entry["expiresAt"]))
+        return found
+
     def get(
-        self, stored: StoredFile, destination: Path, progress: Progress = _no_progress, *, replace: bool = False
+        self,
+        stored: StoredFile,
+        destination: Path,
+        progress: Progress = _no_progress,
+        *,
+        replace: bool = False,
+        version: int | None = None,
     ) -> Path:
         """Fetch and open a file into ``destination`` (a directory: under its name as listed, made a plain one);
-        what is there already stays, unless ``replace``."""
+        what is there already stays, unless ``replace``. With ``version``, that version of it (an older one lands
+        as ``name (vN).ext``)."""
         if stored.problem:
             raise FilesError(f"{stored.file_id}: {stored.problem}")
-        target = download_path(destination, stored.name)
-        answer = self.api.download(stored.file_id)
-        current = opened_file(answer, self.owner, self.keys.data_key)
-        if current.problem:
-            raise FilesError(f"{stored.name}: {current.problem}")
-        return save_opened(answer["url"], current, target, progress, replace=replace)
+        older = version not in (None, stored.version)
+        if version is None or not older:
+            answer = self.api.download(stored.file_id)
+        else:
+            answer = self.api.download_version(stored.file_id, version)
+        opened = opened_file(answer | {"fileId": stored.file_id}, self.owner, self.keys.data_key)
+        if opened.problem:
+            raise FilesError(f"{stored.name}: {opened.problem}")
+        if older and opened.version != version:
+            raise FilesError(f"asked for version {version} of {stored.name}, your cloud answered with {opened.version}")
+        target = download_path(destination, version_name(stored.name, opened.version) if older else stored.name)
+        return save_opened(answer["url"], opened, target, progress, replace=replace)
 
     def delete(self, stored: StoredFile) -> JSONObject:
         return self.api.delete_file(stored.file_id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
 
-from imegha import accounts
+from imegha import accounts, cognito, platform_api
+from imegha.endpoints import Endpoints
 from tests.e2e.devices import Device, Person, agent_processes
 from tests.e2e.platform_view import PlatformView
 from tests.integration.polling import eventually
@@ -64,3 +66,18 @@ def bob(person) -> Person:
 @pytest.fixture(scope="module")
 def platform_view(local_cloud, platform) -> PlatformView:
     return PlatformView(local_cloud, platform)
+
+
+@pytest.fixture
+def platform_gone(monkeypatch, tmp_path):
+    """The platform's API answers nothing (its URL points at a closed port) and any call to Cognito fails the test;
+    the embedded AWS, playing the person's own account, still answers."""
+    gone = tmp_path / "endpoints-without-a-platform.json"
+    dataclasses.replace(Endpoints.discover(), platform_api_url="http://127.0.0.1:9/gone").save(gone)
+    monkeypatch.setenv("IMEGHA_ENDPOINTS", str(gone))
+
+    def no_platform(*args, **kwargs):
+        raise AssertionError(f"the platform was asked: {args[:2]}")
+
+    monkeypatch.setattr(platform_api, "call_json", no_platform)
+    monkeypatch.setattr(cognito.CognitoAuth, "__init__", no_platform)

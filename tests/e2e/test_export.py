@@ -7,14 +7,10 @@ wrapped by the DEK), put there when it was deployed.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import pytest
-
-from imegha import cognito, platform_api
-from imegha.endpoints import Endpoints
 
 
 @pytest.fixture(scope="module")
@@ -32,21 +28,6 @@ def ida(person, tmp_path_factory):
         ida.device.imegha("files", "put", str(made / "notes.txt"), "--folder", "Taxes", "--name", ".bashrc").status == 0
     )
     return ida, contents
-
-
-@pytest.fixture
-def platform_gone(monkeypatch, tmp_path):
-    """The platform's API answers nothing (its URL points at a closed port) and any call to Cognito fails the test;
-    the embedded AWS, playing the person's own account, still answers."""
-    gone = tmp_path / "endpoints-without-a-platform.json"
-    dataclasses.replace(Endpoints.discover(), platform_api_url="http://127.0.0.1:9/gone").save(gone)
-    monkeypatch.setenv("IMEGHA_ENDPOINTS", str(gone))
-
-    def no_platform(*args, **kwargs):
-        raise AssertionError(f"the platform was asked: {args[:2]}")
-
-    monkeypatch.setattr(platform_api, "call_json", no_platform)
-    monkeypatch.setattr(cognito.CognitoAuth, "__init__", no_platform)
 
 
 def test_with_the_platform_gone_her_files_open_from_her_own_aws_account_with_her_words(ida, platform_gone, tmp_path):

@@ -125,11 +125,12 @@ def test_the_list_comes_in_pages_and_a_cursor_from_elsewhere_is_refused(world, f
     assert refused.value.status == 400 and "cursor" in refused.value.message
 
 
-def test_a_new_version_has_a_new_key_and_the_old_ciphertext_is_gone(world, folder):
+def test_a_new_version_has_a_new_key_and_the_old_one_is_kept_noncurrent_for_its_owner(world, folder):
     alice = world.library("Alice")
     name = f"report-{uuid.uuid4().hex[:6]}.txt"
-    first = alice.put(write(folder, name, unique_text(world, "first draft")))
-    old_object = world.objects(prefix=f"files/{first.file_id}/")
+    first_text = unique_text(world, "first draft")
+    first = alice.put(write(folder, name, first_text))
+    (old_object,) = world.objects(prefix=f"files/{first.file_id}/")
 
     second_text = unique_text(world, "second draft")
     second = alice.put(write(folder, name, second_text), replace=alice.find(name))
@@ -137,11 +138,18 @@ def test_a_new_version_has_a_new_key_and_the_old_ciphertext_is_gone(world, folde
     assert (second.file_id, second.version) == (first.file_id, 2)
     assert second.key != first.key
     objects = world.objects(prefix=f"files/{first.file_id}/")
-    assert len(objects) == 1 and objects[0]["Key"] != old_object[0]["Key"]
-    sealed = world.s3().get_object(Bucket=world.bucket(), Key=objects[0]["Key"])["Body"].read()
+    (current,) = [o for o in objects if o.get("IsLatest") and "Size" in o]
+    (marker,) = [o for o in objects if "Size" not in o]  # the delete marker that retired the old object
+    (kept,) = [o for o in objects if o["VersionId"] == old_object["VersionId"]]
+    assert current["Key"] != old_object["Key"] and marker["Key"] == kept["Key"] == old_object["Key"]
+    assert not kept["IsLatest"]  # noncurrent: the bucket's lifecycle rule removes it after 30 days
+    sealed = world.s3().get_object(Bucket=world.bucket(), Key=current["Key"])["Body"].read()
     with pytest.raises(DecryptionError):
         open_file(first.key, io.BytesIO(sealed), io.BytesIO(), file_context(first.owner, first.file_id, 2))
     assert alice.get(alice.find(name), folder / "v2").read_bytes() == second_text
+    assert [v.version for v in alice.versions(second)] == [2, 1]
+    assert alice.get(second, folder, version=1).read_bytes() == first_text
+    assert (folder / f"{name.removesuffix('.txt')} (v1).txt").read_bytes() == first_text
 
 
 def test_uploading_over_an_existing_name_needs_replace(world, folder):

@@ -21,7 +21,7 @@ from .accounts import account_for, guarded
 
 def register(subparsers: Subparsers) -> None:
     text = (
-        "export everything of yours, decrypted, into DIR (files in their folders, conversations and groups as JSON "
+        "export everything of yours, decrypted, into DIR (files in their folders, with --versions their older versions too, conversations and groups as JSON "
         "and Markdown, the audit log verified, a manifest); run it again to resume. With --from-aws it reads your own AWS account directly, with your own AWS credentials and your "
         "24 words alone: no platform, no sign-in"
     )
@@ -31,6 +31,11 @@ def register(subparsers: Subparsers) -> None:
         "--from-aws",
         action="store_true",
         help="read your cloud's table and bucket straight from your AWS account (asks for your recovery phrase)",
+    )
+    export.add_argument(
+        "--versions",
+        action="store_true",
+        help="also every older version of each file your cloud still keeps (30 days), as versions/<folder>/<name (vN).ext>",
     )
     export.add_argument(
         "--aws-profile", help="with --from-aws: the profile of your own AWS credentials (else AWS's usual chain)"
@@ -46,7 +51,7 @@ def export_command(args: argparse.Namespace) -> None:
         cloud = _own_aws_cloud(args)
         try:
             owner, keys = cloud.open_keys(phrase)
-            files = cloud.files(owner, keys)
+            files = cloud.files(owner, keys, versions=args.versions)
         except ExportError as error:
             raise CommandError(str(error)) from None
         export = ExportDirectory(
@@ -60,7 +65,7 @@ def export_command(args: argparse.Namespace) -> None:
         export = ExportDirectory(
             args.directory, f"your cloud, {library.cloud_url}, signed in as {account.session.imtag}"
         )
-        _export_files(export, library_files(library))
+        _export_files(export, library_files(library, versions=args.versions))
         manifest = export.finish(userId=library.owner, **everything_else(export, account, library))
     emit(args, manifest, lambda: _summary(args.directory, manifest))
 

@@ -82,7 +82,23 @@ def register(subparsers: Subparsers) -> None:
                         },
                     ),
                     FORCE,
+                    (
+                        ("--version",),
+                        {
+                            "type": int,
+                            "metavar": "N",
+                            "help": "that version of the file ('imegha files versions' lists them); an older one "
+                            "lands as 'name (vN).ext'",
+                        },
+                    ),
                 ],
+            ),
+            (
+                "versions",
+                versions_command,
+                "list the versions of a file you can still open: the current one, and each one replaced in the "
+                "last 30 days",
+                [FILE, FOLDER_OPTION],
             ),
             ("rm", rm_command, "delete a file: its shares are revoked, its ciphertext and records removed", [FILE]),
             ("rotate", rotate_command, "seal a file again under a new key (after revoking a share)", [FILE]),
@@ -202,8 +218,32 @@ def get_command(args: argparse.Namespace) -> None:
     library = library_for(args)
     stored = _find(library, args)
     with ProgressBar(f"Fetching and opening {stored.name}", stored.ciphertext_size) as bar:
-        written = library.get(stored, args.output, progress=bar, replace=args.force)
-    emit(args, stored.as_json() | {"path": str(written)}, f"Opened {stored.name} into {written}.")
+        written = library.get(stored, args.output, progress=bar, replace=args.force, version=args.version)
+    version = args.version or stored.version
+    emit(
+        args,
+        stored.as_json() | {"version": version, "current": version == stored.version, "path": str(written)},
+        f"Opened {stored.name}" + (f", version {version}," if args.version else "") + f" into {written}.",
+    )
+
+
+@files_guarded
+def versions_command(args: argparse.Namespace) -> None:
+    library = library_for(args)
+    versions = library.versions(_find(library, args))
+    emit(args, {"versions": [v.as_json() for v in versions]}, lambda: version_lines(versions))
+
+
+def version_lines(versions: list[StoredFile]) -> str:
+    return "\n".join(
+        shown(
+            f"v{v.version:<4} {_size(v.size) if v.size >= 0 else '?':>12}  {v.updated_at or '':<26} "
+            + ("current" if v.kept_until is None else f"kept until {v.as_json()['keptUntil']}")
+            + f"  {v.name}"
+        )
+        + (f"\n  WARNING: {shown(v.problem)}" if v.problem else "")
+        for v in versions
+    )
 
 
 @files_guarded

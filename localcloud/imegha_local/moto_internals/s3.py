@@ -7,6 +7,11 @@ from imegha_local.moto_internals.entries import Internal, attribute, class_, met
 INTERNALS: tuple[Internal, ...] = (
     # moto.s3
     class_("moto.s3.exceptions.S3AccessDeniedError", "", "shims.iam._cross_account_roles_are_held_to_their_policies"),
+    method(
+        "moto.s3.models.FakeBucket.create_from_cloudformation_json",
+        "resource_name, cloudformation_json, account_id, region_name, **kwargs",
+        "shims.s3._cloudformation_makes_buckets_versioned_as_declared",
+    ),
     attribute("moto.s3.models.FakeBucket.keys", "snapshots.stored_state"),
     attribute("moto.s3.models.FakeBucket.multiparts", "snapshots.stored_state"),
     method(
@@ -32,10 +37,16 @@ INTERNALS: tuple[Internal, ...] = (
         "providers.stepfunctions.StateMachine",
     ),
     method("moto.s3.models.S3Backend.put_bucket_policy", "self, bucket_name, policy", "providers.s3.BucketPolicy"),
+    method(
+        "moto.s3.models.S3Backend.put_bucket_versioning",
+        "self, bucket_name, status",
+        "shims.s3._cloudformation_makes_buckets_versioned_as_declared",
+    ),
     method("moto.s3.models._VersionedKeyStore.iterlists", "self", "snapshots.stored_state"),
     attribute(
         "moto.s3.models.s3_backends",
         "snapshots.stored_state",
+        "shims.s3._cloudformation_makes_buckets_versioned_as_declared",
         "providers.s3.BucketPolicy",
         "providers.rest_api.RestApi",
         "providers.http_api.HttpApi",

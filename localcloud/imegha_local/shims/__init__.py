@@ -67,6 +67,7 @@ SHIMS = (
     iam._cross_account_roles_are_held_to_their_policies,
     s3._bucket_policies_apply_the_statements_whose_conditions_hold,
     s3._s3_honours_presigned_urls_as_signed,
+    s3._cloudformation_makes_buckets_versioned_as_declared,
     sns._sns_delivers_to_subscribed_mobile_endpoints,
     sns._sns_publishes_to_a_mobile_endpoint_as_its_platform_reads_it,
     kms._cloudformation_makes_keys_of_their_spec_and_usage,

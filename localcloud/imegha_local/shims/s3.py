@@ -1,4 +1,5 @@
-"""S3: bucket policies apply the statements whose conditions hold, and presigned URLs do what they were signed for.
+"""S3: bucket policies apply the statements whose conditions hold, presigned URLs do what they were signed for,
+and a bucket a template declares versioned is.
 
 moto reads every conditional statement of a bucket policy as denying (so the
 usual TLS-only ``Deny`` denied every object request), and serves a presigned URL
@@ -55,6 +56,21 @@ def _bucket_policies_apply_the_statements_whose_conditions_hold() -> None:
         if any(statement.get("Effect") == "Deny" for statement in applying):
             return PermissionResult.DENIED
         return PermissionResult.PERMITTED if applying else PermissionResult.NEUTRAL
+
+
+def _cloudformation_makes_buckets_versioned_as_declared() -> None:
+    """``AWS::S3::Bucket`` honours ``VersioningConfiguration``: moto's CloudFormation model makes every bucket
+    unversioned, so an object replaced or deleted would be gone, where in AWS its older versions stay readable by
+    version id (iMegha keeps a file's replaced versions so)."""
+    from moto.s3.models import FakeBucket, s3_backends
+
+    @patch(FakeBucket, "create_from_cloudformation_json")
+    def create_bucket(original, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        bucket = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        versioning = cloudformation_json.get("Properties", {}).get("VersioningConfiguration")
+        if versioning:
+            s3_backends[account_id][PARTITION].put_bucket_versioning(bucket.name, versioning["Status"])
+        return bucket
 
 
 def _s3_honours_presigned_urls_as_signed() -> None:

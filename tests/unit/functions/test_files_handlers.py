@@ -7,6 +7,8 @@ import base64
 import copy
 import io
 import json
+import time
+from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 import pytest
@@ -20,6 +22,7 @@ from imegha_crypto import (
     ExchangePrivateKey,
     FileKey,
     IdentityPrivateKey,
+    open_file,
     seal_data,
     seal_file,
     sign_audit_checkpoint,
@@ -28,6 +31,7 @@ from imegha_crypto import (
     wrap_key,
 )
 from imegha_local.functions import load_handler
+from imegha_local.templates import load_template
 from imegha_service.errors import InvalidRequest
 from tests.aws_tables import create_tables
 from tests.conftest import EVENTS, ROOT
@@ -60,6 +64,9 @@ def aws(monkeypatch):
         create_tables(boto3.client("dynamodb"), ROOT / "user-cloud" / "database.yaml")
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"])
+        s3.put_bucket_versioning(
+            Bucket=SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"], VersioningConfiguration={"Status": "Enabled"}
+        )
         rings = hear_rings(monkeypatch)
         yield {"s3": s3, "rings": rings, "table": boto3.resource("dynamodb").Table("CloudTable")}
 
@@ -216,6 +223,95 @@ def test_a_new_version_must_carry_a_key_for_each_share_of_the_file(aws, lambdas)
     status, answer = call(lambdas["StorageFunction"], second["complete"])
 
     assert status == 409 and f"the file is shared as {SHARE['shareId']}" in answer["message"]
+
+
+def owner_asks(lambdas, path: str, caller: str = OWNER) -> tuple[int, dict | None]:
+    return call(lambdas["StorageFunction"], routed("user_cloud_start_upload.json", "GET", path, caller=caller))
+
+
+def opened_from_url(aws, url: str, made: dict) -> bytes:
+    """What a download URL names (its S3 version too), fetched and opened with the key that version was sealed
+    under."""
+    query = dict(parse_qsl(urlsplit(url).query))
+    stored = aws["s3"].get_object(
+        Bucket=SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"],
+        Key="files/" + urlsplit(url).path.split("/files/", 1)[1],
+        **({"VersionId": query["versionId"]} if "versionId" in query else {}),
+    )["Body"]
+    opened = io.BytesIO()
+    open_file(made["key"], io.BytesIO(stored.read()), opened, made["context"])
+    return opened.getvalue()
+
+
+def test_a_replaced_version_stays_for_its_owner_under_its_own_key_for_30_days(aws, lambdas):
+    first = upload(aws, lambdas, b"v1")
+    call(lambdas["StorageFunction"], first["complete"])
+    second = upload(aws, lambdas, b"v2", version=2)
+    assert call(lambdas["StorageFunction"], second["complete"])[0] == 200
+
+    status, listed = owner_asks(lambdas, f"/storage/files/{FILE_ID}/versions")
+
+    assert status == 200 and listed["keptDays"] == 30
+    assert [(v["version"], v["current"], v["wrappedKey"], v["metadata"]) for v in listed["versions"]] == [
+        (2, True, second["commit"]["wrappedKey"], second["commit"]["metadata"]),
+        (1, False, first["commit"]["wrappedKey"], first["commit"]["metadata"]),
+    ]
+    assert 29.9 * 86400 < listed["versions"][1]["expiresAt"] - time.time() <= 30 * 86400
+    assert not any("objectKey" in v or "objectVersionId" in v for v in listed["versions"])
+    status, old = owner_asks(lambdas, f"/storage/files/{FILE_ID}/versions/1")
+    assert status == 200 and old["version"] == 1 and "versionId=" in old["url"]
+    assert opened_from_url(aws, old["url"], first) == b"v1"
+    _, current = owner_asks(lambdas, f"/storage/files/{FILE_ID}/versions/2")
+    assert opened_from_url(aws, current["url"], second) == b"v2"
+    _, log = call(lambdas["AuditFunction"], sample("user_cloud_audit_entries.json"))
+    assert [(e["action"], e["subject"].get("version")) for e in log["entries"]][-2:] == [
+        ("download", 1),
+        ("download", 2),
+    ]
+
+
+def test_only_the_owner_reads_old_versions_and_one_not_kept_is_refused_with_the_reason(aws, lambdas):
+    call(lambdas["StorageFunction"], upload(aws, lambdas, b"v1")["complete"])
+    call(lambdas["StorageFunction"], upload(aws, lambdas, b"v2", version=2)["complete"])
+
+    assert owner_asks(lambdas, f"/storage/files/{FILE_ID}/versions", caller=STRANGER)[0] == 403
+    assert owner_asks(lambdas, f"/storage/files/{FILE_ID}/versions/1", caller=STRANGER)[0] == 403
+    status, refused = owner_asks(lambdas, f"/storage/files/{FILE_ID}/versions/3")
+    assert status == 404 and "has no version 3 kept" in refused["message"]
+    assert owner_asks(lambdas, f"/storage/files/{FILE_ID}/versions/0")[0] == 400
+    aws["table"].update_item(
+        Key={"pk": f"FILE#{FILE_ID}", "sk": "VERSION#" + "1".zfill(16)},
+        UpdateExpression="SET expiresAt = :past",
+        ExpressionAttributeValues={":past": int(time.time()) - 1},
+    )  # lapsed, and the TTL has not cleared it yet
+    status, refused = owner_asks(lambdas, f"/storage/files/{FILE_ID}/versions/1")
+    assert status == 404 and "a replaced version is kept 30 days" in refused["message"]
+    assert [v["version"] for v in owner_asks(lambdas, f"/storage/files/{FILE_ID}/versions")[1]["versions"]] == [2]
+
+
+def test_deleting_a_file_removes_every_version_and_its_records(aws, lambdas):
+    call(lambdas["StorageFunction"], upload(aws, lambdas, b"v1")["complete"])
+    call(lambdas["StorageFunction"], upload(aws, lambdas, b"v2", version=2)["complete"])
+    delete = routed("user_cloud_start_upload.json", "DELETE", f"/storage/files/{FILE_ID}")
+
+    status, deleted = call(lambdas["StorageFunction"], delete)
+
+    assert status == 200 and deleted["objectVersionsRemoved"] == 3  # two objects and the marker that retired one
+    bucket = SAM_ENVIRONMENT["StorageFunction"]["BUCKET_NAME"]
+    listed = aws["s3"].list_object_versions(Bucket=bucket)
+    assert listed.get("Versions") is None and listed.get("DeleteMarkers") is None
+    assert aws["table"].query(KeyConditionExpression=Key("pk").eq(f"FILE#{FILE_ID}"))["Items"] == []
+
+
+def test_the_days_a_version_is_kept_are_the_days_the_bucket_keeps_a_replaced_object():
+    kept_days = load_handler(FUNCTIONS, "logic.storage.VERSION_KEPT_DAYS")
+    rules = load_template(ROOT / "user-cloud" / "storage.yaml")["Resources"]["FilesBucket"]["Properties"][
+        "LifecycleConfiguration"
+    ]["Rules"]
+    (replaced,) = [rule for rule in rules if rule["Id"] == "ReplacedVersions"]
+
+    assert replaced["NoncurrentVersionExpiration"]["NoncurrentDays"] == kept_days == 30
+    assert replaced["ExpiredObjectDeleteMarker"] is True
 
 
 # --- sharing -------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ A file's partition ``FILE#<fileId>`` holds what belongs to it and goes with it:
   list of the ``gsi1`` index;
 - ``IN#<folderId|albumId>``: the file as a folder or album holds it, its FEK
   wrapped by that folder's FK or album's AK; in the ``IN#<id>`` list;
+- ``VERSION#<version>``: a version replaced by a newer one, kept ``VERSION_KEPT_DAYS`` (``expiresAt``, the
+  table's TTL): its object key and S3 version id, its FEK wrapped by the DEK, its sealed metadata;
 - ``UPLOAD#<uploadId>``: an upload under way (expiring with ``expiresAt``);
 - ``SHARE#<shareId>``: which shares give the file away (see ``dal.shares``).
 
@@ -33,8 +35,9 @@ from boto3.dynamodb.conditions import Key
 
 from dal.audit import Write
 from imegha_crypto import CryptoError, parse_json
+from imegha_service.dynamodb import query_all
 from imegha_service.errors import Conflict, InvalidRequest, NotFound
-from imegha_service.items import integers
+from imegha_service.items import integers, numbered
 
 HEAD = "HEAD"
 ACCOUNT_PK, KEYS_SK = "ACCOUNT", "KEYS"
@@ -58,6 +61,10 @@ def member_sk(collection_id: str) -> str:
 
 def upload_sk(upload_id: str) -> str:
     return f"UPLOAD#{upload_id}"
+
+
+def version_sk(version: int) -> str:
+    return numbered("VERSION#", version)
 
 
 def without_keys(item: dict) -> dict:
@@ -98,6 +105,16 @@ class LibraryStore:
             if "LastEvaluatedKey" not in page:
                 return [integers(item) for item in items]
             start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    def versions(self, file_id: str) -> list[dict]:
+        """The file's replaced versions still kept, newest first (an item the TTL has not cleared yet included)."""
+        items = query_all(
+            self.table,
+            KeyConditionExpression=Key("pk").eq(file_pk(file_id)) & Key("sk").begins_with("VERSION#"),
+            ScanIndexForward=False,
+            ConsistentRead=True,
+        )
+        return [without_keys(item) for item in items]
 
     def listed(self, list_name: str, cursor: str | None, limit: int) -> Page:
         """A page of the ``gsi1`` list ``list_name`` (``FILES``, ``IN#<id>``, ``FOLDERS``, ``SHARES``…)."""
@@ -178,6 +195,10 @@ class LibraryStore:
                 "ExpressionAttributeValues": {":version": version},
             }
         return Write({"ConditionCheck": {"TableName": self.table_name, "Key": {"pk": pk, "sk": sk}, **check}}, refusal)
+
+    def remove(self, pk: str, sk: str) -> None:
+        """Delete an item outside any transaction: a record whose object is gone already."""
+        self.table.delete_item(Key={"pk": pk, "sk": sk})
 
     def put_upload(self, file_id: str, upload_id: str, fields: dict) -> None:
         """An upload under way is not audited: the finished upload is, in the transaction that commits it."""

@@ -6,6 +6,11 @@ the parts of an upload nobody finishes are removed by the bucket's lifecycle
 rule. Nothing half-uploaded is ever an object. Each file's objects live under
 ``files/<fileId>/``, so deleting a file removes every object and every S3
 version that ever belonged to it.
+
+A file version that a newer one replaces is retired, not deleted: a delete
+marker makes its object noncurrent, still readable by its S3 version id, and
+the bucket's lifecycle rule (``ReplacedVersions``) removes it after the days
+the template names.
 """
 
 from __future__ import annotations
@@ -92,10 +97,20 @@ class ObjectStore:
                 return None
             raise
 
-    def download_url(self, key: str) -> str:
-        return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=DOWNLOAD_URL_SECONDS
-        )
+    def current_version_id(self, key: str) -> str:
+        """The S3 version id of the object now at ``key`` (the bucket is versioned)."""
+        version_id: str = self.client.head_object(Bucket=self.bucket, Key=key)["VersionId"]
+        return version_id
+
+    def retire(self, key: str) -> None:
+        """Make the object at ``key`` noncurrent (a delete marker): it stays readable by its version id until the
+        bucket's lifecycle rule removes it."""
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def download_url(self, key: str, version_id: str | None = None) -> str:
+        """A presigned GET of the object at ``key``, or of its S3 version ``version_id``."""
+        params = {"Bucket": self.bucket, "Key": key} | ({"VersionId": version_id} if version_id else {})
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=DOWNLOAD_URL_SECONDS)
 
     def delete_all(self, prefix: str) -> int:
         """Delete every object under ``prefix``, each S3 version and delete marker included; returns how many."""

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dal.cloud import Cloud
 from imegha_service.errors import InvalidRequest
-from imegha_service.http import integer_query, register_error_responses, require_owner
+from imegha_service.http import integer_query, register_error_responses, require_owner, whole_number
 from imegha_service.requests import json_body
 from logic import storage
 from logic.ids import check_id
@@ -24,6 +24,7 @@ register_error_responses(app)
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 cloud = Cloud.from_environment()
 COLLECTIONS = {"folders": "folder", "albums": "album"}
+MAX_VERSION = 2**53 - 1  # what a JSON number holds exactly, as upload-start.json allows
 
 
 def _collection(plural: str) -> str:
@@ -89,6 +90,19 @@ def list_files() -> dict:
 @app.get("/storage/files/<file_id>")
 def download(file_id: str) -> dict:
     return storage.download(cloud, require_owner(app), check_id("fileId", file_id))
+
+
+@app.get("/storage/files/<file_id>/versions")
+def list_versions(file_id: str) -> dict:
+    require_owner(app)
+    return storage.list_versions(cloud, check_id("fileId", file_id))
+
+
+@app.get("/storage/files/<file_id>/versions/<version>")
+def download_version(file_id: str, version: str) -> dict:
+    owner = require_owner(app)
+    number = whole_number("version", version, 1, MAX_VERSION)
+    return storage.download_version(cloud, owner, check_id("fileId", file_id), number)
 
 
 @app.get("/storage/files/<file_id>/holders")

@@ -10,9 +10,14 @@ follows the one it replaces and carries keys for everyone who can open the
 file now, and then commits it with its audit entry in one transaction. It
 never holds a key it could use, nor a file name.
 
-Every version has a new FEK and a new object; the old object goes once the new
-version is committed. Deleting a file revokes its shares, removes every object
-and S3 version under it, then its records: nothing is left behind.
+Every version has a new FEK and a new object. The version a new one replaces
+is kept for its owner ``VERSION_KEPT_DAYS``: its record (FEK wrapped by the
+DEK, sealed metadata, object key and S3 version id) moves to ``VERSION#<n>``,
+expiring with the table's TTL, and its object becomes noncurrent, which the
+bucket's lifecycle rule removes after as many days. Only the owner reads an
+old version; folders, albums and shares hold the current one alone. Deleting a
+file revokes its shares, removes every object and S3 version under it, then
+its records: nothing is left behind.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from dal.library import (
     file_pk,
     member_sk,
     upload_sk,
+    version_sk,
 )
 from dal.objects import ObjectStore, file_prefix
 from dal.shares import ShareStore
@@ -51,6 +57,9 @@ SMALLEST_SEALED_FILE = sealed_file_size(0)
 UPLOAD_SECONDS = 7 * 24 * 3600  # as long as the bucket keeps unfinished parts
 URLS_AT_ONCE = 100
 COLLECTION_KEY = {"folder": "FK", "album": "AK"}
+# How long a replaced version stays readable: the bucket's ReplacedVersions rule (storage.yaml) removes a noncurrent
+# object after as many days, and the version's record expires with it.
+VERSION_KEPT_DAYS = 30
 
 
 class PartsMissing(Conflict):
@@ -201,6 +210,16 @@ def complete_upload(cloud: Cloud, owner: str, file_id: str, upload_id: str, body
         cloud.library.replace_head(file_id, new_head, version - 1),
         cloud.library.delete(file_pk(file_id), upload_sk(upload_id)),
     ]
+    if head:
+        writes.append(
+            cloud.library.put(
+                file_pk(file_id),
+                version_sk(head["version"]),
+                _kept_version(cloud.objects, head, stamp),
+                new=True,
+                refusal=Conflict(f"version {head['version']} was replaced meanwhile: another upload finished first"),
+            )
+        )
     try:
         _complete_object(cloud.objects, upload)
         cloud.audited.commit(
@@ -217,8 +236,20 @@ def complete_upload(cloud: Cloud, owner: str, file_id: str, upload_id: str, body
             cloud.library.delete_upload(file_id, upload_id)
         raise
     if head:
-        cloud.objects.delete_all(head["objectKey"])
+        cloud.objects.retire(head["objectKey"])
     return {name: value for name, value in new_head.items() if name != "objectKey"}
+
+
+def _kept_version(objects: ObjectStore, head: dict, replaced_at: str) -> dict:
+    """The replaced head as its version's record: what opens it and where its (soon noncurrent) object is."""
+    kept = {name: head[name] for name in ("fileId", "version", "ciphertextSize", "metadata", "wrappedKey")}
+    return kept | {
+        "updatedAt": head["updatedAt"],
+        "objectKey": head["objectKey"],
+        "objectVersionId": objects.current_version_id(head["objectKey"]),
+        "replacedAt": replaced_at,
+        "expiresAt": int(time.time()) + VERSION_KEPT_DAYS * 24 * 3600,
+    }
 
 
 def _membership_writes(
@@ -312,6 +343,41 @@ def download(cloud: Cloud, owner: str, file_id: str) -> dict:
 
 
 @tracer.capture_method
+def list_versions(cloud: Cloud, file_id: str) -> dict:
+    """Every version of the file its owner can still read, newest first: the current one, then each one replaced
+    in the last ``VERSION_KEPT_DAYS`` (its FEK wrapped by the DEK, its metadata sealed under that FEK)."""
+    head = _file_item(cloud.library, file_id)
+    kept = [item for item in cloud.library.versions(file_id) if item["expiresAt"] > time.time()]
+    return {
+        "fileId": file_id,
+        "keptDays": VERSION_KEPT_DAYS,
+        "versions": [_listed_file(head) | {"current": True}] + [_listed_version(item) for item in kept],
+    }
+
+
+def _listed_version(item: dict) -> dict:
+    return {name: value for name, value in item.items() if name not in ("objectKey", "objectVersionId")} | {
+        "current": False
+    }
+
+
+@tracer.capture_method
+def download_version(cloud: Cloud, owner: str, file_id: str, version: int) -> dict:
+    """One version of the file, current or kept, for its owner alone: its keys and a URL for its object."""
+    head = _file_item(cloud.library, file_id)
+    if version == head["version"]:
+        return download(cloud, owner, file_id)
+    item = cloud.library.get(file_pk(file_id), version_sk(version)) if version < head["version"] else None
+    if item is None or item["expiresAt"] <= time.time():
+        raise NotFound(
+            f"file {file_id} has no version {version} kept: it is at version {head['version']}, and a replaced "
+            f"version is kept {VERSION_KEPT_DAYS} days"
+        )
+    cloud.audited.commit([], action="download", actor=owner, subject={"fileId": file_id, "version": version})
+    return _listed_version(item) | {"url": cloud.objects.download_url(item["objectKey"], item["objectVersionId"])}
+
+
+@tracer.capture_method
 def holders(cloud: Cloud, file_id: str) -> dict:
     """Who holds the file besides its owner: its folder, its albums, its shares; a new version carries a key for each."""
     partition = cloud.library.file_partition(file_id)
@@ -347,7 +413,16 @@ def delete_file(cloud: Cloud, owner: str, file_id: str) -> dict:
         cloud.objects.abort_upload(upload["objectKey"], upload["s3UploadId"])
     removed = cloud.objects.delete_all(file_prefix(file_id))
     library = cloud.library
-    rest = [library.delete(item["pk"], item["sk"]) for item in library.file_partition(file_id) if item["sk"] != HEAD]
+    partition = library.file_partition(file_id)
+    # Replaced versions' records, as many as uploads in a month, go one by one (their objects are gone), the rest
+    # with the head and the audit entry.
+    for kept in (item for item in partition if item["sk"].startswith("VERSION#")):
+        library.remove(kept["pk"], kept["sk"])
+    rest = [
+        library.delete(item["pk"], item["sk"])
+        for item in partition
+        if item["sk"] != HEAD and not item["sk"].startswith("VERSION#")
+    ]
     cloud.audited.commit(
         rest + [library.delete(file_pk(file_id), HEAD, NotFound(f"no file {file_id}"))],
         action="delete",

@@ -97,3 +97,34 @@ def test_a_presigned_part_upload_completes_a_multipart_upload(s3):
     assert s3.get_object(Bucket="sealed-files", Key="files/three")["Body"].read() == b"only part"
     tampered = url.replace("partNumber=1", "partNumber=2")
     assert send(tampered, "PUT", b"extra")[0] == 403
+
+
+VERSIONED = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Versioned:
+    Type: AWS::S3::Bucket
+    Properties:
+      VersioningConfiguration: {Status: Enabled}
+  Plain:
+    Type: AWS::S3::Bucket
+Outputs:
+  Versioned: {Value: !Ref Versioned}
+  Plain: {Value: !Ref Plain}
+"""
+
+
+def test_a_bucket_a_template_declares_versioned_keeps_a_deleted_objects_version_readable(local_cloud, tmp_path_factory):
+    template = tmp_path_factory.mktemp("s3") / "buckets.yaml"
+    template.write_text(VERSIONED)
+    buckets = local_cloud.deploy(template, "buckets").outputs
+    s3 = local_cloud.client("s3")
+    s3.put_object(Bucket=buckets["Versioned"], Key="files/one", Body=b"first ciphertext")
+    version_id = s3.head_object(Bucket=buckets["Versioned"], Key="files/one")["VersionId"]
+
+    s3.delete_object(Bucket=buckets["Versioned"], Key="files/one")
+
+    assert s3.get_bucket_versioning(Bucket=buckets["Versioned"])["Status"] == "Enabled"
+    kept = s3.get_object(Bucket=buckets["Versioned"], Key="files/one", VersionId=version_id)
+    assert kept["Body"].read() == b"first ciphertext"
+    assert "Status" not in s3.get_bucket_versioning(Bucket=buckets["Plain"])
