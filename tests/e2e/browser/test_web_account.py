@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from imegha.totp import totp
+from imegha.totp import otpauth_uri, totp
 from imegha_crypto import b64url_decode
 from imegha_crypto.primitives import ed25519_verify
 from imegha_local.cloud import bootstrap_account
@@ -159,6 +159,8 @@ def test_two_step_sign_in_turned_on_in_the_browser_with_its_qr_code_is_asked_for
     qr.wait_for(timeout=15_000)
     assert int(qr.get_attribute("data-modules")) >= 21
     secret = page.get_by_test_id("two-step-secret").inner_text().strip()
+    page.get_by_text("The setup link (for an app on this device)").click()
+    assert page.get_by_test_id("two-step-uri").inner_text().strip() == otpauth_uri(secret, hana.email)
     at_hana.screen("two-step-qr")
     page.get_by_label("Code from your authenticator app").fill("000000" if totp(secret) != "000000" else "111111")
     page.get_by_role("button", name="Turn it on").click()
@@ -266,13 +268,18 @@ def test_a_reload_keeps_the_session_with_keys_no_script_can_export_and_signing_o
 
     # At a phone's width, by keyboard alone: focus starts on the email; Tab moves on; Enter signs in.
     page.set_viewport_size(PHONE)
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), "the sign-in screen scrolls sideways at 390 px"
     assert page.evaluate("document.activeElement.id") == "email"
     page.keyboard.type(kim.email)
     page.keyboard.press("Tab")
     page.keyboard.type(kim.password)
     page.keyboard.press("Enter")
     page.get_by_text("Signed in as Kim").wait_for(timeout=30_000)
-    for screen, heading in (("Your account", "Change your password"), ("Your cloud", "How it stands")):
+    for screen, heading in (
+        ("Your account", "Change your password"),
+        ("Your cloud", "How it stands"),
+        ("Conversations", "Conversations"),
+    ):
         focused = tab_to(page, screen)
         assert focused, f"Tab never reached {screen}"
         page.keyboard.press("Enter")
