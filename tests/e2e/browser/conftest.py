@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from imegha_local.cloud import Account as AwsAccount
+from imegha_local.cloud import LocalCloud
 from tests.browser.harness import missing
 from tests.e2e.devices import Person
 
@@ -53,13 +55,29 @@ def said(text: str) -> str:
     return f"{text} [{uuid.uuid4().hex[:6]}]"
 
 
+def everything_in_buckets(cloud: LocalCloud, accounts: list[AwsAccount]) -> bytes:
+    """Every version of every object in every bucket of ``accounts``: what whoever runs a cloud could read there."""
+    held = []
+    for account in accounts:
+        s3 = cloud.client("s3", account)
+        for bucket in s3.list_buckets()["Buckets"]:
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"]):
+                for version in page.get("Versions", []):
+                    held.append(
+                        s3.get_object(Bucket=bucket["Name"], Key=version["Key"], VersionId=version["VersionId"])[
+                            "Body"
+                        ].read()
+                    )
+    return b"\n".join(held)
+
+
 class Browser:
     """One person's browser: a context of its own (nothing stored from anyone else), the app open in one tab."""
 
     def __init__(self, chromium, url: str, name: str, screenshots: Path, init_script: str | None = None):
         self.screenshots = screenshots
         self.url = url
-        self.context = chromium.new_context(viewport={"width": 1100, "height": 760})
+        self.context = chromium.new_context(viewport={"width": 1100, "height": 760}, accept_downloads=True)
         self.page = self.context.new_page()
         if init_script:
             self.page.add_init_script(init_script)

@@ -66,6 +66,11 @@ export async function pinnedIdentity(session: Session, userId: string): Promise<
   return pin ? IdentityPublicKey.fromDer(b64urlDecode(pin.identityKey)) : null;
 }
 
+/** The iMTag `userId` had when pinned on this browser, or null if never met here. */
+export function pinnedTag(session: Session, userId: string): string | null {
+  return pins(session)[userId]?.iMTag ?? null;
+}
+
 /** Look `imtag` up and check what the directory says against the pin; pin it the first time. */
 export async function lookUp(session: Session, imtag: string): Promise<Peer> {
   const found = await session.platform("GET", `/users/${encodeURIComponent(imtag)}`);

@@ -44,7 +44,7 @@ export {
 } from "./account";
 export { MAX_JSON_DEPTH, parseJson, parseJsonObject } from "./boundedJson";
 export { b64urlDecode, b64urlEncode, fromHex, toHex } from "./bytes";
-export { Context, binding, canonicalJson, type Json, type JsonObject } from "./canonical";
+export { Context, binding, canonicalJson, sameJson, type Json, type JsonObject } from "./canonical";
 export {
   AUDIT_CHECKPOINT,
   AUDIT_GENESIS,

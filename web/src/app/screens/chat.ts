@@ -12,7 +12,6 @@ import { t } from "../i18n";
 import { InboxCursor, isRequest } from "../inbox";
 import type { Session } from "../session";
 import { UntrustedPeer, acceptNewKey, codeWith, lookUp, type Peer } from "../trust";
-import { Files } from "../files";
 import { describe } from "./errors";
 import { filesScreen } from "./files";
 import { qrCode } from "../qr";
@@ -150,10 +149,7 @@ export class ChatScreen {
     button.addEventListener("click", () => {
       this.open = null;
       this.act(
-        this.chat.ownCloudAddress().then(async (url) => {
-          if (url === null) show(this.pane, h("h2", {}, t("files.heading")), h("p", { class: "hint" }, t("files.noCloud")));
-          else await filesScreen(this.pane, new Files(this.session, url));
-        }),
+        this.chat.ownCloudAddress().then((url) => filesScreen(this.pane, this.session, url)),
       );
     });
     return button;
