@@ -65,6 +65,10 @@ class AccountError(Exception):
     """
 
 
+class PeerLeft(AccountError):
+    """The person asked for deleted their iMegha account: nothing reaches them any more."""
+
+
 class UnconfirmedSignUp(AccountError):
     """The email's account exists, with this password, but its sign-up never got its confirmation code: confirm it
     (:meth:`Account.resend_confirmation_code`, :meth:`Account.confirm_sign_up`), then sign in, which finishes it."""
@@ -415,8 +419,37 @@ class Account:
         api.publish_statement(self._statement(self.session.user_id, self.keys(), cloud_url, sequence, confirmed))
 
     def peer(self, imtag: str, *, accept_new_identity: bool = False) -> Peer:
-        """Look a user up and check what the directory says against their pinned identity key."""
-        return trusted_peer(self.pins, self.platform().lookup(imtag), accept_new_identity=accept_new_identity)
+        """Look a user up and check what the directory says against their pinned identity key; a connection who
+        deleted their account is said to be gone."""
+        return trusted_peer(self.pins, self._looked_up(imtag), accept_new_identity=accept_new_identity)
+
+    def _looked_up(self, imtag: str) -> JSONObject:
+        """The directory's entry for ``imtag``; for a connection who deleted their account, an ``AccountError``
+        saying so (:class:`PeerLeft`), not a bare 404."""
+        api = self.platform()
+        try:
+            return api.lookup(imtag)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            gone = self._left(imtag)
+            if gone is None:
+                raise
+            raise PeerLeft(
+                f"{gone['iMTag']} deleted their account on {gone['since'][:10]}: nothing reaches them any more "
+                f"('imegha disconnect {gone['iMTag']}' takes them off your connections)"
+            ) from None
+
+    def _left(self, imtag: str) -> JSONObject | None:
+        """The line of ``imtag`` among this person's connections if they left iMegha."""
+        return next(
+            (
+                connection
+                for connection in self.platform().connections()
+                if connection["status"] == "left" and connection["iMTag"].casefold() == imtag.casefold()
+            ),
+            None,
+        )
 
     def connect(self, imtag: str) -> JSONObject:
         """Ask to connect, once the directory's keys for ``imtag`` check out."""
@@ -434,14 +467,19 @@ class Account:
         api.decline(api.lookup(imtag)["userId"])
 
     def disconnect(self, imtag: str) -> None:
+        """End a connection or withdraw a request; for a connection who left, take their line off the list."""
         api = self.platform()
-        api.remove(api.lookup(imtag)["userId"])
+        gone = self._left(imtag)
+        api.remove(gone["peerId"] if gone else api.lookup(imtag)["userId"])
 
     def connections(self) -> list[JSONObject]:
         """Connections and requests, each with the peer's identity fingerprint, or a warning if their keys do not check out."""
         api = self.platform()
         listed = []
         for connection in api.connections():
+            if connection["status"] == "left":  # their account is gone, and its keys with it
+                listed.append(connection)
+                continue
             try:
                 connection |= _identity(trusted_peer(self.pins, api.lookup(connection["iMTag"])))
             except UntrustedPeer as error:
@@ -553,6 +591,7 @@ __all__ = [
     "AccountError",
     "ApiError",
     "MalformedCode",
+    "PeerLeft",
     "SecondFactorNeeded",
     "Session",
     "UnconfirmedSignUp",

@@ -49,6 +49,7 @@ from imegha_crypto import (
     wrap_key,
 )
 
+from .accounts import PeerLeft
 from .chat import Chat, ChatError, Line, _instant, open_line, refused_line
 from .documents import JSONObject
 from .platform_api import ApiError
@@ -511,8 +512,8 @@ class Groups:
             return True
         try:
             self._peer(view, member)
-        except ApiError as error:
-            if error.status != 404:
+        except (PeerLeft, ApiError) as gone:  # PeerLeft: a connection of this person's who left
+            if isinstance(gone, ApiError) and gone.status != 404:
                 raise
             return False
         return True

@@ -1,8 +1,10 @@
 """The connections store: one item per direction of each pair in ConnectionsTable.
 
 ``(userId, peerId)`` holds how ``userId`` sees ``peerId``: ``outgoing`` (asked),
-``incoming`` (was asked) or ``connected``. Both directions change together in
-one transaction, so the graph is never half-updated.
+``incoming`` (was asked), ``connected``, or ``left``: ``peerId`` deleted their
+account, and ``userId``'s side says so (with the iMTag they knew and when) until
+``expiresAt``, which the table's TTL clears, or until ``userId`` removes it. Both
+directions change together in one transaction, so the graph is never half-updated.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from boto3.dynamodb.conditions import Key
 
 from imegha_service.dynamodb import query_all, transact
 
-OUTGOING, INCOMING, CONNECTED = "outgoing", "incoming", "connected"
+OUTGOING, INCOMING, CONNECTED, LEFT = "outgoing", "incoming", "connected", "left"
 
 
 @dataclass
@@ -75,6 +77,31 @@ class ConnectionsStore:
                 {"Delete": {"TableName": self.table_name, "Key": _key(peer_id, user_id)}},
             ],
             f"no {only_if} connection with this user" if only_if else "no connection with this user",
+        )
+
+    def tell_left(self, leaving: str, peer_id: str, at: str, expires_at: int) -> None:
+        """``leaving``'s side of a connection goes; ``peer_id``'s says that ``leaving`` left, until ``expires_at``."""
+        transact(
+            self.resource,
+            [
+                {"Delete": {"TableName": self.table_name, "Key": _key(leaving, peer_id)}},
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": _key(peer_id, leaving),
+                        "UpdateExpression": "SET #status = :left, since = :at, expiresAt = :expires",
+                        "ConditionExpression": "#status = :connected",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {
+                            ":left": LEFT,
+                            ":connected": CONNECTED,
+                            ":at": at,
+                            ":expires": expires_at,
+                        },
+                    }
+                },
+            ],
+            "the connection changed meanwhile",
         )
 
     def _put(self, user_id: str, peer_id: str, status: str, peer_tag: str, at: str) -> dict:

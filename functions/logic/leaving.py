@@ -4,7 +4,9 @@ The request is signed by the person's identity key (:mod:`logic.signed_requests`
 person typed to confirm. What goes, in this order, so that a step that fails leaves the rest for the same request
 again (the directory entry, which the signature is checked against, goes last but one):
 
-- their connections and requests, both directions, and what they caused in those people's inboxes;
+- their connections and requests, both directions, and what they caused in those people's inboxes; each
+  connection's own list says they left (the iMTag it knew them by, their user id, when) for ``TAG_HOLD_DAYS``, or
+  until that person removes the line;
 - their group memberships and key copies: each group names them among its ``departed`` (no more doorbell for
   them), and the admin's device removes them from the signed roster with a new epoch the next time it sends or
   changes the group (:mod:`client.imegha.group_chat`); a group whose admin left keeps its members and its current
@@ -25,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger, Tracer
 
-from dal.connections import ConnectionsStore
+from dal.connections import CONNECTED, ConnectionsStore
 from dal.deployments import DeploymentStore
 from dal.devices import DeviceStore
 from dal.directory import DirectoryStore
@@ -65,8 +67,10 @@ def delete_account(platform: Platform, caller: str, username: str, typed_tag: st
         raise InvalidRequest("iMTag", "type your own iMTag, exactly, to confirm that you are deleting your account")
     deployment_records = platform.deployments.forget(caller, now.isoformat(timespec="seconds"))
 
+    held_until = now + timedelta(days=TAG_HOLD_DAYS)
     partition = platform.connections.partition(caller)
-    peers = [item["peerId"] for item in partition if not item["peerId"].startswith("GROUP")]
+    connections = [item for item in partition if not item["peerId"].startswith("GROUP")]
+    peers = [item["peerId"] for item in connections]
     group_ids = [item["groupId"] for item in partition if item["peerId"].startswith(MEMBERSHIP_PREFIX)]
     fellow_members: set[str] = set()
     for group_id in group_ids:
@@ -77,8 +81,15 @@ def delete_account(platform: Platform, caller: str, username: str, typed_tag: st
         item["groupId"] for item in platform.connections.partition(caller) if item["peerId"].startswith(COPY_PREFIX)
     }:
         platform.groups.revoke_copies(caller, group_id)
-    for peer in peers:
-        platform.connections.delete_pair(caller, peer)
+    told = 0
+    for connection in connections:
+        if connection["status"] == CONNECTED:
+            platform.connections.tell_left(
+                caller, connection["peerId"], now.isoformat(timespec="seconds"), int(held_until.timestamp())
+            )
+            told += 1
+        else:  # a request, or someone who left before them: nobody to tell
+            platform.connections.delete_pair(caller, connection["peerId"])
     caused = sum(platform.inbox.remove(someone, sender=caller) for someone in (set(peers) | fellow_members) - {caller})
     inbox = platform.inbox.remove(caller)
 
@@ -86,13 +97,13 @@ def delete_account(platform: Platform, caller: str, username: str, typed_tag: st
     for device in devices:
         platform.phones.disconnect(platform.devices.delete(caller, device["deviceId"]))
 
-    held_until = now + timedelta(days=TAG_HOLD_DAYS)
     platform.directory.remove_user(
         caller, user["email"], user["iMTag"], skeleton(user["iMTag"]), int(held_until.timestamp())
     )
     platform.user_pool.delete_user(username)
     removed = {
         "connections": len(peers),
+        "connectionsTold": told,
         "groups": len(group_ids),
         "inboxEntries": inbox,
         "entriesInOthersInboxes": caused,

@@ -3,8 +3,10 @@
 Ann has a cloud, a connection (Ben), a group Ben runs (with Cal), messages she sent, a phone registered for push.
 She deletes her account; then every item of every platform table and every Cognito user is read as whoever runs
 the platform could, and nothing names her but the signed records of the group she was in (the others' history),
-counters that lapse within the hour, and her iMTag, held for a while under no one's name. Ben sees her gone, his
-next group message removes her from the roster with a new epoch, and nobody can take "Ann" over at once.
+counters that lapse within the hour, the line in each connection's list saying she left (kept as long as her tag
+is held), and her iMTag, held for a while under no one's name. Ben and Cal see that she left, a message to her is
+refused saying so, Ben's next group message removes her from the roster with a new epoch, and nobody can take
+"Ann" over at once.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, left, platfor
     assert deleted["deleted"] is True
     assert deleted["removed"] | {"entriesInOthersInboxes": 0} == {
         "connections": 2,
+        "connectionsTold": 2,
         "groups": 2,
         "inboxEntries": deleted["removed"]["inboxEntries"],
         "entriesInOthersInboxes": 0,
@@ -105,7 +108,14 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, left, platfor
                 or (item["peerId"]["S"].startswith("GROUPKEY#") and item["userId"]["S"] != ann.user_id)
             )
             lapses_soon = "expiresAt" in item and int(item["expiresAt"]["N"]) <= soon
-            assert in_group_history or lapses_soon, f"{table} still holds {item}"
+            # Ben's and Cal's own lists saying she left, until her iMTag is free again.
+            told_she_left = (
+                table == "ConnectionsTable"
+                and item.get("status") == {"S": "left"}
+                and item["userId"]["S"] in (ben.user_id, cal.user_id)
+                and int(item["expiresAt"]["N"]) <= time.time() + 30 * 86400 + 120
+            )
+            assert in_group_history or lapses_soon or told_she_left, f"{table} still holds {item}"
     # The groups' records; the doorbell's per-minute counters of what she sent, kept an hour.
     assert {table for table, items in remaining.items() if items} <= {
         "ConnectionsTable",
@@ -117,8 +127,6 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, left, platfor
     held = platform_view.table("DirectoryTable").get_item(Key={"pk": "IMTAG#ann"})["Item"]
     assert set(held) == {"pk", "expiresAt", "heldAfterLeaving"} and int(held["expiresAt"]) > time.time() + 29 * 86400
 
-    assert "Ann" not in [c["iMTag"] for c in ben.device.imegha("connections").json["connections"]]
-    assert ben.device.imegha("chat", "send", "Ann", "hello?").status == 1
     assert ann.device.imegha("whoami").status == 1
 
     assert listed(ben, group)["departed"] == ["Ann"]
@@ -129,6 +137,23 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, left, platfor
     assert [line.get("text") for line in cal.device.imegha("group", "read", group).json["messages"]][-1:] == [
         "Ann has left us"
     ]
+
+
+def test_her_connections_see_she_left_and_a_message_to_her_is_refused_saying_so(world, left):
+    ben, cal = world["ben"], world["cal"]
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+
+    for someone in (ben, cal):
+        lines = someone.device.imegha("connections").json["connections"]
+        assert [(c["iMTag"], c["status"]) for c in lines if c["iMTag"] == "Ann"] == [("Ann", "left")]
+    shown = ben.device.imegha("connections", human=True).stdout
+    assert f"deleted their account on {today}" in next(line for line in shown.splitlines() if "Ann" in line)
+    refused = ben.device.imegha("chat", "send", "Ann", "hello?")
+    assert refused.status == 1 and f"Ann deleted their account on {today}" in refused.error["message"]
+
+    assert ben.device.imegha("disconnect", "Ann").status == 0  # Ben takes the line off his list
+    assert "Ann" not in [c["iMTag"] for c in ben.device.imegha("connections").json["connections"]]
+    assert "Ann" in [c["iMTag"] for c in cal.device.imegha("connections").json["connections"]]
 
 
 def test_nobody_takes_her_imtag_or_a_lookalike_over_at_once(left, new_device):

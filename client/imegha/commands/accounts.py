@@ -311,7 +311,9 @@ def connections_command(args: argparse.Namespace) -> None:
         return "\n".join(
             f"{shown(c['iMTag']):<20} {shown(c['status']):<10} "
             + (
-                shown(c["warning"])
+                f"deleted their account on {shown(c['since'][:10])}"
+                if c["status"] == "left"
+                else shown(c["warning"])
                 if "warning" in c
                 else shown(c["identityFingerprint"])
                 + ("  verified" if c["verified"] else "")

@@ -123,6 +123,7 @@ def test_everything_of_hers_goes_and_her_tag_is_held_under_no_name(platform, wor
 
     assert deleted["removed"] == {
         "connections": 1,
+        "connectionsTold": 1,
         "groups": 1,
         "inboxEntries": 1,
         "entriesInOthersInboxes": 1,
@@ -145,6 +146,41 @@ def test_everything_of_hers_goes_and_her_tag_is_held_under_no_name(platform, wor
     directory.reserve_imtag(
         platform.directory, "ZOE", "newcomer@example.org", NOW + timedelta(days=TAG_HOLD_DAYS, minutes=1)
     )
+
+
+def test_her_connections_are_told_she_left_for_as_long_as_her_tag_is_held_and_a_request_just_goes(platform, world):
+    from logic.connections import list_connections, remove_connection
+    from logic.leaving import TAG_HOLD_DAYS, delete_account
+
+    zoe, yan = world["zoe"], world["yan"]
+    asked = signed_up(platform, "Xia")
+    platform.connections.request(zoe, asked, "Zoe", "Xia", AT)
+
+    delete_account(platform, zoe, "zoe-username", "Zoe", NOW)
+
+    assert list_connections(platform.connections, yan) == [
+        {"peerId": zoe, "iMTag": "Zoe", "status": "left", "since": AT}
+    ]
+    line = platform.connections.table.get_item(Key={"userId": yan, "peerId": zoe})["Item"]
+    assert int(line["expiresAt"]) == int((NOW + timedelta(days=TAG_HOLD_DAYS)).timestamp())
+    assert list_connections(platform.connections, asked) == [] and list_connections(platform.connections, zoe) == []
+    assert platform.connections.status(yan, zoe) == "left"  # not connected: nothing reaches her doorbell
+
+    remove_connection(platform.connections, yan, zoe)  # Yan takes the line off his list
+    assert list_connections(platform.connections, yan) == []
+
+
+def test_someone_who_leaves_after_a_connection_left_tells_nobody_of_it(platform, world):
+    from logic.leaving import delete_account
+
+    zoe, yan = world["zoe"], world["yan"]
+    delete_account(platform, zoe, "zoe-username", "Zoe", NOW)
+
+    deleted = delete_account(platform, yan, "yan-username", "Yan", NOW)
+
+    assert deleted["removed"]["connectionsTold"] == 0
+    assert platform.connections.table.get_item(Key={"userId": yan, "peerId": zoe}).get("Item") is None
+    assert platform.connections.table.get_item(Key={"userId": zoe, "peerId": yan}).get("Item") is None
 
 
 def test_a_departed_member_is_unmarked_by_the_admins_removal(platform, world):
