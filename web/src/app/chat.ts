@@ -16,15 +16,19 @@ import {
   verifyKeyGrant,
   verifyKeyStatement,
   wrapKey,
+  b64urlEncode,
   type IdentityPublicKey,
+  type Json,
   type JsonObject,
 } from "../crypto/index";
 import { ApiError, callJson, object, objects } from "./http";
 import type { Session } from "./session";
-import type { Peer } from "./trust";
+import { lookUp, pinnedIdentity, type Peer } from "./trust";
 
 const SEND_ATTEMPTS = 3;
 const PAGE = 500;
+/** The header a group member shows a cloud to read back, with the admin's grant of the history (a GET has no body). */
+export const HISTORY_GRANT_HEADER = "X-Imegha-History-Grant";
 
 export interface Line {
   senderId: string;
@@ -44,16 +48,16 @@ function keyContext(holder: string, conversationId: string): Context {
 }
 
 /** A user's cloud, called with this person's token for that cloud. */
-class CloudApi {
+export class CloudApi {
   constructor(
     private readonly session: Session,
     private readonly baseUrl: string,
     private readonly ownerId: string,
   ) {}
 
-  async call(method: string, path: string, body?: JsonObject): Promise<JsonObject> {
+  async call(method: string, path: string, body?: JsonObject, headers?: Record<string, string>): Promise<JsonObject> {
     const token = await this.session.cloudToken(this.ownerId);
-    return callJson(method, this.baseUrl.replace(/\/+$/, "") + path, { authorization: `Bearer ${token}`, body });
+    return callJson(method, this.baseUrl.replace(/\/+$/, "") + path, { authorization: `Bearer ${token}`, body, headers });
   }
 
   async conversation(id: string): Promise<JsonObject | null> {
@@ -65,9 +69,28 @@ class CloudApi {
     }
   }
 
-  messages(id: string, after: number): Promise<JsonObject> {
-    return this.call("GET", `/conversations/${encodeURIComponent(id)}/messages?after=${after}&limit=${PAGE}`);
+  /** Every message after sequence `after` the caller may read here, and the keys sent along; with a group admin's
+   * `historyGrant` (sent as client/imegha/chat_api.py sends it), the history too. */
+  async messages(id: string, after: number, historyGrant: JsonObject | null = null): Promise<JsonObject> {
+    const headers = historyGrant === null ? undefined : { [HISTORY_GRANT_HEADER]: b64urlEncode(new TextEncoder().encode(pythonJson(historyGrant))) };
+    const path = `/conversations/${encodeURIComponent(id)}/messages`;
+    let page = await this.call("GET", `${path}?after=${after}&limit=${PAGE}`, undefined, headers);
+    const collected = objects(page, "messages");
+    while (page.more === true) {
+      page = await this.call("GET", `${path}?after=${Number(page.next)}&limit=${PAGE}`, undefined, headers);
+      collected.push(...objects(page, "messages"));
+    }
+    return { ...page, messages: collected };
   }
+}
+
+/** JSON as Python's json.dumps writes it (", " and ": ", non-ASCII escaped): the header the CLI sends, byte for byte. */
+function pythonJson(value: Json): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.entries(value).map(([name, item]) => `${pythonJson(name)}: ${pythonJson(item)}`).join(", ")}}`;
+  }
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export class Chat {
@@ -91,8 +114,24 @@ export class Chat {
     return this.ownCloudUrl;
   }
 
-  private peerCloud(peer: Peer): CloudApi | null {
+  /** A peer's cloud; null while they have none (then they have posted nothing). */
+  peerCloud(peer: Peer): CloudApi | null {
     return peer.cloudUrl ? new CloudApi(this.session, peer.cloudUrl, peer.userId) : null;
+  }
+
+  /** A user's identity key: one's own, a pinned one, or looked up (and pinned) by iMTag. */
+  async identityOf(userId: string, imtag: string): Promise<IdentityPublicKey> {
+    if (userId === this.session.userId) return this.session.keys.identityKey.publicKey;
+    const pinned = await pinnedIdentity(this.session, userId);
+    if (pinned) return pinned;
+    return (await this.peer(userId, imtag)).identityKey;
+  }
+
+  /** `imtag`'s checked keys and cloud, refused if the iMTag now names another user than `userId`. */
+  async peer(userId: string, imtag: string): Promise<Peer> {
+    const peer = await lookUp(this.session, imtag);
+    if (peer.userId !== userId) throw new ChatError(`${imtag} is now another user than the one named here`);
+    return peer;
   }
 
   conversationId(peer: Peer): Promise<string> {
@@ -103,24 +142,29 @@ export class Chat {
     const mine = await this.ownCloud();
     if (!mine) throw new ChatError("no cloud");
     const id = await this.conversationId(peer);
-    let held = (await mine.conversation(id)) ?? (await this.start(mine, id, peer));
+    const held = (await mine.conversation(id)) ?? (await this.start(mine, id, peer));
     const copy = object(object(held, "keys") ?? {}, "0");
     if (!copy) throw new ChatError("your cloud holds no key for this conversation");
     const key = await unwrapKey(copy.wrappedKey as JsonObject, "CK", {
       unwrappingKey: this.session.keys.dataKey,
       context: keyContext(this.session.userId, id),
     });
-    let sequence = Number(held.nextSequence ?? 1);
+    return this.post(mine, id, key, text, [peer.userId], Number(held.nextSequence ?? 1));
+  }
+
+  /** Seal, sign and post `text` to this person's cloud at `sequence`, or the next free one. */
+  async post(mine: CloudApi, id: string, key: SymmetricKey, text: string, recipients: string[], first: number): Promise<Line> {
+    let sequence = first;
     for (let attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
       const sentAt = new Date().toISOString();
       const message = await sealMessage(key, this.session.keys.identityKey, { conversationId: id, sender: this.session.userId, sequence, text, sentAt });
       try {
-        await mine.call("POST", `/conversations/${encodeURIComponent(id)}/messages`, { message, recipients: [peer.userId] });
+        await mine.call("POST", `/conversations/${encodeURIComponent(id)}/messages`, { message, recipients });
         return { senderId: this.session.userId, sender: this.session.imtag, sequence, sentAt, text, refused: null };
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 409 && error.message.includes("is taken"))) throw error;
-        held = (await mine.conversation(id)) ?? held;
-        sequence = Number(held.nextSequence ?? sequence + 1);
+        const taken = await mine.conversation(id);
+        sequence = Number(taken?.nextSequence ?? sequence + 1);
       }
     }
     throw new ChatError("another device of yours keeps sending at the same moment; try again");
@@ -194,7 +238,7 @@ export class Chat {
   }
 }
 
-async function openLine(item: JsonObject, key: SymmetricKey, id: string, sender: string, tag: string, identity: IdentityPublicKey): Promise<Line> {
+export async function openLine(item: JsonObject, key: SymmetricKey, id: string, sender: string, tag: string, identity: IdentityPublicKey): Promise<Line> {
   try {
     const message = await openMessage(item.message as JsonObject, key, { senderIdentity: identity, conversationId: id, sender });
     if (message.sequence !== item.sequence) return refused(sender, tag, item, "stored at another place than it was sealed for");
@@ -205,12 +249,12 @@ async function openLine(item: JsonObject, key: SymmetricKey, id: string, sender:
   }
 }
 
-function refused(sender: string, tag: string, item: JsonObject, reason: string): Line {
+export function refused(sender: string, tag: string, item: JsonObject, reason: string): Line {
   const body = object(object(item, "message") ?? {}, "body");
   const sentAt = body && typeof body.sentAt === "string" ? body.sentAt : "";
   return { senderId: sender, sender: tag, sequence: Number(item.sequence), sentAt, text: null, refused: reason };
 }
 
-function byOrder(one: Line, other: Line): number {
+export function byOrder(one: Line, other: Line): number {
   return one.sentAt.localeCompare(other.sentAt) || one.senderId.localeCompare(other.senderId) || one.sequence - other.sequence;
 }

@@ -1,12 +1,13 @@
 /**
- * iMChat: the conversation list (connections, with what arrived unread), a conversation, sending. New messages
- * appear without a reload: the inbox is polled with a cursor every POLL_MS, and a message entry for the open
+ * iMChat: the conversation list (connections and groups, with what arrived unread), a conversation, sending. New
+ * messages appear without a reload: the inbox is polled with a cursor every POLL_MS, and a message entry for the open
  * conversation fetches that sender's new messages from their cloud and opens them here.
  */
 
 import type { JsonObject } from "../../crypto/index";
 import { Chat, type Line } from "../chat";
-import { append, field, h, show, valueOf } from "../dom";
+import { field, h, show, valueOf } from "../dom";
+import { Groups, type GroupSummary } from "../groups";
 import { objects, text } from "../http";
 import { t } from "../i18n";
 import { InboxCursor, isRequest } from "../inbox";
@@ -15,28 +16,66 @@ import { UntrustedPeer, acceptNewKey, codeWith, lookUp, type Peer } from "../tru
 import { describe } from "./errors";
 import { filesScreen } from "./files";
 import { qrCode } from "../qr";
+import { GroupConversation, newGroupForm, type GroupHost } from "./groups";
+import { composer, messageList, showLine } from "./messages";
 
 const POLL_MS = 700;
 // Connection requests ring no doorbell: the list is asked for again every this many polls.
 const CONNECTIONS_EVERY = 8;
 
-interface Conversation {
-  peer: Peer;
-  list: HTMLOListElement;
-  lastPeerSequence: number;
+/** The conversation on screen: a 1:1 or a group. */
+interface Open {
+  conversationId: string;
+  /** `sender` posted to it: fetch and show what is new. */
+  arrived(sender: string): Promise<void>;
+  /** A group's new epoch. */
+  rekeyed?(): Promise<unknown>;
+}
+
+/** A 1:1 conversation on screen. */
+class Direct implements Open {
+  readonly list = messageList();
+  private lastPeerSequence = 0;
+
+  constructor(
+    readonly conversationId: string,
+    readonly peer: Peer,
+    private readonly chat: Chat,
+    private readonly session: Session,
+  ) {}
+
+  async arrived(sender: string): Promise<void> {
+    if (sender !== this.peer.userId) return;
+    for (const line of await this.chat.after(this.peer, this.lastPeerSequence)) this.show(line);
+  }
+
+  show(line: Line): void {
+    if (line.senderId !== this.session.userId) this.lastPeerSequence = Math.max(this.lastPeerSequence, line.sequence);
+    showLine(this.list, line, this.session);
+  }
+}
+
+/** A group's name as last checked here, and the roster version and epoch it was checked at. */
+interface GroupName {
+  checkedAt: string;
+  name: string;
 }
 
 export class ChatScreen {
   private readonly chat: Chat;
+  private readonly groups: Groups;
   private readonly inbox: InboxCursor;
+  /** By the peer's user id for a 1:1, by the group's id for a group. */
   private readonly unread = new Map<string, number>();
+  private readonly groupNames = new Map<string, GroupName>();
+  private groupList: GroupSummary[] = [];
   /** Strangers who wrote, by user id: their iMTag. Listed apart; their cloud is reached only when the person asks. */
   private readonly strangers = new Map<string, string>();
   private readonly nav = h("nav", { "aria-labelledby": "conversations-heading", class: "conversations" });
   private readonly pane = h("section", { class: "conversation", "aria-label": t("main.pick") });
   private readonly error = h("p", { class: "error", role: "alert" });
   private connections: JsonObject[] = [];
-  private open: Conversation | null = null;
+  private open: Open | null = null;
   private timer: number | undefined;
   private stopped = false;
   private polls = 0;
@@ -46,6 +85,7 @@ export class ChatScreen {
     private readonly session: Session,
   ) {
     this.chat = new Chat(session);
+    this.groups = new Groups(session, this.chat);
     this.inbox = new InboxCursor(session);
   }
 
@@ -79,15 +119,25 @@ export class ChatScreen {
     const entries = await this.inbox.fresh();
     let connectionsChanged = ++this.polls % CONNECTIONS_EVERY === 0;
     for (const entry of entries) {
+      if (entry.kind === "group-key") {
+        connectionsChanged = true;
+        const open = this.open;
+        if (open && open.conversationId === entry.conversationId && open.rekeyed) await open.rekeyed();
+        continue;
+      }
       if (this.noteStranger(entry)) connectionsChanged = true;
-      if (entry.kind !== "message" || isRequest(entry)) continue;
+      if (entry.kind !== "message") continue;
       const conversationId = text(entry, "conversationId");
+      const group = isGroup(conversationId);
+      // A stranger's message is listed by sender, unopened; a group invitation's, counted on the invitation.
+      if (isRequest(entry) && !group) continue;
       const sender = text(entry, "senderId");
-      notifyInBackground(text(entry, "senderTag"), conversationId);
-      if (this.open && this.open.peer.userId === sender && (await this.chat.conversationId(this.open.peer)) === conversationId) {
-        await this.fetchNew(this.open);
+      if (!isRequest(entry)) notifyInBackground(text(entry, "senderTag"), conversationId);
+      if (this.open?.conversationId === conversationId) {
+        await this.open.arrived(sender);
       } else {
-        this.unread.set(sender, (this.unread.get(sender) ?? 0) + 1);
+        const key = group ? conversationId : sender;
+        this.unread.set(key, (this.unread.get(key) ?? 0) + 1);
         connectionsChanged = true;
       }
     }
@@ -95,18 +145,14 @@ export class ChatScreen {
   }
 
   private noteStranger(entry: JsonObject): boolean {
-    if (entry.kind !== "message" || !isRequest(entry)) return false;
+    if (entry.kind !== "message" || !isRequest(entry) || isGroup(text(entry, "conversationId"))) return false;
     this.strangers.set(text(entry, "senderId"), text(entry, "senderTag"));
     return true;
   }
 
-  private async fetchNew(conversation: Conversation): Promise<void> {
-    const lines = await this.chat.after(conversation.peer, conversation.lastPeerSequence);
-    for (const line of lines) this.addLine(conversation, line);
-  }
-
   private async refreshConnections(): Promise<void> {
     this.connections = objects(await this.session.platform("GET", "/connections"), "connections");
+    await this.refreshGroups();
     const connected = this.connections.filter((connection) => connection.status === "connected");
     const incoming = this.connections.filter((connection) => connection.status === "incoming");
     const outgoing = this.connections.filter((connection) => connection.status !== "connected" && connection.status !== "incoming");
@@ -128,6 +174,7 @@ export class ChatScreen {
       strangers.length > 0 ? h("h3", {}, t("main.messageRequests")) : null,
       strangers.length > 0 ? h("ul", { class: "people" }, ...strangers.map((imtag) => this.strangerItem(imtag))) : null,
       outgoing.length > 0 ? h("ul", { class: "people waiting" }, ...outgoing.map((connection) => h("li", {}, t("main.waiting", { imtag: text(connection, "iMTag") })))) : null,
+      ...this.groupSections(connected),
       find,
       this.filesButton(),
       this.notificationsButton(),
@@ -158,7 +205,7 @@ export class ChatScreen {
   private conversationItem(connection: JsonObject): HTMLElement {
     const imtag = text(connection, "iMTag");
     const count = this.unread.get(text(connection, "peerId")) ?? 0;
-    const current = this.open?.peer.userId === connection.peerId;
+    const current = this.open instanceof Direct && this.open.peer.userId === connection.peerId;
     const button = h(
       "button",
       { type: "button", class: "person", "aria-current": current ? "true" : undefined },
@@ -240,85 +287,131 @@ export class ChatScreen {
 
   private async openConversation(imtag: string): Promise<void> {
     const peer = await lookUp(this.session, imtag);
-    const list = h("ol", { class: "messages", "aria-label": t("chat.messages"), "aria-live": "polite", tabindex: "0", "data-testid": "messages" });
-    const conversation: Conversation = { peer, list, lastPeerSequence: 0 };
+    const conversation = new Direct(await this.chat.conversationId(peer), peer, this.chat, this.session);
     this.open = conversation;
     this.unread.delete(peer.userId);
     const mine = await this.chat.ownCloud();
-    const compose = h("textarea", { id: "compose", name: "compose", rows: "2", "aria-describedby": "compose-hint", disabled: mine === null });
-    const send = h("button", { type: "submit", class: "primary", disabled: mine === null }, t("chat.send"));
-    const form = h(
-      "form",
-      { class: "composer", novalidate: true },
-      h("label", { for: "compose" }, t("chat.compose")),
-      compose,
-      h("p", { id: "compose-hint", class: "hint" }, mine === null ? t("chat.noCloud") : t("chat.composeHint")),
-      send,
-    );
-    const submit = (): void => {
-      const typed = compose.value;
-      if (!typed.trim()) return;
-      send.disabled = true;
-      this.chat.send(peer, typed).then(
-        (line) => {
-          compose.value = "";
-          send.disabled = false;
-          this.addLine(conversation, line);
-          compose.focus();
-        },
-        (failure: unknown) => {
-          send.disabled = false;
-          this.error.textContent = describe(failure);
-        },
-      );
-    };
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      submit();
-    });
-    compose.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        submit();
-      }
-    });
-    const code = codeWith(this.session, peer);
-    const safety = h(
-      "details",
-      { class: "safety" },
-      h("summary", {}, t("chat.safetyCode", { imtag: peer.imtag })),
-      h("p", {}, t("chat.safetyExplain", { imtag: peer.imtag })),
-      h("p", { class: "code", "data-testid": "safety-code" }, code),
-      h("div", { class: "qr-box", "data-testid": "safety-code-qr" }, qrCode(code, t("chat.safetyQr", { imtag: peer.imtag }))),
-    );
-    show(this.pane, h("h2", { id: "conversation-heading" }, t("chat.with", { imtag: peer.imtag })), safety, list, form);
+    const send = composer(mine !== null, (typed) => this.chat.send(peer, typed), (line) => { if (this.open === conversation) conversation.show(line); }, this.error);
+    show(this.pane, h("h2", { id: "conversation-heading" }, t("chat.with", { imtag: peer.imtag })), this.safety(peer), conversation.list, send);
     this.pane.setAttribute("aria-labelledby", "conversation-heading");
     this.pane.removeAttribute("aria-label");
     const lines = await this.chat.read(peer);
-    if (lines.length === 0) list.append(h("li", { class: "hint" }, t("chat.empty")));
-    for (const line of lines) this.addLine(conversation, line);
+    if (lines.length === 0) conversation.list.append(h("li", { class: "hint" }, t("chat.empty")));
+    for (const line of lines) if (this.open === conversation) conversation.show(line);
     await this.refreshConnections();
-    compose.focus();
+    send.querySelector("textarea")?.focus();
   }
 
-  private addLine(conversation: Conversation, line: Line): void {
-    if (this.open !== conversation) return;
-    const mine = line.senderId === this.session.userId;
-    if (!mine) conversation.lastPeerSequence = Math.max(conversation.lastPeerSequence, line.sequence);
-    conversation.list.querySelector("li.hint")?.remove();
-    const when = line.sentAt ? new Date(line.sentAt) : null;
-    append(
-      conversation.list,
-      h(
-        "li",
-        { class: `message ${mine ? "mine" : "theirs"}${line.refused === null ? "" : " refused"}`, "data-sequence": String(line.sequence) },
-        h("span", { class: "sender" }, mine ? t("chat.you") : line.sender),
-        when ? h("time", { datetime: line.sentAt }, when.toLocaleTimeString()) : null,
-        line.refused === null ? h("p", { class: "text" }, line.text ?? "") : h("p", { class: "text" }, t("chat.refused", { reason: line.refused })),
-      ),
+  /** The safety code to compare; once the two read the same digits, the person marks this very key verified. */
+  private safety(peer: Peer): HTMLElement {
+    const code = codeWith(this.session, peer);
+    const error = h("p", { class: "error", role: "alert" });
+    const form = h(
+      "form",
+      { class: "verify", novalidate: true },
+      field("verify-code", t("verify.typed", { imtag: peer.imtag }), { inputmode: "numeric", autocomplete: "off" }),
+      h("button", { type: "submit" }, t("verify.submit")),
     );
-    conversation.list.lastElementChild?.scrollIntoView({ block: "end" });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      acceptNewKey(this.session, peer.imtag, valueOf(form, "verify-code")).then(
+        () => { this.act(this.openConversation(peer.imtag)); },
+        (failure: unknown) => { error.textContent = failure instanceof UntrustedPeer ? t("verify.mismatch") : describe(failure); },
+      );
+    });
+    return h(
+      "details",
+      { class: "safety" },
+      h("summary", {}, peer.verified ? t("verify.verified", { imtag: peer.imtag }) : t("chat.safetyCode", { imtag: peer.imtag })),
+      h("p", {}, t("chat.safetyExplain", { imtag: peer.imtag })),
+      h("p", { class: "code", "data-testid": "safety-code" }, code),
+      h("div", { class: "qr-box", "data-testid": "safety-code-qr" }, qrCode(code, t("chat.safetyQr", { imtag: peer.imtag }))),
+      peer.verified ? null : form,
+      error,
+    );
   }
+
+  // --- groups --------------------------------------------------------------------------------------
+
+  /** GET /groups, and each group's name as checked here (again only when its roster or epoch moved). */
+  private async refreshGroups(): Promise<void> {
+    this.groupList = await this.groups.list();
+    for (const group of this.groupList) {
+      const checkedAt = `${group.rosterVersion}:${group.epoch}`;
+      if (this.groupNames.get(group.groupId)?.checkedAt === checkedAt) continue;
+      // One that does not check out now is checked again next time (opening it says why).
+      this.groupNames.set(
+        group.groupId,
+        await this.groups.view(group.groupId).then(
+          (view) => ({ checkedAt, name: view.name ?? t("group.unnamed") }),
+          () => ({ checkedAt: "", name: t("group.unchecked") }),
+        ),
+      );
+    }
+  }
+
+  private groupSections(connected: JsonObject[]): (HTMLElement | null)[] {
+    const joined = this.groupList.filter((group) => !group.invited);
+    const invited = this.groupList.filter((group) => group.invited);
+    const create = h("button", { type: "button", class: "files-button" }, t("group.new"));
+    create.addEventListener("click", () => {
+      this.open = null;
+      newGroupForm(this.groupHost(), connected.filter((connection) => connection.status === "connected"));
+    });
+    return [
+      h("h3", {}, t("main.groups")),
+      joined.length === 0 ? h("p", { class: "hint" }, t("main.noGroups")) : h("ul", { class: "people" }, ...joined.map((group) => this.groupItem(group))),
+      create,
+      invited.length > 0 ? h("h3", {}, t("main.groupInvitations")) : null,
+      invited.length > 0 ? h("ul", { class: "people" }, ...invited.map((group) => this.groupItem(group))) : null,
+    ];
+  }
+
+  private groupItem(group: GroupSummary): HTMLElement {
+    const name = this.groupNames.get(group.groupId)?.name ?? t("group.unnamed");
+    const count = this.unread.get(group.groupId) ?? 0;
+    const button = h(
+      "button",
+      { type: "button", class: "person", "aria-current": this.open?.conversationId === group.groupId ? "true" : undefined },
+      h("span", { class: "name" }, group.invited ? t("main.readInvitation", { name }) : name),
+      count > 0 ? h("span", { class: "badge" }, t("main.unread", { n: count })) : null,
+    );
+    button.addEventListener("click", () => { this.act(this.openGroup(group.groupId)); });
+    return h("li", {}, button);
+  }
+
+  private groupHost(): GroupHost {
+    return {
+      session: this.session,
+      groups: this.groups,
+      pane: this.pane,
+      error: this.error,
+      act: (work) => { this.act(work); },
+      changed: async (groupId) => {
+        this.groupNames.delete(groupId);
+        await this.refreshConnections();
+        await this.openGroup(groupId);
+      },
+      canSend: true,
+    };
+  }
+
+  private async openGroup(groupId: string): Promise<void> {
+    this.open = null;
+    this.unread.delete(groupId);
+    const host = { ...this.groupHost(), canSend: (await this.chat.ownCloud()) !== null };
+    const invited = this.groupList.some((group) => group.groupId === groupId && group.invited);
+    const conversation = new GroupConversation(host, groupId, invited);
+    this.open = conversation;
+    await conversation.loaded;
+    this.pane.setAttribute("aria-labelledby", "conversation-heading");
+    this.pane.removeAttribute("aria-label");
+    await this.refreshConnections();
+  }
+}
+
+function isGroup(conversationId: string): boolean {
+  return conversationId.startsWith("grp-");
 }
 
 /** A browser notification for a message while the tab is in the background: who, never what (the inbox's metadata). */
