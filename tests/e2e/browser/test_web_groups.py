@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from imegha_local.people import everything_held
-from tests.e2e.browser.test_web_app import Browser, said
+from tests.e2e.browser.conftest import Browser, said
 from tests.integration.chat_world import replay_message
 from tests.integration.polling import eventually
 
