@@ -70,6 +70,7 @@ class FilesScreen {
   private readonly uploads = h("ul", { class: "uploads", "aria-label": t("files.uploads") });
   private queue: Promise<void> = Promise.resolve();
   private holder: Collection | null = null;
+  private generation = 0;
 
   constructor(
     private readonly pane: HTMLElement,
@@ -91,6 +92,7 @@ class FilesScreen {
     this.error.textContent = "";
     this.status.textContent = "";
     this.holder = holder;
+    show(this.view, h("p", { class: "status" }, t("app.loading")));
     const tab = (which: View, label: string): HTMLElement =>
       button(label, () => { this.act(this.open(which)); }, { "aria-pressed": which === view ? "true" : "false", class: "tab" });
     show(
@@ -122,8 +124,18 @@ class FilesScreen {
       return;
     }
     const holder = this.holder;
+    const rendering = this.rendering();
+    const [stored, folders, albums] = await Promise.all([
+      library.files(holder),
+      holder === null ? library.collections("folder") : Promise.resolve([]),
+      holder === null ? library.collections("album") : Promise.resolve([]),
+    ]);
+    if (!rendering.current()) return;
     const panel = h("section", { class: "panel", "aria-live": "polite" });
     const list = h("ul", { class: "files", "aria-label": t("files.list"), "data-testid": "files" });
+    const shown = holder === null ? stored.filter((file) => file.folderId === null) : stored;
+    if (shown.length === 0) append(list, h("li", { class: "hint" }, t("files.none")));
+    for (const file of shown) append(list, this.fileItem(file, albums, panel));
     const heading = holder === null ? t("files.heading") : t(holder.kind === "folder" ? "files.inFolder" : "files.inAlbum", { name: holder.name });
     show(
       this.view,
@@ -131,17 +143,18 @@ class FilesScreen {
       holder === null ? null : button(t("files.back"), () => { this.act(this.open("own")); }),
       holder?.kind === "album" ? null : this.dropZone(),
       this.uploads,
+      holder === null ? this.collectionsSection("folder", folders, panel) : null,
+      holder === null ? this.collectionsSection("album", albums, panel) : null,
+      h("h3", {}, t("files.listHeading")),
+      list,
+      panel,
     );
-    const [stored, folders, albums] = await Promise.all([
-      library.files(holder),
-      holder === null ? library.collections("folder") : Promise.resolve([]),
-      holder === null ? library.collections("album") : Promise.resolve([]),
-    ]);
-    if (holder === null) append(this.view, this.collectionsSection("folder", folders, panel), this.collectionsSection("album", albums, panel));
-    const shown = holder === null ? stored.filter((file) => file.folderId === null) : stored;
-    if (shown.length === 0) append(list, h("li", { class: "hint" }, t("files.none")));
-    for (const file of shown) append(list, this.fileItem(file, albums, panel));
-    append(this.view, h("h3", {}, t("files.listHeading")), list, panel);
+  }
+
+  /** A render of the view that knows when a later one began (its result is then dropped, never shown twice). */
+  private rendering(): { current: () => boolean } {
+    const generation = ++this.generation;
+    return { current: () => generation === this.generation };
   }
 
   private dropZone(): HTMLElement {
@@ -407,8 +420,9 @@ class FilesScreen {
   // --- shared with me -----------------------------------------------------------------------
 
   private async showShared(): Promise<void> {
-    show(this.view, h("h3", {}, t("shared.heading")), h("p", { class: "status" }, t("app.loading")));
+    const rendering = this.rendering();
     const { shares, warnings } = await this.sharing.received();
+    if (!rendering.current()) return;
     const panel = h("section", { class: "panel", "aria-live": "polite" });
     const list = h("ul", { class: "files", "aria-label": t("shared.heading"), "data-testid": "shared" });
     if (shares.length === 0) append(list, h("li", { class: "hint" }, t("shared.none")));
@@ -466,6 +480,7 @@ class FilesScreen {
     if (library === null) return;
     const result = h("p", { class: "status", role: "status", "data-testid": "audit-result" }, t("audit.verifying"));
     show(this.view, h("h3", { id: "audit-heading" }, t("audit.heading")), result);
+    const rendering = this.rendering();
     let entries: JsonObject[];
     try {
       const verification = await audit.verify(this.session, library);
@@ -517,6 +532,7 @@ class FilesScreen {
           h("td", { class: "what" }, what),
         );
       });
+    if (!rendering.current()) return;
     append(
       this.view,
       h(
