@@ -18,8 +18,11 @@ dot, no control character), so a name never leads out of DIR; two files that wou
 their id (``report [3f2a9c1e].pdf``), the same ones on every run. An export is resumable: a file already there
 with the size its sealed metadata names is skipped, and each file appears whole or not at all.
 
-Conversations, groups and the audit log come through the API only (``--from-aws`` gives the files), and are
-written again on each run. Text from others stays exact in the JSON; in a transcript each message is an indented
+Conversations, groups and the audit log come through the API, and are written again on each run. ``--from-aws``
+reaches the person's own cloud alone, so it writes what that cloud keeps: every message they sent (a message is kept
+in its sender's cloud) with the keys they kept there, each group's roster as they last checked it, and no more: the
+others' messages are in the others' clouds, which open only to tokens the platform issues, and a group's name and
+epochs live on the platform; the audit log it does not verify (checkpoints are verified with the platform's help). Text from others stays exact in the JSON; in a transcript each message is an indented
 block whose lines are screened (:func:`~imegha.safe_text.shown`), so no message can pass for a line of the
 transcript itself, nor carry markup a viewer would render.
 
@@ -46,18 +49,25 @@ from boto3.dynamodb.types import TypeDeserializer
 from imegha_crypto import (
     AccountKeys,
     ChainError,
+    Context,
+    ConversationKey,
     CryptoError,
     DecryptionError,
     FolderKey,
+    GroupKey,
+    IdentityPublicKey,
+    b64url_decode,
+    group_key_context,
     open_account_with_phrase,
     open_file,
     unwrap_key,
+    verify_record,
 )
 from imegha_crypto.chunked import BinarySource
 
 from . import audit_log
 from .accounts import Account
-from .chat import Chat, Line
+from .chat import Chat, Line, open_line, refused_line
 from .documents import JSONObject
 from .group_chat import Groups
 from .library import (
@@ -342,6 +352,19 @@ class OwnAwsCloud:
                 exported.append(ExportedFile(stored, folder_of[entry["fileId"]], self._sealed(entry)))
         return exported
 
+    def conversations(self) -> dict[str, KeptConversation]:
+        """What the table keeps of each conversation, by id: whom it is with, the keys kept, the owner's messages."""
+        kept: dict[str, KeptConversation] = {}
+        for item in self._items("CONV#", ""):
+            conversation = kept.setdefault(item["pk"].removeprefix("CONV#"), KeptConversation())
+            if item["sk"] == "META":
+                conversation.meta = item
+            elif item["sk"].startswith("KEY#"):
+                conversation.keys[item["version"]] = item
+            elif item["sk"].startswith("MSG#"):
+                conversation.messages.append(item)
+        return kept
+
     def _sealed(self, entry: JSONObject) -> SealedBytes:
         @contextmanager
         def opened() -> Iterator[BinarySource]:
@@ -353,6 +376,121 @@ class OwnAwsCloud:
                 body.close()
 
         return opened
+
+
+@dataclass
+class KeptConversation:
+    """One conversation as the owner's own table keeps it (``CONV#<id>``)."""
+
+    meta: JSONObject = field(default_factory=dict)
+    keys: dict[int, JSONObject] = field(default_factory=dict)
+    messages: list[JSONObject] = field(default_factory=list)
+
+
+NOT_RECOVERED = (
+    "only your own messages: each message is kept in its sender's cloud, and the others' clouds open only to tokens "
+    "the platform issues; a group's name and epochs are kept on the platform"
+)
+
+
+def own_conversations(export: ExportDirectory, cloud: OwnAwsCloud, owner: str, keys: AccountKeys) -> JSONObject:
+    """Every conversation and group the person's own cloud keeps, with the messages they sent in it, opened with the
+    keys they kept there, into ``export``; returns what was written, for the manifest."""
+    kept = cloud.conversations()
+    tags = {  # the iMTags the group rosters kept name; the platform's directory is out of reach
+        member["userId"]: member["iMTag"]
+        for conversation in kept.values()
+        for member in ((conversation.meta.get("roster") or {}).get("body") or {}).get("members", [])
+    }
+    me = tags.get(owner, "you")
+    identity = keys.identity_key.public_key
+    written: dict[str, list[str]] = {"conversations": [], "groups": []}
+    for conversation_id, conversation in sorted(kept.items()):
+        messages = sorted(conversation.messages, key=lambda item: item["sequence"])
+        if conversation_id.startswith("dm-"):
+            peer: str = conversation.meta.get("peerId", "")
+            key = _kept_key(conversation.keys.get(0), ConversationKey, keys, Context(owner, conversation_id, 0))
+            lines = [_own_line(item, key, conversation_id, owner, me, identity) for item in messages]
+            document = {"with": tags.get(peer), "withUserId": peer, "only": NOT_RECOVERED}
+            title = f"Conversation with {tags.get(peer, peer)} (your messages only)"
+            written["conversations"].append(
+                export.conversation(
+                    "conversations",
+                    tags.get(peer, peer),
+                    document | {"messages": [line.as_json() for line in lines]},
+                    title,
+                    lines,
+                )
+            )
+            continue
+        epochs = {
+            epoch: _kept_key(wrapped, GroupKey, keys, group_key_context(conversation_id, owner, epoch))
+            for epoch, wrapped in conversation.keys.items()
+        }
+        lines = [
+            _own_line(item, epochs.get(item.get("epoch", -1)), conversation_id, owner, me, identity)
+            for item in messages
+        ]
+        document = _kept_roster(conversation.meta, tags) | {"groupId": conversation_id, "only": NOT_RECOVERED}
+        written["groups"].append(
+            export.conversation(
+                "groups",
+                f"group [{conversation_id[4:12]}]",
+                document | {"messages": [line.as_json() for line in lines]},
+                f"Group {conversation_id} (your messages only)",
+                lines,
+            )
+        )
+    return written | {"notRecovered": NOT_RECOVERED}
+
+
+def _kept_key(
+    wrapped: JSONObject | None, kind: type[ConversationKey] | type[GroupKey], keys: AccountKeys, context: Context
+) -> ConversationKey | GroupKey | str:
+    """A conversation's or group's key as the owner kept it, under their DEK; or why it does not open."""
+    if wrapped is None:
+        return "your cloud keeps no key for it"
+    try:
+        return unwrap_key(wrapped["wrappedKey"], kind, unwrapping_key=keys.data_key, context=context)
+    except (CryptoError, KeyError) as error:
+        return f"the key your cloud keeps for it does not open: {error}"
+
+
+def _own_line(
+    item: JSONObject,
+    key: ConversationKey | GroupKey | str | None,
+    conversation_id: str,
+    owner: str,
+    tag: str,
+    identity: IdentityPublicKey,
+) -> Line:
+    if key is None:
+        return refused_line(
+            conversation_id, owner, tag, item, "sealed under an epoch whose key your cloud does not keep"
+        )
+    if isinstance(key, str):
+        return refused_line(conversation_id, owner, tag, item, key)
+    return open_line(item, key, conversation_id, owner, tag, identity)
+
+
+def _kept_roster(meta: JSONObject, tags: dict[str, str]) -> JSONObject:
+    """The group's roster as the owner last checked it, and whether its admin's signature (by the identity key kept
+    beside it) holds."""
+    record = meta.get("roster")
+    if not record:
+        return {"members": [], "rosterChecked": False}
+    body = record.get("body") or {}
+    try:
+        verify_record(record, "group-roster", IdentityPublicKey(b64url_decode(meta["adminIdentity"])))
+        checked = True
+    except (CryptoError, KeyError, ValueError):
+        checked = False
+    return {
+        "admin": tags.get(body.get("admin", ""), body.get("admin")),
+        "members": sorted(member["iMTag"] for member in body.get("members", [])),
+        "rosterVersion": body.get("version"),
+        "rosterChecked": checked,
+    }
 
 
 def _plain(value: Any) -> Any:

@@ -81,6 +81,7 @@ def kim(person, ida):
     group = ida.device.imegha("group", "create", "Book club", "--members", "Kim").json["groupId"]
     assert kim.device.imegha("group", "accept", group).status == 0
     assert kim.device.imegha("group", "send", group, "Chapter 3 by Monday").status == 0
+    assert ida.device.imegha("group", "send", group, "Done with chapter 2").status == 0
     return kim, group
 
 
@@ -106,10 +107,37 @@ def test_signed_in_everything_comes_out_files_conversations_groups_and_the_audit
     assert "    **Ida**, 2026-01-01: <b>cancel it</b>\\x1b[2J" in transcript  # inside Kim's block, indented
     (group_file,) = manifest["groups"]
     assert group[4:12] in group_file
-    assert [m["text"] for m in json.loads((out / group_file).read_text())["messages"]] == ["Chapter 3 by Monday"]
+    assert [m["text"] for m in json.loads((out / group_file).read_text())["messages"]] == [
+        "Chapter 3 by Monday",
+        "Done with chapter 2",
+    ]
     verification = json.loads((out / "audit" / "verification.json").read_text())
     assert verification["verified"] is True and verification == manifest["audit"]
     assert json.loads((out / "audit" / "log.json").read_text())["head"]["seq"] == verification["head"]["seq"] > 0
 
     again = ida.device.imegha("export", str(out)).json
     assert (len(again["written"]), len(again["skipped"])) == (0, 3)
+
+
+def test_with_the_platform_gone_her_own_messages_come_out_of_her_own_cloud(ida, kim, platform_gone, tmp_path):
+    (ida, _), (_, group) = ida, kim
+    out = tmp_path / "from-aws"
+
+    manifest = ida.device.imegha("export", str(out), "--from-aws", "--password-stdin", stdin=ida.phrase + "\n").json
+
+    assert manifest["conversations"] == ["conversations/Kim.json"]
+    talk = json.loads((out / "conversations" / "Kim.json").read_text())
+    assert (talk["with"], talk["withUserId"]) == ("Kim", kim[0].user_id)
+    # Hers, from her cloud; Kim's reply is kept in Kim's cloud, which only the platform's tokens open.
+    assert [(m["sender"], m["text"]) for m in talk["messages"]] == [("Ida", "Lunch on Friday?")]
+    assert "only your own messages" in talk["only"] == manifest["notRecovered"]
+    (group_file,) = manifest["groups"]
+    kept = json.loads((out / group_file).read_text())
+    assert (kept["groupId"], kept["members"], kept["admin"], kept["rosterChecked"]) == (
+        group,
+        ["Ida", "Kim"],
+        "Ida",
+        True,
+    )
+    assert [m["text"] for m in kept["messages"]] == ["Done with chapter 2"]
+    assert "Done with chapter 2" in (out / group_file.replace(".json", ".md")).read_text()

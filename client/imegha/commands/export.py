@@ -10,7 +10,15 @@ from botocore.exceptions import ProfileNotFound
 
 from ..documents import JSONObject
 from ..endpoints import Endpoints, EndpointsNotFound
-from ..export import ExportDirectory, ExportedFile, ExportError, OwnAwsCloud, everything_else, library_files
+from ..export import (
+    ExportDirectory,
+    ExportedFile,
+    ExportError,
+    OwnAwsCloud,
+    everything_else,
+    library_files,
+    own_conversations,
+)
 from ..library import Library
 from ..personal_cloud import LOCAL_ACCOUNT
 from ..profile import Profile
@@ -58,7 +66,7 @@ def export_command(args: argparse.Namespace) -> None:
             args.directory, f"your own AWS account: table {cloud.table_name}, bucket {cloud.bucket}"
         )
         _export_files(export, files)
-        manifest = export.finish(userId=owner)
+        manifest = export.finish(userId=owner, **own_conversations(export, cloud, owner, keys))
     else:
         account = account_for(args)
         library = Library(account)
@@ -111,5 +119,10 @@ def _summary(directory: Path, manifest: JSONObject) -> str:
             "Markdown; the audit log " + ("verified." if audit["verified"] else f"DOES NOT VERIFY: {audit['problem']}")
         )
         lines += [f"  warning: {warning}; its messages are missing" for warning in manifest["unanswered"]]
+    elif "notRecovered" in manifest:
+        lines.append(
+            f"{len(manifest['conversations'])} conversations and {len(manifest['groups'])} groups, as JSON and "
+            f"Markdown: {manifest['notRecovered']}."
+        )
     lines += [f"  {entry['path']}: {entry['problem']}" for entry in manifest["failed"]]
     return "\n".join(lines)

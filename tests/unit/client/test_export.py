@@ -3,14 +3,29 @@ every run), what a second run skips, what does not open, and a transcript no mes
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from contextlib import contextmanager
 
 from imegha.chat import Line
-from imegha.export import ExportDirectory, ExportedFile, transcript
+from imegha.export import ExportDirectory, ExportedFile, KeptConversation, own_conversations, transcript
 from imegha.library import StoredFile, file_context
-from imegha_crypto import FileKey, seal_file
+from imegha_crypto import (
+    AccountKeys,
+    Context,
+    ConversationKey,
+    DataKey,
+    ExchangePrivateKey,
+    FileKey,
+    GroupKey,
+    IdentityPrivateKey,
+    direct_conversation_id,
+    group_key_context,
+    seal_file,
+    seal_message,
+    wrap_key,
+)
 
 OWNER = "0b7f2c1e-5a4d-4e8b-9c3f-2d1e6a7b8c90"
 
@@ -69,3 +84,70 @@ def test_a_message_can_neither_draw_a_line_of_the_transcript_nor_send_an_escape(
         "**Ida**, 2026-01-01T10:01:00+00:00",
     ]
     assert "    (refused: sealed under epoch 3)" in text
+
+
+def test_an_older_version_goes_under_versions_as_name_vn_beside_its_folder(tmp_path):
+    current = exported("a" * 32, "minutes.txt", b"third", folder="Board")
+    older = exported("a" * 32, "minutes.txt", b"first", folder="Board")
+    kept = ExportedFile(dataclasses.replace(older.stored, kept_until=2_000_000_000), "Board", older.sealed)
+
+    export = ExportDirectory(tmp_path, "test")
+    export.files([kept, current])
+
+    assert (tmp_path / "files" / "Board" / "minutes.txt").read_bytes() == b"third"
+    assert (tmp_path / "versions" / "Board" / "minutes (v1).txt").read_bytes() == b"first"
+
+
+class KeptOnly:
+    """A person's own cloud read straight from their table: what it keeps of their conversations."""
+
+    def __init__(self, kept: dict[str, KeptConversation]):
+        self.kept = kept
+
+    def conversations(self) -> dict[str, KeptConversation]:
+        return self.kept
+
+
+def test_from_her_own_cloud_each_of_her_messages_opens_or_is_refused_with_the_reason(tmp_path):
+    keys = AccountKeys(DataKey.generate(), ExchangePrivateKey.generate(), IdentityPrivateKey.generate())
+    peer = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"
+    direct, group = direct_conversation_id(OWNER, peer), "grp-" + "ab" * 16
+    ck, gk = ConversationKey.generate(), GroupKey.generate(0)
+
+    def posted(key, conversation: str, sequence: int, text: str, epoch: int | None = None) -> dict:
+        record = seal_message(
+            key,
+            keys.identity_key,
+            conversation_id=conversation,
+            sender=OWNER,
+            sequence=sequence,
+            text=text,
+            sent_at=f"2026-12-05T06:0{sequence}:00+00:00",
+        )
+        return {"sequence": sequence, "message": record} | ({"epoch": epoch} if epoch is not None else {})
+
+    altered = posted(ck, direct, 2, "the original")
+    altered["message"]["body"]["sentAt"] = "2026-12-05T09:00:00+00:00"
+    kept = {
+        direct: KeptConversation(
+            {"peerId": peer},
+            {0: {"wrappedKey": wrap_key(ck, wrapping_key=keys.data_key, context=Context(OWNER, direct, 0))}},
+            [posted(ck, direct, 1, "Lunch on Friday?"), altered],
+        ),
+        group: KeptConversation(
+            {},
+            {0: {"wrappedKey": wrap_key(gk, wrapping_key=keys.data_key, context=group_key_context(group, OWNER, 0))}},
+            [posted(gk, group, 1, "hello all", epoch=0), posted(GroupKey.generate(1), group, 2, "later", epoch=1)],
+        ),
+    }
+    export = ExportDirectory(tmp_path, "test")
+
+    written = own_conversations(export, KeptOnly(kept), OWNER, keys)
+
+    talk = json.loads((tmp_path / written["conversations"][0]).read_text())
+    assert talk["withUserId"] == peer and talk["with"] is None  # no roster kept names them
+    assert [(m["text"], "refused" in m) for m in talk["messages"]] == [("Lunch on Friday?", False), (None, True)]
+    circle = json.loads((tmp_path / written["groups"][0]).read_text())
+    assert [m["text"] for m in circle["messages"]] == ["hello all", None]
+    assert "whose key your cloud does not keep" in circle["messages"][1]["refused"]
+    assert circle["rosterChecked"] is False and written["notRecovered"].startswith("only your own messages")
