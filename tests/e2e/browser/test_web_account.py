@@ -3,7 +3,8 @@
 Fay changes her password in her browser: the new one signs in there and at her terminal, the old one nowhere. Gus,
 who signed up in his browser, forgets his password and recovers with his 24 words (another person's words are
 refused first, and nothing changes). Hana turns on two-step sign-in with the QR code her browser shows; a new
-browser then asks for the app's code, and so does a recovery with her 24 words. Ines connects her AWS account and deploys her cloud from the browser, watching
+browser then asks for the app's code, and so does a recovery with her 24 words; she turns it off with her password
+and a code. Ines connects her AWS account and deploys her cloud from the browser, watching
 the state machine's steps as they happen; her browser signs the cloud into her key statement; she compares the
 safety code with a connection as a QR code, then destroys her cloud once she has typed her iMTag. Kim reloads: the
 session goes on, its keys kept in IndexedDB where no script can export them, for 12 hours; signing out wipes them. At a phone's
@@ -11,6 +12,8 @@ width, by keyboard alone, every screen is usable and nothing scrolls sideways. a
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -146,7 +149,7 @@ def test_a_person_who_signed_up_in_the_browser_recovers_there_with_the_24_words_
 
 
 def test_two_step_sign_in_turned_on_in_the_browser_with_its_qr_code_is_asked_for_by_a_new_browser(
-    chromium, app_url, screenshots, person
+    chromium, app_url, screenshots, person, new_device
 ):
     hana = person("Hana")
     at_hana = Browser(chromium, app_url, "Hana", screenshots)
@@ -162,7 +165,7 @@ def test_two_step_sign_in_turned_on_in_the_browser_with_its_qr_code_is_asked_for
     page.get_by_text("The setup link (for an app on this device)").click()
     assert page.get_by_test_id("two-step-uri").inner_text().strip() == otpauth_uri(secret, hana.email)
     at_hana.screen("two-step-qr")
-    page.get_by_label("Code from your authenticator app").fill("000000" if totp(secret) != "000000" else "111111")
+    page.get_by_label("Code from your authenticator app").fill(a_wrong_code(secret))
     page.get_by_role("button", name="Turn it on").click()
     page.get_by_text("That is not the code your authenticator app shows now").wait_for(timeout=15_000)
     page.get_by_label("Code from your authenticator app").fill(totp(secret))
@@ -196,7 +199,20 @@ def test_two_step_sign_in_turned_on_in_the_browser_with_its_qr_code_is_asked_for
     page.get_by_label("Code from your authenticator app").fill(totp(secret))
     page.get_by_role("button", name="Set the password and sign in").click()
     page.get_by_text("Signed in as Hana").wait_for(timeout=30_000)
+
+    # Off again: the password and a current code, which Cognito checks in a sign-in of its own.
+    elsewhere.open_screen("Your account")
+    page.get_by_text("Two-step sign-in is on").wait_for(timeout=15_000)
+    elsewhere.screen("two-step-on")
+    page.get_by_role("textbox", name="Password", exact=True).fill(new_password)
+    page.get_by_label("Code from your authenticator app").fill(a_wrong_code(secret))
+    page.get_by_role("button", name="Turn it off").click()
+    page.get_by_text("That is not the code your authenticator app shows now").wait_for(timeout=15_000)
+    page.get_by_label("Code from your authenticator app").fill(totp(secret))
+    page.get_by_role("button", name="Turn it off").click()
+    page.get_by_text("Two-step sign-in is off.").wait_for(timeout=15_000)
     elsewhere.close()
+    assert hana.log_in(new_device("Hana's laptop"), new_password).status == 0  # no code asked for
 
 
 def test_a_cloud_connected_deployed_and_destroyed_in_the_browser_with_its_steps_shown_as_they_happen(
@@ -311,6 +327,12 @@ def test_a_reload_keeps_the_session_with_keys_no_script_can_export_and_signing_o
     page.reload()
     page.get_by_role("heading", name="Sign in").wait_for()
     at_kim.close()
+
+
+def a_wrong_code(secret: str) -> str:
+    """Six digits that are not the app's code now, nor a step either side (which Cognito also accepts)."""
+    accepted = {totp(secret, time.time() + offset) for offset in (-30, 0, 30)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
 
 
 def tab_to(page, name: str, presses: int = 30) -> bool:

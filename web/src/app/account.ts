@@ -2,7 +2,8 @@
  * The account's own changes, as client/imegha/accounts.py and mfa.py make them: a new password (the same DEK
  * rewrapped, then Cognito's secret moved), recovery with the 24 words (the phrase proven at POST /recovery before
  * anything changes, then Cognito's emailed code sets the new password), and two-step sign-in (Cognito's
- * software-token MFA: a secret for an authenticator app, confirmed with a code of it).
+ * software-token MFA: a secret for an authenticator app, confirmed with a code of it; off with the password and a
+ * code).
  */
 
 import {
@@ -126,6 +127,19 @@ export const twoStep = {
     const code = typedCode(typed);
     const accessToken = await session.accessToken();
     await cognito.verifySoftwareToken(session.config, accessToken, code);
-    await cognito.useSoftwareTokenMfa(session.config, accessToken);
+    await cognito.useSoftwareTokenMfa(session.config, accessToken, true);
+  },
+
+  /**
+   * Stop asking for codes, once Cognito has signed the person in afresh with `password` and a current `typed` code
+   * (so an open session alone cannot take the second step away); that sign-in's own session is revoked after it.
+   */
+  async disable(session: Session, password: string, typed: string): Promise<void> {
+    const code = typedCode(typed);
+    const { config, email } = session;
+    const secret = await authenticationSecret(email, password, config.kdfIterations);
+    const proof = await cognito.signIn(config, email, secret, () => code);
+    await cognito.useSoftwareTokenMfa(config, proof.accessToken, false);
+    if (proof.refreshToken) await cognito.revoke(config, proof.refreshToken).catch(() => undefined);
   },
 };

@@ -126,11 +126,11 @@ export async function verifySoftwareToken(config: Config, accessToken: string, c
   await call(config, "VerifySoftwareToken", { AccessToken: accessToken, UserCode: code, FriendlyDeviceName: "authenticator app" });
 }
 
-/** Have Cognito ask for the app's code at each sign-in from now on. */
-export async function useSoftwareTokenMfa(config: Config, accessToken: string): Promise<void> {
+/** Have Cognito ask for the app's code at each sign-in from now on (or no longer). */
+export async function useSoftwareTokenMfa(config: Config, accessToken: string, enabled: boolean): Promise<void> {
   await call(config, "SetUserMFAPreference", {
     AccessToken: accessToken,
-    SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+    SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
   });
 }
 

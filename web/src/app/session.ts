@@ -27,7 +27,7 @@ import {
 import * as cognito from "./cognito";
 import type { Config } from "./config";
 import { callJson, object, text } from "./http";
-import { forget, keep, kept, keptKeys } from "./keep";
+import { SESSION_HOURS, forget, keep, kept, keptKeys } from "./keep";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const RENEWAL_MARGIN_MS = 30_000;
@@ -74,6 +74,12 @@ export class Session {
 
   /** The current tokens, renewed with the refresh token a minute before the ID token lapses (and kept again). */
   private async current(): Promise<cognito.Tokens> {
+    if (Date.now() - this.openedAt > SESSION_HOURS * 3_600_000) {
+      // As long in an open tab as across reloads: forgotten here, and the page starts again at signing in.
+      await this.signOut();
+      window.location.reload();
+      throw new Error(`the session has ended ${SESSION_HOURS} hours after signing in: sign in again`);
+    }
     if (expiresAt(this.tokens.idToken) - Date.now() > 60_000 || !this.tokens.refreshToken) return this.tokens;
     this.tokens = await cognito.refresh(this.config, this.tokens.refreshToken);
     await this.keep();

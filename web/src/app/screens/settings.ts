@@ -75,7 +75,7 @@ function showTwoStep(section: HTMLElement, session: Session): void {
     (enabled) => {
       progress.textContent = "";
       if (enabled) {
-        show(section, heading, h("p", { "data-testid": "two-step-status" }, t("twoStep.on")));
+        show(section, heading, h("p", { "data-testid": "two-step-status" }, t("twoStep.on")), turnOff(section, session));
         return;
       }
       const start = h("button", { type: "button", class: "primary" }, t("twoStep.begin"));
@@ -93,6 +93,40 @@ function showTwoStep(section: HTMLElement, session: Session): void {
       error.textContent = describe(failure);
     },
   );
+}
+
+/** Turning it off takes the password and a current code, which Cognito checks in a sign-in of its own. */
+function turnOff(section: HTMLElement, session: Session): HTMLElement {
+  const error = alert();
+  const progress = status();
+  const form = h(
+    "form",
+    { "aria-labelledby": "two-step-off-heading", novalidate: true },
+    h("h4", { id: "two-step-off-heading" }, t("twoStep.offHeading")),
+    field("two-step-off-password", t("signIn.password"), { type: "password", autocomplete: "current-password", required: true }),
+    field("two-step-off-code", t("signIn.code"), { inputmode: "numeric", autocomplete: "one-time-code", required: true }),
+    h("button", { type: "submit" }, t("twoStep.turnOff")),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    progress.textContent = t("twoStep.checking");
+    twoStep.disable(session, valueOf(form, "two-step-off-password"), valueOf(form, "two-step-off-code")).then(
+      () => { showTwoStep(section, session); },
+      (failure: unknown) => {
+        progress.textContent = "";
+        error.textContent = codeRefusal(failure);
+      },
+    );
+  });
+  return h("div", { class: "danger-zone" }, form, progress, error);
+}
+
+function codeRefusal(failure: unknown): string {
+  if (failure instanceof AccountError) return failure.message;
+  if (failure instanceof CognitoError && WRONG_CODE.includes(failure.type)) return t("twoStep.wrongCode");
+  if (failure instanceof CognitoError && failure.type === "NotAuthorizedException") return t("signIn.wrongPassword");
+  return describe(failure);
 }
 
 /** The new secret as text and as a QR code; a current code of the app turns it on. */
@@ -113,10 +147,7 @@ function enrolment(section: HTMLElement, session: Session, heading: HTMLElement,
       () => { showTwoStep(section, session); },
       (failure: unknown) => {
         progress.textContent = "";
-        error.textContent =
-          failure instanceof AccountError ? failure.message
-          : failure instanceof CognitoError && WRONG_CODE.includes(failure.type) ? t("twoStep.wrongCode")
-          : describe(failure);
+        error.textContent = codeRefusal(failure);
       },
     );
   });
