@@ -114,6 +114,29 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     page.get_by_text("Members (3)").wait_for(timeout=30_000)
     assert texts(cora.device.imegha("group", "read", group)) == [f"{first}\nsecond line", from_cora, from_ben, after]
 
+    # Ana removes Ben, whose browser drops the group and shows nothing said meanwhile; she adds him back with the
+    # history: his browser reads what he missed, showing Ana's cloud the grant as the CLI does.
+    page.get_by_text("Members (3)").click()
+    page.get_by_role("button", name="Remove Ben").click()
+    page.get_by_role("button", name="Remove Ben: yes, with a new key for everyone who stays").click()
+    page.get_by_text("Members (2)").wait_for(timeout=30_000)
+    meanwhile = said("Ben is away this week")
+    words.append(meanwhile)
+    at_ana.type_and_send(meanwhile)
+    at_ana.shows(meanwhile)
+    assert eventually(lambda: texts(cora.device.imegha("group", "read", group))[-1] == meanwhile)
+    at_ben.page.get_by_role("heading", name=f"Group: {name}").wait_for(
+        state="detached", timeout=ARRIVES_WITHIN_S * 1000
+    )
+    assert meanwhile not in at_ben.page.inner_text("body")
+    page.get_by_text("Members (2)").click()
+    page.get_by_label("Add someone by iMTag").fill("Ben")
+    page.get_by_label("Let them read what was said before they joined").check()
+    page.get_by_role("button", name="Add to the group").click()
+    page.get_by_text("Members (3)").wait_for(timeout=30_000)
+    at_ben.page.get_by_role("button", name=f"{name} (invitation)").click(timeout=ARRIVES_WITHIN_S * 1000)
+    at_ben.shows(meanwhile)
+
     # Cora's cloud, taken over, copies her message to Ana alone into the group: Ana's browser refuses it, with why.
     for_ana = said("for Ana's eyes only")
     words.append(for_ana)
@@ -137,6 +160,9 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     assert for_ana not in page.inner_text("body")
     page.get_by_text("Members (3)").click()
     at_ana.screen("group")
+    page.set_viewport_size({"width": 390, "height": 844})
+    at_ana.screen("group-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the group screen scrolls sideways at 390 px"
 
     for browser in (at_ana, at_ben):
         browser.close()

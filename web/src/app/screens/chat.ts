@@ -336,6 +336,12 @@ export class ChatScreen {
   /** GET /groups, and each group's name as checked here (again only when its roster or epoch moved). */
   private async refreshGroups(): Promise<void> {
     this.groupList = await this.groups.list();
+    const open = this.open;
+    if (open && isGroup(open.conversationId) && !this.groupList.some((group) => group.groupId === open.conversationId)) {
+      // Removed from the open group: nothing said after is theirs to read, and the pane says so.
+      this.open = null;
+      show(this.pane, h("h2", { id: "conversation-heading" }, t("group.removed")), h("p", { class: "hint" }, t("group.removedExplain")));
+    }
     for (const group of this.groupList) {
       const checkedAt = `${group.rosterVersion}:${group.epoch}`;
       if (this.groupNames.get(group.groupId)?.checkedAt === checkedAt) continue;
