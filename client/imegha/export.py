@@ -300,14 +300,15 @@ class OwnAwsCloud:
             ) from None
         return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
-    def _items(self, prefix: str, sort_prefix: str = "HEAD") -> Iterator[JSONObject]:
-        """Every item whose ``pk`` begins with ``prefix`` and ``sk`` with ``sort_prefix``, its numbers as
-        integers."""
+    def _items(self, prefix: str, sort_prefix: str | None = "HEAD") -> Iterator[JSONObject]:
+        """Every item whose ``pk`` begins with ``prefix`` and ``sk`` with ``sort_prefix`` (any, for None), its
+        numbers as integers."""
         deserializer = TypeDeserializer()
+        values = {":prefix": {"S": prefix}} | ({":sort": {"S": sort_prefix}} if sort_prefix else {})
         pages = self.dynamodb.get_paginator("scan").paginate(
             TableName=self.table_name,
-            FilterExpression="begins_with(pk, :prefix) AND begins_with(sk, :sort)",
-            ExpressionAttributeValues={":prefix": {"S": prefix}, ":sort": {"S": sort_prefix}},
+            FilterExpression="begins_with(pk, :prefix)" + (" AND begins_with(sk, :sort)" if sort_prefix else ""),
+            ExpressionAttributeValues=values,
             ConsistentRead=True,
         )
         for page in pages:
@@ -355,7 +356,7 @@ class OwnAwsCloud:
     def conversations(self) -> dict[str, KeptConversation]:
         """What the table keeps of each conversation, by id: whom it is with, the keys kept, the owner's messages."""
         kept: dict[str, KeptConversation] = {}
-        for item in self._items("CONV#", ""):
+        for item in self._items("CONV#", None):
             conversation = kept.setdefault(item["pk"].removeprefix("CONV#"), KeptConversation())
             if item["sk"] == "META":
                 conversation.meta = item
