@@ -155,7 +155,9 @@ export class ChatScreen {
     await this.refreshGroups();
     const connected = this.connections.filter((connection) => connection.status === "connected");
     const incoming = this.connections.filter((connection) => connection.status === "incoming");
-    const outgoing = this.connections.filter((connection) => connection.status !== "connected" && connection.status !== "incoming");
+    const outgoing = this.connections.filter((connection) => connection.status === "outgoing");
+    // Connections who deleted their account: the platform keeps a line saying so, as long as their iMTag is held.
+    const left = this.connections.filter((connection) => connection.status === "left");
     const known = new Set(connected.map((connection) => connection.peerId));
     const strangers = [...this.strangers].filter(([userId]) => !known.has(userId)).map(([, imtag]) => imtag);
     const find = h("form", { class: "find", novalidate: true }, field("find-imtag", t("main.find"), { autocomplete: "off" }), h("button", { type: "submit" }, t("main.connect")));
@@ -174,6 +176,7 @@ export class ChatScreen {
       strangers.length > 0 ? h("h3", {}, t("main.messageRequests")) : null,
       strangers.length > 0 ? h("ul", { class: "people" }, ...strangers.map((imtag) => this.strangerItem(imtag))) : null,
       outgoing.length > 0 ? h("ul", { class: "people waiting" }, ...outgoing.map((connection) => h("li", {}, t("main.waiting", { imtag: text(connection, "iMTag") })))) : null,
+      left.length > 0 ? h("ul", { class: "people left" }, ...left.map((connection) => h("li", {}, t("main.left", { imtag: text(connection, "iMTag"), day: text(connection, "since").slice(0, 10) })))) : null,
       ...this.groupSections(connected),
       find,
       this.filesButton(),
