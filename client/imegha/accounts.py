@@ -68,6 +68,10 @@ class AccountError(Exception):
 class PeerLeft(AccountError):
     """The person asked for deleted their iMegha account: nothing reaches them any more."""
 
+    def __init__(self, message: str, *, user_id: str, imtag: str):
+        super().__init__(message)
+        self.user_id, self.imtag = user_id, imtag
+
 
 class UnconfirmedSignUp(AccountError):
     """The email's account exists, with this password, but its sign-up never got its confirmation code: confirm it
@@ -437,7 +441,9 @@ class Account:
                 raise
             raise PeerLeft(
                 f"{gone['iMTag']} deleted their account on {gone['since'][:10]}: nothing reaches them any more "
-                f"('imegha disconnect {gone['iMTag']}' takes them off your connections)"
+                f"('imegha disconnect {gone['iMTag']}' takes them off your connections)",
+                user_id=gone["peerId"],
+                imtag=gone["iMTag"],
             ) from None
 
     def _left(self, imtag: str) -> JSONObject | None:

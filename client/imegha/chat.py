@@ -37,7 +37,7 @@ from imegha_crypto import (
     wrap_key,
 )
 
-from .accounts import Account
+from .accounts import Account, PeerLeft
 from .agent import AgentKeys
 from .chat_api import ChatPlatformApi, UserCloudApi
 from .cloud_tokens import cloud_tokens
@@ -295,14 +295,22 @@ class Chat:
         With ``unanswered``, the peer's cloud not answering leaves their side out and is named there; without,
         its error is raised.
         """
-        peer = self.peer(imtag)
-        conversation_id = direct_conversation_id(self.me, peer.user_id)
+        peer: Peer | None
+        try:
+            peer = self.peer(imtag)
+            peer_id = peer.user_id
+        except PeerLeft as gone:  # what they said left with their account; what this person said is still here
+            if unanswered is None:
+                raise
+            unanswered.append(f"{gone.imtag} deleted their account: what they wrote is no longer reachable")
+            peer, peer_id = None, gone.user_id
+        conversation_id = direct_conversation_id(self.me, peer_id)
         lines = []
         if self.own_cloud:  # with no cloud of one's own yet, one has said nothing
             lines = self.open_direct_page(
                 self.own_cloud.messages(conversation_id), self.me, self.my_tag, self.keys.identity_key.public_key
             )
-        if peer.cloud_url:  # nor have they, with none of theirs
+        if peer and peer.cloud_url:  # nor have they, with none of theirs
             try:
                 page = self.cloud_of(peer).messages(conversation_id)
             except (ApiError, OSError) as error:

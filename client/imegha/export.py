@@ -244,7 +244,7 @@ def everything_else(export: ExportDirectory, account: Account, library: Library)
     conversations: list[str] = []
     unanswered: list[str] = []
     for connection in account.connections():
-        if connection.get("status") != "connected":
+        if connection.get("status") not in ("connected", "left"):  # of one who left, one's own side is still here
             continue
         tag = connection["iMTag"]
         lines = chat.read(tag, unanswered)

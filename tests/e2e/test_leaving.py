@@ -35,6 +35,7 @@ def world(person):
     for someone in (ben, cal):
         assert someone.device.imegha("group", "accept", anns).status == 0
     assert ann.device.imegha("chat", "send", "Ben", "see you at tea").status == 0
+    assert ben.device.imegha("chat", "send", "Ann", "bring the blue teapot").status == 0
     assert ann.device.imegha("group", "send", group, "I'll bring scones").status == 0
     eventually(lambda: any(e.get("senderTag") == "Ann" for e in inbox(ben)), timeout_s=60)
     assert (
@@ -139,7 +140,7 @@ def test_after_ann_leaves_the_platform_holds_nothing_of_her(world, left, platfor
     ]
 
 
-def test_her_connections_see_she_left_and_a_message_to_her_is_refused_saying_so(world, left):
+def test_her_connections_see_she_left_and_a_message_to_her_is_refused_saying_so(world, left, tmp_path):
     ben, cal = world["ben"], world["cal"]
     today = time.strftime("%Y-%m-%d", time.gmtime())
 
@@ -150,6 +151,13 @@ def test_her_connections_see_she_left_and_a_message_to_her_is_refused_saying_so(
     assert f"deleted their account on {today}" in next(line for line in shown.splitlines() if "Ann" in line)
     refused = ben.device.imegha("chat", "send", "Ann", "hello?")
     assert refused.status == 1 and f"Ann deleted their account on {today}" in refused.error["message"]
+
+    # What Ben wrote to her is still in his cloud, and his to read and take away; what she wrote left with her.
+    read = ben.device.imegha("chat", "read", "Ann")
+    assert [line["text"] for line in read.json["messages"]] == ["bring the blue teapot"]
+    assert "Ann deleted their account" in read.stderr
+    exported = ben.device.imegha("export", str(tmp_path / "ben")).json
+    assert "conversations/Ann.json" in exported["conversations"]
 
     assert ben.device.imegha("disconnect", "Ann").status == 0  # Ben takes the line off his list
     assert "Ann" not in [c["iMTag"] for c in ben.device.imegha("connections").json["connections"]]
