@@ -234,6 +234,7 @@ def test_a_cloud_connected_deployed_and_destroyed_in_the_browser_with_its_steps_
     role_arn = bootstrap.outputs["DeploymentRoleArn"]
     page.get_by_label("Deployment role (its ARN)").fill(role_arn)
     page.get_by_role("button", name="Connect", exact=True).click()
+    page.get_by_label("Where your cloud's alarms go").fill("ines.alarms@example.org")
     page.get_by_role("button", name="Deploy my cloud").click()
     steps = page.get_by_test_id("deploy-steps")
     steps.locator('[data-step="CreateOrUpdateStack"]').wait_for(timeout=DEPLOYED_WITHIN_MS)
@@ -246,6 +247,8 @@ def test_a_cloud_connected_deployed_and_destroyed_in_the_browser_with_its_steps_
     page.get_by_text("Your cloud is deployed in your own AWS account.").wait_for()
     at_ines.screen("cloud-deploy")
 
+    record = platform_view.table("DeploymentsTable").get_item(Key={"userId": ines.user_id, "deploymentId": "cloud"})
+    assert record["Item"]["alarmEmail"] == "ines.alarms@example.org"
     statement = platform_view.directory_entry(ines.user_id)["keyStatement"]["body"]
     cloud = ines.device.imegha("cloud", "status").json
     assert statement["cloudUrl"] == cloud["cloudApiUrl"] and statement["cloudConfirmed"] == "account"

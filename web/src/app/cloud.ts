@@ -65,9 +65,12 @@ export class OwnCloud {
     return cloud;
   }
 
-  /** Ask for `action` ("deploy" or "destroy"): signed by the identity key, since it cannot be undone. */
-  request(action: "deploy" | "destroy"): Promise<JsonObject> {
-    return this.session.signedPlatform("POST", "/deployments", { action });
+  /**
+   * Ask for `action` ("deploy" or "destroy"): signed by the identity key, since it cannot be undone. `alarmEmail`:
+   * where the cloud's alarms go from this deployment on (AWS emails it to confirm).
+   */
+  request(action: "deploy" | "destroy", alarmEmail = ""): Promise<JsonObject> {
+    return this.session.signedPlatform("POST", "/deployments", alarmEmail ? { action, alarmEmail } : { action });
   }
 
   deployment(deploymentId: string): Promise<JsonObject> {

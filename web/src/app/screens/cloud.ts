@@ -119,8 +119,16 @@ export class CloudScreen {
   }
 
   private showActions(deployed: boolean): void {
-    const deploy = h("button", { type: "button", class: "primary" }, t(deployed ? "cloud.update" : "cloud.deploy"));
-    deploy.addEventListener("click", () => { this.run("deploy"); });
+    const deployForm = h(
+      "form",
+      { "aria-label": t(deployed ? "cloud.update" : "cloud.deploy"), novalidate: true },
+      field("alarm-email", t("cloud.alarmEmail"), { type: "email", autocomplete: "email" }),
+      h("button", { type: "submit", class: "primary" }, t(deployed ? "cloud.update" : "cloud.deploy")),
+    );
+    deployForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.run("deploy", valueOf(deployForm, "alarm-email").trim());
+    });
     const confirmForm = h(
       "form",
       { "aria-labelledby": "destroy-heading", novalidate: true, class: "danger-zone" },
@@ -140,16 +148,16 @@ export class CloudScreen {
     show(
       this.actions,
       h("h3", { id: "cloud-actions-heading" }, t("cloud.actionsHeading")),
-      deploy,
+      deployForm,
       this.steps,
       deployed ? confirmForm : null,
     );
   }
 
-  private run(action: "deploy" | "destroy"): void {
+  private run(action: "deploy" | "destroy", alarmEmail = ""): void {
     this.act(async () => {
       this.steps.replaceChildren();
-      const requested = await this.cloud.request(action);
+      const requested = await this.cloud.request(action, alarmEmail);
       await this.following(text(requested, "deploymentId"));
     });
   }
