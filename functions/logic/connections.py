@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from aws_lambda_powertools import Tracer
@@ -59,7 +60,11 @@ def remove_connection(connections: ConnectionsStore, caller: str, peer_id: str) 
 
 @tracer.capture_method
 def list_connections(connections: ConnectionsStore, caller: str) -> list[dict]:
+    """The caller's connections and requests, and the lines saying a connection left, until they lapse (the TTL
+    clears an item up to two days after its ``expiresAt``; by then the iMTag may be someone else's)."""
+    now = time.time()
     return [
         {"peerId": item["peerId"], "iMTag": item["peerTag"], "status": item["status"], "since": item["since"]}
         for item in connections.list(caller)
+        if item.get("expiresAt", now + 1) > now
     ]

@@ -3,6 +3,7 @@ under no one's name, a wrong confirmation or a running deployment deletes nothin
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -165,6 +166,13 @@ def test_her_connections_are_told_she_left_for_as_long_as_her_tag_is_held_and_a_
     assert int(line["expiresAt"]) == int((NOW + timedelta(days=TAG_HOLD_DAYS)).timestamp())
     assert list_connections(platform.connections, asked) == [] and list_connections(platform.connections, zoe) == []
     assert platform.connections.status(yan, zoe) == "left"  # not connected: nothing reaches her doorbell
+
+    platform.connections.table.update_item(
+        Key={"userId": yan, "peerId": zoe},
+        UpdateExpression="SET expiresAt = :past",
+        ExpressionAttributeValues={":past": int(time.time()) - 1},
+    )  # lapsed, the TTL not there yet: her tag may be someone else's by now
+    assert list_connections(platform.connections, yan) == []
 
     remove_connection(platform.connections, yan, zoe)  # Yan takes the line off his list
     assert list_connections(platform.connections, yan) == []
