@@ -59,6 +59,7 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     page.get_by_label("Group name").fill(name)
     page.get_by_label("Ben", exact=True).check()
     page.get_by_label("Cora", exact=True).check()
+    at_ana.screen("new-group")
     page.get_by_role("button", name="Create group").click()
     page.get_by_role("heading", name=f"Group: {name}").wait_for(timeout=30_000)
     (group,) = [g["groupId"] for g in cora.device.imegha("group", "ls").json["groups"] if g["name"] == name]
@@ -67,6 +68,7 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     invitations.wait_for(timeout=ARRIVES_WITHIN_S * 1000)
     at_ben.page.get_by_role("button", name=f"{name} (invitation)").click()
     at_ben.page.get_by_role("heading", name=f"Group: {name}").wait_for()
+    at_ben.screen("group-invitation")
     at_ben.page.get_by_role("button", name="Accept the invitation").click()
     at_ben.page.get_by_role("button", name="Accept the invitation").wait_for(state="detached")
     assert invitations.count() == 0
