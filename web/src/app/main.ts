@@ -24,8 +24,9 @@ async function boot(): Promise<void> {
     signInScreen(root, config, signedIn);
   };
   const signedIn = (session: Session): void => {
-    // Kept in IndexedDB once the app opens it (after the phrase check of a sign-up), so a reload resumes it.
-    session.keep().catch(failed);
+    // Kept in IndexedDB once the app opens it (after the phrase check of a sign-up), so a reload resumes it. Where
+    // the browser refuses IndexedDB (some private windows), the session goes on in this tab's memory alone.
+    session.keep().catch(() => undefined);
     let chat: ChatScreen | null = null;
     const screens: Record<string, { label: TextKey; open: () => void }> = {
       chat: {
