@@ -33,6 +33,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from imegha_local.faults import FaultInjector, FaultRates
 from imegha_local.packaging import PackagingError, package_template
 from imegha_local.serving import MotoServer
 from imegha_local.web_app import WebAppServer, bucket_cors
@@ -372,6 +373,8 @@ class LocalCloud:
     ``start()`` binds the ports and creates the platform's account; ``deploy_platform()``
     deploys ``template.yaml`` there; ``reset()`` forgets every account and
     resource (moto's state is process-wide: one local cloud per process).
+    ``faults`` injects faults on purpose (:mod:`imegha_local.faults`; by default
+    what ``IMEGHA_LOCAL_FAULTS`` says, else none), never while deploying.
     """
 
     def __init__(
@@ -383,8 +386,10 @@ class LocalCloud:
         region: str = REGION,
         home: Path | None = None,
         verbose: bool = False,
+        faults: FaultInjector | None = None,
     ):
         self.host, self.port, self.region, self.verbose = host, port, region, verbose
+        self.faults = faults or FaultInjector(FaultRates.from_environment(), spared=frozenset({PLATFORM_ACCOUNT}))
         self.gateway_port = gateway_port if gateway_port is not None else (port + 1 if port else 0)
         # The web app's, next to the gateway's (a fixed port keeps its origin, which users' clouds are deployed with).
         self.web_app_port = self.gateway_port + 1 if self.gateway_port else 0
@@ -448,7 +453,7 @@ class LocalCloud:
         from imegha_local.runtime import LambdaRuntime
 
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._runtime = LambdaRuntime(self.endpoint_url, self.log_path, self.verbose)
+        self._runtime = LambdaRuntime(self.endpoint_url, self.log_path, self.verbose, self.faults)
         try:
             self._gateway = LocalGateway(self._runtime, self.host, self.gateway_port, shims.signing_key)
         except PortInUse as error:
@@ -515,9 +520,10 @@ class LocalCloud:
         """Deploy the platform and, as its release does, publish the user cloud's template for it to deploy."""
         if template == PLATFORM_TEMPLATE:
             parameters = self._phone_applications() | {"WebAppOrigin": self.web_app_url} | (parameters or {})
-        self.platform_stack = deploy_stack(
-            self.endpoint_url, self.platform, template, stack_name, parameters, region=self.region
-        )
+        with self.faults.paused():
+            self.platform_stack = deploy_stack(
+                self.endpoint_url, self.platform, template, stack_name, parameters, region=self.region
+            )
         if "WebAppUrl" in self.platform_stack.outputs:
             self._web_app.configure(
                 gateway_url=self.gateway_url,
@@ -526,7 +532,8 @@ class LocalCloud:
                 outputs=self.platform_stack.outputs,
             )
         if "UserCloudArtifactsBucketName" in self.platform_stack.outputs:
-            publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, self.region)
+            with self.faults.paused():
+                publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, self.region)
         return self.platform_stack
 
     def _phone_applications(self) -> dict[str, str]:
@@ -548,9 +555,10 @@ class LocalCloud:
         self, template: Path, stack_name: str, parameters: dict[str, str] | None = None, account: Account | None = None
     ) -> DeployedStack:
         """Deploy any template, as the platform or as ``account``."""
-        return deploy_stack(
-            self.endpoint_url, account or self.platform, template, stack_name, parameters, region=self.region
-        )
+        with self.faults.paused():
+            return deploy_stack(
+                self.endpoint_url, account or self.platform, template, stack_name, parameters, region=self.region
+            )
 
     def create_account(self) -> Account:
         return create_account(self.endpoint_url, self.region)
@@ -558,7 +566,8 @@ class LocalCloud:
     def deploy_user_cloud(self, owner: str = "local-user") -> UserCloud:
         if self.platform_stack is None:
             raise LocalCloudError("deploy the platform first: a user's cloud trusts the platform's pool and bus")
-        return deploy_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, owner, self.region)
+        with self.faults.paused():
+            return deploy_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, owner, self.region)
 
     def state(self) -> LocalState:
         outputs = self.platform_stack.outputs if self.platform_stack else {}

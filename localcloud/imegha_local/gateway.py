@@ -10,9 +10,11 @@ run the route's authorizer (401 without invoking anything), build the proxy even
 (:mod:`imegha_local.proxy`), invoke the function through the runtime, and map
 its answer back. A function that fails, times out or answers something
 malformed is a 502 ``{"message":"Internal server error"}``; what went wrong is in
-the log, never in the response. Each request is one ``"type": "request"`` line in
-the runtime's log (route, status, latency, and why it was refused), like an
-access log.
+the log, never in the response; a throttled one is a 429. Each request is one
+``"type": "request"`` line in the runtime's log (route, status, latency, and why
+it was refused), like an access log. The injected fault ``silent_clouds``
+(:mod:`imegha_local.faults`) acts here: a user's cloud's API answers 504 without
+running, and a ring a user's cloud signed is handled but its answer never sent.
 
 An authorizer that reads a document (an issuer's OpenID configuration, its JWKS)
 from an API this gateway serves gets it from the gateway itself, in-process, by
@@ -113,14 +115,15 @@ class LocalGateway(BackgroundServer):
             return fetch_json(url)
         target = f"/{aws.group('api')}{aws.group('path') or ''}" if aws else url.removeprefix(self.url)
         response = self.handle("GET", target, (("Accept", "application/json"),), b"", "127.0.0.1")
-        if response.status != 200:
-            raise OSError(f"GET {url}: HTTP {response.status}")
+        if response is None or response.status != 200:
+            raise OSError(f"GET {url}: {f'HTTP {response.status}' if response else 'no answer'}")
         return json.loads(response.body)
 
     def handle(
         self, method: str, target: str, headers: tuple[tuple[str, str], ...], body: bytes, source_ip: str
-    ) -> HttpResponse:
-        """Answer one HTTP request as API Gateway would."""
+    ) -> HttpResponse | None:
+        """Answer one HTTP request as API Gateway would; None when the answer is lost (an injected fault: the
+        connection drops)."""
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
         record = {"type": "request", "method": method, "request_id": request_id}
@@ -135,7 +138,7 @@ class LocalGateway(BackgroundServer):
         except Exception as error:  # noqa: BLE001 - a fault here is still an HTTP answer, and goes to the log
             record["reason"] = f"gateway fault: {type(error).__name__}: {error}"
             response = proxy.message(500, "Internal server error")
-        record["status"] = response.status
+        record["status"] = response.status if response else "no answer"
         record["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
         self._runtime.log.write(record, _summary(record))
         return response
@@ -146,8 +149,8 @@ class LocalGateway(BackgroundServer):
         target: str,
         headers: tuple[tuple[str, str], ...],
         record: dict,
-        answer: Callable[[], tuple[HttpResponse, bool]],
-    ) -> HttpResponse:
+        answer: Callable[[], tuple[HttpResponse | None, bool]],
+    ) -> HttpResponse | None:
         """The answer, with the CORS headers API Gateway adds as the API's template declares them."""
         path = urlsplit(target).path
         api = self._apis.get(path.split("/")[1] if path.startswith("/") else "")
@@ -158,7 +161,7 @@ class LocalGateway(BackgroundServer):
                 record.update(api=api.spec.api_id, route="CORS preflight")
                 return answered
         response, by_gateway = answer()
-        if api is None:
+        if api is None or response is None:
             return response
         if api.spec.cors is not None:
             return cors.with_cors(api.spec.cors, by_name, response)
@@ -173,8 +176,8 @@ class LocalGateway(BackgroundServer):
         source_ip: str,
         request_id: str,
         record: dict,
-    ) -> tuple[HttpResponse, bool]:
-        """The answer, and whether API Gateway made it (not the function)."""
+    ) -> tuple[HttpResponse | None, bool]:
+        """The answer (None if it is lost), and whether API Gateway made it (not the function)."""
         split = urlsplit(target)
         api = self._apis.get(split.path.split("/")[1] if split.path.startswith("/") else "")
         if api is None or not (split.path == api.prefix or split.path.startswith(api.prefix + "/")):
@@ -182,6 +185,10 @@ class LocalGateway(BackgroundServer):
             return proxy.message(404, "Not Found"), True
         spec = api.spec
         record.update(api=spec.api_id, account=spec.account_id)
+        faults = self._runtime.faults
+        if faults.silences(spec.account_id):
+            record["reason"] = "injected fault: the cloud does not answer"
+            return proxy.message(504, "Endpoint request timed out"), True
         request = HttpRequest(method, split.path[len(api.prefix) :] or "/", split.query, headers, body, source_ip)
         match = api.routes.match(method, request.path)
         if match is None:
@@ -218,9 +225,15 @@ class LocalGateway(BackgroundServer):
         except UnknownFunction:
             record["reason"] = f"no function {route.function_arn}"
             return proxy.message(500, "Internal server error"), True
+        if result.throttled:
+            record["reason"] = "function throttled"
+            return proxy.message(429, "Too Many Requests"), True
         if result.error:
             record["reason"] = f"function error: {result.payload.get('errorType')}"
             return proxy.message(502, "Internal server error"), True
+        if caller is not None and faults.silences(caller["accountId"]):
+            record["reason"] = "injected fault: the calling cloud does not hear the answer"
+            return None, False
         try:
             response = (
                 proxy.rest_response(result.payload, spec, request)
@@ -260,6 +273,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = self.server.gateway.handle(
                 self.command, self.path, tuple(self.headers.items()), body, self.client_address[0]
             )
+            if response is None:  # the answer is lost: the connection drops
+                self.close_connection = True
+                return
         self._write(response)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve

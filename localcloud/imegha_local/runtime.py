@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from imegha_local.faults import FaultInjector
 from imegha_local.worker import Environment, Invocation, append_line
 from imegha_local.zygote import Zygote
 
@@ -66,12 +67,15 @@ class InvocationResult:
 
     On failure ``error`` is ``"Unhandled"`` and ``payload`` is Lambda's error
     document (``errorType``, ``errorMessage``; ``Sandbox.Timedout`` with "Task timed
-    out after N seconds" for a timeout).
+    out after N seconds" for a timeout). A throttled invocation (an injected fault,
+    :mod:`imegha_local.faults`) never ran: ``throttled`` is set, and its error document
+    is Lambda's ``TooManyRequestsException``.
     """
 
     payload: Any
     error: str | None
     duration_ms: float
+    throttled: bool = False
 
 
 class UnknownFunction(LookupError):
@@ -79,8 +83,9 @@ class UnknownFunction(LookupError):
 
 
 class LambdaRuntime:
-    def __init__(self, endpoint_url: str, log_path: Path, verbose: bool = False):
+    def __init__(self, endpoint_url: str, log_path: Path, verbose: bool = False, faults: FaultInjector | None = None):
         self.log = RuntimeLog(log_path, verbose)
+        self.faults = faults or FaultInjector()
         self._endpoint_url = endpoint_url
         self._scratch = tempfile.TemporaryDirectory(prefix="imegha-lambda-")
         self._aws_config = Path(self._scratch.name) / "aws-config"
@@ -115,6 +120,9 @@ class LambdaRuntime:
             "source": source,
             "request_id": invocation.request_id,
         }
+        fault = self.faults.lambda_fault()
+        if fault in _REFUSALS:
+            return self._finish(record, _REFUSALS[fault], 0.0, fault.removeprefix("lambda_"), None)
         try:
             worker, init_ms = function.acquire()
         except _InitFailed as failure:
@@ -123,7 +131,8 @@ class LambdaRuntime:
         record["cold_start"] = init_ms is not None
         started = time.perf_counter()
         try:
-            status, payload = worker.invoke(invocation, spec.timeout_s)
+            # An injected timeout cuts the invocation short wherever the handler is, as Lambda's own would.
+            status, payload = worker.invoke(invocation, self.faults.cut() if fault else spec.timeout_s)
         except TimeoutError:
             function.discard(worker)
             document = {
@@ -162,7 +171,7 @@ class LambdaRuntime:
             record["error_type"] = payload.get("errorType")
         self.log.write(record, _summary(record))
         error = None if outcome == "ok" else "Unhandled"
-        return InvocationResult(payload=payload, error=error, duration_ms=duration_ms)
+        return InvocationResult(payload, error, duration_ms, throttled=outcome == "throttle")
 
     def _start_worker(self, spec: FunctionSpec) -> _Worker:
         credentials = spec.credentials()
@@ -348,6 +357,16 @@ class _Function:
         with self._available:
             self._count -= 1
             self._available.notify()
+
+
+# What Lambda answers for the injected faults that refuse an invocation before it runs.
+_REFUSALS = {
+    "lambda_throttle": {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded. (an injected fault)"},
+    "lambda_error": {
+        "errorType": "ServiceException",
+        "errorMessage": "Lambda was unable to run the function (an injected fault)",
+    },
+}
 
 
 def _expiry(credentials: dict[str, str]) -> float:

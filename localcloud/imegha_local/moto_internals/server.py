@@ -53,6 +53,7 @@ INTERNALS: tuple[Internal, ...] = (
         "error_type, message, _, **kwargs",
         "shims.eventbridge._eventbridge_takes_events_from_the_accounts_its_bus_policy_names",
         "shims.cognito._cognito_invokes_lambda_triggers",
+        "shims.lambda_._lambda_runs_in_the_local_runtime",
         "shims.cognito._cognito_checks_authenticator_codes",
         "shims.iam._cross_account_roles_are_held_to_their_policies",
     ),
@@ -73,6 +74,7 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.core.responses.BaseResponse._get_action",
         "self",
         "shims.iam._cross_account_roles_are_held_to_their_policies",
+        "shims.dynamodb._dynamodb_throttles_and_conflicts_as_faults_inject",
     ),
     method(
         "moto.core.responses.BaseResponse.call_action",

@@ -23,6 +23,7 @@ from imegha_local.shims import (
     botocore,
     cloudformation,
     cognito,
+    dynamodb,
     eventbridge,
     iam,
     kms,
@@ -73,6 +74,7 @@ SHIMS = (
     kms._cloudformation_makes_keys_of_their_spec_and_usage,
     cloudformation._stack_outputs_name_the_local_gateway,
     cloudformation._conditioned_out_resources_do_not_exist,
+    dynamodb._dynamodb_throttles_and_conflicts_as_faults_inject,
 )
 
 _installed = False

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from contextvars import ContextVar
 from typing import Any
 
@@ -30,7 +31,9 @@ def _eventbridge_delivers_to_lambda_sns_and_step_functions() -> None:
     target. As in AWS: a Lambda target is invoked asynchronously with the event,
     an SNS target gets it as the message, a state machine target starts an
     execution with it as input; ``Input``, ``InputPath`` and ``InputTransformer``
-    shape what is delivered, and ``time`` is an ISO 8601 timestamp.
+    shape what is delivered, and ``time`` is an ISO 8601 timestamp. Delivery is at
+    least once and in no promised order, which the injected faults
+    ``duplicate_events`` and ``reorder_events`` make happen (:mod:`imegha_local.faults`).
     """
     from moto.events.models import EventTemplateParser, Rule
 
@@ -149,6 +152,20 @@ def _target_input(target: dict, event: dict, template_parser) -> Any:
 
 
 def _deliver_to_lambda(arn: str, payload: Any) -> None:
+    """Invoke the target asynchronously; with injected faults, maybe twice (``duplicate_events``) or after a while,
+    so that later events overtake it (``reorder_events``)."""
+    faults = active().runtime.faults
+    copies = 2 if faults.strikes("duplicate_events") else 1
+    for _ in range(copies):
+        if faults.strikes("reorder_events"):
+            held = threading.Timer(faults.hold(), _invoke_event, (arn, payload))
+            held.daemon = True
+            held.start()
+        else:
+            _invoke_event(arn, payload)
+
+
+def _invoke_event(arn: str, payload: Any) -> None:
     from moto.awslambda.utils import get_backend
 
     _, _, _, region, account, *_ = arn.split(":")

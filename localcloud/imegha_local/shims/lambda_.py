@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -59,10 +60,15 @@ def _lambda_runs_in_the_local_runtime() -> None:
     invocation moto makes, whatever the caller (the Invoke API, SNS, SQS and
     DynamoDB event source mappings, EventBridge, Step Functions, Cognito), runs
     there. As in AWS, ``Event`` invocations return at once and run in the
-    background, and ``CreateFunction`` refuses a role that Lambda cannot assume.
+    background, ``CreateFunction`` refuses a role that Lambda cannot assume, and a
+    throttled invocation (an injected fault) is Invoke's 429.
     """
     from moto.awslambda.exceptions import InvalidParameterValueException
     from moto.awslambda.models import LambdaBackend, LambdaFunction
+    from moto.core.exceptions import JsonRESTError
+
+    class TooManyRequestsException(JsonRESTError):
+        code = 429  # what Invoke answers for a throttled invocation (an injected fault)
 
     @patch(LambdaBackend, "create_function")
     def create_function(original, backend, spec):
@@ -94,6 +100,8 @@ def _lambda_runs_in_the_local_runtime() -> None:
             hooks.executor.submit(_invoke_asynchronously, function, arn, event, source)
             return b""
         result = hooks.runtime.invoke(arn, event, source=source)
+        if result.throttled:
+            raise TooManyRequestsException("TooManyRequestsException", result.payload["errorMessage"])
         if result.error:
             response_headers["x-amz-function-error"] = result.error
         return json.dumps(result.payload).encode()
@@ -209,8 +217,13 @@ def _cloudformation_keeps_lambda_layers() -> None:
         return original(name, cloudformation_json, account_id, region_name, **kwargs)
 
 
-# Lambda's default MaximumRetryAttempts for an asynchronous invocation.
+# Lambda's default MaximumRetryAttempts for an asynchronous invocation, and how long it waits before each retry
+# (a minute, then two, in AWS; a second, then two, here).
 ASYNC_RETRIES = 2
+RETRY_DELAYS_S = (1.0, 2.0)
+# A throttled asynchronous invocation is kept and tried again (AWS: for up to six hours), not counted as a retry.
+THROTTLE_DELAY_S = 0.2
+MAX_THROTTLED = 20
 
 
 def _failed_asynchronous_invocations_go_to_the_dead_letter_queue() -> None:
@@ -218,11 +231,12 @@ def _failed_asynchronous_invocations_go_to_the_dead_letter_queue() -> None:
 
     As Lambda does for asynchronous invocations (EventBridge and SNS targets,
     ``InvocationType=Event``): a handler error or timeout is retried twice
-    (Lambda waits a minute, then two; here at once), then the event goes to the
-    SQS queue or SNS topic of the function's ``DeadLetterConfig``, with the
-    ``RequestID``, ``ErrorCode`` and ``ErrorMessage`` attributes Lambda gives it.
-    moto does neither, and keeps no ``DeadLetterConfig`` (neither CreateFunction
-    nor its CloudFormation model stores it).
+    (Lambda waits a minute, then two; here a second, then two), then the event
+    goes to the SQS queue or SNS topic of the function's ``DeadLetterConfig``,
+    with the ``RequestID``, ``ErrorCode`` and ``ErrorMessage`` attributes Lambda
+    gives it; a throttled one is tried again without counting. moto does
+    neither, and keeps no ``DeadLetterConfig`` (neither CreateFunction nor its
+    CloudFormation model stores it).
     """
     from moto.awslambda.models import LambdaBackend, LambdaFunction
 
@@ -241,8 +255,14 @@ def _failed_asynchronous_invocations_go_to_the_dead_letter_queue() -> None:
 
 def _invoke_asynchronously(function, arn: str, event: Any, source: str) -> None:
     hooks = active()
-    for _ in range(1 + ASYNC_RETRIES):
+    throttled = 0
+    for delay in (0.0, *RETRY_DELAYS_S[:ASYNC_RETRIES]):
+        time.sleep(delay)
         result = hooks.runtime.invoke(arn, event, source=source)
+        while result.throttled and throttled < MAX_THROTTLED:
+            throttled += 1
+            time.sleep(THROTTLE_DELAY_S * throttled)
+            result = hooks.runtime.invoke(arn, event, source=source)
         if not result.error:
             return
     target = getattr(function, "dead_letter_config", {}).get("TargetArn")
