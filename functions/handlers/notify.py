@@ -9,7 +9,9 @@ cloud (checked again here).
 
 Idempotent: an event that arrives twice (EventBridge delivers at least once; a
 cloud may re-send after a lost answer) has the same source, type and detail,
-and notifies once. A refused event (from an account that is not the sender's
+and notifies once; its inbox entries are named by the time the event was first
+heard (:class:`dal.doorbell.FirstHeard`), so a run that failed halfway and a
+later copy of the event write the same entries, not two of each. A refused event (from an account that is not the sender's
 cloud, or naming people the platform will not notify) is dropped with a log
 line; a failure is retried by Lambda and then lands in the dead-letter queue.
 """
@@ -25,7 +27,7 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 from aws_lambda_powertools.utilities.idempotency import idempotent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from dal.doorbell import SAME_EVENT, Doorbell, idempotency_records
+from dal.doorbell import SAME_EVENT, Doorbell, FirstHeard, idempotency_records
 from imegha_service.errors import InvalidRequest
 from imegha_service.requests import CRYPTO_SCHEMAS, schema_validator, validate
 from logic import notifications
@@ -38,6 +40,7 @@ metrics = Metrics()
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 doorbell = Doorbell.from_environment(os.environ)
+first_heard = FirstHeard(os.environ["IDEMPOTENCY_TABLE_NAME"])
 
 EVENTS = {
     "Message Posted": ("message-posted.json", notifications.message_posted),
@@ -67,7 +70,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         if bridge.detail_type not in PLATFORMS_OWN:
             account = str(detail.pop(RELAYED_ACCOUNT, ""))  # the account that rang, as the doorbell API saw it
         validate(detail, schema_validator(SCHEMAS / schema, SCHEMAS, CRYPTO_SCHEMAS))
-        rung = ring(doorbell, account, bridge.time, detail)
+        rung = ring(doorbell, account, first_heard.time_of(event), detail)
     except (Refused, InvalidRequest) as refusal:
         logger.warning(
             "event refused", extra={"detailType": bridge.detail_type, "account": account, "reason": str(refusal)}

@@ -4,11 +4,13 @@ An event lands in the dead-letter queue when its rule or its function gave up
 on it; the queue keeps why (``ErrorCode`` and ``ErrorMessage`` attributes, as
 EventBridge and Lambda set them). Listing reads the messages without taking
 them; replaying puts each event back on the platform bus as the platform (its
-source, type and detail unchanged) and deletes it from the queue only once the
-bus took it. Replaying is idempotent: the functions that consume the bus
+source, type, detail and time unchanged) and deletes it from the queue only once
+the bus took it. Replaying is idempotent: the functions that consume the bus
 recognise an event they already handled by its source, type and detail
 (Powertools idempotency), so an event replayed twice, or one that had in fact
-been handled before it was dead-lettered, notifies once.
+been handled before it was dead-lettered, notifies once; and an inbox entry is
+named by its event's time, so one that a run cut short had written already is
+written again under the same name, not beside it.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def replay(records: list[dict[str, Any]], bus: EventPublisher) -> tuple[list[str
 
     def put_back(record: SQSRecord) -> None:
         event = json.loads(record.body)
-        bus.publish_as(event["source"], event["detail-type"], event["detail"])
+        bus.publish_as(event["source"], event["detail-type"], event["detail"], event.get("time"))
 
     processor = BatchProcessor(event_type=EventType.SQS)
     answer = process_partial_response({"Records": records}, put_back, processor)

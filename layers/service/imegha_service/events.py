@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import boto3
@@ -41,18 +42,18 @@ class EventPublisher:
     def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
         self.publish_as(self.source, detail_type, detail)
 
-    def publish_as(self, source: str, detail_type: str, detail: dict[str, Any]) -> None:
-        """Publish under another ``source`` than this publisher's: an event put back as it first came (redrive)."""
-        answer = self.client.put_events(
-            Entries=[
-                {
-                    "EventBusName": self.bus,
-                    "Source": source,
-                    "DetailType": detail_type,
-                    "Detail": json.dumps(detail),
-                }
-            ]
-        )
+    def publish_as(self, source: str, detail_type: str, detail: dict[str, Any], at: str | None = None) -> None:
+        """Publish under another ``source`` than this publisher's, and at the time ``at`` (ISO 8601) if given: an
+        event put back as it first came (redrive)."""
+        entry: dict[str, Any] = {
+            "EventBusName": self.bus,
+            "Source": source,
+            "DetailType": detail_type,
+            "Detail": json.dumps(detail),
+        }
+        if at is not None:
+            entry["Time"] = datetime.fromisoformat(at)
+        answer = self.client.put_events(Entries=[entry])
         if answer.get("FailedEntryCount"):
             raise PublishFailed(answer["Entries"][0].get("ErrorMessage", "the bus refused the event"))
 

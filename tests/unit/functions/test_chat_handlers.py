@@ -6,6 +6,7 @@ The tables are the templates' own; each handler is loaded from its template's Co
 from __future__ import annotations
 
 import json
+import uuid
 
 import boto3
 import pytest
@@ -550,3 +551,51 @@ def test_the_redrive_lists_dead_letters_with_why_then_replays_them_and_twice_rep
         notify(again | {"account": event["account"]}, FakeLambdaContext())
     entries = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
     assert len(entries) == 1, "replayed twice, notified once"
+
+
+def test_a_replayed_letter_keeps_its_first_time_so_an_inbox_it_reached_before_failing_holds_it_once(aws, monkeypatch):
+    aws["sqs"].create_queue(QueueName=SAM_ENVIRONMENT["RedriveFunction"]["EVENT_DEAD_LETTER_QUEUE_URL"].rsplit("/")[-1])
+    register_sender(sample("platform_message_posted.json")["detail"]["cloudAccountId"])
+    connect_sender_and_peer()
+    event = sample("platform_message_posted.json")
+    notify = handler(monkeypatch, "NotifyFunction")
+    notify(event, FakeLambdaContext())  # the inbox entry is written, then the run is cut off before it is recorded
+    idempotency = boto3.resource("dynamodb").Table(SAM_ENVIRONMENT["NotifyFunction"]["IDEMPOTENCY_TABLE_NAME"])
+    for record in idempotency.scan()["Items"]:
+        idempotency.delete_item(Key={"id": record["id"]})
+    dead_letter(aws, event, "Task timed out after 30.00 seconds")
+    tap = bus_events(aws)
+
+    handler(monkeypatch, "RedriveFunction")({"replay": True}, FakeLambdaContext())
+
+    (put_back,) = drain_all(aws, tap)
+    assert put_back["time"] == event["time"]
+    notify(put_back | {"account": event["account"]}, FakeLambdaContext())
+    entries = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
+    assert len(entries) == 1, "the replay wrote the entry the first run wrote, not a second one"
+
+
+def test_a_ring_relayed_twice_whose_first_run_failed_after_writing_the_inbox_is_in_the_inbox_once(aws, monkeypatch):
+    from moto.sns.exceptions import SNSInvalidParameter
+    from moto.sns.models import PlatformEndpoint
+
+    register_sender(sample("platform_message_posted.json")["detail"]["cloudAccountId"])
+    connect_sender_and_peer()
+    a_phone_of(aws, PEER)
+    notify = handler(monkeypatch, "NotifyFunction")
+    first = sample("platform_message_posted.json")
+    # The cloud heard no answer and rang again: the doorbell relayed the same ring as a second event, later.
+    again = first | {"id": str(uuid.uuid4()), "time": "2026-11-23T09:00:07Z"}
+
+    def push_service_down(endpoint, message):
+        raise SNSInvalidParameter("the push service is down")
+
+    with monkeypatch.context() as down:
+        down.setattr(PlatformEndpoint, "publish", push_service_down)
+        with pytest.raises(Exception, match="push service is down"):
+            notify(first, FakeLambdaContext())  # the inbox entry is written, then the push fails: retried later
+    notify(again, FakeLambdaContext())
+    notify(first, FakeLambdaContext())  # Lambda's retry of the first
+
+    entries = boto3.resource("dynamodb").Table("NotificationsTable").scan()["Items"]
+    assert [entry["notificationId"].split("#")[0] for entry in entries] == [first["time"]]
