@@ -40,13 +40,14 @@ LAMBDA_REQUIREMENTS := functions/requirements.txt user-cloud/functions/requireme
 	layers/crypto/requirements.txt layers/service/requirements.txt
 TOOL_REQUIREMENTS := tools/uv/requirements.txt tools/sam/requirements.txt tools/checkov/requirements.txt
 
-.PHONY: help demo test lint types unit fuzz checks sam-validate cfn-lint statelint checkov bench lock upgrade clean web web-lint chromium
+.PHONY: help demo test lint types unit fuzz checks sam-validate cfn-lint statelint checkov bench load lock upgrade clean web web-lint chromium
 
 help:
 	@echo "make demo     run iMegha on the embedded local cloud and tell its story"
 	@echo "make test     ruff, mypy, the test suite with coverage, and the template checks"
 	@echo "make fuzz     every route fuzzed with hundreds of examples each, and a summary (make test runs a few)"
 	@echo "make bench    the speed and memory figures (slow: 1 GiB files)"
+	@echo "make load     the doorbell under load, then under faults: every event accounted for (slow; LOAD_ARGS=...)"
 	@echo "make web      build the browser's crypto module (web/dist/imegha-crypto.js) and the web app (web/dist/app)"
 	@echo "make lock     re-export the Lambda requirements and tool locks after editing pyproject.toml or tools/*/*.in"
 	@echo "make upgrade  move every lock to the newest versions, kept only if make test and make demo pass"
@@ -139,7 +140,15 @@ checkov: $(TOOLS)/checkov/.installed
 	$(CHECKOV) --skip-download --framework cloudformation --quiet --compact $(addprefix -f ,$(ALL_TEMPLATES))
 
 bench: $(VENV)/.installed $(WEB_BUNDLE) chromium
-	@for b in bench/*_bench.py; do echo "== $$b"; $(PY) $$b; done
+	@for b in $(filter-out bench/load_bench.py,$(wildcard bench/*_bench.py)); do echo "== $$b"; $(PY) $$b; done
+
+# The load run (bench/load_bench.py): its defaults, then a run under every fault at 10 %. Not part of make test,
+# which runs a small one (tests/integration/test_load.py).
+LOAD_ARGS ?=
+LOAD_FAULT_ARGS ?= --clouds 200 --events 2000 --rate 5 --faults all=0.1
+load: $(VENV)/.installed
+	$(PY) bench/load_bench.py $(LOAD_ARGS)
+	$(PY) bench/load_bench.py $(LOAD_FAULT_ARGS)
 
 # UPGRADE=1 moves every pin to the newest release; without it, only what pyproject.toml or a *.in file changed.
 lock: $(TOOLS)/uv/.installed
