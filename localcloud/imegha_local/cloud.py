@@ -370,11 +370,9 @@ def running_cloud(path: Path | None = None) -> LocalState | None:
 class LocalCloud:
     """The embedded AWS, the Lambda runtime and the gateway, in this process.
 
-    ``start()`` binds the ports and creates the platform's account; ``deploy_platform()``
-    deploys ``template.yaml`` there; ``reset()`` forgets every account and
-    resource (moto's state is process-wide: one local cloud per process).
-    ``faults`` injects faults on purpose (:mod:`imegha_local.faults`; by default
-    what ``IMEGHA_LOCAL_FAULTS`` says, else none), never while deploying.
+    ``start()`` binds the ports and creates the platform's account; ``deploy_platform()`` deploys ``template.yaml``
+    there; ``reset()`` forgets every account and resource (moto's state is process-wide: one local cloud per
+    process). ``faults``: injected on purpose (:mod:`imegha_local.faults`), never while deploying.
     """
 
     def __init__(
@@ -524,6 +522,8 @@ class LocalCloud:
             self.platform_stack = deploy_stack(
                 self.endpoint_url, self.platform, template, stack_name, parameters, region=self.region
             )
+            if "UserCloudArtifactsBucketName" in self.platform_stack.outputs:
+                publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, self.region)
         if "WebAppUrl" in self.platform_stack.outputs:
             self._web_app.configure(
                 gateway_url=self.gateway_url,
@@ -531,9 +531,6 @@ class LocalCloud:
                 region=self.region,
                 outputs=self.platform_stack.outputs,
             )
-        if "UserCloudArtifactsBucketName" in self.platform_stack.outputs:
-            with self.faults.paused():
-                publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, self.region)
         return self.platform_stack
 
     def _phone_applications(self) -> dict[str, str]:
@@ -556,9 +553,8 @@ class LocalCloud:
     ) -> DeployedStack:
         """Deploy any template, as the platform or as ``account``."""
         with self.faults.paused():
-            return deploy_stack(
-                self.endpoint_url, account or self.platform, template, stack_name, parameters, region=self.region
-            )
+            deployer = account or self.platform
+            return deploy_stack(self.endpoint_url, deployer, template, stack_name, parameters, region=self.region)
 
     def create_account(self) -> Account:
         return create_account(self.endpoint_url, self.region)
