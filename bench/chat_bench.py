@@ -8,8 +8,10 @@
 - requests per message: every AWS API call the clouds made (counted at the embedded AWS) and every API request
   (counted at the local gateway), per message sent and per message read, early in a conversation and after it has
   grown: the counts must not grow with the conversation.
-- fan-out: one group message to 10, 100 and 1,000 members: the notifier's time and its AWS calls (inbox writes in
-  batches of 25, pushes in batches of 10), and the AWS bill it implies at us-east-1 list prices.
+- fan-out: one group message to 10, 100 and 1,000 members, with no phones (so the notifier is done at the last
+  inbox) and with an iPhone each (done at the last push): the notifier's time and its AWS calls (inbox writes in
+  batches of 25, the members' endpoints read a hundred members at a time, a publish per phone), and the AWS bill it
+  implies at us-east-1 list prices.
 
 ``python bench/chat_bench.py [messages]`` (default 40). The local cloud's timings are those of moto and a local
 Lambda runtime, not of AWS; the request counts are what AWS would see.
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -40,21 +41,23 @@ from imegha_local.cloud import LocalCloud
 from imegha_local.people import connect_everyone, give_cloud, platform_of_its_own, sign_up
 
 # USD per request at us-east-1 list prices (on-demand DynamoDB per 1 KB write / 4 KB read unit; Lambda per request,
-# duration not included; EventBridge custom events; SNS publishes; API Gateway HTTP and REST APIs).
+# duration not included; EventBridge custom events; SNS publishes, and each one's delivery to a phone; API Gateway HTTP
+# and REST APIs).
 PRICES = {
     "dynamodb:write": 1.25e-6,
     "dynamodb:read": 0.25e-6,
     "events": 1.0e-6,
     "sns": 0.50e-6,
+    "sns:mobile": 0.50e-6,
     "lambda": 0.20e-6,
     "api:http": 1.0e-6,
     "api:rest": 3.5e-6,
 }
+ROUNDS = 3  # group messages timed per group size
 DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
 _calls: Counter = Counter()
-_billed: Counter = Counter()  # what AWS bills by item, not by call: batch writes' items, batch publishes' messages
-_BATCH_ENTRY = re.compile(r"PublishBatchRequestEntries\.member\.\d+\.Id")
+_billed: Counter = Counter()  # what AWS bills by item, not by call: the items of batch writes and batch reads
 
 
 def _count_calls() -> None:
@@ -63,11 +66,10 @@ def _count_calls() -> None:
     def counted(response):
         call = (response.service_name, response._get_action())
         _calls[call] += 1
-        if call == ("dynamodb", "BatchWriteItem"):
+        if call in (("dynamodb", "BatchWriteItem"), ("dynamodb", "BatchGetItem")):
             body = response.body if isinstance(response.body, dict) else json.loads(response.body)
-            _billed[call] += sum(map(len, body["RequestItems"].values()))
-        elif call == ("sns", "PublishBatch"):
-            _billed[call] += sum(1 for name in response.querystring if _BATCH_ENTRY.fullmatch(name))
+            requests = body["RequestItems"].values()
+            _billed[call] += sum(len(table["Keys"]) if "Keys" in table else len(table) for table in requests)
         else:
             _billed[call] += 1
         return original(response)
@@ -123,6 +125,8 @@ def cost(seen: dict) -> float:
             total += count * PRICES["dynamodb:write" if action in DYNAMODB_WRITES else "dynamodb:read"]
         elif service in ("events", "sns"):
             total += count * PRICES[service]
+            if (service, action) == ("sns", "Publish"):  # every publish goes to a phone's endpoint
+                total += count * PRICES["sns:mobile"]
     total += len(seen["lambda"]) * PRICES["lambda"]
     total += sum(
         count * PRICES["api:http" if route.startswith(("GET /conv", "POST /conv", "PUT /conv")) else "api:rest"]
@@ -191,16 +195,19 @@ def requests_per_message(cloud: LocalCloud, alice: Chat, bob: Chat, batch: int) 
                 alice.send("Bob", f"filler {index}")
 
 
-def fan_out(cloud: LocalCloud, alice: Chat, sizes: tuple[int, ...]) -> None:
-    table = cloud.client("cloudformation").describe_stack_resource(
-        StackName=cloud.platform_stack.name, LogicalResourceId="ConnectionsTable"
-    )["StackResourceDetail"]["PhysicalResourceId"]
+def fan_out(cloud: LocalCloud, alice: Chat, sizes: tuple[int, ...], phones: bool) -> None:
+    connections, devices = (
+        cloud.client("cloudformation").describe_stack_resource(
+            StackName=cloud.platform_stack.name, LogicalResourceId=table
+        )["StackResourceDetail"]["PhysicalResourceId"]
+        for table in ("ConnectionsTable", "DeviceTokensTable")
+    )
     dynamodb = cloud.client("dynamodb")
     for size in sizes:
         group_id = "grp-" + uuid.uuid4().hex
         members = [alice.me] + [f"member-{index:04d}-{uuid.uuid4().hex[:8]}" for index in range(size)]
         dynamodb.put_item(
-            TableName=table,
+            TableName=connections,
             Item={
                 "userId": {"S": f"GROUP#{group_id}"},
                 "peerId": {"S": "GROUP"},
@@ -213,24 +220,70 @@ def fan_out(cloud: LocalCloud, alice: Chat, sizes: tuple[int, ...]) -> None:
                 "epochs": {"L": []},
             },
         )
-        settle(cloud)
-        offset = cloud.log_path.stat().st_size
-        started = time.perf_counter()
-        with counting(cloud) as seen:
-            alice.post(group_id, GroupKey.generate(0), "to everyone", members[1:], 1)
-            while not notifier_runs(cloud, offset):
-                time.sleep(0.005)
-            elapsed = time.perf_counter() - started
-            settle(cloud, 0.2)
-        notifier = [record for record in seen["lambda"] if "NotifyFunction" in record["function"]]
-        writes = seen["aws"][("dynamodb", "BatchWriteItem")]
-        pushes, lookups = seen["aws"][("sns", "Publish")], seen["aws"][("dynamodb", "Query")]
+        endpoints = give_phones(cloud, devices, members[1:]) if phones else []
+        notifier_ms, elapsed_ms = [], []
+        for sequence in range(1, ROUNDS + 1):  # the machine is shared: the median of a few rounds
+            settle(cloud)
+            offset = cloud.log_path.stat().st_size
+            started = time.perf_counter()
+            with counting(cloud) as seen:
+                alice.post(group_id, GroupKey.generate(0), "to everyone", members[1:], sequence)
+                while not notifier_runs(cloud, offset):
+                    time.sleep(0.005)
+                elapsed_ms.append((time.perf_counter() - started) * 1000)
+                settle(cloud, 0.2)
+            notifier_ms += [
+                record["duration_ms"] for record in seen["lambda"] if "NotifyFunction" in record["function"]
+            ]
+        writes, reads = seen["aws"][("dynamodb", "BatchWriteItem")], seen["aws"][("dynamodb", "BatchGetItem")]
+        pushes = seen["aws"][("sns", "Publish")]
+        assert pushes == len(endpoints), f"{pushes} pushes for {len(endpoints)} phones"
         print(
-            f"  {size:>5} members: notifier {notifier[-1]['duration_ms']:7.0f} ms, post → all notified ≤ {elapsed * 1000:6.0f} ms;"
-            f" {writes} BatchWriteItem + {lookups} Query (devices) + {pushes} Publish (one per device);"
+            f"  {size:>5} members{' (a phone each)' if phones else ''}:"
+            f" notifier {statistics.median(notifier_ms):5.0f} ms, post → {'every phone rung' if phones else 'last inbox'}"
+            f" {statistics.median(elapsed_ms):5.0f} ms (median of {ROUNDS}; {min(elapsed_ms):.0f}–{max(elapsed_ms):.0f});"
+            f" {writes} BatchWriteItem + {reads} BatchGetItem (memberships, devices) + {pushes} Publish;"
             f" {sum(seen['aws'].values())} AWS calls in all;"
             f" ${cost(seen):.6f} per message (${cost(seen) / size * 1e6:.2f} per million deliveries)"
         )
+
+
+def give_phones(cloud: LocalCloud, table: str, members: list[str]) -> list[str]:
+    """An iPhone for each member, recorded as registering leaves it: its SNS endpoint in the platform's APNs
+    application, the device's record and its owner's index of endpoints (``functions/dal/devices.py``), written in
+    batches (a thousand registrations through the API would be most of the bench's time). The endpoints' ARNs."""
+    sns, dynamodb = cloud.client("sns"), cloud.client("dynamodb")
+    (application,) = [
+        found["PlatformApplicationArn"]
+        for found in sns.list_platform_applications()["PlatformApplications"]
+        if ":app/APNS/" in found["PlatformApplicationArn"]
+    ]
+    endpoints = [
+        sns.create_platform_endpoint(PlatformApplicationArn=application, Token=f"{member}-iphone")["EndpointArn"]
+        for member in members
+    ]
+    items = [
+        item
+        for member, endpoint in zip(members, endpoints, strict=True)
+        for item in (
+            {
+                "userId": {"S": member},
+                "deviceId": {"S": "iphone-0001"},
+                "platform": {"S": "apns"},
+                "endpointArn": {"S": endpoint},
+            },
+            {
+                "userId": {"S": member},
+                "deviceId": {"S": "#endpoints"},
+                "endpoints": {"M": {"iphone-0001": {"S": endpoint}}},
+            },
+        )
+    ]
+    for start in range(0, len(items), 25):
+        dynamodb.batch_write_item(
+            RequestItems={table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
+        )
+    return endpoints
 
 
 def notifier_runs(cloud: LocalCloud, offset: int) -> list[dict]:
@@ -258,8 +311,9 @@ def main() -> None:
         latency(cloud, alice, bob, messages)
         print("Requests per message (1:1), as the conversation grows:")
         requests_per_message(cloud, alice, bob, 10)
-        print("Group fan-out (one message; the doorbell writes each member's inbox and pushes to each):")
-        fan_out(cloud, alice, (10, 100, 1000))
+        print("Group fan-out (one message; the doorbell writes each member's inbox, then pushes to their phones):")
+        fan_out(cloud, alice, (10, 100, 1000), phones=False)
+        fan_out(cloud, alice, (10, 100, 1000), phones=True)
         for person in people:
             person.account.log_out()
 

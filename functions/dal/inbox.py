@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 from boto3.dynamodb.conditions import Key
 
-from imegha_service.dynamodb import query_all
+from imegha_service.dynamodb import batch_put, query_all
 from imegha_service.items import integers
 
 RETENTION_DAYS = 30
@@ -31,11 +31,11 @@ class InboxStore:
         self.table = self.resource.Table(self.table_name)
 
     def add(self, entries: list[dict]) -> None:
-        """Write entries in batches of 25 (what BatchWriteItem takes); writing one again replaces it with itself."""
+        """Write entries in batches of 25 (what BatchWriteItem takes), several batches at once; writing one again
+        replaces it with itself."""
         expires = int((datetime.now(UTC) + timedelta(days=RETENTION_DAYS)).timestamp())
-        with self.table.batch_writer(overwrite_by_pkeys=["userId", "notificationId"]) as batch:
-            for entry in entries:
-                batch.put_item(Item={**entry, "expiresAt": expires})
+        once = {(entry["userId"], entry["notificationId"]): {**entry, "expiresAt": expires} for entry in entries}
+        batch_put(self.resource, self.table_name, list(once.values()))
 
     def remove(self, user_id: str, sender: str | None = None) -> int:
         """Delete ``user_id``'s entries (only those ``sender`` caused, if given); returns how many."""

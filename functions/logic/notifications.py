@@ -241,6 +241,9 @@ def _hold_as_request(doorbell: Doorbell, recipients: list[str], notification_id:
 
 
 def _ring(doorbell: Doorbell, recipients: list[str], notification_id: str, entry: dict, alert: str, data: dict) -> Rung:
-    doorbell.inbox.add([{"userId": recipient, "notificationId": notification_id, **entry} for recipient in recipients])
-    requests = doorbell.push.publish([Push(recipient, alert, data) for recipient in recipients])
+    """Each recipient's inbox entry, then a push to each of their devices (read while the entries are written)."""
+    entries = [{"userId": recipient, "notificationId": notification_id, **entry} for recipient in recipients]
+    requests = doorbell.push.publish(
+        [Push(recipient, alert, data) for recipient in recipients], first=lambda: doorbell.inbox.add(entries)
+    )
     return Rung(recipients, requests)

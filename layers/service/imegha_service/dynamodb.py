@@ -7,8 +7,8 @@ moment (``TransactionConflict``) or for throughput (``ThrottlingError``,
 ``ProvisionedThroughputExceeded``) says nothing about the request: both writes
 were legal, so it is tried again, with full-jitter exponential backoff, as AWS
 advises; only when the attempts run out does the error stand. A BatchGetItem's
-``UnprocessedKeys`` (throughput) are asked for again the same way, never in a
-tight loop.
+``UnprocessedKeys`` (throughput), and a BatchWriteItem's ``UnprocessedItems``, are
+asked for again the same way, never in a tight loop; batches go several at once.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -26,6 +27,9 @@ ATTEMPTS = 6
 BASE_DELAY_S = 0.05
 MAX_DELAY_S = 1.0
 BATCH_GET_KEYS = 100  # what one BatchGetItem takes
+BATCH_WRITE_ITEMS = 25  # what one BatchWriteItem takes
+# Batch requests at once: a thousand recipients' inboxes are written in the time of five requests, not forty.
+IN_FLIGHT = 8
 # Why DynamoDB may cancel a transaction that a moment later would succeed.
 TRANSIENT_CANCELLATIONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 
@@ -58,23 +62,56 @@ def transact(resource: Any, items: list[dict[str, Any]], conflict_reason: str) -
 
 
 def batch_get(resource: Any, table_name: str, keys: list[dict[str, Any]], **options: Any) -> list[dict[str, Any]]:
-    """Every item of ``keys`` that exists, ``BATCH_GET_KEYS`` per BatchGetItem (``options``: ConsistentRead,
-    ProjectionExpression, ...). Keys DynamoDB leaves unprocessed are asked for again after a backoff; if some are
-    still left after ``ATTEMPTS`` rounds, RuntimeError (a read must not pass for an empty answer)."""
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(keys), BATCH_GET_KEYS):
-        pending = keys[start : start + BATCH_GET_KEYS]
+    """Every item of ``keys`` that exists, in no particular order: ``BATCH_GET_KEYS`` per BatchGetItem, ``IN_FLIGHT``
+    requests at once (``options``: ConsistentRead, ProjectionExpression, ...). Keys DynamoDB leaves unprocessed are
+    asked for again after a backoff; if some are still left after ``ATTEMPTS`` rounds, RuntimeError (a read must not
+    pass for an empty answer)."""
+
+    def read(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
         for attempt in range(ATTEMPTS):
             if attempt:
                 sleep(backoff(attempt - 1))
-            answer = resource.batch_get_item(RequestItems={table_name: {"Keys": pending, **options}})
+            answer = resource.meta.client.batch_get_item(RequestItems={table_name: {"Keys": pending, **options}})
             found += answer["Responses"].get(table_name, [])
             pending = answer.get("UnprocessedKeys", {}).get(table_name, {}).get("Keys", [])
             if not pending:
-                break
-        else:
-            raise RuntimeError(f"DynamoDB left {len(pending)} keys of {table_name} unread after {ATTEMPTS} attempts")
-    return found
+                return found
+        raise RuntimeError(f"DynamoDB left {len(pending)} keys of {table_name} unread after {ATTEMPTS} attempts")
+
+    return [item for found in _in_flight(read, _batches(keys, BATCH_GET_KEYS)) for item in found]
+
+
+def batch_put(resource: Any, table_name: str, items: list[dict[str, Any]]) -> None:
+    """Put every one of ``items`` (no two with the same key): ``BATCH_WRITE_ITEMS`` per BatchWriteItem, ``IN_FLIGHT``
+    requests at once. Items DynamoDB leaves unprocessed are written again after a backoff; if some are still left
+    after ``ATTEMPTS`` rounds, RuntimeError (nothing is lost quietly; the caller's retry writes them all again)."""
+
+    def write(batch: list[dict[str, Any]]) -> None:
+        pending = [{"PutRequest": {"Item": item}} for item in batch]
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                sleep(backoff(attempt - 1))
+            answer = resource.meta.client.batch_write_item(RequestItems={table_name: pending})
+            pending = answer.get("UnprocessedItems", {}).get(table_name, [])
+            if not pending:
+                return
+        raise RuntimeError(f"DynamoDB left {len(pending)} items of {table_name} unwritten after {ATTEMPTS} attempts")
+
+    _in_flight(write, _batches(items, BATCH_WRITE_ITEMS))
+
+
+def _batches(entries: list[Any], size: int) -> list[list[Any]]:
+    return [entries[start : start + size] for start in range(0, len(entries), size)]
+
+
+def _in_flight(request: Callable[[Any], Any], batches: list[Any]) -> list[Any]:
+    """``request`` of each batch, ``IN_FLIGHT`` at once (boto3's clients may be shared between threads); the first
+    error raised, once the others are done."""
+    if len(batches) <= 1:
+        return [request(batch) for batch in batches]
+    with ThreadPoolExecutor(max_workers=min(IN_FLIGHT, len(batches))) as pool:
+        return list(pool.map(request, batches))
 
 
 def query_all(table: Any, **query: Any) -> list[dict[str, Any]]:

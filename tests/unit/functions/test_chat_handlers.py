@@ -5,6 +5,7 @@ The tables are the templates' own; each handler is loaded from its template's Co
 
 from __future__ import annotations
 
+import inspect
 import json
 import uuid
 
@@ -61,15 +62,15 @@ def arn_of(aws, queue: str) -> str:
     return aws["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
-def a_phone_of(aws, user_id: str) -> str:
+def a_phone_of(aws, monkeypatch, user_id: str) -> str:
     """An SNS mobile endpoint recorded as the user's device, as registering one leaves it; its ARN."""
     application = aws["sns"].create_platform_application(Name="imegha-apns", Platform="APNS", Attributes={})
     endpoint = aws["sns"].create_platform_endpoint(
         PlatformApplicationArn=application["PlatformApplicationArn"], Token="a" * 64
     )["EndpointArn"]
-    boto3.resource("dynamodb").Table("DeviceTokensTable").put_item(
-        Item={"userId": user_id, "deviceId": "phone-0001", "platform": "apns", "endpointArn": endpoint}
-    )
+    notify = inspect.unwrap(handler(monkeypatch, "NotifyFunction"))
+    devices = notify.__globals__["doorbell"].push.devices  # the notifier's own store
+    devices.put(user_id, "phone-0001", "apns", "a" * 64, "2026-01-01T00:00:00+00:00", {"endpointArn": endpoint})
     return endpoint
 
 
@@ -236,7 +237,7 @@ def connect_sender_and_peer() -> None:
 def test_the_doorbell_notifies_the_recipient_once_however_often_the_event_comes(aws, monkeypatch):
     register_sender(sample("platform_message_posted.json")["detail"]["cloudAccountId"])
     connect_sender_and_peer()
-    device = a_phone_of(aws, PEER)
+    device = a_phone_of(aws, monkeypatch, PEER)
     notify = handler(monkeypatch, "NotifyFunction")
 
     first = notify(sample("platform_message_posted.json"), FakeLambdaContext())
@@ -261,7 +262,7 @@ def test_the_doorbell_refuses_an_event_from_an_account_that_is_not_the_senders_c
 
 
 def test_the_end_of_a_deployment_reaches_its_owners_inbox_and_phone_once_but_never_from_a_users_cloud(aws, monkeypatch):
-    device = a_phone_of(aws, PEER)
+    device = a_phone_of(aws, monkeypatch, PEER)
     notify = handler(monkeypatch, "NotifyFunction")
     failed = sample("platform_deployment_failed.json")
     forged = failed | {

@@ -1,8 +1,9 @@
 """imegha_service.dynamodb: a lost condition is a 409; a collision between two legal writes or throttling is retried
-with backoff; unprocessed keys are asked for again after a wait, never in a tight loop."""
+with backoff; unprocessed keys and items are asked for again after a wait, never in a tight loop."""
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -79,13 +80,16 @@ class Batches:
 
     def __init__(self, items: dict[str, dict], stingy: int):
         self.items, self.stingy, self.requests = items, stingy, []
+        self.meta = SimpleNamespace(client=self)
+        self.lock = threading.Lock()
 
     def batch_get_item(self, RequestItems):  # noqa: N803 - boto3's parameter name
         ((table, request),) = RequestItems.items()
-        self.requests.append(len(request["Keys"]))
         keys = request["Keys"]
-        left = keys[-1:] if self.stingy else []
-        self.stingy -= bool(left)
+        with self.lock:
+            self.requests.append(len(keys))
+            left = keys[-1:] if self.stingy else []
+            self.stingy -= bool(left)
         found = [self.items[key["id"]] for key in keys[: len(keys) - len(left)] if key["id"] in self.items]
         return {"Responses": {table: found}, "UnprocessedKeys": {table: {"Keys": left}} if left else {}}
 
@@ -97,10 +101,44 @@ def test_unprocessed_keys_are_asked_for_again_after_a_backoff_and_batches_hold_a
     found = dynamodb.batch_get(resource, "T", [{"id": key} for key in items] + [{"id": "absent"}])
 
     assert sorted(item["id"] for item in found) == sorted(items)
-    assert resource.requests == [100, 1, 1, 100, 51] and len(waits) == 2 and all(wait >= 0 for wait in waits)
+    assert sorted(resource.requests) == [1, 1, 51, 100, 100]  # the batches go at once, in no set order
+    assert len(waits) == 2 and all(wait >= 0 for wait in waits)
 
 
 def test_keys_left_unprocessed_every_time_are_an_error_not_a_short_answer(waits):
     with pytest.raises(RuntimeError, match="unread"):
         dynamodb.batch_get(Batches({"k": {"id": "k"}}, stingy=99), "T", [{"id": "k"}])
+    assert len(waits) == dynamodb.ATTEMPTS - 1
+
+
+class Writes:
+    """A DynamoDB resource whose BatchWriteItem leaves the last item of a request unprocessed ``stingy`` times."""
+
+    def __init__(self, stingy: int):
+        self.stingy, self.requests, self.written = stingy, [], []
+        self.meta = SimpleNamespace(client=self)
+        self.lock = threading.Lock()
+
+    def batch_write_item(self, RequestItems):  # noqa: N803 - boto3's parameter name
+        ((table, requests),) = RequestItems.items()
+        with self.lock:
+            self.requests.append(len(requests))
+            left = requests[-1:] if self.stingy else []
+            self.stingy -= bool(left)
+            self.written += [request["PutRequest"]["Item"]["id"] for request in requests[: len(requests) - len(left)]]
+        return {"UnprocessedItems": {table: left} if left else {}}
+
+
+def test_unprocessed_items_are_written_again_after_a_backoff_and_batches_hold_twenty_five_items(waits):
+    resource = Writes(stingy=2)
+
+    dynamodb.batch_put(resource, "T", [{"id": f"k{n}"} for n in range(60)])
+
+    assert sorted(resource.written) == sorted(f"k{n}" for n in range(60))
+    assert sorted(resource.requests) == [1, 1, 10, 25, 25] and len(waits) == 2
+
+
+def test_items_left_unprocessed_every_time_are_an_error_not_a_quiet_loss(waits):
+    with pytest.raises(RuntimeError, match="unwritten"):
+        dynamodb.batch_put(Writes(stingy=99), "T", [{"id": "k"}])
     assert len(waits) == dynamodb.ATTEMPTS - 1
