@@ -7,10 +7,13 @@ group. Ana removes Cora (a new key, in one request): Cora's terminal reads nothi
 does; Ana adds her back with the history, and the terminal then reads what she missed, through the grant the browser
 signed. Ana also marks Ben verified by typing the safety code the two compared. Then every table, queue and log of
 the platform and the three clouds is read for the words they used and the group's name: none is there. axe-core
-finds nothing serious on the group screen.
+finds nothing serious on the group screens. A platform that then adds a ghost member finds Ben's browser refusing the
+group whole.
 """
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
@@ -29,7 +32,7 @@ def texts(typed) -> list[str | None]:
 
 
 def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_who_then_reads_nothing_new(
-    chromium, local_cloud, platform, screenshots, person
+    chromium, local_cloud, platform, platform_view, screenshots, person
 ):
     ana, ben, cora = (person(name).with_cloud() for name in ("Ana", "Ben", "Cora"))
     ana.connected_with(ben)
@@ -165,6 +168,19 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     page.set_viewport_size({"width": 390, "height": 844})
     at_ana.screen("group-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the group screen scrolls sideways at 390 px"
+
+    # A platform adds a ghost member to the group: Ben's browser finds the member list is not the one Ana signed, says
+    # so, and shows nothing of the group.
+    platform_view.table("ConnectionsTable").update_item(
+        Key={"userId": f"GROUP#{group}", "peerId": "GROUP"},
+        UpdateExpression="SET members = list_append(members, :ghost)",
+        ExpressionAttributeValues={":ghost": [str(uuid.uuid4())]},
+    )
+    at_ben.page.get_by_role("button", name=f"{name} (invitation)").click()
+    at_ben.page.get_by_role("heading", name="This group does not check out").wait_for()
+    assert at_ben.page.get_by_role("alert").filter(has_text="are not the ones its admin signed for").count() == 1
+    assert meanwhile not in at_ben.page.inner_text("body")
+    assert at_ben.page.get_by_role("textbox", name="Message").count() == 0
 
     for browser in (at_ana, at_ben):
         browser.close()

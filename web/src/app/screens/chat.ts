@@ -410,9 +410,18 @@ export class ChatScreen {
     this.unread.delete(groupId);
     const host = { ...this.groupHost(), canSend: (await this.chat.ownCloud()) !== null };
     const invited = this.groupList.some((group) => group.groupId === groupId && group.invited);
+    show(this.pane, h("p", { class: "status" }, t("app.loading")));
     const conversation = new GroupConversation(host, groupId, invited);
     this.open = conversation;
-    await conversation.loaded;
+    try {
+      await conversation.loaded;
+    } catch (failure) {
+      // A group that does not check out (a roster not the admin's, a ghost member, a key copy nobody vouches for)
+      // shows nothing of itself and offers nothing to send.
+      if (this.open !== conversation) return;
+      this.open = null;
+      show(this.pane, h("h2", { id: "conversation-heading", class: "warning" }, t("group.refused")), h("p", { class: "error", role: "alert" }, describe(failure)));
+    }
     this.pane.setAttribute("aria-labelledby", "conversation-heading");
     this.pane.removeAttribute("aria-label");
     await this.refreshConnections();
