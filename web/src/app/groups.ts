@@ -23,6 +23,7 @@ import {
   verifyRosterChain,
   wrapKey,
   type ExchangePublicKey,
+  type IdentityPublicKey,
   type JsonObject,
   type Member,
   type Roster,
@@ -451,7 +452,7 @@ export class Groups {
     item: JsonObject,
     sender: string,
     tag: string,
-    identity: Awaited<ReturnType<Chat["identityOf"]>>,
+    identity: IdentityPublicKey,
     seen: Record<string, number>,
   ): Promise<Line> {
     const sealed = object(object(object(item, "message") ?? {}, "body") ?? {}, "sealed");

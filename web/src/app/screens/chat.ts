@@ -55,7 +55,7 @@ class Direct implements Open {
   }
 }
 
-/** A group's name as last checked here, and the roster version and epoch it was checked at. */
+/** A group's name as last checked here, and the roster version and epoch it was checked at ("" to check again). */
 interface GroupName {
   checkedAt: string;
   name: string;
