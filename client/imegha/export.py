@@ -22,7 +22,8 @@ Conversations, groups and the audit log come through the API, and are written ag
 reaches the person's own cloud alone, so it writes what that cloud keeps: every message they sent (a message is kept
 in its sender's cloud) with the keys they kept there, each group's roster as they last checked it, and no more: the
 others' messages are in the others' clouds, which open only to tokens the platform issues, and a group's name and
-epochs live on the platform; the audit log it does not verify (checkpoints are verified with the platform's help). Text from others stays exact in the JSON; in a transcript each message is an indented
+epochs live on the platform. The audit log it reads from the table and verifies as ``imegha audit --verify`` does,
+against every checkpoint the person's identity key signed, without signing a new one. Text from others stays exact in the JSON; in a transcript each message is an indented
 block whose lines are screened (:func:`~imegha.safe_text.shown`), so no message can pass for a line of the
 transcript itself, nor carry markup a viewer would render.
 
@@ -47,7 +48,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from imegha_crypto import (
+    EMPTY_LOG,
     AccountKeys,
+    AuditHead,
     ChainError,
     Context,
     ConversationKey,
@@ -61,6 +64,8 @@ from imegha_crypto import (
     open_account_with_phrase,
     open_file,
     unwrap_key,
+    verify_audit_chain,
+    verify_audit_checkpoint,
     verify_record,
 )
 from imegha_crypto.chunked import BinarySource
@@ -366,6 +371,32 @@ class OwnAwsCloud:
                 conversation.messages.append(item)
         return kept
 
+    def audit(self) -> tuple[list[JSONObject], AuditHead, list[JSONObject]]:
+        """The audit log's entries, oldest first, as they were hashed; its head; and every checkpoint record the
+        owner's devices stored (unchecked)."""
+        log = self._partition("AUDIT")
+        entries = sorted(
+            ({n: v for n, v in item.items() if n not in ("pk", "sk")} for item in log if item["sk"].startswith("E#")),
+            key=lambda entry: entry["seq"],
+        )
+        head = next((AuditHead(item["seq"], item["hash"]) for item in log if item["sk"] == "HEAD"), EMPTY_LOG)
+        checkpoints = [item["record"] for item in self._partition("AUDIT-CHECKPOINTS") if item["sk"].startswith("C#")]
+        return entries, head, checkpoints
+
+    def _partition(self, pk: str) -> list[JSONObject]:
+        deserializer = TypeDeserializer()
+        pages = self.dynamodb.get_paginator("query").paginate(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+        )
+        return [
+            _plain({name: deserializer.deserialize(value) for name, value in item.items()})
+            for page in pages
+            for item in page["Items"]
+        ]
+
     def _sealed(self, entry: JSONObject) -> SealedBytes:
         @contextmanager
         def opened() -> Iterator[BinarySource]:
@@ -443,6 +474,33 @@ def own_conversations(export: ExportDirectory, cloud: OwnAwsCloud, owner: str, k
             )
         )
     return written | {"notRecovered": NOT_RECOVERED}
+
+
+def own_audit(export: ExportDirectory, cloud: OwnAwsCloud, owner: str, keys: AccountKeys) -> JSONObject:
+    """The audit log as the person's own table keeps it, checked as ``imegha audit --verify`` checks it (the chain,
+    against every checkpoint their identity key signed), into ``export``; nothing is signed or stored."""
+    entries, head, records = cloud.audit()
+    try:
+        checkpoints = [
+            verify_audit_checkpoint(record, user_id=owner, identity=keys.identity_key.public_key) for record in records
+        ]
+    except CryptoError as forged:
+        verification: JSONObject = {
+            "verified": False,
+            "problem": f"a checkpoint in your cloud is not signed by your identity key as one of your log ({forged})",
+        }
+    else:
+        try:
+            verified = verify_audit_chain(entries, head, checkpoints=[checkpoint.head for checkpoint in checkpoints])
+            verification = {
+                "verified": True,
+                "head": {"seq": verified.seq, "hash": verified.hash},
+                "checkpoints": len(checkpoints),
+            }
+        except ChainError as broken:
+            verification = {"verified": False, "problem": str(broken)}
+    export.audit(entries, verification.get("head") or {}, verification)
+    return {"audit": verification}
 
 
 def _kept_key(

@@ -141,3 +141,6 @@ def test_with_the_platform_gone_her_own_messages_come_out_of_her_own_cloud(ida, 
     )
     assert [m["text"] for m in kept["messages"]] == ["Done with chapter 2"]
     assert "Done with chapter 2" in (out / group_file.replace(".json", ".md")).read_text()
+    # Her audit log, read from her table and verified against every checkpoint her devices signed.
+    verification = json.loads((out / "audit" / "verification.json").read_text())
+    assert verification == manifest["audit"] and verification["verified"] is True and verification["head"]["seq"] > 0

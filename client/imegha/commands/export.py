@@ -17,6 +17,7 @@ from ..export import (
     OwnAwsCloud,
     everything_else,
     library_files,
+    own_audit,
     own_conversations,
 )
 from ..library import Library
@@ -66,7 +67,9 @@ def export_command(args: argparse.Namespace) -> None:
             args.directory, f"your own AWS account: table {cloud.table_name}, bucket {cloud.bucket}"
         )
         _export_files(export, files)
-        manifest = export.finish(userId=owner, **own_conversations(export, cloud, owner, keys))
+        manifest = export.finish(
+            userId=owner, **own_conversations(export, cloud, owner, keys), **own_audit(export, cloud, owner, keys)
+        )
     else:
         account = account_for(args)
         library = Library(account)
@@ -114,15 +117,12 @@ def _summary(directory: Path, manifest: JSONObject) -> str:
     ]
     if "audit" in manifest:
         audit = manifest["audit"]
+        only = f" ({manifest['notRecovered']})" if "notRecovered" in manifest else ""
         lines.append(
             f"{len(manifest['conversations'])} conversations and {len(manifest['groups'])} groups, as JSON and "
-            "Markdown; the audit log " + ("verified." if audit["verified"] else f"DOES NOT VERIFY: {audit['problem']}")
+            f"Markdown{only}; the audit log "
+            + ("verified." if audit["verified"] else f"DOES NOT VERIFY: {audit['problem']}")
         )
-        lines += [f"  warning: {warning}; its messages are missing" for warning in manifest["unanswered"]]
-    elif "notRecovered" in manifest:
-        lines.append(
-            f"{len(manifest['conversations'])} conversations and {len(manifest['groups'])} groups, as JSON and "
-            f"Markdown: {manifest['notRecovered']}."
-        )
+        lines += [f"  warning: {warning}; its messages are missing" for warning in manifest.get("unanswered", [])]
     lines += [f"  {entry['path']}: {entry['problem']}" for entry in manifest["failed"]]
     return "\n".join(lines)

@@ -9,10 +9,19 @@ import json
 from contextlib import contextmanager
 
 from imegha.chat import Line
-from imegha.export import ExportDirectory, ExportedFile, KeptConversation, own_conversations, transcript
+from imegha.export import (
+    ExportDirectory,
+    ExportedFile,
+    KeptConversation,
+    own_audit,
+    own_conversations,
+    transcript,
+)
 from imegha.library import StoredFile, file_context
 from imegha_crypto import (
+    EMPTY_LOG,
     AccountKeys,
+    AuditHead,
     Context,
     ConversationKey,
     DataKey,
@@ -20,10 +29,12 @@ from imegha_crypto import (
     FileKey,
     GroupKey,
     IdentityPrivateKey,
+    audit_digest,
     direct_conversation_id,
     group_key_context,
     seal_file,
     seal_message,
+    sign_audit_checkpoint,
     wrap_key,
 )
 
@@ -151,3 +162,48 @@ def test_from_her_own_cloud_each_of_her_messages_opens_or_is_refused_with_the_re
     assert [m["text"] for m in circle["messages"]] == ["hello all", None]
     assert "whose key your cloud does not keep" in circle["messages"][1]["refused"]
     assert circle["rosterChecked"] is False and written["notRecovered"].startswith("only your own messages")
+
+
+class AuditKept:
+    """A person's own cloud read straight from their table: its audit log and checkpoints."""
+
+    def __init__(self, entries: list[dict], head: AuditHead, checkpoints: list[dict]):
+        self.kept = entries, head, checkpoints
+
+    def audit(self) -> tuple[list[dict], AuditHead, list[dict]]:
+        return self.kept
+
+
+def chained(count: int) -> tuple[list[dict], AuditHead]:
+    entries, head = [], EMPTY_LOG
+    for seq in range(1, count + 1):
+        entry = {"seq": seq, "prev": head.hash, "at": "2026-12-05T06:00:00Z", "action": "upload", "actor": OWNER}
+        entry |= {"subject": {"fileId": "f" * 32, "version": seq}}
+        entry["hash"] = audit_digest(entry)
+        entries.append(entry)
+        head = AuditHead(seq, entry["hash"])
+    return entries, head
+
+
+def test_from_her_own_cloud_the_audit_log_is_verified_against_her_signed_checkpoints(tmp_path):
+    keys = AccountKeys(DataKey.generate(), ExchangePrivateKey.generate(), IdentityPrivateKey.generate())
+    entries, head = chained(3)
+    signed = sign_audit_checkpoint(
+        keys.identity_key, user_id=OWNER, head=AuditHead(2, entries[1]["hash"]), signed_at="2026-12-05T06:00:00Z"
+    )
+    forged = sign_audit_checkpoint(
+        IdentityPrivateKey.generate(), user_id=OWNER, head=head, signed_at="2026-12-05T06:00:00Z"
+    )
+    rewritten = [entry | {"actor": "someone else"} if entry["seq"] == 2 else entry for entry in entries]
+
+    def verified(cloud: AuditKept) -> dict:
+        return own_audit(ExportDirectory(tmp_path, "test"), cloud, OWNER, keys)["audit"]
+
+    assert verified(AuditKept(entries, head, [signed])) == {
+        "verified": True,
+        "head": {"seq": 3, "hash": head.hash},
+        "checkpoints": 1,
+    }
+    assert json.loads((tmp_path / "audit" / "log.json").read_text())["entries"] == entries
+    assert "entry 2" in verified(AuditKept(rewritten, head, [signed]))["problem"]
+    assert "not signed by your identity key" in verified(AuditKept(entries, head, [signed, forged]))["problem"]
