@@ -106,6 +106,7 @@ PLATFORM_REFUSED = {
     "scan the table": Request("dynamodb:Scan", TABLE),
     "delete the table": Request("dynamodb:DeleteTable", TABLE),
     "read an object of the bucket": Request("s3:GetObject", f"{BUCKET}/files/1/0001", IN_THE_ACCOUNT),
+    "read a file's replaced version": Request("s3:GetObjectVersion", f"{BUCKET}/files/1/0001", IN_THE_ACCOUNT),
     "write an object to the bucket": Request("s3:PutObject", f"{BUCKET}/files/1/0001", IN_THE_ACCOUNT),
     "delete an object version": Request("s3:DeleteObjectVersion", f"{BUCKET}/files/1/0001", IN_THE_ACCOUNT),
     "list the bucket": Request("s3:ListBucketVersions", BUCKET, IN_THE_ACCOUNT),
@@ -188,6 +189,7 @@ CLOUDFORMATION_REFUSED = {
     "read an item": Request("dynamodb:GetItem", TABLE),
     "write an item": Request("dynamodb:PutItem", TABLE),
     "read an object": Request("s3:GetObject", f"{BUCKET}/files/1/0001", IN_THE_ACCOUNT),
+    "read an object's older version": Request("s3:GetObjectVersion", f"{BUCKET}/files/1/0001", IN_THE_ACCOUNT),
     "delete an object version": Request("s3:DeleteObjectVersion", f"{BUCKET}/files/1/0001", IN_THE_ACCOUNT),
     "decrypt, even with the cloud's key": Request(
         "kms:Decrypt", KEY, OURS | {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
