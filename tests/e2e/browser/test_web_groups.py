@@ -13,11 +13,13 @@ group whole.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
 import pytest
 
+from imegha_crypto import b64url_decode
 from imegha_local.people import everything_held
 from tests.e2e.browser.conftest import Browser, said
 from tests.integration.chat_world import replay_message
@@ -151,8 +153,17 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     page.get_by_label("Let them read what was said before they joined").check()
     page.get_by_role("button", name="Add to the group").click()
     page.get_by_text("Members (3)").wait_for(timeout=30_000)
+    grants: list[str] = []
+    at_ben.page.on("request", lambda request: grants.append(request.headers.get("x-imegha-history-grant") or ""))
     at_ben.page.get_by_role("button", name=f"{name} (invitation)").click(timeout=ARRIVES_WITHIN_S * 1000)
     at_ben.shows(meanwhile)
+    # The header is the admin's grant written as the CLI writes it (Python's json.dumps, then base64url), byte for byte.
+    shown = {b64url_decode(grant) for grant in grants if grant}
+    assert len(shown) == 1
+    (header,) = shown
+    grant = json.loads(header)
+    assert header == json.dumps(grant).encode()
+    assert (grant["type"], grant["body"]["member"], grant["body"]["groupId"]) == ("group-history", ben.user_id, group)
 
     # Cora's cloud, taken over, copies her message to Ana alone into the group: Ana's browser refuses it, with why.
     for_ana = said("for Ana's eyes only")
