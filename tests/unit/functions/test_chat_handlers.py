@@ -591,7 +591,7 @@ def test_a_ring_relayed_twice_whose_first_run_failed_after_writing_the_inbox_is_
 
     register_sender(sample("platform_message_posted.json")["detail"]["cloudAccountId"])
     connect_sender_and_peer()
-    a_phone_of(aws, PEER)
+    a_phone_of(aws, monkeypatch, PEER)
     notify = handler(monkeypatch, "NotifyFunction")
     first = sample("platform_message_posted.json")
     # The cloud heard no answer and rang again: the doorbell relayed the same ring as a second event, later.
