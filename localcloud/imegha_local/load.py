@@ -144,7 +144,12 @@ def build_world(cloud: LocalCloud, users: int, *, degree: int = 6, group_size: i
         )
         world = LoadWorld(cloud, tables, clouds, connections, groups, dynamodb)
         _write_people(world)
-        endpoints = list(pool.map(lambda c: _phone(cloud, _apns_application(cloud, stack), c), clouds))
+        # One at a time: moto's CreatePlatformEndpoint reads the application's endpoints while others add to them.
+        sns, application = cloud.client("sns"), _apns_application(cloud, stack)
+        endpoints = [
+            sns.create_platform_endpoint(PlatformApplicationArn=application, Token=f"token-{c.user_id}")["EndpointArn"]
+            for c in clouds
+        ]
         _write_phones(world, endpoints)
     return world
 
@@ -173,22 +178,12 @@ def _simulated_cloud(cloud: LocalCloud, doorbell_url: str, index: int) -> Simula
     return SimulatedCloud(user_id, f"load{index:05d}", account.account_id, SignedDoorbell(doorbell_url, session))
 
 
-_apns: dict[str, str] = {}
-
-
 def _apns_application(cloud: LocalCloud, stack: str) -> str:
-    if stack not in _apns:
-        described = cloud.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
-        _apns[stack] = next(
-            p["ParameterValue"] for p in described["Parameters"] if p["ParameterKey"] == "ApnsPlatformApplicationArn"
-        )
-    return _apns[stack]
-
-
-def _phone(cloud: LocalCloud, application: str, simulated: SimulatedCloud) -> str:
-    return cloud.client("sns").create_platform_endpoint(
-        PlatformApplicationArn=application, Token=f"token-{simulated.user_id}"
-    )["EndpointArn"]
+    """The APNs platform application the platform was deployed with (a template parameter)."""
+    described = cloud.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    return next(
+        p["ParameterValue"] for p in described["Parameters"] if p["ParameterKey"] == "ApnsPlatformApplicationArn"
+    )
 
 
 def _write_people(world: LoadWorld) -> None:

@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.utilities.utils import load_resource
 
+from imegha_local.faults import FaultRates
 from imegha_local.gateway import ApiSpec, AuthorizerSpec, LocalGateway, PortInUse, RouteSpec
 from tests.integration.local.local_lambdas import ACCOUNT, REGION
 
@@ -393,3 +394,26 @@ def test_a_port_in_use_is_named_in_the_error(lambda_runtime):
         port = taken.getsockname()[1]
         with pytest.raises(PortInUse, match=f"127.0.0.1:{port} is already in use"):
             LocalGateway(lambda_runtime, port=port)
+
+
+# ---- faults injected on purpose ------------------------------------------------------------------
+
+
+def test_a_throttled_function_is_a_429_and_a_cloud_that_does_not_answer_a_504_without_running(
+    apis, lambda_runtime, log_records
+):
+    faults = lambda_runtime.faults
+    try:
+        faults.inject(FaultRates(lambda_throttle=1.0))
+        throttled = call(f"{apis['http']}/plain")
+        faults.inject(FaultRates(silent_clouds=1.0))
+        ran_before = len(log_records("invocation"))
+        silent = call(f"{apis['http']}/plain")
+        ran_after = len(log_records("invocation"))
+    finally:
+        faults.inject(FaultRates())
+
+    assert (throttled.status, throttled.json()) == (429, {"message": "Too Many Requests"})
+    assert (silent.status, silent.json()) == (504, {"message": "Endpoint request timed out"})
+    assert ran_after == ran_before
+    assert call(f"{apis['http']}/plain").status == 200

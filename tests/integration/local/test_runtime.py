@@ -12,6 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from imegha_local.faults import FaultRates
 from imegha_local.runtime import LambdaRuntime, UnknownFunction
 from tests.integration.local.local_lambdas import ACCOUNT, REGION, function_spec
 
@@ -247,3 +248,31 @@ def test_verbose_shows_each_invocation_live_on_stderr(aws_endpoint, tmp_path, ca
     assert "Loud in 111111111111" in captured.err and "ValueError" in captured.err
     assert "Loud | about to fail" in captured.err
     assert "about to fail" not in captured.out
+
+
+# ---- faults injected on purpose ------------------------------------------------------------------
+
+
+def test_an_injected_throttle_or_error_never_runs_the_handler_and_an_injected_timeout_cuts_it_short(
+    register, lambda_runtime, log_records
+):
+    sleeper = register("FaultySleeper", "probe", "app.sleep", timeout_s=10)
+    faults = lambda_runtime.faults
+    try:
+        faults.inject(FaultRates(lambda_throttle=1.0))
+        throttled = lambda_runtime.invoke(sleeper, {"seconds": 0}, source="test")
+        faults.inject(FaultRates(lambda_error=1.0))
+        failed = lambda_runtime.invoke(sleeper, {"seconds": 0}, source="test")
+        faults.inject(FaultRates(lambda_timeout=1.0))
+        started = time.perf_counter()
+        cut = lambda_runtime.invoke(sleeper, {"seconds": 5}, source="test")
+        cut_after = time.perf_counter() - started
+    finally:
+        faults.inject(FaultRates())
+
+    assert throttled.throttled and throttled.payload["errorType"] == "TooManyRequestsException"
+    assert not failed.throttled and failed.error == "Unhandled" and failed.payload["errorType"] == "ServiceException"
+    assert cut.payload["errorType"] == "Sandbox.Timedout" and cut_after < 3  # not the 5 s asked, nor the 10 s timeout
+    outcomes = [record["outcome"] for record in log_records("invocation") if record["function"] == "FaultySleeper"]
+    assert outcomes == ["throttle", "error", "timeout"]
+    assert lambda_runtime.invoke(sleeper, {"seconds": 0}, source="test").error is None  # a fresh environment

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from botocore.exceptions import ClientError
 
+from imegha_local.faults import FaultRates
 from tests.integration.polling import eventually
 
 
@@ -79,3 +80,25 @@ def test_a_rules_state_machine_target_starts_an_execution_with_the_event(local_c
     execution = eventually(finished)[0]
     assert json.loads(execution["input"])["id"] == event_id
     assert execution["status"] == "SUCCEEDED", execution.get("error")
+
+
+def test_under_injected_faults_an_event_reaches_its_lambda_target_twice_or_late_but_it_arrives(
+    local_cloud, probe, records, invocations
+):
+    def recorder_runs() -> int:
+        return sum(1 for run in invocations() if "Recorder" in run["function"] and run["source"] == "events")
+
+    faults = local_cloud.faults
+    before = recorder_runs()
+    try:
+        faults.inject(FaultRates(duplicate_events=1.0))
+        twice = put_event(local_cloud, "to-lambda", {"deploymentId": "d-twice"})
+        assert eventually(lambda: recorder_runs() == before + 2)
+        faults.inject(FaultRates(reorder_events=1.0))
+        late = put_event(local_cloud, "to-lambda", {"deploymentId": "d-late"})
+    finally:
+        faults.inject(FaultRates())
+
+    assert records()[f"probe.test:{twice}"]["detail"] == {"deploymentId": "d-twice"}
+    assert eventually(lambda: records().get(f"probe.test:{late}"))["detail"] == {"deploymentId": "d-late"}
+    assert faults.injected["duplicate_events"] >= 1 and faults.injected["reorder_events"] >= 1
