@@ -48,6 +48,7 @@ MESSAGE, GROUP_MESSAGE, SHARE = "message", "group message", "share"
 MIX = ((MESSAGE, 0.6), (GROUP_MESSAGE, 0.2), (SHARE, 0.2))
 DEVICE_ATTEMPTS = 3  # a device whose post failed tries again, then tells its person
 DEVICE_RETRY_S = 1.0
+PHONE = "load-phone"
 PLATFORM_TABLES = ("DirectoryTable", "ConnectionsTable", "DeviceTokensTable", "NotificationsTable")
 
 
@@ -227,19 +228,22 @@ def _write_people(world: LoadWorld) -> None:
 
 
 def _write_phones(world: LoadWorld, endpoints: list[str]) -> None:
+    """Each person's phone as registering it leaves it: the device's record, and the index of their endpoints
+    (``#endpoints``) that the doorbell reads."""
     now = datetime.now(UTC).isoformat()
     with world.table("DeviceTokensTable").batch_writer() as batch:
         for simulated, endpoint in zip(world.clouds, endpoints, strict=True):
             batch.put_item(
                 Item={
                     "userId": simulated.user_id,
-                    "deviceId": "load-phone",
+                    "deviceId": PHONE,
                     "platform": "apns",
                     "token": f"token-{simulated.user_id}",
                     "registeredAt": now,
                     "endpointArn": endpoint,
                 }
             )
+            batch.put_item(Item={"userId": simulated.user_id, "deviceId": "#endpoints", "endpoints": {PHONE: endpoint}})
 
 
 # --- the events -------------------------------------------------------------------------------
