@@ -150,7 +150,7 @@ export interface Version {
   version: number;
   uploadedAt: string;
   ciphertextSize: number;
-  /** Whether the cloud still holds this version's bytes (it keeps the current one only). */
+  /** Whether the cloud still holds this version's bytes: the current one, and each one replaced in the last 30 days. */
   kept: boolean;
 }
 
@@ -368,18 +368,32 @@ export class Library {
   }
 
   /**
-   * The versions the audit log records an upload of. The cloud keeps the current version's bytes only: a new
-   * version's commit deletes the one before (every S3 version of it), so an older one is listed, not fetched.
+   * The versions the audit log records an upload of, each marked kept if the cloud still holds it: the current one,
+   * and each one a newer one replaced in the last 30 days (`GET /storage/files/{id}/versions`); older ones are gone.
    */
   async versions(stored: StoredFile): Promise<Version[]> {
-    const { items } = await this.api.afterPages("/audit/entries", "entries");
+    const [{ items }, listed] = await Promise.all([
+      this.api.afterPages("/audit/entries", "entries"),
+      this.api.call("GET", path("storage", "files", stored.fileId, "versions")),
+    ]);
+    const kept = new Set(objects(listed, "versions").map((entry) => Number(entry.version)));
     return items
       .filter((entry) => entry.action === "upload" && object(entry, "subject")?.fileId === stored.fileId)
       .map((entry) => {
         const subject = object(entry, "subject") ?? {};
         const version = Number(subject.version);
-        return { version, uploadedAt: text(entry, "at"), ciphertextSize: Number(subject.ciphertextSize), kept: version === stored.version };
+        return { version, uploadedAt: text(entry, "at"), ciphertextSize: Number(subject.ciphertextSize), kept: kept.has(version) };
       })
       .sort((one, other) => other.version - one.version);
+  }
+
+  /** An older version's bytes, which the cloud keeps 30 days after a newer one replaced it, opened with its own key. */
+  async downloadVersion(stored: StoredFile, version: number): Promise<Blob> {
+    if (version === stored.version) return this.download(stored);
+    const answer = await this.api.call("GET", path("storage", "files", stored.fileId, "versions", String(version)));
+    const older = await openedFile({ ...answer, fileId: stored.fileId }, this.owner, this.session.keys.dataKey);
+    if (older.problem !== null) throw new FilesError(`${stored.name}: ${older.problem}`);
+    if (older.version !== version) throw new FilesError(`asked for version ${String(version)} of ${stored.name}, your cloud answered with ${String(older.version)}`);
+    return openedDownload(answer, older);
   }
 }

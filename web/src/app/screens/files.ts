@@ -44,6 +44,12 @@ function when(iso: string | null): string {
 }
 
 /** Hand opened bytes to the browser's own saving, under the name they were listed with. */
+/** The name an older version is saved under, as `imegha files get --version` writes it: `scan (v2).pdf`. */
+function versionName(name: string, version: number): string {
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? `${name.slice(0, dot)} (v${String(version)})${name.slice(dot)}` : `${name} (v${String(version)})`;
+}
+
 function save(blob: Blob, name: string): void {
   const link = h("a", { href: URL.createObjectURL(blob), download: name });
   link.click();
@@ -341,7 +347,9 @@ class FilesScreen {
             {},
             h("span", { class: "name" }, t("versions.item", { version: version.version, at: when(version.uploadedAt) })),
             version.kept
-              ? button(t("versions.download", { version: version.version }), () => { this.act(library.download(file).then((blob) => { save(blob, file.name); })); })
+              ? button(t("versions.download", { version: version.version }), () => {
+                  this.act(library.downloadVersion(file, version.version).then((blob) => { save(blob, version.version === file.version ? file.name : versionName(file.name, version.version)); }));
+                })
               : h("span", { class: "hint" }, t("versions.notKept")),
           ),
         ),
