@@ -206,7 +206,7 @@ class LocalGateway(BackgroundServer):
             try:
                 if route.authorizer.kind == "AWS_IAM":
                     url = f"http://{request.header('host')}{split.path}" + (f"?{split.query}" if split.query else "")
-                    caller = signer(self._credentials_of, method, url, request.headers_by_name(), body)
+                    caller = signer(self._credentials_of, method, url, request.headers_by_name(), body, spec.region)
                 else:
                     claims = self._verifier.claims(route.authorizer, request.headers_by_name())
             except Unauthorized as refusal:

@@ -2,7 +2,7 @@
 
 As API Gateway does for a method whose authorization is ``AWS_IAM``: the
 ``Authorization`` header names an access key, the date, region and service it
-was signed for and the headers signed; the signature is computed again from the
+was signed for (the region must be the API's) and the headers signed; the signature is computed again from the
 request with that key's secret (the local cloud's IAM users and STS sessions,
 looked up through ``credentials_of``) and must match, within 15 minutes of the
 signing time. The caller's account and ARN then reach the function in
@@ -52,13 +52,16 @@ def signer(
     url: str,
     headers: Mapping[str, str],
     body: bytes,
+    region: str,
     now: dt.datetime | None = None,
 ) -> dict:
-    """``requestContext.identity`` for a request whose Signature Version 4 holds (``headers`` keyed in lower case);
-    raises :class:`Unauthorized` otherwise."""
+    """``requestContext.identity`` for a request to an API in ``region`` whose Signature Version 4 holds
+    (``headers`` keyed in lower case); raises :class:`Unauthorized` otherwise."""
     match = _AUTHORIZATION.fullmatch(headers.get("authorization", "").strip())
     if match is None:
         raise Unauthorized("no Signature Version 4 in the Authorization header")
+    if match["region"] != region:  # API Gateway: "Credential should be scoped to a valid region"
+        raise Unauthorized(f"the credential is scoped to {match['region']}, not {region}, where the API is")
     key = credentials_of(match["key"])
     if key is None:
         raise Unauthorized(f"the access key {match['key']} is not known")

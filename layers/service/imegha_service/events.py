@@ -82,6 +82,9 @@ class SignedDoorbell:
     url: str
     session: Any = None
     sleep: Callable[[float], None] = time.sleep
+    region: str | None = None
+    """The doorbell's region, which API Gateway checks the signature's against: the platform's, which a cloud
+    standing in a region of its own is not in (None: the function's own)."""
 
     def __post_init__(self) -> None:
         self.session = self.session or boto3.Session()
@@ -107,7 +110,8 @@ class SignedDoorbell:
     def _post(self, body: bytes) -> tuple[int, dict[str, Any]]:
         request = AWSRequest(method="POST", url=self.url, data=body, headers={"Content-Type": "application/json"})
         credentials = self.session.get_credentials().get_frozen_credentials()
-        SigV4Auth(credentials, "execute-api", self.session.region_name or os.environ["AWS_REGION"]).add_auth(request)
+        region = self.region or self.session.region_name or os.environ["AWS_REGION"]
+        SigV4Auth(credentials, "execute-api", region).add_auth(request)
         return self._send(dict(request.headers.items()), body)
 
     def _send(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:

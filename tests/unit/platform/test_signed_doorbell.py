@@ -82,3 +82,20 @@ def test_a_doorbell_that_never_answers_fails_after_the_last_attempt():
     with pytest.raises(PublishFailed, match="no answer"):
         ringer.publish("Message Posted", {"senderId": "alice"})
     assert events.RING_ATTEMPTS > 1
+
+
+def test_a_cloud_in_another_region_signs_its_ring_for_the_platforms_region_where_the_doorbell_is():
+    """API Gateway refuses a signature scoped to a region other than the API's: a cloud in eu-central-1 signs its
+    ring to the platform's us-east-1 doorbell for us-east-1."""
+    in_frankfurt = boto3.Session(aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="s", region_name="eu-central-1")
+    sent: list[dict[str, str]] = []
+
+    class Recorded(SignedDoorbell):
+        def _send(self, headers, body):
+            sent.append(headers)
+            return 200, {}
+
+    url = "https://d00rbe11.execute-api.us-east-1.amazonaws.com/dev/doorbell"
+    Recorded(url, in_frankfurt, region="us-east-1").publish("X", {})
+
+    assert "/us-east-1/execute-api/aws4_request" in sent[0]["Authorization"]

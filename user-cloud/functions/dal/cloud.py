@@ -28,5 +28,5 @@ class Cloud:
             ShareStore(table),
             AuditedTable(table),
             ObjectStore(os.environ["BUCKET_NAME"]),
-            SignedDoorbell(os.environ["PLATFORM_DOORBELL_URL"]),
+            SignedDoorbell(os.environ["PLATFORM_DOORBELL_URL"], region=os.environ["PLATFORM_REGION"]),
         )

@@ -27,7 +27,7 @@ SCHEMAS = Path(__file__).parent.parent / "schemas"
 OWNER = os.environ["OWNER_USER_ID"]
 HISTORY_GRANT_HEADER = "X-Imegha-History-Grant"
 store = ConversationStore(os.environ["TABLE_NAME"])
-platform_bus = SignedDoorbell(os.environ["PLATFORM_DOORBELL_URL"])
+platform_bus = SignedDoorbell(os.environ["PLATFORM_DOORBELL_URL"], region=os.environ["PLATFORM_REGION"])
 
 
 def _history_grant() -> dict | None:
