@@ -33,7 +33,7 @@ export UV_PYTHON_DOWNLOADS := never
 unexport PYTHONDONTWRITEBYTECODE
 
 SAM_TEMPLATES := template.yaml $(shell grep -l 'Transform: AWS::Serverless' $$(find user-cloud -name '*.yaml') 2>/dev/null)
-ALL_TEMPLATES := template.yaml $(shell find user-cloud -name '*.yaml' | sort)
+ALL_TEMPLATES := template.yaml $(shell find user-cloud release -name '*.yaml' | sort)
 STATE_MACHINES := $(wildcard statemachines/*.asl.json)
 # What `sam build` installs into each function and layer: exported from uv.lock by `make lock`.
 LAMBDA_REQUIREMENTS := functions/requirements.txt user-cloud/functions/requirements.txt \

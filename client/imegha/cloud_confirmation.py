@@ -90,12 +90,16 @@ def confirm(cloud_url: str, nonce: str, answer: JSONObject, connected: Connected
     return "stack"
 
 
-def cloudformation_lookup(client: Any) -> StackLookup:
-    """A :data:`StackLookup` over a boto3 CloudFormation client made from the person's own credentials."""
+def cloudformation_lookup(client_in: Callable[[str], Any]) -> StackLookup:
+    """A :data:`StackLookup` over boto3 CloudFormation clients made from the person's own credentials, asked in the
+    region the stack's id names (``arn:aws:cloudformation:<region>:…``: their cloud stands in the region they chose)."""
 
     def lookup(stack_id: str) -> JSONObject | None:
+        parts = stack_id.split(":")
+        if len(parts) < 6 or parts[2] != "cloudformation":
+            return None
         try:
-            stacks = client.describe_stacks(StackName=stack_id)["Stacks"]
+            stacks = client_in(parts[3]).describe_stacks(StackName=stack_id)["Stacks"]
         except (ClientError, BotoCoreError):  # refused, or no such stack: the person's credentials do not see it
             return None
         found: JSONObject | None = stacks[0] if stacks else None

@@ -42,7 +42,7 @@ FINISHED = ("SUCCEEDED", "FAILED")
 LAST_STEPS_S = 10.0  # how long a finished deployment's execution is followed to its last step
 LOCAL_ACCOUNT = "local-aws-account"  # the profile document holding the simulated account's keys (local cloud only)
 # What the person told this device about the account they connected (the platform's word is not enough: see
-# cloud_confirmation): the deployment role they gave, its account, and the AWS profile they named, if any.
+# cloud_confirmation): the deployment role they gave, its account and region, and the AWS profile they named, if any.
 CONNECTED_ACCOUNT = "connected-aws-account"
 
 
@@ -76,38 +76,48 @@ class PersonalCloud:
 
     # --- connecting -----------------------------------------------------------
 
-    def connect(self) -> JSONObject:
-        """The ExternalId (the same every time) and what the bootstrap stack needs beside it."""
+    def connect(self, region: str | None = None) -> JSONObject:
+        """The ExternalId (the same every time) and what the bootstrap stack needs beside it; ``region``, where the
+        cloud is to stand (the bootstrap stack is launched there): one the platform offers, by default its own."""
         template = bootstrap_template()
-        return self._api.connect_cloud() | {
-            "bootstrapTemplate": str(template) if template else None,
-            "region": self.account.endpoints.region,
-        }
+        connection = self._api.connect_cloud()
+        chosen = region or connection["platformRegion"]
+        if chosen not in connection["regions"]:
+            raise CloudNotReachable(
+                f"iMegha does not deploy to {chosen!r}: choose one of {', '.join(connection['regions'])}"
+            )
+        return connection | {"bootstrapTemplate": str(template) if template else None, "region": chosen}
 
     def record_role(self, role_arn: str) -> JSONObject:
         recorded = self._api.record_deployment_role(role_arn)
         self.account.profile.write(
             CONNECTED_ACCOUNT,
-            {"roleArn": role_arn, "accountId": role_account(role_arn), "awsProfile": self.aws_profile},
+            {
+                "roleArn": role_arn,
+                "accountId": role_account(role_arn),
+                "region": recorded["region"],
+                "awsProfile": self.aws_profile,
+            },
         )
         return recorded
 
-    def connect_local(self, bootstrap_account: Callable[..., tuple[Any, Any]]) -> JSONObject:
-        """The user's part played on the local cloud: a fresh account with the bootstrap stack in it (made by the
-        local cloud's ``bootstrap_account``), its role given to the platform. The account's keys stay in the
-        profile, for the person to look into their own account."""
+    def connect_local(self, bootstrap_account: Callable[..., tuple[Any, Any]], region: str | None = None) -> JSONObject:
+        """The user's part played on the local cloud: a fresh account with the bootstrap stack in it, in ``region``
+        (made by the local cloud's ``bootstrap_account``), its role given to the platform. The account's keys stay
+        in the profile, for the person to look into their own account."""
         endpoint = self.account.endpoints.aws_endpoint_url
         if not endpoint:
             raise CloudNotReachable(
                 "--local needs the local cloud ('imegha local up'); for AWS, launch the "
                 "bootstrap stack in your account and pass --role-arn"
             )
-        connection = self.connect()
+        connection = self.connect(region)
         user, bootstrap = bootstrap_account(
             endpoint,
             connection["platformAccountId"],
             connection["externalId"],
-            self.account.endpoints.region,
+            connection["region"],
+            connection["platformRegion"],
         )
         role_arn = bootstrap.outputs["DeploymentRoleArn"]
         self.account.profile.write(
@@ -123,9 +133,11 @@ class PersonalCloud:
 
     # --- deploying ----------------------------------------------------------------
 
-    def request(self, action: str, alarm_email: str | None = None) -> JSONObject:
-        """Ask for ``action``; ``alarm_email``: where the cloud's alarms go from now on (AWS asks it to confirm)."""
-        return self._api.request_deployment(action, alarm_email)
+    def request(self, action: str, alarm_email: str | None = None, region: str | None = None) -> JSONObject:
+        """Ask for ``action``; ``alarm_email``: where the cloud's alarms go from now on (AWS asks it to confirm);
+        ``region``: where the person chose their cloud to stand (the platform refuses one it does not offer, or one
+        other than their deployment role's)."""
+        return self._api.request_deployment(action, alarm_email, region)
 
     def status(self) -> JSONObject:
         """The cloud as the platform knows it, with its latest deployment; once that has succeeded, the key
@@ -202,13 +214,14 @@ class PersonalCloud:
                 session = boto3.Session(profile_name=aws_profile, region_name=self.account.endpoints.region)
             except ProfileNotFound:
                 raise CloudNotConfirmed(f"there is no AWS profile {aws_profile!r} on this device") from None
-            stacks = cloudformation_lookup(session.client("cloudformation"))
+            stacks = cloudformation_lookup(lambda region: session.client("cloudformation", region_name=region))
         elif local.get("accessKeyId") and self.account.endpoints.aws_endpoint_url:
+            endpoint = self.account.endpoints.aws_endpoint_url
             stacks = cloudformation_lookup(
-                boto3.client(
+                lambda region: boto3.client(
                     "cloudformation",
-                    endpoint_url=self.account.endpoints.aws_endpoint_url,
-                    region_name=self.account.endpoints.region,
+                    endpoint_url=endpoint,
+                    region_name=region,
                     aws_access_key_id=local["accessKeyId"],
                     aws_secret_access_key=local["secretAccessKey"],
                 )

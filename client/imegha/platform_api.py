@@ -282,10 +282,9 @@ class PlatformApi:
     def cloud(self) -> JSONObject:
         return self._call("GET", "/cloud")
 
-    def request_deployment(self, action: str, alarm_email: str | None = None) -> JSONObject:
-        return self._signed_call(
-            "POST", "/deployments", {"action": action} | ({"alarmEmail": alarm_email} if alarm_email else {})
-        )
+    def request_deployment(self, action: str, alarm_email: str | None = None, region: str | None = None) -> JSONObject:
+        asked = {"action": action, "alarmEmail": alarm_email, "region": region}
+        return self._signed_call("POST", "/deployments", {key: value for key, value in asked.items() if value})
 
     def deployment(self, deployment_id: str) -> JSONObject:
         return self._call("GET", f"/deployments/{quote(deployment_id, safe='')}")

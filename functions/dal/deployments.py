@@ -5,8 +5,8 @@
   account, status and outputs. It also holds the lock that lets one deployment at a
   time act on the stack (``activeDeploymentId``, which lapses at ``activeUntil`` so a
   lost execution cannot hold it for ever).
-- ``deploymentId = <uuid>``: one deploy or destroy, with the role it was asked for
-  (a later change of role never redirects a running deployment), its status, the
+- ``deploymentId = <uuid>``: one deploy or destroy, with the role and region it was asked
+  for (a later change of role never redirects a running deployment), its status, the
   execution that runs it and what came of it.
 
 A deployment's status only moves forward (requested, in progress, then succeeded
@@ -65,20 +65,22 @@ class DeploymentStore:
         return item
 
     def set_role(self, user_id: str, role_arn: str, role_account_id: str, now: str) -> None:
-        """Record the deployment role, unless a deployment is under way or a stack stands in another account."""
+        """Record the deployment role, unless a deployment is under way or a stack stands: then only the role that
+        deployed it (one account's bootstrap in one region makes one role name, so another role is another account
+        or another region)."""
         try:
             self.table.update_item(
                 Key={"userId": user_id, "deploymentId": CLOUD},
                 UpdateExpression="SET roleArn = :role, roleAccountId = :account",
                 ConditionExpression="attribute_exists(externalId)"
                 " AND (attribute_not_exists(activeDeploymentId) OR activeUntil < :now)"
-                " AND (attribute_not_exists(cloudAccountId) OR cloudAccountId = :account)",
+                " AND (attribute_not_exists(cloudAccountId) OR roleArn = :role)",
                 ExpressionAttributeValues={":role": role_arn, ":account": role_account_id, ":now": now},
             )
         except ClientError as error:
             if _is(error, "ConditionalCheckFailedException"):
                 raise Conflict(
-                    "a deployment is under way, or your cloud stands in another AWS account: "
+                    "a deployment is under way, or your cloud stands in another AWS account or region: "
                     "wait for it, or destroy that cloud first ('imegha cloud destroy')"
                 ) from None
             raise
@@ -108,8 +110,11 @@ class DeploymentStore:
 
     # --- deployments -------------------------------------------------------------
 
-    def start(self, user_id: str, deployment_id: str, action: str, role_arn: str, now: str, until: str) -> None:
-        """Record a requested deployment and take the cloud's lock for it, both or neither."""
+    def start(
+        self, user_id: str, deployment_id: str, action: str, role_arn: str, region: str, now: str, until: str
+    ) -> None:
+        """Record a requested deployment (as the role, in the region, it is asked for) and take the cloud's lock for
+        it, both or neither."""
         try:
             self.resource.meta.client.transact_write_items(
                 TransactItems=[
@@ -121,6 +126,7 @@ class DeploymentStore:
                                 "deploymentId": deployment_id,
                                 "action": action,
                                 "roleArn": role_arn,
+                                "region": region,
                                 "status": REQUESTED,
                                 "requestedAt": now,
                                 "updatedAt": now,

@@ -63,10 +63,11 @@ def _aws_error(error: ClientError) -> Exception:
 
 
 def assume_deployment_role(
-    role_arn: str, external_id: str, session_name: str, region: str, sts: Any = None
+    role_arn: str, external_id: str, session_name: str, platform_region: str, region: str, sts: Any = None
 ) -> UserCloudStack:
-    """The user's stack, reached as their deployment role with their ExternalId; :class:`RoleRefused` otherwise."""
-    sts = sts or boto3.client("sts", region_name=region, config=_CLIENT_CONFIG)
+    """The user's stack in ``region``, reached as their deployment role with their ExternalId (asked of STS in
+    ``platform_region``); :class:`RoleRefused` otherwise."""
+    sts = sts or boto3.client("sts", region_name=platform_region, config=_CLIENT_CONFIG)
     try:
         credentials = sts.assume_role(
             RoleArn=role_arn, RoleSessionName=session_name[:64], ExternalId=external_id, DurationSeconds=SESSION_SECONDS

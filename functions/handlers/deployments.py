@@ -17,6 +17,7 @@ from imegha_service.events import PLATFORM_SOURCE, EventPublisher
 from imegha_service.http import IdentitySigned, caller_id, register_error_responses, web_app_cors
 from imegha_service.requests import json_body
 from logic import deployments, signed_requests
+from logic.regions import Regions
 
 logger = Logger()
 tracer = Tracer()
@@ -27,6 +28,7 @@ SCHEMAS = Path(__file__).parent.parent / "schemas"
 store = DeploymentStore(os.environ["DEPLOYMENTS_TABLE_NAME"])
 events = EventPublisher(os.environ["PLATFORM_EVENT_BUS_NAME"], PLATFORM_SOURCE)
 executions = DeploymentExecutions()
+regions = Regions.parse(os.environ["AWS_REGION"], os.environ["USER_CLOUD_REGIONS"])
 # Changing the role or account the platform deploys into, and deploying or destroying, need the identity key.
 signed = IdentitySigned(
     partial(
@@ -45,24 +47,24 @@ def _body(schema: str, default: dict | None = None) -> dict:
 
 @app.post("/cloud/connection")
 def connect() -> dict:
-    return deployments.connect(store, caller_id(app), os.environ["PLATFORM_ACCOUNT_ID"])
+    return deployments.connect(store, caller_id(app), os.environ["PLATFORM_ACCOUNT_ID"], regions)
 
 
 @app.put("/cloud/connection", middlewares=[signed])
 def set_role() -> dict:
-    return deployments.set_role(store, caller_id(app), _body("deployment-role.json")["roleArn"])
+    return deployments.set_role(store, caller_id(app), _body("deployment-role.json")["roleArn"], regions)
 
 
 @app.get("/cloud")
 def get_cloud() -> dict:
-    return deployments.cloud(store, caller_id(app))
+    return deployments.cloud(store, caller_id(app), regions)
 
 
 @app.post("/deployments", middlewares=[signed])
 def request_deployment() -> Response:
     body = _body("deployment-request.json", default={})
     result = deployments.request_deployment(
-        store, events, caller_id(app), body.get("action", "deploy"), body.get("alarmEmail")
+        store, events, regions, caller_id(app), body.get("action", "deploy"), body.get("alarmEmail"), body.get("region")
     )
     return Response(status_code=202, content_type="application/json", body=result)
 

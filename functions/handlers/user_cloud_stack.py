@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dal.deployments import DeploymentStore
 from dal.user_cloud_stack import assume_deployment_role
 from logic import user_cloud
+from logic.regions import Regions
 
 logger = Logger()
 tracer = Tracer()
@@ -25,13 +26,14 @@ platform = user_cloud.Platform(
     issuer=parameters.get_parameter(os.environ["TOKEN_ISSUER_PARAMETER"]),
     doorbell_url=os.environ["DOORBELL_URL"],
     doorbell_arn=os.environ["DOORBELL_ARN"],
-    region=REGION,
+    regions=Regions.parse(REGION, os.environ["USER_CLOUD_REGIONS"]),
     web_app_origin=os.environ["WEB_APP_ORIGIN"],
 )
 
 
-def connect(role_arn: str, external_id: str, session_name: str):
-    return assume_deployment_role(role_arn, external_id, session_name, REGION)
+def connect(role_arn: str, external_id: str, session_name: str, region: str):
+    """The user's stack in ``region``, as their deployment role (assumed through STS in the platform's region)."""
+    return assume_deployment_role(role_arn, external_id, session_name, REGION, region)
 
 
 OPERATIONS = {

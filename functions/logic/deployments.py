@@ -21,6 +21,8 @@ from dal.deployments import FAILED, IN_PROGRESS, SUCCEEDED, DeploymentStore
 from dal.directory import DirectoryStore
 from imegha_service.errors import Conflict, InvalidRequest
 from imegha_service.events import EventPublisher
+from logic import regions as cloud_regions
+from logic.regions import Regions
 
 tracer = Tracer()
 DEPLOYMENT_REQUESTED = "Deployment Requested"
@@ -28,7 +30,7 @@ ACTIONS = ("deploy", "destroy")
 REPORTED_STATUSES = (IN_PROGRESS, SUCCEEDED, FAILED)
 # A deployment holds the cloud's lock at most this long: the state machine's own time limit, and a margin.
 LOCK_LIFETIME = timedelta(hours=2, minutes=5)
-ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/imegha-deployment-[A-Za-z0-9+=,.@_-]+")
+ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/imegha-deployment-[a-z0-9-]+")
 BOOTSTRAP_STACK = "imegha-bootstrap"
 
 
@@ -44,29 +46,37 @@ def _stamp(moment: datetime) -> str:
 
 
 @tracer.capture_method
-def connect(store: DeploymentStore, caller: str, platform_account_id: str) -> dict:
-    """What the user launches the bootstrap stack with; the same ExternalId every time they ask."""
+def connect(store: DeploymentStore, caller: str, platform_account_id: str, regions: Regions) -> dict:
+    """What the user launches the bootstrap stack with (in the region their cloud is to stand in, one of
+    ``regions``); the same ExternalId every time they ask."""
     cloud = store.connect(caller, f"imegha-{uuid.uuid4()}", _stamp(_now()))
     return {
         "externalId": cloud["externalId"],
         "platformAccountId": platform_account_id,
+        "platformRegion": regions.platform,
+        "regions": list(regions.supported),
         "bootstrapStackName": BOOTSTRAP_STACK,
         "roleArn": cloud.get("roleArn"),
     }
 
 
 @tracer.capture_method
-def set_role(store: DeploymentStore, caller: str, role_arn: str) -> dict:
+def set_role(store: DeploymentStore, caller: str, role_arn: str, regions: Regions) -> dict:
+    """Record the deployment role the bootstrap stack made; the region it was launched in is where the cloud will
+    stand, so it must be one the platform deploys to. While a cloud stands, no other role (another account's, or
+    another region's) may replace its own."""
     match = ROLE_ARN.fullmatch(role_arn)
-    if not match:
+    region = cloud_regions.of_role(role_arn)
+    if not match or region is None:
         raise InvalidRequest("roleArn", "must be the DeploymentRoleArn output of your imegha-bootstrap stack")
+    regions.require(region, "roleArn")
     cloud = store.cloud(caller)
     if cloud is None:
         raise Conflict(
             "ask for your ExternalId first ('imegha cloud connect'), then launch the bootstrap stack with it"
         )
     store.set_role(caller, role_arn, match.group(1), _stamp(_now()))
-    return {"roleArn": role_arn, "accountId": match.group(1), "externalId": cloud["externalId"]}
+    return {"roleArn": role_arn, "accountId": match.group(1), "region": region, "externalId": cloud["externalId"]}
 
 
 # --- Deploying and destroying -----------------------------------------------------------
@@ -74,33 +84,68 @@ def set_role(store: DeploymentStore, caller: str, role_arn: str) -> dict:
 
 @tracer.capture_method
 def request_deployment(
-    store: DeploymentStore, events: EventPublisher, caller: str, action: str, alarm_email: str | None = None
+    store: DeploymentStore,
+    events: EventPublisher,
+    regions: Regions,
+    caller: str,
+    action: str,
+    alarm_email: str | None = None,
+    region: str | None = None,
 ) -> dict:
     """Record the request and take the cloud's lock, then announce it; the deploy state machine starts from the
     announcement. If it cannot be announced, the request is marked failed and the lock released. ``alarm_email``,
-    when given, is where the cloud's alarms go from this deployment on (kept on the cloud's record)."""
+    when given, is where the cloud's alarms go from this deployment on (kept on the cloud's record).
+
+    The cloud stands in the region of its deployment role (see :mod:`logic.regions`). ``region``, when given, is
+    the one the person chose: one the platform deploys to, and their role's. A cloud is never moved: to have it
+    elsewhere, destroy it, launch the bootstrap stack in the new region and connect its role, then deploy."""
     if action not in ACTIONS:
         raise InvalidRequest("action", f"must be one of {', '.join(ACTIONS)}")
+    if region is not None:
+        regions.require(region)
     cloud = store.cloud(caller)
     if cloud is None or not cloud.get("roleArn"):
         raise Conflict("connect your AWS account first: 'imegha cloud connect'")
+    role_region = _region(cloud)
+    if region is not None and region != role_region:
+        raise Conflict(_elsewhere(cloud, role_region, region))
+    if action == "deploy":  # a cloud in a region no longer offered can still be destroyed, never deployed again
+        regions.require(role_region, "roleArn")
     if alarm_email:
         store.set_alarm_email(caller, alarm_email)
     deployment_id = str(uuid.uuid4())
     now = _now()
-    store.start(caller, deployment_id, action, cloud["roleArn"], _stamp(now), _stamp(now + LOCK_LIFETIME))
+    store.start(caller, deployment_id, action, cloud["roleArn"], role_region, _stamp(now), _stamp(now + LOCK_LIFETIME))
     try:
         events.publish(DEPLOYMENT_REQUESTED, {"userId": caller, "deploymentId": deployment_id, "action": action})
     except Exception as error:
         store.advance(caller, deployment_id, FAILED, _stamp(_now()), {"reason": f"could not be started: {error}"})
         store.finish(caller, deployment_id)
         raise
-    return {"deploymentId": deployment_id, "action": action, "status": "REQUESTED"}
+    return {"deploymentId": deployment_id, "action": action, "region": role_region, "status": "REQUESTED"}
+
+
+def _region(cloud: dict) -> str:
+    """Where the cloud stands or will: the region of its deployment role."""
+    return cloud_regions.of_role(cloud["roleArn"]) or ""
+
+
+def _elsewhere(cloud: dict, role_region: str, region: str) -> str:
+    if cloud.get("cloudAccountId"):
+        return (
+            f"your cloud stands in {role_region}: a cloud is not moved between regions. Destroy it first "
+            f"('imegha cloud destroy'), then launch the bootstrap stack in {region}, connect its role and deploy"
+        )
+    return (
+        f"your deployment role is for {role_region}: launch the bootstrap stack in {region} "
+        f"('imegha cloud connect --region {region}' shows how) and connect its role, then deploy"
+    )
 
 
 _SHOWN = (
     "deploymentId",
     "action",
+    "region",
     "status",
     "requestedAt",
     "updatedAt",
@@ -137,11 +182,14 @@ def deployment(store: DeploymentStore, caller: str, deployment_id: str, steps=No
 
 
 @tracer.capture_method
-def cloud(store: DeploymentStore, caller: str) -> dict:
+def cloud(store: DeploymentStore, caller: str, regions: Regions) -> dict:
+    """The caller's cloud as the platform knows it, with the region it stands (or will stand) in and those it may."""
+    offered = {"platformRegion": regions.platform, "regions": list(regions.supported)}
     item = store.cloud(caller)
     if item is None:
-        return {"connected": False}
-    return {"connected": bool(item.get("roleArn"))} | {key: item[key] for key in _SHOWN_OF_CLOUD if key in item}
+        return {"connected": False} | offered
+    shown = {"connected": bool(item.get("roleArn"))} | {key: item[key] for key in _SHOWN_OF_CLOUD if key in item}
+    return shown | ({"region": _region(item)} if item.get("roleArn") else {}) | offered
 
 
 # --- What the deploy state machine reports ------------------------------------------------

@@ -24,6 +24,9 @@ from aws_lambda_powertools import Tracer
 
 from dal.deployments import DeploymentStore
 from dal.user_cloud_stack import StackState, UserCloudStack
+from imegha_service.errors import InvalidRequest
+from logic import regions
+from logic.regions import Regions
 
 tracer = Tracer()
 
@@ -36,23 +39,28 @@ UPDATABLE = (*DEPLOYED, "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_R
 HALF_BUILT = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED")
 OUTPUTS = {"CloudApiUrl": "cloudApiUrl", "BucketName": "bucketName", "TableName": "tableName"}
 
-Connect = Callable[[str, str, str], UserCloudStack]
-"""(role ARN, ExternalId, session name) -> the user's stack, through their deployment role."""
+Connect = Callable[[str, str, str, str], UserCloudStack]
+"""(role ARN, ExternalId, session name, region) -> the user's stack in that region, through their deployment role."""
 
 
 @dataclass(frozen=True)
 class Platform:
-    """What the platform gives every user's cloud: where its template is published, whose tokens it accepts (the
-    token issuer's; each cloud names itself as their audience), and the one web origin whose pages may call it."""
+    """What the platform gives every user's cloud: where its template is published in each region, whose tokens it
+    accepts (the token issuer's; each cloud names itself as their audience), where it rings the platform, and the
+    one web origin whose pages may call it."""
 
-    template_url: str
+    template_url: str  # with "{region}" for the region whose artifacts bucket holds the release
     issuer: str
     doorbell_url: str  # where the cloud's functions ring the platform, signing with their role (AWS_IAM)
     doorbell_arn: str  # the doorbell's execute-api ARN, which their roles may invoke and nothing else of the platform
-    region: str
+    regions: Regions
     web_app_origin: str
 
-    def parameters(self, owner: str, account_id: str, alarm_email: str = "") -> dict[str, str]:
+    def template_url_in(self, region: str) -> str:
+        """The release published in ``region``'s artifacts bucket: a Lambda reads its code only from its own region."""
+        return self.template_url.replace("{region}", self.regions.require(region))
+
+    def parameters(self, owner: str, account_id: str, region: str, alarm_email: str = "") -> dict[str, str]:
         return {
             "OwnerUserId": owner,
             "OwnerAlarmEmail": alarm_email,
@@ -60,15 +68,28 @@ class Platform:
             "PlatformDoorbellUrl": self.doorbell_url,
             "PlatformDoorbellArn": self.doorbell_arn,
             "WebAppOrigin": self.web_app_origin,
-            # Named so by the bootstrap stack (user-cloud/bootstrap-role.yaml), in the region it deploys to.
-            "PermissionsBoundaryArn": f"arn:aws:iam::{account_id}:policy/imegha-cloud-boundary-{self.region}",
+            # Named so by the bootstrap stack (user-cloud/bootstrap-role.yaml), in the region it was launched in.
+            "PermissionsBoundaryArn": f"arn:aws:iam::{account_id}:policy/imegha-cloud-boundary-{region}",
         }
 
 
-def _stack(store: DeploymentStore, connect: Connect, user_id: str, deployment_id: str) -> tuple[UserCloudStack, str]:
+@dataclass(frozen=True)
+class _Deployment:
+    stack: UserCloudStack
+    action: str
+    region: str
+
+
+def _stack(store: DeploymentStore, connect: Connect, user_id: str, deployment_id: str) -> _Deployment:
+    """The deployment's stack, reached as its role in the region that role was made for (where the bootstrap stack
+    allows building, and nowhere else)."""
     deployment = store.get(user_id, deployment_id)
     cloud = store.cloud(user_id) or {}
-    return connect(deployment["roleArn"], cloud["externalId"], f"imegha-{deployment_id}"), deployment["action"]
+    region = regions.of_role(deployment["roleArn"])
+    if region is None:
+        raise InvalidRequest("roleArn", f"{deployment['roleArn']} is not a role the bootstrap stack made")
+    stack = connect(deployment["roleArn"], cloud["externalId"], f"imegha-{deployment_id}", region)
+    return _Deployment(stack, deployment["action"], region)
 
 
 def _report(stack: UserCloudStack, state: StackState | None, phase: str, reason: str | None = None) -> dict:
@@ -99,13 +120,16 @@ def _judged(stack: UserCloudStack, state: StackState | None, action: str) -> dic
 
 @tracer.capture_method
 def deploy(store: DeploymentStore, connect: Connect, platform: Platform, user_id: str, deployment_id: str) -> dict:
-    stack, _ = _stack(store, connect, user_id, deployment_id)
+    deployment = _stack(store, connect, user_id, deployment_id)
+    stack, template_url = deployment.stack, platform.template_url_in(deployment.region)
     state = stack.state()
-    parameters = platform.parameters(user_id, stack.account_id, (store.cloud(user_id) or {}).get("alarmEmail", ""))
+    parameters = platform.parameters(
+        user_id, stack.account_id, deployment.region, (store.cloud(user_id) or {}).get("alarmEmail", "")
+    )
     if state is None:
-        stack.create(platform.template_url, parameters)
+        stack.create(template_url, parameters)
     elif state.status in UPDATABLE:
-        if not stack.update(platform.template_url, parameters):
+        if not stack.update(template_url, parameters):
             return _report(stack, state, SUCCEEDED)
     else:
         return _report(stack, state, FAILED, f"the stack is {state.status} and cannot be deployed to now")
@@ -114,7 +138,7 @@ def deploy(store: DeploymentStore, connect: Connect, platform: Platform, user_id
 
 @tracer.capture_method
 def destroy(store: DeploymentStore, connect: Connect, user_id: str, deployment_id: str) -> dict:
-    stack, _ = _stack(store, connect, user_id, deployment_id)
+    stack = _stack(store, connect, user_id, deployment_id).stack
     state = stack.state()
     if state is None or state.status.endswith("_IN_PROGRESS"):
         return _judged(stack, state, "destroy")
@@ -124,13 +148,13 @@ def destroy(store: DeploymentStore, connect: Connect, user_id: str, deployment_i
 
 @tracer.capture_method
 def describe(store: DeploymentStore, connect: Connect, user_id: str, deployment_id: str) -> dict:
-    stack, action = _stack(store, connect, user_id, deployment_id)
-    return _judged(stack, stack.state(), action)
+    deployment = _stack(store, connect, user_id, deployment_id)
+    return _judged(deployment.stack, deployment.stack.state(), deployment.action)
 
 
 @tracer.capture_method
 def roll_back(store: DeploymentStore, connect: Connect, user_id: str, deployment_id: str) -> dict:
-    stack, _ = _stack(store, connect, user_id, deployment_id)
+    stack = _stack(store, connect, user_id, deployment_id).stack
     state = stack.state()
     if state is None:
         return _report(stack, state, SUCCEEDED)

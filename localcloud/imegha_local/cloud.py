@@ -19,7 +19,6 @@ file (:func:`state_path`), where the CLI and SDK find it.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import logging
 import os
@@ -34,7 +33,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from imegha_local.faults import FaultInjector, FaultRates
-from imegha_local.packaging import PackagingError, package_template
+from imegha_local.packaging import ArtifactBucket, PackagingError, package_template
 from imegha_local.serving import MotoServer
 from imegha_local.web_app import WebAppServer, bucket_cors
 
@@ -42,12 +41,14 @@ ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_TEMPLATE = ROOT / "template.yaml"
 USER_CLOUD_TEMPLATE = ROOT / "user-cloud" / "user-cloud.yaml"
 BOOTSTRAP_TEMPLATE = ROOT / "user-cloud" / "bootstrap-role.yaml"
+RELEASE_TEMPLATE = ROOT / "release" / "user-cloud-artifacts.yaml"
 DEFAULT_PORT = 4747  # the embedded AWS; the gateway listens on the next port
 REGION = "us-east-1"
 PLATFORM_ACCOUNT = "111111111111"
 PLATFORM_STACK = "imegha-platform"
 USER_CLOUD_STACK = "imegha-user-cloud"
 BOOTSTRAP_STACK = "imegha-bootstrap"
+RELEASE_STACK = "imegha-user-cloud-artifacts"
 ADMIN_USER = "imegha-local-admin"
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 CLIENT_CONFIG = Config(
@@ -146,7 +147,10 @@ def deploy_stack(
     """Package ``template`` into the artifact bucket of ``artifacts`` (default: the deploying account), then create
     or update the stack as ``account``, CloudFormation acting as ``role_arn`` if given. Raises
     :class:`LocalCloudError` naming the resource that failed and why."""
-    uploader = _ArtifactBucket(artifacts or account, endpoint_url, region)
+    uploader_account = artifacts or account
+    uploader = ArtifactBucket(
+        uploader_account.client("s3", endpoint_url, region), f"imegha-artifacts-{uploader_account.account_id}-{region}"
+    )
     try:
         body = package_template(template, uploader.upload, region)
     except PackagingError as error:
@@ -171,7 +175,9 @@ def deploy_stack(
                 raise
             cloudformation.update_stack(**request)
     except ClientError as error:
-        raise LocalCloudError(f"{template.name}: {error.response['Error']['Message']}") from None
+        # Deploying what already stands is no failure (as 'sam deploy' and 'aws cloudformation deploy' take it).
+        if "No updates are to be performed" not in error.response["Error"]["Message"]:
+            raise LocalCloudError(f"{template.name}: {error.response['Error']['Message']}") from None
     stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
     if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         raise LocalCloudError(
@@ -196,17 +202,31 @@ def _failures(cloudformation, stack_name: str) -> list[str]:
 
 
 def publish_user_cloud(
-    endpoint_url: str,
-    platform: Account,
-    platform_outputs: dict[str, str],
-    region: str = REGION,
-    template: Path = USER_CLOUD_TEMPLATE,
+    endpoint_url: str, platform: Account, platform_outputs: dict[str, str], template: Path = USER_CLOUD_TEMPLATE
+) -> list[str]:
+    """Publish user-cloud.yaml (or another release of it) in every region users may choose (the platform's
+    ``UserCloudRegions``), where the deploy state machine reads it, as the README's release steps do for real AWS:
+    the region's artifacts bucket (release/user-cloud-artifacts.yaml, a stack of the platform's account there),
+    ``sam package`` into it, then the packaged template under its key. Returns the templates' URLs."""
+    return [
+        _publish_in(endpoint_url, platform, platform_outputs, template, region.strip())
+        for region in platform_outputs["UserCloudRegions"].split(",")
+    ]
+
+
+def _publish_in(
+    endpoint_url: str, platform: Account, platform_outputs: dict[str, str], template: Path, region: str
 ) -> str:
-    """Publish user-cloud.yaml (or another release of it) where the deploy state machine reads it, as the README's
-    release steps do for real AWS (``sam package`` into the platform's artifacts bucket, then the packaged template
-    under its key); returns its URL."""
-    bucket = platform_outputs["UserCloudArtifactsBucketName"]
-    artifacts = _ArtifactBucket(platform, endpoint_url, region, bucket, prefix="user-cloud/")
+    release = deploy_stack(
+        endpoint_url,
+        platform,
+        RELEASE_TEMPLATE,
+        RELEASE_STACK,
+        {"Stage": platform_outputs["Stage"]},
+        region=region,
+    )
+    bucket = release.outputs["UserCloudArtifactsBucketName"]
+    artifacts = ArtifactBucket(platform.client("s3", endpoint_url, region), bucket, prefix="user-cloud/")
     try:
         packaged = package_template(template, artifacts.upload, region)
     except PackagingError as error:
@@ -214,42 +234,6 @@ def publish_user_cloud(
     key = platform_outputs["UserCloudTemplateKey"]
     platform.client("s3", endpoint_url, region).put_object(Bucket=bucket, Key=key, Body=json.dumps(packaged).encode())
     return f"https://s3.{region}.amazonaws.com/{bucket}/{key}"
-
-
-class _ArtifactBucket:
-    """What ``sam deploy``'s managed bucket is: one per account, objects named by their content."""
-
-    def __init__(self, account: Account, endpoint_url: str, region: str, name: str | None = None, prefix: str = ""):
-        self._s3 = account.client("s3", endpoint_url, region)
-        self.name = name or f"imegha-artifacts-{account.account_id}-{region}"
-        self._prefix = prefix
-        self._known: set[str] = set()
-
-    def upload(self, content: bytes, suffix: str) -> tuple[str, str]:
-        if not self._known:
-            try:
-                self._s3.create_bucket(Bucket=self.name)
-            except ClientError as error:
-                if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-                    raise
-            self._known.add("")
-        key = self._prefix + hashlib.sha256(content).hexdigest() + suffix
-        if key not in self._known:
-            if not self._holds(
-                key
-            ):  # named by its content: what is there already is the same (as sam package skips it)
-                self._s3.put_object(Bucket=self.name, Key=key, Body=content)
-            self._known.add(key)
-        return self.name, key
-
-    def _holds(self, key: str) -> bool:
-        try:
-            self._s3.head_object(Bucket=self.name, Key=key)
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-        return True
 
 
 def assume_deployment_role(
@@ -266,17 +250,22 @@ def assume_deployment_role(
 
 
 def bootstrap_account(
-    endpoint_url: str, platform_account_id: str, external_id: str, region: str = REGION
+    endpoint_url: str,
+    platform_account_id: str,
+    external_id: str,
+    region: str = REGION,
+    platform_region: str = REGION,
 ) -> tuple[Account, DeployedStack]:
     """The user's part of connecting their AWS account, played on the local cloud: a fresh account, with the
-    bootstrap stack launched in it with the ExternalId the platform gave them."""
+    bootstrap stack launched in it, in ``region`` (where their cloud is to stand), with the ExternalId the platform
+    gave them."""
     user = create_account(endpoint_url, region)
     bootstrap = deploy_stack(
         endpoint_url,
         user,
         BOOTSTRAP_TEMPLATE,
         BOOTSTRAP_STACK,
-        {"PlatformAccountId": platform_account_id, "ExternalId": external_id},
+        {"PlatformAccountId": platform_account_id, "ExternalId": external_id, "PlatformRegion": platform_region},
         region=region,
     )
     return user, bootstrap
@@ -522,8 +511,8 @@ class LocalCloud:
             self.platform_stack = deploy_stack(
                 self.endpoint_url, self.platform, template, stack_name, parameters, region=self.region
             )
-            if "UserCloudArtifactsBucketName" in self.platform_stack.outputs:
-                publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs, self.region)
+            if "UserCloudRegions" in self.platform_stack.outputs:
+                publish_user_cloud(self.endpoint_url, self.platform, self.platform_stack.outputs)
         if "WebAppUrl" in self.platform_stack.outputs:
             self._web_app.configure(
                 gateway_url=self.gateway_url,

@@ -21,6 +21,9 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from imegha_local.templates import load_template
 
@@ -147,3 +150,45 @@ def _files(directory: Path):
             if not name.endswith(_EXCLUDED_SUFFIXES):
                 path = Path(root) / name
                 yield path, path.stat()
+
+
+class ArtifactBucket:
+    """Where packaged code and templates go, as ``sam deploy``'s managed bucket or a release's bucket: objects named
+    by their content, the bucket made in the client's region if it is not there yet."""
+
+    def __init__(self, s3: Any, name: str, prefix: str = ""):
+        self._s3 = s3
+        self.name = name
+        self._prefix = prefix
+        self._known: set[str] = set()
+
+    def upload(self, content: bytes, suffix: str) -> tuple[str, str]:
+        if not self._known:
+            try:
+                self._s3.create_bucket(Bucket=self.name, **_located(self._s3.meta.region_name))
+            except ClientError as error:
+                if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+            self._known.add("")
+        key = self._prefix + hashlib.sha256(content).hexdigest() + suffix
+        if key not in self._known:
+            if not self._holds(
+                key
+            ):  # named by its content: what is there already is the same (as sam package skips it)
+                self._s3.put_object(Bucket=self.name, Key=key, Body=content)
+            self._known.add(key)
+        return self.name, key
+
+    def _holds(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self.name, Key=key)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+
+def _located(region: str) -> dict:
+    """CreateBucket's arguments for a bucket in ``region``: S3 wants the region named, except in us-east-1."""
+    return {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}

@@ -35,6 +35,9 @@ def security_headers(connect_src: list[str], template: Path = PLATFORM_TEMPLATE)
     security = config["SecurityHeadersConfig"]
     policy = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
     policy = policy["Fn::Sub"] if isinstance(policy, dict) else policy
+    policy = (
+        policy[0] if isinstance(policy, list) else policy
+    )  # its variables name AWS's hosts: connect-src is replaced
     directives = []
     for directive in (" ".join(part.split()) for part in policy.split(";")):
         name = directive.split(" ", 1)[0]

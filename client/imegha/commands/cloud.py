@@ -43,6 +43,13 @@ def register(subparsers: Subparsers) -> None:
     deploy.add_argument(
         "--alarm-email", metavar="EMAIL", help="where your cloud's alarms go from now on (AWS emails it to confirm)"
     )
+    for command in (connect, deploy):
+        command.add_argument(
+            "--region",
+            metavar="REGION",
+            help="the AWS region your cloud stands in, its data with it (one the platform offers: 'imegha cloud "
+            "status' lists them); the bootstrap stack is launched there. A cloud is not moved: destroy it first",
+        )
     destroy = commands.add_parser(
         "destroy", help="delete your cloud, its files and messages with it (the right to erasure)"
     )
@@ -68,16 +75,20 @@ def _cloud(args: argparse.Namespace) -> PersonalCloud:
 
 @guarded
 def connect_command(args: argparse.Namespace) -> None:
-    cloud = _cloud(args)
     if args.local and args.role_arn:
         raise BadInput("--local makes the deployment role itself: give --role-arn only for a real AWS account")
+    if args.role_arn and args.region and not args.role_arn.endswith(f":role/imegha-deployment-{args.region}"):
+        raise BadInput(
+            f"that role is not for {args.region}: launch the bootstrap stack in {args.region} and give the role it made"
+        )
+    cloud = _cloud(args)
     try:
         if args.local:
-            connected = cloud.connect_local(installed_local_cloud().bootstrap_account)
+            connected = cloud.connect_local(installed_local_cloud().bootstrap_account, args.region)
         elif args.role_arn:
-            connected = cloud.connect() | cloud.record_role(args.role_arn)
+            connected = cloud.connect(args.region) | cloud.record_role(args.role_arn)
         else:
-            connection = cloud.connect()
+            connection = cloud.connect(args.region)
             emit(args, connection, lambda: _bootstrap_instructions(connection))
             return
     except CloudNotReachable as error:
@@ -85,8 +96,9 @@ def connect_command(args: argparse.Namespace) -> None:
     emit(
         args,
         connected,
-        f"Connected: the platform deploys your cloud into AWS account {connected['accountId']} "
-        f"as {connected['roleArn']}, presenting your ExternalId.\nNext: 'imegha cloud deploy'.",
+        f"Connected: the platform deploys your cloud into AWS account {connected['accountId']}, region "
+        f"{connected['region']}, as {connected['roleArn']}, presenting your ExternalId.\n"
+        f"Next: 'imegha cloud deploy --region {connected['region']}'.",
     )
 
 
@@ -95,9 +107,11 @@ def _bootstrap_instructions(connection: JSONObject) -> str:
         f"{name}={connection[key]}"
         for name, key in (
             ("PlatformAccountId", "platformAccountId"),
+            ("PlatformRegion", "platformRegion"),
             ("ExternalId", "externalId"),
         )
     )
+    region = connection["region"]
     stack = connection["bootstrapStackName"]
     role_query = "Stacks[0].Outputs[?OutputKey=='DeploymentRoleArn'].OutputValue"
     # Outside iMegha's source tree the template is the release's user-cloud/bootstrap-role.yaml.
@@ -108,14 +122,17 @@ def _bootstrap_instructions(connection: JSONObject) -> str:
             "It is yours alone: the platform presents it whenever it deploys into your account, and your",
             "deployment role accepts no other (so no one else can have the platform deploy into it).",
             "",
-            f"1. In your AWS account, region {connection['region']}, launch the bootstrap stack ({template}):",
-            f"   aws cloudformation deploy --stack-name {stack} --capabilities CAPABILITY_NAMED_IAM \\",
+            f"Your cloud stands in the region you launch the bootstrap stack in, with everything it holds: {region}",
+            f"(the platform offers {', '.join(connection['regions'])}; choose with --region).",
+            "",
+            f"1. In your AWS account, region {region}, launch the bootstrap stack ({template}):",
+            f"   aws cloudformation deploy --region {region} --stack-name {stack} --capabilities CAPABILITY_NAMED_IAM \\",
             f"     --template-file {shlex.quote(template)} \\",
             f"     --parameter-overrides {overrides}",
             "2. Give the platform the role it made:",
-            f'   imegha cloud connect --role-arn "$(aws cloudformation describe-stacks --stack-name {stack} \\',
-            f'     --query "{role_query}" --output text)"',
-            "3. imegha cloud deploy",
+            f'   imegha cloud connect --role-arn "$(aws cloudformation describe-stacks --region {region} \\',
+            f'     --stack-name {stack} --query "{role_query}" --output text)"',
+            f"3. imegha cloud deploy --region {region}",
         ]
         + ([f"\nConnected already: {connection['roleArn']}"] if connection.get("roleArn") else [])
     )
@@ -152,9 +169,12 @@ def _finish(args: argparse.Namespace, deployment: JSONObject, done: str | Callab
 
 def _run(args: argparse.Namespace, action: str, done: Callable[[JSONObject], str]) -> None:
     cloud = _cloud(args)
-    requested = cloud.request(action, getattr(args, "alarm_email", None))
+    requested = cloud.request(action, getattr(args, "alarm_email", None), getattr(args, "region", None))
     if not args.json:
-        say(f"{action.capitalize()} {shown(requested['deploymentId'])} requested.", flush=True)
+        say(
+            f"{action.capitalize()} {shown(requested['deploymentId'])} requested, in {shown(requested['region'])}.",
+            flush=True,
+        )
     if args.no_follow:
         emit(args, requested, "'imegha cloud status' follows it.")
         return
@@ -168,7 +188,7 @@ def deploy_command(args: argparse.Namespace) -> None:
         args,
         "deploy",
         lambda d: (
-            f"Your cloud is {d['stackStatus']} in AWS account {d['cloudAccountId']}.\n"
+            f"Your cloud is {d['stackStatus']} in AWS account {d['cloudAccountId']}, region {d['region']}.\n"
             f"  API     {d['cloudApiUrl']}   (confirmed yours and signed into your key statement)\n"
             f"  Bucket  {d['bucketName']}\n  Table   {d['tableName']}"
         ),
@@ -213,7 +233,7 @@ def _describe(cloud: JSONObject) -> str:
     lines = [f"Connected: {cloud['roleArn']}"]
     if cloud.get("cloudApiUrl"):
         lines += [
-            f"Your cloud: {cloud.get('stackStatus')} in AWS account {cloud['cloudAccountId']}",
+            f"Your cloud: {cloud.get('stackStatus')} in AWS account {cloud['cloudAccountId']}, region {cloud['region']}",
             f"  API     {cloud['cloudApiUrl']}",
             f"  Bucket  {cloud['bucketName']}",
             f"  Table   {cloud['tableName']}",
@@ -222,7 +242,8 @@ def _describe(cloud: JSONObject) -> str:
         lines.append(
             "No cloud deployed"
             + (f" (stack {cloud['stackStatus']})" if cloud.get("stackStatus") else "")
-            + ": 'imegha cloud deploy'."
+            + f": 'imegha cloud deploy' deploys it in {cloud['region']}, your deployment role's region"
+            + f" (offered: {', '.join(cloud['regions'])})."
         )
     last = cloud.get("lastDeployment")
     if last:

@@ -21,7 +21,7 @@ from ..export import (
     own_conversations,
 )
 from ..library import Library
-from ..personal_cloud import LOCAL_ACCOUNT
+from ..personal_cloud import CONNECTED_ACCOUNT, LOCAL_ACCOUNT
 from ..profile import Profile
 from ..progress import ProgressBar
 from . import BadInput, CommandError, SecretReader, Subparsers, emit, secrets_from_stdin
@@ -93,7 +93,9 @@ def _own_aws_cloud(args: argparse.Namespace) -> OwnAwsCloud:
         endpoints: Endpoints | None = Endpoints.discover()
     except EndpointsNotFound:
         endpoints = None  # no platform configured: iMegha may be gone, which is what --from-aws is for
-    region = endpoints.region if endpoints else None
+    # Where the cloud stands: the region of the deployment role connected from this device, else the platform's.
+    connected = Profile.named(args.profile).read(CONNECTED_ACCOUNT) or {}
+    region = connected.get("region") or (endpoints.region if endpoints else None)
     local = Profile.named(args.profile).read(LOCAL_ACCOUNT) or {}
     try:
         if args.aws_profile or not (local.get("accessKeyId") and endpoints and endpoints.aws_endpoint_url):

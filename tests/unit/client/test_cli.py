@@ -221,3 +221,12 @@ def test_a_secret_piped_in_without_password_stdin_is_refused_with_the_lines_to_g
 
     assert (status, out) == (2, "")
     assert shown == f"imegha: standard input is not a terminal: pass --password-stdin and give {lines}\n"
+
+
+def test_a_deployment_role_of_another_region_than_the_one_chosen_is_refused_before_anything_is_sent(capsys):
+    role = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
+
+    status, _, err = run(capsys, "cloud", "connect", "--role-arn", role, "--region", "eu-central-1")
+
+    assert status == 2
+    assert "that role is not for eu-central-1: launch the bootstrap stack in eu-central-1" in err

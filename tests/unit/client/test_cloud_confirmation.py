@@ -75,7 +75,11 @@ def device(tmp_path, monkeypatch):
     monkeypatch.setenv("IMEGHA_HOME", str(tmp_path))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     recorded = []
-    api = SimpleNamespace(record_deployment_role=lambda role_arn: recorded.append(role_arn) or {"roleArn": role_arn})
+    api = SimpleNamespace(
+        record_deployment_role=lambda role_arn: (
+            recorded.append(role_arn) or {"roleArn": role_arn, "region": "eu-west-1"}
+        )
+    )
     return SimpleNamespace(
         profile=Profile.named("alice"),
         endpoints=SimpleNamespace(region="eu-west-1", aws_endpoint_url=None),

@@ -59,7 +59,7 @@ def aws(platform_tables, monkeypatch):
     monkeypatch.setenv("AWS_REGION", "us-east-1")  # as Lambda sets it
     boto3.client("events").create_event_bus(Name=BUS)
     boto3.client("ssm").put_parameter(Name=TOKEN_ISSUER_PARAMETER, Type="String", Value=TOKEN_ISSUER)
-    template_url = SAM_ENVIRONMENT["UserCloudStackFunction"]["USER_CLOUD_TEMPLATE_URL"]
+    template_url = SAM_ENVIRONMENT["UserCloudStackFunction"]["USER_CLOUD_TEMPLATE_URL"].replace("{region}", "us-east-1")
     bucket, key = template_url.split("/", 4)[3:]
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=bucket)
@@ -91,6 +91,7 @@ def requested_and_started(stores) -> None:
         DEPLOYMENT,
         "deploy",
         ROLE,
+        "us-east-1",
         now.isoformat(timespec="seconds"),
         (now + timedelta(hours=2)).isoformat(timespec="seconds"),
     )

@@ -107,7 +107,9 @@ def test_a_wrong_tag_deletes_nothing(platform, world):
 def test_a_deployment_under_way_deletes_nothing(platform, world):
     from logic.leaving import delete_account
 
-    platform.deployments.start(world["zoe"], str(uuid.uuid4()), "deploy", "arn:role", AT, "9999-01-01T00:00:00+00:00")
+    platform.deployments.start(
+        world["zoe"], str(uuid.uuid4()), "deploy", "arn:role", "us-east-1", AT, "9999-01-01T00:00:00+00:00"
+    )
     before = everything(platform)
     with pytest.raises(Conflict, match="still under way"):
         delete_account(platform, world["zoe"], "zoe-username", "Zoe", NOW)

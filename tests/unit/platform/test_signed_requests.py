@@ -19,6 +19,7 @@ from tests.conftest import EVENTS, ROOT
 from tests.lambda_context import FakeLambdaContext
 from tests.sam_local import SAM_ENVIRONMENT, sam_handler
 from tests.signed_events import FAST, calling_as, signed, with_keys
+from tests.unit.platform.regions import REGIONS
 
 ALICE, MALLORY = "alice-id", "mallory-id"
 DESTROY = {"method": "POST", "path": "/deployments", "body": b'{"action": "destroy"}'}
@@ -192,7 +193,7 @@ def irreversible(stores, alice) -> list[dict]:
     from dal.deployments import DeploymentStore
     from logic import deployments
 
-    deployments.connect(DeploymentStore("DeploymentsTable"), ALICE, "111111111111")
+    deployments.connect(DeploymentStore("DeploymentsTable"), ALICE, "111111111111", REGIONS)
     rewrapped = stores[0].user(ALICE)
     return [
         route("PUT", "/cloud/connection", {"roleArn": ROLE}),

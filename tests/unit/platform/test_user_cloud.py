@@ -9,6 +9,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from tests.unit.platform.regions import REGIONS
+
 ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-us-east-1"
 CLOUDFORMATION_ROLE = "arn:aws:iam::222222222222:role/imegha-deployment-cloudformation-us-east-1"
 OUTPUTS = {
@@ -68,11 +70,11 @@ def user_cloud():
 @pytest.fixture
 def platform(user_cloud):
     return user_cloud.Platform(
-        template_url="https://s3.us-east-1.amazonaws.com/imegha-dev-artifacts/user-cloud.yaml",
+        template_url="https://s3.{region}.amazonaws.com/imegha-dev-artifacts-111111111111-{region}/user-cloud.yaml",
         issuer="https://abc123.execute-api.us-east-1.amazonaws.com/dev",
         doorbell_url="https://d00rbe11.execute-api.us-east-1.amazonaws.com/dev/doorbell",
         doorbell_arn="arn:aws:execute-api:us-east-1:111111111111:d00rbe11/dev/POST/doorbell",
-        region="us-east-1",
+        regions=REGIONS,
         web_app_origin="https://app.example",
     )
 
@@ -83,8 +85,8 @@ def store(platform_tables, me):
     from logic import deployments
 
     store = DeploymentStore(platform_tables["DeploymentsTable"])
-    deployments.connect(store, me, "111111111111")
-    deployments.set_role(store, me, ROLE)
+    deployments.connect(store, me, "111111111111", REGIONS)
+    deployments.set_role(store, me, ROLE, REGIONS)
     return store
 
 
@@ -95,14 +97,14 @@ def requested(store, me: str, action: str, alarm_email: str | None = None) -> st
         def publish(self, *_):
             pass
 
-    deployment_id = deployments.request_deployment(store, Bus(), me, action, alarm_email)["deploymentId"]
+    deployment_id = deployments.request_deployment(store, Bus(), REGIONS, me, action, alarm_email)["deploymentId"]
     deployments.record_status(store, None, me, deployment_id, "IN_PROGRESS", "arn:execution")
     return deployment_id
 
 
 def reached(stack: FakeStack, asked: list):
-    def connect(role_arn, external_id, session_name):
-        asked.append((role_arn, external_id, session_name))
+    def connect(role_arn, external_id, session_name, region):
+        asked.append((role_arn, external_id, session_name, region))
         return stack
 
     return connect
@@ -116,9 +118,12 @@ def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with
 
     report = user_cloud.deploy(store, reached(stack, asked), platform, me, deployment_id)
 
-    assert asked == [(ROLE, store.cloud(me)["externalId"], f"imegha-{deployment_id}")]
+    assert asked == [(ROLE, store.cloud(me)["externalId"], f"imegha-{deployment_id}", "us-east-1")]
     ((operation, url, parameters),) = stack.calls
-    assert (operation, url) == ("create", platform.template_url)
+    assert (operation, url) == (
+        "create",
+        "https://s3.us-east-1.amazonaws.com/imegha-dev-artifacts-111111111111-us-east-1/user-cloud.yaml",
+    )
     assert parameters == {
         "OwnerUserId": me,
         "OwnerAlarmEmail": "",
@@ -134,6 +139,38 @@ def test_a_first_deployment_creates_the_stack_as_the_role_on_the_deployment_with
         "cloudAccountId": "222222222222",
         "outputs": {"cloudApiUrl": "https://api.example", "bucketName": "imegha-files", "tableName": "imegha-table"},
     }
+
+
+def test_a_cloud_in_another_region_is_built_there_from_that_regions_release_under_that_regions_boundary(
+    user_cloud, platform, store, me
+):
+    from logic import deployments
+
+    frankfurt = "arn:aws:iam::222222222222:role/imegha-deployment-eu-central-1"
+    deployments.set_role(store, me, frankfurt, REGIONS)
+    deployment_id = requested(store, me, "deploy")
+    stack, asked = FakeStack(), []
+
+    user_cloud.deploy(store, reached(stack, asked), platform, me, deployment_id)
+
+    assert asked[0][0] == frankfurt and asked[0][3] == "eu-central-1"
+    ((_, url, parameters),) = stack.calls
+    assert url == "https://s3.eu-central-1.amazonaws.com/imegha-dev-artifacts-111111111111-eu-central-1/user-cloud.yaml"
+    assert parameters["PermissionsBoundaryArn"] == "arn:aws:iam::222222222222:policy/imegha-cloud-boundary-eu-central-1"
+    assert parameters["PlatformDoorbellArn"].startswith("arn:aws:execute-api:us-east-1:"), "it rings the platform's"
+
+
+def test_a_deployment_to_a_region_no_longer_published_to_builds_nothing(user_cloud, platform, store, me):
+    from imegha_service.errors import InvalidRequest
+    from logic.regions import Regions
+
+    deployment_id = requested(store, me, "deploy")
+    elsewhere = type(platform)(**{**platform.__dict__, "regions": Regions("us-east-1", ("eu-central-1",))})
+    stack = FakeStack()
+
+    with pytest.raises(InvalidRequest, match="does not deploy to 'us-east-1'"):
+        user_cloud.deploy(store, reached(stack, []), elsewhere, me, deployment_id)
+    assert stack.calls == []
 
 
 def test_deploying_to_a_standing_stack_updates_it_and_nothing_to_change_is_success(user_cloud, platform, store, me):
@@ -221,9 +258,9 @@ def test_a_refused_assume_role_and_throttling_become_errors_the_state_machine_te
         stub.add_client_error("assume_role", "AccessDenied", "User is not authorized to perform: sts:AssumeRole")
         stub.add_client_error("assume_role", "Throttling", "Rate exceeded")
         with pytest.raises(RoleRefused, match=f"cannot assume {ROLE} with your ExternalId: User is not authorized"):
-            assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", sts)
+            assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", "us-east-1", sts)
         with pytest.raises(Throttled):
-            assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", sts)
+            assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", "us-east-1", sts)
 
 
 def test_the_assumed_session_lasts_an_hour_and_presents_the_external_id():
@@ -243,7 +280,7 @@ def test_the_assumed_session_lasts_an_hour_and_presents_the_external_id():
             },
             {"RoleArn": ROLE, "RoleSessionName": "imegha-d", "ExternalId": "imegha-x", "DurationSeconds": 3600},
         )
-        stack = assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", sts)
+        stack = assume_deployment_role(ROLE, "imegha-x", "imegha-d", "us-east-1", "us-east-1", sts)
     assert (stack.account_id, stack.role_arn) == ("222222222222", CLOUDFORMATION_ROLE)
 
 

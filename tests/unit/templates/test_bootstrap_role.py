@@ -21,8 +21,10 @@ from tests.iam_policy import Request, allows, role_allows, substitute
 USER_ACCOUNT = "222222222222"
 PLATFORM_ACCOUNT = "111111111111"
 OTHER_ACCOUNT = "999999999999"
-REGION = "eu-west-1"
-DOORBELL = f"arn:aws:execute-api:{REGION}:{PLATFORM_ACCOUNT}:d00rbe11/prod/POST/doorbell"
+REGION = "eu-west-1"  # where the user launched the bootstrap stack, and their cloud stands
+PLATFORM_REGION = "us-east-1"
+OTHER_REGION = "ap-south-1"
+DOORBELL = f"arn:aws:execute-api:{PLATFORM_REGION}:{PLATFORM_ACCOUNT}:d00rbe11/prod/POST/doorbell"
 IAM = f"arn:aws:iam::{USER_ACCOUNT}"
 DEPLOYMENT_BOUNDARY = f"{IAM}:policy/imegha-deployment-boundary-{REGION}"
 CLOUD_BOUNDARY = f"{IAM}:policy/imegha-cloud-boundary-{REGION}"
@@ -33,6 +35,7 @@ VARIABLES = {
     "AWS::Partition": "aws",
     "AWS::Region": REGION,
     "PlatformAccountId": PLATFORM_ACCOUNT,
+    "PlatformRegion": PLATFORM_REGION,
     "ExternalId": "imegha-0f8fad5b-d9cb-469f-a165-70867728950e",
     "DeploymentBoundary": DEPLOYMENT_BOUNDARY,
     "CloudBoundary": CLOUD_BOUNDARY,
@@ -72,8 +75,16 @@ def role(template: dict, name: str) -> dict:
     return template["Resources"][name]["Properties"]
 
 
+def asked_in(region: str, request: Request) -> Request:
+    """The request as AWS evaluates it: through ``region``'s endpoint (``aws:RequestedRegion``, which every request
+    carries)."""
+    return Request(request.action, request.resource, {"aws:RequestedRegion": region} | request.context)
+
+
 def may(template: dict, role_name: str, request: Request) -> bool:
-    """Whether the role may make the request: its inline policies and managed grants, within its boundary."""
+    """Whether the role may make the request (asked in the cloud's region unless it says otherwise): its inline
+    policies and managed grants, within its boundary."""
+    request = asked_in(REGION, request)
     properties = role(template, role_name)
     managed = {
         DEPLOYMENT_BOUNDARY: policy(template, "DeploymentBoundary"),
@@ -307,6 +318,63 @@ CLOUD_ROLES_REFUSED = {
 @pytest.mark.parametrize("request_", CLOUD_ROLES_REFUSED.values(), ids=CLOUD_ROLES_REFUSED.keys())
 def test_no_role_of_the_cloud_may_ever(template, request_):
     assert not allows(policy(template, "CloudBoundary"), request_)
+
+
+CLOUD_NEEDS = {
+    "read an item of its table": Request("dynamodb:GetItem", TABLE),
+    "write an object to its bucket": Request("s3:PutObject", f"{BUCKET}/files/1/0001", IN_THE_ACCOUNT),
+    "decrypt through S3 with its key": Request(
+        "kms:Decrypt", KEY, OURS | {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
+    ),
+    "write its logs": Request(
+        "logs:PutLogEvents",
+        f"arn:aws:logs:{REGION}:{USER_ACCOUNT}:log-group:/aws/lambda/imegha-user-cloud-x:log-stream:1",
+    ),
+    "send traces": Request("xray:PutTraceSegments", "*"),
+}
+
+
+@pytest.mark.parametrize("request_", CLOUD_NEEDS.values(), ids=CLOUD_NEEDS.keys())
+def test_the_clouds_roles_reach_its_data_in_its_own_region_only(template, request_):
+    assert allows(policy(template, "CloudBoundary"), asked_in(REGION, request_))
+    assert not allows(policy(template, "CloudBoundary"), moved(request_, OTHER_REGION))
+
+
+def test_a_cloud_in_any_region_rings_the_doorbell_in_the_platforms_region_and_nowhere_else(template):
+    boundary = policy(template, "CloudBoundary")
+
+    assert allows(boundary, asked_in(PLATFORM_REGION, Request("execute-api:Invoke", DOORBELL)))
+    for region in (REGION, OTHER_REGION):
+        elsewhere = DOORBELL.replace(f":{PLATFORM_REGION}:", f":{region}:")
+        assert not allows(boundary, asked_in(region, Request("execute-api:Invoke", elsewhere))), region
+
+
+# --- Only in the region the user chose ------------------------------------------------------------------------
+
+
+def moved(request: Request, region: str) -> Request:
+    """The same request about the same kind of resource, in ``region`` instead of the cloud's."""
+    context = {key: value.replace(REGION, region) for key, value in request.context.items()}
+    return asked_in(region, Request(request.action, request.resource.replace(REGION, region), context))
+
+
+GLOBAL = ("iam:",)  # IAM is global: its roles have no region, and the bootstrap's own names say which one
+IN_THE_REGION = [
+    (role_name, name, request)
+    for role_name, cases in (("DeploymentRole", DEPLOY_NEEDS), ("CloudFormationRole", BUILDS))
+    for name, request in cases.items()
+    if not request.action.startswith(GLOBAL)
+]
+
+
+@pytest.mark.parametrize(
+    "role_name, request_",
+    [(role_name, request) for role_name, _, request in IN_THE_REGION],
+    ids=[f"{role_name} may {name} in its own region only" for role_name, name, _ in IN_THE_REGION],
+)
+def test_what_the_deployment_needs_is_allowed_in_the_chosen_region_and_in_no_other(template, role_name, request_):
+    assert may(template, role_name, request_)
+    assert not may(template, role_name, moved(request_, OTHER_REGION))
 
 
 # --- The whole of it ----------------------------------------------------------------------------------------

@@ -111,17 +111,3 @@ def test_only_the_stack_function_may_assume_users_roles_and_only_deployment_role
                 if any(action.startswith("sts:") for action in actions):
                     assumers[name] = statement["Resource"]
     assert assumers == {"UserCloudStackFunction": {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/imegha-deployment-*"}}
-
-
-def test_the_release_bucket_lets_deployment_roles_read_and_nothing_more(template):
-    statements = template["Resources"]["UserCloudArtifactsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    allows = [statement for statement in statements if statement["Effect"] == "Allow"]
-    assert [(s["Action"], s["Condition"]) for s in allows] == [
-        (
-            "s3:GetObject",
-            {"ArnLike": {"aws:PrincipalArn": {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/imegha-deployment-*"}}},
-        )
-    ]
-    bucket = template["Resources"]["UserCloudArtifactsBucket"]["Properties"]
-    assert bucket["BucketName"]["Fn::Sub"].startswith("imegha-"), "the deployment boundary reads imegha-* buckets only"
-    assert all(bucket["PublicAccessBlockConfiguration"].values())

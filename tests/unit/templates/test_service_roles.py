@@ -9,7 +9,14 @@ import pytest
 from imegha_local.templates import load_template
 from tests.conftest import ROOT
 from tests.iam_policy import Request, allows, substitute
-from tests.unit.templates.test_bootstrap_role import CLOUD_BOUNDARY, DOORBELL, REGION, USER_ACCOUNT, VARIABLES
+from tests.unit.templates.test_bootstrap_role import (
+    CLOUD_BOUNDARY,
+    DOORBELL,
+    PLATFORM_REGION,
+    REGION,
+    USER_ACCOUNT,
+    VARIABLES,
+)
 
 # Every template of the cloud that declares a role.
 TEMPLATES = sorted((ROOT / "user-cloud" / "services").glob("*.yaml")) + [
@@ -25,11 +32,16 @@ PASSED = VARIABLES | {
     "FilesBucket.Arn": BUCKET_ARN,
     "KeyArn": f"arn:aws:kms:{REGION}:{USER_ACCOUNT}:key/0f8fad5b-d9cb-469f-a165-70867728950e",
     "PlatformDoorbellArn": DOORBELL,
-    "PlatformDoorbellUrl": "https://d00rbe11.execute-api.eu-west-1.amazonaws.com/prod/doorbell",
+    "PlatformDoorbellUrl": f"https://d00rbe11.execute-api.{PLATFORM_REGION}.amazonaws.com/prod/doorbell",
     "PermissionsBoundaryArn": CLOUD_BOUNDARY,
 }
-# What the resources themselves present to IAM: the key's tag, the bucket's account.
-RESOURCES_SAY = {"aws:ResourceTag/imegha": "user-cloud", "aws:ResourceAccount": USER_ACCOUNT}
+# What the resources themselves present to IAM: the key's tag, the bucket's account; and the region the functions
+# ask in, their own (the cloud's).
+RESOURCES_SAY = {
+    "aws:ResourceTag/imegha": "user-cloud",
+    "aws:ResourceAccount": USER_ACCOUNT,
+    "aws:RequestedRegion": REGION,
+}
 # The services a role of the cloud may trust, and nothing else: no account, no user, no role.
 SERVICES = {"lambda.amazonaws.com", "apigateway.amazonaws.com", "states.amazonaws.com"}
 

@@ -13,11 +13,36 @@ API = load_template(ROOT / "user-cloud" / "api.yaml")["Resources"]
 STORAGE = load_template(ROOT / "user-cloud" / "storage.yaml")["Resources"]
 
 
-def csp() -> dict[str, list[str]]:
+def csp(regions: str = PLATFORM["Parameters"]["UserCloudRegions"]["Default"]) -> dict[str, list[str]]:
+    """The policy's directives, its users' clouds' hosts resolved for ``regions`` (the other variables left as
+    ``${…}``)."""
     config = RESOURCES["WebAppHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
-    policy = config["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    policy, variables = config["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    for name, value in variables.items():
+        policy = policy.replace(f"${{{name}}}", _resolved(value, {"UserCloudRegions": regions}))
     directives = (part.split() for part in policy.split(";") if part.strip())
     return {name: values for name, *values in directives}
+
+
+def _resolved(value, parameters: dict[str, str]):
+    """Enough of Fn::Join, Fn::Split and Ref to read the policy's variables."""
+    if isinstance(value, dict):
+        ((function, argument),) = value.items()
+        if function == "Ref":
+            return parameters[argument]
+        if function == "Fn::Split":
+            return _resolved(argument[1], parameters).split(argument[0])
+        if function == "Fn::Join":
+            parts = _resolved(argument[1], parameters)
+            return argument[0].join(_resolved(part, parameters) for part in parts)
+        raise NotImplementedError(function)
+    if isinstance(value, list):
+        return [item for part in value for item in _listed(_resolved(part, parameters))]
+    return value
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def test_the_build_sits_in_a_private_bucket_that_this_distribution_alone_reads():
@@ -47,7 +72,17 @@ def test_the_content_security_policy_allows_the_apps_own_script_alone_and_no_fra
     everything = " ".join(value for values in policy.values() for value in values)
     assert "unsafe-inline" not in everything and "unsafe-eval" not in everything
     hosts = [host for host in policy["connect-src"] if host != "'self'"]
-    assert hosts and all(host.startswith("https://") and host.endswith(".${AWS::URLSuffix}") for host in hosts)
+    assert hosts and all(host.startswith("https://") for host in hosts)
+    assert all(host.endswith((".${AWS::URLSuffix}", ".amazonaws.com")) for host in hosts)
+
+
+def test_the_app_may_reach_users_clouds_and_buckets_in_every_region_they_may_choose_and_no_other():
+    hosts = csp("us-east-1,eu-central-1")["connect-src"]
+
+    for region in ("us-east-1", "eu-central-1"):
+        assert f"https://*.execute-api.{region}.amazonaws.com" in hosts
+        assert f"https://*.s3.{region}.amazonaws.com" in hosts
+    assert not [host for host in hosts if "ap-south-1" in host]
 
 
 def test_every_answer_carries_hsts_nosniff_deny_and_no_referrer():
