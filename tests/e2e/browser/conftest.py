@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from imegha_local.cloud import Account as AwsAccount
-from imegha_local.cloud import LocalCloud
 from tests.browser.harness import missing
 from tests.e2e.devices import Person
 
@@ -53,22 +51,6 @@ def serious_violations(page: Any) -> list[str]:
 
 def said(text: str) -> str:
     return f"{text} [{uuid.uuid4().hex[:6]}]"
-
-
-def everything_in_buckets(cloud: LocalCloud, accounts: list[AwsAccount]) -> bytes:
-    """Every version of every object in every bucket of ``accounts``: what whoever runs a cloud could read there."""
-    held = []
-    for account in accounts:
-        s3 = cloud.client("s3", account)
-        for bucket in s3.list_buckets()["Buckets"]:
-            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"]):
-                for version in page.get("Versions", []):
-                    held.append(
-                        s3.get_object(Bucket=bucket["Name"], Key=version["Key"], VersionId=version["VersionId"])[
-                            "Body"
-                        ].read()
-                    )
-    return b"\n".join(held)
 
 
 class Browser:

@@ -9,7 +9,8 @@ the old version listed as no longer kept), deletes a file after saying yes, shar
 browser and at his terminal, and a file she shares from her terminal opens in Bob's browser. The audit log shows
 every upload, share, download and revoke, verified in the browser, which signs its head as a checkpoint the CLI
 then holds the log to. Every table, queue, log and bucket of the platform and both clouds is read for the files'
-contents and names: none is there. axe-core finds nothing serious on any screen.
+contents and names: none is there. When her cloud's table is edited, her browser says the log does not verify.
+axe-core finds nothing serious on any screen.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from imegha_local.people import everything_held
-from tests.e2e.browser.conftest import Browser, everything_in_buckets
+from tests.e2e.browser.conftest import Browser
 from tests.e2e.devices import Person
+from tests.integration.files_world import stored_everywhere
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -223,11 +225,25 @@ def test_two_people_share_a_50_mib_file_in_their_browsers_revoke_it_and_read_the
     page.set_viewport_size({"width": 1100, "height": 760})
 
     accounts = [local_cloud.platform, alice.own_account(), bob.own_account()]
-    held_text = everything_held(local_cloud, accounts)
-    held_bytes = everything_in_buckets(local_cloud, accounts)
+    held_text = everything_held(local_cloud, accounts)  # the queues too
+    held_bytes = stored_everywhere(local_cloud, accounts)  # every object version of every bucket too
     assert len(held_bytes) > LARGE  # the sealed large file is there, and its plaintext is not
     for content in contents:
         assert content.decode() not in held_text
         assert content not in held_bytes
     for name in ("case.bin", "visit.txt", "referral.txt", "Referrals", "Holiday scans"):
         assert name not in held_text
+        assert name.encode() not in held_bytes
+
+    # Whoever can write her cloud's table edits the first entry: her browser says the log does not verify.
+    dynamodb = local_cloud.client("dynamodb", alice.own_account())
+    (table,) = [name for name in dynamodb.list_tables()["TableNames"] if "CloudTable" in name]
+    dynamodb.update_item(
+        TableName=table,
+        Key={"pk": {"S": "AUDIT"}, "sk": {"S": f"E#{1:016d}"}},
+        UpdateExpression="SET actor = :someone",
+        ExpressionAttributeValues={":someone": {"S": bob.user_id}},
+    )
+    page.get_by_role("button", name="Audit log", exact=True).click()
+    result.get_by_text("The audit log does NOT verify: audit entry 1 was edited", exact=False).wait_for(timeout=30_000)
+    at_alice.screen("audit-broken")
