@@ -15,16 +15,20 @@ axe-core finds nothing serious on any screen.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from pathlib import Path
 
 import pytest
 
+from imegha.library import Library
+from imegha.platform_api import ApiError
 from imegha_local.people import everything_held
 from tests.e2e.browser.conftest import Browser
 from tests.e2e.devices import Person
 from tests.integration.files_world import stored_everywhere
+from tests.integration.polling import eventually
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -247,3 +251,36 @@ def test_two_people_share_a_50_mib_file_in_their_browsers_revoke_it_and_read_the
     page.get_by_role("button", name="Audit log", exact=True).click()
     result.get_by_text("The audit log does NOT verify: audit entry 1 was edited", exact=False).wait_for(timeout=30_000)
     at_alice.screen("audit-broken")
+
+
+def test_an_upload_a_reload_cut_off_is_given_up_and_its_parts_removed(browsers, people, tmp_path):
+    alice, _ = people
+    at_alice, _ = browsers
+    page = at_alice.page
+    open_files(at_alice)
+    # The bucket takes the first part; the others hang, so the reload comes with the upload surely under way.
+    parts: list[str] = []
+
+    def first_part_only(route) -> None:
+        parts.append(route.request.url)
+        if len(parts) == 1:
+            route.continue_()
+
+    page.route(lambda url: "partNumber=" in url, first_part_only)
+    cut_off = tmp_path / "cut-off.bin"
+    cut_off.write_bytes(os.urandom(40 * MIB))
+    page.get_by_label("Choose files to upload (sealed in this browser first)").set_input_files(str(cut_off))
+    record = f"imegha.uploads-under-way.{alice.user_id}"
+    assert eventually(lambda: page.wait_for_timeout(50) or len(parts) > 1)  # (waiting lets Playwright route)
+    (under_way,) = json.loads(page.evaluate("name => localStorage.getItem(name)", record))
+
+    page.reload()  # with the parts still held back: unrouting would let them through
+    page.get_by_text(f"Signed in as {alice.imtag}").wait_for(timeout=30_000)  # the session survives the reload
+    open_files(at_alice)
+    page.get_by_text("1 upload(s) cut off by a reload or a closed tab were given up").wait_for(timeout=30_000)
+    assert page.evaluate("name => localStorage.getItem(name)", record) is None
+    with pytest.raises(ApiError) as gone:
+        Library(alice.device.account()).api.upload(under_way["fileId"], under_way["uploadId"])
+    assert gone.value.status == 404
+    assert "cut-off.bin" not in [file["name"] for file in alice.device.imegha("files", "ls").json["files"]]
+    page.unroute_all(behavior="ignoreErrors")

@@ -146,6 +146,52 @@ export async function openedDownload(answer: JsonObject, stored: StoredFile): Pr
   return openedBlob(sealed.pipeThrough(openFileStream(stored.key, fileContext(stored.owner, stored.fileId, stored.version))), stored.type);
 }
 
+/**
+ * Uploads under way, so that one a reload or a closed tab cut off is given up at once rather than left to the
+ * bucket's 7-day lifecycle rule: each is recorded (ids only) in localStorage while its tab holds a Web Lock named
+ * after it; a record whose lock nobody holds is an upload no tab is sending any more.
+ */
+interface UnderWay {
+  cloudUrl: string;
+  fileId: string;
+  uploadId: string;
+}
+
+function underWayKey(session: Session): string {
+  return `imegha.uploads-under-way.${session.userId}`;
+}
+
+function underWay(session: Session): UnderWay[] {
+  try {
+    const kept = JSON.parse(localStorage.getItem(underWayKey(session)) ?? "[]") as unknown;
+    return Array.isArray(kept) ? (kept as UnderWay[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function keepUnderWay(session: Session, uploads: UnderWay[]): void {
+  if (uploads.length === 0) localStorage.removeItem(underWayKey(session));
+  else localStorage.setItem(underWayKey(session), JSON.stringify(uploads));
+}
+
+function lockName(upload: UnderWay): string {
+  return `imegha-upload ${upload.uploadId}`;
+}
+
+/** `work`, with the upload recorded as under way and this tab holding its lock until `work` ends. */
+async function whileUnderWay<T>(session: Session, upload: UnderWay, work: () => Promise<T>): Promise<T> {
+  if (!("locks" in navigator)) return work();
+  return navigator.locks.request(lockName(upload), async () => {
+    keepUnderWay(session, [...underWay(session), upload]);
+    try {
+      return await work();
+    } finally {
+      keepUnderWay(session, underWay(session).filter((kept) => kept.uploadId !== upload.uploadId));
+    }
+  });
+}
+
 export interface Version {
   version: number;
   uploadedAt: string;
@@ -277,6 +323,13 @@ export class Library {
     const base = path("storage", "files", fileId, "uploads");
     const started = await this.api.call("POST", base, { version, ciphertextSize: sealedFileSize(sending.plaintextSize) });
     const uploadId = text(started, "uploadId");
+    return whileUnderWay(this.session, { cloudUrl: this.cloudUrl, fileId, uploadId }, () => this.sendStarted(sending, started));
+  }
+
+  private async sendStarted(sending: Sending, started: JsonObject): Promise<StoredFile> {
+    const { fileId, version } = sending;
+    const base = path("storage", "files", fileId, "uploads");
+    const uploadId = text(started, "uploadId");
     const total = Number(started.ciphertextSize);
     const known = new Map(Object.entries(object(started, "partUrls") ?? {}).map(([number, url]) => [Number(number), typeof url === "string" ? url : ""]));
     const context = fileContext(this.owner, fileId, version);
@@ -304,6 +357,23 @@ export class Library {
       await this.api.call("DELETE", `${base}/${encodeURIComponent(uploadId)}`).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Give up the uploads to this cloud that no tab is sending any more (a reload or a closed tab cut them off): their
+   * parts go from the bucket and their records from the cloud now. Resolves to how many. They are not resumed: a
+   * browser cannot tell a changed file from the same one as surely as the CLI does (no inode, no change time), and
+   * sealing other bytes under the remembered header would reuse its nonces.
+   */
+  async giveUpAbandoned(): Promise<number> {
+    if (!("locks" in navigator)) return 0;
+    const held = new Set(((await navigator.locks.query()).held ?? []).map((lock) => lock.name));
+    const abandoned = underWay(this.session).filter((upload) => upload.cloudUrl === this.cloudUrl && !held.has(lockName(upload)));
+    for (const upload of abandoned) {
+      await this.api.call("DELETE", path("storage", "files", upload.fileId, "uploads", upload.uploadId));
+      keepUnderWay(this.session, underWay(this.session).filter((kept) => kept.uploadId !== upload.uploadId));
+    }
+    return abandoned.length;
   }
 
   /** The new FEK for everyone who holds the file now: its folder, its albums, its shares' recipients. */

@@ -91,12 +91,16 @@ class FilesScreen {
     show(this.pane, h("h2", { id: "files-heading" }, t("files.title")), this.tabs, this.status, this.error, this.view);
     this.pane.setAttribute("aria-labelledby", "files-heading");
     this.pane.removeAttribute("aria-label");
-    await this.open("own");
+    if (this.library) {
+      const givenUp = await this.library.giveUpAbandoned();
+      if (givenUp > 0) this.say(t("files.abandoned", { n: givenUp }));
+    }
+    await this.open("own", null, true);
   }
 
-  private open(view: View, holder: Collection | null = null): Promise<void> {
+  private open(view: View, holder: Collection | null = null, keepStatus = false): Promise<void> {
     this.error.textContent = "";
-    this.status.textContent = "";
+    if (!keepStatus) this.status.textContent = "";
     this.holder = holder;
     show(this.view, h("p", { class: "status" }, t("app.loading")));
     const tab = (which: View, label: string): HTMLElement =>
