@@ -222,7 +222,7 @@ def test_a_file_sealed_and_uploaded_in_the_browser_opens_at_the_terminal_and_the
     page.get_by_label("Choose files to upload (sealed in this browser first)").set_input_files(str(scan))
     page.get_by_test_id("files").get_by_text("scan.bin", exact=True).wait_for(timeout=60_000)
     assert page.get_by_label("Uploading scan.bin").evaluate("bar => bar.value") == 1
-    at_dana.screen("files")
+    at_dana.screen("files-first-upload")
 
     listed = dana.device.imegha("files", "ls").json["files"]
     assert [file["name"] for file in listed] == ["scan.bin"]

@@ -77,6 +77,7 @@ class FilesScreen {
   private queue: Promise<void> = Promise.resolve();
   private holder: Collection | null = null;
   private generation = 0;
+  private panelGeneration = 0;
 
   constructor(
     private readonly pane: HTMLElement,
@@ -165,6 +166,12 @@ class FilesScreen {
   private rendering(): { current: () => boolean } {
     const generation = ++this.generation;
     return { current: () => generation === this.generation };
+  }
+
+  /** The same for the panel under a list (share, versions, a confirmation, a shared folder's files). */
+  private panelRendering(): { current: () => boolean } {
+    const generation = ++this.panelGeneration;
+    return { current: () => generation === this.panelGeneration };
   }
 
   private dropZone(): HTMLElement {
@@ -315,6 +322,7 @@ class FilesScreen {
 
   /** Deleting cannot be undone: said plainly, and done only on a second, explicit choice. */
   private confirmDelete(panel: HTMLElement, explanation: string, name: string, remove: () => Promise<void>): void {
+    this.panelRendering();
     const heading = h("h3", { id: "panel-heading", tabindex: "-1" }, t("delete.heading", { name }));
     show(
       panel,
@@ -323,8 +331,8 @@ class FilesScreen {
       button(t("delete.confirm", { name }), () => {
         this.act(
           remove().then(async () => {
-            this.say(t("delete.done", { name }));
             await this.showOwn();
+            this.say(t("delete.done", { name }));
           }),
         );
       }, { class: "danger" }),
@@ -336,7 +344,9 @@ class FilesScreen {
   private async versionsPanel(panel: HTMLElement, file: StoredFile): Promise<void> {
     const library = this.library;
     if (library === null) return;
+    const rendering = this.panelRendering();
     const versions = await library.versions(file);
+    if (!rendering.current()) return;
     const heading = h("h3", { id: "panel-heading", tabindex: "-1" }, t("versions.heading", { name: file.name }));
     show(
       panel,
@@ -368,7 +378,9 @@ class FilesScreen {
     const isFile = "fileId" in target;
     const kind = isFile ? "file" : target.kind;
     const targetId = isFile ? target.fileId : target.id;
+    const rendering = this.panelRendering();
     const [shares, connections] = await Promise.all([this.sharing.shares({ kind, id: targetId }), this.sharing.connections()]);
+    if (!rendering.current()) return;
     const sharedWith = new Set(shares.map((share) => share.recipientId));
     const others = connections.filter((connection) => !sharedWith.has(connection.peerId));
     const again = (): void => { this.act(this.sharePanel(panel, target, name)); };
@@ -389,8 +401,8 @@ class FilesScreen {
                   .revoke(share.shareId)
                   .then(() => library.rotate(target, (sent, total) => { bar.value = sent / total; }))
                   .then(async (rotated) => {
+                    await this.showOwn(); // before saying so: what the person does next acts on the view as it is now
                     this.say(t("share.rotated", { imtag: share.with, name, version: rotated.version }));
-                    await this.showOwn();
                   }),
               );
             })
@@ -402,7 +414,7 @@ class FilesScreen {
       { class: "inline", novalidate: true },
       h("label", { for: "share-with" }, t("share.recipient")),
       h("select", { id: "share-with", name: "share-with" }, ...others.map((connection) => h("option", { value: connection.imtag }, connection.imtag))),
-      h("button", { type: "submit", class: "primary", disabled: others.length === 0 }, t("share.submit")),
+      h("button", { type: "submit", class: "primary" }, t("share.submit")),
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -424,7 +436,7 @@ class FilesScreen {
       h("p", { class: "hint" }, t("share.explain")),
       h("h4", {}, t("share.sharedWith")),
       items.length === 0 ? h("p", { class: "hint" }, t("share.nobody")) : h("ul", { class: "files", "data-testid": "shares" }, ...items),
-      others.length === 0 && connections.length === 0 ? h("p", { class: "hint" }, t("share.noConnections")) : form,
+      others.length > 0 ? form : h("p", { class: "hint" }, t(connections.length === 0 ? "share.noConnections" : "share.everyone")),
     );
     heading.focus();
   }
@@ -461,7 +473,9 @@ class FilesScreen {
   }
 
   private async sharedCollection(panel: HTMLElement, share: ReceivedShare): Promise<void> {
+    const rendering = this.panelRendering();
     const files = await this.sharing.filesIn(share);
+    if (!rendering.current()) return;
     const heading = h("h3", { id: "panel-heading", tabindex: "-1" }, t("shared.from", { name: share.name, imtag: share.owner.imtag }));
     show(
       panel,
