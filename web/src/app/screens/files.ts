@@ -43,13 +43,13 @@ function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : "";
 }
 
-/** Hand opened bytes to the browser's own saving, under the name they were listed with. */
 /** The name an older version is saved under, as `imegha files get --version` writes it: `scan (v2).pdf`. */
 function versionName(name: string, version: number): string {
   const dot = name.lastIndexOf(".");
   return dot > 0 ? `${name.slice(0, dot)} (v${String(version)})${name.slice(dot)}` : `${name} (v${String(version)})`;
 }
 
+/** Hand opened bytes to the browser's own saving, under the name they were listed with. */
 function save(blob: Blob, name: string): void {
   const link = h("a", { href: URL.createObjectURL(blob), download: name });
   link.click();
