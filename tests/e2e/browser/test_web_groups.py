@@ -133,8 +133,9 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     page.get_by_text("Members (3)").wait_for(timeout=30_000)
     assert texts(cora.device.imegha("group", "read", group)) == [*before_removal, after]
 
-    # Ana removes Ben, whose browser drops the group and shows nothing said meanwhile; she adds him back with the
-    # history: his browser reads what he missed, showing Ana's cloud the grant as the CLI does.
+    # Ana removes Ben, whose browser drops the group and shows nothing said meanwhile (what he had, it reads again from
+    # the keys his cloud kept); she adds him back with the history: his browser reads what he missed, showing Ana's
+    # cloud the grant as the CLI does.
     page.get_by_text("Members (3)").click()
     page.get_by_role("button", name="Remove Ben").click()
     page.get_by_role("button", name="Remove Ben: yes, with a new key for everyone who stays").click()
@@ -148,6 +149,10 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
         state="detached", timeout=ARRIVES_WITHIN_S * 1000
     )
     assert meanwhile not in at_ben.page.inner_text("body")
+    at_ben.page.get_by_role("button", name="Read what you had").click()  # what his own cloud kept the keys of
+    at_ben.shows(after)
+    assert meanwhile not in at_ben.page.inner_text("body")
+    at_ben.screen("group-former")
     page.get_by_text("Members (2)").click()
     page.get_by_label("Add someone by iMTag").fill("Ben")
     page.get_by_label("Let them read what was said before they joined").check()

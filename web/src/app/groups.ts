@@ -14,12 +14,14 @@ import {
   groupNameContext,
   newGroupId,
   openData,
+  ROSTER_RECORD,
   sealData,
   signHistoryGrant,
   signKeyGrant,
   signRoster,
   unwrapKey,
   verifyKeyGrant,
+  verifyRecord,
   verifyRosterChain,
   wrapKey,
   type ExchangePublicKey,
@@ -73,6 +75,8 @@ export interface GroupView {
   historyGrant: JsonObject | null;
   /** Members whose accounts were deleted: named by the roster until the admin removes them. */
   departed: string[];
+  /** False for a group this person was removed from: what their own cloud kept of it. */
+  member: boolean;
 }
 
 export interface GroupRead {
@@ -206,6 +210,7 @@ export class Groups {
 
   private async asAdmin(groupId: string): Promise<GroupView> {
     const view = await this.view(groupId);
+    if (!view.member) throw new ChatError("you are no longer a member of this group");
     if (view.admin !== this.me) throw new ChatError(`only the group's admin, ${this.tag(view, view.admin)}, changes who is in it`);
     return view;
   }
@@ -267,8 +272,14 @@ export class Groups {
 
   /** The group as checked here: the roster chain, the member list against it, each new key copy's grant. */
   async view(groupId: string): Promise<GroupView> {
-    const state = await this.session.platform("GET", path(groupId));
     const mine = await this.chat.ownCloud();
+    let state: JsonObject;
+    try {
+      state = await this.session.platform("GET", path(groupId));
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 403)) throw error;
+      return this.keptView(groupId, mine);
+    }
     const kept = (mine ? await mine.conversation(groupId) : null) ?? {};
     const rosters = objects(state, "rosters");
     const tags = new Map<string, string>();
@@ -332,6 +343,7 @@ export class Groups {
       nextSequence: Number(kept.nextSequence ?? 1),
       historyGrant: object(state, "historyGrant"),
       departed: (Array.isArray(state.departed) ? state.departed.map(String) : []).filter((member) => members.includes(member)),
+      member: true,
     };
     const keptVersion = object(object(kept, "roster") ?? {}, "body")?.version;
     const latest = [...keys.keys()].sort((one, other) => one - other).at(-1);
@@ -344,6 +356,48 @@ export class Groups {
       await this.keep(groupId, view.rosterRecord, keeping);
     }
     return view;
+  }
+
+  /** What a former member kept in their own cloud: the last roster they saw, checked, and the keys they had. */
+  private async keptView(groupId: string, mine: CloudApi | null): Promise<GroupView> {
+    const kept = mine ? await mine.conversation(groupId) : null;
+    const record = kept ? object(kept, "roster") : null;
+    if (!kept || !record) throw new ChatError("you are not a member of this group");
+    const body = object(record, "body") ?? {};
+    const members = objects(body, "members").map((member) => ({ userId: text(member, "userId"), iMTag: text(member, "iMTag") }));
+    const tags = new Map(members.map((member) => [member.userId, member.iMTag]));
+    const admin = text(body, "admin");
+    try {
+      await verifyRecord(record, ROSTER_RECORD, await this.chat.identityOf(admin, tags.get(admin) ?? admin));
+    } catch (error) {
+      if (!(error instanceof CryptoError)) throw error;
+      throw new ChatError(`WARNING: the roster kept in your cloud does not check out: ${error.message}`);
+    }
+    const sources = new Map<number, KeySource>();
+    const keys = new Map<number, SymmetricKey>();
+    for (const [version, copy] of Object.entries(object(kept, "keys") ?? {})) {
+      const source = { wrappedKey: object(copy as JsonObject, "wrappedKey") ?? {}, fromPlatform: false };
+      sources.set(Number(version), source);
+      keys.set(Number(version), await this.openKey(groupId, Number(version), source));
+    }
+    return {
+      groupId,
+      admin,
+      epoch: Math.max(0, ...keys.keys()),
+      needsNewKey: false,
+      members: [...tags.keys()].sort(),
+      roster: { groupId, version: Number(body.version), admin, members, departed: {} },
+      rosterRecord: record,
+      tags,
+      epochs: [],
+      keys,
+      sources,
+      name: null,
+      nextSequence: Number(kept.nextSequence ?? 1),
+      historyGrant: null,
+      departed: [],
+      member: false,
+    };
   }
 
   /** Keep the roster, the admin's identity key (by which the cloud checks history grants) and these keys, wrapped
@@ -382,6 +436,7 @@ export class Groups {
     const mine = await this.chat.ownCloud();
     if (!mine) throw new ChatError("your cloud is not deployed yet: your messages are kept there");
     let view = await this.view(groupId);
+    if (!view.member) throw new ChatError("you are no longer a member of this group");
     if (view.needsNewKey) view = await this.makeEpochKey(view);
     if (view.admin === this.me) {
       for (const gone of view.departed) view = await this.removeMember(view, gone); // each a new epoch, before anything more is sealed

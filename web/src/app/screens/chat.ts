@@ -340,10 +340,13 @@ export class ChatScreen {
   private async refreshGroups(): Promise<void> {
     this.groupList = await this.groups.list();
     const open = this.open;
-    if (open && isGroup(open.conversationId) && !this.groupList.some((group) => group.groupId === open.conversationId)) {
-      // Removed from the open group: nothing said after is theirs to read, and the pane says so.
+    if (open instanceof GroupConversation && !open.former && !this.groupList.some((group) => group.groupId === open.conversationId)) {
+      // Removed from the open group: nothing said after is theirs to read, and the pane says so; what they had, their
+      // own cloud kept, and they may read it again.
       this.open = null;
-      show(this.pane, h("h2", { id: "conversation-heading" }, t("group.removed")), h("p", { class: "hint" }, t("group.removedExplain")));
+      const readKept = h("button", { type: "button" }, t("group.readKept"));
+      readKept.addEventListener("click", () => { this.act(this.openGroup(open.conversationId, true)); });
+      show(this.pane, h("h2", { id: "conversation-heading" }, t("group.removed")), h("p", { class: "hint" }, t("group.removedExplain")), readKept);
     }
     for (const group of this.groupList) {
       const checkedAt = `${group.rosterVersion}:${group.epoch}`;
@@ -405,13 +408,14 @@ export class ChatScreen {
     };
   }
 
-  private async openGroup(groupId: string): Promise<void> {
+  /** Open a group; `former`, one this person was removed from, as their own cloud kept it. */
+  private async openGroup(groupId: string, former = false): Promise<void> {
     this.open = null;
     this.unread.delete(groupId);
     const host = { ...this.groupHost(), canSend: (await this.chat.ownCloud()) !== null };
     const invited = this.groupList.some((group) => group.groupId === groupId && group.invited);
     show(this.pane, h("p", { class: "status" }, t("app.loading")));
-    const conversation = new GroupConversation(host, groupId, invited);
+    const conversation = new GroupConversation(host, groupId, invited, former, this.groupNames.get(groupId)?.name ?? null);
     this.open = conversation;
     try {
       await conversation.loaded;

@@ -40,6 +40,10 @@ export class GroupConversation {
     private readonly host: GroupHost,
     readonly conversationId: string,
     invited: boolean,
+    /** Opened as a group one was removed from, with the name the list showed (the platform serves its sealed names
+     * to members only). */
+    readonly former = false,
+    private readonly knownName: string | null = null,
   ) {
     this.view = host.groups.view(conversationId);
     this.loaded = this.load(invited);
@@ -82,7 +86,11 @@ export class GroupConversation {
 
   private render(view: GroupView, invited: boolean): void {
     const { groups, session } = this.host;
-    const name = view.name ?? t("group.unnamed");
+    const name = view.name ?? this.knownName ?? t("group.unnamed");
+    if (!view.member) {
+      show(this.host.pane, h("h2", { id: "conversation-heading" }, t("group.heading", { name })), h("p", { class: "hint" }, t("group.formerExplain")), this.list);
+      return;
+    }
     const isAdmin = view.admin === session.userId;
     const members = h(
       "ul",
