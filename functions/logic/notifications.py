@@ -22,6 +22,7 @@ What reaches an inbox or a phone: who, where (ids), when. Never what was said.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger, Tracer
@@ -69,11 +70,14 @@ def message_posted(doorbell: Doorbell, account: str, time: str, detail: dict) ->
     sender = _sender_in_own_cloud(doorbell.directory, account, detail)
     conversation_id, message_id = detail["conversationId"], detail["messageId"]
     if conversation_id.startswith("grp-"):
-        recipients = _group_recipients(doorbell.groups, sender["userId"], conversation_id, detail)
-        # One counter per sender and group: a message to a group rings its members once, however many they are.
-        _admitted(doorbell, sender["userId"], [conversation_id])
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # Which of those named have not accepted yet, read while the group is (and used only once it checks out).
+            invitations = pool.submit(doorbell.groups.invited_among, conversation_id, detail["recipients"])
+            recipients = _group_recipients(doorbell.groups, sender["userId"], conversation_id, detail)
+            # One counter per sender and group: a message to a group rings its members once, however many they are.
+            _admitted(doorbell, sender["userId"], [conversation_id])
+            invited = invitations.result() & set(recipients)
         alert = f"{sender['iMTag']} sent a message to a group"
-        invited = doorbell.groups.invited_among(conversation_id, recipients)
         request = False
     else:
         recipients = _admitted(
