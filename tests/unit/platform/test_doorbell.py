@@ -262,6 +262,27 @@ def test_a_group_message_is_a_request_for_a_member_until_they_accept_the_invitat
     assert [group["invited"] for group in groups.my_groups(doorbell.groups, RECIPIENT)] == [False]
 
 
+def test_invitations_read_beside_the_group_decide_nothing_for_a_message_the_group_refuses_or_someone_not_named(
+    doorbell,
+):
+    from logic import notifications
+
+    stranger, quiet = "99999999-8888-7777-6666-555555555555", "77777777-8888-7777-6666-555555555555"
+    a_group(doorbell, [SENDER, RECIPIENT, quiet])
+    membership(doorbell, RECIPIENT, invited=False)
+    membership(doorbell, stranger, invited=True)  # an invitation of a group they are no longer in: stale
+    named = {"conversationId": GROUP, "senderId": SENDER, "recipients": [RECIPIENT, stranger], "epoch": 0}
+
+    with pytest.raises(notifications.Refused, match="sealed under epoch 1"):
+        notifications.message_posted(doorbell, SENDERS_CLOUD, TIME, named | {"messageId": "1", "epoch": 1})
+    assert doorbell.inbox.entries(RECIPIENT, None, 10)[0] == [] and doorbell.push.rung == []
+    notifications.message_posted(doorbell, SENDERS_CLOUD, TIME, named | {"messageId": "2"})
+
+    assert [push.recipient for push in doorbell.push.rung] == [RECIPIENT]  # rung, not held as a request
+    assert doorbell.inbox.entries(stranger, None, 10)[0] == []
+    assert [doorbell.rate.admit(SENDER, GROUP) for _ in range(3)] == [True, True, False]  # the refusal counted none
+
+
 def test_only_a_member_accepts_a_groups_invitation(doorbell):
     from imegha_service.errors import NotAllowed
     from logic import groups
