@@ -284,3 +284,37 @@ def test_an_upload_a_reload_cut_off_is_given_up_and_its_parts_removed(browsers, 
     assert gone.value.status == 404
     assert "cut-off.bin" not in [file["name"] for file in alice.device.imegha("files", "ls").json["files"]]
     page.unroute_all(behavior="ignoreErrors")
+
+
+def test_a_share_its_owners_cloud_points_at_another_file_is_refused_in_the_browser_and_nothing_of_it_shown(
+    browsers, people, tmp_path, local_cloud
+):
+    alice, bob = people
+    _, at_bob = browsers
+    for name in ("shared-note.txt", "private-note.txt"):
+        (tmp_path / name).write_text(f"{name}: {uuid.uuid4().hex}")
+        assert alice.device.imegha("files", "put", str(tmp_path / name)).status == 0
+    assert alice.device.imegha("share", "add", "shared-note.txt", "--with", "Bob").status == 0
+    files = {file["name"]: file["fileId"] for file in alice.device.imegha("files", "ls").json["files"]}
+    (share,) = [s for s in alice.device.imegha("share", "ls").json["shares"] if s["id"] == files["shared-note.txt"]]
+
+    # Alice's cloud, taken over, points the share at her private file, keeping the record she signed.
+    dynamodb = local_cloud.client("dynamodb", alice.own_account())
+    (table,) = [name for name in dynamodb.list_tables()["TableNames"] if "CloudTable" in name]
+    dynamodb.update_item(
+        TableName=table,
+        Key={"pk": {"S": f"SHARE#{share['shareId']}"}, "sk": {"S": "SHARE"}},
+        UpdateExpression="SET targetId = :other",
+        ExpressionAttributeValues={":other": {"S": files["private-note.txt"]}},
+    )
+
+    open_files(at_bob, "Shared with me")
+    page = at_bob.page
+    page.get_by_text(
+        f"Warning: share {share['shareId']} from Alice does not check out (the record signed by Alice names another "
+        "target); its key was not used."
+    ).wait_for(timeout=30_000)
+    shown = page.inner_text("main")
+    assert "private-note.txt" not in shown and "shared-note.txt" not in shown
+    assert page.get_by_role("button", name="Download private-note.txt").count() == 0
+    at_bob.screen("shared-refused")
