@@ -10,6 +10,7 @@ INTERNALS: tuple[Internal, ...] = (
         "moto.awslambda.exceptions.InvalidParameterValueException",
         "message",
         "shims.lambda_._lambda_runs_in_the_local_runtime",
+        "shims.lambda_._lambda_reads_code_only_from_its_own_region",
     ),
     method(
         "moto.awslambda.models.LambdaBackend.create_function",
@@ -55,6 +56,11 @@ INTERNALS: tuple[Internal, ...] = (
         "shims.lambda_._lambda_runs_in_the_local_runtime",
     ),
     method(
+        "moto.awslambda.models.LambdaFunction.__init__",
+        "self, account_id, spec, region, version",
+        "shims.lambda_._lambda_reads_code_only_from_its_own_region",
+    ),
+    method(
         "moto.awslambda.models.LambdaFunction._get_layers_data",
         "self, layers_versions_arns",
         "shims.lambda_._cloudformation_keeps_lambda_layers",
@@ -94,6 +100,11 @@ INTERNALS: tuple[Internal, ...] = (
         "shims.lambda_._lambda_runs_in_the_local_runtime",
     ),
     attribute("moto.awslambda.models.LayerVersion.code_bytes", "shims.lambda_._lambda_runs_in_the_local_runtime"),
+    method(
+        "moto.awslambda.models.LayerVersion.__init__",
+        "self, spec, account_id, region",
+        "shims.lambda_._lambda_reads_code_only_from_its_own_region",
+    ),
     method(
         "moto.awslambda.models.LayerVersion.create_from_cloudformation_json",
         "resource_name, cloudformation_json, account_id, region_name, **kwargs",

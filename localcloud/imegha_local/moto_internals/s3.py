@@ -13,6 +13,7 @@ INTERNALS: tuple[Internal, ...] = (
         "shims.s3._cloudformation_makes_buckets_versioned_as_declared",
     ),
     attribute("moto.s3.models.FakeBucket.keys", "snapshots.stored_state"),
+    attribute("moto.s3.models.FakeBucket.region_name", "shims.lambda_._lambda_reads_code_only_from_its_own_region"),
     attribute("moto.s3.models.FakeBucket.multiparts", "snapshots.stored_state"),
     method(
         "moto.s3.models.FakeBucket.get_permission",
@@ -51,6 +52,10 @@ INTERNALS: tuple[Internal, ...] = (
         "providers.rest_api.RestApi",
         "providers.http_api.HttpApi",
         "providers.stepfunctions.StateMachine",
+        "shims.lambda_._lambda_reads_code_only_from_its_own_region",
+    ),
+    attribute(
+        "moto.s3.models.s3_backends.bucket_accounts", "shims.lambda_._lambda_reads_code_only_from_its_own_region"
     ),
     method(
         "moto.s3.responses.S3Response._key_response",

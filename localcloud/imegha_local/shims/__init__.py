@@ -47,6 +47,7 @@ SHIMS = (
     moto_server._state_dump_reads_functions_without_docker,
     lambda_._failed_asynchronous_invocations_go_to_the_dead_letter_queue,
     lambda_._cloudformation_keeps_lambda_layers,
+    lambda_._lambda_reads_code_only_from_its_own_region,
     cloudformation._ref_returns_what_aws_documents,
     eventbridge._eventbridge_delivers_to_lambda_sns_and_step_functions,
     eventbridge._eventbridge_takes_events_from_the_accounts_its_bus_policy_names,

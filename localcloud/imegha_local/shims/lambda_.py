@@ -191,6 +191,38 @@ def _source_of(request_headers: Any) -> str:
     return marker.group(1) if marker else _invocation_source.get()
 
 
+def _lambda_reads_code_only_from_its_own_region() -> None:
+    """A function's or a layer's code is read from an S3 bucket in its own region, or not at all.
+
+    AWS refuses CreateFunction, PublishLayerVersion (and CloudFormation's functions and layers) whose code is in a
+    bucket of another region ("S3 Error Code: PermanentRedirect"); moto reads any bucket (its source says it "does
+    not validate bucket region"). It is why the platform publishes each release of the user cloud to a bucket in
+    every region users' clouds may stand in.
+    """
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.models import LambdaFunction, LayerVersion
+    from moto.s3.models import s3_backends
+
+    def refuse_another_regions(code: dict[str, Any], region: str) -> None:
+        owner = s3_backends.bucket_accounts.get(code.get("S3Bucket", ""))
+        bucket = s3_backends[owner[1]][owner[0]].buckets.get(code["S3Bucket"]) if owner else None
+        if bucket is not None and bucket.region_name != region:
+            raise InvalidParameterValueException(
+                "Error occurred while GetObject. S3 Error Code: PermanentRedirect. S3 Error Message: The bucket is "
+                f"in this region: {bucket.region_name}. Please use this region to retry the request"
+            )
+
+    @patch(LambdaFunction, "__init__")
+    def function_made(original, function, account_id, spec, region, *args, **kwargs):
+        refuse_another_regions(spec.get("Code") or {}, region)
+        original(function, account_id, spec, region, *args, **kwargs)
+
+    @patch(LayerVersion, "__init__")
+    def layer_made(original, layer, spec, account_id, region):
+        refuse_another_regions(spec.get("Content") or {}, region)
+        original(layer, spec, account_id, region)
+
+
 def _cloudformation_keeps_lambda_layers() -> None:
     """CloudFormation gives a function its ``Layers``, and a layer version its ``LayerName``.
 

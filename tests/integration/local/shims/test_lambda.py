@@ -128,3 +128,26 @@ def test_an_event_invocation_that_succeeds_runs_once_and_leaves_nothing_behind(l
 
     assert eventually(lambda: [r for r in invocations() if r["function"] == "succeeds"])
     assert [r["outcome"] for r in invocations() if r["function"] == "succeeds"] == ["ok"]
+
+
+def test_a_function_reads_its_code_only_from_a_bucket_in_its_own_region(local_cloud, lambda_role):
+    """AWS: 'S3 Error Code: PermanentRedirect' for code in another region's bucket; why the platform publishes each
+    release to a bucket in every region users' clouds may stand in."""
+    frankfurt = "eu-central-1"
+    s3 = local_cloud.platform.client("s3", local_cloud.endpoint_url, frankfurt)
+    s3.create_bucket(Bucket="imegha-code-in-frankfurt", CreateBucketConfiguration={"LocationConstraint": frankfurt})
+    s3.put_object(Bucket="imegha-code-in-frankfurt", Key="app.zip", Body=zipped(FAILING))
+    code = {"S3Bucket": "imegha-code-in-frankfurt", "S3Key": "app.zip"}
+    made = {"Runtime": "python3.12", "Role": lambda_role["Arn"], "Handler": "app.handler", "Code": code}
+
+    with pytest.raises(ClientError) as refusal:
+        local_cloud.client("lambda").create_function(FunctionName="code-elsewhere", **made)
+    with pytest.raises(ClientError) as layer_refusal:
+        local_cloud.client("lambda").publish_layer_version(LayerName="code-elsewhere", Content=code)
+    in_frankfurt = local_cloud.platform.client("lambda", local_cloud.endpoint_url, frankfurt)
+
+    assert refusal.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "PermanentRedirect" in refusal.value.response["Error"]["Message"]
+    assert frankfurt in refusal.value.response["Error"]["Message"]
+    assert "PermanentRedirect" in layer_refusal.value.response["Error"]["Message"]
+    assert in_frankfurt.create_function(FunctionName="code-at-home", **made)["FunctionName"] == "code-at-home"
