@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from imegha_crypto import direct_conversation_id
 from imegha_local.cloud import LocalCloud, create_account
@@ -49,6 +50,7 @@ MIX = ((MESSAGE, 0.6), (GROUP_MESSAGE, 0.2), (SHARE, 0.2))
 DEVICE_ATTEMPTS = 3  # a device whose post failed tries again, then tells its person
 DEVICE_RETRY_S = 1.0
 PHONE = "load-phone"
+REDRIVE_WAIT_S = 330
 PLATFORM_TABLES = ("DirectoryTable", "ConnectionsTable", "DeviceTokensTable", "NotificationsTable")
 
 
@@ -453,7 +455,19 @@ def dead_letter_again(world: LoadWorld, copies: list[dict]) -> None:
 
 
 def _redrive(world: LoadWorld, *, replay: bool) -> dict:
-    answer = world.cloud.client("lambda").invoke(
+    """One run of the operator's redrive, waited for as long as it takes (the function's timeout is five minutes):
+    a client that gave up at its usual read timeout would invoke it again beside the first, which would see only
+    the letters the first had not taken."""
+    platform = world.cloud.platform
+    operator = boto3.client(
+        "lambda",
+        region_name=world.cloud.region,
+        endpoint_url=world.cloud.endpoint_url,
+        aws_access_key_id=platform.access_key_id,
+        aws_secret_access_key=platform.secret_access_key,
+        config=Config(read_timeout=REDRIVE_WAIT_S, retries={"max_attempts": 1}),
+    )
+    answer = operator.invoke(
         FunctionName=world.cloud.platform_stack.outputs["RedriveFunctionName"],
         Payload=json.dumps({"replay": replay, "max": 1000}).encode(),
     )
