@@ -63,6 +63,8 @@ PLAIN_DOWNLOAD = """async (url) => {
 
 def signed_in(browser, url: str):
     page = browser.new_context(accept_downloads=True).new_page()
+    # Without Chromium's save picker (whose dialog headless cannot show) the app saves through the downloads.
+    page.add_init_script("delete window.showSaveFilePicker;")
     page.goto(url)
     page.get_by_label("Email").fill("alice@example.org")
     page.get_by_label("Password").fill(PASSWORD)

@@ -53,6 +53,12 @@ def said(text: str) -> str:
     return f"{text} [{uuid.uuid4().hex[:6]}]"
 
 
+# Chromium offers showSaveFilePicker, whose dialog a headless browser cannot show (the app's downloads would go
+# nowhere): without it the app saves through the browser's downloads, which Playwright catches. A test that wants the
+# picker puts in a stand-in of its own (``init_script``, run after this).
+WITHOUT_SAVE_PICKER = "delete window.showSaveFilePicker;\n"
+
+
 class Browser:
     """One person's browser: a context of its own (nothing stored from anyone else), the app open in one tab."""
 
@@ -61,8 +67,7 @@ class Browser:
         self.url = url
         self.context = chromium.new_context(viewport={"width": 1100, "height": 760}, accept_downloads=True)
         self.page = self.context.new_page()
-        if init_script:
-            self.page.add_init_script(init_script)
+        self.page.add_init_script(WITHOUT_SAVE_PICKER + (init_script or ""))
         self.name = name
         self.csp_reports: list[str] = []
         self.page.on("console", lambda message: self._console(message.text))

@@ -10,11 +10,13 @@ browser and at his terminal, and a file she shares from her terminal opens in Bo
 every upload, share, download and revoke, verified in the browser, which signs its head as a checkpoint the CLI
 then holds the log to. Every table, queue, log and bucket of the platform and both clouds is read for the files'
 contents and names: none is there. When her cloud's table is edited, her browser says the log does not verify.
-axe-core finds nothing serious on any screen.
+axe-core finds nothing serious on any screen. Where the browser offers a save picker (a stand-in here), a download
+goes into the picked file as it streams, and one whose bytes were altered in the bucket is aborted, never closed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -318,3 +320,152 @@ def test_a_share_its_owners_cloud_points_at_another_file_is_refused_in_the_brows
     assert "private-note.txt" not in shown and "shared-note.txt" not in shown
     assert page.get_by_role("button", name="Download private-note.txt").count() == 0
     at_bob.screen("shared-refused")
+
+
+# Chromium's save picker cannot be driven headless: this stand-in (put in through the DevTools protocol, which the
+# app's CSP does not govern) hands back a file whose writable records each chunk written, and whether it was closed,
+# aborted or removed. With `window.cancelPicker` set it is cancelled, as a person closing the dialog.
+SAVE_PICKER = """
+performance.setResourceTimingBufferSize(100000);
+window.savedFiles = [];
+window.showSaveFilePicker = async ({ suggestedName }) => {
+    if (window.cancelPicker) throw new DOMException("The user aborted a request.", "AbortError");
+    const saved = { name: suggestedName, chunks: [], closed: false, aborted: null, removed: false, firstWriteAt: null };
+    window.savedFiles.push(saved);
+    return {
+        createWritable: async () => new WritableStream({
+            write(chunk) { saved.firstWriteAt ??= performance.now(); saved.chunks.push(new Uint8Array(chunk)); },
+            close() { saved.closed = true; },
+            abort(reason) { saved.aborted = String(reason); },
+        }),
+        remove: async () => { saved.removed = true; },
+    };
+};
+"""
+
+SAVED = """async index => {
+    const saved = window.savedFiles.at(index);
+    const whole = new Uint8Array(await new Blob(saved.chunks).arrayBuffer());
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", whole));
+    return {
+        name: saved.name, chunks: saved.chunks.length, size: whole.length, closed: saved.closed,
+        aborted: saved.aborted, removed: saved.removed, firstWriteAt: saved.firstWriteAt,
+        sha256: Array.from(digest, byte => byte.toString(16).padStart(2, "0")).join(""),
+    };
+}"""
+
+
+def saved_to_disk(browser: Browser, button: str, name: str) -> dict:
+    """Press ``button``; once the app says the file is saved, what the stand-in picker's file was given."""
+    browser.page.get_by_role("button", name=button, exact=True).click()
+    browser.page.get_by_text(f"{name} is saved where you chose.", exact=True).wait_for(timeout=120_000)
+    return browser.page.evaluate(SAVED, -1)
+
+
+def fetched_until(browser: Browser, object_key: str) -> float:
+    """When the browser had the last byte of the bucket's answer for ``object_key`` (Resource Timing)."""
+    ends = browser.page.evaluate(
+        "key => performance.getEntriesByType('resource').filter(e => e.name.includes(key)).map(e => e.responseEnd)",
+        object_key,
+    )
+    assert ends, f"no fetch of {object_key} recorded"
+    return ends[-1]
+
+
+def test_downloads_stream_to_the_file_picked_where_the_browser_offers_it_and_an_altered_one_is_aborted(
+    browsers, people, tmp_path, local_cloud, chromium, app_url, screenshots
+):
+    alice, bob = people
+    at_alice, _ = browsers
+    contents = {
+        "to-disk.bin": os.urandom(12 * MIB),
+        "altered.bin": os.urandom(3 * MIB),
+        "minutes.txt": marked("Minutes, first draft"),
+    }
+    for name, content in contents.items():
+        (tmp_path / name).write_bytes(content)
+        assert alice.device.imegha("files", "put", str(tmp_path / name)).status == 0
+    second_draft = marked("Minutes, second draft")
+    (tmp_path / "minutes.txt").write_bytes(second_draft)
+    assert alice.device.imegha("files", "put", "--replace", str(tmp_path / "minutes.txt")).status == 0
+    assert alice.device.imegha("share", "add", "to-disk.bin", "--with", "Bob").status == 0
+    file_ids = {file["name"]: file["fileId"] for file in alice.device.imegha("files", "ls").json["files"]}
+    s3 = local_cloud.client("s3", alice.own_account())
+    objects = {
+        name: (bucket["Name"], listed["Key"])
+        for bucket in s3.list_buckets()["Buckets"]
+        for listed in s3.list_objects_v2(Bucket=bucket["Name"]).get("Contents", [])
+        for name, file_id in file_ids.items()
+        if file_id in listed["Key"]
+    }
+
+    def sha256(content: bytes) -> str:
+        return hashlib.sha256(content).hexdigest()
+
+    saving = Browser(chromium, app_url, "Alice, saving to disk", screenshots, init_script=SAVE_PICKER)
+    bobs = Browser(chromium, app_url, "Bob, saving to disk", screenshots, init_script=SAVE_PICKER)
+    try:
+        saving.sign_in(alice)
+        open_files(saving)
+        listed(saving, "to-disk.bin")
+
+        # 12 MiB written into the picked file chunk by chunk, the first before the bucket had sent the last byte.
+        saved = saved_to_disk(saving, "Download to-disk.bin", "to-disk.bin")
+        assert saved["name"] == "to-disk.bin" and saved["closed"] and saved["aborted"] is None
+        assert saved["size"] == 12 * MIB and saved["sha256"] == sha256(contents["to-disk.bin"])
+        assert saved["chunks"] > 1
+        assert saved["firstWriteAt"] < fetched_until(saving, objects["to-disk.bin"][1])
+
+        # An older version goes the same way, under its versioned name.
+        saving.page.get_by_role("button", name="Versions of minutes.txt", exact=True).click()
+        saving.page.get_by_test_id("versions").get_by_text("Version 2, uploaded", exact=False).wait_for()
+        saved = saved_to_disk(saving, "Download version 1", "minutes (v1).txt")
+        assert saved["closed"] and saved["sha256"] == sha256(contents["minutes.txt"])
+
+        # Cancelling the picker does nothing: no error, nothing fetched, nothing saved.
+        saving.page.evaluate("window.cancelPicker = true")
+        picked = saving.page.evaluate("window.savedFiles.length")
+        saving.page.get_by_role("button", name="Download altered.bin", exact=True).click()
+        saving.page.wait_for_timeout(1000)
+        assert saving.page.evaluate("window.savedFiles.length") == picked
+        assert saving.page.get_by_role("alert").filter(has_text="Something went wrong").count() == 0
+        assert not saving.page.evaluate(
+            "key => performance.getEntriesByType('resource').some(e => e.name.includes(key))", objects["altered.bin"][1]
+        )
+        saving.page.evaluate("window.cancelPicker = false")
+
+        # Whoever can write her bucket alters a byte in the middle of a file: the chunks before it were written,
+        # then the file is refused, the writable aborted (never closed) and the picked file removed.
+        bucket, key = objects["altered.bin"]
+        sealed = bytearray(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        sealed[len(sealed) // 2] ^= 1
+        s3.put_object(Bucket=bucket, Key=key, Body=bytes(sealed))
+        saving.page.get_by_role("button", name="Download altered.bin", exact=True).click()
+        saving.page.get_by_role("alert").filter(
+            has_text="altered.bin was refused and nothing of it is saved: its bytes do not open as the file"
+        ).wait_for(timeout=60_000)
+        refused = saving.page.evaluate(SAVED, -1)
+        assert refused["name"] == "altered.bin"
+        assert refused["aborted"] is not None and not refused["closed"] and refused["removed"]
+        assert 0 < refused["size"] < len(contents["altered.bin"])  # a prefix reached the writable: abort matters
+        saving.screen("download-refused")
+
+        # A file shared with Bob, from "Shared with me".
+        bobs.sign_in(bob)
+        open_files(bobs, "Shared with me")
+        listed(bobs, "to-disk.bin", test_id="shared")
+        saved = saved_to_disk(bobs, "Download to-disk.bin", "to-disk.bin")
+        assert saved["closed"] and saved["sha256"] == sha256(contents["to-disk.bin"]) and saved["chunks"] > 1
+    finally:
+        saving.close()
+        bobs.close()
+
+    # Where the browser offers no picker, the opened file is saved through the browser's downloads, and the
+    # altered one is refused there too, with no download.
+    open_files(at_alice)
+    listed(at_alice, "to-disk.bin")
+    assert at_alice.page.evaluate("'showSaveFilePicker' in window") is False
+    assert downloaded(at_alice, "Download to-disk.bin") == contents["to-disk.bin"]
+    at_alice.page.get_by_role("button", name="Download altered.bin", exact=True).click()
+    at_alice.page.get_by_role("alert").filter(has_text="altered.bin was refused").wait_for(timeout=60_000)
+    assert alice.device.imegha("share", "revoke", "to-disk.bin", "--with", "Bob").status == 0

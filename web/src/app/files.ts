@@ -26,7 +26,7 @@ import { CloudApi, path } from "./cloudApi";
 import { object, objects, text } from "./http";
 import type { Session } from "./session";
 import { rekeyedShares } from "./shareKeys";
-import { fetchSealed, openedBlob, sendParts } from "./transfer";
+import { fetchSealed, sendParts } from "./transfer";
 
 export type CollectionKind = "folder" | "album";
 const PLURAL: Record<CollectionKind, string> = { folder: "folders", album: "albums" };
@@ -139,11 +139,15 @@ export async function openedFile(entry: JsonObject, owner: string, openedWith: S
   }
 }
 
-/** Fetch a file's sealed bytes and open them here; a chunk that fails to open fails the whole. */
-export async function openedDownload(answer: JsonObject, stored: StoredFile): Promise<Blob> {
+/**
+ * Fetch a file's sealed bytes and open them here as they arrive: each chunk is handed on once it is authenticated,
+ * and the stream errors (a `DecryptionError`) at the first that is not, so what came before is a prefix, not the
+ * file. Whoever reads it keeps nothing of it unless it ends without an error.
+ */
+export async function openedDownload(answer: JsonObject, stored: StoredFile): Promise<ReadableStream<Uint8Array>> {
   if (stored.key === null) throw new FilesError(`${stored.name}: ${stored.problem ?? "its key did not open"}`);
   const sealed = await fetchSealed(text(answer, "url"));
-  return openedBlob(sealed.pipeThrough(openFileStream(stored.key, fileContext(stored.owner, stored.fileId, stored.version))), stored.type);
+  return sealed.pipeThrough(openFileStream(stored.key, fileContext(stored.owner, stored.fileId, stored.version)));
 }
 
 /**
@@ -403,8 +407,8 @@ export class Library {
 
   // --- fetching, deleting, new versions ----------------------------------------------
 
-  /** The current version's bytes, fetched from the bucket and opened here. */
-  async download(stored: StoredFile): Promise<Blob> {
+  /** The current version's bytes, fetched from the bucket and opened here as they stream. */
+  async download(stored: StoredFile): Promise<ReadableStream<Uint8Array>> {
     const answer = await this.api.call("GET", path("storage", "files", stored.fileId));
     const current = await openedFile(answer, this.owner, this.session.keys.dataKey);
     if (current.problem !== null) throw new FilesError(`${stored.name}: ${current.problem}`);
@@ -458,7 +462,7 @@ export class Library {
   }
 
   /** An older version's bytes, which the cloud keeps 30 days after a newer one replaced it, opened with its own key. */
-  async downloadVersion(stored: StoredFile, version: number): Promise<Blob> {
+  async downloadVersion(stored: StoredFile, version: number): Promise<ReadableStream<Uint8Array>> {
     if (version === stored.version) return this.download(stored);
     const answer = await this.api.call("GET", path("storage", "files", stored.fileId, "versions", String(version)));
     const older = await openedFile({ ...answer, fileId: stored.fileId }, this.owner, this.session.keys.dataKey);

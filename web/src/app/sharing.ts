@@ -189,8 +189,8 @@ export class Sharing {
     return opened.sort((one, other) => one.name.localeCompare(other.name));
   }
 
-  /** One file a share covers, fetched from its owner's bucket and opened here. */
-  async download(share: ReceivedShare, stored: StoredFile): Promise<Blob> {
+  /** One file a share covers, fetched from its owner's bucket and opened here as it streams. */
+  async download(share: ReceivedShare, stored: StoredFile): Promise<ReadableStream<Uint8Array>> {
     const answer = await share.api.call("GET", path("sharing", "received", share.shareId, "files", stored.fileId));
     if (share.kind === "file" && (!sameJson(answer.wrappedKey ?? null, share.wrappedKey) || answer.version !== share.version)) {
       throw new FilesError("the owner's cloud serves another key or version than the one signed for you");

@@ -4,15 +4,16 @@
  * with its verification result. Everything is sealed and opened in this tab (../files, ../sharing, ../audit).
  */
 
-import { ChainError, type JsonObject } from "../../crypto/index";
+import { ChainError, DecryptionError, type JsonObject } from "../../crypto/index";
 import * as audit from "../audit";
 import { append, h, show } from "../dom";
-import { Library, type Collection, type CollectionKind, type StoredFile } from "../files";
+import { FilesError, Library, type Collection, type CollectionKind, type StoredFile } from "../files";
 import { object, text } from "../http";
 import { t, type TextKey } from "../i18n";
 import type { Session } from "../session";
 import { Sharing, type ReceivedShare } from "../sharing";
 import type { ShareKind } from "../shareKeys";
+import { openedBlob } from "../transfer";
 import { pinnedTag } from "../trust";
 import { describe } from "./errors";
 
@@ -54,6 +55,50 @@ function save(blob: Blob, name: string): void {
   const link = h("a", { href: URL.createObjectURL(blob), download: name });
   link.click();
   setTimeout(() => { URL.revokeObjectURL(link.href); }, 60_000);
+}
+
+/** Chromium's File System Access API, which TypeScript's DOM types leave out (other browsers do not offer it). */
+type SaveHandle = FileSystemFileHandle & { remove?: () => Promise<void> };
+interface SavePicker {
+  showSaveFilePicker?: (options: { suggestedName: string }) => Promise<SaveHandle>;
+}
+
+/**
+ * Save a download as `name`. Where the browser offers a save picker (Chromium's `showSaveFilePicker`), the person
+ * picks where first (while the click still counts as theirs, which the picker requires) and the bytes go into that
+ * file as they are fetched and opened, never the whole file in memory; cancelling the picker does nothing. If the
+ * file does not open to its end, the writable is aborted (Chromium deletes the `.crswap` file it was writing into,
+ * and the chosen file is never given those bytes) and the empty file the picker made is removed where the browser
+ * allows. Elsewhere the opened file is held whole as a `Blob`, then handed to the browser's saving. Either way a
+ * file that does not open is refused and nothing of it kept.
+ */
+async function saveDownload(name: string, type: string, opening: () => Promise<ReadableStream<Uint8Array>>): Promise<boolean> {
+  const browser = window as unknown as SavePicker;
+  try {
+    if (browser.showSaveFilePicker === undefined) {
+      save(await openedBlob(await opening(), type), name);
+      return false;
+    }
+    let handle: SaveHandle;
+    try {
+      handle = await browser.showSaveFilePicker({ suggestedName: name });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError") return false; // the person cancelled
+      throw error;
+    }
+    const writable = await handle.createWritable();
+    try {
+      await (await opening()).pipeTo(writable); // a stream that errors aborts the writable, and rejects with its error
+    } catch (error) {
+      await writable.abort(error).catch(() => undefined); // already aborted if the stream failed; not if opening did
+      await handle.remove?.().catch(() => undefined);
+      throw error;
+    }
+    return true;
+  } catch (error) {
+    if (error instanceof DecryptionError) throw new FilesError(t("files.refused", { name, reason: error.message }));
+    throw error;
+  }
 }
 
 function button(label: string, onClick: () => void, properties: Record<string, string | boolean> = {}): HTMLButtonElement {
@@ -120,6 +165,11 @@ class FilesScreen {
   private act(work: Promise<unknown>): void {
     this.error.textContent = "";
     work.catch((failure: unknown) => { this.error.textContent = describe(failure); });
+  }
+
+  /** A download, saved as `name`: to disk as it streams where the browser offers it (see saveDownload). */
+  private download(name: string, type: string, opening: () => Promise<ReadableStream<Uint8Array>>): void {
+    this.act(saveDownload(name, type, opening).then((toDisk) => { if (toDisk) this.say(t("files.savedToDisk", { name })); }));
   }
 
   private say(message: string): void {
@@ -288,7 +338,7 @@ class FilesScreen {
     });
     append(
       item,
-      button(t("files.download", { name: file.name }), () => { this.act(library.download(file).then((blob) => { save(blob, file.name); })); }),
+      button(t("files.download", { name: file.name }), () => { this.download(file.name, file.type, () => library.download(file)); }),
       button(t("versions.open", { name: file.name }), () => { this.act(this.versionsPanel(panel, file)); }),
       button(t("share.open", { name: file.name }), () => { this.act(this.sharePanel(panel, file, file.name)); }),
       button(t("files.newVersion", { name: file.name }), () => { newVersion.click(); }),
@@ -362,7 +412,8 @@ class FilesScreen {
             h("span", { class: "name" }, t("versions.item", { version: version.version, at: when(version.uploadedAt) })),
             version.kept
               ? button(t("versions.download", { version: version.version }), () => {
-                  this.act(library.downloadVersion(file, version.version).then((blob) => { save(blob, version.version === file.version ? file.name : versionName(file.name, version.version)); }));
+                  const name = version.version === file.version ? file.name : versionName(file.name, version.version);
+                  this.download(name, file.type, () => library.downloadVersion(file, version.version));
                 })
               : h("span", { class: "hint" }, t("versions.notKept")),
           ),
@@ -468,7 +519,7 @@ class FilesScreen {
 
   private receivedDownload(share: ReceivedShare, file: StoredFile): HTMLElement {
     return button(t("files.download", { name: file.name }), () => {
-      this.act(this.sharing.download(share, file).then((blob) => { save(blob, file.name); }));
+      this.download(file.name, file.type, () => this.sharing.download(share, file));
     });
   }
 
