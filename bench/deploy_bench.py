@@ -107,22 +107,8 @@ def connect(cloud: LocalCloud, api: PlatformApi) -> None:
 def timed(cloud: LocalCloud, api: PlatformApi, action: str, counter: RequestCounter) -> tuple[float, Counter]:
     """Seconds from the request until the deployment is recorded finished, and the requests made until its
     execution ended."""
-    sfn = boto3.client(
-        "stepfunctions",
-        region_name=cloud.region,
-        endpoint_url=cloud.endpoint_url,
-        aws_access_key_id=cloud.platform.access_key_id,
-        aws_secret_access_key=cloud.platform.secret_access_key,
-        config=Config(user_agent_extra=BENCH_AGENT),
-    )
-    dynamodb = boto3.resource(
-        "dynamodb",
-        region_name=cloud.region,
-        endpoint_url=cloud.endpoint_url,
-        aws_access_key_id=cloud.platform.access_key_id,
-        aws_secret_access_key=cloud.platform.secret_access_key,
-        config=Config(user_agent_extra=BENCH_AGENT),
-    )
+    sfn = cloud.client("stepfunctions", config=Config(user_agent_extra=BENCH_AGENT))
+    dynamodb = cloud.resource("dynamodb", config=Config(user_agent_extra=BENCH_AGENT))
     table = _deployments_table(cloud, dynamodb)
     counter.take()
     counter.counting = True

@@ -82,16 +82,22 @@ class Account:
     secret_access_key: str
     session_token: str | None = None
 
-    def client(self, service: str, endpoint_url: str, region: str = REGION):
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=endpoint_url,
-            config=CLIENT_CONFIG,
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
-            aws_session_token=self.session_token,
-        )
+    def client(self, service: str, endpoint_url: str, region: str = REGION, config: Config | None = None):
+        return boto3.client(service, **self._as_me(endpoint_url, region, config))
+
+    def resource(self, service: str, endpoint_url: str, region: str = REGION, config: Config | None = None):
+        return boto3.resource(service, **self._as_me(endpoint_url, region, config))
+
+    def _as_me(self, endpoint_url: str, region: str, config: Config | None) -> dict:
+        """Where and as whom a client calls; ``config`` adds to (or overrides) the local cloud's usual one."""
+        return {
+            "region_name": region,
+            "endpoint_url": endpoint_url,
+            "config": CLIENT_CONFIG.merge(config) if config else CLIENT_CONFIG,
+            "aws_access_key_id": self.access_key_id,
+            "aws_secret_access_key": self.secret_access_key,
+            "aws_session_token": self.session_token,
+        }
 
 
 @dataclass(frozen=True)
@@ -494,9 +500,13 @@ class LocalCloud:
         """What the gateway serves at the API base URL ``url`` (an :class:`imegha_local.api_specs.ApiSpec`), or None."""
         return self._gateway.api_at(url)
 
-    def client(self, service: str, account: Account | None = None):
+    def client(self, service: str, account: Account | None = None, config: Config | None = None):
         """A client for the embedded AWS, as the platform (or ``account``)."""
-        return (account or self.platform).client(service, self.endpoint_url, self.region)
+        return (account or self.platform).client(service, self.endpoint_url, self.region, config)
+
+    def resource(self, service: str, account: Account | None = None, config: Config | None = None):
+        """A boto3 resource for the embedded AWS, as the platform (or ``account``)."""
+        return (account or self.platform).resource(service, self.endpoint_url, self.region, config)
 
     def deploy_platform(
         self,

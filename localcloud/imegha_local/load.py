@@ -138,13 +138,7 @@ def build_world(cloud: LocalCloud, users: int, *, degree: int = 6, group_size: i
             ("grp-" + uuid.UUID(int=rng.getrandbits(128)).hex, sorted(order[start : start + group_size]))
             for start in range(0, users - group_size + 1, group_size)
         ]
-        dynamodb = boto3.resource(
-            "dynamodb",
-            region_name=cloud.region,
-            endpoint_url=cloud.endpoint_url,
-            aws_access_key_id=cloud.platform.access_key_id,
-            aws_secret_access_key=cloud.platform.secret_access_key,
-        )
+        dynamodb = cloud.resource("dynamodb")
         world = LoadWorld(cloud, tables, clouds, connections, groups, dynamodb)
         _write_people(world)
         # One at a time: moto's CreatePlatformEndpoint reads the application's endpoints while others add to them.
@@ -458,15 +452,7 @@ def _redrive(world: LoadWorld, *, replay: bool) -> dict:
     """One run of the operator's redrive, waited for as long as it takes (the function's timeout is five minutes):
     a client that gave up at its usual read timeout would invoke it again beside the first, which would see only
     the letters the first had not taken."""
-    platform = world.cloud.platform
-    operator = boto3.client(
-        "lambda",
-        region_name=world.cloud.region,
-        endpoint_url=world.cloud.endpoint_url,
-        aws_access_key_id=platform.access_key_id,
-        aws_secret_access_key=platform.secret_access_key,
-        config=Config(read_timeout=REDRIVE_WAIT_S, retries={"max_attempts": 1}),
-    )
+    operator = world.cloud.client("lambda", config=Config(read_timeout=REDRIVE_WAIT_S, retries={"max_attempts": 1}))
     answer = operator.invoke(
         FunctionName=world.cloud.platform_stack.outputs["RedriveFunctionName"],
         Payload=json.dumps({"replay": replay, "max": 1000}).encode(),

@@ -260,6 +260,21 @@ export class Groups {
     return this.openKey(view.groupId, epoch, source, true);
   }
 
+  /** The epoch keys this device kept in its own cloud, each opened, and where each came from. */
+  private async keptKeys(
+    groupId: string,
+    kept: JsonObject,
+  ): Promise<{ sources: Map<number, KeySource>; keys: Map<number, SymmetricKey> }> {
+    const sources = new Map<number, KeySource>();
+    const keys = new Map<number, SymmetricKey>();
+    for (const [version, copy] of Object.entries(object(kept, "keys") ?? {})) {
+      const source = { wrappedKey: object(copy as JsonObject, "wrappedKey") ?? {}, fromPlatform: false };
+      sources.set(Number(version), source);
+      keys.set(Number(version), await this.openKey(groupId, Number(version), source));
+    }
+    return { sources, keys };
+  }
+
   private openKey(groupId: string, epoch: number, source: KeySource, extractable = false): Promise<SymmetricKey> {
     return unwrapKey(source.wrappedKey, "GK", {
       unwrappingKey: source.fromPlatform ? this.session.keys.exchangeKey : this.session.keys.dataKey,
@@ -297,13 +312,7 @@ export class Groups {
     if (members.join("\n") !== signed.join("\n")) {
       throw new ChatError(`WARNING: the platform's members of group ${groupId} are not the ones its admin signed for: not trusting it`);
     }
-    const sources = new Map<number, KeySource>();
-    const keys = new Map<number, SymmetricKey>();
-    for (const [version, copy] of Object.entries(object(kept, "keys") ?? {})) {
-      const source = { wrappedKey: object(copy as JsonObject, "wrappedKey") ?? {}, fromPlatform: false };
-      sources.set(Number(version), source);
-      keys.set(Number(version), await this.openKey(groupId, Number(version), source));
-    }
+    const { sources, keys } = await this.keptKeys(groupId, kept);
     const fresh: string[] = [];
     for (const [version, copy] of Object.entries(object(state, "copies") ?? {})) {
       const epoch = Number(version);
@@ -373,13 +382,7 @@ export class Groups {
       if (!(error instanceof CryptoError)) throw error;
       throw new ChatError(`WARNING: the roster kept in your cloud does not check out: ${error.message}`);
     }
-    const sources = new Map<number, KeySource>();
-    const keys = new Map<number, SymmetricKey>();
-    for (const [version, copy] of Object.entries(object(kept, "keys") ?? {})) {
-      const source = { wrappedKey: object(copy as JsonObject, "wrappedKey") ?? {}, fromPlatform: false };
-      sources.set(Number(version), source);
-      keys.set(Number(version), await this.openKey(groupId, Number(version), source));
-    }
+    const { sources, keys } = await this.keptKeys(groupId, kept);
     return {
       groupId,
       admin,

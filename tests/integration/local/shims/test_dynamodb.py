@@ -3,7 +3,6 @@ transactions cancelled by a conflict, which the platform's transactions try agai
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -34,15 +33,7 @@ def faults(local_cloud):
 
 def untried(local_cloud):
     """A client that does not retry, to see DynamoDB's answer itself."""
-    platform = local_cloud.platform
-    return boto3.client(
-        "dynamodb",
-        region_name=local_cloud.region,
-        endpoint_url=local_cloud.endpoint_url,
-        aws_access_key_id=platform.access_key_id,
-        aws_secret_access_key=platform.secret_access_key,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
+    return local_cloud.client("dynamodb", config=Config(retries={"max_attempts": 1, "mode": "standard"}))
 
 
 def put(pk: str) -> dict:
@@ -81,13 +72,7 @@ def test_a_conflicting_transaction_is_cancelled_naming_the_conflict_and_nothing_
 
 def test_the_platforms_transactions_try_a_conflict_again_and_then_write(local_cloud, table, faults, monkeypatch):
     monkeypatch.setattr(platform_dynamodb, "sleep", lambda seconds: None)
-    resource = boto3.resource(
-        "dynamodb",
-        region_name=local_cloud.region,
-        endpoint_url=local_cloud.endpoint_url,
-        aws_access_key_id=local_cloud.platform.access_key_id,
-        aws_secret_access_key=local_cloud.platform.secret_access_key,
-    )
+    resource = local_cloud.resource("dynamodb")
     faults.seed(1)
     faults.inject(FaultRates(dynamodb_conflict=0.5))
 

@@ -13,7 +13,14 @@ import { confirmAndCreateKeys, signIn, signUp, type Session } from "../session";
 import { describe } from "./errors";
 import { getRandomWords } from "./phrase";
 
-export const MIN_PASSWORD_LENGTH = 12;
+const MIN_PASSWORD_LENGTH = 12;
+
+/** Why a new password is refused, or null: the same rules as at sign-up. */
+export function passwordProblem(password: string, again: string): string | null {
+  if (password.length < MIN_PASSWORD_LENGTH) return t("signUp.tooShort");
+  if (password !== again) return t("signUp.mismatch");
+  return null;
+}
 
 export type SignedIn = (session: Session) => void;
 
@@ -91,12 +98,9 @@ export function signUpScreen(root: HTMLElement, config: Config, done: SignedIn):
     const email = valueOf(form, "email").trim();
     const password = valueOf(form, "password");
     error.textContent = "";
-    if (password.length < MIN_PASSWORD_LENGTH) {
-      error.textContent = t("signUp.tooShort");
-      return;
-    }
-    if (password !== valueOf(form, "password2")) {
-      error.textContent = t("signUp.mismatch");
+    const problem = passwordProblem(password, valueOf(form, "password2"));
+    if (problem) {
+      error.textContent = problem;
       return;
     }
     progress.textContent = t("signUp.working");
@@ -209,12 +213,9 @@ export function recoverScreen(root: HTMLElement, config: Config, done: SignedIn)
     error.textContent = "";
     const email = valueOf(form, "email").trim();
     const password = valueOf(form, "password");
-    if (password.length < MIN_PASSWORD_LENGTH) {
-      error.textContent = t("signUp.tooShort");
-      return;
-    }
-    if (password !== valueOf(form, "password2")) {
-      error.textContent = t("signUp.mismatch");
+    const problem = passwordProblem(password, valueOf(form, "password2"));
+    if (problem) {
+      error.textContent = problem;
       return;
     }
     progress.textContent = t("recover.proving");

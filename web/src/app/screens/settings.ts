@@ -6,7 +6,7 @@ import { field, h, show, valueOf } from "../dom";
 import { t } from "../i18n";
 import { qrCode } from "../qr";
 import type { Session } from "../session";
-import { alert, status, MIN_PASSWORD_LENGTH } from "./account";
+import { alert, passwordProblem, status } from "./account";
 import { describe } from "./errors";
 
 // How Cognito refuses a code that is not the app's current one.
@@ -56,13 +56,6 @@ function passwordSection(session: Session): HTMLElement {
     );
   });
   return h("section", { class: "card" }, h("h3", { id: "password-heading" }, t("settings.passwordHeading")), form, progress, error);
-}
-
-/** Why a new password is refused, or null: the same rules as at sign-up. */
-export function passwordProblem(password: string, again: string): string | null {
-  if (password.length < MIN_PASSWORD_LENGTH) return t("signUp.tooShort");
-  if (password !== again) return t("signUp.mismatch");
-  return null;
 }
 
 function showTwoStep(section: HTMLElement, session: Session): void {
