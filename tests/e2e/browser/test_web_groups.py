@@ -34,6 +34,22 @@ def texts(typed) -> list[str | None]:
     return [line.get("text") for line in typed.json["messages"]]
 
 
+def remove(page, imtag: str) -> None:
+    """The admin removes ``imtag`` from a group of three, confirming, and waits for the new roster."""
+    page.get_by_text("Members (3)").click()
+    page.get_by_role("button", name=f"Remove {imtag}").click()
+    page.get_by_role("button", name=f"Remove {imtag}: yes, with a new key for everyone who stays").click()
+    page.get_by_text("Members (2)").wait_for(timeout=30_000)
+
+
+def add_back_with_the_history(page, imtag: str) -> None:
+    page.get_by_text("Members (2)").click()
+    page.get_by_label("Add someone by iMTag").fill(imtag)
+    page.get_by_label("Let them read what was said before they joined").check()
+    page.get_by_role("button", name="Add to the group").click()
+    page.get_by_text("Members (3)").wait_for(timeout=30_000)
+
+
 def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_who_then_reads_nothing_new(
     chromium, local_cloud, platform, platform_view, screenshots, person
 ):
@@ -112,10 +128,7 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     print(f"\ngroup message, send -> the other browser's screen: {', '.join(f'{s * 1000:.0f} ms' for s in latencies)}")
 
     # Ana removes Cora: a new epoch. What is said next reaches Ben's browser, never Cora's terminal.
-    page.get_by_text("Members (3)").click()
-    page.get_by_role("button", name="Remove Cora").click()
-    page.get_by_role("button", name="Remove Cora: yes, with a new key for everyone who stays").click()
-    page.get_by_text("Members (2)").wait_for(timeout=30_000)
+    remove(page, "Cora")
     after = said("Cora is off the case now")
     words.append(after)
     at_ana.type_and_send(after)
@@ -126,20 +139,13 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     assert cora.device.imegha("group", "send", group, "still here?").status == 1
 
     # Ana adds Cora back with the history: Cora's terminal reads what she missed, by the grant the browser signed.
-    page.get_by_text("Members (2)").click()
-    page.get_by_label("Add someone by iMTag").fill("Cora")
-    page.get_by_label("Let them read what was said before they joined").check()
-    page.get_by_role("button", name="Add to the group").click()
-    page.get_by_text("Members (3)").wait_for(timeout=30_000)
+    add_back_with_the_history(page, "Cora")
     assert texts(cora.device.imegha("group", "read", group)) == [*before_removal, after]
 
     # Ana removes Ben, whose browser drops the group and shows nothing said meanwhile (what he had, it reads again from
     # the keys his cloud kept); she adds him back with the history: his browser reads what he missed, showing Ana's
     # cloud the grant as the CLI does.
-    page.get_by_text("Members (3)").click()
-    page.get_by_role("button", name="Remove Ben").click()
-    page.get_by_role("button", name="Remove Ben: yes, with a new key for everyone who stays").click()
-    page.get_by_text("Members (2)").wait_for(timeout=30_000)
+    remove(page, "Ben")
     meanwhile = said("Ben is away this week")
     words.append(meanwhile)
     at_ana.type_and_send(meanwhile)
@@ -153,11 +159,7 @@ def test_a_group_made_in_the_browser_with_a_person_at_a_terminal_loses_a_member_
     at_ben.shows(after)
     assert meanwhile not in at_ben.page.inner_text("body")
     at_ben.screen("group-former")
-    page.get_by_text("Members (2)").click()
-    page.get_by_label("Add someone by iMTag").fill("Ben")
-    page.get_by_label("Let them read what was said before they joined").check()
-    page.get_by_role("button", name="Add to the group").click()
-    page.get_by_text("Members (3)").wait_for(timeout=30_000)
+    add_back_with_the_history(page, "Ben")
     grants: list[str] = []
     at_ben.page.on("request", lambda request: grants.append(request.headers.get("x-imegha-history-grant") or ""))
     at_ben.page.get_by_role("button", name=f"{name} (invitation)").click(timeout=ARRIVES_WITHIN_S * 1000)
