@@ -182,7 +182,8 @@ def _complete_object(objects: ObjectStore, upload: dict) -> None:
 
 @tracer.capture_method
 def complete_upload(cloud: Cloud, owner: str, file_id: str, upload_id: str, body: dict) -> dict:
-    """Commit the uploaded version with its keys and sealed metadata; the previous version's object goes."""
+    """Commit the uploaded version with its keys and sealed metadata; the replaced one is kept for its owner (its
+    record as ``VERSION#<n>``, its object made noncurrent until the bucket's rule removes it)."""
     upload = _upload(cloud.library, file_id, upload_id)
     version = upload["version"]
     head = cloud.library.file(file_id)
